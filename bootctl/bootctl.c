@@ -1,0 +1,277 @@
+/*
+ * bootctl.c: the command-line tool. It edits the shared database directly,
+ * safely while the daemons run: each command that changes anything is one
+ * BEGIN IMMEDIATE transaction, so nothing is ever half written.
+ *
+ *	bootctl [-D database] [-f config] [--json] noun verb [args]
+ *
+ * Exit codes: 0 ok, 1 runtime error, 2 usage error.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bootctl.h"
+#include "conf.h"
+#include "xmalloc.h"
+
+static const struct bootctl_cmd *const nouns[] = {
+	bc_db_cmds, bc_client_cmds, bc_image_cmds, bc_template_cmds, bc_file_cmds,
+	bc_events_cmds, bc_settings_cmds,
+};
+
+static void
+bc_vprint(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "bootctl: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int
+bc_usage(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	bc_vprint(fmt, ap);
+	va_end(ap);
+	return EXIT_USAGE;
+}
+
+int
+bc_error(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	bc_vprint(fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+int
+bc_dberror(struct bootctl *bc)
+{
+	nb_db_rollback(bc->db);
+	return bc_error("%s", nb_db_errmsg(bc->db));
+}
+
+void
+bc_print_json(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	fputc('\n', stdout);
+	json_decref(j);
+}
+
+int
+bc_mac_arg(const char *arg, char out[NB_MACSTR_LEN])
+{
+	if (nb_mac_canon(arg, out) == -1) {
+		bc_usage("'%s' is not a MAC address", arg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+bc_begin(struct bootctl *bc)
+{
+	if (nb_db_begin(bc->db) != NB_OK)
+		return bc_dberror(bc);
+	return 0;
+}
+
+int
+bc_commit(struct bootctl *bc)
+{
+	if (nb_db_commit(bc->db) != NB_OK)
+		return bc_dberror(bc);
+	return 0;
+}
+
+char *
+bc_read_file(const char *path, size_t *lenp)
+{
+	FILE	*fp;
+	char	*buf = NULL;
+	size_t	 len = 0, cap = 0, n;
+	int	 saved;
+
+	if (strcmp(path, "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(path, "r")) == NULL)
+		return NULL;
+	for (;;) {
+		if (cap - len < 65536) {
+			cap = cap ? cap * 2 : 65536;
+			buf = xreallocarray(buf, 1, cap + 1);
+		}
+		n = fread(buf + len, 1, cap - len, fp);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		saved = errno;
+		free(buf);
+		if (fp != stdin)
+			fclose(fp);
+		errno = saved;
+		return NULL;
+	}
+	if (fp != stdin)
+		fclose(fp);
+	buf[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
+	return buf;
+}
+
+const char *
+bc_time(int64_t t, char *buf, size_t len)
+{
+	time_t		 tt = (time_t)t;
+	struct tm	 tm;
+
+	if (t == 0) {
+		strlcpy(buf, "-", len);
+		return buf;
+	}
+	localtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	return buf;
+}
+
+static void
+usage_all(FILE *fp)
+{
+	const struct bootctl_cmd	*c;
+	size_t				 i;
+
+	fprintf(fp, "usage: bootctl [-D database] [-f config] [--json] noun verb [args]\n");
+	for (i = 0; i < sizeof(nouns) / sizeof(nouns[0]); i++)
+		for (c = nouns[i]; c->noun != NULL; c++)
+			fprintf(fp, "       bootctl %s %s%s%s\n", c->noun, c->verb,
+			    c->usage[0] ? " " : "", c->usage);
+}
+
+static const struct bootctl_cmd *
+find_cmd(const char *noun, const char *verb, int *noun_found)
+{
+	const struct bootctl_cmd	*c;
+	size_t				 i;
+
+	*noun_found = 0;
+	for (i = 0; i < sizeof(nouns) / sizeof(nouns[0]); i++) {
+		for (c = nouns[i]; c->noun != NULL; c++) {
+			if (strcmp(c->noun, noun) != 0)
+				continue;
+			*noun_found = 1;
+			if (verb != NULL && strcmp(c->verb, verb) == 0)
+				return c;
+		}
+	}
+	return NULL;
+}
+
+/* Take --json from anywhere on the line, so "bootctl client list --json" works. */
+static int
+strip_json_flag(int argc, char *argv[])
+{
+	int	 i, j, json = 0;
+
+	for (i = j = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else
+			argv[j++] = argv[i];
+	}
+	argv[j] = NULL;
+	return json;
+}
+
+static int
+open_db(struct bootctl *bc, int flags)
+{
+	char		 err[1024];
+	const char	*v;
+
+	if (bc->dbpath == NULL)
+		bc->dbpath = (v = nb_conf_get(bc->conf, NULL, "database")) ? v : NB_DB_DEFAULT;
+	if (nb_db_open(bc->dbpath, flags, &bc->db, err, sizeof(err)) != NB_OK)
+		return bc_error("%s", err);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct bootctl			 bc = { 0 };
+	const struct bootctl_cmd	*cmd;
+	const char			*noun, *verb;
+	char				 err[1024];
+	int				 ch, found, rc;
+
+	log_init("bootctl", 1, 0);
+	bc.json = strip_json_flag(argc, argv);
+	for (argc = 0; argv[argc] != NULL; argc++)
+		;
+	bc.conffile = NB_CONF_DEFAULT;
+	while ((ch = getopt_long(argc, argv, "+D:f:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'D':
+			bc.dbpath = optarg;
+			break;
+		case 'f':
+			bc.conffile = optarg;
+			break;
+		case 'h':
+			usage_all(stdout);
+			return 0;
+		default:
+			usage_all(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		usage_all(stderr);
+		return EXIT_USAGE;
+	}
+	noun = argv[0];
+	verb = argc > 1 ? argv[1] : NULL;
+	if ((cmd = find_cmd(noun, verb, &found)) == NULL) {
+		if (!found)
+			return bc_usage("unknown command '%s' (bootctl -h lists them)", noun);
+		if (verb == NULL)
+			return bc_usage("%s needs a verb (bootctl -h lists them)", noun);
+		return bc_usage("unknown command '%s %s' (bootctl -h lists them)", noun, verb);
+	}
+	if ((bc.conf = nb_conf_load(bc.conffile, strcmp(bc.conffile, NB_CONF_DEFAULT) == 0,
+	    err, sizeof(err))) == NULL)
+		return bc_error("%s", err);
+	if (cmd->open_flags >= 0 && (rc = open_db(&bc, cmd->open_flags)) != 0)
+		goto done;
+	optind = 1;	/* verbs parse their own flags from argv[1] on */
+	rc = cmd->fn(&bc, argc - 1, argv + 1);
+done:
+	nb_db_close(bc.db);
+	nb_conf_free(bc.conf);
+	return rc;
+}

@@ -1,0 +1,108 @@
+/* addr.c: MAC and IPv4 address helpers. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower((unsigned char)c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Six groups of one or two hex digits separated by sep. */
+static int
+mac_parse_sep(const char *s, int sep, uint8_t mac[NB_MAC_LEN])
+{
+	int	 i, hi, lo;
+
+	for (i = 0; i < NB_MAC_LEN; i++) {
+		if ((hi = hexval(*s++)) < 0)
+			return -1;
+		if ((lo = hexval(*s)) >= 0) {
+			mac[i] = (uint8_t)(hi << 4 | lo);
+			s++;
+		} else
+			mac[i] = (uint8_t)hi;
+		if (i < NB_MAC_LEN - 1 && *s++ != sep)
+			return -1;
+	}
+	return *s == '\0' ? 0 : -1;
+}
+
+/* Twelve hex digits, with a dot after every fourth (Cisco) or none. */
+static int
+mac_parse_plain(const char *s, int dotted, uint8_t mac[NB_MAC_LEN])
+{
+	int	 i, hi, lo;
+
+	for (i = 0; i < NB_MAC_LEN; i++) {
+		if (dotted && (i == 2 || i == 4) && *s++ != '.')
+			return -1;
+		if ((hi = hexval(s[0])) < 0 || (lo = hexval(s[1])) < 0)
+			return -1;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	return *s == '\0' ? 0 : -1;
+}
+
+int
+nb_mac_parse(const char *s, uint8_t mac[NB_MAC_LEN])
+{
+	size_t	 len;
+
+	if (s == NULL)
+		return -1;
+	len = strlen(s);
+	if (len == 12)
+		return mac_parse_plain(s, 0, mac);
+	if (len == 14)
+		return mac_parse_plain(s, 1, mac);
+	if (len < 11 || len > 17)
+		return -1;
+	if (strchr(s, ':') != NULL)
+		return mac_parse_sep(s, ':', mac);
+	return mac_parse_sep(s, '-', mac);
+}
+
+void
+nb_mac_format(const uint8_t mac[NB_MAC_LEN], char out[NB_MACSTR_LEN])
+{
+	snprintf(out, NB_MACSTR_LEN, "%02x:%02x:%02x:%02x:%02x:%02x",
+	    mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+int
+nb_mac_canon(const char *s, char out[NB_MACSTR_LEN])
+{
+	uint8_t	 mac[NB_MAC_LEN];
+
+	if (nb_mac_parse(s, mac) == -1)
+		return -1;
+	nb_mac_format(mac, out);
+	return 0;
+}
+
+int
+nb_ip_parse(const char *s, struct in_addr *in)
+{
+	return inet_pton(AF_INET, s, in) == 1 ? 0 : -1;
+}
+
+int
+nb_ip_valid(const char *s)
+{
+	struct in_addr	 in;
+
+	return s != NULL && nb_ip_parse(s, &in) == 0;
+}

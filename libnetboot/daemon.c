@@ -1,0 +1,251 @@
+/* daemon.c: the skeleton the three daemons share (flags, config, signals, privileges). */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "daemon.h"
+#include "xmalloc.h"
+
+#define EVQ_MAX		100000		/* events held while the database is locked */
+#define EVQ_TICK_USEC	100000		/* how often queued events are written */
+
+int
+nb_daemon_getopt(struct nb_daemon *d, int argc, char *argv[], const char *extra_opts,
+    int (*extra)(struct nb_daemon *, int, const char *), void (*usage)(void))
+{
+	char		 opts[64];
+	const char	*errstr;
+	int		 ch;
+
+	d->conffile = NB_CONF_DEFAULT;
+	snprintf(opts, sizeof(opts), "dvnf:D:l:p:%s", extra_opts ? extra_opts : "");
+	while ((ch = getopt(argc, argv, opts)) != -1) {
+		switch (ch) {
+		case 'd':
+			d->foreground = 1;
+			break;
+		case 'v':
+			d->verbose++;
+			break;
+		case 'n':
+			d->checkonly = 1;
+			break;
+		case 'f':
+			d->conffile = optarg;
+			d->conffile_set = 1;
+			break;
+		case 'D':
+			d->dbpath = optarg;
+			break;
+		case 'l':
+			if (!nb_ip_valid(optarg)) {
+				fprintf(stderr, "%s: -l %s: not an IPv4 address\n", d->name, optarg);
+				usage();
+			}
+			d->listen = optarg;
+			break;
+		case 'p':
+			d->port = (int)strtonum(optarg, 1, 65535, &errstr);
+			if (errstr != NULL) {
+				fprintf(stderr, "%s: -p %s: port is %s\n", d->name, optarg, errstr);
+				usage();
+			}
+			break;
+		default:
+			if (ch == '?' || extra == NULL || extra(d, ch, optarg) == -1)
+				usage();
+			break;
+		}
+	}
+	return optind;
+}
+
+void
+nb_daemon_config(struct nb_daemon *d)
+{
+	char	 err[1024];
+
+	log_init(d->name, d->foreground || d->checkonly, d->verbose);
+	/* A missing default file is fine; a missing file named with -f is not. */
+	if ((d->conf = nb_conf_load(d->conffile, !d->conffile_set, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if (d->checkonly) {
+		printf("%s: configuration OK\n", d->conffile);
+		exit(0);
+	}
+}
+
+const char *
+nb_daemon_listen(const struct nb_daemon *d, const char *def)
+{
+	const char	*v;
+
+	if (d->listen != NULL)
+		return d->listen;
+	if ((v = nb_conf_get(d->conf, d->name, "listen")) != NULL)
+		return v;
+	return def;
+}
+
+int
+nb_daemon_port(const struct nb_daemon *d, const char *key, int def)
+{
+	if (d->port != 0 && strcmp(key, "port") == 0)
+		return d->port;
+	return (int)nb_conf_getnum(d->conf, d->name, key, def);
+}
+
+const char *
+nb_daemon_dbpath(const struct nb_daemon *d)
+{
+	const char	*v;
+
+	if (d->dbpath != NULL)
+		return d->dbpath;
+	if ((v = nb_conf_get(d->conf, NULL, "database")) != NULL)
+		return v;
+	return NB_DB_DEFAULT;
+}
+
+static void
+daemon_signal(evutil_socket_t sig, short events, void *arg)
+{
+	struct nb_daemon	*d = arg;
+	struct nb_conf		*conf;
+	char			 err[1024];
+
+	switch (sig) {
+	case SIGHUP:
+		if ((conf = nb_conf_load(d->conffile, !d->conffile_set, err, sizeof(err))) == NULL) {
+			log_warnx("reload failed, keeping the old configuration: %s", err);
+			return;
+		}
+		nb_conf_free(d->conf);
+		d->conf = conf;
+		log_info("configuration reloaded");
+		if (d->reload != NULL)
+			d->reload(d);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_info("%s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		if (d->shutdown != NULL)
+			d->shutdown(d);
+		else
+			nb_daemon_exit(d);
+		break;
+	}
+}
+
+void
+nb_daemon_init(struct nb_daemon *d)
+{
+	static const int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
+	int	 i;
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((d->base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	for (i = 0; i < 3; i++) {
+		d->ev_sig[i] = evsignal_new(d->base, sigs[i], daemon_signal, d);
+		if (d->ev_sig[i] == NULL || evsignal_add(d->ev_sig[i], NULL) == -1)
+			fatalx("cannot install signal handler %d", sigs[i]);
+	}
+}
+
+void
+nb_daemon_drop_privileges(struct nb_daemon *d)
+{
+	const char	*user = nb_conf_get(d->conf, NULL, "user");
+	struct passwd	*pw;
+
+	if (geteuid() != 0)
+		return;
+	if (user == NULL)
+		user = "netboot";
+	if (strcmp(user, "root") == 0) {
+		log_warnx("keeping root privileges (user = root in %s)", d->conffile);
+		return;
+	}
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx("user %s does not exist: create it (useradd --system %s) or set "
+		    "user in %s", user, user, d->conffile);
+	if (setgroups(1, &pw->pw_gid) == -1 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
+		fatal("cannot drop privileges to %s", user);
+	log_debug("running as %s (uid %u)", user, (unsigned)pw->pw_uid);
+}
+
+static void
+daemon_flush(evutil_socket_t fd, short events, void *arg)
+{
+	struct nb_daemon	*d = arg;
+	int			 rc;
+
+	if (nb_evq_len(d->evq) == 0)
+		return;
+	if ((rc = nb_evq_flush(d->evq, d->db)) != NB_OK && rc != NB_BUSY)
+		log_warnx("writing events: %s", nb_db_errmsg(d->db));
+}
+
+void
+nb_daemon_open_db(struct nb_daemon *d)
+{
+	struct timeval	 tick = { 0, EVQ_TICK_USEC };
+	const char	*path = nb_daemon_dbpath(d);
+	char		 err[1024];
+
+	if (nb_db_open(path, NB_DB_CREATE, &d->db, err, sizeof(err)) != NB_OK)
+		fatalx("%s", err);
+	d->evq = nb_evq_new(d->name, EVQ_MAX);
+	d->ev_flush = event_new(d->base, -1, EV_PERSIST, daemon_flush, d);
+	if (d->ev_flush == NULL || event_add(d->ev_flush, &tick) == -1)
+		fatalx("cannot start the event queue timer");
+	log_debug("database %s, schema version %d", path, nb_db_version(d->db));
+}
+
+int
+nb_daemon_run(struct nb_daemon *d)
+{
+	log_info("started");
+	if (event_base_dispatch(d->base) == -1)
+		fatalx("event loop failed");
+	if (d->evq != NULL && nb_evq_flush(d->evq, d->db) != NB_OK)
+		log_warnx("%zu events not written: %s", nb_evq_len(d->evq), nb_db_errmsg(d->db));
+	log_info("exiting");
+	return 0;
+}
+
+void
+nb_daemon_exit(struct nb_daemon *d)
+{
+	event_base_loopexit(d->base, NULL);
+}
+
+void
+nb_daemon_free(struct nb_daemon *d)
+{
+	int	 i;
+
+	for (i = 0; i < 3; i++)
+		if (d->ev_sig[i] != NULL)
+			event_free(d->ev_sig[i]);
+	if (d->ev_flush != NULL)
+		event_free(d->ev_flush);
+	nb_evq_free(d->evq);
+	nb_db_close(d->db);
+	nb_conf_free(d->conf);
+	if (d->base != NULL)
+		event_base_free(d->base);
+}

@@ -1,0 +1,428 @@
+/*
+ * db.c: opening the shared database, migrations, transactions, checks and
+ * the statement cache. Each process opens one connection; daemons keep it
+ * for their lifetime, so their statements stay prepared.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db_int.h"
+#include "xmalloc.h"
+
+#define DB_BUSY_MS	10000
+
+int64_t
+nb_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+int
+db_fail(struct nb_db *db, int rc, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(db->err, sizeof(db->err), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+db_sqlerr(struct nb_db *db, int sqrc)
+{
+	const char	*msg = sqlite3_errmsg(db->sq);
+
+	switch (sqrc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return db_fail(db, NB_BUSY, "database is locked by another process");
+	case SQLITE_CONSTRAINT:
+		if (sqrc == SQLITE_CONSTRAINT_PRIMARYKEY || sqrc == SQLITE_CONSTRAINT_UNIQUE)
+			return db_fail(db, NB_EXISTS, "%s", msg);
+		if (sqrc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			return db_fail(db, NB_INUSE, "%s", msg);
+		return db_fail(db, NB_INVALID, "%s", msg);
+	default:
+		return db_fail(db, NB_ERR, "%s", msg);
+	}
+}
+
+sqlite3_stmt *
+db_stmt(struct nb_db *db, const char *sql)
+{
+	sqlite3_stmt	*st;
+	int		 i;
+
+	for (i = 0; i < db->ncache; i++) {
+		if (db->cache[i].sql == sql) {
+			st = db->cache[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	if (sqlite3_prepare_v3(db->sq, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		db_fail(db, NB_ERR, "prepare: %s", sqlite3_errmsg(db->sq));
+		return NULL;
+	}
+	if (db->ncache == DB_STMT_CACHE)
+		fatalx("%s: statement cache full", __func__);
+	db->cache[db->ncache].sql = sql;
+	db->cache[db->ncache].st = st;
+	db->ncache++;
+	return st;
+}
+
+int
+db_exec_stmt(struct nb_db *db, sqlite3_stmt *st)
+{
+	int	 rc;
+
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+	return NB_OK;
+}
+
+int
+db_bind_text(sqlite3_stmt *st, int idx, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
+}
+
+int
+db_bind_json(sqlite3_stmt *st, int idx, const json_t *j)
+{
+	char	*s;
+	int	 rc;
+
+	if (j == NULL)
+		return sqlite3_bind_null(st, idx);
+	if ((s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		fatalx("%s: json_dumps", __func__);
+	rc = sqlite3_bind_text(st, idx, s, -1, free);
+	return rc;
+}
+
+char *
+db_col_str(sqlite3_stmt *st, int idx)
+{
+	const unsigned char	*s;
+
+	if ((s = sqlite3_column_text(st, idx)) == NULL)
+		return NULL;
+	return xstrdup((const char *)s);
+}
+
+json_t *
+db_col_json(sqlite3_stmt *st, int idx, int array)
+{
+	const char	*s = (const char *)sqlite3_column_text(st, idx);
+	json_t		*j = NULL;
+
+	if (s != NULL)
+		j = json_loads(s, JSON_DECODE_ANY, NULL);
+	if (j == NULL)
+		j = array ? json_array() : json_object();
+	return j;
+}
+
+void
+json_set_str(json_t *o, const char *key, const char *value)
+{
+	json_object_set_new(o, key, value ? json_string(value) : json_null());
+}
+
+static int
+db_exec(struct nb_db *db, const char *sql)
+{
+	char	*msg = NULL;
+	int	 rc;
+
+	if ((rc = sqlite3_exec(db->sq, sql, NULL, NULL, &msg)) != SQLITE_OK) {
+		db_fail(db, (rc & 0xff) == SQLITE_BUSY ? NB_BUSY : NB_ERR, "%s",
+		    msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return (rc & 0xff) == SQLITE_BUSY ? NB_BUSY : NB_ERR;
+	}
+	return NB_OK;
+}
+
+static int
+db_pragma_int(struct nb_db *db, const char *sql, int64_t *out)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db->sq, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, NB_ERR, "%s", sqlite3_errmsg(db->sq));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, NB_ERR, "%s", sqlite3_errmsg(db->sq));
+	return NB_OK;
+}
+
+int
+nb_db_version(struct nb_db *db)
+{
+	int64_t	 v = -1;
+
+	db_pragma_int(db, "PRAGMA user_version", &v);
+	return (int)v;
+}
+
+int
+nb_db_begin(struct nb_db *db)
+{
+	int	 rc;
+
+	if ((rc = db_exec(db, "BEGIN IMMEDIATE")) == NB_OK)
+		db->in_tx = 1;
+	return rc;
+}
+
+int
+nb_db_commit(struct nb_db *db)
+{
+	int	 rc;
+
+	if ((rc = db_exec(db, "COMMIT")) == NB_OK)
+		db->in_tx = 0;
+	return rc;
+}
+
+void
+nb_db_rollback(struct nb_db *db)
+{
+	if (sqlite3_get_autocommit(db->sq))
+		return;
+	sqlite3_exec(db->sq, "ROLLBACK", NULL, NULL, NULL);
+	db->in_tx = 0;
+}
+
+int
+nb_db_migrate(struct nb_db *db, int target)
+{
+	char	 sql[64];
+	int	 v, rc;
+
+	if (target <= 0 || target > db_nmigrations)
+		target = db_nmigrations;
+	if ((rc = nb_db_begin(db)) != NB_OK)
+		return rc;
+	/* Read the version inside the write lock: another process may have migrated. */
+	if ((v = nb_db_version(db)) < 0) {
+		rc = NB_ERR;
+		goto fail;
+	}
+	if (v > db_nmigrations) {
+		rc = db_fail(db, NB_INVALID, "%s has schema version %d, newer than this "
+		    "program's %d: upgrade netboot", db->path, v, db_nmigrations);
+		goto fail;
+	}
+	for (; v < target; v++) {
+		if ((rc = db_exec(db, db_migrations[v])) != NB_OK) {
+			db_fail(db, rc, "migration to version %d failed: %s", v + 1, db->err);
+			goto fail;
+		}
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
+	if ((rc = db_exec(db, sql)) != NB_OK)
+		goto fail;
+	return nb_db_commit(db);
+fail:
+	nb_db_rollback(db);
+	return rc;
+}
+
+static int
+db_setup(struct nb_db *db)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	sqlite3_busy_timeout(db->sq, DB_BUSY_MS);
+	/* journal_mode answers with the mode in force: make sure it is WAL. */
+	if (sqlite3_prepare_v2(db->sq, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, NB_ERR, "%s", sqlite3_errmsg(db->sq));
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW || strcmp((const char *)sqlite3_column_text(st, 0), "wal") != 0) {
+		sqlite3_finalize(st);
+		return db_fail(db, NB_ERR, "cannot switch %s to WAL mode: %s", db->path,
+		    sqlite3_errmsg(db->sq));
+	}
+	sqlite3_finalize(st);
+	return db_exec(db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+}
+
+int
+nb_db_open(const char *path, int flags, struct nb_db **out, char *err, size_t errsz)
+{
+	struct nb_db	*db;
+	struct stat	 sb;
+	int		 oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	int		 v;
+
+	*out = NULL;
+	if (db_nmigrations != NB_DB_VERSION)
+		fatalx("%s: schema has %d migrations, NB_DB_VERSION is %d", __func__,
+		    db_nmigrations, NB_DB_VERSION);
+	if (!(flags & NB_DB_CREATE) && stat(path, &sb) == -1) {
+		snprintf(err, errsz, "%s: %s (create it with 'bootctl db init')", path,
+		    strerror(errno));
+		return NB_NOTFOUND;
+	}
+	if (flags & NB_DB_CREATE)
+		oflags |= SQLITE_OPEN_CREATE;
+	db = xcalloc(1, sizeof(*db));
+	db->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &db->sq, oflags, NULL) != SQLITE_OK) {
+		snprintf(err, errsz, "%s: %s", path, sqlite3_errmsg(db->sq));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->sq, 1);
+	if (db_setup(db) != NB_OK)
+		goto fail_db;
+	if ((v = nb_db_version(db)) < 0)
+		goto fail_db;
+	if (v > NB_DB_VERSION) {
+		snprintf(err, errsz, "%s has schema version %d, newer than this program's %d: "
+		    "upgrade netboot", path, v, NB_DB_VERSION);
+		goto fail;
+	}
+	if (v < NB_DB_VERSION && !(flags & NB_DB_NOMIGRATE) && nb_db_migrate(db, 0) != NB_OK)
+		goto fail_db;
+	*out = db;
+	return NB_OK;
+fail_db:
+	snprintf(err, errsz, "%s: %s", path, db->err);
+fail:
+	nb_db_close(db);
+	return NB_ERR;
+}
+
+void
+nb_db_close(struct nb_db *db)
+{
+	int	 i;
+
+	if (db == NULL)
+		return;
+	for (i = 0; i < db->ncache; i++)
+		sqlite3_finalize(db->cache[i].st);
+	sqlite3_close(db->sq);
+	free(db->path);
+	free(db);
+}
+
+const char *
+nb_db_errmsg(const struct nb_db *db)
+{
+	return db->err;
+}
+
+const char *
+nb_db_path(const struct nb_db *db)
+{
+	return db->path;
+}
+
+int64_t
+nb_db_data_version(struct nb_db *db)
+{
+	int64_t	 v = -1;
+
+	db_pragma_int(db, "PRAGMA data_version", &v);
+	return v;
+}
+
+/* Report every row of a check pragma except the "ok" one; return how many. */
+static int
+db_check_rows(struct nb_db *db, const char *sql, void (*report)(const char *, void *), void *arg)
+{
+	sqlite3_stmt	*st;
+	char		 msg[512];
+	int		 n = 0, rc;
+
+	if (sqlite3_prepare_v2(db->sq, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, NB_ERR, "%s", sqlite3_errmsg(db->sq));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(st, 0);
+		const char *b = (const char *)sqlite3_column_text(st, 2);
+
+		if (sqlite3_column_count(st) == 1 && a != NULL && strcmp(a, "ok") == 0)
+			continue;
+		if (sqlite3_column_count(st) == 1)
+			snprintf(msg, sizeof(msg), "integrity: %s", a ? a : "?");
+		else
+			snprintf(msg, sizeof(msg), "table %s row %lld refers to a missing row of %s",
+			    a ? a : "?", (long long)sqlite3_column_int64(st, 1), b ? b : "?");
+		report(msg, arg);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, NB_ERR, "%s", sqlite3_errmsg(db->sq));
+	return n;
+}
+
+int
+nb_db_check(struct nb_db *db, void (*report)(const char *, void *), void *arg)
+{
+	char	 msg[128];
+	int	 n, m, v;
+
+	if ((n = db_check_rows(db, "PRAGMA integrity_check", report, arg)) < 0)
+		return -1;
+	if ((m = db_check_rows(db, "PRAGMA foreign_key_check", report, arg)) < 0)
+		return -1;
+	n += m;
+	if ((v = nb_db_version(db)) != NB_DB_VERSION) {
+		snprintf(msg, sizeof(msg), "schema version %d, expected %d (run 'bootctl db migrate')",
+		    v, NB_DB_VERSION);
+		report(msg, arg);
+		n++;
+	}
+	return n;
+}
+
+char *
+nb_datadir(const char *dbpath, const char *datadir)
+{
+	char	*copy, *dir;
+
+	if (datadir != NULL)
+		return xstrdup(datadir);
+	copy = xstrdup(dbpath);
+	dir = xstrdup(dirname(copy));
+	free(copy);
+	return dir;
+}
+
+int
+nb_name_valid(const char *s)
+{
+	size_t	 len;
+
+	if (s == NULL || (len = strlen(s)) == 0 || len > 64 || s[0] == '.')
+		return 0;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == len;
+}

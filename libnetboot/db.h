@@ -1,0 +1,265 @@
+/*
+ * db.h: the shared database (DESIGN §3). Every program reads and writes
+ * the netboot state only through these functions; no SQL leaves libnetboot.
+ *
+ * Functions returning int return NB_OK or a negative enum nb_rc; the
+ * human-readable reason is then in nb_db_errmsg().
+ */
+#ifndef NB_DB_H
+#define NB_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "addr.h"
+#include "log.h"
+
+#define NB_DB_DEFAULT	LOCALSTATEDIR "/lib/netboot/netboot.db"
+#define NB_DB_VERSION	2		/* schema version this build writes */
+
+enum nb_rc {
+	NB_OK = 0,
+	NB_ERR = -1,		/* I/O or SQLite failure */
+	NB_NOTFOUND = -2,	/* the named row does not exist */
+	NB_EXISTS = -3,		/* a row with that key exists already */
+	NB_INVALID = -4,	/* the value breaks a rule of the schema */
+	NB_INUSE = -5,		/* still referenced by another row */
+	NB_BUSY = -6,		/* locked by another process past the busy timeout */
+};
+
+/* nb_db_open flags */
+#define NB_DB_CREATE	0x1	/* create the file (and schema) if missing */
+#define NB_DB_NOMIGRATE	0x2	/* do not upgrade an older schema */
+
+struct nb_db;
+
+/* Open the database at path with WAL, synchronous=NORMAL, foreign keys and a busy timeout. */
+int		 nb_db_open(const char *path, int flags, struct nb_db **out, char *err, size_t errsz);
+/* Close the database and every statement it cached. */
+void		 nb_db_close(struct nb_db *);
+/* The reason the last call failed. */
+const char	*nb_db_errmsg(const struct nb_db *);
+/* The file this handle has open. */
+const char	*nb_db_path(const struct nb_db *);
+/* The schema version of the open file (PRAGMA user_version). */
+int		 nb_db_version(struct nb_db *);
+/* Upgrade the schema to version target (0: latest) in one transaction. */
+int		 nb_db_migrate(struct nb_db *, int target);
+/* Run the integrity, foreign key and version checks; report each problem; return their count or -1. */
+int		 nb_db_check(struct nb_db *, void (*report)(const char *, void *), void *arg);
+/* Start a write transaction (BEGIN IMMEDIATE). */
+int		 nb_db_begin(struct nb_db *);
+/* Commit the transaction. */
+int		 nb_db_commit(struct nb_db *);
+/* Roll the transaction back; safe to call when none is open. */
+void		 nb_db_rollback(struct nb_db *);
+/* A number that changes whenever another connection commits (PRAGMA data_version). */
+int64_t		 nb_db_data_version(struct nb_db *);
+/* The data directory: datadir if set, else the directory holding the database. Caller frees. */
+char		*nb_datadir(const char *dbpath, const char *datadir);
+/* Seconds since the epoch, for created/updated/seen columns. */
+int64_t		 nb_now(void);
+
+/* A rule for names of images, templates and clients: [A-Za-z0-9._-], 1..64, no leading dot. */
+int		 nb_name_valid(const char *);
+
+/* clients */
+enum nb_next_boot { NB_NEXT_NONE, NB_NEXT_INSTALL, NB_NEXT_LOCAL, NB_NEXT_MENU, NB_NEXT_SHELL };
+
+struct nb_client {
+	char		 mac[NB_MACSTR_LEN];
+	char		*name;
+	char		*hostname;
+	char		*ip;		/* static address, for static DHCP */
+	char		*last_ip;	/* address it was last seen with */
+	int		 arch;		/* option 93, -1 if unknown */
+	char		*vendor_class;
+	char		*user_class;
+	char		*uuid;
+	int64_t		 first_seen;	/* 0: never */
+	int64_t		 last_seen;
+	int		 known;		/* 0: discovered by a daemon, 1: added */
+	int		 allowed;
+	int		 suspended;	/* suspended through the self-API */
+	char		*image;
+	char		*tmpl;		/* template */
+	enum nb_next_boot next_boot;
+	json_t		*vars;		/* object: per-client template variables */
+	json_t		*inventory;	/* object: what iPXE reported */
+	int64_t		 created;
+	int64_t		 updated;
+};
+
+/* Set c to an empty client: allowed, known, arch -1, empty vars and inventory. */
+void		 nb_client_init(struct nb_client *c);
+/* Free what c owns and re-initialise it. */
+void		 nb_client_clear(struct nb_client *c);
+/* The name of a next-boot action ("install", ...; "" for none). */
+const char	*nb_next_boot_name(enum nb_next_boot);
+/* Parse a next-boot action name; -1 if unknown. */
+int		 nb_next_boot_parse(const char *, enum nb_next_boot *);
+/* Load the client with canonical mac into c. */
+int		 nb_client_get(struct nb_db *, const char *mac, struct nb_client *c);
+/* Load the client whose static or last seen address is ip. */
+int		 nb_client_find_ip(struct nb_db *, const char *ip, struct nb_client *c);
+/* Insert a new client (NB_EXISTS if the MAC is there; NB_NOTFOUND for a missing image or template). */
+int		 nb_client_add(struct nb_db *, const struct nb_client *c);
+/* Write every field of an existing client. */
+int		 nb_client_update(struct nb_db *, const struct nb_client *c);
+/* Delete a client and its per-client files. */
+int		 nb_client_rm(struct nb_db *, const char *mac);
+/* Call fn for each client in MAC order; a non-zero return from fn stops the walk. */
+int		 nb_client_list(struct nb_db *, int (*fn)(const struct nb_client *, void *), void *arg);
+/* Record that a daemon saw mac: create it as discovered if new, update last seen and what is given (NULL/-1: keep). */
+int		 nb_client_seen(struct nb_db *, const char *mac, int arch, const char *vendor_class,
+		    const char *user_class, const char *uuid, const char *ip);
+/* Replace a client's inventory (an object) and its last address. */
+int		 nb_client_set_inventory(struct nb_db *, const char *mac, json_t *inventory, const char *ip);
+/* The client as a JSON object with the keys documented in bootctl(8). */
+json_t		*nb_client_json(const struct nb_client *c);
+
+/* images */
+struct nb_image {
+	char		*name;
+	char		*kind;		/* linux|windows|tool|chain|sanboot */
+	char		*distro;
+	char		*version;
+	char		*arch;
+	char		*kernel;	/* path under the data directory, or absolute */
+	char		**initrds;
+	size_t		 ninitrds;
+	char		*cmdline;
+	char		*iso_path;
+	char		*iso_sha256;
+	int64_t		 iso_size;	/* -1: none */
+	char		*tmpl;		/* default template */
+	int64_t		 created;
+};
+
+/* Set img to an empty linux image. */
+void		 nb_image_init(struct nb_image *img);
+/* Free what img owns and re-initialise it. */
+void		 nb_image_clear(struct nb_image *img);
+/* Append an initrd path to img. */
+void		 nb_image_add_initrd(struct nb_image *img, const char *path);
+/* Load the image called name. */
+int		 nb_image_get(struct nb_db *, const char *name, struct nb_image *img);
+/* Insert a new image. */
+int		 nb_image_add(struct nb_db *, const struct nb_image *img);
+/* Delete an image (NB_INUSE while a client is assigned to it). */
+int		 nb_image_rm(struct nb_db *, const char *name);
+/* Call fn for each image in name order. */
+int		 nb_image_list(struct nb_db *, int (*fn)(const struct nb_image *, void *), void *arg);
+/* The image as a JSON object. */
+json_t		*nb_image_json(const struct nb_image *img);
+
+/* templates */
+struct nb_template {
+	char		*name;
+	char		*kind;		/* preseed|kickstart|autoinstall|cloud-init|autounattend|ipxe|raw */
+	char		*body;
+	int64_t		 updated;
+};
+
+/* Return 1 if kind is a template kind. */
+int		 nb_template_kind_valid(const char *kind);
+/* Free what t owns and zero it. */
+void		 nb_template_clear(struct nb_template *t);
+/* Load the template called name. */
+int		 nb_template_get(struct nb_db *, const char *name, struct nb_template *t);
+/* Insert a new template. */
+int		 nb_template_add(struct nb_db *, const struct nb_template *t);
+/* Replace the kind and body of an existing template. */
+int		 nb_template_update(struct nb_db *, const struct nb_template *t);
+/* Delete a template (NB_INUSE while a client, image or file uses it). */
+int		 nb_template_rm(struct nb_db *, const char *name);
+/* Call fn for each template in name order. */
+int		 nb_template_list(struct nb_db *, int (*fn)(const struct nb_template *, void *), void *arg);
+/* The template as a JSON object; with_body adds its body. */
+json_t		*nb_template_json(const struct nb_template *t, int with_body);
+
+/* files: virtual paths served over TFTP and HTTP, per client or global */
+enum nb_file_kind { NB_FILE_CONTENT, NB_FILE_TEMPLATE, NB_FILE_LOCAL, NB_FILE_URL };
+
+struct nb_file {
+	int64_t		 id;
+	char		*path;		/* clean relative path, no leading / */
+	char		 mac[NB_MACSTR_LEN];	/* "" for a global file */
+	enum nb_file_kind kind;
+	unsigned char	*content;
+	size_t		 content_len;
+	char		*tmpl;
+	char		*local;		/* absolute path of a local file */
+	char		*url;
+	int64_t		 updated;
+};
+
+/* Free what f owns and zero it. */
+void		 nb_file_clear(struct nb_file *f);
+/* The name of a file kind. */
+const char	*nb_file_kind_name(enum nb_file_kind);
+/* Normalise a request path in place (\ to /, strip leading /); -1 if it has . or .. parts. */
+int		 nb_path_clean(char *path);
+/* Insert a virtual file (NB_EXISTS if that path is taken for that MAC or globally). */
+int		 nb_file_add(struct nb_db *, const struct nb_file *f);
+/* Delete the file at path for mac (NULL or "": the global one). */
+int		 nb_file_rm(struct nb_db *, const char *path, const char *mac);
+/* Find the file a client gets at path: its own first, then the global one. mac may be NULL. */
+int		 nb_file_lookup(struct nb_db *, const char *path, const char *mac, struct nb_file *f);
+/* Call fn for each file, only mac's (and not global ones) when mac is given. */
+int		 nb_file_list(struct nb_db *, const char *mac, int (*fn)(const struct nb_file *, void *), void *arg);
+/* The file as a JSON object (content as text when it is UTF-8, else only its size). */
+json_t		*nb_file_json(const struct nb_file *f);
+
+/* events */
+struct nb_event {
+	int64_t		 id;
+	double		 ts;		/* seconds since the epoch */
+	char		 mac[NB_MACSTR_LEN];	/* "" when unknown */
+	const char	*ip;
+	const char	*daemon;
+	const char	*kind;
+	const char	*detail;
+};
+
+/* Append one event now (for bootctl and tests; daemons use nb_evq). */
+int		 nb_event_add(struct nb_db *, const char *mac, const char *daemon, const char *kind,
+		    const char *ip, const char *fmt, ...) NB_PRINTF(6, 7);
+/* Call fn for events with id > after (oldest first), for mac if given, at most limit (0: all). */
+int		 nb_event_list(struct nb_db *, const char *mac, int64_t after, int64_t limit,
+		    int (*fn)(const struct nb_event *, void *), void *arg);
+/* The id of the newest event (0 if none), for following. */
+int64_t		 nb_event_last_id(struct nb_db *, const char *mac);
+/* The event as a JSON object. */
+json_t		*nb_event_json(const struct nb_event *ev);
+
+/* A daemon's queue of events, written in one transaction per flush so a request never waits for a write. */
+struct nb_evq;
+/* A queue for daemon, holding at most max events (older ones are dropped and counted). */
+struct nb_evq	*nb_evq_new(const char *daemon, size_t max);
+/* Queue an event stamped now. */
+void		 nb_evq_push(struct nb_evq *, const char *mac, const char *kind, const char *ip,
+		    const char *fmt, ...) NB_PRINTF(5, 6);
+/* Write what is queued in one transaction; on NB_BUSY the events stay queued. */
+int		 nb_evq_flush(struct nb_evq *, struct nb_db *);
+/* How many events wait. */
+size_t		 nb_evq_len(const struct nb_evq *);
+/* Free the queue and what it holds. */
+void		 nb_evq_free(struct nb_evq *);
+
+/* settings: key/value with a table of known keys, defaults and checks */
+/* The stored value of key, or its default (NULL if none); NB_INVALID for an unknown key. Caller frees *value. */
+int		 nb_setting_get(struct nb_db *, const char *key, char **value);
+/* Check and store key = value; NB_INVALID with the reason if either is bad. */
+int		 nb_setting_set(struct nb_db *, const char *key, const char *value);
+/* Forget a stored value so the default applies again. */
+int		 nb_setting_unset(struct nb_db *, const char *key);
+/* Check key and value without storing; NULL if good, else the reason. */
+const char	*nb_setting_check(const char *key, const char *value);
+/* Call fn for every known key with its value (stored or default) and whether it is the default. */
+int		 nb_setting_list(struct nb_db *, int (*fn)(const char *key, const char *value,
+		    int is_default, void *), void *arg);
+
+#endif

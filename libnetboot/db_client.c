@@ -1,0 +1,368 @@
+/* db_client.c: the clients table. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_int.h"
+#include "xmalloc.h"
+
+#define CLIENT_COLS \
+	"mac, name, hostname, ip, last_ip, arch, vendor_class, user_class, uuid, " \
+	"first_seen, last_seen, state, allowed, suspended, image, template, next_boot, " \
+	"vars, inventory, created, updated"
+
+static const char *const next_boot_names[] = {
+	[NB_NEXT_NONE] = "", [NB_NEXT_INSTALL] = "install", [NB_NEXT_LOCAL] = "local",
+	[NB_NEXT_MENU] = "menu", [NB_NEXT_SHELL] = "shell",
+};
+
+const char *
+nb_next_boot_name(enum nb_next_boot nb)
+{
+	return next_boot_names[nb];
+}
+
+int
+nb_next_boot_parse(const char *s, enum nb_next_boot *out)
+{
+	size_t	 i;
+
+	for (i = 1; i < sizeof(next_boot_names) / sizeof(next_boot_names[0]); i++) {
+		if (strcmp(s, next_boot_names[i]) == 0) {
+			*out = (enum nb_next_boot)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void
+nb_client_init(struct nb_client *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->arch = -1;
+	c->known = 1;
+	c->allowed = 1;
+	c->vars = json_object();
+	c->inventory = json_object();
+}
+
+void
+nb_client_clear(struct nb_client *c)
+{
+	free(c->name);
+	free(c->hostname);
+	free(c->ip);
+	free(c->last_ip);
+	free(c->vendor_class);
+	free(c->user_class);
+	free(c->uuid);
+	free(c->image);
+	free(c->tmpl);
+	json_decref(c->vars);
+	json_decref(c->inventory);
+	nb_client_init(c);
+}
+
+static void
+client_from_row(sqlite3_stmt *st, struct nb_client *c)
+{
+	const char	*s;
+
+	nb_client_clear(c);
+	json_decref(c->vars);
+	json_decref(c->inventory);
+	strlcpy(c->mac, (const char *)sqlite3_column_text(st, 0), sizeof(c->mac));
+	c->name = db_col_str(st, 1);
+	c->hostname = db_col_str(st, 2);
+	c->ip = db_col_str(st, 3);
+	c->last_ip = db_col_str(st, 4);
+	c->arch = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 5);
+	c->vendor_class = db_col_str(st, 6);
+	c->user_class = db_col_str(st, 7);
+	c->uuid = db_col_str(st, 8);
+	c->first_seen = sqlite3_column_int64(st, 9);
+	c->last_seen = sqlite3_column_int64(st, 10);
+	c->known = strcmp((const char *)sqlite3_column_text(st, 11), "known") == 0;
+	c->allowed = sqlite3_column_int(st, 12);
+	c->suspended = sqlite3_column_int(st, 13);
+	c->image = db_col_str(st, 14);
+	c->tmpl = db_col_str(st, 15);
+	s = (const char *)sqlite3_column_text(st, 16);
+	if (s == NULL || nb_next_boot_parse(s, &c->next_boot) == -1)
+		c->next_boot = NB_NEXT_NONE;
+	c->vars = db_col_json(st, 17, 0);
+	c->inventory = db_col_json(st, 18, 0);
+	c->created = sqlite3_column_int64(st, 19);
+	c->updated = sqlite3_column_int64(st, 20);
+}
+
+static int
+client_get_by(struct nb_db *db, const char *sql, const char *key, struct nb_client *c)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	db_bind_text(st, 1, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		client_from_row(st, c);
+		sqlite3_reset(st);
+		return NB_OK;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return db_fail(db, NB_NOTFOUND, "no client %s", key);
+	return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+}
+
+int
+nb_client_get(struct nb_db *db, const char *mac, struct nb_client *c)
+{
+	static const char sql[] = "SELECT " CLIENT_COLS " FROM clients WHERE mac = ?1";
+
+	return client_get_by(db, sql, mac, c);
+}
+
+int
+nb_client_find_ip(struct nb_db *db, const char *ip, struct nb_client *c)
+{
+	/* A static address wins over an address merely seen. */
+	static const char sql[] = "SELECT " CLIENT_COLS " FROM clients "
+	    "WHERE ip = ?1 OR last_ip = ?1 ORDER BY ip = ?1 DESC, last_seen DESC LIMIT 1";
+
+	return client_get_by(db, sql, ip, c);
+}
+
+/* Name the missing image or template rather than a bare foreign key error. */
+static int
+client_check_refs(struct nb_db *db, const struct nb_client *c)
+{
+	struct nb_image		 img;
+	struct nb_template	 t;
+	int			 rc;
+
+	if (c->image != NULL) {
+		nb_image_init(&img);
+		rc = nb_image_get(db, c->image, &img);
+		nb_image_clear(&img);
+		if (rc != NB_OK)
+			return rc;
+	}
+	if (c->tmpl != NULL) {
+		memset(&t, 0, sizeof(t));
+		rc = nb_template_get(db, c->tmpl, &t);
+		nb_template_clear(&t);
+		if (rc != NB_OK)
+			return rc;
+	}
+	if (c->next_boot == NB_NEXT_INSTALL && c->image == NULL)
+		return db_fail(db, NB_INVALID, "client %s has no image to install", c->mac);
+	if (c->hostname != NULL &&
+	    (strlen(c->hostname) > 253 || strspn(c->hostname,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-") != strlen(c->hostname)))
+		return db_fail(db, NB_INVALID, "bad hostname '%s'", c->hostname);
+	if (c->name != NULL && !nb_name_valid(c->name))
+		return db_fail(db, NB_INVALID, "bad client name '%s' (letters, digits, . _ -)", c->name);
+	if (c->ip != NULL && !nb_ip_valid(c->ip))
+		return db_fail(db, NB_INVALID, "bad IPv4 address '%s'", c->ip);
+	return NB_OK;
+}
+
+static void
+client_bind(sqlite3_stmt *st, const struct nb_client *c)
+{
+	db_bind_text(st, 1, c->mac);
+	db_bind_text(st, 2, c->name);
+	db_bind_text(st, 3, c->hostname);
+	db_bind_text(st, 4, c->ip);
+	db_bind_text(st, 5, c->last_ip);
+	if (c->arch >= 0)
+		sqlite3_bind_int(st, 6, c->arch);
+	db_bind_text(st, 7, c->vendor_class);
+	db_bind_text(st, 8, c->user_class);
+	db_bind_text(st, 9, c->uuid);
+	if (c->first_seen)
+		sqlite3_bind_int64(st, 10, c->first_seen);
+	if (c->last_seen)
+		sqlite3_bind_int64(st, 11, c->last_seen);
+	db_bind_text(st, 12, c->known ? "known" : "discovered");
+	sqlite3_bind_int(st, 13, c->allowed ? 1 : 0);
+	sqlite3_bind_int(st, 14, c->suspended ? 1 : 0);
+	db_bind_text(st, 15, c->image);
+	db_bind_text(st, 16, c->tmpl);
+	if (c->next_boot != NB_NEXT_NONE)
+		db_bind_text(st, 17, nb_next_boot_name(c->next_boot));
+	db_bind_json(st, 18, c->vars);
+	db_bind_json(st, 19, c->inventory);
+	sqlite3_bind_int64(st, 20, nb_now());
+}
+
+static int
+client_write(struct nb_db *db, const char *sql, const struct nb_client *c)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((rc = client_check_refs(db, c)) != NB_OK)
+		return rc;
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	client_bind(st, c);
+	if ((rc = db_exec_stmt(db, st)) == NB_EXISTS) {
+		if (strstr(db->err, "clients.mac") != NULL)
+			return db_fail(db, NB_EXISTS, "client %s exists already", c->mac);
+		if (strstr(db->err, "clients.name") != NULL)
+			return db_fail(db, NB_EXISTS, "another client is named '%s'", c->name);
+		if (strstr(db->err, "clients.ip") != NULL)
+			return db_fail(db, NB_EXISTS, "another client has the address %s", c->ip);
+	}
+	return rc;
+}
+
+int
+nb_client_add(struct nb_db *db, const struct nb_client *c)
+{
+	static const char sql[] = "INSERT INTO clients (" CLIENT_COLS ") VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+	    "?18, ?19, ?20, ?20)";
+
+	return client_write(db, sql, c);
+}
+
+int
+nb_client_update(struct nb_db *db, const struct nb_client *c)
+{
+	static const char sql[] = "UPDATE clients SET name = ?2, hostname = ?3, ip = ?4, "
+	    "last_ip = ?5, arch = ?6, vendor_class = ?7, user_class = ?8, uuid = ?9, "
+	    "first_seen = ?10, last_seen = ?11, state = ?12, allowed = ?13, suspended = ?14, "
+	    "image = ?15, template = ?16, next_boot = ?17, vars = ?18, inventory = ?19, "
+	    "updated = ?20 WHERE mac = ?1";
+	int	 rc;
+
+	if ((rc = client_write(db, sql, c)) != NB_OK)
+		return rc;
+	if (sqlite3_changes(db->sq) == 0)
+		return db_fail(db, NB_NOTFOUND, "no client %s", c->mac);
+	return NB_OK;
+}
+
+int
+nb_client_rm(struct nb_db *db, const char *mac)
+{
+	static const char sql[] = "DELETE FROM clients WHERE mac = ?1";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	db_bind_text(st, 1, mac);
+	if ((rc = db_exec_stmt(db, st)) != NB_OK)
+		return rc;
+	if (sqlite3_changes(db->sq) == 0)
+		return db_fail(db, NB_NOTFOUND, "no client %s", mac);
+	return NB_OK;
+}
+
+int
+nb_client_list(struct nb_db *db, int (*fn)(const struct nb_client *, void *), void *arg)
+{
+	static const char sql[] = "SELECT " CLIENT_COLS " FROM clients ORDER BY mac";
+	struct nb_client	 c;
+	sqlite3_stmt		*st;
+	int			 rc, stop = 0;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	nb_client_init(&c);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		client_from_row(st, &c);
+		stop = fn(&c, arg);
+	}
+	nb_client_clear(&c);
+	json_decref(c.vars);
+	json_decref(c.inventory);
+	sqlite3_reset(st);
+	if (!stop && rc != SQLITE_DONE)
+		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+	return NB_OK;
+}
+
+int
+nb_client_seen(struct nb_db *db, const char *mac, int arch, const char *vendor_class,
+    const char *user_class, const char *uuid, const char *ip)
+{
+	static const char sql[] = "INSERT INTO clients (mac, arch, vendor_class, user_class, "
+	    "uuid, last_ip, first_seen, last_seen, state, created, updated) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 'discovered', ?7, ?7) "
+	    "ON CONFLICT (mac) DO UPDATE SET arch = ifnull(?2, arch), "
+	    "vendor_class = ifnull(?3, vendor_class), user_class = ifnull(?4, user_class), "
+	    "uuid = ifnull(?5, uuid), last_ip = ifnull(?6, last_ip), "
+	    "first_seen = ifnull(first_seen, ?7), last_seen = ?7";
+	sqlite3_stmt	*st;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	db_bind_text(st, 1, mac);
+	if (arch >= 0)
+		sqlite3_bind_int(st, 2, arch);
+	db_bind_text(st, 3, vendor_class);
+	db_bind_text(st, 4, user_class);
+	db_bind_text(st, 5, uuid);
+	db_bind_text(st, 6, ip);
+	sqlite3_bind_int64(st, 7, nb_now());
+	return db_exec_stmt(db, st);
+}
+
+int
+nb_client_set_inventory(struct nb_db *db, const char *mac, json_t *inventory, const char *ip)
+{
+	static const char sql[] = "UPDATE clients SET inventory = ?2, "
+	    "last_ip = ifnull(?3, last_ip), last_seen = ?4 WHERE mac = ?1";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	db_bind_text(st, 1, mac);
+	db_bind_json(st, 2, inventory);
+	db_bind_text(st, 3, ip);
+	sqlite3_bind_int64(st, 4, nb_now());
+	if ((rc = db_exec_stmt(db, st)) != NB_OK)
+		return rc;
+	if (sqlite3_changes(db->sq) == 0)
+		return db_fail(db, NB_NOTFOUND, "no client %s", mac);
+	return NB_OK;
+}
+
+json_t *
+nb_client_json(const struct nb_client *c)
+{
+	json_t	*o = json_object();
+
+	json_set_str(o, "mac", c->mac);
+	json_set_str(o, "name", c->name);
+	json_set_str(o, "hostname", c->hostname);
+	json_set_str(o, "ip", c->ip);
+	json_set_str(o, "last_ip", c->last_ip);
+	json_object_set_new(o, "arch", c->arch >= 0 ? json_integer(c->arch) : json_null());
+	json_set_str(o, "vendor_class", c->vendor_class);
+	json_set_str(o, "user_class", c->user_class);
+	json_set_str(o, "uuid", c->uuid);
+	json_object_set_new(o, "first_seen", c->first_seen ? json_integer(c->first_seen) : json_null());
+	json_object_set_new(o, "last_seen", c->last_seen ? json_integer(c->last_seen) : json_null());
+	json_set_str(o, "state", c->known ? "known" : "discovered");
+	json_object_set_new(o, "allowed", json_boolean(c->allowed));
+	json_object_set_new(o, "suspended", json_boolean(c->suspended));
+	json_set_str(o, "image", c->image);
+	json_set_str(o, "template", c->tmpl);
+	json_set_str(o, "next_boot", c->next_boot ? nb_next_boot_name(c->next_boot) : NULL);
+	json_object_set(o, "vars", c->vars);
+	json_object_set(o, "inventory", c->inventory);
+	json_object_set_new(o, "created", json_integer(c->created));
+	json_object_set_new(o, "updated", json_integer(c->updated));
+	return o;
+}

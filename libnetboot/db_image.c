@@ -1,0 +1,235 @@
+/* db_image.c: the images table. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_int.h"
+#include "xmalloc.h"
+
+#define IMAGE_COLS \
+	"name, kind, distro, version, arch, kernel, initrds, cmdline, iso_path, " \
+	"iso_sha256, iso_size, template, created"
+
+static const char *const image_kinds[] = { "linux", "windows", "tool", "chain", "sanboot" };
+
+void
+nb_image_init(struct nb_image *img)
+{
+	memset(img, 0, sizeof(*img));
+	img->iso_size = -1;
+}
+
+void
+nb_image_clear(struct nb_image *img)
+{
+	size_t	 i;
+
+	free(img->name);
+	free(img->kind);
+	free(img->distro);
+	free(img->version);
+	free(img->arch);
+	free(img->kernel);
+	for (i = 0; i < img->ninitrds; i++)
+		free(img->initrds[i]);
+	free(img->initrds);
+	free(img->cmdline);
+	free(img->iso_path);
+	free(img->iso_sha256);
+	free(img->tmpl);
+	nb_image_init(img);
+}
+
+void
+nb_image_add_initrd(struct nb_image *img, const char *path)
+{
+	img->initrds = xreallocarray(img->initrds, img->ninitrds + 1, sizeof(char *));
+	img->initrds[img->ninitrds++] = xstrdup(path);
+}
+
+static void
+image_from_row(sqlite3_stmt *st, struct nb_image *img)
+{
+	json_t	*a, *v;
+	size_t	 i;
+
+	nb_image_clear(img);
+	img->name = db_col_str(st, 0);
+	img->kind = db_col_str(st, 1);
+	img->distro = db_col_str(st, 2);
+	img->version = db_col_str(st, 3);
+	img->arch = db_col_str(st, 4);
+	img->kernel = db_col_str(st, 5);
+	a = db_col_json(st, 6, 1);
+	json_array_foreach(a, i, v)
+		if (json_is_string(v))
+			nb_image_add_initrd(img, json_string_value(v));
+	json_decref(a);
+	img->cmdline = db_col_str(st, 7);
+	img->iso_path = db_col_str(st, 8);
+	img->iso_sha256 = db_col_str(st, 9);
+	img->iso_size = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int64(st, 10);
+	img->tmpl = db_col_str(st, 11);
+	img->created = sqlite3_column_int64(st, 12);
+}
+
+int
+nb_image_get(struct nb_db *db, const char *name, struct nb_image *img)
+{
+	static const char sql[] = "SELECT " IMAGE_COLS " FROM images WHERE name = ?1";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	db_bind_text(st, 1, name);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		image_from_row(st, img);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return NB_OK;
+	if (rc == SQLITE_DONE)
+		return db_fail(db, NB_NOTFOUND, "no image named '%s'", name);
+	return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+}
+
+static int
+image_check(struct nb_db *db, const struct nb_image *img)
+{
+	struct nb_template	 t;
+	size_t			 i;
+	int			 rc;
+
+	if (!nb_name_valid(img->name))
+		return db_fail(db, NB_INVALID, "bad image name '%s' (letters, digits, . _ -)",
+		    img->name ? img->name : "");
+	for (i = 0; i < sizeof(image_kinds) / sizeof(image_kinds[0]); i++)
+		if (img->kind == NULL || strcmp(img->kind, image_kinds[i]) == 0)
+			break;
+	if (i == sizeof(image_kinds) / sizeof(image_kinds[0]))
+		return db_fail(db, NB_INVALID, "bad image kind '%s'", img->kind);
+	if ((img->kind == NULL || strcmp(img->kind, "linux") == 0) && img->kernel == NULL)
+		return db_fail(db, NB_INVALID, "image %s needs a kernel", img->name);
+	if (img->tmpl != NULL) {
+		memset(&t, 0, sizeof(t));
+		rc = nb_template_get(db, img->tmpl, &t);
+		nb_template_clear(&t);
+		if (rc != NB_OK)
+			return rc;
+	}
+	return NB_OK;
+}
+
+int
+nb_image_add(struct nb_db *db, const struct nb_image *img)
+{
+	static const char sql[] = "INSERT INTO images (" IMAGE_COLS ") VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+	sqlite3_stmt	*st;
+	json_t		*a;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = image_check(db, img)) != NB_OK)
+		return rc;
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	a = json_array();
+	for (i = 0; i < img->ninitrds; i++)
+		json_array_append_new(a, json_string(img->initrds[i]));
+	db_bind_text(st, 1, img->name);
+	db_bind_text(st, 2, img->kind ? img->kind : "linux");
+	db_bind_text(st, 3, img->distro);
+	db_bind_text(st, 4, img->version);
+	db_bind_text(st, 5, img->arch);
+	db_bind_text(st, 6, img->kernel);
+	db_bind_json(st, 7, a);
+	db_bind_text(st, 8, img->cmdline ? img->cmdline : "");
+	db_bind_text(st, 9, img->iso_path);
+	db_bind_text(st, 10, img->iso_sha256);
+	if (img->iso_size >= 0)
+		sqlite3_bind_int64(st, 11, img->iso_size);
+	db_bind_text(st, 12, img->tmpl);
+	sqlite3_bind_int64(st, 13, nb_now());
+	json_decref(a);
+	if ((rc = db_exec_stmt(db, st)) == NB_EXISTS)
+		return db_fail(db, NB_EXISTS, "image '%s' exists already", img->name);
+	return rc;
+}
+
+int
+nb_image_rm(struct nb_db *db, const char *name)
+{
+	static const char users[] = "SELECT count(*) FROM clients WHERE image = ?1";
+	static const char sql[] = "DELETE FROM images WHERE name = ?1";
+	sqlite3_stmt	*st;
+	int64_t		 n = 0;
+	int		 rc;
+
+	if ((st = db_stmt(db, users)) == NULL)
+		return NB_ERR;
+	db_bind_text(st, 1, name);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (n > 0)
+		return db_fail(db, NB_INUSE, "image '%s' is assigned to %lld client%s",
+		    name, (long long)n, n == 1 ? "" : "s");
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	db_bind_text(st, 1, name);
+	if ((rc = db_exec_stmt(db, st)) != NB_OK)
+		return rc;
+	if (sqlite3_changes(db->sq) == 0)
+		return db_fail(db, NB_NOTFOUND, "no image named '%s'", name);
+	return NB_OK;
+}
+
+int
+nb_image_list(struct nb_db *db, int (*fn)(const struct nb_image *, void *), void *arg)
+{
+	static const char sql[] = "SELECT " IMAGE_COLS " FROM images ORDER BY name";
+	struct nb_image	 img;
+	sqlite3_stmt	*st;
+	int		 rc, stop = 0;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	nb_image_init(&img);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		image_from_row(st, &img);
+		stop = fn(&img, arg);
+	}
+	nb_image_clear(&img);
+	sqlite3_reset(st);
+	if (!stop && rc != SQLITE_DONE)
+		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+	return NB_OK;
+}
+
+json_t *
+nb_image_json(const struct nb_image *img)
+{
+	json_t	*o = json_object(), *a = json_array();
+	size_t	 i;
+
+	json_set_str(o, "name", img->name);
+	json_set_str(o, "kind", img->kind);
+	json_set_str(o, "distro", img->distro);
+	json_set_str(o, "version", img->version);
+	json_set_str(o, "arch", img->arch);
+	json_set_str(o, "kernel", img->kernel);
+	for (i = 0; i < img->ninitrds; i++)
+		json_array_append_new(a, json_string(img->initrds[i]));
+	json_object_set_new(o, "initrds", a);
+	json_set_str(o, "cmdline", img->cmdline);
+	json_set_str(o, "iso_path", img->iso_path);
+	json_set_str(o, "iso_sha256", img->iso_sha256);
+	json_object_set_new(o, "iso_size", img->iso_size >= 0 ? json_integer(img->iso_size) :
+	    json_null());
+	json_set_str(o, "template", img->tmpl);
+	json_object_set_new(o, "created", json_integer(img->created));
+	return o;
+}

@@ -1,0 +1,45 @@
+/* db_int.h: what the db_*.c files share; not for the rest of the suite. */
+#ifndef NB_DB_INT_H
+#define NB_DB_INT_H
+
+#include <sqlite3.h>
+
+#include "db.h"
+
+#define DB_STMT_CACHE	64
+
+struct nb_db {
+	sqlite3		*sq;
+	char		*path;
+	char		 err[512];
+	int		 in_tx;
+	struct {
+		const char	*sql;	/* static string: the cache key is its address */
+		sqlite3_stmt	*st;
+	}		 cache[DB_STMT_CACHE];
+	int		 ncache;
+};
+
+/* A cached, reset prepared statement for a static SQL string; NULL on error. */
+sqlite3_stmt	*db_stmt(struct nb_db *, const char *sql);
+/* Set the error message and return rc. */
+int		 db_fail(struct nb_db *, int rc, const char *fmt, ...) NB_PRINTF(3, 4);
+/* Map the result of a failed sqlite3_step to an nb_rc, recording the message. */
+int		 db_sqlerr(struct nb_db *, int sqrc);
+/* Bind text or NULL. */
+int		 db_bind_text(sqlite3_stmt *, int idx, const char *);
+/* Bind a JSON value as its compact text. */
+int		 db_bind_json(sqlite3_stmt *, int idx, const json_t *);
+/* Copy a text column, NULL stays NULL. */
+char		*db_col_str(sqlite3_stmt *, int idx);
+/* Parse a JSON text column; an empty object or array if NULL. */
+json_t		*db_col_json(sqlite3_stmt *, int idx, int array);
+/* Step a statement that returns no rows; NB_OK or the mapped error. */
+int		 db_exec_stmt(struct nb_db *, sqlite3_stmt *);
+/* Set a JSON key to a string, or null. */
+void		 json_set_str(json_t *, const char *key, const char *value);
+/* Schema migrations, from version i to i + 1 at index i. */
+extern const char *const db_migrations[];
+extern const int db_nmigrations;
+
+#endif
