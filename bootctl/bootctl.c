@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,8 @@
 
 static const struct bootctl_cmd *const nouns[] = {
 	bc_db_cmds, bc_client_cmds, bc_image_cmds, bc_template_cmds, bc_file_cmds,
-	bc_events_cmds, bc_settings_cmds,
+	bc_events_cmds, bc_settings_cmds, bc_template_render_cmds, bc_image_import_cmds,
+	bc_client_timeline_cmds,
 };
 
 static void
@@ -201,6 +203,31 @@ strip_json_flag(int argc, char *argv[])
 	return json;
 }
 
+void
+bc_become_owner(const char *dbpath)
+{
+	struct stat	 sb;
+	char		*copy;
+	int		 rc;
+
+	if (geteuid() != 0)
+		return;
+	/*
+	 * The daemons run unprivileged: files root created next to their
+	 * database (the -wal and -shm files) would lock them out. So root
+	 * works as the owner of the database, or of its directory.
+	 */
+	if ((rc = stat(dbpath, &sb)) == -1) {
+		copy = xstrdup(dbpath);
+		rc = stat(dirname(copy), &sb);
+		free(copy);
+	}
+	if (rc == -1 || sb.st_uid == 0)
+		return;
+	if (setegid(sb.st_gid) == -1 || seteuid(sb.st_uid) == -1)
+		log_warn("cannot act as the owner (uid %u) of %s", (unsigned)sb.st_uid, dbpath);
+}
+
 static int
 open_db(struct bootctl *bc, int flags)
 {
@@ -209,6 +236,7 @@ open_db(struct bootctl *bc, int flags)
 
 	if (bc->dbpath == NULL)
 		bc->dbpath = (v = nb_conf_get(bc->conf, NULL, "database")) ? v : NB_DB_DEFAULT;
+	bc_become_owner(bc->dbpath);
 	if (nb_db_open(bc->dbpath, flags, &bc->db, err, sizeof(err)) != NB_OK)
 		return bc_error("%s", err);
 	return 0;

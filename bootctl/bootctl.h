@@ -44,6 +44,9 @@ char	*bc_read_file(const char *path, size_t *len);
 /* Format seconds since the epoch as local time, or "-" for 0. */
 const char *bc_time(int64_t t, char *buf, size_t len);
 
+/* As root, act as the owner of the database (or its directory) so daemons can still open it. */
+void	bc_become_owner(const char *dbpath);
+
 /* The command tables, one per noun file. */
 extern const struct bootctl_cmd bc_db_cmds[];
 extern const struct bootctl_cmd bc_client_cmds[];
@@ -52,5 +55,8 @@ extern const struct bootctl_cmd bc_template_cmds[];
 extern const struct bootctl_cmd bc_file_cmds[];
 extern const struct bootctl_cmd bc_events_cmds[];
 extern const struct bootctl_cmd bc_settings_cmds[];
+extern const struct bootctl_cmd bc_template_render_cmds[];
+extern const struct bootctl_cmd bc_image_import_cmds[];
+extern const struct bootctl_cmd bc_client_timeline_cmds[];
 
 #endif

@@ -34,6 +34,7 @@ db_init(struct bootctl *bc, int argc, char *argv[])
 		    strerror(errno));
 	}
 	free(copy);
+	bc_become_owner(bc->dbpath);
 	if (nb_db_open(bc->dbpath, NB_DB_CREATE, &bc->db, err, sizeof(err)) != NB_OK)
 		return bc_error("%s", err);
 	printf("%s %s (schema version %d)\n", existed ? "opened" : "initialized",

@@ -1,0 +1,23 @@
+/*
+ * tmpl.h: the template engine for unattended files (preseed, kickstart,
+ * autoinstall, cloud-init, autounattend, ipxe, raw): mustache-style, over
+ * jansson data, with sections and loops and no HTML escaping.
+ */
+#ifndef NB_TMPL_H
+#define NB_TMPL_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "db.h"
+
+/* Render body with data; NULL on error with "line N: what" in err. Caller frees. */
+char	*nb_tmpl_render(const char *body, json_t *data, size_t *outlen, char *err, size_t errsz);
+/* The data a template sees for client c: its fields, vars, image, the server URL, settings. */
+json_t	*nb_tmpl_context(struct nb_db *, const struct nb_client *c, const char *server_url);
+/* Render the template called name for client mac exactly as bootweb serves it. */
+int	 nb_tmpl_render_client(struct nb_db *, const char *name, const char *mac,
+	    const char *server_url, char **out, size_t *outlen, char *err, size_t errsz);
+
+#endif
