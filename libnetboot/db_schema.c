@@ -117,6 +117,21 @@ const char *const db_migrations[] = {
 	"  expires INTEGER,"
 	"  last_used INTEGER"
 	") STRICT;",
+
+	/*
+	 * 2 -> 3: where each file of an imported ISO lies in the ISO file, so
+	 * bootweb serves /iso/<image>/<path> by sendfile without unpacking.
+	 */
+	"CREATE TABLE iso_files ("
+	"  image TEXT NOT NULL REFERENCES images(name) ON UPDATE CASCADE ON DELETE CASCADE,"
+	"  path TEXT NOT NULL CHECK (length(path) BETWEEN 1 AND 1024"
+	"    AND substr(path, 1, 1) <> '/' AND instr(path, '//') = 0"
+	"    AND instr('/' || path || '/', '/../') = 0 AND instr('/' || path || '/', '/./') = 0),"
+	"  start INTEGER NOT NULL CHECK (start >= 0),"
+	"  size INTEGER NOT NULL CHECK (size >= 0),"
+	"  PRIMARY KEY (image, path)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE INDEX iso_files_nocase ON iso_files(image, path COLLATE NOCASE);",
 };
 
 const int db_nmigrations = sizeof(db_migrations) / sizeof(db_migrations[0]);
