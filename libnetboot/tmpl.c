@@ -1,27 +1,575 @@
-/* tmpl.c: the template engine. Placeholder until the bootweb work implements it. */
+/*
+ * tmpl.c: the template engine for unattended files and image cmdlines.
+ *
+ * A subset of mustache over jansson data: {{name}}, {{a.b}} (a dotted
+ * path; a number indexes an array), {{.}} (the current item), sections
+ * {{#x}}..{{/x}} (render once for a truthy value, once per item of an
+ * array), inverted sections {{^x}}..{{/x}}, comments {{! ..}}, and
+ * {{{x}}} / {{&x}}, which mean the same as {{x}}: these are text files,
+ * nothing is HTML-escaped. A section, inverted section or comment tag
+ * alone on its line takes the whole line with it, as mustache's
+ * "standalone" rule says, so preseed and kickstart files stay clean.
+ *
+ * A template is parsed into a flat array of nodes first (so a syntax
+ * error is reported before anything renders), then rendered. A variable
+ * that is not defined is an error; a section over an undefined name is
+ * simply false, so {{#unattended_url}} works when there is none.
+ * Partials and delimiter changes are not supported and say so.
+ */
 #include "config.h"
 
+#include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "tmpl.h"
+#include "xmalloc.h"
+
+#define TMPL_MAX_DEPTH	32		/* nested sections */
+#define TMPL_MAX_NAME	256		/* length of a tag's name */
+#define TMPL_MAX_OUT	(64 * 1024 * 1024)	/* rendered size */
+
+enum node_type { N_TEXT, N_VAR, N_SECTION, N_INVERTED };
+
+struct node {
+	enum node_type	 type;
+	const char	*s;		/* text, or the name */
+	size_t		 len;
+	int		 line;
+	size_t		 end;		/* sections: index of the first node after the section */
+};
+
+struct tmpl {
+	struct node	*nodes;
+	size_t		 n, cap;
+	char		*err;
+	size_t		 errsz;
+};
+
+struct out {
+	char		*buf;
+	size_t		 len, cap;
+};
+
+struct render {
+	struct tmpl	*t;
+	struct out	 out;
+	json_t		*stack[TMPL_MAX_DEPTH + 2];
+	int		 depth;
+};
+
+static int
+tmpl_fail(char *err, size_t errsz, int line, const char *fmt, ...)
+{
+	char	 msg[256];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (err != NULL && errsz > 0)
+		snprintf(err, errsz, "line %d: %s", line, msg);
+	return -1;
+}
+
+static struct node *
+tmpl_add(struct tmpl *t, enum node_type type, const char *s, size_t len, int line)
+{
+	struct node	*n;
+
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 32;
+		t->nodes = xreallocarray(t->nodes, t->cap, sizeof(*t->nodes));
+	}
+	n = &t->nodes[t->n++];
+	n->type = type;
+	n->s = s;
+	n->len = len;
+	n->line = line;
+	n->end = 0;
+	return n;
+}
+
+static int
+count_lines(const char *s, const char *e)
+{
+	int	 n = 0;
+
+	for (; s < e; s++)
+		if (*s == '\n')
+			n++;
+	return n;
+}
+
+/* Trim spaces around a tag's name and check its characters. */
+static int
+tmpl_name(struct tmpl *t, const char **s, size_t *len, int line)
+{
+	const char	*p = *s, *e = *s + *len;
+	const char	*q;
+
+	while (p < e && isspace((unsigned char)*p))
+		p++;
+	while (e > p && isspace((unsigned char)e[-1]))
+		e--;
+	if (p == e)
+		return tmpl_fail(t->err, t->errsz, line, "empty tag");
+	if (e - p > TMPL_MAX_NAME)
+		return tmpl_fail(t->err, t->errsz, line, "name too long");
+	for (q = p; q < e; q++)
+		if (!isalnum((unsigned char)*q) && strchr("._-", *q) == NULL)
+			return tmpl_fail(t->err, t->errsz, line, "bad name '%.*s'",
+			    (int)(e - p), p);
+	*s = p;
+	*len = (size_t)(e - p);
+	return 0;
+}
+
+/*
+ * Mustache's standalone rule: a block tag with only blanks around it on
+ * its line removes the line. Given the tag at [open, close), widen the
+ * span to eat the line's blanks and its newline; return whether it did.
+ */
+static int
+tmpl_standalone(const char *body, const char *textstart, const char **open, const char **close)
+{
+	const char	*a = *open, *b = *close;
+
+	while (a > body && (a[-1] == ' ' || a[-1] == '\t'))
+		a--;
+	if (a != body && a[-1] != '\n')
+		return 0;
+	if (a < textstart)	/* another tag sits earlier on this line */
+		return 0;
+	while (*b == ' ' || *b == '\t')
+		b++;
+	if (*b == '\r' && b[1] == '\n')
+		b += 2;
+	else if (*b == '\n')
+		b++;
+	else if (*b != '\0')
+		return 0;
+	*open = a;
+	*close = b;
+	return 1;
+}
+
+/* Parse body into t->nodes, matching sections; -1 with the reason on a syntax error. */
+static int
+tmpl_parse(struct tmpl *t, const char *body)
+{
+	const char	*p = body, *text = body, *open, *close, *name, *ce;
+	size_t		 stack[TMPL_MAX_DEPTH], nlen;
+	int		 depth = 0, line = 1, tagline, triple;
+	char		 sigil;
+	struct node	*n;
+
+	while ((open = strstr(p, "{{")) != NULL) {
+		tagline = line + count_lines(p, open);
+		triple = open[2] == '{';
+		if ((ce = strstr(open + 2, triple ? "}}}" : "}}")) == NULL)
+			return tmpl_fail(t->err, t->errsz, tagline, "unterminated tag");
+		close = ce + (triple ? 3 : 2);
+		name = open + (triple ? 3 : 2);
+		nlen = (size_t)(ce - name);
+		sigil = triple ? '&' : (nlen > 0 ? *name : '\0');
+		if (!triple && strchr("#^/!&>=", sigil) != NULL && sigil != '\0') {
+			name++;
+			nlen--;
+		}
+		if (strchr("#^/!", sigil) != NULL && sigil != '\0')
+			tmpl_standalone(body, text, &open, &close);
+		if (open > text)
+			tmpl_add(t, N_TEXT, text, (size_t)(open - text), line);
+		line = tagline + count_lines(open + 2, close);
+		/* line of the tag start is tagline; the standalone widening moved only blanks */
+		p = text = close;
+		switch (sigil) {
+		case '!':
+			continue;
+		case '>':
+			return tmpl_fail(t->err, t->errsz, tagline, "partials are not supported");
+		case '=':
+			return tmpl_fail(t->err, t->errsz, tagline,
+			    "changing delimiters is not supported");
+		}
+		if (tmpl_name(t, &name, &nlen, tagline) == -1)
+			return -1;
+		switch (sigil) {
+		case '#':
+		case '^':
+			if (depth == TMPL_MAX_DEPTH)
+				return tmpl_fail(t->err, t->errsz, tagline,
+				    "sections nested deeper than %d", TMPL_MAX_DEPTH);
+			stack[depth++] = t->n;
+			tmpl_add(t, sigil == '#' ? N_SECTION : N_INVERTED, name, nlen, tagline);
+			break;
+		case '/':
+			if (depth == 0)
+				return tmpl_fail(t->err, t->errsz, tagline,
+				    "'{{/%.*s}}' closes no section", (int)nlen, name);
+			n = &t->nodes[stack[--depth]];
+			if (n->len != nlen || memcmp(n->s, name, nlen) != 0)
+				return tmpl_fail(t->err, t->errsz, tagline,
+				    "section '%.*s' (line %d) closed by '{{/%.*s}}'",
+				    (int)n->len, n->s, n->line, (int)nlen, name);
+			n->end = t->n;
+			break;
+		default:
+			tmpl_add(t, N_VAR, name, nlen, tagline);
+			break;
+		}
+	}
+	if (depth > 0) {
+		n = &t->nodes[stack[depth - 1]];
+		return tmpl_fail(t->err, t->errsz, n->line, "unclosed section '%.*s'",
+		    (int)n->len, n->s);
+	}
+	if (*text != '\0')
+		tmpl_add(t, N_TEXT, text, strlen(text), line);
+	return 0;
+}
+
+static int
+out_add(struct render *r, const char *s, size_t len, int line)
+{
+	struct out	*o = &r->out;
+
+	if (o->len + len + 1 > TMPL_MAX_OUT)
+		return tmpl_fail(r->t->err, r->t->errsz, line, "output larger than %d bytes",
+		    TMPL_MAX_OUT);
+	if (o->len + len + 1 > o->cap) {
+		while (o->len + len + 1 > o->cap)
+			o->cap = o->cap ? o->cap * 2 : 1024;
+		o->buf = xreallocarray(o->buf, o->cap, 1);
+	}
+	memcpy(o->buf + o->len, s, len);
+	o->len += len;
+	o->buf[o->len] = '\0';
+	return 0;
+}
+
+/* One step of a dotted path: an object key, or an array index. */
+static json_t *
+lookup_step(json_t *v, const char *s, size_t len)
+{
+	char		 key[TMPL_MAX_NAME + 1];
+	const char	*errstr;
+	long long	 i;
+
+	memcpy(key, s, len);
+	key[len] = '\0';
+	if (json_is_object(v))
+		return json_object_get(v, key);
+	if (json_is_array(v)) {
+		i = strtonum(key, 0, (long long)json_array_size(v) - 1, &errstr);
+		return errstr == NULL ? json_array_get(v, (size_t)i) : NULL;
+	}
+	return NULL;
+}
+
+/* Resolve a dotted name: its first part through the context stack, innermost first. */
+static json_t *
+lookup(struct render *r, const char *name, size_t len)
+{
+	const char	*dot, *e = name + len;
+	json_t		*v = NULL;
+	size_t		 flen;
+	int		 i;
+
+	if (len == 1 && *name == '.')
+		return r->stack[r->depth - 1];
+	dot = memchr(name, '.', len);
+	flen = dot ? (size_t)(dot - name) : len;
+	if (flen == 0)
+		return NULL;
+	for (i = r->depth - 1; i >= 0 && v == NULL; i--)
+		v = lookup_step(r->stack[i], name, flen);
+	while (v != NULL && dot != NULL) {
+		name = dot + 1;
+		dot = memchr(name, '.', (size_t)(e - name));
+		flen = dot ? (size_t)(dot - name) : (size_t)(e - name);
+		if (flen == 0)
+			return NULL;
+		v = lookup_step(v, name, flen);
+	}
+	return v;
+}
+
+/* Mustache falsiness, with the JavaScript flavour: false, null, "", 0 and [] are false. */
+static int
+truthy(json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_FALSE:
+	case JSON_NULL:
+		return 0;
+	case JSON_STRING:
+		return json_string_length(v) > 0;
+	case JSON_INTEGER:
+		return json_integer_value(v) != 0;
+	case JSON_REAL:
+		return json_real_value(v) != 0.0;
+	case JSON_ARRAY:
+		return json_array_size(v) > 0;
+	default:
+		return 1;
+	}
+}
+
+static int
+render_value(struct render *r, json_t *v, int line)
+{
+	char	 num[64], *s;
+	int	 rc;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return out_add(r, json_string_value(v), json_string_length(v), line);
+	case JSON_INTEGER:
+		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+		return out_add(r, num, strlen(num), line);
+	case JSON_TRUE:
+		return out_add(r, "true", 4, line);
+	case JSON_FALSE:
+		return out_add(r, "false", 5, line);
+	case JSON_NULL:
+		return 0;
+	default:
+		/* Reals, objects and arrays as compact JSON (cloud-init takes JSON). */
+		if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
+			return tmpl_fail(r->t->err, r->t->errsz, line, "cannot format value");
+		rc = out_add(r, s, strlen(s), line);
+		free(s);
+		return rc;
+	}
+}
+
+static int render_nodes(struct render *, size_t, size_t);
+
+static int
+render_section(struct render *r, const struct node *n, size_t i)
+{
+	json_t	*v = lookup(r, n->s, n->len), *item;
+	size_t	 k;
+
+	if (n->type == N_INVERTED) {
+		if (v == NULL || !truthy(v))
+			return render_nodes(r, i + 1, n->end);
+		return 0;
+	}
+	if (v == NULL || !truthy(v))
+		return 0;
+	if (json_is_array(v)) {
+		json_array_foreach(v, k, item) {
+			r->stack[r->depth++] = item;
+			if (render_nodes(r, i + 1, n->end) == -1)
+				return -1;
+			r->depth--;
+		}
+		return 0;
+	}
+	r->stack[r->depth++] = v;
+	if (render_nodes(r, i + 1, n->end) == -1)
+		return -1;
+	r->depth--;
+	return 0;
+}
+
+static int
+render_nodes(struct render *r, size_t from, size_t to)
+{
+	const struct node	*n;
+	json_t			*v;
+	size_t			 i;
+
+	for (i = from; i < to; i++) {
+		n = &r->t->nodes[i];
+		switch (n->type) {
+		case N_TEXT:
+			if (out_add(r, n->s, n->len, n->line) == -1)
+				return -1;
+			break;
+		case N_VAR:
+			if ((v = lookup(r, n->s, n->len)) == NULL)
+				return tmpl_fail(r->t->err, r->t->errsz, n->line,
+				    "undefined variable '%.*s'", (int)n->len, n->s);
+			if (render_value(r, v, n->line) == -1)
+				return -1;
+			break;
+		case N_SECTION:
+		case N_INVERTED:
+			if (render_section(r, n, i) == -1)
+				return -1;
+			i = n->end - 1;
+			break;
+		}
+	}
+	return 0;
+}
 
 char *
 nb_tmpl_render(const char *body, json_t *data, size_t *outlen, char *err, size_t errsz)
 {
-	snprintf(err, errsz, "template engine not implemented yet");
-	return NULL;
+	struct tmpl	 t = { .err = err, .errsz = errsz };
+	struct render	 r;
+
+	memset(&r, 0, sizeof(r));
+	r.t = &t;
+	r.stack[r.depth++] = data;
+	if (tmpl_parse(&t, body) == -1 || render_nodes(&r, 0, t.n) == -1) {
+		free(t.nodes);
+		free(r.out.buf);
+		return NULL;
+	}
+	free(t.nodes);
+	if (r.out.buf == NULL)
+		r.out.buf = xstrdup("");
+	if (outlen != NULL)
+		*outlen = r.out.len;
+	return r.out.buf;
+}
+
+/* server_url + "/" + path parts, without doubling a slash. */
+static json_t *
+tmpl_url(const char *server_url, const char *prefix, const char *path)
+{
+	char	*s;
+	json_t	*v;
+
+	while (*path == '/')
+		path++;
+	xasprintf(&s, "%s%s%s", server_url, prefix, path);
+	v = json_string(s);
+	free(s);
+	return v;
+}
+
+/*
+ * The URL of a data file: relative paths are under /data/; an absolute
+ * path is served only from inside the data directory, so it becomes the
+ * part below datadir (bootweb refuses anything else).
+ */
+static json_t *
+tmpl_data_url(const char *server_url, const char *datadir, const char *path)
+{
+	size_t	 dlen;
+
+	if (path[0] == '/' && datadir != NULL) {
+		dlen = strlen(datadir);
+		while (dlen > 1 && datadir[dlen - 1] == '/')
+			dlen--;
+		if (strncmp(path, datadir, dlen) == 0 && path[dlen] == '/')
+			path += dlen + 1;
+	}
+	return tmpl_url(server_url, "/data/", path);
+}
+
+static json_t *
+tmpl_image(struct nb_db *db, const struct nb_image *img, const char *server_url)
+{
+	json_t	*o = nb_image_json(img), *a = json_array();
+	char	*datadir = nb_datadir(nb_db_path(db), NULL), *s;
+	size_t	 i;
+
+	if (img->kernel != NULL)
+		json_object_set_new(o, "kernel_url", tmpl_data_url(server_url, datadir, img->kernel));
+	for (i = 0; i < img->ninitrds; i++)
+		json_array_append_new(a, tmpl_data_url(server_url, datadir, img->initrds[i]));
+	json_object_set_new(o, "initrd_urls", a);
+	xasprintf(&s, "%s/iso/%s.iso", server_url, img->name);
+	json_object_set_new(o, "iso_url", json_string(s));
+	free(s);
+	xasprintf(&s, "%s/iso/%s", server_url, img->name);
+	json_object_set_new(o, "tree_url", json_string(s));
+	free(s);
+	free(datadir);
+	return o;
+}
+
+static int
+tmpl_setting(const char *key, const char *value, int is_default, void *arg)
+{
+	json_object_set_new(arg, key, value ? json_string(value) : json_null());
+	return 0;
+}
+
+/*
+ * The URL an installer is given for its unattended file. cloud-init's
+ * NoCloud datasource (and Ubuntu's autoinstall through it) wants a prefix
+ * it appends user-data and meta-data to, so those kinds get the directory.
+ */
+static json_t *
+tmpl_unattended_url(struct nb_db *db, const char *mac, const char *name, const char *server_url)
+{
+	struct nb_template	 t;
+	char			*s;
+	json_t			*v;
+	int			 dir;
+
+	memset(&t, 0, sizeof(t));
+	if (nb_template_get(db, name, &t) != NB_OK)
+		return NULL;
+	dir = strcmp(t.kind, "cloud-init") == 0 || strcmp(t.kind, "autoinstall") == 0;
+	xasprintf(&s, "%s/unattended/%s/%s", server_url, mac, dir ? "" : name);
+	nb_template_clear(&t);
+	v = json_string(s);
+	free(s);
+	return v;
 }
 
 json_t *
 nb_tmpl_context(struct nb_db *db, const struct nb_client *c, const char *server_url)
 {
-	return json_object();
+	json_t		*o = json_object(), *settings = json_object(), *u;
+	struct nb_image	 img;
+	const char	*tname = c->tmpl;
+
+	json_object_set_new(o, "server_url", json_string(server_url));
+	json_object_set_new(o, "client", nb_client_json(c));
+	json_object_set(o, "vars", c->vars);
+	nb_image_init(&img);
+	if (c->image != NULL && nb_image_get(db, c->image, &img) == NB_OK) {
+		json_object_set_new(o, "image", tmpl_image(db, &img, server_url));
+		if (tname == NULL)
+			tname = img.tmpl;
+	}
+	if (tname != NULL &&
+	    (u = tmpl_unattended_url(db, c->mac, tname, server_url)) != NULL)
+		json_object_set_new(o, "unattended_url", u);
+	nb_image_clear(&img);
+	nb_setting_list(db, tmpl_setting, settings);
+	json_object_set_new(o, "settings", settings);
+	return o;
 }
 
 int
 nb_tmpl_render_client(struct nb_db *db, const char *name, const char *mac,
     const char *server_url, char **out, size_t *outlen, char *err, size_t errsz)
 {
-	snprintf(err, errsz, "template engine not implemented yet");
-	return NB_ERR;
+	struct nb_client	 c;
+	struct nb_template	 t;
+	json_t			*data;
+	int			 rc;
+
+	*out = NULL;
+	nb_client_init(&c);
+	memset(&t, 0, sizeof(t));
+	if ((rc = nb_client_get(db, mac, &c)) != NB_OK ||
+	    (rc = nb_template_get(db, name, &t)) != NB_OK) {
+		snprintf(err, errsz, "%s", nb_db_errmsg(db));
+		goto done;
+	}
+	data = nb_tmpl_context(db, &c, server_url);
+	if ((*out = nb_tmpl_render(t.body, data, outlen, err, errsz)) == NULL)
+		rc = NB_INVALID;
+	json_decref(data);
+ done:
+	nb_template_clear(&t);
+	nb_client_clear(&c);
+	json_decref(c.vars);
+	json_decref(c.inventory);
+	return rc;
 }
