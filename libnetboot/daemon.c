@@ -170,12 +170,12 @@ nb_daemon_drop_privileges(struct nb_daemon *d)
 	struct passwd	*pw;
 
 	if (geteuid() != 0)
-		return;
+		goto background;
 	if (user == NULL)
 		user = "netboot";
 	if (strcmp(user, "root") == 0) {
 		log_warnx("keeping root privileges (user = root in %s)", d->conffile);
-		return;
+		goto background;
 	}
 	if ((pw = getpwnam(user)) == NULL)
 		fatalx("user %s does not exist: create it (useradd --system %s) or set "
@@ -185,6 +185,14 @@ nb_daemon_drop_privileges(struct nb_daemon *d)
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
 		fatal("cannot drop privileges to %s", user);
 	log_debug("running as %s (uid %u)", user, (unsigned)pw->pw_uid);
+background:
+	/* Fork before the database is opened: SQLite handles must not cross a fork. */
+	if (d->foreground)
+		return;
+	if (daemon(0, 0) == -1)
+		fatal("daemon");
+	if (event_reinit(d->base) == -1)
+		fatalx("event_reinit failed");
 }
 
 static void

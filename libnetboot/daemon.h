@@ -49,7 +49,7 @@ int	nb_daemon_port(const struct nb_daemon *, const char *key, int def);
 const char *nb_daemon_dbpath(const struct nb_daemon *);
 /* Create the event base and the signal events (SIGTERM, SIGINT, SIGHUP). */
 void	nb_daemon_init(struct nb_daemon *);
-/* After binding: if root, become the configured user (default netboot). */
+/* After binding: if root, become the configured user (default netboot); then, unless -d, go to the background. */
 void	nb_daemon_drop_privileges(struct nb_daemon *);
 /* Open (creating if need be) the database, and start the event queue flushed every tick. */
 void	nb_daemon_open_db(struct nb_daemon *);
