@@ -253,23 +253,43 @@ fail:
 	return rc;
 }
 
+/* Switch to WAL; while another process creates the same file this can be busy. */
+static int
+db_set_wal(struct nb_db *db)
+{
+	sqlite3_stmt	*st;
+	const char	*mode;
+	int		 rc, tries;
+
+	for (tries = 0; tries < DB_BUSY_MS / 10; tries++) {
+		if (sqlite3_prepare_v2(db->sq, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK)
+			rc = sqlite3_extended_errcode(db->sq);
+		else {
+			rc = sqlite3_step(st);
+			mode = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+			if (mode != NULL && strcmp(mode, "wal") == 0) {
+				sqlite3_finalize(st);
+				return NB_OK;
+			}
+			rc = sqlite3_extended_errcode(db->sq);
+			sqlite3_finalize(st);
+		}
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+		sqlite3_sleep(10);
+	}
+	return db_fail(db, NB_ERR, "cannot switch %s to WAL mode: %s", db->path,
+	    sqlite3_errmsg(db->sq));
+}
+
 static int
 db_setup(struct nb_db *db)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	int	 rc;
 
 	sqlite3_busy_timeout(db->sq, DB_BUSY_MS);
-	/* journal_mode answers with the mode in force: make sure it is WAL. */
-	if (sqlite3_prepare_v2(db->sq, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(db, NB_ERR, "%s", sqlite3_errmsg(db->sq));
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW || strcmp((const char *)sqlite3_column_text(st, 0), "wal") != 0) {
-		sqlite3_finalize(st);
-		return db_fail(db, NB_ERR, "cannot switch %s to WAL mode: %s", db->path,
-		    sqlite3_errmsg(db->sq));
-	}
-	sqlite3_finalize(st);
+	if ((rc = db_set_wal(db)) != NB_OK)
+		return rc;
 	return db_exec(db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
 }
 
