@@ -25,6 +25,8 @@
 #include "conf.h"
 #include "xmalloc.h"
 
+static int	open_db(struct bootctl *, int);
+
 static const struct bootctl_cmd *const nouns[] = {
 	bc_db_cmds, bc_client_cmds, bc_image_cmds, bc_template_cmds, bc_file_cmds,
 	bc_events_cmds, bc_settings_cmds, bc_template_render_cmds, bc_image_import_cmds,
@@ -155,6 +157,149 @@ bc_time(int64_t t, char *buf, size_t len)
 	return buf;
 }
 
+int
+bc_cmd_usage(struct bootctl *bc, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "bootctl: %s %s: ", bc->cmd->noun, bc->cmd->verb);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: bootctl %s %s%s%s\n", bc->cmd->noun, bc->cmd->verb,
+	    bc->cmd->usage[0] ? " " : "", bc->cmd->usage);
+	return EXIT_USAGE;
+}
+
+int
+bc_nargs(struct bootctl *bc, int argc, char *argv[], int min, int max)
+{
+	if (argc < min)
+		return bc_cmd_usage(bc, "missing argument");
+	if (max >= 0 && argc > max)
+		return bc_cmd_usage(bc, "unexpected argument '%s'", argv[max]);
+	return 0;
+}
+
+int
+bc_operands(struct bootctl *bc, int argc, char *argv[], int min, int max)
+{
+	static const struct option none[] = { { NULL, 0, NULL, 0 } };
+	int	 ch;
+
+	if ((ch = bc_getopt(argc, argv, none)) != -1)
+		return bc_badopt(bc, ch, argv);
+	return bc_nargs(bc, argc - optind, argv + optind, min, max);
+}
+
+int
+bc_getopt(int argc, char *argv[], const struct option *longopts)
+{
+	opterr = 0;
+	/* Leading ':' to tell a missing value from an unknown option; no short options. */
+	return getopt_long(argc, argv, ":", longopts, NULL);
+}
+
+int
+bc_badopt(struct bootctl *bc, int ch, char *argv[])
+{
+	const char	*opt = argv[optind - 1];
+
+	if (ch == ':')
+		return bc_cmd_usage(bc, "option '%s' needs a value", opt);
+	if (optopt != 0 && optopt != '?')
+		return bc_cmd_usage(bc, "unknown option '-%c'", optopt);
+	return bc_cmd_usage(bc, "unknown option '%s'", opt);
+}
+
+char *
+bc_datadir(struct bootctl *bc)
+{
+	return nb_datadir(bc->dbpath, nb_conf_get(bc->conf, NULL, "datadir"));
+}
+
+const char *
+bc_safe(char *buf, size_t len, const char *s)
+{
+	if (s == NULL)
+		return "-";
+	return log_safe(buf, len, s, strlen(s));
+}
+
+struct bc_table {
+	size_t		 ncols, nrows;
+	char		**cells;	/* nrows * ncols, row 0 the headers */
+};
+
+struct bc_table *
+bc_table_new(const char *header, ...)
+{
+	struct bc_table	*t = xcalloc(1, sizeof(*t));
+	const char	*h;
+	va_list		 ap;
+
+	va_start(ap, header);
+	for (h = header; h != NULL; h = va_arg(ap, const char *)) {
+		t->cells = xreallocarray(t->cells, t->ncols + 1, sizeof(char *));
+		t->cells[t->ncols++] = xstrdup(h);
+	}
+	va_end(ap);
+	t->nrows = 1;
+	return t;
+}
+
+void
+bc_table_row(struct bc_table *t, ...)
+{
+	const char	*c;
+	va_list		 ap;
+	size_t		 i;
+
+	t->cells = xreallocarray(t->cells, (t->nrows + 1) * t->ncols, sizeof(char *));
+	va_start(ap, t);
+	for (i = 0; i < t->ncols; i++) {
+		c = va_arg(ap, const char *);
+		t->cells[t->nrows * t->ncols + i] = xstrdup(c != NULL && *c != '\0' ? c : "-");
+	}
+	va_end(ap);
+	t->nrows++;
+}
+
+void
+bc_table_print(struct bc_table *t, FILE *fp)
+{
+	size_t	*w, r, i, len;
+
+	w = xcalloc(t->ncols, sizeof(*w));
+	for (r = 0; r < t->nrows; r++)
+		for (i = 0; i < t->ncols; i++)
+			if ((len = strlen(t->cells[r * t->ncols + i])) > w[i])
+				w[i] = len;
+	for (r = 0; r < t->nrows; r++) {
+		for (i = 0; i < t->ncols; i++) {
+			/* The last column is not padded: no trailing blanks. */
+			if (i + 1 == t->ncols)
+				fprintf(fp, "%s\n", t->cells[r * t->ncols + i]);
+			else
+				fprintf(fp, "%-*s  ", (int)w[i], t->cells[r * t->ncols + i]);
+		}
+	}
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(w);
+	free(t);
+}
+
+void
+bc_show(const char *key, const char *value)
+{
+	char	 k[64];
+
+	snprintf(k, sizeof(k), "%s:", key);
+	printf("%-14s %s\n", k, value != NULL && *value != '\0' ? value : "-");
+}
+
 static void
 usage_all(FILE *fp)
 {
@@ -228,6 +373,12 @@ bc_become_owner(const char *dbpath)
 		log_warn("cannot act as the owner (uid %u) of %s", (unsigned)sb.st_uid, dbpath);
 }
 
+int
+bc_open(struct bootctl *bc)
+{
+	return open_db(bc, bc->cmd->open_flags & ~BC_OPEN_LATE);
+}
+
 static int
 open_db(struct bootctl *bc, int flags)
 {
@@ -294,9 +445,16 @@ main(int argc, char *argv[])
 	if ((bc.conf = nb_conf_load(bc.conffile, strcmp(bc.conffile, NB_CONF_DEFAULT) == 0,
 	    err, sizeof(err))) == NULL)
 		return bc_error("%s", err);
-	if (cmd->open_flags >= 0 && (rc = open_db(&bc, cmd->open_flags)) != 0)
+	if (cmd->open_flags >= 0 && !(cmd->open_flags & BC_OPEN_LATE) &&
+	    (rc = open_db(&bc, cmd->open_flags)) != 0)
 		goto done;
-	optind = 1;	/* verbs parse their own flags from argv[1] on */
+	/*
+	 * Verbs parse their own flags from argv[1] on. optind = 0 makes glibc
+	 * start afresh, so the '+' (stop at the first operand) used for the
+	 * global flags above does not stick: "client add MAC --name N" works.
+	 */
+	bc.cmd = cmd;
+	optind = 0;
 	rc = cmd->fn(&bc, argc - 1, argv + 1);
 done:
 	nb_db_close(bc.db);

@@ -2,11 +2,16 @@
 #ifndef BOOTCTL_H
 #define BOOTCTL_H
 
+#include <getopt.h>
+#include <stdio.h>
+
 #include <jansson.h>
 
 #include "db.h"
 
 #define EXIT_USAGE	2
+/* open_flags bit: the verb checks its arguments first, then calls bc_open (usage errors win). */
+#define BC_OPEN_LATE	0x100
 
 struct bootctl {
 	const char	*dbpath;
@@ -14,6 +19,7 @@ struct bootctl {
 	int		 json;		/* --json */
 	struct nb_db	*db;
 	struct nb_conf	*conf;
+	const struct bootctl_cmd *cmd;	/* the command running, for its usage line */
 };
 
 /* One verb of a noun: bootctl NOUN VERB args... */
@@ -25,8 +31,20 @@ struct bootctl_cmd {
 	int		(*fn)(struct bootctl *, int argc, char *argv[]);
 };
 
+/* Open the database for a BC_OPEN_LATE command; 0, or exit code 1 after the message. */
+int	bc_open(struct bootctl *);
 /* Print "bootctl: message" and return exit code 2. */
 int	bc_usage(const char *fmt, ...) NB_PRINTF(1, 2);
+/* Usage error of the running command: the message, then its usage line; exit code 2. */
+int	bc_cmd_usage(struct bootctl *, const char *fmt, ...) NB_PRINTF(2, 3);
+/* Check that a verb got between min and max operands argv[0..argc) (max -1: any); 0, or exit code 2. */
+int	bc_nargs(struct bootctl *, int argc, char *argv[], int min, int max);
+/* For a verb without options: refuse any, check the operand count; operands start at argv[optind]. */
+int	bc_operands(struct bootctl *, int argc, char *argv[], int min, int max);
+/* getopt_long over a verb's long options only; ':' for a missing value, '?' for an unknown option. */
+int	bc_getopt(int argc, char *argv[], const struct option *longopts);
+/* Report what bc_getopt returned for a bad option as a usage error (exit code 2). */
+int	bc_badopt(struct bootctl *, int ch, char *argv[]);
 /* Print "bootctl: message" and return exit code 1. */
 int	bc_error(const char *fmt, ...) NB_PRINTF(1, 2);
 /* Report a failed database call (the library's reason) as exit code 1, rolling back. */
@@ -43,6 +61,22 @@ int	bc_commit(struct bootctl *);
 char	*bc_read_file(const char *path, size_t *len);
 /* Format seconds since the epoch as local time, or "-" for 0. */
 const char *bc_time(int64_t t, char *buf, size_t len);
+
+/* The data directory: netboot.conf's datadir, else the database's directory. Caller frees. */
+char	*bc_datadir(struct bootctl *);
+/* Escape text that came from the network before it reaches a terminal. */
+const char *bc_safe(char *buf, size_t len, const char *s);
+
+/* Aligned columns for the human form of lists. */
+struct bc_table;
+/* A table with the given column headers (a NULL-terminated list). */
+struct bc_table	*bc_table_new(const char *header, ...);
+/* Append a row of as many cells as there are headers; NULL cells print as "-". */
+void	bc_table_row(struct bc_table *, ...);
+/* Print the table with each column as wide as its widest cell, then free it. */
+void	bc_table_print(struct bc_table *, FILE *);
+/* One line of the human form of show: "key:" padded, then the value ("-" for NULL). */
+void	bc_show(const char *key, const char *value);
 
 /* As root, act as the owner of the database (or its directory) so daemons can still open it. */
 void	bc_become_owner(const char *dbpath);

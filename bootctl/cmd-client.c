@@ -1,8 +1,512 @@
-/* cmd-client.c: bootctl client. */
+/*
+ * cmd-client.c: bootctl client add | set | list | show | assign |
+ * next-boot | allow | deny | rm. Every change loads the row, edits it and
+ * writes it back inside one transaction. Editing a client the daemons
+ * discovered makes it known: an operator now manages it.
+ */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "bootctl.h"
+#include "xmalloc.h"
+
+/* What add and set were asked to change; NULL: leave as is, "": clear. */
+struct client_opts {
+	const char	*name;
+	const char	*hostname;
+	const char	*ip;
+	const char	*image;
+	const char	*tmpl;
+	json_t		*vars;		/* object of vars to set */
+	json_t		*unset;		/* array of var names to remove */
+	int		 changes;
+};
+
+enum { O_NAME = 1, O_HOSTNAME, O_IP, O_IMAGE, O_TEMPLATE, O_VAR, O_UNSET_VAR };
+
+static const struct option client_longopts[] = {
+	{ "name", required_argument, NULL, O_NAME },
+	{ "hostname", required_argument, NULL, O_HOSTNAME },
+	{ "ip", required_argument, NULL, O_IP },
+	{ "image", required_argument, NULL, O_IMAGE },
+	{ "template", required_argument, NULL, O_TEMPLATE },
+	{ "var", required_argument, NULL, O_VAR },
+	{ "unset-var", required_argument, NULL, O_UNSET_VAR },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* A var name reachable from a template as {{vars.NAME}}: no dots, no blanks. */
+static int
+var_name_valid(const char *s, size_t len)
+{
+	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_-";
+	size_t	 i;
+
+	if (len == 0 || len > 64 || (s[0] >= '0' && s[0] <= '9') || s[0] == '-')
+		return 0;
+	for (i = 0; i < len; i++)
+		if (strchr(ok, s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/* The hostname rule of the clients table, checked here to make it a usage error. */
+static int
+hostname_valid(const char *s)
+{
+	size_t	 len = strlen(s);
+
+	return len >= 1 && len <= 253 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789.-") == len && s[0] != '.' && s[0] != '-';
+}
+
+/* Check the values of add/set options; 0 or exit code 2. */
+static int
+client_opts_check(struct bootctl *bc, const struct client_opts *o)
+{
+	if (o->name != NULL && *o->name != '\0' && !nb_name_valid(o->name))
+		return bc_cmd_usage(bc, "bad name '%s' (1 to 64 letters, digits, '.', '_', '-'; "
+		    "no leading '.')", o->name);
+	if (o->hostname != NULL && *o->hostname != '\0' && !hostname_valid(o->hostname))
+		return bc_cmd_usage(bc, "bad hostname '%s'", o->hostname);
+	if (o->ip != NULL && *o->ip != '\0' && !nb_ip_valid(o->ip))
+		return bc_cmd_usage(bc, "bad IPv4 address '%s'", o->ip);
+	return 0;
+}
+
+/* Parse the options of add (set = 0) or set (set = 1); operands left at argv[optind]. */
+static int
+client_opts_parse(struct bootctl *bc, int set, int argc, char *argv[], struct client_opts *o)
+{
+	const char	*eq;
+	int		 ch;
+
+	memset(o, 0, sizeof(*o));
+	o->vars = json_object();
+	o->unset = json_array();
+	while ((ch = bc_getopt(argc, argv, client_longopts)) != -1) {
+		o->changes++;
+		switch (ch) {
+		case O_NAME:
+			o->name = optarg;
+			break;
+		case O_HOSTNAME:
+			o->hostname = optarg;
+			break;
+		case O_IP:
+			o->ip = optarg;
+			break;
+		case O_IMAGE:
+			o->image = optarg;
+			break;
+		case O_TEMPLATE:
+			o->tmpl = optarg;
+			break;
+		case O_VAR:
+			if ((eq = strchr(optarg, '=')) == NULL || !var_name_valid(optarg,
+			    (size_t)(eq - optarg)))
+				return bc_cmd_usage(bc, "bad --var '%s' (want NAME=VALUE, NAME of "
+				    "letters, digits, '_', '-')", optarg);
+			json_object_setn_new(o->vars, optarg, (size_t)(eq - optarg),
+			    json_string(eq + 1));
+			break;
+		case O_UNSET_VAR:
+			if (!set)
+				return bc_cmd_usage(bc, "unknown option '--unset-var'");
+			if (!var_name_valid(optarg, strlen(optarg)))
+				return bc_cmd_usage(bc, "bad variable name '%s'", optarg);
+			json_array_append_new(o->unset, json_string(optarg));
+			break;
+		default:
+			return bc_badopt(bc, ch, argv);
+		}
+	}
+	return client_opts_check(bc, o);
+}
+
+static void
+client_opts_free(struct client_opts *o)
+{
+	json_decref(o->vars);
+	json_decref(o->unset);
+}
+
+/* Replace a string field; "" clears it. */
+static void
+set_field(char **field, const char *value)
+{
+	if (value == NULL)
+		return;
+	free(*field);
+	*field = *value != '\0' ? xstrdup(value) : NULL;
+}
+
+static void
+client_opts_apply(const struct client_opts *o, struct nb_client *c)
+{
+	json_t	*v;
+	size_t	 i;
+
+	set_field(&c->name, o->name);
+	set_field(&c->hostname, o->hostname);
+	set_field(&c->ip, o->ip);
+	set_field(&c->image, o->image);
+	set_field(&c->tmpl, o->tmpl);
+	json_array_foreach(o->unset, i, v)
+		json_object_del(c->vars, json_string_value(v));
+	json_object_update(c->vars, o->vars);
+	c->known = 1;
+}
+
+/* Free a client loaded with nb_client_get, including the empty objects clear leaves. */
+static void
+client_free(struct nb_client *c)
+{
+	nb_client_clear(c);
+	json_decref(c->vars);
+	json_decref(c->inventory);
+	c->vars = c->inventory = NULL;
+}
+
+/* The MAC operand: canonical, or a usage error (exit 2). */
+static int
+mac_operand(struct bootctl *bc, const char *arg, char mac[NB_MACSTR_LEN])
+{
+	if (nb_mac_canon(arg, mac) == -1)
+		return bc_cmd_usage(bc, "'%s' is not a MAC address", arg);
+	return 0;
+}
+
+static int
+client_add(struct bootctl *bc, int argc, char *argv[])
+{
+	struct client_opts	 o;
+	struct nb_client	 c;
+	char			 mac[NB_MACSTR_LEN];
+	int			 rc, adopted = 0;
+
+	nb_client_init(&c);
+	if ((rc = client_opts_parse(bc, 0, argc, argv, &o)) != 0 ||
+	    (rc = bc_nargs(bc, argc - optind, argv + optind, 1, 1)) != 0 ||
+	    (rc = mac_operand(bc, argv[optind], mac)) != 0 ||
+	    (rc = bc_open(bc)) != 0 || (rc = bc_begin(bc)) != 0)
+		goto done;
+	if ((rc = nb_client_get(bc->db, mac, &c)) == NB_OK) {
+		/* A machine the daemons saw first is adopted, a known one is an error. */
+		if (c.known) {
+			nb_db_rollback(bc->db);
+			rc = bc_error("client %s exists already (change it with 'bootctl client "
+			    "set')", mac);
+			goto done;
+		}
+		adopted = 1;
+		client_opts_apply(&o, &c);
+		rc = nb_client_update(bc->db, &c);
+	} else if (rc == NB_NOTFOUND) {
+		strlcpy(c.mac, mac, sizeof(c.mac));
+		client_opts_apply(&o, &c);
+		rc = nb_client_add(bc->db, &c);
+	}
+	if (rc != NB_OK) {
+		rc = bc_dberror(bc);
+		goto done;
+	}
+	if ((rc = bc_commit(bc)) == 0)
+		printf("%s client %s\n", adopted ? "adopted discovered" : "added", mac);
+done:
+	client_opts_free(&o);
+	client_free(&c);
+	return rc;
+}
+
+/*
+ * Load the client named by the MAC operand, let edit change it, write it
+ * back: one transaction. edit returns 0, or an exit code.
+ */
+static int
+client_edit(struct bootctl *bc, const char *arg, int (*edit)(struct bootctl *,
+    struct nb_client *, void *), void *earg, const char *done_msg)
+{
+	struct nb_client	 c;
+	char			 mac[NB_MACSTR_LEN];
+	int			 rc;
+
+	if ((rc = mac_operand(bc, arg, mac)) != 0)
+		return rc;
+	if ((rc = bc_open(bc)) != 0 || (rc = bc_begin(bc)) != 0)
+		return rc;
+	nb_client_init(&c);
+	if (nb_client_get(bc->db, mac, &c) != NB_OK) {
+		rc = bc_dberror(bc);
+		goto done;
+	}
+	if ((rc = edit(bc, &c, earg)) != 0) {
+		nb_db_rollback(bc->db);
+		goto done;
+	}
+	c.known = 1;
+	if (nb_client_update(bc->db, &c) != NB_OK) {
+		rc = bc_dberror(bc);
+		goto done;
+	}
+	if ((rc = bc_commit(bc)) == 0)
+		printf("%s %s\n", done_msg, mac);
+done:
+	client_free(&c);
+	return rc;
+}
+
+static int
+edit_opts(struct bootctl *bc, struct nb_client *c, void *arg)
+{
+	(void)bc;
+	client_opts_apply(arg, c);
+	return 0;
+}
+
+static int
+client_set(struct bootctl *bc, int argc, char *argv[])
+{
+	struct client_opts	 o;
+	int			 rc;
+
+	if ((rc = client_opts_parse(bc, 1, argc, argv, &o)) != 0 ||
+	    (rc = bc_nargs(bc, argc - optind, argv + optind, 1, 1)) != 0)
+		goto done;
+	if (o.changes == 0) {
+		rc = bc_cmd_usage(bc, "nothing to change");
+		goto done;
+	}
+	rc = client_edit(bc, argv[optind], edit_opts, &o, "changed client");
+done:
+	client_opts_free(&o);
+	return rc;
+}
+
+static int
+edit_image(struct bootctl *bc, struct nb_client *c, void *arg)
+{
+	(void)bc;
+	set_field(&c->image, arg);
+	return 0;
+}
+
+static int
+client_assign(struct bootctl *bc, int argc, char *argv[])
+{
+	int	 rc;
+
+	if ((rc = bc_operands(bc, argc, argv, 2, 2)) != 0)
+		return rc;
+	argv += optind;
+	return client_edit(bc, argv[0], edit_image, argv[1], "assigned image to");
+}
+
+static int
+edit_next_boot(struct bootctl *bc, struct nb_client *c, void *arg)
+{
+	(void)bc;
+	c->next_boot = *(enum nb_next_boot *)arg;
+	return 0;
+}
+
+static int
+client_next_boot(struct bootctl *bc, int argc, char *argv[])
+{
+	enum nb_next_boot	 nb = NB_NEXT_NONE;
+	int			 rc;
+
+	if ((rc = bc_operands(bc, argc, argv, 2, 2)) != 0)
+		return rc;
+	argv += optind;
+	if (strcmp(argv[1], "clear") != 0 && nb_next_boot_parse(argv[1], &nb) == -1)
+		return bc_cmd_usage(bc, "unknown action '%s' (install, local, menu, shell or "
+		    "clear)", argv[1]);
+	return client_edit(bc, argv[0], edit_next_boot, &nb, nb == NB_NEXT_NONE ?
+	    "cleared the next boot of" : "set the next boot of");
+}
+
+static int
+edit_allowed(struct bootctl *bc, struct nb_client *c, void *arg)
+{
+	(void)bc;
+	c->allowed = *(int *)arg;
+	return 0;
+}
+
+static int
+client_allow_deny(struct bootctl *bc, int argc, char *argv[], int allowed)
+{
+	int	 rc;
+
+	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0)
+		return rc;
+	return client_edit(bc, argv[optind], edit_allowed, &allowed, allowed ? "allowed" :
+	    "denied");
+}
+
+static int
+client_allow(struct bootctl *bc, int argc, char *argv[])
+{
+	return client_allow_deny(bc, argc, argv, 1);
+}
+
+static int
+client_deny(struct bootctl *bc, int argc, char *argv[])
+{
+	return client_allow_deny(bc, argc, argv, 0);
+}
+
+static int
+client_rm(struct bootctl *bc, int argc, char *argv[])
+{
+	char	 mac[NB_MACSTR_LEN];
+	int	 rc;
+
+	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0 ||
+	    (rc = mac_operand(bc, argv[optind], mac)) != 0 ||
+	    (rc = bc_open(bc)) != 0 || (rc = bc_begin(bc)) != 0)
+		return rc;
+	if (nb_client_rm(bc->db, mac) != NB_OK)
+		return bc_dberror(bc);
+	if ((rc = bc_commit(bc)) == 0)
+		printf("removed client %s\n", mac);
+	return rc;
+}
+
+/* The state column: what matters most about whether and how it boots. */
+static const char *
+client_state(const struct nb_client *c)
+{
+	if (!c->allowed)
+		return "denied";
+	if (c->suspended)
+		return "suspended";
+	return c->known ? "known" : "discovered";
+}
+
+static int
+list_json(const struct nb_client *c, void *arg)
+{
+	json_array_append_new(arg, nb_client_json(c));
+	return 0;
+}
+
+static int
+list_row(const struct nb_client *c, void *arg)
+{
+	char	 seen[32];
+
+	bc_table_row(arg, c->mac, c->name, c->hostname, c->ip ? c->ip : c->last_ip,
+	    c->image, nb_next_boot_name(c->next_boot), client_state(c),
+	    bc_time(c->last_seen, seen, sizeof(seen)));
+	return 0;
+}
+
+static int
+client_list(struct bootctl *bc, int argc, char *argv[])
+{
+	struct bc_table	*t;
+	json_t		*a;
+	int		 rc;
+
+	if ((rc = bc_operands(bc, argc, argv, 0, 0)) != 0 || (rc = bc_open(bc)) != 0)
+		return rc;
+	if (bc->json) {
+		a = json_array();
+		if (nb_client_list(bc->db, list_json, a) != NB_OK) {
+			json_decref(a);
+			return bc_dberror(bc);
+		}
+		bc_print_json(a);
+		return 0;
+	}
+	t = bc_table_new("MAC", "NAME", "HOSTNAME", "IP", "IMAGE", "NEXT-BOOT", "STATE",
+	    "LAST-SEEN", (const char *)NULL);
+	rc = nb_client_list(bc->db, list_row, t);
+	bc_table_print(t, stdout);
+	return rc == NB_OK ? 0 : bc_dberror(bc);
+}
+
+static void
+show_json_text(const char *key, json_t *j)
+{
+	char	*s;
+
+	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	bc_show(key, s);
+	free(s);
+}
+
+static void
+client_print(const struct nb_client *c)
+{
+	char	 buf[1024], num[32];
+
+	bc_show("mac", c->mac);
+	bc_show("name", c->name);
+	bc_show("hostname", c->hostname);
+	bc_show("ip", c->ip);
+	bc_show("last ip", c->last_ip);
+	bc_show("state", c->known ? "known" : "discovered");
+	bc_show("allowed", c->allowed ? "yes" : "no");
+	bc_show("suspended", c->suspended ? "yes" : "no");
+	bc_show("image", c->image);
+	bc_show("template", c->tmpl);
+	bc_show("next boot", nb_next_boot_name(c->next_boot));
+	snprintf(num, sizeof(num), "%d", c->arch);
+	bc_show("arch", c->arch >= 0 ? num : NULL);
+	/* These came from the network: escape them for the terminal. */
+	bc_show("vendor class", c->vendor_class ? bc_safe(buf, sizeof(buf), c->vendor_class) : NULL);
+	bc_show("user class", c->user_class ? bc_safe(buf, sizeof(buf), c->user_class) : NULL);
+	bc_show("uuid", c->uuid ? bc_safe(buf, sizeof(buf), c->uuid) : NULL);
+	bc_show("first seen", bc_time(c->first_seen, buf, sizeof(buf)));
+	bc_show("last seen", bc_time(c->last_seen, buf, sizeof(buf)));
+	bc_show("created", bc_time(c->created, buf, sizeof(buf)));
+	bc_show("updated", bc_time(c->updated, buf, sizeof(buf)));
+	show_json_text("vars", c->vars);
+	show_json_text("inventory", c->inventory);
+}
+
+static int
+client_show(struct bootctl *bc, int argc, char *argv[])
+{
+	struct nb_client	 c;
+	char			 mac[NB_MACSTR_LEN];
+	int			 rc;
+
+	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0 ||
+	    (rc = mac_operand(bc, argv[optind], mac)) != 0 || (rc = bc_open(bc)) != 0)
+		return rc;
+	nb_client_init(&c);
+	if (nb_client_get(bc->db, mac, &c) != NB_OK) {
+		client_free(&c);
+		return bc_dberror(bc);
+	}
+	if (bc->json)
+		bc_print_json(nb_client_json(&c));
+	else
+		client_print(&c);
+	client_free(&c);
+	return 0;
+}
+
+#define CLIENT_OPTS "[--name N] [--hostname H] [--ip A] [--image I] [--template T] [--var k=v ...]"
 
 const struct bootctl_cmd bc_client_cmds[] = {
+	{ "client", "add", "MAC " CLIENT_OPTS, BC_OPEN_LATE, client_add },
+	{ "client", "set", "MAC " CLIENT_OPTS " [--unset-var k ...]", BC_OPEN_LATE, client_set },
+	{ "client", "list", "", BC_OPEN_LATE, client_list },
+	{ "client", "show", "MAC", BC_OPEN_LATE, client_show },
+	{ "client", "assign", "MAC IMAGE", BC_OPEN_LATE, client_assign },
+	{ "client", "next-boot", "MAC install|local|menu|shell|clear", BC_OPEN_LATE,
+	    client_next_boot },
+	{ "client", "allow", "MAC", BC_OPEN_LATE, client_allow },
+	{ "client", "deny", "MAC", BC_OPEN_LATE, client_deny },
+	{ "client", "rm", "MAC", BC_OPEN_LATE, client_rm },
 	{ NULL, NULL, NULL, 0, NULL },
 };

@@ -1,4 +1,4 @@
-/* cmd-db.c: bootctl db init | check | migrate. */
+/* cmd-db.c: bootctl db init | check | migrate | backup. */
 #include "config.h"
 
 #include <sys/stat.h>
@@ -18,11 +18,11 @@ db_init(struct bootctl *bc, int argc, char *argv[])
 {
 	char		 err[1024], *copy;
 	const char	*v;
-	int		 existed;
+	int		 existed, rc;
 	struct stat	 sb;
 
-	if (argc != 1)
-		return bc_usage("usage: bootctl db init");
+	if ((rc = bc_operands(bc, argc, argv, 0, 0)) != 0)
+		return rc;
 	if (bc->dbpath == NULL)
 		bc->dbpath = (v = nb_conf_get(bc->conf, NULL, "database")) ? v : NB_DB_DEFAULT;
 	existed = stat(bc->dbpath, &sb) == 0;
@@ -62,10 +62,12 @@ static int
 db_check(struct bootctl *bc, int argc, char *argv[])
 {
 	json_t	*problems, *o;
-	int	 n;
+	int	 n, rc;
 
-	if (argc != 1)
-		return bc_usage("usage: bootctl db check");
+	if ((rc = bc_operands(bc, argc, argv, 0, 0)) != 0)
+		return rc;
+	if ((rc = bc_open(bc)) != 0)
+		return rc;
 	if (bc->json) {
 		problems = json_array();
 		n = nb_db_check(bc->db, check_collect, problems);
@@ -90,10 +92,12 @@ db_check(struct bootctl *bc, int argc, char *argv[])
 static int
 db_migrate(struct bootctl *bc, int argc, char *argv[])
 {
-	int	 from, to;
+	int	 from, to, rc;
 
-	if (argc != 1)
-		return bc_usage("usage: bootctl db migrate");
+	if ((rc = bc_operands(bc, argc, argv, 0, 0)) != 0)
+		return rc;
+	if ((rc = bc_open(bc)) != 0)
+		return rc;
 	from = nb_db_version(bc->db);
 	if (from == NB_DB_VERSION) {
 		printf("%s: already at schema version %d\n", bc->dbpath, from);
@@ -106,9 +110,26 @@ db_migrate(struct bootctl *bc, int argc, char *argv[])
 	return 0;
 }
 
+static int
+db_backup(struct bootctl *bc, int argc, char *argv[])
+{
+	int	 rc;
+
+	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0)
+		return rc;
+	argv += optind;
+	if ((rc = bc_open(bc)) != 0)
+		return rc;
+	if (nb_db_backup(bc->db, argv[0]) != NB_OK)
+		return bc_dberror(bc);
+	printf("backed up %s to %s\n", bc->dbpath, argv[0]);
+	return 0;
+}
+
 const struct bootctl_cmd bc_db_cmds[] = {
 	{ "db", "init", "", -1, db_init },
-	{ "db", "check", "", NB_DB_NOMIGRATE, db_check },
-	{ "db", "migrate", "", NB_DB_NOMIGRATE, db_migrate },
+	{ "db", "check", "", NB_DB_NOMIGRATE | BC_OPEN_LATE, db_check },
+	{ "db", "migrate", "", NB_DB_NOMIGRATE | BC_OPEN_LATE, db_migrate },
+	{ "db", "backup", "FILE", NB_DB_NOMIGRATE | BC_OPEN_LATE, db_backup },
 	{ NULL, NULL, NULL, 0, NULL },
 };

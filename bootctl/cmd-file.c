@@ -1,8 +1,271 @@
-/* cmd-file.c: bootctl file. */
+/*
+ * cmd-file.c: bootctl file add | list | rm. Virtual files are what tftpd
+ * and bootweb serve at a path, to one client or to all (netbootd's
+ * mounts): a stored body, a template rendered for the client, a local
+ * file, or an upstream URL.
+ */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "bootctl.h"
+#include "xmalloc.h"
+
+enum { O_MAC = 1, O_GLOBAL, O_CONTENT_FILE, O_TEMPLATE, O_LOCAL, O_URL };
+
+struct file_opts {
+	const char	*mac;
+	int		 global;
+	int		 nsources;
+	const char	*content_file;
+	const char	*tmpl;
+	const char	*local;
+	const char	*url;
+};
+
+static int
+file_parse(struct bootctl *bc, int argc, char *argv[], struct file_opts *o, int add)
+{
+	static const struct option opts[] = {
+		{ "mac", required_argument, NULL, O_MAC },
+		{ "global", no_argument, NULL, O_GLOBAL },
+		{ "content-file", required_argument, NULL, O_CONTENT_FILE },
+		{ "template", required_argument, NULL, O_TEMPLATE },
+		{ "local", required_argument, NULL, O_LOCAL },
+		{ "url", required_argument, NULL, O_URL },
+		{ NULL, 0, NULL, 0 },
+	};
+	int	 ch;
+
+	memset(o, 0, sizeof(*o));
+	while ((ch = bc_getopt(argc, argv, opts)) != -1) {
+		/* Only --mac (and for add, --global and the sources) apply. */
+		if (!add && ch != O_MAC && ch != '?' && ch != ':')
+			return bc_cmd_usage(bc, "unknown option '%s'", argv[optind - 1]);
+		switch (ch) {
+		case O_MAC:
+			o->mac = optarg;
+			break;
+		case O_GLOBAL:
+			o->global = 1;
+			break;
+		case O_CONTENT_FILE:
+			o->content_file = optarg;
+			o->nsources++;
+			break;
+		case O_TEMPLATE:
+			o->tmpl = optarg;
+			o->nsources++;
+			break;
+		case O_LOCAL:
+			o->local = optarg;
+			o->nsources++;
+			break;
+		case O_URL:
+			o->url = optarg;
+			o->nsources++;
+			break;
+		default:
+			return bc_badopt(bc, ch, argv);
+		}
+	}
+	return 0;
+}
+
+/* Exactly one source, and a URL the daemons can fetch: usage errors, before anything else. */
+static int
+file_source_check(struct bootctl *bc, const struct file_opts *o)
+{
+	if (o->nsources != 1)
+		return bc_cmd_usage(bc, "give exactly one of --content-file, --template, --local, "
+		    "--url");
+	if (o->url != NULL && (strncmp(o->url, "http://", 7) != 0 || o->url[7] == '\0') &&
+	    (strncmp(o->url, "https://", 8) != 0 || o->url[8] == '\0'))
+		return bc_cmd_usage(bc, "bad --url '%s' (http:// or https:// only)", o->url);
+	return 0;
+}
+
+/* Fill f from its source; a file that cannot be read is a runtime error. */
+static int
+file_source_load(struct bootctl *bc, const struct file_opts *o, struct nb_file *f)
+{
+	char	 real[PATH_MAX];
+	int	 fd;
+
+	if (o->content_file != NULL) {
+		f->kind = NB_FILE_CONTENT;
+		if ((f->content = (unsigned char *)bc_read_file(o->content_file,
+		    &f->content_len)) == NULL)
+			return bc_error("%s: %s", strcmp(o->content_file, "-") == 0 ?
+			    "standard input" : o->content_file, strerror(errno));
+	} else if (o->tmpl != NULL) {
+		f->kind = NB_FILE_TEMPLATE;
+		f->tmpl = xstrdup(o->tmpl);
+	} else if (o->local != NULL) {
+		/* Stored absolute, as the daemons open it; it must be readable now. */
+		f->kind = NB_FILE_LOCAL;
+		if (realpath(o->local, real) == NULL || (fd = open(real, O_RDONLY |
+		    O_NONBLOCK)) == -1)
+			return bc_error("%s: %s", o->local, strerror(errno));
+		close(fd);
+		f->local = xstrdup(real);
+	} else {
+		f->kind = NB_FILE_URL;
+		f->url = xstrdup(o->url);
+	}
+	return 0;
+}
+
+/* The path operand, cleaned as the daemons clean request paths. */
+static int
+file_path(struct bootctl *bc, const char *arg, char **out)
+{
+	*out = xstrdup(arg);
+	if (nb_path_clean(*out) == -1 || strlen(*out) > 255) {
+		free(*out);
+		*out = NULL;
+		return bc_cmd_usage(bc, "bad path '%s' (empty, too long, or with . or .. parts)",
+		    arg);
+	}
+	return 0;
+}
+
+static int
+file_mac(struct bootctl *bc, const char *arg, char mac[NB_MACSTR_LEN])
+{
+	mac[0] = '\0';
+	if (arg != NULL && nb_mac_canon(arg, mac) == -1)
+		return bc_cmd_usage(bc, "'%s' is not a MAC address", arg);
+	return 0;
+}
+
+static int
+file_add(struct bootctl *bc, int argc, char *argv[])
+{
+	struct file_opts	 o;
+	struct nb_file		 f;
+	int			 rc;
+
+	memset(&f, 0, sizeof(f));
+	if ((rc = file_parse(bc, argc, argv, &o, 1)) != 0 ||
+	    (rc = bc_nargs(bc, argc - optind, argv + optind, 1, 1)) != 0 ||
+	    (rc = file_path(bc, argv[optind], &f.path)) != 0)
+		goto done;
+	if ((o.mac != NULL) == o.global) {
+		rc = bc_cmd_usage(bc, "give exactly one of --mac MAC, --global");
+		goto done;
+	}
+	if ((rc = file_mac(bc, o.mac, f.mac)) != 0 || (rc = file_source_check(bc, &o)) != 0 ||
+	    (rc = file_source_load(bc, &o, &f)) != 0 || (rc = bc_open(bc)) != 0 ||
+	    (rc = bc_begin(bc)) != 0)
+		goto done;
+	if (nb_file_add(bc->db, &f) != NB_OK) {
+		rc = bc_dberror(bc);
+		goto done;
+	}
+	if ((rc = bc_commit(bc)) == 0)
+		printf("added file %s for %s\n", f.path, f.mac[0] ? f.mac : "all clients");
+done:
+	nb_file_clear(&f);
+	return rc;
+}
+
+static int
+file_rm(struct bootctl *bc, int argc, char *argv[])
+{
+	struct file_opts	 o;
+	char			 mac[NB_MACSTR_LEN], *path = NULL;
+	int			 rc;
+
+	if ((rc = file_parse(bc, argc, argv, &o, 0)) != 0 ||
+	    (rc = bc_nargs(bc, argc - optind, argv + optind, 1, 1)) != 0 ||
+	    (rc = file_path(bc, argv[optind], &path)) != 0 ||
+	    (rc = file_mac(bc, o.mac, mac)) != 0 ||
+	    (rc = bc_open(bc)) != 0 || (rc = bc_begin(bc)) != 0)
+		goto done;
+	if (nb_file_rm(bc->db, path, mac) != NB_OK) {
+		rc = bc_dberror(bc);
+		goto done;
+	}
+	if ((rc = bc_commit(bc)) == 0)
+		printf("removed file %s for %s\n", path, mac[0] ? mac : "all clients");
+done:
+	free(path);
+	return rc;
+}
+
+static int
+list_json(const struct nb_file *f, void *arg)
+{
+	json_array_append_new(arg, nb_file_json(f));
+	return 0;
+}
+
+static int
+list_row(const struct nb_file *f, void *arg)
+{
+	char	 src[64], updated[32];
+	const char *source = src;
+
+	switch (f->kind) {
+	case NB_FILE_CONTENT:
+		snprintf(src, sizeof(src), "%zu bytes", f->content_len);
+		break;
+	case NB_FILE_TEMPLATE:
+		source = f->tmpl;
+		break;
+	case NB_FILE_LOCAL:
+		source = f->local;
+		break;
+	case NB_FILE_URL:
+		source = f->url;
+		break;
+	}
+	bc_table_row(arg, f->path, f->mac[0] ? f->mac : "global", nb_file_kind_name(f->kind),
+	    source, bc_time(f->updated, updated, sizeof(updated)));
+	return 0;
+}
+
+static int
+file_list(struct bootctl *bc, int argc, char *argv[])
+{
+	struct file_opts	 o;
+	struct bc_table		*t;
+	json_t			*a;
+	char			 mac[NB_MACSTR_LEN];
+	int			 rc;
+
+	if ((rc = file_parse(bc, argc, argv, &o, 0)) != 0 ||
+	    (rc = bc_nargs(bc, argc - optind, argv + optind, 0, 0)) != 0 ||
+	    (rc = file_mac(bc, o.mac, mac)) != 0 || (rc = bc_open(bc)) != 0)
+		return rc;
+	if (bc->json) {
+		a = json_array();
+		if (nb_file_list(bc->db, mac[0] ? mac : NULL, list_json, a) != NB_OK) {
+			json_decref(a);
+			return bc_dberror(bc);
+		}
+		bc_print_json(a);
+		return 0;
+	}
+	t = bc_table_new("PATH", "FOR", "KIND", "SOURCE", "UPDATED", (const char *)NULL);
+	rc = nb_file_list(bc->db, mac[0] ? mac : NULL, list_row, t);
+	bc_table_print(t, stdout);
+	return rc == NB_OK ? 0 : bc_dberror(bc);
+}
 
 const struct bootctl_cmd bc_file_cmds[] = {
+	{ "file", "add", "PATH --mac MAC|--global --content-file F|--template T|--local FILE|"
+	    "--url URL", BC_OPEN_LATE, file_add },
+	{ "file", "list", "[--mac MAC]", BC_OPEN_LATE, file_list },
+	{ "file", "rm", "PATH [--mac MAC]", BC_OPEN_LATE, file_rm },
 	{ NULL, NULL, NULL, 0, NULL },
 };

@@ -1,8 +1,286 @@
-/* cmd-image.c: bootctl image. */
+/*
+ * cmd-image.c: bootctl image add | list | show | rm. Images added here
+ * point at a kernel and initrds already on disk: an absolute path, or a
+ * path relative to the data directory (that is what bootweb serves under
+ * /data/). "image import" (an ISO) lives in cmd-image-import.c.
+ */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "bootctl.h"
+#include "xmalloc.h"
+
+static const char *const image_kinds[] = { "linux", "windows", "tool", "chain", "sanboot" };
+
+enum { O_KERNEL = 1, O_INITRD, O_CMDLINE, O_TEMPLATE, O_KIND };
+
+static int
+image_kind_valid(const char *kind)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(image_kinds) / sizeof(image_kinds[0]); i++)
+		if (strcmp(kind, image_kinds[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* A relative path must stay inside the data directory: no . or .. parts. */
+static int
+image_path_ok(struct bootctl *bc, const char *what, const char *path)
+{
+	char	*copy;
+	int	 bad;
+
+	if (path[0] == '/')
+		return 0;
+	copy = xstrdup(path);
+	bad = nb_path_clean(copy) == -1 || strcmp(copy, path) != 0;
+	free(copy);
+	if (bad)
+		return bc_cmd_usage(bc, "bad %s path '%s' (absolute, or relative to the data "
+		    "directory without . or .. parts)", what, path);
+	return 0;
+}
+
+/* The file must be there and readable now: an image pointing at nothing boots nothing. */
+static int
+image_file_check(struct bootctl *bc, const char *datadir, const char *what, const char *path)
+{
+	struct stat	 sb;
+	char		*full;
+	int		 fd, rc = 0;
+
+	if (path[0] == '/')
+		full = xstrdup(path);
+	else
+		xasprintf(&full, "%s/%s", datadir, path);
+	if ((fd = open(full, O_RDONLY | O_NONBLOCK)) == -1)
+		rc = bc_error("%s %s: %s", what, full, strerror(errno));
+	else if (fstat(fd, &sb) == -1)
+		rc = bc_error("%s %s: %s", what, full, strerror(errno));
+	else if (!S_ISREG(sb.st_mode))
+		rc = bc_error("%s %s: not a regular file", what, full);
+	if (fd != -1)
+		close(fd);
+	free(full);
+	return rc;
+}
+
+static int
+image_add_parse(struct bootctl *bc, int argc, char *argv[], struct nb_image *img)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, O_KERNEL },
+		{ "initrd", required_argument, NULL, O_INITRD },
+		{ "cmdline", required_argument, NULL, O_CMDLINE },
+		{ "template", required_argument, NULL, O_TEMPLATE },
+		{ "kind", required_argument, NULL, O_KIND },
+		{ NULL, 0, NULL, 0 },
+	};
+	char	**field;
+	int	 ch, rc;
+
+	while ((ch = bc_getopt(argc, argv, opts)) != -1) {
+		field = NULL;
+		switch (ch) {
+		case O_KERNEL:
+			field = &img->kernel;
+			/* FALLTHROUGH */
+		case O_INITRD:
+			if ((rc = image_path_ok(bc, ch == O_KERNEL ? "kernel" : "initrd",
+			    optarg)) != 0)
+				return rc;
+			if (field == NULL)
+				nb_image_add_initrd(img, optarg);
+			break;
+		case O_CMDLINE:
+			field = &img->cmdline;
+			break;
+		case O_TEMPLATE:
+			field = &img->tmpl;
+			break;
+		case O_KIND:
+			if (!image_kind_valid(optarg))
+				return bc_cmd_usage(bc, "unknown image kind '%s' (linux, windows, "
+				    "tool, chain or sanboot)", optarg);
+			field = &img->kind;
+			break;
+		default:
+			return bc_badopt(bc, ch, argv);
+		}
+		if (field != NULL) {
+			free(*field);
+			*field = xstrdup(optarg);
+		}
+	}
+	return 0;
+}
+
+static int
+image_add(struct bootctl *bc, int argc, char *argv[])
+{
+	struct nb_image	 img;
+	char		*datadir = NULL;
+	size_t		 i;
+	int		 rc, linux_kind;
+
+	nb_image_init(&img);
+	if ((rc = image_add_parse(bc, argc, argv, &img)) != 0 ||
+	    (rc = bc_nargs(bc, argc - optind, argv + optind, 1, 1)) != 0)
+		goto done;
+	img.name = xstrdup(argv[optind]);
+	linux_kind = img.kind == NULL || strcmp(img.kind, "linux") == 0;
+	if (!nb_name_valid(img.name))
+		rc = bc_cmd_usage(bc, "bad image name '%s' (1 to 64 letters, digits, '.', '_', "
+		    "'-'; no leading '.')", img.name);
+	else if (linux_kind && img.kernel == NULL)
+		rc = bc_cmd_usage(bc, "a linux image needs --kernel");
+	else if (linux_kind && img.ninitrds == 0)
+		rc = bc_cmd_usage(bc, "a linux image needs --initrd");
+	if (rc != 0 || (rc = bc_open(bc)) != 0)
+		goto done;
+	datadir = bc_datadir(bc);
+	if (img.kernel != NULL && (rc = image_file_check(bc, datadir, "kernel", img.kernel)) != 0)
+		goto done;
+	for (i = 0; i < img.ninitrds; i++)
+		if ((rc = image_file_check(bc, datadir, "initrd", img.initrds[i])) != 0)
+			goto done;
+	if ((rc = bc_begin(bc)) != 0)
+		goto done;
+	if (nb_image_add(bc->db, &img) != NB_OK) {
+		rc = bc_dberror(bc);
+		goto done;
+	}
+	if ((rc = bc_commit(bc)) == 0)
+		printf("added image %s\n", img.name);
+done:
+	free(datadir);
+	nb_image_clear(&img);
+	return rc;
+}
+
+static int
+image_rm(struct bootctl *bc, int argc, char *argv[])
+{
+	int	 rc;
+
+	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0 || (rc = bc_open(bc)) != 0 ||
+	    (rc = bc_begin(bc)) != 0)
+		return rc;
+	if (nb_image_rm(bc->db, argv[optind]) != NB_OK)
+		return bc_dberror(bc);
+	if ((rc = bc_commit(bc)) == 0)
+		printf("removed image %s\n", argv[optind]);
+	return rc;
+}
+
+static int
+list_json(const struct nb_image *img, void *arg)
+{
+	json_array_append_new(arg, nb_image_json(img));
+	return 0;
+}
+
+static int
+list_row(const struct nb_image *img, void *arg)
+{
+	char	*initrds = NULL, *p;
+	size_t	 i;
+
+	for (i = 0; i < img->ninitrds; i++) {
+		xasprintf(&p, "%s%s%s", initrds ? initrds : "", initrds ? "," : "", img->initrds[i]);
+		free(initrds);
+		initrds = p;
+	}
+	bc_table_row(arg, img->name, img->kind, img->distro, img->version, img->kernel,
+	    initrds, img->tmpl);
+	free(initrds);
+	return 0;
+}
+
+static int
+image_list(struct bootctl *bc, int argc, char *argv[])
+{
+	struct bc_table	*t;
+	json_t		*a;
+	int		 rc;
+
+	if ((rc = bc_operands(bc, argc, argv, 0, 0)) != 0 || (rc = bc_open(bc)) != 0)
+		return rc;
+	if (bc->json) {
+		a = json_array();
+		if (nb_image_list(bc->db, list_json, a) != NB_OK) {
+			json_decref(a);
+			return bc_dberror(bc);
+		}
+		bc_print_json(a);
+		return 0;
+	}
+	t = bc_table_new("NAME", "KIND", "DISTRO", "VERSION", "KERNEL", "INITRDS", "TEMPLATE",
+	    (const char *)NULL);
+	rc = nb_image_list(bc->db, list_row, t);
+	bc_table_print(t, stdout);
+	return rc == NB_OK ? 0 : bc_dberror(bc);
+}
+
+static void
+image_print(const struct nb_image *img)
+{
+	char	 buf[64];
+	size_t	 i;
+
+	bc_show("name", img->name);
+	bc_show("kind", img->kind);
+	bc_show("distro", img->distro);
+	bc_show("version", img->version);
+	bc_show("arch", img->arch);
+	bc_show("kernel", img->kernel);
+	for (i = 0; i < img->ninitrds; i++)
+		bc_show("initrd", img->initrds[i]);
+	if (img->ninitrds == 0)
+		bc_show("initrd", NULL);
+	bc_show("cmdline", img->cmdline);
+	bc_show("template", img->tmpl);
+	bc_show("iso path", img->iso_path);
+	bc_show("iso sha256", img->iso_sha256);
+	snprintf(buf, sizeof(buf), "%lld", (long long)img->iso_size);
+	bc_show("iso size", img->iso_size >= 0 ? buf : NULL);
+	bc_show("created", bc_time(img->created, buf, sizeof(buf)));
+}
+
+static int
+image_show(struct bootctl *bc, int argc, char *argv[])
+{
+	struct nb_image	 img;
+	int		 rc;
+
+	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0 || (rc = bc_open(bc)) != 0)
+		return rc;
+	nb_image_init(&img);
+	if (nb_image_get(bc->db, argv[optind], &img) != NB_OK)
+		return bc_dberror(bc);
+	if (bc->json)
+		bc_print_json(nb_image_json(&img));
+	else
+		image_print(&img);
+	nb_image_clear(&img);
+	return 0;
+}
 
 const struct bootctl_cmd bc_image_cmds[] = {
+	{ "image", "add", "NAME --kernel FILE --initrd FILE [--initrd FILE ...] [--cmdline S] "
+	    "[--template T] [--kind K]", BC_OPEN_LATE, image_add },
+	{ "image", "list", "", BC_OPEN_LATE, image_list },
+	{ "image", "show", "NAME", BC_OPEN_LATE, image_show },
+	{ "image", "rm", "NAME", BC_OPEN_LATE, image_rm },
 	{ NULL, NULL, NULL, 0, NULL },
 };

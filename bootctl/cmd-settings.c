@@ -1,8 +1,162 @@
-/* cmd-settings.c: bootctl settings. */
+/*
+ * cmd-settings.c: bootctl settings get | set | unset. The keys, their
+ * defaults and their checks are libnetboot's table (db_setting.c);
+ * netboot(7) lists them.
+ */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "bootctl.h"
+#include "xmalloc.h"
+
+/* One setting as JSON: key, value (null when there is none), default. */
+static json_t *
+setting_json(const char *key, const char *value, int is_default)
+{
+	json_t	*o = json_object();
+
+	json_object_set_new(o, "key", json_string(key));
+	json_object_set_new(o, "value", value != NULL && *value != '\0' ? json_string(value) :
+	    json_null());
+	json_object_set_new(o, "default", json_boolean(is_default));
+	return o;
+}
+
+static int
+all_json(const char *key, const char *value, int is_default, void *arg)
+{
+	json_array_append_new(arg, setting_json(key, value, is_default));
+	return 0;
+}
+
+static int
+all_row(const char *key, const char *value, int is_default, void *arg)
+{
+	bc_table_row(arg, key, value, is_default ? "default" : "set");
+	return 0;
+}
+
+struct find {
+	const char	*key;
+	int		 is_default;
+};
+
+static int
+find_key(const char *key, const char *value, int is_default, void *arg)
+{
+	struct find	*f = arg;
+
+	(void)value;
+	if (strcmp(key, f->key) != 0)
+		return 0;
+	f->is_default = is_default;
+	return 1;
+}
+
+static int
+settings_get_all(struct bootctl *bc)
+{
+	struct bc_table	*t;
+	json_t		*a;
+	int		 rc;
+
+	if (bc->json) {
+		a = json_array();
+		if (nb_setting_list(bc->db, all_json, a) != NB_OK) {
+			json_decref(a);
+			return bc_dberror(bc);
+		}
+		bc_print_json(a);
+		return 0;
+	}
+	t = bc_table_new("KEY", "VALUE", "SOURCE", (const char *)NULL);
+	rc = nb_setting_list(bc->db, all_row, t);
+	bc_table_print(t, stdout);
+	return rc == NB_OK ? 0 : bc_dberror(bc);
+}
+
+static int
+settings_get(struct bootctl *bc, int argc, char *argv[])
+{
+	struct find	 f;
+	char		*value;
+	int		 rc;
+
+	if ((rc = bc_operands(bc, argc, argv, 0, 1)) != 0 || (rc = bc_open(bc)) != 0)
+		return rc;
+	if (argc - optind == 0)
+		return settings_get_all(bc);
+	f.key = argv[optind];
+	f.is_default = 1;	/* a key the walk does not visit is a family key never set */
+	if ((rc = nb_setting_get(bc->db, f.key, &value)) == NB_INVALID)
+		return bc_cmd_usage(bc, "%s", nb_db_errmsg(bc->db));
+	if (rc != NB_OK)
+		return bc_dberror(bc);
+	if (nb_setting_list(bc->db, find_key, &f) != NB_OK) {
+		free(value);
+		return bc_dberror(bc);
+	}
+	if (bc->json)
+		bc_print_json(setting_json(f.key, value, f.is_default));
+	else if (value != NULL)
+		printf("%s\n", value);
+	free(value);
+	return 0;
+}
+
+static int
+settings_set(struct bootctl *bc, int argc, char *argv[])
+{
+	const char	*why;
+	int		 rc;
+
+	if ((rc = bc_operands(bc, argc, argv, 2, 2)) != 0)
+		return rc;
+	argv += optind;
+	if ((why = nb_setting_check(argv[0], argv[1])) != NULL)
+		return bc_cmd_usage(bc, "%s", why);
+	if ((rc = bc_open(bc)) != 0 || (rc = bc_begin(bc)) != 0)
+		return rc;
+	if (nb_setting_set(bc->db, argv[0], argv[1]) != NB_OK)
+		return bc_dberror(bc);
+	if ((rc = bc_commit(bc)) == 0)
+		printf("%s = %s\n", argv[0], argv[1]);
+	return rc;
+}
+
+static int
+settings_unset(struct bootctl *bc, int argc, char *argv[])
+{
+	char	*value;
+	int	 rc;
+
+	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0 || (rc = bc_open(bc)) != 0)
+		return rc;
+	argv += optind;
+	if ((rc = nb_setting_get(bc->db, argv[0], &value)) == NB_INVALID)
+		return bc_cmd_usage(bc, "%s", nb_db_errmsg(bc->db));
+	free(value);
+	if (rc != NB_OK)
+		return bc_dberror(bc);
+	if ((rc = bc_begin(bc)) != 0)
+		return rc;
+	if (nb_setting_unset(bc->db, argv[0]) != NB_OK)
+		return bc_dberror(bc);
+	if ((rc = bc_commit(bc)) != 0)
+		return rc;
+	if ((rc = nb_setting_get(bc->db, argv[0], &value)) != NB_OK)
+		return bc_dberror(bc);
+	printf("%s unset (%s%s)\n", argv[0], value ? "default " : "no default", value ? value : "");
+	free(value);
+	return 0;
+}
 
 const struct bootctl_cmd bc_settings_cmds[] = {
+	{ "settings", "get", "[KEY]", BC_OPEN_LATE, settings_get },
+	{ "settings", "set", "KEY VALUE", BC_OPEN_LATE, settings_set },
+	{ "settings", "unset", "KEY", BC_OPEN_LATE, settings_unset },
 	{ NULL, NULL, NULL, 0, NULL },
 };

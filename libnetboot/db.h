@@ -262,4 +262,12 @@ const char	*nb_setting_check(const char *key, const char *value);
 int		 nb_setting_list(struct nb_db *, int (*fn)(const char *key, const char *value,
 		    int is_default, void *), void *arg);
 
+/* bootctl's extras (db_bootctl.c) */
+/* Write a consistent copy of the database to path (online backup API), replacing it atomically. */
+int		 nb_db_backup(struct nb_db *, const char *path);
+/* Delete the events older than before (seconds since the epoch); *n gets how many went. */
+int		 nb_event_prune(struct nb_db *, double before, int64_t *n);
+/* The id just before the oldest of the newest limit events (of mac, if given); 0 if none. */
+int64_t		 nb_event_tail_id(struct nb_db *, const char *mac, int64_t limit);
+
 #endif
