@@ -1,40 +1,479 @@
 /*
- * bootweb.c: HTTP boot and admin server.
- * A skeleton for now: it takes the shared flags, reads the config, drops
- * privileges, opens the database and runs until SIGTERM.
+ * bootweb.c: the HTTP daemon. The boot plane (-l/-p, port 8080) is what
+ * booting machines talk to: bootloaders for UEFI HTTP Boot, the iPXE
+ * scripts, kernels and initrds of the data directory, ISOs and the files
+ * inside them, unattended files, virtual files and the self-API. The admin
+ * plane (-L/-P, port 8081) serves only /metrics for now.
+ *
+ * libevent's evhttp does the HTTP/1.1 framing (keep-alive, header limits,
+ * methods); every reply goes through http.c, which sets Content-Length,
+ * never redirects, and sends files with sendfile.
  */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-#include "daemon.h"
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "bootweb.h"
+#include "iso.h"
+#include "xmalloc.h"
+
+#define SEEN_TICK_USEC	100000		/* inventory writes, batched like events */
 
 static void __attribute__((__noreturn__))
 usage(void)
 {
-	fprintf(stderr, "usage: bootweb [-dnv] [-D database] [-f file] [-L admin-address] [-l address] [-P admin-port] [-p port]\n");
+	fprintf(stderr, "usage: bootweb [-dnv] [-D database] [-f file] [-L admin-address] "
+	    "[-l address] [-P admin-port] [-p port]\n");
 	exit(2);
 }
+
+static const char	*admin_listen;
+static int		 admin_port = -1;
 
 static int
 extra_flag(struct nb_daemon *d, int ch, const char *arg)
 {
+	const char	*errstr;
+
+	switch (ch) {
+	case 'L':
+		admin_listen = arg;
+		return 0;
+	case 'P':
+		admin_port = (int)strtonum(arg, 0, 65535, &errstr);
+		if (errstr != NULL) {
+			fprintf(stderr, "bootweb: -P %s: port is %s\n", arg, errstr);
+			usage();
+		}
+		return 0;
+	}
 	return -1;
+}
+
+/* The address as text; IPv4-mapped IPv6 peers become plain IPv4, as the database stores them. */
+static void
+bw_addr(const struct sockaddr *sa, char *buf, size_t len, int *port)
+{
+	const struct sockaddr_in6	*s6 = (const struct sockaddr_in6 *)sa;
+	const struct sockaddr_in	*s4 = (const struct sockaddr_in *)sa;
+
+	buf[0] = '\0';
+	*port = 0;
+	if (sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &s4->sin_addr, buf, (socklen_t)len);
+		*port = ntohs(s4->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], buf, (socklen_t)len);
+		else
+			inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)len);
+		*port = ntohs(s6->sin6_port);
+	}
+}
+
+/*
+ * The URL this client reached us at: the server_address setting if set,
+ * else the local address of its connection, which it can reach for sure.
+ */
+static void
+bw_server_url(struct bw_req *r)
+{
+	struct evhttp_connection	*evcon = evhttp_request_get_connection(r->req);
+	struct sockaddr_storage		 ss;
+	socklen_t			 sslen = sizeof(ss);
+	char				 host[INET6_ADDRSTRLEN], *set = NULL;
+	int				 port = r->bw->port;
+
+	host[0] = '\0';
+	if (getsockname(bufferevent_getfd(evhttp_connection_get_bufferevent(evcon)),
+	    (struct sockaddr *)&ss, &sslen) == 0)
+		bw_addr((struct sockaddr *)&ss, host, sizeof(host), &port);
+	if (nb_setting_get(r->bw->d->db, "server_address", &set) == NB_OK && set != NULL) {
+		strlcpy(host, set, sizeof(host));
+		port = r->bw->port;
+	}
+	free(set);
+	snprintf(r->server_url, sizeof(r->server_url), strchr(host, ':') ?
+	    "http://[%s]:%d" : "http://%s:%d", host, port);
+}
+
+/* Whether this request starts a download rather than continuing one (sanboot reads by ranges). */
+static int
+bw_first_range(struct bw_req *r)
+{
+	const char	*range = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Range");
+
+	return range == NULL || strncmp(range, "bytes=0-", 8) == 0;
+}
+
+/* The event kind of a data file: the kernel or an initrd of the client's image, else a file. */
+static const char *
+bw_data_kind(struct bootweb *bw, const struct nb_client *c, const char *rel)
+{
+	struct nb_image	 img;
+	const char	*kind = "http-file", *p;
+	size_t		 i, dlen = strlen(bw->datadir);
+
+	nb_image_init(&img);
+	if (c->image == NULL || nb_image_get(bw->d->db, c->image, &img) != NB_OK)
+		return kind;
+	for (i = 0; i <= img.ninitrds; i++) {
+		p = i == 0 ? img.kernel : img.initrds[i - 1];
+		if (p == NULL)
+			continue;
+		if (p[0] == '/' && strncmp(p, bw->datadir, dlen) == 0 && p[dlen] == '/')
+			p += dlen + 1;
+		if (strcmp(p, rel) == 0) {
+			kind = i == 0 ? "http-kernel" : "http-initrd";
+			break;
+		}
+	}
+	nb_image_clear(&img);
+	return kind;
+}
+
+/* Push an event for a request, naming the client at the peer's address if there is one. */
+static void
+bw_event(struct bw_req *r, const char *kind, const char *what, const char *rel)
+{
+	struct nb_client	 c;
+	const char		*mac = NULL;
+
+	if (!bw_first_range(r) || r->head)
+		return;
+	nb_client_init(&c);
+	if (nb_client_find_ip(r->bw->d->db, r->ip, &c) == NB_OK) {
+		mac = c.mac;
+		if (rel != NULL)
+			kind = bw_data_kind(r->bw, &c, rel);
+	}
+	nb_evq_push(r->bw->d->evq, mac, kind, r->ip, "%s /%s", what, r->path);
+	nb_client_clear(&c);
+	json_decref(c.vars);
+	json_decref(c.inventory);
+}
+
+/* The database and its -wal, -shm, -journal files, which may share the data directory. */
+static int
+bw_is_db(struct bootweb *bw, const char *path)
+{
+	char	 db[PATH_MAX];
+
+	if (realpath(nb_daemon_dbpath(bw->d), db) == NULL)
+		return 0;
+	return strncmp(path, db, strlen(db)) == 0;
+}
+
+static void
+bw_data(struct bw_req *r, const char *rel)
+{
+	char	*path;
+	int	 code;
+
+	if ((code = http_resolve(r->bw->datadir, rel, &path)) != 0) {
+		http_error(r, code, "%s", code == 403 ? "forbidden" : "not found");
+		return;
+	}
+	if (bw_is_db(r->bw, path)) {
+		log_info("refused the database file /data/%s to %s", rel, r->ip);
+		http_error(r, 404, "not found");
+		free(path);
+		return;
+	}
+	if ((code = http_send_path(r, path, http_content_type(rel))) != 0)
+		http_error(r, code, "not found");
+	else {
+		bw_event(r, "http-file", "served", rel);
+	}
+	free(path);
+}
+
+static void
+bw_iso(struct bw_req *r, const char *rest)
+{
+	struct nb_db	*db = r->bw->d->db;
+	struct nb_image	 img;
+	struct stat	 st;
+	char		 name[65], *iso = NULL;
+	const char	*slash = strchr(rest, '/');
+	size_t		 nlen = slash ? (size_t)(slash - rest) : strlen(rest);
+	off_t		 off, size;
+	int		 fd, code;
+
+	nb_image_init(&img);
+	if (slash == NULL && nlen > 4 && strcmp(rest + nlen - 4, ".iso") == 0)
+		nlen -= 4;
+	if (nlen == 0 || nlen >= sizeof(name)) {
+		http_error(r, 404, "not found");
+		goto done;
+	}
+	memcpy(name, rest, nlen);
+	name[nlen] = '\0';
+	if (slash == NULL) {
+		/* The whole ISO, for sanboot and for installers that loop-mount it. */
+		if (nb_image_get(db, name, &img) != NB_OK || img.iso_path == NULL) {
+			http_error(r, 404, "no ISO for image %s", name);
+			goto done;
+		}
+		if ((code = http_send_path(r, img.iso_path, "application/octet-stream")) != 0) {
+			log_warnx("image %s: cannot open %s", name, img.iso_path);
+			http_error(r, code, "the ISO of %s is missing", name);
+			goto done;
+		}
+	} else {
+		if (nb_iso_locate(db, name, slash + 1, &iso, &off, &size) != NB_OK) {
+			http_error(r, 404, "no %s in the ISO of %s", slash + 1, name);
+			goto done;
+		}
+		if ((fd = open(iso, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1 ||
+		    fstat(fd, &st) == -1 || off < 0 || size < 0 || off > st.st_size - size) {
+			if (fd != -1)
+				close(fd);
+			log_warnx("image %s: %s does not hold %s", name, iso, slash + 1);
+			http_error(r, 404, "the ISO of %s is missing or changed", name);
+			goto done;
+		}
+		http_send_range(r, fd, off, size, st.st_mtime, http_content_type(slash + 1));
+	}
+	bw_event(r, "http-iso", "served", NULL);
+ done:
+	free(iso);
+	nb_image_clear(&img);
+}
+
+/* A bootloader of the ipxe package (UEFI HTTP Boot fetches it by HEAD then GET). */
+static int
+bw_bootloader(struct bw_req *r)
+{
+	char	*path;
+	int	 code;
+
+	if (strchr(r->path, '/') != NULL || http_resolve(r->bw->ipxedir, r->path, &path) != 0)
+		return -1;
+	if ((code = http_send_path(r, path, http_content_type(r->path))) != 0)
+		http_error(r, code, "not found");
+	else {
+		bw_event(r, "http-bootloader", "bootloader", NULL);
+	}
+	free(path);
+	return 0;
+}
+
+/* Everything a booting machine asks for, dispatched by path. */
+static void
+bw_dispatch(struct evhttp_request *req, void *arg)
+{
+	struct bw_req			 r;
+	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
+	const struct sockaddr		*sa = evhttp_connection_get_addr(evcon);
+	const char			*uri = evhttp_request_get_uri(req);
+	int				 code, port;
+
+	memset(&r, 0, sizeof(r));
+	r.bw = arg;
+	r.req = req;
+	r.method = (int)evhttp_request_get_command(req);
+	r.head = r.method == EVHTTP_REQ_HEAD;
+	if (sa != NULL)
+		bw_addr(sa, r.ip, sizeof(r.ip), &port);
+	/* Every method reaches us (evhttp would answer 501), so unknown ones get a 405. */
+	if (r.method != EVHTTP_REQ_GET && r.method != EVHTTP_REQ_HEAD &&
+	    r.method != EVHTTP_REQ_POST) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD, POST");
+		http_error(&r, 405, "method not allowed");
+		return;
+	}
+	if ((code = http_path_decode(uri, r.path, sizeof(r.path))) != 0) {
+		log_debug("%s: bad request target from %s", __func__, r.ip);
+		http_error(&r, code, "%s", code == 400 ? "bad request" : "not found");
+		return;
+	}
+	r.query = strchr(uri, '?');
+	if (r.query != NULL)
+		r.query++;
+	if (strcmp(r.path, "api/v1/self") == 0 || strncmp(r.path, "api/v1/self/", 12) == 0) {
+		bw_server_url(&r);
+		self_serve(&r, r.path[11] == '/' ? r.path + 12 : "");
+		return;
+	}
+	if (r.method == EVHTTP_REQ_POST) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+		http_error(&r, 405, "only the self-API takes POST");
+		return;
+	}
+	if (strcmp(r.path, "boot.ipxe") == 0) {
+		bw_server_url(&r);
+		script_boot_ipxe(&r);
+	} else if (strcmp(r.path, "boot") == 0) {
+		bw_server_url(&r);
+		script_client(&r);
+	} else if (strncmp(r.path, "unattended/", 11) == 0) {
+		bw_server_url(&r);
+		unattended_serve(&r, r.path + 11);
+	} else if (strncmp(r.path, "data/", 5) == 0)
+		bw_data(&r, r.path + 5);
+	else if (strncmp(r.path, "iso/", 4) == 0)
+		bw_iso(&r, r.path + 4);
+	else if (r.path[0] == '\0')
+		http_error(&r, 404, "nothing here: see /boot.ipxe");
+	else {
+		bw_server_url(&r);
+		if (unattended_vfile(&r) == -1 && bw_bootloader(&r) == -1)
+			http_error(&r, 404, "not found");
+	}
+}
+
+/* The admin plane: /metrics in Prometheus text; the admin API comes later. */
+static void
+bw_admin(struct evhttp_request *req, void *arg)
+{
+	struct bootweb	*bw = arg;
+	struct bw_req	 r;
+	struct evbuffer	*evb;
+	static const char *const classes[] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
+	size_t		 i;
+
+	memset(&r, 0, sizeof(r));
+	r.bw = bw;
+	r.req = req;
+	r.method = (int)evhttp_request_get_command(req);
+	r.head = r.method == EVHTTP_REQ_HEAD;
+	if (r.method != EVHTTP_REQ_GET && !r.head) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+		http_error(&r, 405, "method not allowed");
+		return;
+	}
+	if (strcmp(evhttp_request_get_uri(req), "/metrics") != 0) {
+		http_error(&r, 404, "the admin API is not implemented yet; only /metrics is");
+		return;
+	}
+	evb = evbuffer_new();
+	evbuffer_add_printf(evb, "# TYPE bootweb_requests_total counter\n");
+	for (i = 1; i < 6; i++)
+		evbuffer_add_printf(evb, "bootweb_requests_total{code=\"%s\"} %llu\n",
+		    classes[i], bw->nstatus[i]);
+	evbuffer_add_printf(evb, "# TYPE bootweb_sent_bytes_total counter\n"
+	    "bootweb_sent_bytes_total %llu\n"
+	    "# TYPE bootweb_inventory_queued gauge\nbootweb_inventory_queued %zu\n"
+	    "# TYPE bootweb_events_queued gauge\nbootweb_events_queued %zu\n",
+	    bw->nbytes, bw->nseen, nb_evq_len(bw->d->evq));
+	http_send_evb(&r, 200, "text/plain; version=0.0.4", evb);
+	evbuffer_free(evb);
+}
+
+static struct evhttp *
+bw_listen(struct bootweb *bw, const char *addr, int port, ev_uint16_t methods,
+    void (*cb)(struct evhttp_request *, void *))
+{
+	struct evhttp	*http;
+
+	if ((http = evhttp_new(bw->d->base)) == NULL)
+		fatalx("evhttp_new failed");
+	/* 200 KB of headers or an endless body get a 4xx and a closed connection. */
+	evhttp_set_max_headers_size(http, BW_MAX_HEADERS);
+	evhttp_set_max_body_size(http, BW_MAX_BODY);
+	evhttp_set_timeout(http, BW_TIMEOUT);
+	evhttp_set_allowed_methods(http, methods);
+	evhttp_set_default_content_type(http, "text/plain");
+	evhttp_set_gencb(http, cb, bw);
+	if (evhttp_bind_socket_with_handle(http, addr, (ev_uint16_t)port) == NULL)
+		fatal("cannot listen on %s port %d", addr, port);
+	log_info("listening on %s port %d (%s)", addr, port, cb == bw_dispatch ? "boot" : "admin");
+	return http;
+}
+
+static void
+bw_paths(struct bootweb *bw)
+{
+	const char	*ipxe = nb_conf_get(bw->d->conf, "bootweb", "ipxe_dir");
+
+	free(bw->datadir);
+	free(bw->ipxedir);
+	bw->datadir = nb_datadir(nb_daemon_dbpath(bw->d), nb_conf_get(bw->d->conf, NULL, "datadir"));
+	bw->ipxedir = xstrdup(ipxe ? ipxe : IPXE_DIR);
+}
+
+static void
+bw_reload(struct nb_daemon *d)
+{
+	bw_paths(d->ctx);
+}
+
+static void
+bw_seen_tick(evutil_socket_t fd, short events, void *arg)
+{
+	script_flush_seen(arg);
+}
+
+static void
+bw_shutdown(struct nb_daemon *d)
+{
+	struct timeval	 grace = { 2, 0 };
+
+	/* Stop accepting, let transfers in flight run briefly, then go. */
+	event_base_loopexit(d->base, &grace);
 }
 
 int
 main(int argc, char *argv[])
 {
 	struct nb_daemon	 d = { .name = "bootweb" };
-	int			 rc;
+	struct bootweb		 bw;
+	struct timeval		 tick = { 0, SEEN_TICK_USEC };
+	const char		*listen;
+	int			 rc, aport;
 
 	nb_daemon_getopt(&d, argc, argv, "L:P:", extra_flag, usage);
 	nb_daemon_config(&d);
+	memset(&bw, 0, sizeof(bw));
+	TAILQ_INIT(&bw.seen);
+	bw.d = &d;
+	d.ctx = &bw;
+	d.reload = bw_reload;
+	d.shutdown = bw_shutdown;
+	bw_paths(&bw);
 	nb_daemon_init(&d);
+	listen = nb_daemon_listen(&d, "0.0.0.0");
+	bw.port = nb_daemon_port(&d, "port", BW_PORT);
+	bw.http = bw_listen(&bw, listen, bw.port,
+	    0xffff, bw_dispatch);
+	aport = admin_port >= 0 ? admin_port :
+	    (int)nb_conf_getnum(d.conf, "bootweb", "admin_port", BW_ADMIN_PORT);
+	if (admin_listen == NULL)
+		admin_listen = nb_conf_get(d.conf, "bootweb", "admin_listen");
+	if (aport != 0)
+		bw.admin = bw_listen(&bw, admin_listen ? admin_listen : listen, aport,
+		    0xffff, bw_admin);
 	nb_daemon_drop_privileges(&d);
 	nb_daemon_open_db(&d);
+	log_info("data directory %s, bootloaders from %s", bw.datadir, bw.ipxedir);
+	bw.ev_seen = event_new(d.base, -1, EV_PERSIST, bw_seen_tick, &bw);
+	if (bw.ev_seen == NULL || event_add(bw.ev_seen, &tick) == -1)
+		fatalx("cannot start the inventory timer");
 	rc = nb_daemon_run(&d);
+	script_flush_seen(&bw);
+	event_free(bw.ev_seen);
+	evhttp_free(bw.http);
+	if (bw.admin != NULL)
+		evhttp_free(bw.admin);
+	free(bw.datadir);
+	free(bw.ipxedir);
 	nb_daemon_free(&d);
 	return rc;
 }

@@ -270,4 +270,10 @@ int		 nb_event_prune(struct nb_db *, double before, int64_t *n);
 /* The id just before the oldest of the newest limit events (of mac, if given); 0 if none. */
 int64_t		 nb_event_tail_id(struct nb_db *, const char *mac, int64_t limit);
 
+/* bootweb's extras (db_bootweb.c) */
+/* Clear a client's next-boot action if it is still was (NB_NEXT_NONE: whatever it is). */
+int		 nb_client_next_boot_done(struct nb_db *, const char *mac, enum nb_next_boot was);
+/* Set or clear a client's suspended flag (the self-API). */
+int		 nb_client_set_suspended(struct nb_db *, const char *mac, int suspended);
+
 #endif

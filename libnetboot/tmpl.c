@@ -467,8 +467,8 @@ tmpl_data_url(const char *server_url, const char *datadir, const char *path)
 	return tmpl_url(server_url, "/data/", path);
 }
 
-static json_t *
-tmpl_image(struct nb_db *db, const struct nb_image *img, const char *server_url)
+json_t *
+nb_tmpl_image(struct nb_db *db, const struct nb_image *img, const char *server_url)
 {
 	json_t	*o = nb_image_json(img), *a = json_array();
 	char	*datadir = nb_datadir(nb_db_path(db), NULL), *s;
@@ -501,8 +501,8 @@ tmpl_setting(const char *key, const char *value, int is_default, void *arg)
  * NoCloud datasource (and Ubuntu's autoinstall through it) wants a prefix
  * it appends user-data and meta-data to, so those kinds get the directory.
  */
-static json_t *
-tmpl_unattended_url(struct nb_db *db, const char *mac, const char *name, const char *server_url)
+json_t *
+nb_tmpl_unattended_url(struct nb_db *db, const char *mac, const char *name, const char *server_url)
 {
 	struct nb_template	 t;
 	char			*s;
@@ -532,12 +532,12 @@ nb_tmpl_context(struct nb_db *db, const struct nb_client *c, const char *server_
 	json_object_set(o, "vars", c->vars);
 	nb_image_init(&img);
 	if (c->image != NULL && nb_image_get(db, c->image, &img) == NB_OK) {
-		json_object_set_new(o, "image", tmpl_image(db, &img, server_url));
+		json_object_set_new(o, "image", nb_tmpl_image(db, &img, server_url));
 		if (tname == NULL)
 			tname = img.tmpl;
 	}
 	if (tname != NULL &&
-	    (u = tmpl_unattended_url(db, c->mac, tname, server_url)) != NULL)
+	    (u = nb_tmpl_unattended_url(db, c->mac, tname, server_url)) != NULL)
 		json_object_set_new(o, "unattended_url", u);
 	nb_image_clear(&img);
 	nb_setting_list(db, tmpl_setting, settings);

@@ -20,4 +20,10 @@ json_t	*nb_tmpl_context(struct nb_db *, const struct nb_client *c, const char *s
 int	 nb_tmpl_render_client(struct nb_db *, const char *name, const char *mac,
 	    const char *server_url, char **out, size_t *outlen, char *err, size_t errsz);
 
+/* The image as templates see it: nb_image_json() plus kernel_url, initrd_urls, iso_url, tree_url. */
+json_t	*nb_tmpl_image(struct nb_db *, const struct nb_image *img, const char *server_url);
+/* The unattended_url of template name for client mac (the directory for cloud-init kinds); NULL if no such template. */
+json_t	*nb_tmpl_unattended_url(struct nb_db *, const char *mac, const char *name,
+	    const char *server_url);
+
 #endif

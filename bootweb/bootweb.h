@@ -1,0 +1,99 @@
+/* bootweb.h: what the files of bootweb share. */
+#ifndef BOOTWEB_H
+#define BOOTWEB_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <netinet/in.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "daemon.h"
+
+#define BW_PORT		8080
+#define BW_ADMIN_PORT	8081
+#define BW_MAX_HEADERS	(32 * 1024)	/* a request's header block */
+#define BW_MAX_BODY	(64 * 1024)	/* POST bodies of the self-API */
+#define BW_TIMEOUT	120		/* seconds of silence before a connection goes */
+#define BW_URLLEN	256
+#define BW_PATHLEN	1024
+
+/* An inventory report waiting for the next batched write. */
+struct bw_seen {
+	TAILQ_ENTRY(bw_seen)	 entry;
+	char			 mac[NB_MACSTR_LEN];
+	char			*uuid;
+	char			 ip[INET6_ADDRSTRLEN];
+	json_t			*inventory;
+};
+TAILQ_HEAD(bw_seenq, bw_seen);
+
+struct bootweb {
+	struct nb_daemon	*d;
+	struct evhttp		*http;		/* boot plane */
+	struct evhttp		*admin;		/* admin plane */
+	char			*datadir;
+	char			*ipxedir;
+	int			 port;		/* the boot plane's port, for URLs */
+	struct bw_seenq		 seen;
+	size_t			 nseen;
+	struct event		*ev_seen;
+	/* counters for /metrics */
+	unsigned long long	 nreq, nbytes, nstatus[6];
+};
+
+/* One request as the handlers see it. */
+struct bw_req {
+	struct bootweb		*bw;
+	struct evhttp_request	*req;
+	int			 head;		/* HEAD: headers only */
+	int			 method;	/* EVHTTP_REQ_* */
+	char			 ip[INET6_ADDRSTRLEN];	/* the peer's address */
+	char			 path[BW_PATHLEN];	/* decoded, without the leading / */
+	const char		*query;		/* raw, or NULL */
+	char			 server_url[BW_URLLEN];	/* http://addr:port this request reached */
+};
+
+/* http.c */
+/* Decode a request target's path into out (no leading /); an HTTP status on failure, else 0. */
+int	 http_path_decode(const char *target, char *out, size_t outsz);
+/* Send a complete in-memory body (not sent for HEAD) with its length and type. */
+void	 http_send_mem(struct bw_req *, int code, const char *type, const void *body, size_t len);
+/* Send a generated body (a script, a rendered file) uncached; drains evb. */
+void	 http_send_evb(struct bw_req *, int code, const char *type, struct evbuffer *evb);
+/* Send an error status with a one-line text body. */
+void	 http_error(struct bw_req *, int code, const char *fmt, ...)
+	    __attribute__((__format__(__printf__, 3, 4)));
+/* Send [off, off + size) of the open file fd as the whole entity, honouring Range; closes fd. */
+void	 http_send_range(struct bw_req *, int fd, off_t off, off_t size, time_t mtime,
+	    const char *type);
+/* Open path (absolute) read-only and send it; a status for why not if it fails. */
+int	 http_send_path(struct bw_req *, const char *path, const char *type);
+/* The content type for a file name. */
+const char *http_content_type(const char *name);
+/* Resolve relpath under root without leaving it (symlinks included); an HTTP status or 0 and *out (caller frees). */
+int	 http_resolve(const char *root, const char *relpath, char **out);
+/* The reason phrase of a status. */
+const char *http_reason(int code);
+
+/* script.c */
+/* GET /boot.ipxe: the chain script with iPXE's inventory variables. */
+void	 script_boot_ipxe(struct bw_req *);
+/* GET /boot?mac=...: record the inventory and answer the client's script. */
+void	 script_client(struct bw_req *);
+/* Write the queued inventory reports in one transaction. */
+void	 script_flush_seen(struct bootweb *);
+
+/* unattended.c */
+/* GET /unattended/<mac>/<file>: the client's rendered template, to that client only. */
+void	 unattended_serve(struct bw_req *, const char *rest);
+/* A virtual file of the files table for the client at this address; 0 if served, else -1. */
+int	 unattended_vfile(struct bw_req *);
+
+/* self.c */
+/* /api/v1/self[/done|/suspend|/unsuspend], scoped to the caller's own record. */
+void	 self_serve(struct bw_req *, const char *rest);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * self.c: the self-API for booting hosts (netbootd parity). It cannot
+ * authenticate anyone, so the caller is the client recorded at its source
+ * address and can only read or change that record.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "bootweb.h"
+#include "xmalloc.h"
+
+static void
+self_json(struct bw_req *r, int code, json_t *o)
+{
+	char	*s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS), *t;
+
+	xasprintf(&t, "%s\n", s);
+	http_send_mem(r, code, "application/json", t, strlen(t));
+	free(s);
+	free(t);
+}
+
+static void
+self_fail(struct bw_req *r, int code, const char *msg)
+{
+	json_t	*o = json_pack("{s:s}", "error", msg);
+
+	self_json(r, code, o);
+	json_decref(o);
+}
+
+void
+self_serve(struct bw_req *r, const char *rest)
+{
+	struct nb_db		*db = r->bw->d->db;
+	struct nb_client	 c;
+	json_t			*o;
+	int			 rc, post = r->method == EVHTTP_REQ_POST;
+
+	nb_client_init(&c);
+	if (*rest != '\0' && strcmp(rest, "done") != 0 && strcmp(rest, "suspend") != 0 &&
+	    strcmp(rest, "unsuspend") != 0) {
+		self_fail(r, 404, "no such self-API call");
+		goto done;
+	}
+	if ((*rest == '\0') == post) {
+		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Allow",
+		    post ? "GET, HEAD" : "POST");
+		self_fail(r, 405, *rest == '\0' ? "use GET" : "use POST");
+		goto done;
+	}
+	if (nb_client_find_ip(db, r->ip, &c) != NB_OK) {
+		self_fail(r, 404, "no client is recorded at your address");
+		goto done;
+	}
+	if (strcmp(rest, "done") == 0) {
+		rc = nb_client_next_boot_done(db, c.mac, NB_NEXT_NONE);
+		if (rc != NB_OK && rc != NB_NOTFOUND) {
+			self_fail(r, 503, nb_db_errmsg(db));
+			goto done;
+		}
+		nb_evq_push(r->bw->d->evq, c.mac, "self-done", r->ip, "installation done%s%s",
+		    rc == NB_OK ? ", cleared next_boot " : "",
+		    rc == NB_OK ? nb_next_boot_name(c.next_boot) : "");
+	} else if (*rest != '\0') {
+		if (nb_client_set_suspended(db, c.mac, strcmp(rest, "suspend") == 0) != NB_OK) {
+			self_fail(r, 503, nb_db_errmsg(db));
+			goto done;
+		}
+		nb_evq_push(r->bw->d->evq, c.mac, strcmp(rest, "suspend") == 0 ?
+		    "self-suspend" : "self-unsuspend", r->ip, "%s by the client itself", rest);
+	}
+	if (*rest != '\0' && nb_client_get(db, c.mac, &c) != NB_OK) {
+		self_fail(r, 503, nb_db_errmsg(db));
+		goto done;
+	}
+	o = nb_client_json(&c);
+	self_json(r, 200, o);
+	json_decref(o);
+ done:
+	nb_client_clear(&c);
+	json_decref(c.vars);
+	json_decref(c.inventory);
+}

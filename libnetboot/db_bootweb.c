@@ -1,0 +1,45 @@
+/* db_bootweb.c: the few writes bootweb makes besides events and inventory. */
+#include "config.h"
+
+#include "db_int.h"
+
+int
+nb_client_next_boot_done(struct nb_db *db, const char *mac, enum nb_next_boot was)
+{
+	/* Compare and clear: an action set again meanwhile by bootctl survives. */
+	static const char sql[] = "UPDATE clients SET next_boot = NULL, updated = ?3 "
+	    "WHERE mac = ?1 AND next_boot IS NOT NULL AND (?2 IS NULL OR next_boot = ?2)";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	db_bind_text(st, 1, mac);
+	if (was != NB_NEXT_NONE)
+		db_bind_text(st, 2, nb_next_boot_name(was));
+	sqlite3_bind_int64(st, 3, nb_now());
+	if ((rc = db_exec_stmt(db, st)) != NB_OK)
+		return rc;
+	if (sqlite3_changes(db->sq) == 0)
+		return db_fail(db, NB_NOTFOUND, "client %s has no such next-boot action", mac);
+	return NB_OK;
+}
+
+int
+nb_client_set_suspended(struct nb_db *db, const char *mac, int suspended)
+{
+	static const char sql[] = "UPDATE clients SET suspended = ?2, updated = ?3 WHERE mac = ?1";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	db_bind_text(st, 1, mac);
+	sqlite3_bind_int(st, 2, suspended ? 1 : 0);
+	sqlite3_bind_int64(st, 3, nb_now());
+	if ((rc = db_exec_stmt(db, st)) != NB_OK)
+		return rc;
+	if (sqlite3_changes(db->sq) == 0)
+		return db_fail(db, NB_NOTFOUND, "no client %s", mac);
+	return NB_OK;
+}
