@@ -1,40 +1,330 @@
 /*
- * pxedhcpd.c: proxyDHCP for network boot.
- * A skeleton for now: it takes the shared flags, reads the config, drops
- * privileges, opens the database and runs until SIGTERM.
+ * pxedhcpd.c: proxyDHCP for network boot (PXE-FACTS §3, §4).
+ *
+ * Two UDP sockets, both bound to the wildcard address so that broadcasts
+ * arrive: port 67 (DISCOVERs, relayed requests) and port 4011 (the PXE
+ * boot server requests of UEFI and some BIOS ROMs). IP_PKTINFO tells
+ * which interface a request came in on and our address there; replies
+ * leave by that interface. No raw sockets: the proxy never hands out an
+ * address, so it never needs to unicast to a client without one.
+ * This file: flags, sockets, the receive loop. policy.c reads the
+ * database, proxy.c decides and answers, record.c writes what was seen.
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-#include "daemon.h"
+#include "pxedhcpd.h"
+#include "xmalloc.h"
+
+#define RX_BATCH	32		/* datagrams per recvmmsg */
+#define RX_ROUNDS	16		/* recvmmsg calls per wakeup, so timers still run */
+#define RX_BUFSZ	2048		/* larger datagrams are refused as oversized */
+#define RX_SOCKBUF	(4 << 20)	/* absorb DISCOVER storms */
+#define TICK_USEC	100000		/* how often the recorder gets a batch */
+#define WARN_PER_SEC	20		/* malformed-packet log lines per second */
+
+static struct pxedhcpd	 px;
 
 static void __attribute__((__noreturn__))
 usage(void)
 {
-	fprintf(stderr, "usage: pxedhcpd [-dnv] [-D database] [-f file] [-i interface] [-l address] [-p port]\n");
+	fprintf(stderr, "usage: pxedhcpd [-dnv] [-D database] [-f file] [-i interface] "
+	    "[-l address] [-p port] [-P proxy-port] [-w http-port]\n");
 	exit(2);
+}
+
+static void
+add_interface(struct pxedhcpd *x, const char *name)
+{
+	unsigned int	 idx;
+
+	if (x->nif == PXEDHCPD_MAXIF)
+		fatalx("more than %d interfaces", PXEDHCPD_MAXIF);
+	if ((idx = if_nametoindex(name)) == 0)
+		fatalx("interface %s: %s", name, strerror(errno));
+	x->ifindex[x->nif] = (int)idx;
+	strlcpy(x->ifname[x->nif], name, sizeof(x->ifname[0]));
+	x->nif++;
+}
+
+static void
+conf_interface(const char *v, void *arg)
+{
+	add_interface(arg, v);
 }
 
 static int
 extra_flag(struct nb_daemon *d, int ch, const char *arg)
 {
+	struct pxedhcpd	*x = d->ctx;
+	const char	*errstr;
+
+	switch (ch) {
+	case 'i':
+		if (strlen(arg) >= IF_NAMESIZE) {
+			fprintf(stderr, "pxedhcpd: -i %s: name too long\n", arg);
+			return -1;
+		}
+		add_interface(x, arg);
+		return 0;
+	case 'P':
+	case 'w':
+		(ch == 'P' ? &x->port4011 : &x->http_port)[0] =
+		    (int)strtonum(arg, 1, 65535, &errstr);
+		if (errstr != NULL) {
+			fprintf(stderr, "pxedhcpd: -%c %s: port is %s\n", ch, arg, errstr);
+			return -1;
+		}
+		return 0;
+	}
 	return -1;
+}
+
+/* -l ADDR: serve only the interface that holds ADDR, and answer as ADDR there. */
+static void
+listen_interface(struct pxedhcpd *x, const char *addr)
+{
+	struct ifaddrs	*ifa, *i;
+
+	if (nb_ip_parse(addr, &x->listen_addr) == -1)
+		fatalx("listen %s: not an IPv4 address", addr);
+	if (getifaddrs(&ifa) == -1)
+		fatal("getifaddrs");
+	for (i = ifa; i != NULL; i = i->ifa_next)
+		if (i->ifa_addr != NULL && i->ifa_addr->sa_family == AF_INET &&
+		    ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr == x->listen_addr.s_addr)
+			x->listen_ifindex = (int)if_nametoindex(i->ifa_name);
+	freeifaddrs(ifa);
+	if (x->listen_ifindex == 0)
+		fatalx("listen %s: no interface has this address", addr);
+}
+
+static int
+sock_open(int port)
+{
+	struct sockaddr_in	 sin;
+	int			 fd, one = 1, size = RX_SOCKBUF;
+
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
+		fatal("socket");
+	if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) == -1)
+		fatal("setsockopt");
+	/* Best effort: the kernel caps it at net.core.rmem_max. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		fatal("bind UDP port %d", port);
+	return fd;
+}
+
+static int
+rx_interface_ok(const struct pxedhcpd *x, int ifindex)
+{
+	int	 i;
+
+	if (x->listen_ifindex != 0 && ifindex != x->listen_ifindex)
+		return 0;
+	if (x->nif == 0)
+		return 1;
+	for (i = 0; i < x->nif; i++)
+		if (x->ifindex[i] == ifindex)
+			return 1;
+	return 0;
+}
+
+/* One log line per malformed datagram, at most WARN_PER_SEC a second. */
+static void
+rx_malformed(struct pxedhcpd *x, const struct request *rq, size_t len, const char *why)
+{
+	static int64_t	 sec;
+	static unsigned	 lines, hushed;
+	int64_t		 now = nb_now();
+	char		 safe[256];
+
+	x->malformed++;
+	if (now != sec) {
+		if (hushed > 0)
+			log_warnx("%u more malformed datagrams not logged", hushed);
+		sec = now;
+		lines = hushed = 0;
+	}
+	if (lines++ >= WARN_PER_SEC) {
+		hushed++;
+		return;
+	}
+	log_warnx("dropped %zu-byte datagram from %s:%d (port %d): %s", len,
+	    inet_ntoa(rq->from.sin_addr), ntohs(rq->from.sin_port), rq->port,
+	    log_safe(safe, sizeof(safe), why, strlen(why)));
+}
+
+static void
+rx_one(struct pxedhcpd *x, struct request *rq, struct msghdr *msg, const uint8_t *buf,
+    size_t len)
+{
+	struct cmsghdr		*cmsg;
+	struct in_pktinfo	*pi;
+	char			 why[128];
+
+	rq->ifindex = 0;
+	rq->local.s_addr = 0;
+	for (cmsg = CMSG_FIRSTHDR(msg); cmsg != NULL; cmsg = CMSG_NXTHDR(msg, cmsg))
+		if (cmsg->cmsg_level == IPPROTO_IP && cmsg->cmsg_type == IP_PKTINFO) {
+			pi = (struct in_pktinfo *)CMSG_DATA(cmsg);
+			rq->ifindex = pi->ipi_ifindex;
+			rq->local = pi->ipi_spec_dst;
+		}
+	if (!rx_interface_ok(x, rq->ifindex))
+		return;
+	if (x->listen_ifindex != 0)
+		rq->local = x->listen_addr;
+	if (msg->msg_flags & MSG_TRUNC) {
+		rx_malformed(x, rq, len, "oversized");
+		return;
+	}
+	if (dhcp_parse(&rq->pkt, buf, len, why, sizeof(why)) == -1) {
+		rx_malformed(x, rq, len, why);
+		return;
+	}
+	proxy_handle(x, rq);
+}
+
+static void
+rx(evutil_socket_t fd, short events, void *arg)
+{
+	static uint8_t		 bufs[RX_BATCH][RX_BUFSZ];
+	static char		 cbufs[RX_BATCH][CMSG_SPACE(sizeof(struct in_pktinfo)) + 64];
+	static struct request	 rq;
+	struct pxedhcpd		*x = arg;
+	struct mmsghdr		 msgs[RX_BATCH];
+	struct iovec		 iov[RX_BATCH];
+	struct sockaddr_in	 from[RX_BATCH];
+	int			 i, n, round;
+
+	/* One data_version check per wakeup: bootctl edits apply to the next packet. */
+	policy_refresh(x, 0);
+	for (round = 0; round < RX_ROUNDS; round++) {
+		memset(msgs, 0, sizeof(msgs));
+		for (i = 0; i < RX_BATCH; i++) {
+			iov[i].iov_base = bufs[i];
+			iov[i].iov_len = RX_BUFSZ;
+			msgs[i].msg_hdr.msg_name = &from[i];
+			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+			msgs[i].msg_hdr.msg_control = cbufs[i];
+			msgs[i].msg_hdr.msg_controllen = sizeof(cbufs[i]);
+		}
+		if ((n = recvmmsg(fd, msgs, RX_BATCH, MSG_DONTWAIT, NULL)) == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_warn("recvmmsg");
+			return;
+		}
+		for (i = 0; i < n; i++) {
+			rq.port = fd == x->fd4011 ? x->port4011 : x->port67;
+			rq.from = from[i];
+			rx_one(x, &rq, &msgs[i].msg_hdr, bufs[i], msgs[i].msg_len);
+		}
+		if (n < RX_BATCH)
+			return;
+	}
+}
+
+static void
+tick(evutil_socket_t fd, short events, void *arg)
+{
+	struct pxedhcpd	*x = arg;
+
+	record_tick(x->rec);
+}
+
+static void
+reload(struct nb_daemon *d)
+{
+	struct pxedhcpd	*x = d->ctx;
+
+	x->http_port = (int)nb_conf_getnum(d->conf, NULL, "http_port", x->http_port);
+	policy_refresh(x, 1);
+}
+
+static void
+setup(struct pxedhcpd *x, struct nb_daemon *d)
+{
+	const char	*l, *dd;
+	char		*datadir;
+
+	x->port67 = nb_daemon_port(d, "port", 67);
+	if (x->port4011 == 0)
+		x->port4011 = nb_daemon_port(d, "proxy_port", 4011);
+	if (x->http_port == 0)
+		x->http_port = (int)nb_conf_getnum(d->conf, NULL, "http_port", 8080);
+	if (x->nif == 0)
+		nb_conf_foreach(d->conf, "pxedhcpd", "interface", conf_interface, x);
+	if ((l = nb_daemon_listen(d, NULL)) != NULL)
+		listen_interface(x, l);
+	dd = nb_conf_get(d->conf, NULL, "datadir");
+	datadir = nb_datadir(nb_daemon_dbpath(d), dd);
+	strlcpy(x->datadir, datadir, sizeof(x->datadir));
+	free(datadir);
+	x->fd67 = sock_open(x->port67);
+	x->fd4011 = sock_open(x->port4011);
 }
 
 int
 main(int argc, char *argv[])
 {
 	struct nb_daemon	 d = { .name = "pxedhcpd" };
-	int			 rc;
+	struct pxedhcpd		*x = &px;
+	struct timeval		 tv = { 0, TICK_USEC };
+	int			 rc, i;
 
-	nb_daemon_getopt(&d, argc, argv, "i:", extra_flag, usage);
+	x->d = &d;
+	d.ctx = x;
+	d.reload = reload;
+	nb_daemon_getopt(&d, argc, argv, "i:P:w:", extra_flag, usage);
+	if (optind != argc)
+		usage();
 	nb_daemon_config(&d);
 	nb_daemon_init(&d);
+	setup(x, &d);
 	nb_daemon_drop_privileges(&d);
 	nb_daemon_open_db(&d);
+	x->rec = record_start(nb_daemon_dbpath(&d));
+	policy_refresh(x, 1);
+	x->ev67 = event_new(d.base, x->fd67, EV_READ | EV_PERSIST, rx, x);
+	x->ev4011 = event_new(d.base, x->fd4011, EV_READ | EV_PERSIST, rx, x);
+	x->ev_tick = event_new(d.base, -1, EV_PERSIST, tick, x);
+	if (x->ev67 == NULL || x->ev4011 == NULL || x->ev_tick == NULL ||
+	    event_add(x->ev67, NULL) == -1 || event_add(x->ev4011, NULL) == -1 ||
+	    event_add(x->ev_tick, &tv) == -1)
+		fatalx("cannot set up the event loop");
+	for (i = 0; i < x->nif; i++)
+		log_info("serving interface %s", x->ifname[i]);
+	log_info("listening on UDP %d and %d, boot URLs on port %d", x->port67, x->port4011,
+	    x->http_port);
 	rc = nb_daemon_run(&d);
+	log_info("answered %llu, ignored %llu, malformed %llu",
+	    (unsigned long long)x->answered, (unsigned long long)x->ignored,
+	    (unsigned long long)x->malformed);
+	record_stop(x->rec);
+	event_free(x->ev67);
+	event_free(x->ev4011);
+	event_free(x->ev_tick);
+	close(x->fd67);
+	close(x->fd4011);
+	policy_free(x);
 	nb_daemon_free(&d);
 	return rc;
 }
