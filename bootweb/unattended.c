@@ -50,6 +50,12 @@ meta_data(struct bw_req *r, const struct nb_client *c)
 	evbuffer_free(evb);
 }
 
+static void
+render_free(const void *data, size_t len, void *arg)
+{
+	free(arg);
+}
+
 /* Render template name for c and send it, or the error bootctl template render prints. */
 static void
 render_send(struct bw_req *r, const char *name, const char *mac, const char *what)
@@ -69,11 +75,12 @@ render_send(struct bw_req *r, const char *name, const char *mac, const char *wha
 	}
 	nb_evq_push(r->bw->d->evq, mac, what, r->ip, "rendered %s (template %s, %zu bytes)",
 	    r->path, name, len);
+	/* The rendered text goes out as is, freed once written. */
 	evb = evbuffer_new();
-	evbuffer_add_reference(evb, out, len, NULL, NULL);
+	if (evbuffer_add_reference(evb, out, len, render_free, out) == -1)
+		free(out);
 	http_send_evb(r, 200, "text/plain", evb);
 	evbuffer_free(evb);
-	free(out);
 }
 
 void

@@ -270,32 +270,46 @@ lookup_step(json_t *v, const char *s, size_t len)
 	return NULL;
 }
 
-/* Resolve a dotted name: its first part through the context stack, innermost first. */
+/*
+ * Resolve a dotted path below v. Keys may hold dots themselves (the
+ * settings are "menu.timeout", ...): each shorter key is tried first,
+ * then longer ones, so {{settings.menu.timeout}} finds its setting.
+ */
+static json_t *
+resolve(json_t *v, const char *name, size_t len)
+{
+	const char	*dot = name;
+	json_t		*child, *found;
+	size_t		 klen;
+
+	for (;;) {
+		dot = memchr(dot, '.', len - (size_t)(dot - name));
+		klen = dot ? (size_t)(dot - name) : len;
+		if (klen > 0 && (child = lookup_step(v, name, klen)) != NULL) {
+			if (dot == NULL)
+				return child;
+			if ((found = resolve(child, dot + 1, len - klen - 1)) != NULL)
+				return found;
+		}
+		if (dot == NULL)
+			return NULL;
+		dot++;
+	}
+}
+
+/* Resolve a name through the context stack, innermost first; "." is the current item. */
 static json_t *
 lookup(struct render *r, const char *name, size_t len)
 {
-	const char	*dot, *e = name + len;
-	json_t		*v = NULL;
-	size_t		 flen;
-	int		 i;
+	json_t	*v;
+	int	 i;
 
 	if (len == 1 && *name == '.')
 		return r->stack[r->depth - 1];
-	dot = memchr(name, '.', len);
-	flen = dot ? (size_t)(dot - name) : len;
-	if (flen == 0)
-		return NULL;
-	for (i = r->depth - 1; i >= 0 && v == NULL; i--)
-		v = lookup_step(r->stack[i], name, flen);
-	while (v != NULL && dot != NULL) {
-		name = dot + 1;
-		dot = memchr(name, '.', (size_t)(e - name));
-		flen = dot ? (size_t)(dot - name) : (size_t)(e - name);
-		if (flen == 0)
-			return NULL;
-		v = lookup_step(v, name, flen);
-	}
-	return v;
+	for (i = r->depth - 1; i >= 0; i--)
+		if ((v = resolve(r->stack[i], name, len)) != NULL)
+			return v;
+	return NULL;
 }
 
 /* Mustache falsiness, with the JavaScript flavour: false, null, "", 0 and [] are false. */

@@ -45,6 +45,7 @@ main(void)
 	    "\"vars\": {\"disk\": \"/dev/vda\", \"pkgs\": [\"vim\", \"curl\"], \"n\": 3, \"zero\": 0,"
 	    "  \"empty\": \"\", \"none\": [], \"users\": [{\"name\": \"ann\", \"uid\": 1000},"
 	    "  {\"name\": \"bob\", \"uid\": 1001}], \"ratio\": 0.5, \"lt\": \"<&>\\\"\"},"
+	    "\"settings\": {\"menu.timeout\": \"10\", \"bootloader.7\": \"snponly.efi\"},"
 	    "\"image\": {\"name\": \"debian12\", \"initrd_urls\": [\"http://s/data/a\", \"http://s/data/b\"]}}",
 	    0, &je);
 	ok(data != NULL, "test data parses");
@@ -74,6 +75,10 @@ main(void)
 	check("{{#vars.n}}[{{.}}]{{/vars.n}}", "[3]", NULL, "scalar section pushes the value");
 	check("a{{! a comment }}b{{!\nmulti\nline}}c", "abc", NULL, "comments");
 	check("{{image.initrd_urls.1}}", "http://s/data/b", NULL, "array index in a path");
+	check("{{settings.menu.timeout}} {{settings.bootloader.7}}", "10 snponly.efi", NULL,
+	    "keys holding dots (settings)");
+	check("{{settings.menu.nosuch}}", NULL, "undefined variable 'settings.menu.nosuch'",
+	    "a dotted key's missing sibling");
 	check("{{image.initrd_urls}}", "[\"http://s/data/a\",\"http://s/data/b\"]", NULL,
 	    "array variable as JSON");
 	check("x\n  {{#vars.pkgs}}\n- {{.}}\n  {{/vars.pkgs}}\n{{! note }}\ny\n",

@@ -1,0 +1,252 @@
+#!/bin/sh
+# bootweb-clients.sh: what bootweb answers each machine. Two clients on two
+# loopback addresses (127.0.0.2 is A, 127.0.0.3 is B; curl --interface
+# picks the source). The per-client script for each decision (assigned,
+# menu, local, one-time actions, unknown allowed, unknown denied, denied),
+# inventory recorded, each template kind rendered (variables, loops,
+# errors) and identical to `bootctl template render`, B refused A's
+# unattended file, self-API scoping, virtual files, events.
+. "${top_srcdir:-.}/tests/lib.sh"
+need_root
+need_cmd curl sqlite3
+
+PORT=$((20000 + ($$ + 7919) % 20000))
+U=http://127.0.0.1:$PORT
+A=52:54:00:00:00:0a
+B=52:54:00:00:00:0b
+C=52:54:00:00:00:0c	# unknown
+mkdir -p "$T/ipxe" "$T/boot"
+echo kernel >"$T/boot/vmlinuz"
+echo initrd1 >"$T/boot/initrd.gz"
+echo initrd2 >"$T/boot/firmware.cpio.gz"
+echo tool >"$T/boot/memtest"
+CONF=$(test_config "[bootweb]
+ipxe_dir = $T/ipxe")
+bc() { "$BOOTCTL" -f "$CONF" -D "$DB" "$@" || fail "bootctl $*: exit $?"; }
+bc db init >/dev/null
+
+# One template per kind, with variables, a loop, a section and an inverted section.
+cat >"$T/preseed" <<'EOF'
+# preseed for {{client.hostname}} ({{client.mac}})
+d-i netcfg/get_hostname string {{client.hostname}}
+d-i partman-auto/disk string {{vars.disk}}
+d-i mirror/http/hostname string {{vars.mirror}}
+{{#image}}
+# image {{name}} from {{server_url}}
+{{/image}}
+{{#image.initrd_urls}}
+# initrd {{.}}
+{{/image.initrd_urls}}
+{{^vars.nosuch}}
+d-i passwd/root-password-crypted password {{vars.roothash}}
+{{/vars.nosuch}}
+EOF
+printf 'network --hostname={{client.hostname}}\n{{#image.initrd_urls}}# {{.}}\n{{/image.initrd_urls}}rootpw --iscrypted {{{vars.roothash}}}\n' >"$T/kickstart"
+printf '#cloud-config\nautoinstall:\n  version: 1\n  identity: {hostname: {{client.hostname}}, password: "{{vars.roothash}}"}\n' >"$T/autoinstall"
+printf '#cloud-config\nhostname: {{client.hostname}}\n{{! a comment }}\nruncmd:\n{{#image.initrd_urls}}\n  - echo {{.}}\n{{/image.initrd_urls}}\n' >"$T/cloud"
+printf '<?xml version="1.0"?>\n<unattend><ComputerName>{{client.hostname}}</ComputerName><Disk>{{vars.disk}}</Disk></unattend>\n' >"$T/autounattend"
+printf 'raw {{client.mac}} {{settings.menu.timeout}} {{settings.default_action}}\n' >"$T/raw"
+printf '#!ipxe\necho {{client.mac}} {{image.kernel_url}}\n' >"$T/ipxe.t"
+printf 'line one\n{{#client}}\n{{hostname}} {{nosuch}}\n{{/client}}\n' >"$T/broken"
+printf '{{#vars}}\nunclosed\n' >"$T/unclosed"
+bc template add t-preseed --kind preseed --file "$T/preseed" >/dev/null
+bc template add t-ks --kind kickstart --file "$T/kickstart" >/dev/null
+bc template add t-autoinstall --kind autoinstall --file "$T/autoinstall" >/dev/null
+bc template add t-cloud --kind cloud-init --file "$T/cloud" >/dev/null
+bc template add t-win --kind autounattend --file "$T/autounattend" >/dev/null
+bc template add t-raw --kind raw --file "$T/raw" >/dev/null
+bc template add t-ipxe --kind ipxe --file "$T/ipxe.t" >/dev/null
+bc template add t-broken --kind raw --file "$T/broken" >/dev/null
+bc template add t-unclosed --kind raw --file "$T/unclosed" >/dev/null
+bc image add debian --kernel boot/vmlinuz --initrd boot/initrd.gz --initrd boot/firmware.cpio.gz \
+    --cmdline 'auto=true url={{unattended_url}} hostname={{client.hostname}} disk={{vars.disk}}' \
+    --template t-preseed >/dev/null
+bc image add memtest --kind tool --kernel boot/memtest >/dev/null
+bc image add badline --kernel boot/vmlinuz --initrd boot/initrd.gz --cmdline 'x={{nosuch}}' >/dev/null
+bc client add $A --name alpha --hostname alpha --ip 127.0.0.2 --image debian \
+    --var disk=/dev/vda --var mirror=deb.example --var 'roothash=$6$salt$hash' >/dev/null
+bc client add $B --name beta --hostname beta --ip 127.0.0.3 --template t-raw --var disk=/dev/sdb >/dev/null
+chown -R nobody: "$T"
+start_bg bootweb "$BOOTWEB" -d -f "$CONF" -l 127.0.0.1 -p $PORT -P 0
+wait_for 5 curl -sf -o /dev/null "$U/boot.ipxe" || fail "bootweb did not start: $(cat "$T/bootweb.log")"
+
+get() { curl -s -o "$T/b" -w '%{http_code}' "$@"; }
+expect() {	# expect WANT WHAT ARGS...
+	local want=$1 what=$2 got; shift 2
+	got=$(get "$@")
+	[ "$got" = "$want" ] || fail "$what: status $got, expected $want ($(head -c 300 "$T/b"))"
+}
+has() { grep -qF -- "$1" "$T/b" || fail "$2: lacks '$1' in: $(cat "$T/b")"; }
+# The decision is the third line of a script: after #!ipxe and the comment saying why.
+first() { [ "$(sed -n 3p "$T/b")" = "$1" ] || fail "$2: line 3 is '$(sed -n 3p "$T/b")', want '$1' ($(sed -n 2p "$T/b"))"; }
+hasnt() { ! grep -qF -- "$1" "$T/b" || fail "$2: has '$1' in: $(cat "$T/b")"; }
+script() { expect 200 "script for $1" --interface "$2" "$U/boot?mac=$1&serial=SN-$3&manufacturer=QEMU&platform=pcbios&uuid=&memsize=2048"; }
+
+# /boot.ipxe chains with iPXE's variables, :uristring-encoded.
+expect 200 "boot.ipxe" "$U/boot.ipxe"
+has "chain --autofree $U/boot?mac=\${net0/mac:uristring}" "boot.ipxe"
+for v in uuid serial manufacturer product platform buildarch memsize asset; do
+	has "&$v=\${$v:uristring}" "boot.ipxe"
+done
+has '&ip=${net0/ip:uristring}' "boot.ipxe"
+
+# Assigned image, default_action image: kernel, both initrds, the rendered cmdline, and the menu behind it.
+bc settings set default_action image
+script $A 127.0.0.2 a
+first "goto img-debian" "assigned"
+has "kernel $U/data/boot/vmlinuz initrd=initrd.gz initrd=firmware.cpio.gz auto=true url=$U/unattended/$A/t-preseed hostname=alpha disk=/dev/vda || goto failed" "assigned kernel line"
+has "initrd $U/data/boot/initrd.gz || goto failed" "assigned initrd"
+has "initrd $U/data/boot/firmware.cpio.gz || goto failed" "assigned second initrd"
+has ":failed" "fallback label"
+has "choose --default local" "menu behind the image"
+has "echo netboot: the cmdline of badline does not render: line 1: undefined variable 'nosuch'" "bad cmdline"
+note "assigned image: ok"
+
+# The menu: images, tools, local disk, shell; default and timeout from settings.
+bc settings set default_action menu
+bc settings set menu.timeout 7
+bc settings set menu.default memtest
+script $A 127.0.0.2 a
+first ":menu" "menu"
+has "item --gap Images" "menu"; has "item img-debian debian" "menu"; has "item --gap Tools" "menu"
+has "item img-memtest memtest" "menu"; has "item local Boot from local disk" "menu"
+has "item shell iPXE shell" "menu"
+has "choose --default img-memtest --timeout 7000 target && goto \${target} || goto local" "menu choose"
+has "kernel $U/data/boot/memtest" "memtest label"
+note "menu: ok"
+
+# Local disk: sanboot on BIOS, exit on UEFI.
+bc settings set default_action local
+script $A 127.0.0.2 a
+first "goto local" "local"; has "sanboot --no-describe --drive 0x80 || exit" "local"
+has 'iseq ${platform} efi && exit ||' "local on UEFI"
+bc settings set default_action menu
+
+# One-time actions: served once, then cleared; install stays until /done.
+bc client next-boot $A local
+script $A 127.0.0.2 a; first "goto local" "next_boot local"
+[ -z "$(sqlite3 "$DB" "SELECT next_boot FROM clients WHERE mac = '$A'")" ] || fail "next_boot local not cleared"
+script $A 127.0.0.2 a; first ":menu" "after next_boot local"
+bc client next-boot $A shell
+script $A 127.0.0.2 a; first "goto shell" "next_boot shell"
+bc client next-boot $A install
+script $A 127.0.0.2 a; first "goto img-debian" "next_boot install"
+script $A 127.0.0.2 a; first "goto img-debian" "next_boot install stays"
+[ "$(sqlite3 "$DB" "SELECT next_boot FROM clients WHERE mac = '$A'")" = install ] || fail "install cleared early"
+note "next-boot actions: ok"
+
+# Unknown clients: answered (menu) and recorded, or ignored (local only).
+script $C 127.0.0.4 c
+has "choose" "unknown allowed gets the menu"
+sleep 0.4
+[ "$(sqlite3 "$DB" "SELECT state || ' ' || last_ip || ' ' || json_extract(inventory, '$.serial') FROM clients WHERE mac = '$C'")" = "discovered 127.0.0.4 SN-c" ] ||
+	fail "unknown client not recorded: $(sqlite3 "$DB" "SELECT * FROM clients WHERE mac = '$C'")"
+[ "$(sqlite3 "$DB" "SELECT json_extract(inventory, '$.manufacturer') FROM clients WHERE mac = '$A'")" = QEMU ] ||
+	fail "inventory of A not recorded"
+bc settings set unknown_clients ignore
+script 52:54:00:00:00:0d 127.0.0.5 d
+first "goto local" "unknown denied"; hasnt "choose" "unknown denied"
+script $C 127.0.0.4 c
+first "goto local" "discovered client with unknown_clients ignore"
+script $A 127.0.0.2 a; first "goto img-debian" "known client with unknown_clients ignore"
+bc settings set unknown_clients answer
+bc client deny $B
+script $B 127.0.0.3 b; first "goto local" "denied"; hasnt "choose" "denied"
+bc client allow $B
+expect 400 "no MAC" "$U/boot"
+expect 400 "bad MAC" "$U/boot?mac=zz"
+note "unknown, denied: ok"
+
+# Unattended files: each kind rendered for its client, identical to bootctl template render.
+for t in t-preseed t-ks t-autoinstall t-cloud t-win t-raw t-ipxe; do
+	expect 200 "unattended $t" --interface 127.0.0.2 "$U/unattended/$A/$t"
+	"$BOOTCTL" -f "$CONF" -D "$DB" template render $t --mac $A --server "$U" >"$T/r" ||
+		fail "bootctl template render $t"
+	cmp -s "$T/b" "$T/r" || fail "$t: bootweb and bootctl differ: $(diff "$T/b" "$T/r")"
+done
+expect 200 "preseed" --interface 127.0.0.2 "$U/unattended/$A/t-preseed"
+cat >"$T/want" <<EOF
+# preseed for alpha ($A)
+d-i netcfg/get_hostname string alpha
+d-i partman-auto/disk string /dev/vda
+d-i mirror/http/hostname string deb.example
+# image debian from $U
+# initrd $U/data/boot/initrd.gz
+# initrd $U/data/boot/firmware.cpio.gz
+d-i passwd/root-password-crypted password \$6\$salt\$hash
+EOF
+cmp -s "$T/b" "$T/want" || fail "preseed: $(diff "$T/want" "$T/b")"
+expect 200 "preseed alias" --interface 127.0.0.2 "$U/unattended/$A/preseed.cfg"
+cmp -s "$T/b" "$T/want" || fail "preseed.cfg alias"
+expect 200 "cloud-init" --interface 127.0.0.2 "$U/unattended/$A/t-cloud"
+printf '#cloud-config\nhostname: alpha\nruncmd:\n  - echo %s\n  - echo %s\n' \
+    "$U/data/boot/initrd.gz" "$U/data/boot/firmware.cpio.gz" >"$T/want"
+cmp -s "$T/b" "$T/want" || fail "cloud-init: $(diff "$T/want" "$T/b")"
+expect 200 "meta-data" --interface 127.0.0.2 "$U/unattended/$A/meta-data"
+has "instance-id: netboot-52540000000a" "meta-data"; has "local-hostname: alpha" "meta-data"
+expect 200 "raw for B" --interface 127.0.0.3 "$U/unattended/$B/t-raw"
+[ "$(cat "$T/b")" = "raw $B 7 menu" ] || fail "raw: $(cat "$T/b")"
+expect 200 "user-data alias for B" --interface 127.0.0.3 "$U/unattended/$B/user-data"
+expect 500 "undefined variable" --interface 127.0.0.2 "$U/unattended/$A/t-broken"
+[ "$(cat "$T/b")" = "line 3: undefined variable 'nosuch'" ] || fail "error text: $(cat "$T/b")"
+expect_rc 1 "$BOOTCTL" -f "$CONF" -D "$DB" template render t-broken --mac $A
+expect_err "bootctl: line 3: undefined variable 'nosuch'"
+expect 500 "unclosed section" --interface 127.0.0.2 "$U/unattended/$A/t-unclosed"
+has "line 1: unclosed section 'vars'" "unclosed"
+expect_rc 2 "$BOOTCTL" -f "$CONF" -D "$DB" template render t-raw
+expect_rc 1 "$BOOTCTL" -f "$CONF" -D "$DB" template render nosuch --mac $A
+# Only the machine at the client's address gets its file.
+expect 403 "B asks for A's preseed" --interface 127.0.0.3 "$U/unattended/$A/t-preseed"
+hasnt 'salt' "refused file"
+expect 403 "a stranger asks" --interface 127.0.0.9 "$U/unattended/$A/preseed.cfg"
+expect 403 "A asks for B's" --interface 127.0.0.2 "$U/unattended/$B/t-raw"
+expect 404 "no such template" --interface 127.0.0.2 "$U/unattended/$A/nosuch"
+expect 404 "no such client" --interface 127.0.0.2 "$U/unattended/52:54:00:00:00:99/t-raw"
+note "unattended files: ok"
+
+# Self-API: each host sees and changes only itself.
+expect 200 "A reads itself" --interface 127.0.0.2 "$U/api/v1/self"
+has "\"mac\": \"$A\"" "self A"; hasnt "$B" "self A"
+expect 200 "B reads itself" --interface 127.0.0.3 "$U/api/v1/self"
+has "\"mac\": \"$B\"" "self B"
+expect 404 "a stranger" --interface 127.0.0.9 "$U/api/v1/self"
+expect 405 "GET done" --interface 127.0.0.2 "$U/api/v1/self/done"
+expect 405 "POST self" --interface 127.0.0.2 -X POST "$U/api/v1/self"
+expect 404 "bad call" --interface 127.0.0.2 -X POST "$U/api/v1/self/reboot"
+expect 200 "B suspends itself" --interface 127.0.0.3 -X POST "$U/api/v1/self/suspend"
+[ "$(sqlite3 "$DB" "SELECT mac FROM clients WHERE suspended = 1")" = $B ] || fail "suspend hit the wrong host"
+script $B 127.0.0.3 b; first "goto local" "suspended"
+expect 200 "B unsuspends" --interface 127.0.0.3 -X POST "$U/api/v1/self/unsuspend"
+[ "$(sqlite3 "$DB" "SELECT count(*) FROM clients WHERE suspended = 1")" = 0 ] || fail "unsuspend"
+expect 200 "B done" --interface 127.0.0.3 -X POST "$U/api/v1/self/done"
+[ "$(sqlite3 "$DB" "SELECT next_boot FROM clients WHERE mac = '$A'")" = install ] || fail "B's done cleared A"
+expect 200 "A done" --interface 127.0.0.2 -X POST "$U/api/v1/self/done"
+has '"next_boot": null' "done"
+[ -z "$(sqlite3 "$DB" "SELECT next_boot FROM clients WHERE mac = '$A'")" ] || fail "A's done did not clear"
+note "self-API: ok"
+
+# Virtual files: a client's own first, then the global one; templates per client; no proxy.
+echo global >"$T/g"; echo only-a >"$T/a"
+bc file add conf/site.txt --global --content-file "$T/g" >/dev/null
+bc file add conf/site.txt --mac $A --content-file "$T/a" >/dev/null
+bc file add conf/host.cfg --global --template t-raw >/dev/null
+bc file add conf/local.bin --global --local "$T/boot/vmlinuz" >/dev/null
+bc file add conf/up --global --url http://example.invalid/x >/dev/null
+expect 200 "A's own file" --interface 127.0.0.2 "$U/conf/site.txt"; [ "$(cat "$T/b")" = only-a ] || fail "A's file"
+expect 200 "B gets the global one" --interface 127.0.0.3 "$U/conf/site.txt"; [ "$(cat "$T/b")" = global ] || fail "global"
+expect 200 "template file" --interface 127.0.0.3 "$U/conf/host.cfg"; [ "$(cat "$T/b")" = "raw $B 7 menu" ] || fail "template file"
+expect 200 "local file" "$U/conf/local.bin"; [ "$(cat "$T/b")" = kernel ] || fail "local file"
+expect 404 "url file" "$U/conf/up"
+note "virtual files: ok"
+
+# Every request about a client is an event, written in batches.
+sleep 0.4
+for k in http-script http-unattended self-suspend self-unsuspend self-done http-file http-boot-ipxe; do
+	n=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind = '$k' AND daemon = 'bootweb'")
+	[ "$n" -ge 1 ] || fail "no $k event"
+done
+n=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind = 'http-unattended' AND mac = '$A' AND detail LIKE 'refused%'")
+[ "$n" -ge 2 ] || fail "refusals not recorded ($n)"
+kill -0 "$(cat "$T/bootweb.pid")" || fail "bootweb died"
+note "events: ok"
+exit 0
