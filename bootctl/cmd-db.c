@@ -13,6 +13,28 @@
 #include "conf.h"
 #include "xmalloc.h"
 
+/* mkdir -p: the state directory and what leads to it, 0755 as a package makes them. */
+static int
+mkdir_parents(const char *dir)
+{
+	char	*p, *copy;
+	int	 rc = 0;
+
+	copy = xstrdup(dir);
+	for (p = copy + 1; rc == 0 && *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0755) == -1 && errno != EEXIST)
+			rc = -1;
+		*p = '/';
+	}
+	if (rc == 0 && mkdir(copy, 0755) == -1 && errno != EEXIST)
+		rc = -1;
+	free(copy);
+	return rc;
+}
+
 static int
 db_init(struct bootctl *bc, int argc, char *argv[])
 {
@@ -28,7 +50,7 @@ db_init(struct bootctl *bc, int argc, char *argv[])
 	existed = stat(bc->dbpath, &sb) == 0;
 	/* The state directory itself, as a package would create it. */
 	copy = xstrdup(bc->dbpath);
-	if (mkdir(dirname(copy), 0755) == -1 && errno != EEXIST) {
+	if (mkdir_parents(dirname(copy)) == -1) {
 		free(copy);
 		return bc_error("cannot create the directory of %s: %s", bc->dbpath,
 		    strerror(errno));

@@ -34,6 +34,7 @@ struct file_opts {
 static int
 file_parse(struct bootctl *bc, int argc, char *argv[], struct file_opts *o, int add)
 {
+	/* In the order of the enum: opts[O_x - 1] is option O_x. */
 	static const struct option opts[] = {
 		{ "mac", required_argument, NULL, O_MAC },
 		{ "global", no_argument, NULL, O_GLOBAL },
@@ -49,7 +50,7 @@ file_parse(struct bootctl *bc, int argc, char *argv[], struct file_opts *o, int 
 	while ((ch = bc_getopt(argc, argv, opts)) != -1) {
 		/* Only --mac (and for add, --global and the sources) apply. */
 		if (!add && ch != O_MAC && ch != '?' && ch != ':')
-			return bc_cmd_usage(bc, "unknown option '%s'", argv[optind - 1]);
+			return bc_cmd_usage(bc, "unknown option '--%s'", opts[ch - 1].name);
 		switch (ch) {
 		case O_MAC:
 			o->mac = optarg;
@@ -97,8 +98,9 @@ file_source_check(struct bootctl *bc, const struct file_opts *o)
 static int
 file_source_load(struct bootctl *bc, const struct file_opts *o, struct nb_file *f)
 {
-	char	 real[PATH_MAX];
-	int	 fd;
+	struct stat	 sb;
+	char		 real[PATH_MAX];
+	int		 fd;
 
 	if (o->content_file != NULL) {
 		f->kind = NB_FILE_CONTENT;
@@ -115,6 +117,10 @@ file_source_load(struct bootctl *bc, const struct file_opts *o, struct nb_file *
 		if (realpath(o->local, real) == NULL || (fd = open(real, O_RDONLY |
 		    O_NONBLOCK)) == -1)
 			return bc_error("%s: %s", o->local, strerror(errno));
+		if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+			close(fd);
+			return bc_error("%s: not a regular file", o->local);
+		}
 		close(fd);
 		f->local = xstrdup(real);
 	} else {

@@ -1,0 +1,96 @@
+#!/bin/sh
+# bootctl db init | check | migrate | backup, and the errors of the
+# command line as a whole (unknown nouns and verbs, a missing database).
+. "$top_srcdir/tests/bootctl-lib.sh"
+
+# init: creates the directory and the file, in WAL mode; again: just opens it.
+NEW=$T/state/sub/netboot.db
+expect_rc 0 "$BOOTCTL" -D "$NEW" db init
+expect_out "initialized $NEW (schema version"
+[ "$(sqlite3 "$NEW" 'PRAGMA journal_mode')" = wal ] || fail "not in WAL mode"
+v=$(sqlite3 "$NEW" 'PRAGMA user_version')
+[ "$v" -ge 2 ] || fail "schema version $v"
+expect_rc 0 "$BOOTCTL" -D "$NEW" db init
+expect_out "opened $NEW (schema version $v)"
+# netboot.conf's database key is used without -D.
+printf 'database = %s\n' "$NEW" >"$T/netboot.conf"
+expect_rc 0 "$BOOTCTL" -f "$T/netboot.conf" db check
+expect_out "$NEW: ok (schema version $v)"
+
+ok db check
+expect_out "$DB: ok"
+ok db check --json
+json_ok
+json_is 'keys | join(",")' ok,path,problems,version
+json_is .ok true
+json_is .path "$DB"
+json_is '.problems | length' 0
+ok db migrate
+expect_out "already at schema version $v"
+
+# check finds what the schema alone cannot stop: a foreign key broken
+# with foreign keys off, and a schema version that is not this program's.
+ok client add 52:54:00:00:00:01
+sqlite3 "$DB" "PRAGMA foreign_keys = OFF; UPDATE clients SET image = 'ghost'"
+expect_rc 1 "$BOOTCTL" -D "$DB" db check
+expect_out "refers to a missing row of images"
+expect_err "1 problem"
+expect_rc 1 "$BOOTCTL" -D "$DB" db check --json
+json_is .ok false
+json_is '.problems | length' 1
+sqlite3 "$DB" "PRAGMA foreign_keys = OFF; UPDATE clients SET image = NULL"
+
+# backup: a consistent copy that opens and holds the same rows; replacing
+# an older backup atomically; never a half file when it fails.
+ok client add 52:54:00:00:00:02 --name two --var k=v
+ok settings set menu.timeout 7
+ok db backup "$T/backup.db"
+expect_out "backed up $DB to $T/backup.db"
+sqlite3 "$DB" .dump >"$T/dump.live"
+sqlite3 "$T/backup.db" .dump >"$T/dump.backup"
+cmp -s "$T/dump.live" "$T/dump.backup" || fail "backup differs: $(diff "$T/dump.live" "$T/dump.backup" | head)"
+expect_rc 0 "$BOOTCTL" -D "$T/backup.db" db check
+expect_rc 0 "$BOOTCTL" -D "$T/backup.db" client show 52:54:00:00:00:02 --json
+json_is .vars.k v
+[ ! -e "$T/backup.db-wal" ] || [ ! -s "$T/backup.db-wal" ] || fail "backup left a WAL behind"
+ok client rm 52:54:00:00:00:02
+ok db backup "$T/backup.db"
+[ "$(sqlite3 "$T/backup.db" 'SELECT count(*) FROM clients')" = 1 ] || fail "backup not replaced"
+error "$T/nodir/b.db" db backup "$T/nodir/b.db"
+ls "$T"/nodir* >/dev/null 2>&1 && fail "failed backup left files"
+mkdir "$T/isdir"
+error "$T/isdir" db backup "$T/isdir"
+[ -z "$(ls "$T"/isdir.* 2>/dev/null)" ] || fail "failed backup left a temporary file: $(ls "$T"/isdir.*)"
+
+usage "missing argument" db backup
+usage "unexpected argument 'b'" db backup a b
+usage "unexpected argument 'now'" db check now
+usage "unexpected argument 'x'" db migrate x
+usage "unexpected argument 'x'" db init x
+usage "unknown option '--force'" db check --force
+
+# The command line as a whole.
+usage "unknown command 'frob'" frob list
+usage "unknown command 'db frob'" db frob
+usage "db needs a verb" db
+expect_rc 2 "$BOOTCTL"
+expect_err "usage: bootctl"
+expect_rc 2 "$BOOTCTL" -Z
+expect_rc 0 "$BOOTCTL" -h
+for v in "db init" "db backup" "client add" "client set" "client next-boot" "image add" \
+    "template add" "template edit" "file add" "events list" "events prune" "settings unset"; do
+	grep -q "bootctl $v" "$T/out" || fail "bootctl -h lacks '$v'"
+done
+# A database that does not exist is a runtime error naming it.
+expect_rc 1 "$BOOTCTL" -D "$T/missing.db" client list
+expect_err "$T/missing.db"
+expect_err "bootctl db init"
+[ ! -e "$T/missing.db" ] || fail "client list created the database"
+# Usage errors are found before the database is opened.
+expect_rc 2 "$BOOTCTL" -D "$T/missing.db" client add nonsense
+expect_err "'nonsense' is not a MAC address"
+# A bad config file is reported with its line.
+printf 'database = %s\nbogus = 1\n' "$DB" >"$T/bad.conf"
+expect_rc 1 "$BOOTCTL" -f "$T/bad.conf" client list
+expect_err "bad.conf:2"
+exit 0
