@@ -352,13 +352,25 @@ def suite_firmware():
 
 def suite_replay(paths):
     from scapy.all import rdpcap, UDP
-    seen = 0
+    seen = seen4011 = 0
     for path in paths:
         for pkt in rdpcap(path):
-            if UDP not in pkt or pkt[UDP].dport != 67 or pkt[UDP].sport != 68:
+            if UDP not in pkt:
                 continue
             raw = bytes(pkt[UDP].payload)
             o = parse_opts(raw)
+            if pkt[UDP].dport == 4011 and o.get(53) == b"\x03":
+                # A port 4011 REQUEST, resent from our address and the same source port.
+                xid = struct.unpack("!I", raw[4:8])[0]
+                rx.drain()
+                send_udp(raw, SERVER, pkt[UDP].sport, 4011)
+                check_reply("replay %s xid %08x port 4011 REQUEST" % (os.path.basename(path),
+                            xid), raw, xid, expected(raw, 5, port4011=True), 4011,
+                            (MYIP, pkt[UDP].sport))
+                seen4011 += 1
+                continue
+            if pkt[UDP].dport != 67 or pkt[UDP].sport != 68:
+                continue
             if o.get(53) != b"\x01":
                 continue
             seen += 1
@@ -371,6 +383,7 @@ def suite_replay(paths):
                         o.get(60, b"(no vendor class)").decode("ascii", "replace")),
                         raw, xid, want, 67, ("255.255.255.255", 68))
     ok(seen >= 5, "replayed %d DISCOVERs from the captures" % seen)
+    ok(seen4011 >= 2, "replayed %d port 4011 REQUESTs from the captures" % seen4011)
 
 
 def suite_malformed():

@@ -1,0 +1,61 @@
+#!/bin/sh
+# pxedhcpd-policy: the answer comes from the database, edited by bootctl
+# while the daemon runs: deny/allow, suspended, unknown_clients = ignore,
+# next boot in the event; then static mode (a known client gets its
+# address and lease options byte for byte, anything else nothing).
+. "$top_srcdir/tests/pxedhcpd-lib.sh"
+
+KNOWN=52:54:00:77:10:01
+OTHER=52:54:00:77:10:02
+STATIC=52:54:00:77:10:03
+SUSPEND="$top_builddir/tests/pxedhcpd-suspend"
+[ -x "$SUSPEND" ] || fail "$SUSPEND is not built (make check builds it)"
+
+pxedhcpd_start
+bctl client add "$KNOWN" --name known1
+client expect-offer "$KNOWN"
+bctl client deny "$KNOWN"
+client expect-none "$KNOWN"
+bctl client allow "$KNOWN"
+client expect-offer "$KNOWN"
+"$SUSPEND" "$DB" "$KNOWN" 1 || fail "cannot suspend"
+client expect-none "$KNOWN"
+"$SUSPEND" "$DB" "$KNOWN" 0 || fail "cannot unsuspend"
+bctl client next-boot "$KNOWN" local
+client expect-offer "$KNOWN"
+
+client expect-offer "$OTHER"		# unknown_clients = answer (default)
+bctl settings set unknown_clients ignore
+client expect-none "$OTHER"		# discovered, not known
+client expect-offer "$KNOWN"
+bctl settings set unknown_clients answer
+client expect-offer "$OTHER"
+
+sleep 0.5	# one writer tick
+sqlite3 "$DB" "SELECT detail FROM events WHERE kind = 'dhcp-ignore'" >"$T/ign"
+grep -q "ignored: denied" "$T/ign" || fail "no event for the denied client: $(cat "$T/ign")"
+grep -q "ignored: suspended" "$T/ign" || fail "no event for the suspended client"
+grep -q "ignored: unknown client and unknown_clients = ignore" "$T/ign" ||
+	fail "no event for the unknown client"
+sqlite3 "$DB" "SELECT detail FROM events WHERE kind = 'dhcp-offer' AND mac = '$KNOWN'" |
+	grep -q "next boot local" || fail "next boot not in the offer event"
+st=$(sqlite3 "$DB" "SELECT state, first_seen > 0, last_seen >= first_seen FROM clients WHERE mac = '$OTHER'")
+[ "$st" = "discovered|1|1" ] || fail "unknown client recorded as '$st'"
+
+# Static mode.
+bctl settings set static.enabled yes
+bctl settings set static.router 10.77.0.1
+bctl settings set static.dns 10.77.0.1
+bctl settings set static.domain lab.example
+bctl client add "$STATIC" --ip 10.77.0.60 --hostname pxe-static
+client static "$STATIC" 10.77.0.60 pxe-static
+bctl settings set static.others ignore
+client expect-none "$OTHER"
+bctl settings set static.others proxy
+client expect-offer "$OTHER"
+sleep 0.5
+sqlite3 "$DB" "SELECT detail FROM events WHERE mac = '$STATIC'" >"$T/st"
+grep -q "static offer of 10.77.0.60, boot file undionly.kpxe" "$T/st" ||
+	fail "static offer event: $(cat "$T/st")"
+grep -q "REQUEST for 10.77.0.61 ignored" "$T/st" || fail "static refusal event: $(cat "$T/st")"
+exit 0

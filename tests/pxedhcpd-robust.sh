@@ -1,0 +1,22 @@
+#!/bin/sh
+# pxedhcpd-robust: the DISCOVERs of real firmware captures replayed as
+# they were sent (each answered, or not, as PXE-FACTS says); then the
+# malformed datagrams of the issue (truncated, option past the end, no end
+# option, no cookie, wrong op/htype/hlen, huge option list, 1 and 1400
+# bytes): each dropped with one log line, and a valid DISCOVER after them
+# is still answered by the same process.
+. "$top_srcdir/tests/pxedhcpd-lib.sh"
+
+pxedhcpd_start
+pid=$(cat "$T/pxedhcpd.pid")
+client replay "$top_srcdir"/tests/pxedhcpd-captures/*.pcap*
+client malformed
+kill -0 "$pid" 2>/dev/null || fail "pxedhcpd died"
+n=$(grep -c "dropped .*-byte datagram" "$T/pxedhcpd.log")
+[ "$n" = 16 ] || fail "$n log lines for 16 malformed datagrams: $(grep dropped "$T/pxedhcpd.log")"
+for why in "truncated" "runs past the end" "no end option" "no DHCP magic cookie" \
+    "is not BOOTREQUEST" "is not Ethernet" "more than 128 options" "option 93 length" \
+    "bad message type" "has no length byte" "bad option overload"; do
+	grep -q "$why" "$T/pxedhcpd.log" || fail "no log line saying '$why'"
+done
+exit 0
