@@ -362,7 +362,8 @@ inventory(struct evkeyvalq *q)
 	return inv;
 }
 
-static void
+/* Build and send the script; returns the one-time action to clear, written after the reads end. */
+static enum nb_next_boot
 script_respond(struct bw_req *r, struct nb_client *c, int found)
 {
 	struct nb_db	*db = r->bw->d->db;
@@ -408,8 +409,6 @@ script_respond(struct bw_req *r, struct nb_client *c, int found)
 		script_menu(r, evb, c, ctx);
 		json_decref(ctx);
 	}
-	if (dc.clear != NB_NEXT_NONE && nb_client_next_boot_done(db, c->mac, dc.clear) != NB_OK)
-		log_warnx("%s: clearing next_boot: %s", c->mac, nb_db_errmsg(db));
 	nb_evq_push(r->bw->d->evq, c->mac, "http-script", r->ip, "%s%s%s (%s)",
 	    dc.act == ACT_IMAGE ? "image " : dc.act == ACT_MENU ? "menu" :
 	    dc.act == ACT_LOCAL ? "local disk" : "shell",
@@ -418,6 +417,7 @@ script_respond(struct bw_req *r, struct nb_client *c, int found)
 	evbuffer_free(evb);
 	nb_image_clear(&img);
 	free(defimg);
+	return dc.clear;
 }
 
 void
@@ -428,7 +428,8 @@ script_client(struct bw_req *r)
 	struct nb_client	 c;
 	const char		*mac, *uuid;
 	json_t			*inv;
-	int			 found;
+	enum nb_next_boot	 clear;
+	int			 found, readtx;
 
 	TAILQ_INIT(&q);
 	if (r->query == NULL || evhttp_parse_query_str(r->query, &q) == -1) {
@@ -444,10 +445,16 @@ script_client(struct bw_req *r)
 		http_error(r, 400, "an inventory value is longer than %d bytes", INV_MAXLEN);
 		goto done_client;
 	}
-	found = nb_client_get(db, c.mac, &c) == NB_OK;
 	uuid = evhttp_find_header(&q, "uuid");
 	seen_queue(r->bw, c.mac, uuid && *uuid ? uuid : NULL, r->ip, inv);
-	script_respond(r, &c, found);
+	/* A script takes dozens of reads (client, settings, images): one snapshot for all. */
+	readtx = nb_db_read_begin(db) == NB_OK;
+	found = nb_client_get(db, c.mac, &c) == NB_OK;
+	clear = script_respond(r, &c, found);
+	if (readtx)
+		nb_db_read_end(db);
+	if (clear != NB_NEXT_NONE && nb_client_next_boot_done(db, c.mac, clear) != NB_OK)
+		log_warnx("%s: clearing next_boot: %s", c.mac, nb_db_errmsg(db));
  done_client:
 	nb_client_clear(&c);
 	json_decref(c.vars);

@@ -275,5 +275,9 @@ int64_t		 nb_event_tail_id(struct nb_db *, const char *mac, int64_t limit);
 int		 nb_client_next_boot_done(struct nb_db *, const char *mac, enum nb_next_boot was);
 /* Set or clear a client's suspended flag (the self-API). */
 int		 nb_client_set_suspended(struct nb_db *, const char *mac, int suspended);
+/* Start a read-only transaction (BEGIN DEFERRED): one snapshot, one lock, for a burst of reads. */
+int		 nb_db_read_begin(struct nb_db *);
+/* End the read transaction, if one is open. Never write inside one. */
+void		 nb_db_read_end(struct nb_db *);
 
 #endif

@@ -43,3 +43,27 @@ nb_client_set_suspended(struct nb_db *db, const char *mac, int suspended)
 		return db_fail(db, NB_NOTFOUND, "no client %s", mac);
 	return NB_OK;
 }
+
+int
+nb_db_read_begin(struct nb_db *db)
+{
+	/* One snapshot for many reads: one WAL read lock instead of one per statement. */
+	static const char sql[] = "BEGIN DEFERRED";
+	sqlite3_stmt	*st;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	return db_exec_stmt(db, st);
+}
+
+void
+nb_db_read_end(struct nb_db *db)
+{
+	static const char sql[] = "COMMIT";
+	sqlite3_stmt	*st;
+
+	if (sqlite3_get_autocommit(db->sq))
+		return;
+	if ((st = db_stmt(db, sql)) == NULL || db_exec_stmt(db, st) != NB_OK)
+		log_warnx("ending a read transaction: %s", db->err);
+}
