@@ -1,0 +1,436 @@
+/*
+ * source.c: what a request names. The client's virtual files from the
+ * database come first (its own, then global ones); then the served roots,
+ * opened with openat2(RESOLVE_BENEATH) so that neither ".." nor a symlink
+ * can lead outside a root. Nothing here runs per block.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tftpd.h"
+#include "tmpl.h"
+#include "xmalloc.h"
+
+#ifndef IPXE_DIR
+#define IPXE_DIR	"/usr/lib/ipxe"
+#endif
+
+struct tftpd_vpaths {
+	char	**path;		/* sorted */
+	size_t	 n;
+	size_t	 cap;
+};
+
+int
+tftpd_path_clean(char *path, int lowercase)
+{
+	char	*r = path, *w = path, *s;
+	size_t	 len;
+
+	for (s = path; *s != '\0'; s++) {
+		if (*s == '\\')
+			*s = '/';	/* Windows clients (dnsmasq does the same) */
+		else if (lowercase)
+			*s = (char)tolower((unsigned char)*s);
+	}
+	/* A leading / is relative to the roots; empty and "." parts go. */
+	while (*r != '\0') {
+		len = strcspn(r, "/");
+		if (len == 2 && r[0] == '.' && r[1] == '.')
+			return -1;
+		if (len != 0 && !(len == 1 && r[0] == '.')) {
+			if (w != path)
+				*w++ = '/';
+			memmove(w, r, len);
+			w += len;
+		}
+		r += len;
+		if (*r == '/')
+			r++;
+	}
+	*w = '\0';
+	return 0;
+}
+
+/* The MAC of ip in the kernel's neighbour table, /proc/net/arp; 0 if found. */
+static int
+peer_arp(const char *ip, char mac[NB_MACSTR_LEN])
+{
+	FILE		*fp;
+	char		 line[256], addr[64], hw[64];
+	unsigned int	 type, flags;
+	int		 found = -1;
+
+	if ((fp = fopen("/proc/net/arp", "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (sscanf(line, "%63s 0x%x 0x%x %63s", addr, &type, &flags, hw) != 4)
+			continue;
+		/* Flags 0 is an incomplete entry with a zero address. */
+		if (strcmp(addr, ip) == 0 && flags != 0 && nb_mac_canon(hw, mac) == 0) {
+			found = 0;
+			break;
+		}
+	}
+	fclose(fp);
+	return found;
+}
+
+void
+tftpd_peer_identify(struct tftpd *td, struct tftpd_peer *p)
+{
+	struct nb_client	 c;
+
+	p->mac[0] = '\0';
+	if (peer_arp(p->ip, p->mac) == 0)
+		return;
+	/* Not a neighbour (routed, or loopback): what pxedhcpd or bootctl recorded. */
+	nb_client_init(&c);
+	if (td->d->db != NULL && nb_client_find_ip(td->d->db, p->ip, &c) == NB_OK)
+		strlcpy(p->mac, c.mac, sizeof(p->mac));
+	nb_client_clear(&c);
+	json_decref(c.vars);
+	json_decref(c.inventory);
+}
+
+static int
+vpaths_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+vpaths_add(const struct nb_file *f, void *arg)
+{
+	struct tftpd_vpaths	*v = arg;
+
+	if (v->n == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 16;
+		v->path = xreallocarray(v->path, v->cap, sizeof(*v->path));
+	}
+	v->path[v->n++] = xstrdup(f->path);
+	return 0;
+}
+
+void
+tftpd_vpaths_free(struct tftpd *td)
+{
+	size_t	 i;
+
+	if (td->vpaths == NULL)
+		return;
+	for (i = 0; i < td->vpaths->n; i++)
+		free(td->vpaths->path[i]);
+	free(td->vpaths->path);
+	free(td->vpaths);
+	td->vpaths = NULL;
+}
+
+/*
+ * Whether any virtual file (for any client) has this path. The set of
+ * paths is read again only when another process changed the database, so
+ * requests for ordinary files cost one PRAGMA, not a query per client.
+ */
+static int
+vpaths_has(struct tftpd *td, const char *path)
+{
+	struct nb_db	*db = td->d->db;
+	int64_t		 ver;
+
+	if (db == NULL)
+		return 0;
+	ver = nb_db_data_version(db);
+	if (td->vpaths == NULL || ver != td->vpaths_version) {
+		tftpd_vpaths_free(td);
+		td->vpaths = xcalloc(1, sizeof(*td->vpaths));
+		if (nb_file_list(db, NULL, vpaths_add, td->vpaths) != NB_OK) {
+			log_warnx("reading virtual files: %s", nb_db_errmsg(db));
+			tftpd_vpaths_free(td);
+			return 1;	/* cannot tell: ask the database */
+		}
+		qsort(td->vpaths->path, td->vpaths->n, sizeof(char *), vpaths_cmp);
+		td->vpaths_version = ver;
+	}
+	return bsearch(&path, td->vpaths->path, td->vpaths->n, sizeof(char *), vpaths_cmp) != NULL;
+}
+
+static int
+src_fail(struct tftpd_fail *f, int code, const char *msg, const char *fmt, ...)
+    NB_PRINTF(4, 5);
+
+static int
+src_fail(struct tftpd_fail *f, int code, const char *msg, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	f->code = code;
+	strlcpy(f->msg, msg, sizeof(f->msg));
+	va_start(ap, fmt);
+	vsnprintf(f->why, sizeof(f->why), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Take an open fd as the source if it is a regular file. */
+static int
+src_from_fd(struct tftpd_src *src, int fd, struct tftpd_fail *f, const char *path)
+{
+	struct stat	 st;
+
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return src_fail(f, TFTP_ENOTFOUND, "File not found", "%s is not a regular file",
+		    path);
+	}
+	src->kind = SRC_FILE;
+	src->fd = fd;
+	src->size = st.st_size;
+	return 0;
+}
+
+/* A virtual file of the database as the source. */
+static int
+src_virtual(struct tftpd *td, const struct tftpd_peer *p, struct nb_file *vf,
+    struct tftpd_src *src, struct tftpd_fail *f)
+{
+	char	 url[64], err[256], *out = NULL;
+	size_t	 outlen = 0;
+	int	 fd;
+
+	switch (vf->kind) {
+	case NB_FILE_CONTENT:
+		src->kind = SRC_MEM;
+		src->mem = vf->content;
+		src->size = (int64_t)vf->content_len;
+		vf->content = NULL;
+		snprintf(src->origin, sizeof(src->origin), "virtual %s file", vf->mac[0] ?
+		    "per-client" : "global");
+		return 0;
+	case NB_FILE_TEMPLATE:
+		snprintf(url, sizeof(url), "http://%s:%d", inet_ntoa(p->local.sin_addr),
+		    td->http_port);
+		if (nb_tmpl_render_client(td->d->db, vf->tmpl, p->mac[0] ? p->mac : NULL, url,
+		    &out, &outlen, err, sizeof(err)) != NB_OK)
+			return src_fail(f, TFTP_EUNDEF, "Cannot render file",
+			    "template %s: %s", vf->tmpl, err);
+		src->kind = SRC_MEM;
+		src->mem = (uint8_t *)out;
+		src->size = (int64_t)outlen;
+		snprintf(src->origin, sizeof(src->origin), "template %s", vf->tmpl);
+		return 0;
+	case NB_FILE_LOCAL:
+		if ((fd = open(vf->local, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) == -1)
+			return src_fail(f, errno == ENOENT ? TFTP_ENOTFOUND : TFTP_EACCESS,
+			    errno == ENOENT ? "File not found" : "Access violation",
+			    "local file %s: %s", vf->local, strerror(errno));
+		snprintf(src->origin, sizeof(src->origin), "local file");
+		return src_from_fd(src, fd, f, vf->local);
+	case NB_FILE_URL:
+		break;
+	}
+	return src_fail(f, TFTP_ENOTFOUND, "File not found", "%s is a URL file, served over "
+	    "HTTP only", vf->path);
+}
+
+/*
+ * Open path beneath dirfd. openat2(2) RESOLVE_BENEATH refuses "..", absolute
+ * symlinks and symlinks that climb out (EXDEV); kernels before 5.6 get a
+ * walk that follows no symlink at all.
+ */
+static int
+root_openat(int dirfd, const char *path)
+{
+	static int	 no_openat2 = -1;
+	struct open_how	 how;
+	char		 buf[TFTPD_NAME_MAX], *comp, *slash;
+	int		 fd, cur, nfd, saved;
+
+	if (no_openat2 == -1)
+		no_openat2 = getenv("TFTPD_NO_OPENAT2") != NULL;
+	if (!no_openat2) {
+		memset(&how, 0, sizeof(how));
+		how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+		fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+		if (fd != -1 || errno != ENOSYS)
+			return fd;
+		log_info("openat2 is not available: symlinks under the roots are not followed");
+		no_openat2 = 1;
+	}
+	if (strlcpy(buf, path, sizeof(buf)) >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	cur = dirfd;
+	for (comp = buf; (slash = strchr(comp, '/')) != NULL; comp = slash + 1) {
+		*slash = '\0';
+		nfd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		saved = errno;
+		if (cur != dirfd)
+			close(cur);
+		if (nfd == -1) {
+			errno = saved;
+			return -1;
+		}
+		cur = nfd;
+	}
+	fd = openat(cur, comp, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW);
+	saved = errno;
+	if (cur != dirfd)
+		close(cur);
+	errno = saved;
+	return fd;
+}
+
+/* The file path under the first root that has it. */
+static int
+src_roots(struct tftpd *td, const char *path, struct tftpd_src *src, struct tftpd_fail *f)
+{
+	size_t	 i;
+	int	 fd, refused = 0, why = 0;
+
+	for (i = 0; i < td->nroots; i++) {
+		if ((fd = root_openat(td->roots[i].fd, path)) != -1) {
+			if (src_from_fd(src, fd, f, path) == -1)
+				continue;
+			strlcpy(src->origin, td->roots[i].path, sizeof(src->origin));
+			return 0;
+		}
+		if (errno == EXDEV || errno == ELOOP || errno == EACCES || errno == EPERM) {
+			refused = 1;
+			why = errno;
+		}
+	}
+	if (refused)
+		return src_fail(f, TFTP_EACCESS, "Access violation", "%s refused: %s", path,
+		    why == EXDEV ? "leads outside the served root" : strerror(why));
+	return src_fail(f, TFTP_ENOTFOUND, "File not found", "%s not found", path);
+}
+
+int
+tftpd_src_open(struct tftpd *td, const struct tftpd_peer *p, const char *path,
+    struct tftpd_src *src, struct tftpd_fail *f)
+{
+	struct nb_file	 vf;
+	int		 rc;
+
+	memset(src, 0, sizeof(*src));
+	src->fd = -1;
+	memset(f, 0, sizeof(*f));
+	if (path[0] == '\0')
+		return src_fail(f, TFTP_ENOTFOUND, "File not found", "empty path");
+	if (vpaths_has(td, path)) {
+		memset(&vf, 0, sizeof(vf));
+		rc = nb_file_lookup(td->d->db, path, p->mac[0] ? p->mac : NULL, &vf);
+		if (rc == NB_OK) {
+			rc = src_virtual(td, p, &vf, src, f);
+			nb_file_clear(&vf);
+			return rc;
+		}
+		if (rc != NB_NOTFOUND)
+			log_warnx("looking up virtual file %s: %s", path, nb_db_errmsg(td->d->db));
+	}
+	return src_roots(td, path, src, f);
+}
+
+ssize_t
+tftpd_src_read(const struct tftpd_src *src, void *buf, size_t len, int64_t off)
+{
+	if (src->kind == SRC_FILE)
+		return pread(src->fd, buf, len, off);
+	if (off >= src->size)
+		return 0;
+	if ((int64_t)len > src->size - off)
+		len = (size_t)(src->size - off);
+	memcpy(buf, src->mem + off, len);
+	return (ssize_t)len;
+}
+
+void
+tftpd_src_close(struct tftpd_src *src)
+{
+	if (src->fd != -1)
+		close(src->fd);
+	free(src->mem);
+	src->fd = -1;
+	src->mem = NULL;
+}
+
+/* Add dir to the roots; a default that does not exist is skipped quietly. */
+static void
+roots_add(struct tftpd *td, const char *dir, int must)
+{
+	int	 fd;
+
+	if ((fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		if (must)
+			log_warn("root %s", dir);
+		else
+			log_debug("default root %s: %s", dir, strerror(errno));
+		return;
+	}
+	td->roots = xreallocarray(td->roots, td->nroots + 1, sizeof(*td->roots));
+	td->roots[td->nroots].path = xstrdup(dir);
+	td->roots[td->nroots].fd = fd;
+	td->nroots++;
+	log_debug("serving %s", dir);
+}
+
+static void
+roots_add_conf(const char *value, void *arg)
+{
+	roots_add(arg, value, 1);
+}
+
+void
+tftpd_roots_open(struct tftpd *td, int startup)
+{
+	struct nb_daemon	*d = td->d;
+	char			*data;
+	size_t			 want = 0;
+	int			 i;
+
+	if (td->noperands > 0) {
+		for (i = 0; i < td->noperands; i++)
+			roots_add(td, td->operands[i], 1);
+		want = (size_t)td->noperands;
+	} else if (nb_conf_get(d->conf, "tftpd", "root") != NULL) {
+		nb_conf_foreach(d->conf, "tftpd", "root", roots_add_conf, td);
+		want = 1;
+	} else {
+		roots_add(td, IPXE_DIR, 0);
+		data = nb_datadir(nb_daemon_dbpath(d), nb_conf_get(d->conf, NULL, "datadir"));
+		roots_add(td, data, 0);
+		free(data);
+	}
+	if (startup && want > 0 && td->nroots < want)
+		fatalx("cannot open every directory to serve");
+	if (td->nroots == 0)
+		log_warnx("no directory to serve: only virtual files of the database");
+}
+
+void
+tftpd_roots_close(struct tftpd *td)
+{
+	size_t	 i;
+
+	for (i = 0; i < td->nroots; i++) {
+		close(td->roots[i].fd);
+		free(td->roots[i].path);
+	}
+	free(td->roots);
+	td->roots = NULL;
+	td->nroots = 0;
+}

@@ -1,0 +1,133 @@
+/*
+ * tftpd.h: what the files of tftpd share: the server (listener, roots,
+ * limits), a source to read (a file under a root, a local file, or bytes
+ * in memory) and a transfer.
+ */
+#ifndef TFTPD_H
+#define TFTPD_H
+
+#include <sys/queue.h>
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "daemon.h"
+#include "tftp.h"
+
+#define TFTPD_HASH		512	/* buckets of the transfers-by-peer table */
+#define TFTPD_NAME_MAX		1024	/* longest file name we look up */
+
+struct tftpd_root {
+	char		*path;
+	int		 fd;		/* O_PATH directory */
+};
+
+struct tftpd_vpaths;			/* the set of virtual file paths (source.c) */
+
+struct tftpd {
+	struct nb_daemon	*d;
+	int			 lfd;		/* the listening socket */
+	struct event		*ev_listen;
+	char			 laddr[INET_ADDRSTRLEN];
+	int			 lport;
+
+	char			**operands;	/* directories named on the command line */
+	int			 noperands;
+	struct tftpd_root	*roots;
+	size_t			 nroots;
+
+	/* limits, from netboot.conf [tftpd]; see tftpd(8) */
+	unsigned int		 max_transfers;
+	unsigned int		 blksize_max;
+	unsigned int		 window_max;
+	unsigned int		 retries;
+	unsigned int		 timeout;	/* seconds: the longest retransmit interval */
+	unsigned int		 mtu;		/* 0: the interface's */
+	unsigned int		 refuse;	/* 1 << enum tftp_opt */
+	unsigned int		 transfer_timeout;	/* seconds */
+	unsigned int		 grace;		/* seconds in-flight transfers get on SIGTERM */
+	int			 lowercase;
+	int			 http_port;	/* for the server_url of templates */
+
+	TAILQ_HEAD(, xfer)	 xfers;
+	LIST_HEAD(, xfer)	 byPeer[TFTPD_HASH];
+	unsigned int		 nxfers;
+	int			 stopping;
+	struct event		*ev_grace;
+
+	struct tftpd_vpaths	*vpaths;
+	int64_t			 vpaths_version;
+
+	/* rate limit of per-packet warnings */
+	time_t			 warn_sec;
+	unsigned int		 warn_count;
+	unsigned int		 warn_dropped;
+};
+
+enum tftpd_src_kind { SRC_FILE, SRC_MEM };
+
+/* What a transfer reads from. */
+struct tftpd_src {
+	enum tftpd_src_kind	 kind;
+	int			 fd;		/* SRC_FILE */
+	uint8_t			*mem;		/* SRC_MEM, owned */
+	int64_t			 size;
+	char			 origin[96];	/* for logs and events: "/usr/lib/ipxe", "virtual template x" */
+};
+
+/* The answer of tftpd_src_open when it fails. */
+struct tftpd_fail {
+	int			 code;		/* enum tftp_errcode */
+	char			 msg[128];	/* sent to the client */
+	char			 why[256];	/* logged */
+};
+
+/* Who asked: the client's MAC when the neighbour table or the database knows it. */
+struct tftpd_peer {
+	struct sockaddr_in	 addr;
+	struct sockaddr_in	 local;		/* the address the request arrived on */
+	int			 ifindex;
+	char			 ip[INET_ADDRSTRLEN];
+	char			 mac[NB_MACSTR_LEN];	/* "" if unknown */
+};
+
+/* tftpd.c */
+void	tftpd_warn(struct tftpd *, const char *, ...) NB_PRINTF(2, 3);
+double	tftpd_now(void);
+void	tftpd_send_error(struct tftpd *, const struct tftpd_peer *, int code, const char *msg);
+void	tftpd_transfer_gone(struct tftpd *);
+
+/* source.c */
+/* Turn a requested name into a clean relative path in place; -1 if it climbs out with "..". */
+int	tftpd_path_clean(char *path, int lowercase);
+/* Find the client's MAC for its address: the neighbour table first, then the database. */
+void	tftpd_peer_identify(struct tftpd *, struct tftpd_peer *);
+/* Open what path names for peer: its virtual file, else a file under a root. */
+int	tftpd_src_open(struct tftpd *, const struct tftpd_peer *, const char *path,
+	    struct tftpd_src *, struct tftpd_fail *);
+/* Read up to len bytes at off; returns the count or -1. */
+ssize_t	tftpd_src_read(const struct tftpd_src *, void *buf, size_t len, int64_t off);
+/* Release a source. */
+void	tftpd_src_close(struct tftpd_src *);
+/* Open the roots: operands, else root keys, else the iPXE and data directories. */
+void	tftpd_roots_open(struct tftpd *, int startup);
+/* Close the roots. */
+void	tftpd_roots_close(struct tftpd *);
+/* Forget the cached virtual paths. */
+void	tftpd_vpaths_free(struct tftpd *);
+
+/* xfer.c */
+struct xfer;
+/* Start a transfer of src to peer with the agreed options; takes src. */
+void	xfer_start(struct tftpd *, const struct tftpd_peer *, const char *name,
+	    const struct tftp_req *, const struct tftp_opts *, struct tftpd_src *);
+/* The transfer from this peer address and port, or NULL. */
+struct xfer *xfer_find(struct tftpd *, const struct sockaddr_in *);
+/* Whether a retransmitted request belongs to x (same file, nothing acknowledged yet). */
+int	xfer_is_retry(const struct xfer *, const char *name);
+/* End a transfer now: tell the client why (code >= 0) and record the outcome. */
+void	xfer_abort(struct xfer *, int code, const char *why);
+
+#endif

@@ -1,0 +1,605 @@
+/*
+ * xfer.c: one read transfer, from the first OACK or DATA to the last ACK.
+ *
+ * A transfer owns a socket bound to the address the request arrived on
+ * and connected to the client (its own TID, RFC 1350 §4), and one
+ * libevent event that carries both the socket's readiness and the
+ * retransmit timeout. The state machine, top to bottom:
+ *
+ *	OACK sent   -- ACK 0 -->  DATA: send window [acked+1, acked+window]
+ *	DATA        -- ACK n advancing -->  send the next window from n+1
+ *	            -- ACK n duplicate -->  nothing (no Sorcerer's Apprentice)
+ *	            -- timeout -->  resend from acked+1 (RFC 7440 §4)
+ *	            -- ACK of the last block -->  done
+ *
+ * Block numbers are 16 bits on the wire and roll over to 0; inside they are
+ * 64-bit counts, and an ACK is mapped back onto the window it can belong to.
+ * The hot path allocates nothing and never touches the database: blocks
+ * are read ahead into one buffer per transfer and sent with sendmmsg.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tftpd.h"
+#include "xmalloc.h"
+
+#define XFER_BATCH	64		/* blocks per sendmmsg */
+#define XFER_READAHEAD	(16 * 1024)	/* bytes read at once for small blocks */
+#define XFER_BUFMAX	(256 * 1024)	/* largest read-ahead buffer */
+#define XFER_RTO_MIN	0.05		/* seconds: the shortest retransmit interval */
+#define XFER_RTO_FIRST	0.5		/* before the first round trip was measured */
+
+enum xfer_state { XFER_OACK, XFER_DATA };
+
+struct xfer {
+	TAILQ_ENTRY(xfer)	 entry;
+	LIST_ENTRY(xfer)	 bypeer;
+	struct tftpd		*td;
+	struct event		*ev;
+	short			 evwhat;	/* EV_READ, or EV_WRITE while the socket is full */
+	int			 sock;
+	struct tftpd_peer	 peer;
+	char			*name;
+	struct tftpd_src	 src;
+	enum tftp_mode		 mode;
+	struct tftp_opts	 opts;
+	char			 optstr[96];
+	uint8_t			 oack[128];
+	size_t			 oacklen;
+	enum xfer_state		 state;
+
+	uint64_t		 acked;		/* highest block acknowledged in order */
+	uint64_t		 sent;		/* highest block sent */
+	uint64_t		 next;		/* next block to send */
+	uint64_t		 last;		/* the final block; 0 until known (netascii) */
+	uint32_t		 blksize;
+	uint32_t		 window;
+
+	/* octet: read-ahead of blocks [buf_first, buf_first + buf_blocks) */
+	uint8_t			*buf;
+	size_t			 bufcap;	/* bytes */
+	uint64_t		 buf_first;
+	uint32_t		 buf_blocks;
+	uint32_t		 buf_lastlen;	/* length of the final cached block */
+
+	/* netascii: where each block in flight starts in the file */
+	int64_t			*asc_off;
+	struct tftp_ascii	*asc_st;
+	uint32_t		 asc_n;		/* ring size */
+
+	/* timing (seconds, monotonic) */
+	double			 start;
+	double			 deadline;	/* transfer_timeout */
+	double			 progress;	/* last advancing ACK */
+	double			 rto_at;	/* when to retransmit */
+	double			 rto;
+	double			 srtt, rttvar;
+	double			 probe_at;	/* send time of probe_blk, 0: none */
+	uint64_t		 probe_blk;
+	double			 maxrto;
+	double			 stall;		/* give up after this long without progress */
+	uint64_t		 retransmits;
+};
+
+static void	xfer_cb(evutil_socket_t, short, void *);
+static void	xfer_send(struct xfer *);
+static void	xfer_done(struct xfer *, int ok, int code, const char *why);
+
+/* A static area for received packets: one process, one packet at a time. */
+static uint8_t	 rxbuf[1024];
+
+static unsigned int
+xfer_hash(const struct sockaddr_in *sin)
+{
+	uint32_t	 h = sin->sin_addr.s_addr * 2654435761u ^ sin->sin_port * 40503u;
+
+	return (h ^ h >> 16) % TFTPD_HASH;
+}
+
+struct xfer *
+xfer_find(struct tftpd *td, const struct sockaddr_in *sin)
+{
+	struct xfer	*x;
+
+	LIST_FOREACH(x, &td->byPeer[xfer_hash(sin)], bypeer)
+		if (x->peer.addr.sin_addr.s_addr == sin->sin_addr.s_addr &&
+		    x->peer.addr.sin_port == sin->sin_port)
+			return x;
+	return NULL;
+}
+
+int
+xfer_is_retry(const struct xfer *x, const char *name)
+{
+	return strcmp(x->name, name) == 0 && x->acked == 0;
+}
+
+/* The socket of a transfer: bound to where the request arrived, connected to the client. */
+static int
+xfer_socket(const struct tftpd_peer *p)
+{
+	struct sockaddr_in	 local = p->local;
+	int			 s;
+
+	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	local.sin_port = 0;
+	if (bind(s, (struct sockaddr *)&local, sizeof(local)) == -1 ||
+	    connect(s, (const struct sockaddr *)&p->addr, sizeof(p->addr)) == -1) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+/* Size the read-ahead: a whole window when it fits, at least a few pages for small blocks. */
+static void
+xfer_buffers(struct xfer *x)
+{
+	size_t	 want, blocks;
+
+	if (x->mode == TFTP_NETASCII) {
+		/* Only the start of each block in flight is kept; blocks are re-encoded. */
+		x->asc_n = x->window + 2;
+		x->asc_off = xcalloc(x->asc_n, sizeof(*x->asc_off));
+		x->asc_st = xcalloc(x->asc_n, sizeof(*x->asc_st));
+		x->bufcap = x->blksize;
+		x->buf = xmalloc(x->bufcap);
+		return;
+	}
+	if (x->src.kind == SRC_MEM)
+		return;		/* blocks are sent straight from memory */
+	blocks = x->window;
+	if ((size_t)x->blksize * blocks < XFER_READAHEAD)
+		blocks = (XFER_READAHEAD + x->blksize - 1) / x->blksize;
+	if ((size_t)x->blksize * blocks > XFER_BUFMAX)
+		blocks = XFER_BUFMAX / x->blksize > 0 ? XFER_BUFMAX / x->blksize : 1;
+	if (blocks > x->last)
+		blocks = x->last;
+	want = (size_t)x->blksize * blocks;
+	x->bufcap = want > 0 ? want : 1;
+	x->buf = xmalloc(x->bufcap);
+}
+
+void
+xfer_start(struct tftpd *td, const struct tftpd_peer *p, const char *name,
+    const struct tftp_req *req, const struct tftp_opts *opts, struct tftpd_src *src)
+{
+	struct xfer	*x;
+	double		 now = tftpd_now();
+	int		 s;
+
+	if ((s = xfer_socket(p)) == -1) {
+		log_warn("%s: socket for %s", name, p->ip);
+		tftpd_send_error(td, p, TFTP_EUNDEF, "Server error");
+		tftpd_src_close(src);
+		return;
+	}
+	x = xcalloc(1, sizeof(*x));
+	x->td = td;
+	x->sock = s;
+	x->peer = *p;
+	x->name = xstrdup(name);
+	x->src = *src;
+	memset(src, 0, sizeof(*src));
+	src->fd = -1;
+	x->mode = req->mode;
+	x->opts = *opts;
+	x->blksize = opts->blksize;
+	x->window = opts->window;
+	if (x->mode == TFTP_OCTET)
+		x->last = (uint64_t)x->src.size / x->blksize + 1;
+	tftp_opts_str(opts, x->optstr, sizeof(x->optstr));
+	x->oacklen = tftp_oack(req, opts, x->oack, sizeof(x->oack));
+	x->state = x->oacklen > 0 ? XFER_OACK : XFER_DATA;
+	x->next = 1;
+	xfer_buffers(x);
+
+	/* RFC 2349: a negotiated timeout is the retransmit interval; else adapt to the path. */
+	x->maxrto = opts->timeout ? opts->timeout : td->timeout;
+	x->rto = opts->timeout ? opts->timeout :
+	    (XFER_RTO_FIRST < x->maxrto ? XFER_RTO_FIRST : x->maxrto);
+	x->stall = x->maxrto * td->retries;
+	x->start = x->progress = now;
+	x->deadline = now + td->transfer_timeout;
+
+	x->evwhat = EV_READ;
+	if ((x->ev = event_new(td->d->base, s, EV_READ | EV_PERSIST, xfer_cb, x)) == NULL)
+		fatalx("event_new");
+	TAILQ_INSERT_TAIL(&td->xfers, x, entry);
+	LIST_INSERT_HEAD(&td->byPeer[xfer_hash(&p->addr)], x, bypeer);
+	td->nxfers++;
+
+	nb_evq_push(td->d->evq, p->mac, "tftp-start", p->ip, "%s (%lld bytes from %s) %s",
+	    name, (long long)x->src.size, x->src.origin, x->optstr);
+	log_debug("%s: sending %s to %s:%d, %s", __func__, name, p->ip,
+	    ntohs(p->addr.sin_port), x->optstr);
+	xfer_send(x);
+}
+
+/* Arm the one event with the time left until the retransmit. */
+static void
+xfer_arm(struct xfer *x, double now)
+{
+	struct timeval	 tv;
+	double		 left = x->rto_at - now;
+
+	if (left < 0)
+		left = 0;
+	tv.tv_sec = (time_t)left;
+	tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6);
+	event_add(x->ev, &tv);
+}
+
+/* Wait for the socket to drain (EV_WRITE) or for ACKs (EV_READ). */
+static void
+xfer_wait(struct xfer *x, short what)
+{
+	if (x->evwhat == what)
+		return;
+	event_del(x->ev);
+	event_assign(x->ev, x->td->d->base, x->sock, what | EV_PERSIST, xfer_cb, x);
+	x->evwhat = what;
+}
+
+/* Fill the read-ahead buffer with the blocks starting at blk. */
+static int
+xfer_fill(struct xfer *x, uint64_t blk)
+{
+	int64_t		 off = (int64_t)(blk - 1) * x->blksize;
+	uint64_t	 nblk = x->bufcap / x->blksize;
+	size_t		 want;
+	ssize_t		 n;
+
+	if (nblk == 0)
+		nblk = 1;
+	if (blk + nblk - 1 > x->last)
+		nblk = x->last - blk + 1;
+	want = (size_t)(x->src.size - off < (int64_t)(nblk * x->blksize) ?
+	    x->src.size - off : (int64_t)(nblk * x->blksize));
+	if ((n = tftpd_src_read(&x->src, x->buf, want, off)) != (ssize_t)want)
+		return -1;	/* the file shrank under us */
+	x->buf_first = blk;
+	x->buf_blocks = (uint32_t)nblk;
+	return 0;
+}
+
+/* Encode netascii block blk into the buffer; its start was recorded when blk-1 was made. */
+static int
+xfer_ascii(struct xfer *x, uint64_t blk, size_t *len)
+{
+	static uint8_t		 in[TFTP_BLKSIZE_MAX];
+	struct tftp_ascii	 st = x->asc_st[blk % x->asc_n];
+	int64_t			 off = x->asc_off[blk % x->asc_n];
+	size_t			 o = 0, used, chunk;
+	ssize_t			 n;
+
+	while (o < x->blksize) {
+		chunk = x->blksize - o;
+		if ((n = tftpd_src_read(&x->src, in, chunk, off)) == -1)
+			return -1;
+		if (n == 0 && st.pending == 0)
+			break;
+		o += tftp_netascii(&st, in, (size_t)n, &used, x->buf + o, x->blksize - o);
+		off += (int64_t)used;
+	}
+	*len = o;
+	if (o < x->blksize)
+		x->last = blk;
+	x->asc_off[(blk + 1) % x->asc_n] = off;
+	x->asc_st[(blk + 1) % x->asc_n] = st;
+	return 0;
+}
+
+/* Point iov at block blk; returns how many following blocks are as close at hand, or -1. */
+static int
+xfer_block(struct xfer *x, uint64_t blk, struct iovec *iov)
+{
+	uint64_t	 i;
+	size_t		 len;
+
+	if (x->mode == TFTP_NETASCII) {
+		if (xfer_ascii(x, blk, &len) == -1)
+			return -1;
+		iov->iov_base = x->buf;
+		iov->iov_len = len;
+		return 1;	/* one block at a time: the buffer holds one */
+	}
+	len = blk < x->last ? x->blksize : (size_t)(x->src.size % x->blksize);
+	if (x->src.kind == SRC_MEM) {
+		iov->iov_base = x->src.mem + (size_t)(blk - 1) * x->blksize;
+		iov->iov_len = len;
+		return (int)(x->last - blk + 1 < XFER_BATCH ? x->last - blk + 1 : XFER_BATCH);
+	}
+	if (blk < x->buf_first || blk >= x->buf_first + x->buf_blocks)
+		if (xfer_fill(x, blk) == -1)
+			return -1;
+	i = blk - x->buf_first;
+	iov->iov_base = x->buf + i * x->blksize;
+	iov->iov_len = len;
+	return (int)(x->buf_first + x->buf_blocks - blk);
+}
+
+/* Send the OACK, or DATA blocks from next up to the end of the window. */
+static void
+xfer_send(struct xfer *x)
+{
+	static struct mmsghdr	 msg[XFER_BATCH];
+	static struct iovec	 iov[XFER_BATCH][2];
+	static uint8_t		 hdr[XFER_BATCH][TFTP_HDR_LEN];
+	uint64_t		 end, blk;
+	double			 now = tftpd_now();
+	int			 n, avail, cnt;
+
+	if (x->state == XFER_OACK) {
+		if (send(x->sock, x->oack, x->oacklen, 0) == -1)
+			goto senderr;
+		goto armed;
+	}
+	end = x->acked + x->window;
+	while (x->next <= end && (x->last == 0 || x->next <= x->last)) {
+		cnt = 0;
+		blk = x->next;
+		avail = 0;
+		while (cnt < XFER_BATCH && blk <= end && (x->last == 0 || blk <= x->last)) {
+			if (avail == 0) {
+				if ((avail = xfer_block(x, blk, &iov[cnt][1])) == -1) {
+					xfer_done(x, 0, TFTP_EUNDEF, "file changed while being sent");
+					return;
+				}
+			} else {
+				/* The blocks of one read-ahead lie back to back. */
+				iov[cnt][1].iov_base = (uint8_t *)iov[cnt - 1][1].iov_base + x->blksize;
+				iov[cnt][1].iov_len = blk < x->last ? x->blksize :
+				    (size_t)(x->src.size % x->blksize);
+			}
+			hdr[cnt][0] = 0;
+			hdr[cnt][1] = TFTP_DATA;
+			hdr[cnt][2] = (uint8_t)(blk >> 8);	/* rolls over to 0 */
+			hdr[cnt][3] = (uint8_t)blk;
+			iov[cnt][0].iov_base = hdr[cnt];
+			iov[cnt][0].iov_len = TFTP_HDR_LEN;
+			memset(&msg[cnt].msg_hdr, 0, sizeof(msg[cnt].msg_hdr));
+			msg[cnt].msg_hdr.msg_iov = iov[cnt];
+			msg[cnt].msg_hdr.msg_iovlen = 2;
+			cnt++;
+			blk++;
+			if (--avail == 0)
+				break;	/* the next block refills the buffer these point into */
+		}
+		if ((n = sendmmsg(x->sock, msg, (unsigned int)cnt, 0)) == -1) {
+			if (errno == EAGAIN || errno == ENOBUFS)
+				break;
+			goto senderr;
+		}
+		if (x->probe_at == 0 && x->next > x->sent) {
+			x->probe_at = now;	/* Karn: time only blocks sent once */
+			x->probe_blk = x->next + (uint64_t)n - 1;
+		}
+		x->next += (uint64_t)n;
+		if (x->next - 1 > x->sent)
+			x->sent = x->next - 1;
+		if (n < cnt)
+			break;
+	}
+	if (x->next <= end && (x->last == 0 || x->next <= x->last)) {
+		xfer_wait(x, EV_WRITE);	/* the socket buffer is full */
+		x->rto_at = now + x->rto;
+		xfer_arm(x, now);
+		return;
+	}
+	xfer_wait(x, EV_READ);
+armed:
+	x->rto_at = now + x->rto;
+	xfer_arm(x, now);
+	return;
+senderr:
+	if (errno == ECONNREFUSED)
+		xfer_done(x, 0, -1, "client went away (port unreachable)");
+	else {
+		log_warn("%s: send to %s", x->name, x->peer.ip);
+		xfer_done(x, 0, -1, "send failed");
+	}
+}
+
+/* Fold a round trip sample into the retransmit timeout (RFC 6298 style). */
+static void
+xfer_rtt(struct xfer *x, double sample)
+{
+	if (x->opts.timeout)
+		return;		/* negotiated: fixed */
+	if (x->srtt == 0) {
+		x->srtt = sample;
+		x->rttvar = sample / 2;
+	} else {
+		x->rttvar = 0.75 * x->rttvar + 0.25 * fabs(x->srtt - sample);
+		x->srtt = 0.875 * x->srtt + 0.125 * sample;
+	}
+	x->rto = x->srtt + 4 * x->rttvar;
+	if (x->rto < XFER_RTO_MIN)
+		x->rto = XFER_RTO_MIN;
+	if (x->rto > x->maxrto)
+		x->rto = x->maxrto;
+}
+
+/* Handle one ACK; returns 1 if it moved the transfer forward. */
+static int
+xfer_ack(struct xfer *x, uint16_t blk, double now)
+{
+	uint16_t	 delta;
+
+	if (x->state == XFER_OACK) {
+		if (blk != 0)
+			return 0;
+		x->state = XFER_DATA;
+		if (x->probe_at == 0 && x->retransmits == 0)
+			xfer_rtt(x, now - x->start);
+		x->progress = now;
+		return 1;
+	}
+	/* Which block of [acked, sent] this is; anything else is stale. */
+	delta = (uint16_t)(blk - (uint16_t)x->acked);
+	if (delta == 0 || delta > x->sent - x->acked)
+		return 0;	/* duplicate or stale: never answered (Sorcerer's Apprentice) */
+	x->acked += delta;
+	x->progress = now;
+	if (x->probe_at != 0 && x->acked >= x->probe_blk) {
+		if (x->acked == x->probe_blk)
+			xfer_rtt(x, now - x->probe_at);
+		x->probe_at = 0;
+	}
+	/* RFC 7440: an ACK inside the window restarts it after the block acknowledged. */
+	x->next = x->acked + 1;
+	return 1;
+}
+
+/* Read what the client sent: ACKs and ERRORs. */
+static void
+xfer_read(struct xfer *x, double now)
+{
+	ssize_t		 n;
+	int		 i, moved = 0, code;
+	char		 msg[128];
+
+	for (i = 0; i < 64; i++) {
+		if ((n = recv(x->sock, rxbuf, sizeof(rxbuf) - 1, 0)) == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			xfer_done(x, 0, -1, errno == ECONNREFUSED ?
+			    "client went away (port unreachable)" : "receive failed");
+			return;
+		}
+		if (n < 4)
+			continue;
+		if (rxbuf[1] == TFTP_ERROR && rxbuf[0] == 0) {
+			rxbuf[n] = '\0';
+			code = rxbuf[2] << 8 | rxbuf[3];
+			snprintf(msg, sizeof(msg), "client sent error %d", code);
+			log_safe(msg + strlen(msg), sizeof(msg) - strlen(msg), " ", 1);
+			xfer_done(x, 0, -1, msg);
+			return;
+		}
+		if (rxbuf[0] != 0 || rxbuf[1] != TFTP_ACK)
+			continue;
+		if (xfer_ack(x, (uint16_t)(rxbuf[2] << 8 | rxbuf[3]), now)) {
+			moved = 1;
+			if (x->window == 1)
+				break;	/* lockstep: answer at once, no extra recv */
+		}
+	}
+	if (moved) {
+		if (x->state == XFER_DATA && x->last != 0 && x->acked == x->last) {
+			xfer_done(x, 1, -1, NULL);
+			return;
+		}
+		xfer_send(x);
+		return;
+	}
+	xfer_arm(x, now);	/* a duplicate does not postpone the retransmit */
+}
+
+/* The retransmit timer: resend from the last acknowledged block, or give up. */
+static void
+xfer_timeout(struct xfer *x, double now)
+{
+	if (now >= x->deadline) {
+		xfer_done(x, 0, TFTP_EUNDEF, "transfer took longer than transfer_timeout");
+		return;
+	}
+	if (now - x->progress >= x->stall) {
+		xfer_done(x, 0, TFTP_EUNDEF, "timed out waiting for the client");
+		return;
+	}
+	x->retransmits++;
+	x->probe_at = 0;
+	if (!x->opts.timeout) {
+		x->rto *= 2;
+		if (x->rto > x->maxrto)
+			x->rto = x->maxrto;
+	}
+	x->next = x->acked + 1;
+	xfer_send(x);
+}
+
+static void
+xfer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct xfer	*x = arg;
+	double		 now = tftpd_now();
+
+	if (what & EV_TIMEOUT) {
+		xfer_timeout(x, now);
+		return;
+	}
+	if (what & EV_WRITE) {
+		xfer_send(x);
+		return;
+	}
+	xfer_read(x, now);
+}
+
+/* Free a transfer and everything it owns. */
+static void
+xfer_free(struct xfer *x)
+{
+	struct tftpd	*td = x->td;
+
+	TAILQ_REMOVE(&td->xfers, x, entry);
+	LIST_REMOVE(x, bypeer);
+	td->nxfers--;
+	event_free(x->ev);
+	close(x->sock);
+	tftpd_src_close(&x->src);
+	free(x->buf);
+	free(x->asc_off);
+	free(x->asc_st);
+	free(x->name);
+	free(x);
+	tftpd_transfer_gone(td);
+}
+
+/* Record how the transfer ended (one log line, one event) and free it. */
+static void
+xfer_done(struct xfer *x, int ok, int code, const char *why)
+{
+	uint8_t		 pkt[256];
+	size_t		 len;
+	double		 secs = tftpd_now() - x->start;
+	uint64_t	 bytes = x->acked == 0 ? 0 : (x->acked >= x->last && x->last != 0 &&
+	    x->mode == TFTP_OCTET ? (uint64_t)x->src.size : x->acked * x->blksize);
+
+	if (code >= 0 && (len = tftp_errpkt(pkt, sizeof(pkt), code, why)) > 0)
+		(void)send(x->sock, pkt, len, 0);
+	if (ok) {
+		log_info("sent %s to %s: %llu bytes in %.3f s, %s, %llu retransmits", x->name,
+		    x->peer.ip, (unsigned long long)bytes, secs, x->optstr,
+		    (unsigned long long)x->retransmits);
+		nb_evq_push(x->td->d->evq, x->peer.mac, "tftp-done", x->peer.ip,
+		    "%s: %llu bytes in %.3f s (%.1f MB/s), %s, %llu retransmits", x->name,
+		    (unsigned long long)bytes, secs, secs > 0 ? (double)bytes / secs / 1e6 : 0.0,
+		    x->optstr, (unsigned long long)x->retransmits);
+	} else {
+		log_info("%s to %s failed after %llu bytes in %.3f s: %s", x->name, x->peer.ip,
+		    (unsigned long long)bytes, secs, why);
+		nb_evq_push(x->td->d->evq, x->peer.mac, "tftp-error", x->peer.ip,
+		    "%s: %s after %llu bytes in %.3f s, %s", x->name, why,
+		    (unsigned long long)bytes, secs, x->optstr);
+	}
+	xfer_free(x);
+}
+
+void
+xfer_abort(struct xfer *x, int code, const char *why)
+{
+	xfer_done(x, 0, code, why);
+}
