@@ -1,0 +1,304 @@
+/*
+ * fuzz-dhcp.c: the fuzz target of the DHCP codec (libnetboot/dhcp.c) and
+ * of the PXE reply builder (libnetboot/dhcp_pxe.c). fuzz_one() parses a
+ * datagram as pxedhcpd does, then builds every kind of reply to it and
+ * checks the reply's invariants; a broken invariant aborts.
+ *
+ * Built with clang -fsanitize=fuzzer (make fuzz-dhcp), LLVMFuzzerTestOneInput
+ * is the entry point. Built without it (make check), main() is a
+ * deterministic driver: it takes the DHCP messages found in the files it
+ * is given (pcap, pcapng or raw: every magic cookie at offset 236 marks
+ * one), feeds each one and N mutations of it through fuzz_one(), and
+ * prints TAP. With --seeds DIR it writes those messages as a corpus.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dhcp.h"
+#include "dhcp_pxe.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static void
+check(int cond, const char *what)
+{
+	if (!cond) {
+		fprintf(stderr, "fuzz-dhcp: invariant broken: %s\n", what);
+		abort();
+	}
+}
+
+/* The options of a built reply must be well formed and end inside it. */
+static void
+check_reply(const struct dhcp_out *o, const struct dhcp_pkt *req)
+{
+	size_t	 i = DHCP_HDR_LEN + DHCP_COOKIE_LEN;
+
+	check(o->len <= o->max && o->max <= DHCP_MAX_REPLY, "reply within its limit");
+	check(o->buf[0] == 2 && memcmp(o->buf + 4, &req->xid, 4) == 0, "op 2 and xid copied");
+	while (i < o->len && o->buf[i] != DHO_END) {
+		check(o->buf[i] != DHO_PAD, "no pad before the end option");
+		check(i + 2 <= o->len && i + 2 + o->buf[i + 1] <= o->len, "option inside the reply");
+		i += 2 + (size_t)o->buf[i + 1];
+	}
+	check(i < o->len && o->buf[i] == DHO_END, "end option present");
+}
+
+static void
+fuzz_reply(const struct dhcp_pkt *p, struct dhcp_answer *a)
+{
+	struct dhcp_out	 o;
+
+	if (dhcp_pxe_reply(&o, p, a) == 0)
+		check_reply(&o, p);
+	else
+		check(o.overflow || o.len <= o.max, "a refused reply did not overrun");
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char longfile[] = "http://255.255.255.255:65535/a/very/long/path/to/"
+	    "a/bootloader/that/fills/the/file/field/of/the/bootp/header/almost.efi";
+	struct dhcp_pkt	 p;
+	struct dhcp_lease lease;
+	struct dhcp_answer a;
+	char		 why[128], text[1024], uuid[37];
+	int		 arch;
+
+	if (dhcp_parse(&p, data, size, why, sizeof(why)) == -1) {
+		check(strlen(why) > 0, "a refusal says why");
+		return 0;
+	}
+	check(p.op == 1 && p.htype == 1 && p.hlen == 6, "only Ethernet BOOTREQUESTs pass");
+	arch = dhcp_arch(&p);
+	check(arch >= 0 && arch <= 65535, "arch is 16 bits");
+	dhcp_arch_kind(arch, NULL);
+	dhcp_is_httpclient(&p);
+	dhcp_vendor_match(&p, "PXEClient, HTTPClient,HW-Client,");
+	dhcp_uuid_str(&p, uuid);
+	dhcp_opt_text(&p, DHO_CLASSID, text, sizeof(text));
+	dhcp_opt_text(&p, DHO_USERCLASS, text, 9);
+
+	memset(&a, 0, sizeof(a));
+	inet_pton(AF_INET, "10.77.0.2", &a.server);
+	a.file = "undionly.kpxe";
+	a.vendor = VENDOR_PXE;
+	a.type = DHCP_OFFER;
+	a.opt43 = OPT43_DIRECT;
+	fuzz_reply(&p, &a);
+	a.type = DHCP_ACK;
+	a.port4011 = 1;
+	a.opt43 = OPT43_NONE;
+	fuzz_reply(&p, &a);
+	a.port4011 = 0;
+	a.vendor = VENDOR_HTTP;
+	a.file = longfile;
+	fuzz_reply(&p, &a);
+	memset(&lease, 0, sizeof(lease));
+	inet_pton(AF_INET, "10.77.0.60", &lease.addr);
+	lease.netmask.s_addr = htonl(0xffffff00);
+	lease.ndns = lease.nntp = DHCP_LEASE_MAXADDR;
+	lease.hostname = "host";
+	lease.domain = "lab.example";
+	lease.lease_time = 3600;
+	a.lease = &lease;
+	fuzz_reply(&p, &a);
+	a.type = DHCP_NAK;
+	fuzz_reply(&p, &a);
+	return 0;
+}
+
+#ifndef FUZZ_LIBFUZZER
+#define MAXSEEDS	256
+#define SEEDLEN		1500
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+/* xorshift64: the same mutations on every run, so a failure can be replayed. */
+static uint32_t
+rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return n ? (uint32_t)(rng % n) : 0;
+}
+
+static uint8_t	*seeds[MAXSEEDS];
+static size_t	 seedlen[MAXSEEDS];
+static int	 nseeds;
+
+/* Every magic cookie 236 bytes into a file starts a DHCP message. */
+static void
+load_seeds(const char *path)
+{
+	static const uint8_t cookie[4] = { 99, 130, 83, 99 };
+	uint8_t		*buf;
+	size_t		 len, i;
+	FILE		*f;
+	struct stat	 st;
+
+	if ((f = fopen(path, "rb")) == NULL || fstat(fileno(f), &st) == -1) {
+		perror(path);
+		exit(1);
+	}
+	len = (size_t)st.st_size;
+	buf = malloc(len + 1);
+	if (buf == NULL || fread(buf, 1, len, f) != len) {
+		perror(path);
+		exit(1);
+	}
+	fclose(f);
+	for (i = DHCP_HDR_LEN; i + 4 <= len && nseeds < MAXSEEDS; i++) {
+		if (memcmp(buf + i, cookie, 4) != 0)
+			continue;
+		seedlen[nseeds] = len - (i - DHCP_HDR_LEN) < SEEDLEN ?
+		    len - (i - DHCP_HDR_LEN) : SEEDLEN;
+		seeds[nseeds] = malloc(seedlen[nseeds]);
+		memcpy(seeds[nseeds], buf + i - DHCP_HDR_LEN, seedlen[nseeds]);
+		nseeds++;
+	}
+	free(buf);
+}
+
+/* One of a few ways a packet goes wrong on the wire or in a buggy ROM. */
+static size_t
+mutate(uint8_t *b, size_t len, size_t cap)
+{
+	size_t	 i, n, at;
+
+	switch (rnd(8)) {
+	case 0:		/* flip bits */
+		for (n = 1 + rnd(8); n > 0; n--)
+			b[rnd((uint32_t)len)] ^= (uint8_t)(1u << rnd(8));
+		break;
+	case 1:		/* truncate */
+		len = rnd((uint32_t)len + 1);
+		break;
+	case 2:		/* a length byte in the options goes wild */
+		at = DHCP_HDR_LEN + 4 + rnd((uint32_t)(len > 244 ? len - 244 : 1));
+		if (at < len)
+			b[at] = (uint8_t)(rnd(2) ? 255 : rnd(256));
+		break;
+	case 3:		/* random bytes over the options */
+		at = DHCP_HDR_LEN + rnd(64);
+		for (i = at; i < len && i < at + rnd(64); i++)
+			b[i] = (uint8_t)rnd(256);
+		break;
+	case 4:		/* the end option disappears */
+		for (i = len; i > DHCP_HDR_LEN + 4; i--)
+			if (b[i - 1] == DHO_END) {
+				b[i - 1] = DHO_PAD;
+				break;
+			}
+		break;
+	case 5:		/* grow: random options appended up to the cap */
+		while (len + 2 < cap && rnd(16) != 0) {
+			b[len] = (uint8_t)rnd(256);
+			b[len + 1] = (uint8_t)rnd(16);
+			len += 2;
+		}
+		break;
+	case 6:		/* interesting option values: 52, 93, 97, 77, 175, 43, 57 */
+		at = DHCP_HDR_LEN + 4 + rnd(32);
+		if (at + 3 < len) {
+			static const uint8_t codes[] = { 52, 93, 97, 77, 175, 43, 57, 53, 60 };
+			b[at] = codes[rnd(sizeof(codes))];
+			b[at + 1] = (uint8_t)rnd(20);
+			b[at + 2] = (uint8_t)rnd(256);
+		}
+		break;
+	default:	/* header fields: op, htype, hlen, flags */
+		b[rnd(12)] = (uint8_t)rnd(256);
+		break;
+	}
+	return len;
+}
+
+static int
+write_seeds(const char *dir)
+{
+	char	 path[1024];
+	FILE	*f;
+	int	 i;
+
+	mkdir(dir, 0755);
+	for (i = 0; i < nseeds; i++) {
+		snprintf(path, sizeof(path), "%s/capture-%03d", dir, i);
+		if ((f = fopen(path, "wb")) == NULL ||
+		    fwrite(seeds[i], 1, seedlen[i], f) != seedlen[i] || fclose(f) != 0) {
+			perror(path);
+			return 1;
+		}
+	}
+	printf("%d seeds written to %s\n", nseeds, dir);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static uint8_t	 buf[4096];
+	const char	*seeddir = NULL, *errstr;
+	long long	 rounds = 20000, r;
+	size_t		 len;
+	int		 i, parsed = 0;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--seeds") == 0 && i + 1 < argc)
+			seeddir = argv[++i];
+		else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
+			rounds = strtonum(argv[++i], 1, 100000000, &errstr);
+			if (errstr != NULL)
+				return 2;
+		} else {
+			fprintf(stderr, "usage: fuzz-dhcp [-n rounds] [--seeds dir] file ...\n");
+			return 2;
+		}
+	}
+	for (; i < argc; i++)
+		load_seeds(argv[i]);
+	if (seeddir != NULL)
+		return write_seeds(seeddir);
+	printf("%sok 1 - %d DHCP messages found in the captures\n", nseeds >= 5 ? "" : "not ",
+	    nseeds);
+	for (i = 0; i < nseeds; i++) {
+		struct dhcp_pkt p;
+		char		why[128];
+
+		if (dhcp_parse(&p, seeds[i], seedlen[i], why, sizeof(why)) == 0)
+			parsed++;
+		LLVMFuzzerTestOneInput(seeds[i], seedlen[i]);
+	}
+	/* Requests and replies alike are in the captures; replies are refused (op 2). */
+	printf("%sok 2 - %d of them parse as requests\n", parsed >= 5 ? "" : "not ", parsed);
+	for (r = 0; r < rounds && nseeds > 0; r++) {
+		i = (int)rnd((uint32_t)nseeds);
+		memcpy(buf, seeds[i], seedlen[i]);
+		len = seedlen[i];
+		len = mutate(buf, len, sizeof(buf));
+		if (rnd(4) == 0)
+			len = mutate(buf, len, sizeof(buf));
+		LLVMFuzzerTestOneInput(buf, len);
+	}
+	printf("ok 3 - %lld mutated messages through parser and reply builder\n", r);
+	for (i = 1; i <= 1500; i += 7) {
+		memset(buf, 0xff, (size_t)i);
+		LLVMFuzzerTestOneInput(buf, (size_t)i);
+		memset(buf, 0, (size_t)i);
+		LLVMFuzzerTestOneInput(buf, (size_t)i);
+	}
+	printf("ok 4 - datagrams of 1 to 1500 bytes of 0x00 and 0xff\n");
+	printf("1..4\n");
+	return nseeds >= 5 && parsed >= 5 ? 0 : 1;
+}
+#endif
