@@ -9,7 +9,7 @@
 # Not part of make check. Usage: tools/bench-bootweb.sh [BUILDDIR]
 # Everything stays on 127.0.0.1; every load run is bounded (DURATION s).
 set -u
-B=${1:-$(pwd)}
+B=${1:-${top_builddir:-$(pwd)}}
 BOOTWEB=$B/bootweb/bootweb
 BOOTCTL=$B/bootctl/bootctl
 DURATION=${DURATION:-5}
