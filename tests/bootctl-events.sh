@@ -58,9 +58,13 @@ kill -TERM "$pid"
 wait "$pid"; rc=$?
 [ "$rc" = 0 ] || fail "follow exited $rc on SIGTERM, expected 0"
 
-# --follow --json --mac --limit 0: JSON lines, only that MAC, only new ones; SIGINT ends it.
-start_bg followj "$BOOTCTL" -D "$DB" events list --follow --json --mac 52:54:00:00:00:04 --limit 0
-sleep 0.5
+# --follow --json --mac --limit 1: JSON lines, only that MAC, the newest
+# past one then the new ones; SIGINT ends it. (The first line shows the
+# listing is done, so what is inserted next is new: no race.)
+ev 0 52:54:00:00:00:04 dhcp-offer "old 1"
+ev 0 52:54:00:00:00:04 dhcp-offer "old 2"
+start_bg followj "$BOOTCTL" -D "$DB" events list --follow --json --mac 52:54:00:00:00:04 --limit 1
+wait_for 5 grep -q 'old 2' "$T/followj.log" || fail "follow --json --limit 1: $(cat "$T/followj.log")"
 ev 0 52:54:00:00:00:05 dhcp-offer "other mac"
 ev 0 52:54:00:00:00:04 dhcp-offer "mine 1"
 ev 0 52:54:00:00:00:04 dhcp-ack "mine 2"
@@ -69,9 +73,9 @@ pid=$(cat "$T/followj.pid")
 kill -INT "$pid"
 wait "$pid"; rc=$?
 [ "$rc" = 0 ] || fail "follow exited $rc on SIGINT, expected 0"
-[ "$(wc -l <"$T/followj.log")" = 2 ] || fail "follow --json lines: $(cat "$T/followj.log")"
-jq -e -s 'length == 2 and .[0].detail == "mine 1" and .[1].kind == "dhcp-ack" and
-	all(.mac == "52:54:00:00:00:04")' "$T/followj.log" >/dev/null ||
+[ "$(wc -l <"$T/followj.log")" = 3 ] || fail "follow --json lines: $(cat "$T/followj.log")"
+jq -e -s 'length == 3 and .[0].detail == "old 2" and .[1].detail == "mine 1" and
+	.[2].kind == "dhcp-ack" and all(.mac == "52:54:00:00:00:04")' "$T/followj.log" >/dev/null ||
 	fail "follow --json output: $(cat "$T/followj.log")"
 
 # prune --older-than DAYS.
