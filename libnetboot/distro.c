@@ -152,7 +152,7 @@ static const struct distro_rule distro_rules[] = {
 	{ "sles", "SUSE Linux Enterprise Server", "linux", { "boot/*/loader/linux" },
 	  "media.1/products", { "*SLE*" }, "media.1/products", SUSE_KERNEL, SUSE_INITRD, LINUXRC },
 	{ "systemrescue", "SystemRescue", "tool", { "sysresccd/boot/*/vmlinuz" }, NULL, { NULL },
-	  "@volid", { "sysresccd/boot/x86_64/vmlinuz", "sysresccd/boot/*/vmlinuz" },
+	  "sysresccd/VERSION", { "sysresccd/boot/x86_64/vmlinuz", "sysresccd/boot/*/vmlinuz" },
 	  { "sysresccd/boot/intel_ucode.img", "sysresccd/boot/amd_ucode.img",
 	    "sysresccd/boot/*/sysresccd.img" }, ARCHISO },
 	{ "endeavouros", "EndeavourOS", "linux", { "*/boot/*/vmlinuz-*" }, NULL,
@@ -235,15 +235,17 @@ read_text(const struct nb_iso *iso, const char *path)
 	return nb_iso_read(iso, f, TEXT_MAX, NULL);
 }
 
-/* The first version-like number: digits and dots, not glued to a letter ("x86_64" has none). */
+/* The first version-like number: digits and dots, not glued to a letter (so not the 64 of x86_64). */
 static char *
 first_number(const char *s)
 {
 	size_t	 i, n;
 
 	for (i = 0; s[i] != '\0'; i++) {
-		if (!isdigit((unsigned char)s[i]) ||
-		    (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_')))
+		if (!isdigit((unsigned char)s[i]) || (i > 0 && isalnum((unsigned char)s[i - 1])))
+			continue;
+		/* "_" separates fields of volume ids (ARCH_202405) but also ends "x86_" */
+		if (i >= 3 && s[i - 1] == '_' && strncmp(s + i - 3, "86", 2) == 0)
 			continue;
 		n = strspn(s + i, "0123456789.");
 		while (n > 0 && s[i + n - 1] == '.')

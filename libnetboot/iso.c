@@ -373,7 +373,7 @@ iso_detect_rr(struct walk *w, uint32_t lba)
 	if (iso_pread(w->iso, sec, sizeof(sec), (int64_t)lba * NB_ISO_SECTOR) == -1)
 		return;
 	rlen = sec[DR_LEN];
-	su = DR_NAME + 1 + 1;		/* "." is one byte, then a pad byte */
+	su = DR_NAME + 1;		/* "." is one byte: odd, so no pad byte (9.1.12) */
 	if (rlen < su + 7 || rlen > sizeof(sec))
 		return;
 	if (memcmp(sec + su, "SP", 2) == 0 && sec[su + 2] >= 7 && sec[su + 4] == 0xbe &&
