@@ -377,6 +377,20 @@ bw_admin(struct evhttp_request *req, void *arg)
 	evbuffer_free(evb);
 }
 
+/*
+ * libevent hands a socket at most 16 KB per write by default: one
+ * sendfile(2) per 16 KB of a kernel. Let each call move up to 1 MiB.
+ */
+static struct bufferevent *
+bw_bev(struct event_base *base, void *arg)
+{
+	struct bufferevent	*bev;
+
+	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) != NULL)
+		bufferevent_set_max_single_write(bev, BW_MAX_WRITE);
+	return bev;
+}
+
 static struct evhttp *
 bw_listen(struct bootweb *bw, const char *addr, int port, ev_uint16_t methods,
     void (*cb)(struct evhttp_request *, void *))
@@ -392,6 +406,7 @@ bw_listen(struct bootweb *bw, const char *addr, int port, ev_uint16_t methods,
 	evhttp_set_allowed_methods(http, methods);
 	evhttp_set_default_content_type(http, "text/plain");
 	evhttp_set_gencb(http, cb, bw);
+	evhttp_set_bevcb(http, bw_bev, NULL);
 	if (evhttp_bind_socket_with_handle(http, addr, (ev_uint16_t)port) == NULL)
 		fatal("cannot listen on %s port %d", addr, port);
 	log_info("listening on %s port %d (%s)", addr, port, cb == bw_dispatch ? "boot" : "admin");

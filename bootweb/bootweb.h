@@ -17,6 +17,7 @@
 #define BW_MAX_HEADERS	(32 * 1024)	/* a request's header block */
 #define BW_MAX_BODY	(64 * 1024)	/* POST bodies of the self-API */
 #define BW_TIMEOUT	120		/* seconds of silence before a connection goes */
+#define BW_MAX_WRITE	(1024 * 1024)	/* bytes per write (sendfile) call */
 #define BW_URLLEN	256
 #define BW_PATHLEN	1024
 
