@@ -88,19 +88,24 @@ bc_mac_arg(const char *arg, char out[NB_MACSTR_LEN])
 	return 0;
 }
 
+/* A lock held past the busy timeout fails here or at commit: name the file. */
 int
 bc_begin(struct bootctl *bc)
 {
-	if (nb_db_begin(bc->db) != NB_OK)
-		return bc_dberror(bc);
+	if (nb_db_begin(bc->db) != NB_OK) {
+		nb_db_rollback(bc->db);
+		return bc_error("%s: %s", nb_db_path(bc->db), nb_db_errmsg(bc->db));
+	}
 	return 0;
 }
 
 int
 bc_commit(struct bootctl *bc)
 {
-	if (nb_db_commit(bc->db) != NB_OK)
-		return bc_dberror(bc);
+	if (nb_db_commit(bc->db) != NB_OK) {
+		nb_db_rollback(bc->db);
+		return bc_error("%s: %s", nb_db_path(bc->db), nb_db_errmsg(bc->db));
+	}
 	return 0;
 }
 

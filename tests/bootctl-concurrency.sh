@@ -52,7 +52,7 @@ wait "$w1"
 w2=$!
 NB_PIDS="$NB_PIDS $w2"
 wait_for 5 test -e "$T/locked2" || fail "the second writer did not start: $(cat "$T/writer2.out")"
-error "database is locked" client add 52:54:00:00:00:04 --name never
+error "$DB: database is locked" client add 52:54:00:00:00:04 --name never
 kill -0 "$w2" 2>/dev/null || fail "the lock ended before bootctl gave up: the test proves nothing"
 kill "$w2"
 wait "$w2" 2>/dev/null
