@@ -73,7 +73,7 @@ note "tftp-hpa: 511..1024 bytes and 1 MiB"
 # netascii: the client turns CR LF back into LF and CR NUL into CR.
 hpa_get text.txt "$O/h.txt" ascii; same "$ROOT/text.txt" "$O/h.txt" "tftp-hpa netascii"
 # curl asks for netascii but keeps the bytes as they came: CR LF and CR NUL.
-python3 -c 'import sys; sys.stdout.buffer.write(open(sys.argv[1], "rb").read().replace(b"\r", b"\r\0").replace(b"\n", b"\r\n"))' \
+$PY -c 'import sys; sys.stdout.buffer.write(open(sys.argv[1], "rb").read().replace(b"\r", b"\r\0").replace(b"\n", b"\r\n"))' \
     "$ROOT/text.txt" >"$T/text.netascii"
 curl_get "text.txt;mode=netascii" "$O/c.txt"; same "$T/text.netascii" "$O/c.txt" "curl netascii"
 # and split over blocks of 8 bytes, where CR LF pairs straddle blocks

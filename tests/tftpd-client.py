@@ -3,9 +3,11 @@
 
   oack HOST PORT FILE [NAME VALUE]...   send an octet RRQ with these options;
                                         print the first reply (Python bytes
-                                        repr), then end the transfer with ERROR
+                                        repr) and "from IP:PORT", then end the
+                                        transfer with ERROR
   raw HOST PORT PYBYTES                 send bytes given as a Python literal
-                                        (b'...'); print the reply or "timeout"
+                                        (b'...'); print the reply and where it
+                                        came from, or "timeout"
   get HOST PORT FILE OUT [NAME VALUE]... fetch FILE (octet, or --netascii
                                         first); --dup-acks sends every ACK
                                         twice; prints "blocks N dups D ports P"
@@ -17,7 +19,7 @@ import socket
 import sys
 import time
 
-TIMEOUT = 2.0
+TIMEOUT = float(os.environ.get("TFTPD_CLIENT_TIMEOUT", "2"))
 
 
 def rrq(name, mode=b"octet", opts=()):
@@ -29,7 +31,7 @@ def rrq(name, mode=b"octet", opts=()):
 
 def sock():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
+    s.bind(("0.0.0.0", 0))
     s.settimeout(TIMEOUT)
     return s
 
@@ -48,6 +50,7 @@ def cmd_oack(host, port, name, *kv):
         print("timeout")
         return 1
     print(repr(data))
+    print("from %s:%d" % addr)
     if data[:2] in (b"\x00\x06", b"\x00\x03"):
         error(s, addr)
     return 0
@@ -62,6 +65,7 @@ def cmd_raw(host, port, literal):
         print("timeout")
         return 0
     print(repr(data))
+    print("from %s:%d" % addr)
     if data[:2] in (b"\x00\x06", b"\x00\x03"):
         error(s, addr)
     return 0

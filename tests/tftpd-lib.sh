@@ -5,11 +5,22 @@
 need_root
 need_cmd python3
 [ -x "$TFTPD" ] || fail "$TFTPD is not built"
+# The system python: a pyenv shim costs 200 ms a call.
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 
-NS=$(netns_new tftp)
+# ns_new NAME VAR: a namespace (netns_new) in VAR, deleted at cleanup (NB_NETNS
+# set by netns_new inside $(...) is lost with the subshell).
+ns_new() {
+	local ns
+	ns=$(netns_new "$1") || exit 1
+	NB_NETNS="$NB_NETNS $ns"
+	eval "$2=\$ns"
+}
+ns_new tftp NS
 ROOT=$T/root
 mkdir -p "$ROOT"
-CLIENT="python3 $top_srcdir/tests/tftpd-client.py"
+CLIENT="$PY $top_srcdir/tests/tftpd-client.py"
 RELAY=$top_builddir/tools/udprelay
 
 # nsx CMD...: run CMD inside the test's namespace.
@@ -17,6 +28,9 @@ nsx() { ip netns exec "$NS" "$@"; }
 
 # mkfile NAME SIZE: a file of SIZE random bytes under the root.
 mkfile() { head -c "$2" /dev/urandom >"$ROOT/$1"; }
+
+# mktext NAME SIZE: a file of SIZE "x" bytes under the root (a stable repr).
+mktext() { head -c "$2" /dev/zero | tr '\0' x >"$ROOT/$1"; }
 
 # sum FILE: its SHA-256.
 sum() { sha256sum <"$1" | cut -d' ' -f1; }

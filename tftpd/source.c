@@ -254,6 +254,7 @@ root_openat(int dirfd, const char *path)
 {
 	static int	 no_openat2 = -1;
 	struct open_how	 how;
+	struct stat	 st;
 	char		 buf[TFTPD_NAME_MAX], *comp, *slash;
 	int		 fd, cur, nfd, saved;
 
@@ -278,6 +279,9 @@ root_openat(int dirfd, const char *path)
 		*slash = '\0';
 		nfd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		saved = errno;
+		if (nfd == -1 && saved == ENOTDIR && fstatat(cur, comp, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+			saved = ELOOP;	/* a symlinked directory: refused, not missing */
 		if (cur != dirfd)
 			close(cur);
 		if (nfd == -1) {
