@@ -64,15 +64,14 @@ nb_mac_parse(const char *s, uint8_t mac[NB_MAC_LEN])
 	if (s == NULL)
 		return -1;
 	len = strlen(s);
-	if (len == 12)
-		return mac_parse_plain(s, 0, mac);
-	if (len == 14)
-		return mac_parse_plain(s, 1, mac);
-	if (len < 11 || len > 17)
-		return -1;
+	/* The separator decides the spelling, not the length: a-b-c-d-e-ff is 12 long. */
 	if (strchr(s, ':') != NULL)
-		return mac_parse_sep(s, ':', mac);
-	return mac_parse_sep(s, '-', mac);
+		return len <= 17 ? mac_parse_sep(s, ':', mac) : -1;
+	if (strchr(s, '-') != NULL)
+		return len <= 17 ? mac_parse_sep(s, '-', mac) : -1;
+	if (strchr(s, '.') != NULL)
+		return len == 14 ? mac_parse_plain(s, 1, mac) : -1;
+	return len == 12 ? mac_parse_plain(s, 0, mac) : -1;
 }
 
 void

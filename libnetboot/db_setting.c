@@ -136,6 +136,12 @@ nb_setting_check(const char *key, const char *value)
 		snprintf(why, sizeof(why), "unknown setting '%s' (see netboot(7))", key);
 		return why;
 	}
+	/* An empty value would read back like an unset one: say unset instead. */
+	if (*value == '\0') {
+		snprintf(why, sizeof(why), "%s needs a value (to clear it: bootctl settings "
+		    "unset %s)", key, key);
+		return why;
+	}
 	switch (s->kind) {
 	case S_CHOICE:
 		if (choice_ok(s->choices, value))

@@ -200,6 +200,8 @@ test_api_rules(void)
 	    nb_db_errmsg(db));
 	ok(nb_setting_set(db, "menu.timeout", "abc") == NB_INVALID, "bad setting value: %s",
 	    nb_db_errmsg(db));
+	ok(nb_setting_set(db, "default_image", "") == NB_INVALID, "an empty value: %s",
+	    nb_db_errmsg(db));
 	ok(nb_setting_set(db, "no.such", "1") == NB_INVALID, "unknown setting: %s", nb_db_errmsg(db));
 	ok(nb_setting_set(db, "bootloader.7", "../etc/passwd") == NB_INVALID,
 	    "a bootloader path with ..: %s", nb_db_errmsg(db));
