@@ -150,6 +150,7 @@ if [ $once = 1 ]; then
 	case $rc in
 	0) echo "demo: PASS: the installer fetched its preseed from bootweb $(e2e_suite_fetched "$mac") s after the VM started" ;;
 	1) echo "demo: FAIL: no preseed fetch within ${E2E_TIMEOUT}s"; e2e_serial_tail ;;
+	3) echo "demo: FAIL: the firmware gave up after ${E2E_WAITED}s"; e2e_serial_tail ;;
 	*) echo "demo: FAIL: QEMU exited: $(tail -3 "$E2E_LOG/demo-$fw-qemu.log")" ;;
 	esac
 	echo "demo: logs and database kept in $T"

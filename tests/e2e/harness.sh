@@ -37,6 +37,8 @@ E2E_IMAGE=debian12
 E2E_TEMPLATE=e2e-preseed
 E2E_LOG=$T/log
 E2E_QEMU_PID=""
+# another build of a daemon, to tell a daemon's bug from a harness bug
+PXEDHCPD=${E2E_PXEDHCPD:-$PXEDHCPD} TFTPD=${E2E_TFTPD:-$TFTPD} BOOTWEB=${E2E_BOOTWEB:-$BOOTWEB}
 mkdir -p "$E2E_LOG"
 
 # ------------------------------------------------------------ requirements
@@ -493,14 +495,19 @@ e2e_vm_stop() {
 	return 0
 }
 
-# e2e_wait TIMEOUT CMD...: until CMD succeeds (0), the VM dies (2) or
-# TIMEOUT seconds pass since VM start (1). E2E_WAITED = seconds waited.
+# What a VM prints when its firmware gave up: no need to wait for the timeout.
+E2E_STUCK='No bootable device|No bootable option or device was found|UEFI Interactive Shell|Shell> '
+
+# e2e_wait TIMEOUT CMD...: until CMD succeeds (0), the VM dies (2), its
+# firmware gives up (3) or TIMEOUT seconds pass since VM start (1).
+# E2E_WAITED = seconds waited.
 e2e_wait() {
 	local limit=$1; shift
 	while :; do
 		E2E_WAITED=$(e2e_elapsed "$E2E_T0")
 		"$@" >/dev/null 2>&1 && return 0
 		e2e_alive "$E2E_QEMU_PID" || return 2
+		grep -Eq "$E2E_STUCK" "$E2E_RUN/serial.log" 2>/dev/null && return 3
 		awk -v e="$E2E_WAITED" -v l="$limit" 'BEGIN { exit !(e >= l) }' && return 1
 		sleep 1
 	done
@@ -542,7 +549,7 @@ e2e_boot_standin() {
 	e2e_vm_stop
 	case $rc in
 	0) note "standin $v: preseed fetched ${E2E_TIME}s after VM start" ;;
-	1) note "standin $v: no preseed fetch within ${E2E_TIMEOUT}s"; e2e_serial_tail ;;
+	1|3) note "standin $v: no preseed fetch within ${E2E_WAITED}s"; e2e_serial_tail ;;
 	2) note "standin $v: QEMU exited: $(tail -3 "$E2E_LOG/standin-$v-qemu.log")" ;;
 	esac
 	return $rc
@@ -573,8 +580,11 @@ e2e_boot_suite() {
 	$BC client timeline "$mac" --json >"$E2E_LOG/suite-$v/timeline.json" 2>&1
 	e2e_wire_http "$mac" >"$E2E_LOG/suite-$v/wire-http.txt"
 	case $rc in
-	1) echo "FAIL suite $v: no preseed fetch from bootweb within ${E2E_TIMEOUT}s"
-	   cat "$E2E_LOG/suite-$v/timeline.txt"; e2e_serial_tail; return 1 ;;
+	1|3) [ $rc = 1 ] && echo "FAIL suite $v: no preseed fetch from bootweb within ${E2E_TIMEOUT}s"
+	   [ $rc = 3 ] && echo "FAIL suite $v: the firmware gave up after ${E2E_WAITED}s, no preseed fetch"
+	   cat "$E2E_LOG/suite-$v/timeline.txt"
+	   [ -s "$E2E_LOG/suite-$v/wire-http.txt" ] && sed 's/^/wire: /' "$E2E_LOG/suite-$v/wire-http.txt"
+	   e2e_serial_tail; return 1 ;;
 	2) echo "FAIL suite $v: QEMU exited: $(tail -3 "$E2E_LOG/suite-$v-qemu.log")"; return 1 ;;
 	esac
 	note "suite $v: preseed fetched ${E2E_TIME}s after VM start; bootctl client timeline $mac:"
