@@ -141,6 +141,7 @@ struct rr_info {
 	int	 child;		/* CL: a directory relocated to child_lba */
 	uint32_t child_lba;
 	int	 symlink;	/* SL */
+	int	 zisofs;	/* ZF: stored compressed, bootweb cannot send it as it is */
 };
 
 /* Walk SUSP entries of one area; CE continues in another sector (SUSP 5.1). */
@@ -177,6 +178,8 @@ iso_susp(struct walk *w, const unsigned char *su, size_t len, struct rr_info *rr
 			rr->child_lba = le32(su + off + 4);
 		} else if (memcmp(su + off, "SL", 2) == 0)
 			rr->symlink = 1;
+		else if (memcmp(su + off, "ZF", 2) == 0)
+			rr->zisofs = 1;
 		else if (memcmp(su + off, "ST", 2) == 0)
 			break;
 next:
@@ -271,7 +274,7 @@ iso_record(struct walk *w, const unsigned char *r, size_t rlen, const char *pref
 
 	if (iso_name(w, r, rlen, &rr, name, sizeof(name)) == -1)
 		return -1;
-	if (rr.relocated || rr.symlink || name[0] == '\0' || strchr(name, '/') != NULL ||
+	if (rr.relocated || rr.symlink || rr.zisofs || name[0] == '\0' || strchr(name, '/') != NULL ||
 	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
 		w->iso->skipped += !(flags & DR_FLAG_DIR) && !rr.relocated;
 		return 0;

@@ -142,6 +142,16 @@ if [ -f /usr/lib/ipxe/ipxe.iso ]; then
 fi
 leftovers
 
+# --- a zisofs-compressed file cannot be sent as it lies: it stays out of the index
+iso_tree "$T/src-z" boot/k=K 'isolinux.cfg=T:LABEL x\n KERNEL /boot/k\n'
+head -c 100000 /dev/zero >"$T/src-z/zeros"
+xorriso -outdev "$T/z.iso" -blank as_needed -map "$T/src-z" / -zisofs default \
+	-set_filter_r --zisofs /zeros -- >/dev/null 2>&1 || fail "xorriso zisofs"
+expect_rc 0 "$BOOTCTL" -D "$DB" image import "$T/z.iso" --name z
+"$LOCATE" "$DB" z boot/k >/dev/null || fail "boot/k of z.iso not located"
+"$LOCATE" "$DB" z zeros >/dev/null 2>&1 && fail "a zisofs file was indexed"
+leftovers
+
 # --- over HTTP: bootweb serves the files of the ISO and the ISO itself
 if [ ! -x "$BOOTWEB" ]; then
 	note "SKIP HTTP part: bootweb is not built"
