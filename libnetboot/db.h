@@ -59,6 +59,8 @@ void		 nb_db_rollback(struct nb_db *);
 int64_t		 nb_db_data_version(struct nb_db *);
 /* The data directory: datadir if set, else the directory holding the database. Caller frees. */
 char		*nb_datadir(const char *dbpath, const char *datadir);
+/* Before any nb_db_open: each connection stays in one thread; no global SQLite mutexes (pxedhcpd). */
+int		 nb_db_threads_init(void);
 /* Seconds since the epoch, for created/updated/seen columns. */
 int64_t		 nb_now(void);
 

@@ -57,8 +57,36 @@ proxy_event(struct pxedhcpd *x, struct client *c, const struct request *rq, cons
 		c->ev_sec = now;
 		c->ev_hash = h;
 	}
-	record_event(x->rec, rq->mac, kind, rq->ipstr, "%s", detail);
+	record_event(x->rec, rq->mac, kind, rq->ipstr, detail);
 	log_debug("%s %s: %s", kind, rq->mac, detail);
+}
+
+/* Fill msg to send buf to dst from src; a broadcast leaves by ifindex, unicast is routed. */
+static void
+proxy_msg(struct msghdr *msg, struct iovec *iov, void *cbuf, size_t cbufsz, int ifindex,
+    struct in_addr src, struct sockaddr_in *dst, void *buf, size_t len)
+{
+	struct in_pktinfo	*pi;
+	struct cmsghdr		*cmsg;
+
+	memset(msg, 0, sizeof(*msg));
+	memset(cbuf, 0, cbufsz);
+	iov->iov_base = buf;
+	iov->iov_len = len;
+	msg->msg_name = dst;
+	msg->msg_namelen = sizeof(*dst);
+	msg->msg_iov = iov;
+	msg->msg_iovlen = 1;
+	msg->msg_control = cbuf;
+	msg->msg_controllen = cbufsz;
+	cmsg = CMSG_FIRSTHDR(msg);
+	cmsg->cmsg_level = IPPROTO_IP;
+	cmsg->cmsg_type = IP_PKTINFO;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+	pi = (struct in_pktinfo *)CMSG_DATA(cmsg);
+	if (dst->sin_addr.s_addr == INADDR_BROADCAST)
+		pi->ipi_ifindex = ifindex;
+	pi->ipi_spec_dst = src;
 }
 
 static int
@@ -69,31 +97,29 @@ proxy_sendmsg(int fd, int ifindex, struct in_addr src, struct sockaddr_in *dst,
 		struct cmsghdr	 hdr;
 		char		 buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
 	}			 cm;
-	struct in_pktinfo	*pi;
 	struct msghdr		 msg;
 	struct iovec		 iov;
-	struct cmsghdr		*cmsg;
 
-	memset(&msg, 0, sizeof(msg));
-	memset(&cm, 0, sizeof(cm));
-	iov.iov_base = buf;
-	iov.iov_len = len;
-	msg.msg_name = dst;
-	msg.msg_namelen = sizeof(*dst);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cm.buf;
-	msg.msg_controllen = sizeof(cm.buf);
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = IPPROTO_IP;
-	cmsg->cmsg_type = IP_PKTINFO;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
-	pi = (struct in_pktinfo *)CMSG_DATA(cmsg);
-	/* A broadcast leaves by the interface the request came in on; unicast is routed. */
-	if (dst->sin_addr.s_addr == INADDR_BROADCAST)
-		pi->ipi_ifindex = ifindex;
-	pi->ipi_spec_dst = src;
+	proxy_msg(&msg, &iov, cm.buf, sizeof(cm.buf), ifindex, src, dst, buf, len);
 	return sendmsg(fd, &msg, 0) == -1 ? -1 : 0;
+}
+
+void
+proxy_flush(struct pxedhcpd *x)
+{
+	struct txq	*q = &x->tx;
+	int		 sent = 0, n;
+
+	while (sent < q->n) {
+		if ((n = sendmmsg(q->fd, q->msgs + sent, (unsigned)(q->n - sent), 0)) == -1) {
+			/* The reply that failed is dropped; the rest still go. */
+			log_warn("send to %s:%d", inet_ntoa(q->dst[sent].sin_addr),
+			    ntohs(q->dst[sent].sin_port));
+			n = 1;
+		}
+		sent += n;
+	}
+	q->n = 0;
 }
 
 static void
@@ -111,6 +137,7 @@ proxy_send(struct pxedhcpd *x, const struct request *rq, struct dhcp_out *o,
     struct sockaddr_in *dst)
 {
 	struct delayed	*dl;
+	struct txq	*q;
 	struct timeval	 tv;
 	int		 fd = rq->port == x->port4011 ? x->fd4011 : x->fd67;
 
@@ -133,8 +160,15 @@ proxy_send(struct pxedhcpd *x, const struct request *rq, struct dhcp_out *o,
 		}
 		return;
 	}
-	if (proxy_sendmsg(fd, rq->ifindex, rq->local, dst, o->buf, o->len) == -1)
-		log_warn("send to %s:%d", inet_ntoa(dst->sin_addr), ntohs(dst->sin_port));
+	if (x->tx.n == TX_BATCH || (x->tx.n > 0 && x->tx.fd != fd))
+		proxy_flush(x);
+	q = &x->tx;
+	q->fd = fd;
+	memcpy(q->buf[q->n], o->buf, o->len);
+	q->dst[q->n] = *dst;
+	proxy_msg(&q->msgs[q->n].msg_hdr, &q->iov[q->n], q->cm[q->n].buf, sizeof(q->cm[0].buf),
+	    rq->ifindex, rq->local, &q->dst[q->n], q->buf[q->n], o->len);
+	q->n++;
 }
 
 /* Where a reply goes: the relay, the 4011 client's own port, or broadcast on the interface. */

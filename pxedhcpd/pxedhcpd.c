@@ -29,7 +29,7 @@
 #define RX_BATCH	32		/* datagrams per recvmmsg */
 #define RX_ROUNDS	16		/* recvmmsg calls per wakeup, so timers still run */
 #define RX_BUFSZ	2048		/* larger datagrams are refused as oversized */
-#define RX_SOCKBUF	(4 << 20)	/* absorb DISCOVER storms */
+#define RX_SOCKBUF	(512 << 10)	/* a burst of ~800 DISCOVERs; later ones are stale */
 #define TICK_USEC	100000		/* how often the recorder gets a batch */
 #define WARN_PER_SEC	20		/* malformed-packet log lines per second */
 
@@ -232,11 +232,15 @@ rx(evutil_socket_t fd, short events, void *arg)
 				log_warn("recvmmsg");
 			return;
 		}
+		/* One read transaction per batch: client lookups share one WAL lock. */
+		nb_db_read_begin(x->d->db);
 		for (i = 0; i < n; i++) {
 			rq.port = fd == x->fd4011 ? x->port4011 : x->port67;
 			rq.from = from[i];
 			rx_one(x, &rq, &msgs[i].msg_hdr, bufs[i], msgs[i].msg_len);
 		}
+		nb_db_read_end(x->d->db);
+		proxy_flush(x);
 		if (n < RX_BATCH)
 			return;
 	}
@@ -300,6 +304,8 @@ main(int argc, char *argv[])
 	nb_daemon_init(&d);
 	setup(x, &d);
 	nb_daemon_drop_privileges(&d);
+	if (nb_db_threads_init() != NB_OK)
+		fatalx("cannot configure SQLite for threads");
 	nb_daemon_open_db(&d);
 	x->rec = record_start(nb_daemon_dbpath(&d));
 	policy_refresh(x, 1);

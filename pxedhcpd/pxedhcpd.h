@@ -2,6 +2,8 @@
 #ifndef PXEDHCPD_H
 #define PXEDHCPD_H
 
+#include <sys/socket.h>
+
 #include <net/if.h>
 #include <netinet/in.h>
 
@@ -48,6 +50,21 @@ struct client {
 	uint32_t	 ev_hash;	/* ... and which one: identical events coalesce for 1 s */
 };
 
+#define TX_BATCH		32	/* replies sent per sendmmsg */
+
+/* Replies of one receive batch, sent with one sendmmsg (all leave by the same socket). */
+struct txq {
+	int			 n, fd;
+	struct mmsghdr		 msgs[TX_BATCH];
+	struct iovec		 iov[TX_BATCH];
+	struct sockaddr_in	 dst[TX_BATCH];
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	}			 cm[TX_BATCH];
+	uint8_t			 buf[TX_BATCH][DHCP_MAX_REPLY];
+};
+
 struct pxedhcpd {
 	struct nb_daemon	*d;
 	int			 fd67, fd4011;
@@ -67,6 +84,7 @@ struct pxedhcpd {
 	size_t			 nclients;
 	uint64_t		 malformed, answered, ignored;
 	struct record		*rec;
+	struct txq		 tx;
 };
 
 /* A request being handled: the parsed packet and where it came from. */
@@ -91,9 +109,11 @@ void		 policy_free(struct pxedhcpd *);
 /* proxy.c */
 /* Answer (or not) one parsed request. */
 void		 proxy_handle(struct pxedhcpd *, struct request *);
-/* Send a built reply to dst, out of the arrival interface, from our address and port. */
+/* Queue a built reply to dst, out of the arrival interface, from our address and port. */
 void		 proxy_send(struct pxedhcpd *, const struct request *, struct dhcp_out *,
 		    struct sockaddr_in *dst);
+/* Send the queued replies. */
+void		 proxy_flush(struct pxedhcpd *);
 
 /* record.c: nb_client_seen and events, written by a thread in one transaction per tick */
 struct record;
@@ -103,7 +123,7 @@ struct record	*record_start(const char *dbpath);
 void		 record_seen(struct record *, const struct request *, int arch);
 /* Queue an event. */
 void		 record_event(struct record *, const char *mac, const char *kind, const char *ip,
-		    const char *fmt, ...) NB_PRINTF(5, 6);
+		    const char *detail);
 /* Hand what was queued to the writer thread (once per loop tick). */
 void		 record_tick(struct record *);
 /* Write what is left and stop the thread. */

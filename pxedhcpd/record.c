@@ -28,9 +28,10 @@ struct rec_item {
 	union {
 		struct {
 			int	 arch;
-			char	 vendor[257];	/* log_safe: 4 bytes per input byte */
-			char	 user[129];
-			char	 uuid[37];
+			uint8_t	 vendor_len, user_len, has_uuid;
+			char	 vendor[255];	/* raw option bytes: escaped by the writer */
+			char	 user[64];
+			uint8_t	 uuid[16];
 		} seen;
 		struct {
 			char	 kind[16];
@@ -57,6 +58,12 @@ struct record {
 	uint64_t	 dropped;
 };
 
+static const char *
+nz(const char *s)
+{
+	return s[0] != '\0' ? s : NULL;
+}
+
 static struct rec_item *
 record_new(struct record *r)
 {
@@ -79,6 +86,8 @@ void
 record_seen(struct record *r, const struct request *rq, int arch)
 {
 	struct rec_item	*it;
+	const uint8_t	*v;
+	size_t		 len;
 
 	if ((it = record_new(r)) == NULL)
 		return;
@@ -86,17 +95,39 @@ record_seen(struct record *r, const struct request *rq, int arch)
 	memcpy(it->mac, rq->mac, sizeof(it->mac));
 	strlcpy(it->ip, rq->ipstr, sizeof(it->ip));
 	it->u.seen.arch = arch;
-	dhcp_opt_text(&rq->pkt, DHO_CLASSID, it->u.seen.vendor, sizeof(it->u.seen.vendor));
-	dhcp_opt_text(&rq->pkt, DHO_USERCLASS, it->u.seen.user, sizeof(it->u.seen.user));
-	dhcp_uuid_str(&rq->pkt, it->u.seen.uuid);
+	/* Only copies here: escaping and formatting are the writer thread's work. */
+	v = dhcp_opt_get(&rq->pkt, DHO_CLASSID, &len);
+	it->u.seen.vendor_len = (uint8_t)len;
+	memcpy(it->u.seen.vendor, v ? v : (const uint8_t *)"", len);
+	v = dhcp_opt_get(&rq->pkt, DHO_USERCLASS, &len);
+	len = len < sizeof(it->u.seen.user) ? len : sizeof(it->u.seen.user);
+	it->u.seen.user_len = (uint8_t)len;
+	memcpy(it->u.seen.user, v ? v : (const uint8_t *)"", len);
+	it->u.seen.has_uuid = (uint8_t)rq->pkt.has_uuid;
+	memcpy(it->u.seen.uuid, rq->pkt.uuid, 16);
+}
+
+/* What record_seen copied, as the text nb_client_seen stores. */
+static void
+record_seen_write(struct record *r, struct rec_item *it, int *rc)
+{
+	struct dhcp_pkt	 fake;
+	char		 vendor[4 * 255 + 1], user[4 * 64 + 1], uuid[37];
+
+	log_safe(vendor, sizeof(vendor), it->u.seen.vendor, it->u.seen.vendor_len);
+	log_safe(user, sizeof(user), it->u.seen.user, it->u.seen.user_len);
+	fake.has_uuid = it->u.seen.has_uuid;
+	memcpy(fake.uuid, it->u.seen.uuid, 16);
+	dhcp_uuid_str(&fake, uuid);
+	*rc = nb_client_seen(r->db, it->mac, it->u.seen.arch, nz(vendor), nz(user), nz(uuid),
+	    nz(it->ip));
 }
 
 void
 record_event(struct record *r, const char *mac, const char *kind, const char *ip,
-    const char *fmt, ...)
+    const char *detail)
 {
 	struct rec_item	*it;
-	va_list		 ap;
 
 	if ((it = record_new(r)) == NULL)
 		return;
@@ -104,15 +135,7 @@ record_event(struct record *r, const char *mac, const char *kind, const char *ip
 	strlcpy(it->mac, mac, sizeof(it->mac));
 	strlcpy(it->ip, ip ? ip : "", sizeof(it->ip));
 	strlcpy(it->u.ev.kind, kind, sizeof(it->u.ev.kind));
-	va_start(ap, fmt);
-	vsnprintf(it->u.ev.detail, sizeof(it->u.ev.detail), fmt, ap);
-	va_end(ap);
-}
-
-static const char *
-nz(const char *s)
-{
-	return s[0] != '\0' ? s : NULL;
+	strlcpy(it->u.ev.detail, detail, sizeof(it->u.ev.detail));
 }
 
 /* Write one batch in one transaction; a failed batch is logged and dropped. */
@@ -130,8 +153,7 @@ record_write(struct record *r, struct rec_batch *b)
 	for (i = 0; i < b->n && rc == NB_OK; i++) {
 		it = &b->items[i];
 		if (it->type == REC_SEEN)
-			rc = nb_client_seen(r->db, it->mac, it->u.seen.arch, nz(it->u.seen.vendor),
-			    nz(it->u.seen.user), nz(it->u.seen.uuid), nz(it->ip));
+			record_seen_write(r, it, &rc);
 		else
 			rc = nb_event_add(r->db, nz(it->mac), "pxedhcpd", it->u.ev.kind, nz(it->ip),
 			    "%s", it->u.ev.detail);
