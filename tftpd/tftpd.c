@@ -352,8 +352,8 @@ tftpd_conf(struct tftpd *td)
 	td->max_transfers = (unsigned int)nb_conf_getnum(c, "tftpd", "max_transfers", 1000);
 	td->blksize_max = (unsigned int)nb_conf_getnum(c, "tftpd", "blksize_max", TFTP_BLKSIZE_MAX);
 	td->window_max = (unsigned int)nb_conf_getnum(c, "tftpd", "windowsize_max", 64);
-	td->retries = (unsigned int)nb_conf_getnum(c, "tftpd", "retries", 5);
-	td->timeout = (unsigned int)nb_conf_getnum(c, "tftpd", "timeout", 1);
+	td->retries = (unsigned int)nb_conf_getnum(c, "tftpd", "retries", 8);
+	td->timeout = (unsigned int)nb_conf_getnum(c, "tftpd", "timeout", 8);
 	td->mtu = (unsigned int)nb_conf_getnum(c, "tftpd", "mtu", 0);
 	td->transfer_timeout = (unsigned int)nb_conf_getnum(c, "tftpd", "transfer_timeout", 600);
 	td->grace = (unsigned int)nb_conf_getnum(c, "tftpd", "shutdown_grace", 5);

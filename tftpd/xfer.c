@@ -80,14 +80,13 @@ struct xfer {
 	/* timing (seconds, monotonic) */
 	double			 start;
 	double			 deadline;	/* transfer_timeout */
-	double			 progress;	/* last advancing ACK */
 	double			 rto_at;	/* when to retransmit */
 	double			 rto;
 	double			 srtt, rttvar;
 	double			 probe_at;	/* send time of probe_blk, 0: none */
 	uint64_t		 probe_blk;
 	double			 maxrto;
-	double			 stall;		/* give up after this long without progress */
+	unsigned int		 tries;		/* timeouts in a row without progress */
 	uint64_t		 retransmits;
 };
 
@@ -205,12 +204,14 @@ xfer_start(struct tftpd *td, const struct tftpd_peer *p, const char *name,
 	x->next = 1;
 	xfer_buffers(x);
 
-	/* RFC 2349: a negotiated timeout is the retransmit interval; else adapt to the path. */
+	/*
+	 * The retransmit interval adapts to the measured round trip and backs
+	 * off; a timeout negotiated by RFC 2349 is its ceiling (never wait
+	 * longer than the client asked), as is the timeout key otherwise.
+	 */
 	x->maxrto = opts->timeout ? opts->timeout : td->timeout;
-	x->rto = opts->timeout ? opts->timeout :
-	    (XFER_RTO_FIRST < x->maxrto ? XFER_RTO_FIRST : x->maxrto);
-	x->stall = x->maxrto * td->retries;
-	x->start = x->progress = now;
+	x->rto = XFER_RTO_FIRST < x->maxrto ? XFER_RTO_FIRST : x->maxrto;
+	x->start = now;
 	x->deadline = now + td->transfer_timeout;
 
 	x->evwhat = EV_READ;
@@ -416,8 +417,6 @@ senderr:
 static void
 xfer_rtt(struct xfer *x, double sample)
 {
-	if (x->opts.timeout)
-		return;		/* negotiated: fixed */
 	if (x->srtt == 0) {
 		x->srtt = sample;
 		x->rttvar = sample / 2;
@@ -444,7 +443,7 @@ xfer_ack(struct xfer *x, uint16_t blk, double now)
 		x->state = XFER_DATA;
 		if (x->probe_at == 0 && x->retransmits == 0)
 			xfer_rtt(x, now - x->start);
-		x->progress = now;
+		x->tries = 0;
 		return 1;
 	}
 	/* Which block of [acked, sent] this is; anything else is stale. */
@@ -452,7 +451,7 @@ xfer_ack(struct xfer *x, uint16_t blk, double now)
 	if (delta == 0 || delta > x->sent - x->acked)
 		return 0;	/* duplicate or stale: never answered (Sorcerer's Apprentice) */
 	x->acked += delta;
-	x->progress = now;
+	x->tries = 0;
 	if (x->probe_at != 0 && x->acked >= x->probe_blk) {
 		if (x->acked == x->probe_blk)
 			xfer_rtt(x, now - x->probe_at);
@@ -484,8 +483,9 @@ xfer_read(struct xfer *x, double now)
 		if (rxbuf[1] == TFTP_ERROR && rxbuf[0] == 0) {
 			rxbuf[n] = '\0';
 			code = rxbuf[2] << 8 | rxbuf[3];
-			snprintf(msg, sizeof(msg), "client sent error %d", code);
-			log_safe(msg + strlen(msg), sizeof(msg) - strlen(msg), " ", 1);
+			snprintf(msg, sizeof(msg), "client sent error %d: ", code);
+			log_safe(msg + strlen(msg), sizeof(msg) - strlen(msg), (char *)rxbuf + 4,
+			    strlen((char *)rxbuf + 4));
 			xfer_done(x, 0, -1, msg);
 			return;
 		}
@@ -516,18 +516,24 @@ xfer_timeout(struct xfer *x, double now)
 		xfer_done(x, 0, TFTP_EUNDEF, "transfer took longer than transfer_timeout");
 		return;
 	}
-	if (now - x->progress >= x->stall) {
+	if (++x->tries > x->td->retries) {
 		xfer_done(x, 0, TFTP_EUNDEF, "timed out waiting for the client");
 		return;
 	}
 	x->retransmits++;
 	x->probe_at = 0;
-	if (!x->opts.timeout) {
-		x->rto *= 2;
-		if (x->rto > x->maxrto)
-			x->rto = x->maxrto;
-	}
+	/*
+	 * Back off: a client that ignores repeated DATA (atftp re-ACKs a
+	 * duplicate only once) answers only after its own timeout, so our
+	 * interval must grow past it.
+	 */
+	x->rto *= 2;
+	if (x->rto > x->maxrto)
+		x->rto = x->maxrto;
 	x->next = x->acked + 1;
+	if (log_getverbose() > 1)
+		log_debug("%s: %s to %s: resending from block %llu, next timeout %.3f s",
+		    __func__, x->name, x->peer.ip, (unsigned long long)x->next, x->rto);
 	xfer_send(x);
 }
 

@@ -2,14 +2,16 @@
  * udprelay.c: a UDP relay that drops, duplicates, reorders and delays
  * packets, for tests and benchmarks on a kernel without netem.
  *
- *	udprelay [-D usec] [-L pct] [-U pct] [-R pct] [-S seed] [-T secs]
- *	    [-P pidfile] listen-addr:port server-addr:port
+ *	udprelay [-D usec] [-F count] [-L pct] [-U pct] [-R pct] [-S seed]
+ *	    [-T secs] [-P pidfile] listen-addr:port server-addr:port
  *
  * Clients talk to listen-addr:port; the relay speaks to server-addr:port
  * from a socket of its own per client. It understands the TFTP habit of
  * answering from a new port (the server's transfer ID): each server port
  * gets its own client-facing socket, so a client sees a server that
- * changes ports just as it would without the relay. It runs at most -T
+ * changes ports just as it would without the relay. -F spares the first
+ * count packets of each client in each direction (the request and option
+ * handshake) from loss, duplication and reordering. It runs at most -T
  * seconds (default 600) and prints what it did to stderr when it ends.
  */
 #include <sys/epoll.h>
@@ -48,6 +50,7 @@ struct session {
 	struct endpoint		 down[MAX_PORTS];	/* talk to the client */
 	int			 ndown;
 	double			 seen;
+	unsigned long		 nup, ndownpkts;	/* packets relayed each way */
 };
 
 struct pkt {
@@ -64,6 +67,7 @@ static struct endpoint		 lep;
 static struct session		*sessions[MAX_SESSIONS];
 static int			 nsessions, epfd;
 static double			 delay, loss, duplicate, reorder;
+static unsigned long		 spare;
 static struct pkt		**heap;
 static size_t			 nheap, capheap;
 static uint64_t			 seqno;
@@ -148,24 +152,26 @@ send_now(int fd, const struct sockaddr_in *to, const uint8_t *data, size_t len)
 
 /* Forward a packet through the impairments: maybe drop it, delay it, send it twice. */
 static void
-forward(int fd, const struct sockaddr_in *to, const uint8_t *data, size_t len)
+forward(int fd, const struct sockaddr_in *to, const uint8_t *data, size_t len, int clean)
 {
 	struct pkt	*p;
 	double		 extra = 0, t = now();
 	int		 copies = 1, i;
 
 	n_in++;
-	if (chance(loss)) {
-		n_drop++;
-		return;
-	}
-	if (chance(duplicate)) {
-		n_dup++;
-		copies = 2;
-	}
-	if (chance(reorder)) {
-		n_reorder++;
-		extra = delay * 2 + 0.0005;	/* lands after packets sent later */
+	if (!clean) {
+		if (chance(loss)) {
+			n_drop++;
+			return;
+		}
+		if (chance(duplicate)) {
+			n_dup++;
+			copies = 2;
+		}
+		if (chance(reorder)) {
+			n_reorder++;
+			extra = delay * 2 + 0.0005;	/* lands after packets sent later */
+		}
 	}
 	if (delay == 0 && extra == 0) {
 		for (i = 0; i < copies; i++)
@@ -316,16 +322,17 @@ readable(struct endpoint *ep)
 		switch (ep->kind) {
 		case EP_LISTEN:
 			if ((s = session_get(&from)) != NULL)
-				forward(s->up.fd, &server_sa, buf, (size_t)n);
+				forward(s->up.fd, &server_sa, buf, (size_t)n, s->nup++ < spare);
 			break;
 		case EP_UP:
 			ep->s->seen = now();
 			if ((down = session_down(ep->s, &from)) != NULL)
-				forward(down->fd, &ep->s->client, buf, (size_t)n);
+				forward(down->fd, &ep->s->client, buf, (size_t)n,
+				    ep->s->ndownpkts++ < spare);
 			break;
 		case EP_DOWN:
 			ep->s->seen = now();
-			forward(ep->s->up.fd, &ep->server, buf, (size_t)n);
+			forward(ep->s->up.fd, &ep->server, buf, (size_t)n, ep->s->nup++ < spare);
 			break;
 		}
 	}
@@ -340,8 +347,8 @@ onsig(int sig)
 static void __attribute__((__noreturn__))
 usage(void)
 {
-	fprintf(stderr, "usage: udprelay [-D usec] [-L pct] [-U pct] [-R pct] [-S seed] "
-	    "[-T secs] [-P pidfile] listen-addr:port server-addr:port\n");
+	fprintf(stderr, "usage: udprelay [-D usec] [-F count] [-L pct] [-U pct] [-R pct] "
+	    "[-S seed] [-T secs] [-P pidfile] listen-addr:port server-addr:port\n");
 	exit(2);
 }
 
@@ -357,9 +364,10 @@ main(int argc, char *argv[])
 	FILE			*fp;
 	int			 ch, n, i;
 
-	while ((ch = getopt(argc, argv, "D:L:U:R:S:T:P:")) != -1) {
+	while ((ch = getopt(argc, argv, "D:F:L:U:R:S:T:P:")) != -1) {
 		switch (ch) {
 		case 'D': delay = atof(optarg) / 1e6; break;
+		case 'F': spare = strtoul(optarg, NULL, 10); break;
 		case 'L': loss = atof(optarg); break;
 		case 'U': duplicate = atof(optarg); break;
 		case 'R': reorder = atof(optarg); break;
