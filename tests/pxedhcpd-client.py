@@ -9,7 +9,8 @@
 #   pxedhcpd-client.py IFACE SERVER MYIP HTTPPORT SUITE [ARGS]
 #
 # SUITE: firmware | replay PCAP... | malformed | static MAC IP HOSTNAME |
-#        expect-offer MAC | expect-none MAC
+#        expect-offer MAC | expect-none MAC | expect-server MAC ADDR |
+#        expect-delay MAC MS
 # Output: TAP lines; exit 1 if any check failed.
 import logging
 import os
@@ -25,6 +26,7 @@ COOKIE = bytes([99, 130, 83, 99])
 iface, SERVER, MYIP, HTTPPORT, suite = sys.argv[1:6]
 args = sys.argv[6:]
 HTTPPORT = int(HTTPPORT)
+ANNOUNCED = SERVER     # the address replies announce (setting server_address)
 ntest = 0
 nfail = 0
 
@@ -108,11 +110,11 @@ def expected(req, mtype, port4011=False, lease=None, file_override=None):
     """The reply pxedhcpd must send, byte for byte, or None for silence."""
     o, arch, ipxe, http = classify(req)
     if ipxe:
-        f = "http://%s:%d/boot.ipxe" % (SERVER, HTTPPORT)
+        f = "http://%s:%d/boot.ipxe" % (ANNOUNCED, HTTPPORT)
     elif arch not in LOADERS:
         return None
     elif http:
-        f = "http://%s:%d/%s" % (SERVER, HTTPPORT, LOADERS[arch])
+        f = "http://%s:%d/%s" % (ANNOUNCED, HTTPPORT, LOADERS[arch])
     else:
         f = LOADERS[arch]
     if file_override is not None:
@@ -125,9 +127,9 @@ def expected(req, mtype, port4011=False, lease=None, file_override=None):
         ciaddr = b"\x00" * 4
     flags = req[10:12]
     body = bytearray(struct.pack("!BBBB", 2, 1, 6, 0) + req[4:8] + b"\x00\x00" + flags)
-    body += ciaddr + yiaddr + ip4(SERVER) + req[24:28] + req[28:44]
-    body += SERVER.encode().ljust(64, b"\x00") + f.encode().ljust(128, b"\x00")
-    body += COOKIE + opt(53, bytes([mtype])) + opt(54, ip4(SERVER))
+    body += ciaddr + yiaddr + ip4(ANNOUNCED) + req[24:28] + req[28:44]
+    body += ANNOUNCED.encode().ljust(64, b"\x00") + f.encode().ljust(128, b"\x00")
+    body += COOKIE + opt(53, bytes([mtype])) + opt(54, ip4(ANNOUNCED))
     if lease:
         t = lease["time"]
         body += opt(51, struct.pack("!I", t)) + opt(58, struct.pack("!I", t // 2))
@@ -459,6 +461,20 @@ def suite_static(mac, ip, hostname):
         check_reply("unknown client in static mode", req, xid, None, 67, None)
 
 
+def suite_timing(mac, ms):
+    """The reply comes no sooner than ms milliseconds (pxe.reply_delay_ms)."""
+    import time
+    xid = new_xid()
+    req = request(mac, xid, 1, [arch_opt(0), vc("PXEClient", 0, "002001")])
+    rx.drain()
+    t0 = time.monotonic()
+    send_bcast(req)
+    got = rx.wait(xid, timeout=3)
+    dt = (time.monotonic() - t0) * 1000
+    ok(got is not None and got[0] == expected(req, 2), "delayed reply, byte for byte")
+    ok(got is not None and ms <= dt < ms + 1000, "reply after %.0f ms (delay %d ms)" % (dt, ms))
+
+
 def suite_expect(mac, answered):
     discover("%s %s" % (mac, "answered" if answered else "ignored"), mac,
              [arch_opt(0), vc("PXEClient", 0, "002001")], silent=not answered)
@@ -476,6 +492,11 @@ elif suite == "expect-offer":
     suite_expect(args[0], True)
 elif suite == "expect-none":
     suite_expect(args[0], False)
+elif suite == "expect-server":
+    ANNOUNCED = args[1]
+    suite_expect(args[0], True)
+elif suite == "expect-delay":
+    suite_timing(args[0], int(args[1]))
 else:
     sys.exit("unknown suite " + suite)
 print("1..%d" % ntest)

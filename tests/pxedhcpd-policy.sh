@@ -1,7 +1,7 @@
 #!/bin/sh
 # pxedhcpd-policy: the answer comes from the database, edited by bootctl
 # while the daemon runs: deny/allow, suspended, unknown_clients = ignore,
-# next boot in the event; then static mode (a known client gets its
+# next boot in the event, server_address, pxe.reply_delay_ms; then static mode (a known client gets its
 # address and lease options byte for byte, anything else nothing).
 . "$top_srcdir/tests/pxedhcpd-lib.sh"
 
@@ -41,6 +41,14 @@ sqlite3 "$DB" "SELECT detail FROM events WHERE kind = 'dhcp-offer' AND mac = '$K
 	grep -q "next boot local" || fail "next boot not in the offer event"
 st=$(sqlite3 "$DB" "SELECT state, first_seen > 0, last_seen >= first_seen FROM clients WHERE mac = '$OTHER'")
 [ "$st" = "discovered|1|1" ] || fail "unknown client recorded as '$st'"
+
+# Settings that change the reply: the announced address, a reply delay.
+bctl settings set server_address 10.77.0.9
+client expect-server "$KNOWN" 10.77.0.9
+bctl settings unset server_address
+bctl settings set pxe.reply_delay_ms 400
+client expect-delay "$KNOWN" 400
+bctl settings set pxe.reply_delay_ms 0
 
 # Static mode.
 bctl settings set static.enabled yes
