@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,18 +170,55 @@ done:
 }
 
 static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	if (remove(path) == -1)
+		log_warn("cannot remove %s", path);
+	return 0;
+}
+
+/* Remove DATADIR/NAME, where image import put the kernel and initrds. */
+static void
+image_rm_files(struct bootctl *bc, const char *name)
+{
+	struct stat	 sb;
+	char		*datadir, *dir;
+
+	datadir = bc_datadir(bc);
+	xasprintf(&dir, "%s/%s", datadir, name);
+	if (lstat(dir, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		printf("removed %s\n", dir);
+	}
+	free(dir);
+	free(datadir);
+}
+
+static int
 image_rm(struct bootctl *bc, int argc, char *argv[])
 {
-	int	 rc;
+	struct nb_image	 img;
+	int		 rc, imported;
 
 	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0 || (rc = bc_open(bc)) != 0 ||
 	    (rc = bc_begin(bc)) != 0)
 		return rc;
+	nb_image_init(&img);
+	if (nb_image_get(bc->db, argv[optind], &img) != NB_OK) {
+		nb_image_clear(&img);
+		return bc_dberror(bc);
+	}
+	imported = img.iso_path != NULL;
+	nb_image_clear(&img);
 	if (nb_image_rm(bc->db, argv[optind]) != NB_OK)
 		return bc_dberror(bc);
-	if ((rc = bc_commit(bc)) == 0)
-		printf("removed image %s\n", argv[optind]);
-	return rc;
+	if ((rc = bc_commit(bc)) != 0)
+		return rc;
+	printf("removed image %s\n", argv[optind]);
+	/* Only after the commit: a failed delete must leave the files it needs. */
+	if (imported)
+		image_rm_files(bc, argv[optind]);
+	return 0;
 }
 
 static int

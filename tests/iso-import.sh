@@ -190,3 +190,16 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$U/iso/ubu/casper/nosuch")
 code=$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$U/iso/ubu/../ubu.iso")
 [ "$code" != 200 ] || fail "traversal inside /iso answered 200"
 note "HTTP: files inside the ISO, ranges and the whole ISO match"
+
+# --- image rm of an imported image takes its kernel and initrds along;
+# one in use by a client stays, files and all.
+kill "$(cat "$T/bootweb.pid")" 2>/dev/null
+"$BOOTCTL" -D "$DB" client add 52:54:00:00:00:aa --image ubu >/dev/null || fail "client add"
+expect_rc 1 "$BOOTCTL" -D "$DB" image rm ubu
+[ -f "$T/ubu/vmlinuz" ] || fail "a refused image rm removed the kernel"
+"$BOOTCTL" -D "$DB" client rm 52:54:00:00:00:aa >/dev/null || fail "client rm"
+expect_rc 0 "$BOOTCTL" -D "$DB" image rm ubu
+[ -e "$T/ubu" ] && fail "image rm left $T/ubu behind"
+[ "$(q "SELECT count(*) FROM iso_files WHERE image = 'ubu'")" = 0 ] || fail "index rows left"
+[ -f "$T/ubuntu.iso" ] || fail "image rm removed the ISO itself"
+note "image rm: row, index and extracted files gone, ISO kept"
