@@ -13,6 +13,8 @@ SERVER_IP=10.77.0.2
 CLIENT_IP=10.77.0.50
 SRV=$(netns_new srv)
 CLI=$(netns_new cli)
+# netns_new runs in a subshell here, so its own cleanup list is lost: delete them ourselves.
+at_exit "ip netns delete $SRV 2>/dev/null; ip netns delete $CLI 2>/dev/null"
 ip -n "$SRV" link add srv0 type veth peer name cli0 netns "$CLI" || fail "veth pair"
 ip -n "$SRV" addr add "$SERVER_IP/24" dev srv0
 ip -n "$CLI" addr add "$CLIENT_IP/24" dev cli0
