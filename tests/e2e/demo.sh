@@ -23,6 +23,7 @@ NB_KEEP=1	# the logs and the database stay for reading; processes and namespaces
 # a demo is not a test: a missing piece is an error, not a skip
 skip() { echo "demo: $*" >&2; exit 1; }
 fail() { echo "demo: $*" >&2; exit 1; }
+trap 'echo; echo "demo: stopping: ending every process it started, removing its namespaces"; exit 130' INT TERM
 
 usage() {
 	echo "usage: demo.sh [--once] [--firmware bios|bios-pxe|uefi|uefi-http] | --interface IF" >&2
@@ -166,4 +167,5 @@ while e2e_alive "$E2E_QEMU_PID"; do
 	fi
 	sleep 2
 done
+sleep 1		# a Ctrl-C also reaches QEMU: let the trap speak first
 fail "QEMU exited: $(tail -3 "$E2E_LOG/demo-$fw-qemu.log")"
