@@ -97,18 +97,20 @@ bw_server_url(struct bw_req *r)
 	struct evhttp_connection	*evcon = evhttp_request_get_connection(r->req);
 	struct sockaddr_storage		 ss;
 	socklen_t			 sslen = sizeof(ss);
-	char				 host[INET6_ADDRSTRLEN], *set = NULL;
+	char				 host[INET6_ADDRSTRLEN];
+	const char			*set;
 	int				 port = r->bw->port;
 
+	/* Every route that needs the URL reads settings or images: make them current. */
+	cache_refresh(r->bw);
 	host[0] = '\0';
-	if (getsockname(bufferevent_getfd(evhttp_connection_get_bufferevent(evcon)),
+	if ((set = cache_setting(r->bw, "server_address")) != NULL)
+		strlcpy(host, set, sizeof(host));
+	else if (r->bw->listen_host != NULL)
+		strlcpy(host, r->bw->listen_host, sizeof(host));	/* bound to one address */
+	else if (getsockname(bufferevent_getfd(evhttp_connection_get_bufferevent(evcon)),
 	    (struct sockaddr *)&ss, &sslen) == 0)
 		bw_addr((struct sockaddr *)&ss, host, sizeof(host), &port);
-	if (nb_setting_get(r->bw->d->db, "server_address", &set) == NB_OK && set != NULL) {
-		strlcpy(host, set, sizeof(host));
-		port = r->bw->port;
-	}
-	free(set);
 	snprintf(r->server_url, sizeof(r->server_url), strchr(host, ':') ?
 	    "http://[%s]:%d" : "http://%s:%d", host, port);
 }
@@ -371,8 +373,9 @@ bw_admin(struct evhttp_request *req, void *arg)
 	evbuffer_add_printf(evb, "# TYPE bootweb_sent_bytes_total counter\n"
 	    "bootweb_sent_bytes_total %llu\n"
 	    "# TYPE bootweb_inventory_queued gauge\nbootweb_inventory_queued %zu\n"
-	    "# TYPE bootweb_events_queued gauge\nbootweb_events_queued %zu\n",
-	    bw->nbytes, bw->nseen, nb_evq_len(bw->d->evq));
+	    "# TYPE bootweb_events_queued gauge\nbootweb_events_queued %zu\n"
+	    "# TYPE bootweb_cache_rebuilds_total counter\nbootweb_cache_rebuilds_total %llu\n",
+	    bw->nbytes, bw->nseen, nb_evq_len(bw->d->evq), bw->cache.nrefresh);
 	http_send_evb(&r, 200, "text/plain; version=0.0.4", evb);
 	evbuffer_free(evb);
 }
@@ -468,6 +471,9 @@ main(int argc, char *argv[])
 	bw.port = nb_daemon_port(&d, "port", BW_PORT);
 	bw.http = bw_listen(&bw, listen, bw.port,
 	    0xffff, bw_dispatch);
+	/* Bound to one address: that is the address of every connection (no getsockname). */
+	if (strcmp(listen, "0.0.0.0") != 0)
+		bw.listen_host = xstrdup(listen);
 	aport = admin_port >= 0 ? admin_port :
 	    (int)nb_conf_getnum(d.conf, "bootweb", "admin_port", BW_ADMIN_PORT);
 	if (admin_listen == NULL)
@@ -487,6 +493,8 @@ main(int argc, char *argv[])
 	evhttp_free(bw.http);
 	if (bw.admin != NULL)
 		evhttp_free(bw.admin);
+	cache_free(&bw);
+	free(bw.listen_host);
 	free(bw.datadir);
 	free(bw.ipxedir);
 	nb_daemon_free(&d);

@@ -20,6 +20,7 @@
 #define BW_MAX_WRITE	(1024 * 1024)	/* bytes per write (sendfile) call */
 #define BW_URLLEN	256
 #define BW_PATHLEN	1024
+#define BW_SITES	8		/* server URLs whose parts are cached */
 
 /* An inventory report waiting for the next batched write. */
 struct bw_seen {
@@ -31,6 +32,25 @@ struct bw_seen {
 };
 TAILQ_HEAD(bw_seenq, bw_seen);
 
+/* What is built once per server URL clients reach us at. */
+struct bw_site {
+	char			 url[BW_URLLEN];
+	struct evbuffer		*boot_ipxe;	/* the whole /boot.ipxe body */
+	json_t			*images;	/* nb_tmpl_image() of each cached image, same order */
+};
+
+/* Settings, images and template kinds, until another process commits (cache.c). */
+struct bw_cache {
+	int64_t			 version;	/* PRAGMA data_version it was read at */
+	json_t			*settings;	/* key -> value, as templates see them */
+	struct nb_image		*images;	/* in name order */
+	size_t			 nimages;
+	json_t			*kinds;		/* template name -> kind */
+	struct bw_site		 sites[BW_SITES];
+	size_t			 nsites, nextsite;
+	unsigned long long	 nrefresh;	/* rebuilds, for /metrics */
+};
+
 struct bootweb {
 	struct nb_daemon	*d;
 	struct evhttp		*http;		/* boot plane */
@@ -38,9 +58,11 @@ struct bootweb {
 	char			*datadir;
 	char			*ipxedir;
 	int			 port;		/* the boot plane's port, for URLs */
+	char			*listen_host;	/* the boot plane's address unless a wildcard */
 	struct bw_seenq		 seen;
 	size_t			 nseen;
 	struct event		*ev_seen;
+	struct bw_cache		 cache;
 	/* counters for /metrics */
 	unsigned long long	 nreq, nbytes, nstatus[6];
 };
@@ -86,6 +108,25 @@ void	 script_boot_ipxe(struct bw_req *);
 void	 script_client(struct bw_req *);
 /* Write the queued inventory reports in one transaction. */
 void	 script_flush_seen(struct bootweb *);
+
+/* The query keys of the inventory iPXE reports, in the order /boot.ipxe lists them. */
+extern const char *const script_inv_keys[];
+extern const size_t	 script_ninv;
+
+/* cache.c */
+/* Make the cache current: rebuild it if another process committed since it was read. */
+void	 cache_refresh(struct bootweb *);
+/* A setting's value (stored or default); NULL if it has none. */
+const char *cache_setting(struct bootweb *, const char *key);
+/* The cached image called name (its index in *idx if not NULL), or NULL. */
+const struct nb_image *cache_image(struct bootweb *, const char *name, size_t *idx);
+/* The parts built for server_url (the /boot.ipxe body, the images' template data). */
+struct bw_site *cache_site(struct bootweb *, const char *server_url);
+/* The unattended_url of template tname for mac; NULL if there is no such template. */
+json_t	*cache_unattended_url(struct bootweb *, const char *mac, const char *tname,
+	    const char *server_url);
+/* Free the cache. */
+void	 cache_free(struct bootweb *);
 
 /* unattended.c */
 /* GET /unattended/<mac>/<file>: the client's rendered template, to that client only. */

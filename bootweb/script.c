@@ -32,6 +32,9 @@
 #define SEEN_MAX	4096	/* queued inventory reports (coalesced per MAC) */
 #define INV_MAXLEN	256	/* one inventory value */
 
+/* A string literal into an evbuffer, without printf's parsing (scripts are mostly constant text). */
+#define ADD_LIT(evb, s)	evbuffer_add((evb), (s), sizeof(s) - 1)
+
 enum action { ACT_IMAGE, ACT_MENU, ACT_LOCAL, ACT_SHELL };
 
 struct decision {
@@ -42,37 +45,21 @@ struct decision {
 };
 
 /* The inventory iPXE reports, by the query key it arrives under. */
-static const char *const inv_keys[] = {
+const char *const script_inv_keys[] = {
 	"uuid", "serial", "manufacturer", "product", "platform", "buildarch",
 	"memsize", "asset", "ip",
 };
-
-static char *
-setting(struct nb_db *db, const char *key)
-{
-	char	*v = NULL;
-
-	if (nb_setting_get(db, key, &v) != NB_OK)
-		return NULL;
-	return v;
-}
+const size_t script_ninv = sizeof(script_inv_keys) / sizeof(script_inv_keys[0]);
 
 void
 script_boot_ipxe(struct bw_req *r)
 {
 	struct evbuffer	*evb = evbuffer_new();
-	size_t		 i;
 
-	evbuffer_add_printf(evb, "#!ipxe\n"
-	    "# netboot: hand over to the per-client script with what iPXE knows\n"
-	    "chain --autofree %s/boot?mac=${net0/mac:uristring}", r->server_url);
-	for (i = 0; i < sizeof(inv_keys) / sizeof(inv_keys[0]); i++)
-		evbuffer_add_printf(evb, "&%s=${%s:uristring}", inv_keys[i],
-		    strcmp(inv_keys[i], "ip") == 0 ? "net0/ip" : inv_keys[i]);
-	evbuffer_add_printf(evb, " ||\n"
-	    "echo netboot: %s/boot is unreachable, leaving iPXE\n"
-	    "prompt --timeout 5000 Press any key for the iPXE shell && shell ||\n"
-	    "exit\n", r->server_url);
+	/* Built once per server URL (cache.c); the reply references it, copying nothing. */
+	if (evb == NULL || evbuffer_add_buffer_reference(evb,
+	    cache_site(r->bw, r->server_url)->boot_ipxe) == -1)
+		fatalx("%s: out of memory", __func__);
 	nb_evq_push(r->bw->d->evq, NULL, "http-boot-ipxe", r->ip, "served /boot.ipxe");
 	http_send_evb(r, 200, "text/plain", evb);
 	evbuffer_free(evb);
@@ -141,11 +128,11 @@ script_flush_seen(struct bootweb *bw)
 
 /* The decision table at the top of this file. */
 static void
-decide(struct nb_db *db, const struct nb_client *c, int found, struct decision *dc)
+decide(struct bootweb *bw, const struct nb_client *c, int found, struct decision *dc)
 {
-	char	*unknown = setting(db, "unknown_clients");
-	char	*action = setting(db, "default_action");
-	char	*defimg = setting(db, "default_image");
+	const char	*unknown = cache_setting(bw, "unknown_clients");
+	const char	*action = cache_setting(bw, "default_action");
+	const char	*defimg = cache_setting(bw, "default_image");
 
 	memset(dc, 0, sizeof(*dc));
 	dc->act = ACT_MENU;
@@ -171,16 +158,13 @@ decide(struct nb_db *db, const struct nb_client *c, int found, struct decision *
 		snprintf(dc->why, sizeof(dc->why), "assigned, default_action image");
 	} else if (action != NULL && strcmp(action, "image") == 0 && defimg != NULL) {
 		dc->act = ACT_IMAGE;
-		dc->image = NULL;	/* the caller looks up default_image */
+		dc->image = defimg;
 		snprintf(dc->why, sizeof(dc->why), "default_image, default_action image");
 	} else if (action != NULL && strcmp(action, "local") == 0) {
 		dc->act = ACT_LOCAL;
 		snprintf(dc->why, sizeof(dc->why), "default_action local");
 	} else
 		snprintf(dc->why, sizeof(dc->why), "default_action %s", action ? action : "menu");
-	free(unknown);
-	free(action);
-	free(defimg);
 }
 
 /* A rendered cmdline on one line: iPXE reads the script line by line. */
@@ -200,22 +184,19 @@ basename_of(const char *url)
 	return p ? p + 1 : url;
 }
 
-/* The label of one image: its kernel, initrds and rendered cmdline, or why not. */
+/* The label of one image (ij: its template data): its kernel, initrds and rendered cmdline, or why not. */
 static void
 script_image(struct bw_req *r, struct evbuffer *evb, const struct nb_client *c,
-    const struct nb_image *img, json_t *ctx)
+    const struct nb_image *img, json_t *ij, json_t *ctx)
 {
-	struct nb_db	*db = r->bw->d->db;
-	json_t		*ij, *urls, *u, *kurl;
+	json_t		*urls, *u, *kurl;
 	char		 err[256], *cmdline;
 	size_t		 i;
 
-	ij = nb_tmpl_image(db, img, r->server_url);
-	json_object_set_new(ctx, "image", ij);
+	json_object_set(ctx, "image", ij);
 	if (c->tmpl == NULL) {
 		json_object_del(ctx, "unattended_url");
-		if (img->tmpl != NULL && (u = nb_tmpl_unattended_url(db, c->mac, img->tmpl,
-		    r->server_url)) != NULL)
+		if ((u = cache_unattended_url(r->bw, c->mac, img->tmpl, r->server_url)) != NULL)
 			json_object_set_new(ctx, "unattended_url", u);
 	}
 	evbuffer_add_printf(evb, ":img-%s\necho netboot: booting %s\n", img->name, img->name);
@@ -255,64 +236,68 @@ script_image(struct bw_req *r, struct evbuffer *evb, const struct nb_client *c,
 		evbuffer_add_printf(evb, "initrd %s%s%s || goto failed\n", json_string_value(u),
 		    strcmp(img->kind, "windows") == 0 ? " " : "",
 		    strcmp(img->kind, "windows") == 0 ? basename_of(json_string_value(u)) : "");
-	evbuffer_add_printf(evb, "boot || goto failed\n");
+	ADD_LIT(evb, "boot || goto failed\n");
 	free(cmdline);
 }
 
 struct menu {
 	struct bw_req		*r;
+	struct bw_site		*site;
 	struct evbuffer		*items;
 	struct evbuffer		*labels;
 	const struct nb_client	*c;
 	json_t			*ctx;
 	const char		*want;	/* menu.default */
 	int			 found_default;
-	int			 tools;	/* pass: 0 images, 1 tools */
 };
 
-static int
-menu_image(const struct nb_image *img, void *arg)
+/* The items and labels of the images (tools 0) or of the tools (tools 1), in name order. */
+static void
+menu_images(struct menu *m, int tools)
 {
-	struct menu	*m = arg;
-	int		 tool = strcmp(img->kind, "tool") == 0;
+	struct bw_cache		*cache = &m->r->bw->cache;
+	const struct nb_image	*img;
+	size_t			 i;
 
-	if (tool != m->tools)
-		return 0;
-	evbuffer_add_printf(m->items, "item img-%s %s", img->name, img->name);
-	if (img->distro != NULL)
-		evbuffer_add_printf(m->items, " (%s%s%s)", img->distro,
-		    img->version ? " " : "", img->version ? img->version : "");
-	evbuffer_add_printf(m->items, "\n");
-	script_image(m->r, m->labels, m->c, img, m->ctx);
-	if (m->want != NULL && strcmp(m->want, img->name) == 0)
-		m->found_default = 1;
-	return 0;
+	for (i = 0; i < cache->nimages; i++) {
+		img = &cache->images[i];
+		if ((strcmp(img->kind, "tool") == 0) != tools)
+			continue;
+		evbuffer_add_printf(m->items, "item img-%s %s", img->name, img->name);
+		if (img->distro != NULL)
+			evbuffer_add_printf(m->items, " (%s%s%s)", img->distro,
+			    img->version ? " " : "", img->version ? img->version : "");
+		evbuffer_add(m->items, "\n", 1);
+		script_image(m->r, m->labels, m->c, img, json_array_get(m->site->images, i), m->ctx);
+		if (m->want != NULL && strcmp(m->want, img->name) == 0)
+			m->found_default = 1;
+	}
 }
 
 /* The menu, its labels, and the local-disk, shell and failure labels every script ends with. */
 static void
 script_menu(struct bw_req *r, struct evbuffer *evb, const struct nb_client *c, json_t *ctx)
 {
-	struct nb_db	*db = r->bw->d->db;
 	struct menu	 m = { .r = r, .c = c, .ctx = ctx };
-	char		*timeout = setting(db, "menu.timeout"), *def = setting(db, "menu.default");
+	const char	*timeout = cache_setting(r->bw, "menu.timeout");
+	const char	*def = cache_setting(r->bw, "menu.default");
 	long long	 secs = timeout ? strtonum(timeout, 0, 3600, NULL) : 10;
 
+	m.site = cache_site(r->bw, r->server_url);
 	m.items = evbuffer_new();
 	m.labels = evbuffer_new();
 	m.want = def;
-	nb_image_list(db, menu_image, &m);
+	menu_images(&m, 0);
 	if (evbuffer_get_length(m.items) > 0) {
-		evbuffer_add_printf(evb, "item --gap Images\n");
+		ADD_LIT(evb, "item --gap Images\n");
 		evbuffer_add_buffer(evb, m.items);
 	}
-	m.tools = 1;
-	nb_image_list(db, menu_image, &m);
+	menu_images(&m, 1);
 	if (evbuffer_get_length(m.items) > 0) {
-		evbuffer_add_printf(evb, "item --gap Tools\n");
+		ADD_LIT(evb, "item --gap Tools\n");
 		evbuffer_add_buffer(evb, m.items);
 	}
-	evbuffer_add_printf(evb, "item --gap Other\n"
+	ADD_LIT(evb, "item --gap Other\n"
 	    "item local Boot from local disk\n"
 	    "item shell iPXE shell\n");
 	/* menu.default names an image, or local, or shell; anything else means local. */
@@ -323,9 +308,9 @@ script_menu(struct bw_req *r, struct evbuffer *evb, const struct nb_client *c, j
 		    def != NULL && strcmp(def, "shell") == 0 ? "shell" : "local");
 	if (secs > 0)
 		evbuffer_add_printf(evb, " --timeout %lld", secs * 1000);
-	evbuffer_add_printf(evb, " target && goto ${target} || goto local\n");
+	ADD_LIT(evb, " target && goto ${target} || goto local\n");
 	evbuffer_add_buffer(evb, m.labels);
-	evbuffer_add_printf(evb, ":local\n"
+	ADD_LIT(evb, ":local\n"
 	    "echo netboot: booting from local disk\n"
 	    "iseq ${platform} efi && exit ||\n"
 	    "sanboot --no-describe --drive 0x80 || exit\n"
@@ -338,8 +323,6 @@ script_menu(struct bw_req *r, struct evbuffer *evb, const struct nb_client *c, j
 	    "goto menu\n");
 	evbuffer_free(m.items);
 	evbuffer_free(m.labels);
-	free(timeout);
-	free(def);
 }
 
 /* The inventory object from the query, bounded; NULL if the query is malformed. */
@@ -350,10 +333,10 @@ inventory(struct evkeyvalq *q)
 	const char	*v;
 	size_t		 i;
 
-	for (i = 0; i < sizeof(inv_keys) / sizeof(inv_keys[0]); i++) {
-		if ((v = evhttp_find_header(q, inv_keys[i])) == NULL || *v == '\0')
+	for (i = 0; i < script_ninv; i++) {
+		if ((v = evhttp_find_header(q, script_inv_keys[i])) == NULL || *v == '\0')
 			continue;
-		if (strlen(v) > INV_MAXLEN || !json_object_set_new(inv, inv_keys[i],
+		if (strlen(v) > INV_MAXLEN || !json_object_set_new(inv, script_inv_keys[i],
 		    json_stringn(v, strlen(v))) == 0) {
 			json_decref(inv);
 			return NULL;
@@ -366,18 +349,16 @@ inventory(struct evkeyvalq *q)
 static enum nb_next_boot
 script_respond(struct bw_req *r, struct nb_client *c, int found)
 {
-	struct nb_db	*db = r->bw->d->db;
-	struct decision	 dc;
-	struct nb_image	 img;
-	struct evbuffer	*evb = evbuffer_new();
-	json_t		*ctx;
-	char		*defimg = NULL, *name = c->name;
+	struct bootweb		*bw = r->bw;
+	struct decision		 dc;
+	const struct nb_image	*img = NULL, *cimg;
+	struct evbuffer		*evb = evbuffer_new();
+	json_t			*ctx, *u;
+	const char		*name = c->name;
+	size_t			 ci;
 
-	decide(db, c, found, &dc);
-	nb_image_init(&img);
-	if (dc.act == ACT_IMAGE && dc.image == NULL)
-		dc.image = defimg = setting(db, "default_image");
-	if (dc.act == ACT_IMAGE && nb_image_get(db, dc.image, &img) != NB_OK) {
+	decide(bw, c, found, &dc);
+	if (dc.act == ACT_IMAGE && (img = cache_image(bw, dc.image, NULL)) == NULL) {
 		snprintf(dc.why, sizeof(dc.why), "image %s is missing", dc.image);
 		dc.act = ACT_MENU;
 	}
@@ -385,25 +366,32 @@ script_respond(struct bw_req *r, struct nb_client *c, int found)
 	    name ? name : "", dc.why);
 	switch (dc.act) {
 	case ACT_LOCAL:
-		evbuffer_add_printf(evb, "goto local\n");
+		ADD_LIT(evb, "goto local\n");
 		break;
 	case ACT_SHELL:
-		evbuffer_add_printf(evb, "goto shell\n");
+		ADD_LIT(evb, "goto shell\n");
 		break;
 	case ACT_IMAGE:
-		evbuffer_add_printf(evb, "goto img-%s\n", img.name);
+		evbuffer_add_printf(evb, "goto img-%s\n", img->name);
 		break;
 	case ACT_MENU:
 		break;
 	}
 	if (dc.act == ACT_LOCAL) {
 		/* Denied or ignored: nothing but the local disk, not even the menu. */
-		evbuffer_add_printf(evb, ":local\n"
+		ADD_LIT(evb, ":local\n"
 		    "echo netboot: booting from local disk\n"
 		    "iseq ${platform} efi && exit ||\n"
 		    "sanboot --no-describe --drive 0x80 || exit\n");
 	} else {
-		ctx = nb_tmpl_context(db, c, r->server_url);
+		/* nb_tmpl_context() from the cache: the same data, no query. */
+		cimg = cache_image(bw, c->image, &ci);
+		u = cache_unattended_url(bw, c->mac, c->tmpl ? c->tmpl : cimg ? cimg->tmpl : NULL,
+		    r->server_url);
+		ctx = nb_tmpl_context_parts(c, r->server_url, cimg == NULL ? NULL :
+		    json_array_get(cache_site(bw, r->server_url)->images, ci), u,
+		    bw->cache.settings);
+		json_decref(u);
 		evbuffer_add_printf(evb, ":menu\nmenu netboot: %s%s%s\n", c->mac,
 		    name ? " " : "", name ? name : "");
 		script_menu(r, evb, c, ctx);
@@ -412,11 +400,9 @@ script_respond(struct bw_req *r, struct nb_client *c, int found)
 	nb_evq_push(r->bw->d->evq, c->mac, "http-script", r->ip, "%s%s%s (%s)",
 	    dc.act == ACT_IMAGE ? "image " : dc.act == ACT_MENU ? "menu" :
 	    dc.act == ACT_LOCAL ? "local disk" : "shell",
-	    dc.act == ACT_IMAGE ? img.name : "", "", dc.why);
+	    dc.act == ACT_IMAGE ? img->name : "", "", dc.why);
 	http_send_evb(r, 200, "text/plain", evb);
 	evbuffer_free(evb);
-	nb_image_clear(&img);
-	free(defimg);
 	return dc.clear;
 }
 
@@ -429,7 +415,7 @@ script_client(struct bw_req *r)
 	const char		*mac, *uuid;
 	json_t			*inv;
 	enum nb_next_boot	 clear;
-	int			 found, readtx;
+	int			 found;
 
 	TAILQ_INIT(&q);
 	if (r->query == NULL || evhttp_parse_query_str(r->query, &q) == -1) {
@@ -447,12 +433,9 @@ script_client(struct bw_req *r)
 	}
 	uuid = evhttp_find_header(&q, "uuid");
 	seen_queue(r->bw, c.mac, uuid && *uuid ? uuid : NULL, r->ip, inv);
-	/* A script takes dozens of reads (client, settings, images): one snapshot for all. */
-	readtx = nb_db_read_begin(db) == NB_OK;
+	/* Settings and images come from the cache (bw_server_url refreshed it): one query. */
 	found = nb_client_get(db, c.mac, &c) == NB_OK;
 	clear = script_respond(r, &c, found);
-	if (readtx)
-		nb_db_read_end(db);
 	if (clear != NB_NEXT_NONE && nb_client_next_boot_done(db, c.mac, clear) != NB_OK)
 		log_warnx("%s: clearing next_boot: %s", c.mac, nb_db_errmsg(db));
  done_client:

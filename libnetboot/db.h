@@ -281,5 +281,7 @@ int		 nb_client_set_suspended(struct nb_db *, const char *mac, int suspended);
 int		 nb_db_read_begin(struct nb_db *);
 /* End the read transaction, if one is open. Never write inside one. */
 void		 nb_db_read_end(struct nb_db *);
+/* 1 if another connection committed since *version was read (or on error), and *version updated; else 0. */
+int		 nb_db_changed(struct nb_db *, int64_t *version);
 
 #endif

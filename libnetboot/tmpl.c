@@ -516,46 +516,80 @@ tmpl_setting(const char *key, const char *value, int is_default, void *arg)
  * it appends user-data and meta-data to, so those kinds get the directory.
  */
 json_t *
-nb_tmpl_unattended_url(struct nb_db *db, const char *mac, const char *name, const char *server_url)
+nb_tmpl_unattended_url_kind(const char *mac, const char *name, const char *kind,
+    const char *server_url)
 {
-	struct nb_template	 t;
-	char			*s;
-	json_t			*v;
-	int			 dir;
+	char	*s;
+	json_t	*v;
+	int	 dir = strcmp(kind, "cloud-init") == 0 || strcmp(kind, "autoinstall") == 0;
 
-	memset(&t, 0, sizeof(t));
-	if (nb_template_get(db, name, &t) != NB_OK)
-		return NULL;
-	dir = strcmp(t.kind, "cloud-init") == 0 || strcmp(t.kind, "autoinstall") == 0;
 	xasprintf(&s, "%s/unattended/%s/%s", server_url, mac, dir ? "" : name);
-	nb_template_clear(&t);
 	v = json_string(s);
 	free(s);
 	return v;
 }
 
 json_t *
-nb_tmpl_context(struct nb_db *db, const struct nb_client *c, const char *server_url)
+nb_tmpl_unattended_url(struct nb_db *db, const char *mac, const char *name, const char *server_url)
 {
-	json_t		*o = json_object(), *settings = json_object(), *u;
-	struct nb_image	 img;
-	const char	*tname = c->tmpl;
+	struct nb_template	 t;
+	json_t			*v;
+
+	memset(&t, 0, sizeof(t));
+	if (nb_template_get(db, name, &t) != NB_OK)
+		return NULL;
+	v = nb_tmpl_unattended_url_kind(mac, name, t.kind, server_url);
+	nb_template_clear(&t);
+	return v;
+}
+
+json_t *
+nb_tmpl_settings(struct nb_db *db)
+{
+	json_t	*settings = json_object();
+
+	nb_setting_list(db, tmpl_setting, settings);
+	return settings;
+}
+
+json_t *
+nb_tmpl_context_parts(const struct nb_client *c, const char *server_url, json_t *image,
+    json_t *unattended_url, json_t *settings)
+{
+	json_t	*o = json_object();
 
 	json_object_set_new(o, "server_url", json_string(server_url));
 	json_object_set_new(o, "client", nb_client_json(c));
 	json_object_set(o, "vars", c->vars);
+	if (image != NULL)
+		json_object_set(o, "image", image);
+	if (unattended_url != NULL)
+		json_object_set(o, "unattended_url", unattended_url);
+	json_object_set(o, "settings", settings);
+	return o;
+}
+
+json_t *
+nb_tmpl_context(struct nb_db *db, const struct nb_client *c, const char *server_url)
+{
+	json_t		*o, *settings, *image = NULL, *u = NULL;
+	struct nb_image	 img;
+	const char	*tname = c->tmpl;
+
 	nb_image_init(&img);
 	if (c->image != NULL && nb_image_get(db, c->image, &img) == NB_OK) {
-		json_object_set_new(o, "image", nb_tmpl_image(db, &img, server_url));
+		image = nb_tmpl_image(db, &img, server_url);
 		if (tname == NULL)
 			tname = img.tmpl;
 	}
-	if (tname != NULL &&
-	    (u = nb_tmpl_unattended_url(db, c->mac, tname, server_url)) != NULL)
-		json_object_set_new(o, "unattended_url", u);
+	if (tname != NULL)
+		u = nb_tmpl_unattended_url(db, c->mac, tname, server_url);
+	settings = nb_tmpl_settings(db);
+	o = nb_tmpl_context_parts(c, server_url, image, u, settings);
+	json_decref(image);
+	json_decref(u);
+	json_decref(settings);
 	nb_image_clear(&img);
-	nb_setting_list(db, tmpl_setting, settings);
-	json_object_set_new(o, "settings", settings);
 	return o;
 }
 

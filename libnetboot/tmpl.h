@@ -26,4 +26,13 @@ json_t	*nb_tmpl_image(struct nb_db *, const struct nb_image *img, const char *se
 json_t	*nb_tmpl_unattended_url(struct nb_db *, const char *mac, const char *name,
 	    const char *server_url);
 
+/* The unattended_url of template name of kind for client mac, without a database lookup. */
+json_t	*nb_tmpl_unattended_url_kind(const char *mac, const char *name, const char *kind,
+	    const char *server_url);
+/* Every setting as templates see it: an object of key -> value. */
+json_t	*nb_tmpl_settings(struct nb_db *);
+/* nb_tmpl_context() from parts already built (image and unattended_url may be NULL); takes references, copies nothing. */
+json_t	*nb_tmpl_context_parts(const struct nb_client *c, const char *server_url, json_t *image,
+	    json_t *unattended_url, json_t *settings);
+
 #endif

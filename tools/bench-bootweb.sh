@@ -4,7 +4,9 @@
 #         random bytes without debian-installer-12-netboot-amd64), MB/s by curl
 #   small: wrk on /boot.ipxe and on the per-client /boot?mac=... (a database
 #         lookup, a decision, an event) against nginx serving a static file of
-#         the same size
+#         the same size. PAIRS runs of each, alternating which server goes
+#         first; the ratio reported is the median of the per-pair ratios, so
+#         a neighbour's load on this shared machine hits both sides alike.
 #   idle RSS of bootweb
 # Not part of make check. Usage: tools/bench-bootweb.sh [BUILDDIR]
 # Everything stays on 127.0.0.1; every load run is bounded (DURATION s).
@@ -12,7 +14,8 @@ set -u
 B=${1:-${top_builddir:-$(pwd)}}
 BOOTWEB=$B/bootweb/bootweb
 BOOTCTL=$B/bootctl/bootctl
-DURATION=${DURATION:-5}
+DURATION=${DURATION:-3}
+PAIRS=${PAIRS:-3}
 CONNS=${CONNS:-50}
 ROUNDS=${ROUNDS:-5}
 for c in curl nginx wrk; do
@@ -100,17 +103,28 @@ rps() {
 	wrk -t1 -c$CONNS -d${DURATION}s "$1" 2>/dev/null | awk '/Requests\/sec/ {printf "%.0f", $2}'
 }
 ratio() { echo "$1 $2" | awk '{ if ($2 > 0) printf "%.2f", $1 / $2; else print "-" }'; }
+median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+# pairs BOOTWEB-URL NGINX-URL: PAIRS alternating wrk runs; prints "bootweb-median nginx-median median-ratio all-ratios".
+pairs() {
+	local i b n bs="" ns="" rs=""
+	for i in $(seq $PAIRS); do
+		if [ $((i % 2)) = 1 ]; then b=$(rps "$1"); n=$(rps "$2")
+		else n=$(rps "$2"); b=$(rps "$1"); fi
+		bs="$bs $b"; ns="$ns $n"; rs="$rs $(ratio "$b" "$n")"
+	done
+	echo "$(echo $bs | median) $(echo $ns | median) $(echo $rs | median) $(echo $rs | tr ' ' ',')"
+}
 
-echo "bootweb vs nginx ($NGW worker), loopback, $(nproc) cores shared; wrk -t1 -c$CONNS -d${DURATION}s"
+echo "bootweb vs nginx ($NGW worker), loopback, $(nproc) cores shared; wrk -t1 -c$CONNS -d${DURATION}s, $PAIRS pairs, median"
 B64=$(mbps "http://127.0.0.1:$PB/data/boot/big64"); N64=$(mbps "http://127.0.0.1:$PN/data/boot/big64")
 printf '%-34s %10s %10s %6s\n' "" bootweb nginx ratio
 printf '%-34s %10s %10s %6s\n' "64 MiB file, MB/s" "$B64" "$N64" "$(ratio "$B64" "$N64")"
 BI=$(mbps "http://127.0.0.1:$PB/data/boot/initrd.gz"); NI=$(mbps "http://127.0.0.1:$PN/data/boot/initrd.gz")
 printf '%-34s %10s %10s %6s\n' "initrd, MB/s" "$BI" "$NI" "$(ratio "$BI" "$NI")"
-BS=$(rps "http://127.0.0.1:$PB/boot.ipxe"); NS=$(rps "http://127.0.0.1:$PN/boot.ipxe")
-printf '%-34s %10s %10s %6s\n' "/boot.ipxe ($(stat -c %s "$T/www/boot.ipxe") B), req/s" "$BS" "$NS" "$(ratio "$BS" "$NS")"
-BC=$(rps "http://127.0.0.1:$PB/boot?mac=$MAC"); NC=$(rps "http://127.0.0.1:$PN/client.txt")
-printf '%-34s %10s %10s %6s\n' "/boot?mac= ($(stat -c %s "$T/www/client.txt") B), req/s" "$BC" "$NC" "$(ratio "$BC" "$NC")"
+set -- $(pairs "http://127.0.0.1:$PB/boot.ipxe" "http://127.0.0.1:$PN/boot.ipxe")
+printf '%-34s %10s %10s %6s  (pairs %s)\n' "/boot.ipxe ($(stat -c %s "$T/www/boot.ipxe") B), req/s" "$1" "$2" "$3" "$4"
+set -- $(pairs "http://127.0.0.1:$PB/boot?mac=$MAC" "http://127.0.0.1:$PN/client.txt")
+printf '%-34s %10s %10s %6s  (pairs %s)\n' "/boot?mac= ($(stat -c %s "$T/www/client.txt") B), req/s" "$1" "$2" "$3" "$4"
 sleep 0.5
 LOAD_RSS=$(awk '/VmRSS/ {print $2}' /proc/$BWPID/status)
 echo "initrd: $INITRD"

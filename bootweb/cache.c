@@ -1,0 +1,231 @@
+/*
+ * cache.c: what every script reads besides the client itself: the
+ * settings, the images and the kinds of the templates. Reading them
+ * for each request cost ~30 settings queries and an image walk (two
+ * thirds of a per-client script's instructions), yet they change only
+ * when an operator runs bootctl. So they are kept in memory and rebuilt
+ * when PRAGMA data_version says another connection has committed (one
+ * prepared statement per request; bootweb's own writes, events, inventory
+ * and next-boot clearing, touch none of the cached tables).
+ *
+ * Other daemons' event writes move data_version too, so during a boot
+ * storm the cache is rebuilt at most once per flush of theirs (every
+ * 100 ms each), a fraction of a millisecond each time.
+ *
+ * Per server URL (one for each local address clients reach us at, or the
+ * server_address setting) the /boot.ipxe body and the images as
+ * templates see them are built on first use and kept with the rest.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "bootweb.h"
+#include "tmpl.h"
+#include "xmalloc.h"
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+/* A deep copy of img into dst (nb_image_list's rows live only for the callback). */
+static void
+image_copy(struct nb_image *dst, const struct nb_image *img)
+{
+	size_t	 i;
+
+	nb_image_init(dst);
+	dst->name = dup_or_null(img->name);
+	dst->kind = dup_or_null(img->kind);
+	dst->distro = dup_or_null(img->distro);
+	dst->version = dup_or_null(img->version);
+	dst->arch = dup_or_null(img->arch);
+	dst->kernel = dup_or_null(img->kernel);
+	for (i = 0; i < img->ninitrds; i++)
+		nb_image_add_initrd(dst, img->initrds[i]);
+	dst->cmdline = dup_or_null(img->cmdline);
+	dst->iso_path = dup_or_null(img->iso_path);
+	dst->iso_sha256 = dup_or_null(img->iso_sha256);
+	dst->iso_size = img->iso_size;
+	dst->tmpl = dup_or_null(img->tmpl);
+	dst->created = img->created;
+}
+
+static int
+cache_add_image(const struct nb_image *img, void *arg)
+{
+	struct bw_cache	*c = arg;
+
+	c->images = xreallocarray(c->images, c->nimages + 1, sizeof(*c->images));
+	image_copy(&c->images[c->nimages++], img);
+	return 0;
+}
+
+static int
+cache_add_kind(const struct nb_template *t, void *arg)
+{
+	json_object_set_new(arg, t->name, json_string(t->kind));
+	return 0;
+}
+
+static void
+cache_clear_sites(struct bw_cache *c)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->nsites; i++) {
+		if (c->sites[i].boot_ipxe != NULL)
+			evbuffer_free(c->sites[i].boot_ipxe);
+		json_decref(c->sites[i].images);
+	}
+	memset(c->sites, 0, sizeof(c->sites));
+	c->nsites = c->nextsite = 0;
+}
+
+static void
+cache_clear(struct bw_cache *c)
+{
+	size_t	 i;
+
+	cache_clear_sites(c);
+	for (i = 0; i < c->nimages; i++)
+		nb_image_clear(&c->images[i]);
+	free(c->images);
+	c->images = NULL;
+	c->nimages = 0;
+	json_decref(c->settings);
+	json_decref(c->kinds);
+	c->settings = c->kinds = NULL;
+}
+
+void
+cache_refresh(struct bootweb *bw)
+{
+	struct bw_cache	*c = &bw->cache;
+	struct nb_db	*db = bw->d->db;
+	int		 readtx;
+
+	if (!nb_db_changed(db, &c->version) && c->settings != NULL)
+		return;
+	cache_clear(c);
+	/* One snapshot: settings, images and templates that belong together. */
+	readtx = nb_db_read_begin(db) == NB_OK;
+	c->settings = nb_tmpl_settings(db);
+	c->kinds = json_object();
+	if (nb_image_list(db, cache_add_image, c) != NB_OK ||
+	    nb_template_list(db, cache_add_kind, c->kinds) != NB_OK) {
+		log_warnx("reading images and templates: %s", nb_db_errmsg(db));
+		c->version = -1;	/* try again on the next request */
+	}
+	if (readtx)
+		nb_db_read_end(db);
+	c->nrefresh++;
+	log_debug("%s: %zu images, version %lld", __func__, c->nimages, (long long)c->version);
+}
+
+const char *
+cache_setting(struct bootweb *bw, const char *key)
+{
+	const char	*v = json_string_value(json_object_get(bw->cache.settings, key));
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+const struct nb_image *
+cache_image(struct bootweb *bw, const char *name, size_t *idx)
+{
+	struct bw_cache	*c = &bw->cache;
+	size_t		 lo = 0, hi = c->nimages, mid;
+	int		 cmp;
+
+	if (name == NULL)
+		return NULL;
+	/* nb_image_list walks in name order (SQLite's BINARY collation is strcmp). */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((cmp = strcmp(name, c->images[mid].name)) == 0) {
+			if (idx != NULL)
+				*idx = mid;
+			return &c->images[mid];
+		}
+		if (cmp < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+json_t *
+cache_unattended_url(struct bootweb *bw, const char *mac, const char *tname,
+    const char *server_url)
+{
+	const char	*kind;
+
+	if (tname == NULL ||
+	    (kind = json_string_value(json_object_get(bw->cache.kinds, tname))) == NULL)
+		return NULL;
+	return nb_tmpl_unattended_url_kind(mac, tname, kind, server_url);
+}
+
+/* The /boot.ipxe body: chain to the per-client script with iPXE's inventory variables. */
+static struct evbuffer *
+cache_boot_ipxe(const char *server_url)
+{
+	struct evbuffer	*evb = evbuffer_new();
+	size_t		 i;
+
+	if (evb == NULL)
+		fatalx("%s: out of memory", __func__);
+	evbuffer_add_printf(evb, "#!ipxe\n"
+	    "# netboot: hand over to the per-client script with what iPXE knows\n"
+	    "chain --autofree %s/boot?mac=${net0/mac:uristring}", server_url);
+	for (i = 0; i < script_ninv; i++)
+		evbuffer_add_printf(evb, "&%s=${%s:uristring}", script_inv_keys[i],
+		    strcmp(script_inv_keys[i], "ip") == 0 ? "net0/ip" : script_inv_keys[i]);
+	evbuffer_add_printf(evb, " ||\n"
+	    "echo netboot: %s/boot is unreachable, leaving iPXE\n"
+	    "prompt --timeout 5000 Press any key for the iPXE shell && shell ||\n"
+	    "exit\n", server_url);
+	/* One contiguous chunk: each reply references it instead of copying it. */
+	evbuffer_pullup(evb, -1);
+	return evb;
+}
+
+struct bw_site *
+cache_site(struct bootweb *bw, const char *server_url)
+{
+	struct bw_cache	*c = &bw->cache;
+	struct bw_site	*s;
+	size_t		 i;
+
+	for (i = 0; i < c->nsites; i++)
+		if (strcmp(c->sites[i].url, server_url) == 0)
+			return &c->sites[i];
+	/* A new address: take a free slot, else the oldest. */
+	if (c->nsites < BW_SITES)
+		s = &c->sites[c->nsites++];
+	else {
+		s = &c->sites[c->nextsite];
+		c->nextsite = (c->nextsite + 1) % BW_SITES;
+		evbuffer_free(s->boot_ipxe);
+		json_decref(s->images);
+	}
+	strlcpy(s->url, server_url, sizeof(s->url));
+	s->boot_ipxe = cache_boot_ipxe(server_url);
+	s->images = json_array();
+	for (i = 0; i < c->nimages; i++)
+		json_array_append_new(s->images, nb_tmpl_image(bw->d->db, &c->images[i], server_url));
+	return s;
+}
+
+void
+cache_free(struct bootweb *bw)
+{
+	cache_clear(&bw->cache);
+}
