@@ -93,13 +93,18 @@ def cmd_get(host, port, name, out, *args):
     body = bytearray()
     deadline = time.time() + 120
     since_ack = 0
+    tries = 0
     while time.time() < deadline:
         try:
             data, addr = s.recvfrom(70000)
         except socket.timeout:
             if server is None:
-                print("timeout")
-                return 1
+                tries += 1
+                if tries > 10:
+                    print("timeout")
+                    return 1
+                s.sendto(rrq(name, mode, opts), (host, port))  # ask again, as firmware does
+                continue
             s.sendto(b"\x00\x04" + ((expect - 1) & 0xFFFF).to_bytes(2, "big"), server)
             continue
         ports.add(addr[1])

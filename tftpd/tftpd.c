@@ -432,7 +432,10 @@ tftpd_shutdown(struct nb_daemon *d)
 		return;
 	}
 	td->stopping = 1;
+	/* Closed, not just ignored: new requests get a port unreachable at once. */
 	event_del(td->ev_listen);
+	close(td->lfd);
+	td->lfd = -1;
 	if (td->nxfers == 0) {
 		nb_daemon_exit(d);
 		return;
@@ -474,7 +477,8 @@ main(int argc, char *argv[])
 	if (td.ev_grace != NULL)
 		event_free(td.ev_grace);
 	event_free(td.ev_listen);
-	close(td.lfd);
+	if (td.lfd != -1)
+		close(td.lfd);
 	tftpd_roots_close(&td);
 	tftpd_vpaths_free(&td);
 	nb_daemon_free(&d);
