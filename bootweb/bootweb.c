@@ -374,16 +374,17 @@ bw_admin(struct evhttp_request *req, void *arg)
 	    "bootweb_sent_bytes_total %llu\n"
 	    "# TYPE bootweb_inventory_queued gauge\nbootweb_inventory_queued %zu\n"
 	    "# TYPE bootweb_events_queued gauge\nbootweb_events_queued %zu\n"
-	    "# TYPE bootweb_cache_rebuilds_total counter\nbootweb_cache_rebuilds_total %llu\n",
-	    bw->nbytes, bw->nseen, nb_evq_len(bw->d->evq), bw->cache.nrefresh);
+	    "# TYPE bootweb_cache_rebuilds_total counter\nbootweb_cache_rebuilds_total %llu\n"
+	    "# TYPE bootweb_connections gauge\nbootweb_connections %zu\n"
+	    "# TYPE bootweb_connections_max gauge\nbootweb_connections_max %zu\n"
+	    "# TYPE bootweb_accept_paused_total counter\nbootweb_accept_paused_total %llu\n",
+	    bw->nbytes, bw->nseen, nb_evq_len(bw->d->evq), bw->cache.nrefresh,
+	    bw->nconns, bw->max_conns, bw->npauses);
 	http_send_evb(&r, 200, "text/plain; version=0.0.4", evb);
 	evbuffer_free(evb);
 }
 
-/*
- * libevent hands a socket at most 16 KB per write by default: one
- * sendfile(2) per 16 KB of a kernel. Let each call move up to 1 MiB.
- */
+/* The admin plane's bufferevents (the boot plane's are conn_bev's): 1 MiB per write too. */
 static struct bufferevent *
 bw_bev(struct event_base *base, void *arg)
 {
@@ -396,7 +397,7 @@ bw_bev(struct event_base *base, void *arg)
 
 static struct evhttp *
 bw_listen(struct bootweb *bw, const char *addr, int port, ev_uint16_t methods,
-    void (*cb)(struct evhttp_request *, void *))
+    void (*cb)(struct evhttp_request *, void *), struct evhttp_bound_socket **bound)
 {
 	struct evhttp	*http;
 
@@ -409,8 +410,11 @@ bw_listen(struct bootweb *bw, const char *addr, int port, ev_uint16_t methods,
 	evhttp_set_allowed_methods(http, methods);
 	evhttp_set_default_content_type(http, "text/plain");
 	evhttp_set_gencb(http, cb, bw);
-	evhttp_set_bevcb(http, bw_bev, NULL);
-	if (evhttp_bind_socket_with_handle(http, addr, (ev_uint16_t)port) == NULL)
+	if (cb == bw_dispatch)
+		evhttp_set_bevcb(http, conn_bev, bw);
+	else
+		evhttp_set_bevcb(http, bw_bev, NULL);
+	if ((*bound = evhttp_bind_socket_with_handle(http, addr, (ev_uint16_t)port)) == NULL)
 		fatal("cannot listen on %s port %d", addr, port);
 	log_info("listening on %s port %d (%s)", addr, port, cb == bw_dispatch ? "boot" : "admin");
 	return http;
@@ -454,6 +458,7 @@ main(int argc, char *argv[])
 	struct nb_daemon	 d = { .name = "bootweb" };
 	struct bootweb		 bw;
 	struct timeval		 tick = { 0, SEEN_TICK_USEC };
+	struct evhttp_bound_socket *bound;
 	const char		*listen;
 	int			 rc, aport;
 
@@ -469,8 +474,8 @@ main(int argc, char *argv[])
 	nb_daemon_init(&d);
 	listen = nb_daemon_listen(&d, "0.0.0.0");
 	bw.port = nb_daemon_port(&d, "port", BW_PORT);
-	bw.http = bw_listen(&bw, listen, bw.port,
-	    0xffff, bw_dispatch);
+	bw.http = bw_listen(&bw, listen, bw.port, 0xffff, bw_dispatch, &bound);
+	conn_init(&bw, bound);
 	/* Bound to one address: that is the address of every connection (no getsockname). */
 	if (strcmp(listen, "0.0.0.0") != 0)
 		bw.listen_host = xstrdup(listen);
@@ -480,7 +485,7 @@ main(int argc, char *argv[])
 		admin_listen = nb_conf_get(d.conf, "bootweb", "admin_listen");
 	if (aport != 0)
 		bw.admin = bw_listen(&bw, admin_listen ? admin_listen : listen, aport,
-		    0xffff, bw_admin);
+		    0xffff, bw_admin, &bw.admin_bound);
 	nb_daemon_drop_privileges(&d);
 	nb_daemon_open_db(&d);
 	log_info("data directory %s, bootloaders from %s", bw.datadir, bw.ipxedir);
@@ -490,6 +495,7 @@ main(int argc, char *argv[])
 	rc = nb_daemon_run(&d);
 	script_flush_seen(&bw);
 	event_free(bw.ev_seen);
+	conn_free(&bw);
 	evhttp_free(bw.http);
 	if (bw.admin != NULL)
 		evhttp_free(bw.admin);

@@ -17,6 +17,8 @@
 #define BW_MAX_HEADERS	(32 * 1024)	/* a request's header block */
 #define BW_MAX_BODY	(64 * 1024)	/* POST bodies of the self-API */
 #define BW_TIMEOUT	120		/* seconds of silence before a connection goes */
+#define BW_MAX_CONNS	1024		/* boot plane connections at once (max_connections) */
+#define BW_SPARE_FDS	64		/* descriptors kept for the database, logs, listeners */
 #define BW_MAX_WRITE	(1024 * 1024)	/* bytes per write (sendfile) call */
 #define BW_URLLEN	256
 #define BW_PATHLEN	1024
@@ -51,6 +53,9 @@ struct bw_cache {
 	unsigned long long	 nrefresh;	/* rebuilds, for /metrics */
 };
 
+struct bw_conn;
+TAILQ_HEAD(bw_connq, bw_conn);
+
 struct bootweb {
 	struct nb_daemon	*d;
 	struct evhttp		*http;		/* boot plane */
@@ -63,6 +68,15 @@ struct bootweb {
 	size_t			 nseen;
 	struct event		*ev_seen;
 	struct bw_cache		 cache;
+	/* connections of the boot plane (conn.c) */
+	struct evhttp_bound_socket *bound, *admin_bound;
+	struct evconnlistener	*listener;
+	struct bw_connq		 conns;		/* open, with their evhttp_connection */
+	struct bw_connq		 pending;	/* accepted in this loop pass */
+	size_t			 nconns, max_conns;
+	int			 paused;
+	unsigned long long	 npauses;
+	struct event		*ev_fixup, *ev_retry;
 	/* counters for /metrics */
 	unsigned long long	 nreq, nbytes, nstatus[6];
 };
@@ -127,6 +141,14 @@ json_t	*cache_unattended_url(struct bootweb *, const char *mac, const char *tnam
 	    const char *server_url);
 /* Free the cache. */
 void	 cache_free(struct bootweb *);
+
+/* conn.c */
+/* evhttp's bufferevent callback for the boot plane: counts the connection, pauses accept at the limit. */
+struct bufferevent *conn_bev(struct event_base *, void *);
+/* Set up connection accounting for the boot plane's bound socket (max_connections, descriptors). */
+void	 conn_init(struct bootweb *, struct evhttp_bound_socket *);
+/* Free what conn_init made; call before evhttp_free. */
+void	 conn_free(struct bootweb *);
 
 /* unattended.c */
 /* GET /unattended/<mac>/<file>: the client's rendered template, to that client only. */
