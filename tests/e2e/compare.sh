@@ -26,7 +26,7 @@ for srv in $servers; do
 	esac
 	for v in $variants; do
 		if [ "$srv" = standin ]; then e2e_boot_standin "$v"; else e2e_boot_suite "$v"; fi
-		echo "$srv $v ${E2E_TIME:-FAIL} $(cut -d' ' -f1 /proc/loadavg)" >>"$results"
+		echo "$srv $v ${E2E_TIME:-FAIL} $(cut -d' ' -f1 /proc/loadavg) $(e2e_serial_marks)" >>"$results"
 	done
 	e2e_server_stop
 done
@@ -36,4 +36,12 @@ for v in $variants; do
 	printf '%-10s %-22s %-22s\n' "$v" \
 	    "$(awk -v v="$v" '$1 == "standin" && $2 == v { print $3 " (" $4 ")" }' "$results")" \
 	    "$(awk -v v="$v" '$1 == "suite" && $2 == v { print $3 " (" $4 ")" }' "$results")"
+done
+echo
+echo "The servers' part, from the serial log (seconds after VM start): iPXE has boot.ipxe / has the initrd / Linux starts"
+printf '%-10s %-26s %-26s\n' variant stand-in suite
+for v in $variants; do
+	printf '%-10s %-26s %-26s\n' "$v" \
+	    "$(awk -v v="$v" '$1 == "standin" && $2 == v { print $6 " / " $8 " / " $10 }' "$results")" \
+	    "$(awk -v v="$v" '$1 == "suite" && $2 == v { print $6 " / " $8 " / " $10 }' "$results")"
 done

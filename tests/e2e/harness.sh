@@ -439,6 +439,7 @@ e2e_vm_start() {
 	esac
 	echo "ip netns exec $E2E_NS_SW qemu-system-x86_64 $qemu_args" | tr -s ' \t\n' ' ' >"$E2E_RUN/cmdline.txt"
 	E2E_T0=$(date +%s.%N)
+	echo "$E2E_T0" >"$E2E_RUN/t0"
 	# shellcheck disable=SC2086
 	e2e_bg "$2-qemu" ip netns exec "$E2E_NS_SW" qemu-system-x86_64 $qemu_args
 	E2E_QEMU_PID=$E2E_PID
@@ -517,6 +518,19 @@ e2e_wait() {
 e2e_serial_tail() {
 	echo "--- last serial lines ($E2E_RUN/serial.log) ---"
 	tail -n "${1:-15}" "$E2E_RUN/serial.log" 2>/dev/null | cut -c1-160
+}
+
+# e2e_serial_marks: when (seconds after VM start, from the serial log) the
+# firmware's chain reached iPXE's boot.ipxe, had the initrd, and Linux ran:
+# the part of a boot the servers decide ("-" when not reached).
+e2e_serial_marks() {
+	awk '
+	function t() { return substr($0, 2, 8) + 0 }
+	/boot\.ipxe\.\.\. ok/ { b = t() }
+	/initrd\.gz\.\.\..*ok/ && i == "" { i = t() }
+	/Linux version/ && k == "" { k = t() }
+	END { printf "boot.ipxe %s initrd %s linux %s\n", b == "" ? "-" : b, i == "" ? "-" : i, k == "" ? "-" : k }
+	' "$E2E_RUN/serial.log" 2>/dev/null
 }
 
 # e2e_wire_http MAC: the HTTP requests the VM sent, from the capture
@@ -620,6 +634,6 @@ e2e_case() {
 	e2e_suite_prepare
 	e2e_suite_start
 	e2e_boot_suite "$1"; rc=$?
-	[ $rc = 0 ] && echo "PASS $1: VM start -> preseed fetch ${E2E_TIME}s ($(e2e_accel), load $(cut -d' ' -f1 /proc/loadavg))"
+	[ $rc = 0 ] && echo "PASS $1: VM start -> preseed fetch ${E2E_TIME}s; $(e2e_serial_marks) ($(e2e_accel), load $(cut -d' ' -f1 /proc/loadavg))"
 	return $rc
 }
