@@ -63,13 +63,16 @@ note "6 transfers complete through loss, duplication and reordering; tftpd retra
 
 # Sorcerer's Apprentice: every ACK twice, and not one DATA block twice.
 for w in 1 4; do
-	nsx $CLIENT get 127.0.0.1 69 1m "$O/sas$w" --dup-acks blksize 512 windowsize $w >"$T/p.out" ||
+	nsx $CLIENT get 127.0.0.1 69 1m "$O/sas$w" --dup-acks blksize 512 windowsize $w tsize 0 >"$T/p.out" ||
 		fail "dup-ACK client, window $w: $(cat "$T/p.out")"
 	same "$ROOT/1m" "$O/sas$w" "dup-ACK client, window $w"
-	case "$(cat "$T/p.out")" in
-	"blocks 2049 dups 0 ports 1") ;;
-	*) fail "window $w, every ACK sent twice: $(cat "$T/p.out") (want 2049 blocks, 0 duplicates)";;
-	esac
+	# A block may come twice only because tftpd's timer fired (a busy machine
+	# delays the client); with the Sorcerer's Apprentice bug nearly all would.
+	sleep 0.2
+	rtx=$(grep "sent 1m to .*windowsize=$w, " "$T/tftpd.log" | tail -1 | sed -n 's/.* \([0-9]*\) retransmits$/\1/p')
+	set -- $(cat "$T/p.out")
+	[ "$2" = 2049 ] && [ "$6" = 1 ] && [ "$4" -le "${rtx:-0}" ] ||
+		fail "window $w, every ACK sent twice: $(cat "$T/p.out"), $rtx retransmits by timeout"
+	note "window $w, every ACK sent twice: $4 blocks came twice, $rtx timer retransmits"
 done
-note "duplicate ACKs: 2049 blocks, none sent twice (window 1 and 4)"
 alive

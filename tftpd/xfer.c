@@ -38,6 +38,8 @@
 #define XFER_BUFMAX	(256 * 1024)	/* largest read-ahead buffer */
 #define XFER_RTO_MIN	0.05		/* seconds: the shortest retransmit interval */
 #define XFER_RTO_FIRST	0.5		/* before the first round trip was measured */
+#define XFER_BURST	(150 * 1024)	/* kernel memory a burst may take in a receiver */
+#define XFER_PACE	0.001		/* seconds between the bursts of a window */
 
 enum xfer_state { XFER_OACK, XFER_DATA };
 
@@ -64,6 +66,9 @@ struct xfer {
 	uint64_t		 last;		/* the final block; 0 until known (netascii) */
 	uint32_t		 blksize;
 	uint32_t		 window;
+	uint32_t		 burst;		/* blocks sent back to back */
+	int			 pacing;	/* the rest of the window goes at pace_at */
+	double			 pace_at;
 
 	/* octet: read-ahead of blocks [buf_first, buf_first + buf_blocks) */
 	uint8_t			*buf;
@@ -170,6 +175,24 @@ xfer_buffers(struct xfer *x)
 	x->buf = xmalloc(x->bufcap);
 }
 
+/*
+ * How many blocks go back to back before a pause: a receiver's kernel
+ * charges each datagram its buffer rounded up to a power of two plus
+ * overhead, and a default receive buffer (rmem_default, 208 KiB) holds
+ * only about 12 datagrams of 8 KiB: a 16-block window of those loses its
+ * tail every time unless it is sent in two bursts.
+ */
+static uint32_t
+xfer_burst(uint32_t blksize)
+{
+	size_t	 truesize = 1024;
+
+	while (truesize < (size_t)blksize + 400)
+		truesize *= 2;
+	truesize += 256;
+	return XFER_BURST / truesize > 0 ? (uint32_t)(XFER_BURST / truesize) : 1;
+}
+
 void
 xfer_start(struct tftpd *td, const struct tftpd_peer *p, const char *name,
     const struct tftp_req *req, const struct tftp_opts *opts, struct tftpd_src *src)
@@ -196,6 +219,7 @@ xfer_start(struct tftpd *td, const struct tftpd_peer *p, const char *name,
 	x->opts = *opts;
 	x->blksize = opts->blksize;
 	x->window = opts->window;
+	x->burst = xfer_burst(x->blksize);
 	if (x->mode == TFTP_OCTET)
 		x->last = (uint64_t)x->src.size / x->blksize + 1;
 	tftp_opts_str(opts, x->optstr, sizeof(x->optstr));
@@ -228,12 +252,12 @@ xfer_start(struct tftpd *td, const struct tftpd_peer *p, const char *name,
 	xfer_send(x);
 }
 
-/* Arm the one event with the time left until the retransmit. */
+/* Arm the one event with the time left until the next burst or the retransmit. */
 static void
 xfer_arm(struct xfer *x, double now)
 {
 	struct timeval	 tv;
-	double		 left = x->rto_at - now;
+	double		 left = (x->pacing ? x->pace_at : x->rto_at) - now;
 
 	if (left < 0)
 		left = 0;
@@ -340,8 +364,10 @@ xfer_send(struct xfer *x)
 	static uint8_t		 hdr[XFER_BATCH][TFTP_HDR_LEN];
 	uint64_t		 end, blk;
 	double			 now = tftpd_now();
+	uint32_t		 burst = 0;
 	int			 n, avail, cnt;
 
+	x->pacing = 0;
 	if (x->state == XFER_OACK) {
 		if (send(x->sock, x->oack, x->oacklen, 0) == -1)
 			goto senderr;
@@ -349,10 +375,17 @@ xfer_send(struct xfer *x)
 	}
 	end = x->acked + x->window;
 	while (x->next <= end && (x->last == 0 || x->next <= x->last)) {
+		if (burst >= x->burst) {
+			/* A whole window of big blocks at once overflows a default receive buffer. */
+			x->pacing = 1;
+			x->pace_at = now + XFER_PACE;
+			break;
+		}
 		cnt = 0;
 		blk = x->next;
 		avail = 0;
-		while (cnt < XFER_BATCH && blk <= end && (x->last == 0 || blk <= x->last)) {
+		while (cnt < XFER_BATCH && burst + (uint32_t)cnt < x->burst && blk <= end &&
+		    (x->last == 0 || blk <= x->last)) {
 			if (avail == 0) {
 				if ((avail = xfer_block(x, blk, &iov[cnt][1])) == -1) {
 					xfer_done(x, 0, TFTP_EUNDEF, "file changed while being sent");
@@ -387,13 +420,14 @@ xfer_send(struct xfer *x)
 			x->probe_at = now;	/* Karn: time only blocks sent once */
 			x->probe_blk = x->next + (uint64_t)n - 1;
 		}
+		burst += (uint32_t)n;
 		x->next += (uint64_t)n;
 		if (x->next - 1 > x->sent)
 			x->sent = x->next - 1;
 		if (n < cnt)
 			break;
 	}
-	if (x->next <= end && (x->last == 0 || x->next <= x->last)) {
+	if (!x->pacing && x->next <= end && (x->last == 0 || x->next <= x->last)) {
 		xfer_wait(x, EV_WRITE);	/* the socket buffer is full */
 		x->rto_at = now + x->rto;
 		xfer_arm(x, now);
@@ -413,6 +447,17 @@ senderr:
 	}
 }
 
+/* The retransmit timeout from the round trip estimate, without backoff. */
+static void
+xfer_rto(struct xfer *x)
+{
+	x->rto = x->srtt + 4 * x->rttvar;
+	if (x->rto < XFER_RTO_MIN)
+		x->rto = XFER_RTO_MIN;
+	if (x->rto > x->maxrto)
+		x->rto = x->maxrto;
+}
+
 /* Fold a round trip sample into the retransmit timeout (RFC 6298 style). */
 static void
 xfer_rtt(struct xfer *x, double sample)
@@ -424,11 +469,7 @@ xfer_rtt(struct xfer *x, double sample)
 		x->rttvar = 0.75 * x->rttvar + 0.25 * fabs(x->srtt - sample);
 		x->srtt = 0.875 * x->srtt + 0.125 * sample;
 	}
-	x->rto = x->srtt + 4 * x->rttvar;
-	if (x->rto < XFER_RTO_MIN)
-		x->rto = XFER_RTO_MIN;
-	if (x->rto > x->maxrto)
-		x->rto = x->maxrto;
+	xfer_rto(x);
 }
 
 /* Handle one ACK; returns 1 if it moved the transfer forward. */
@@ -452,6 +493,8 @@ xfer_ack(struct xfer *x, uint16_t blk, double now)
 		return 0;	/* duplicate or stale: never answered (Sorcerer's Apprentice) */
 	x->acked += delta;
 	x->tries = 0;
+	if (x->srtt > 0)
+		xfer_rto(x);	/* progress ends the backoff */
 	if (x->probe_at != 0 && x->acked >= x->probe_blk) {
 		if (x->acked == x->probe_blk)
 			xfer_rtt(x, now - x->probe_at);
@@ -544,7 +587,10 @@ xfer_cb(evutil_socket_t fd, short what, void *arg)
 	double		 now = tftpd_now();
 
 	if (what & EV_TIMEOUT) {
-		xfer_timeout(x, now);
+		if (x->pacing)
+			xfer_send(x);	/* the next burst of the window */
+		else
+			xfer_timeout(x, now);
 		return;
 	}
 	if (what & EV_WRITE) {
