@@ -202,7 +202,13 @@ dhcp_pxe_view(struct dhcp_pkt *p, char *why, size_t whysz)
 	if ((v = dhcp_opt_get(p, DHO_USERCLASS, &len)) != NULL && dhcp_userclass_ipxe(v, len))
 		p->ipxe = 1;
 	if ((v = dhcp_opt_get(p, DHO_IPXE, &len)) != NULL) {
-		p->ipxe = 1;
+		/*
+		 * Option 175 alone marks iPXE builds that omit the user class
+		 * (Mellanox FlexBoot); an iPXE told to send another user class
+		 * (set user-class) asks not to be treated as iPXE.
+		 */
+		if (!p->opt[DHO_USERCLASS].present)
+			p->ipxe = 1;
 		p->ipxe_features = dhcp_ipxe_features(v, len);
 	}
 	if ((v = dhcp_opt_get(p, DHO_VENDOR, &len)) != NULL)

@@ -76,7 +76,7 @@ struct dhcp_pkt {
 	int		 narch;
 	int		 has_uuid;	/* option 97 of type 0 and 16 bytes */
 	uint8_t		 uuid[16];
-	int		 ipxe;		/* option 77 "iPXE" (raw or RFC 3004) or option 175 */
+	int		 ipxe;		/* option 77 "iPXE" (raw or RFC 3004), or 175 without 77 */
 	unsigned	 ipxe_features;	/* IPXE_F_* from option 175 */
 	int		 has_bootitem;	/* 43.71 in the request (PXE 2.1 boot server discovery) */
 	uint16_t	 bootitem_type, bootitem_layer;

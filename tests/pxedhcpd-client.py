@@ -101,7 +101,7 @@ def classify(req):
         archs = [struct.unpack("!H", o[93][i:i + 2])[0] for i in range(0, len(o[93]), 2)]
     arch = next((a for a in archs if a in KNOWN_ARCHS), archs[0] if archs else 0)
     uc = o.get(77, b"")
-    ipxe = uc == b"iPXE" or b"\x04iPXE" in uc or 175 in o
+    ipxe = uc == b"iPXE" or b"\x04iPXE" in uc or (175 in o and 77 not in o)
     http = o.get(60, b"").startswith(b"HTTPClient") or arch in HTTP_ARCHS
     return o, arch, ipxe, http
 
@@ -298,6 +298,9 @@ def suite_firmware():
              vc("PXEClient", 7, "003010"), opt(77, b"\x04iPXE")])
     discover("iPXE by option 175 only (FlexBoot)", "52:54:00:77:00:23", [arch_opt(0),
              vc("PXEClient", 0, "002001"), opt(175, IPXE175)])
+    # The testbed's bios-pxe: iPXE told "set user-class PXE-BIOS-EMU" still sends 175.
+    discover("175 with another user class: plain PXE", "52:54:00:77:00:04", [arch_opt(0),
+             vc("PXEClient", 0, "002001"), opt(77, "PXE-BIOS-EMU"), opt(175, IPXE175)])
     discover("HTTPClient arch 16", "52:54:00:77:00:03", [opt(57, b"\x05\xc0"), opt(55, PRL),
              uuid_opt(), opt(94, b"\x01\x03\x00"), arch_opt(16), vc("HTTPClient", 16, "003000")])
     discover("non-PXE client", "52:54:00:77:00:99", [opt(60, "MSFT 5.0"), opt(55, PRL)],
