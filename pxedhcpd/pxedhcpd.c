@@ -81,6 +81,7 @@ extra_flag(struct nb_daemon *d, int ch, const char *arg)
 	case 'w':
 		(ch == 'P' ? &x->port4011 : &x->http_port)[0] =
 		    (int)strtonum(arg, 1, 65535, &errstr);
+		x->http_port_flag |= ch == 'w';
 		if (errstr != NULL) {
 			fprintf(stderr, "pxedhcpd: -%c %s: port is %s\n", ch, arg, errstr);
 			return -1;
@@ -259,7 +260,8 @@ reload(struct nb_daemon *d)
 {
 	struct pxedhcpd	*x = d->ctx;
 
-	x->http_port = (int)nb_conf_getnum(d->conf, NULL, "http_port", x->http_port);
+	if (!x->http_port_flag)
+		x->http_port = (int)nb_conf_getnum(d->conf, NULL, "http_port", 8080);
 	policy_refresh(x, 1);
 }
 

@@ -71,6 +71,7 @@ struct pxedhcpd {
 	struct event		*ev67, *ev4011, *ev_tick;
 	int			 port67, port4011;
 	int			 http_port;		/* bootweb's boot port, for URLs */
+	int			 http_port_flag;	/* -w given: the config does not override it */
 	int			 ifindex[PXEDHCPD_MAXIF];	/* -i; none: every interface */
 	char			 ifname[PXEDHCPD_MAXIF][IF_NAMESIZE];
 	int			 nif;
