@@ -290,6 +290,7 @@ bw_dispatch(struct evhttp_request *req, void *arg)
 	memset(&r, 0, sizeof(r));
 	r.bw = arg;
 	r.req = req;
+	r.req_boot = 1;
 	r.method = (int)evhttp_request_get_command(req);
 	r.head = r.method == EVHTTP_REQ_HEAD;
 	if (sa != NULL)
@@ -406,7 +407,8 @@ bw_listen(struct bootweb *bw, const char *addr, int port, ev_uint16_t methods,
 	/* 200 KB of headers or an endless body get a 4xx and a closed connection. */
 	evhttp_set_max_headers_size(http, BW_MAX_HEADERS);
 	evhttp_set_max_body_size(http, BW_MAX_BODY);
-	evhttp_set_timeout(http, BW_TIMEOUT);
+	/* Reading a request and sending a reply each get bw->timeout without progress (conn.c). */
+	evhttp_set_timeout(http, bw->timeout);
 	evhttp_set_allowed_methods(http, methods);
 	evhttp_set_default_content_type(http, "text/plain");
 	evhttp_set_gencb(http, cb, bw);
@@ -471,6 +473,7 @@ main(int argc, char *argv[])
 	d.reload = bw_reload;
 	d.shutdown = bw_shutdown;
 	bw_paths(&bw);
+	bw.timeout = (int)nb_conf_getnum(d.conf, "bootweb", "timeout", BW_TIMEOUT);
 	nb_daemon_init(&d);
 	listen = nb_daemon_listen(&d, "0.0.0.0");
 	bw.port = nb_daemon_port(&d, "port", BW_PORT);

@@ -16,7 +16,7 @@
 #define BW_ADMIN_PORT	8081
 #define BW_MAX_HEADERS	(32 * 1024)	/* a request's header block */
 #define BW_MAX_BODY	(64 * 1024)	/* POST bodies of the self-API */
-#define BW_TIMEOUT	120		/* seconds of silence before a connection goes */
+#define BW_TIMEOUT	60		/* seconds without progress before a connection goes (timeout) */
 #define BW_MAX_CONNS	1024		/* boot plane connections at once (max_connections) */
 #define BW_SPARE_FDS	64		/* descriptors kept for the database, logs, listeners */
 #define BW_MAX_WRITE	(1024 * 1024)	/* bytes per write (sendfile) call */
@@ -75,6 +75,7 @@ struct bootweb {
 	struct bw_connq		 pending;	/* accepted in this loop pass */
 	size_t			 nconns, max_conns;
 	int			 paused;
+	int			 timeout;	/* seconds */
 	unsigned long long	 npauses;
 	struct event		*ev_fixup, *ev_retry;
 	/* counters for /metrics */
@@ -86,6 +87,7 @@ struct bw_req {
 	struct bootweb		*bw;
 	struct evhttp_request	*req;
 	int			 head;		/* HEAD: headers only */
+	int			 req_boot;	/* on the boot plane (its timeouts are managed) */
 	int			 method;	/* EVHTTP_REQ_* */
 	char			 ip[INET6_ADDRSTRLEN];	/* the peer's address */
 	char			 path[BW_PATHLEN];	/* decoded, without the leading / */
@@ -147,6 +149,10 @@ void	 cache_free(struct bootweb *);
 struct bufferevent *conn_bev(struct event_base *, void *);
 /* Set up connection accounting for the boot plane's bound socket (max_connections, descriptors). */
 void	 conn_init(struct bootweb *, struct evhttp_bound_socket *);
+/* Before a reply is sent: only the inactivity timeout of writing applies. */
+void	 conn_sending(struct bootweb *, struct evhttp_request *);
+/* evhttp's on-complete callback of a reply: the read timeout again. */
+void	 conn_sent(struct evhttp_request *, void *);
 /* Free what conn_init made; call before evhttp_free. */
 void	 conn_free(struct bootweb *);
 

@@ -1,6 +1,6 @@
 /*
  * conn.c: the boot plane's connections: how many are open, accept(2)
- * paused at max_connections and resumed below it.
+ * paused at max_connections and resumed below it, and the timeouts.
  *
  * libevent 2.1's evhttp has no connection limit and no callback for a
  * new connection except the one that makes its bufferevent (bevcb). So a
@@ -14,6 +14,15 @@
  * At the limit the listener is disabled: further clients wait in the
  * kernel's accept queue (never refused, never accepted only to be
  * dropped) until a connection closes.
+ *
+ * Timeouts: evhttp puts one timeout on reading and writing, and keeps
+ * reading enabled while it sends a reply, to notice a close. With the
+ * 2.1 defaults a download that outlasts the timeout dies even though it
+ * progresses, since the client sends nothing meanwhile. So while a reply
+ * is being sent only the write timeout applies, and it is an inactivity
+ * timeout (the client took no byte for that long); the read timeout comes
+ * back when the reply is done, for idle keep-alive connections and slow
+ * request headers.
  */
 #include "config.h"
 
@@ -196,6 +205,29 @@ conn_init(struct bootweb *bw, struct evhttp_bound_socket *bound)
 		fatalx("%s: out of memory", __func__);
 	evconnlistener_set_error_cb(bw->listener, conn_accept_error);
 	log_debug("at most %zu connections (%zu descriptors)", bw->max_conns, nofile);
+}
+
+/* Before a reply goes out: only the write timeout, which progress resets, applies. */
+void
+conn_sending(struct bootweb *bw, struct evhttp_request *req)
+{
+	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
+	struct timeval			 wtv = { bw->timeout, 0 };
+
+	if (evcon != NULL)
+		bufferevent_set_timeouts(evhttp_connection_get_bufferevent(evcon), NULL, &wtv);
+}
+
+/* After a reply: the read timeout again, for the next request or an idle keep-alive. */
+void
+conn_sent(struct evhttp_request *req, void *arg)
+{
+	struct bootweb			*bw = arg;
+	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
+	struct timeval			 tv = { bw->timeout, 0 };
+
+	if (evcon != NULL)
+		bufferevent_set_timeouts(evhttp_connection_get_bufferevent(evcon), &tv, &tv);
 }
 
 /* Free what conn_init made; the connections themselves go with evhttp_free. */
