@@ -448,10 +448,7 @@ bw_seen_tick(evutil_socket_t fd, short events, void *arg)
 static void
 bw_shutdown(struct nb_daemon *d)
 {
-	struct timeval	 grace = { 2, 0 };
-
-	/* Stop accepting, let transfers in flight run briefly, then go. */
-	event_base_loopexit(d->base, &grace);
+	conn_stop(d->ctx);
 }
 
 int
@@ -474,6 +471,7 @@ main(int argc, char *argv[])
 	d.shutdown = bw_shutdown;
 	bw_paths(&bw);
 	bw.timeout = (int)nb_conf_getnum(d.conf, "bootweb", "timeout", BW_TIMEOUT);
+	bw.grace = (int)nb_conf_getnum(d.conf, "bootweb", "shutdown_grace", BW_GRACE);
 	nb_daemon_init(&d);
 	listen = nb_daemon_listen(&d, "0.0.0.0");
 	bw.port = nb_daemon_port(&d, "port", BW_PORT);

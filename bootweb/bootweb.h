@@ -17,6 +17,7 @@
 #define BW_MAX_HEADERS	(32 * 1024)	/* a request's header block */
 #define BW_MAX_BODY	(64 * 1024)	/* POST bodies of the self-API */
 #define BW_TIMEOUT	60		/* seconds without progress before a connection goes (timeout) */
+#define BW_GRACE	5		/* seconds replies in flight get after SIGTERM (shutdown_grace) */
 #define BW_MAX_CONNS	1024		/* boot plane connections at once (max_connections) */
 #define BW_SPARE_FDS	64		/* descriptors kept for the database, logs, listeners */
 #define BW_MAX_WRITE	(1024 * 1024)	/* bytes per write (sendfile) call */
@@ -74,10 +75,10 @@ struct bootweb {
 	struct bw_connq		 conns;		/* open, with their evhttp_connection */
 	struct bw_connq		 pending;	/* accepted in this loop pass */
 	size_t			 nconns, max_conns;
-	int			 paused;
-	int			 timeout;	/* seconds */
+	int			 paused, stopping;
+	int			 timeout, grace;	/* seconds */
 	unsigned long long	 npauses;
-	struct event		*ev_fixup, *ev_retry;
+	struct event		*ev_fixup, *ev_retry, *ev_stop, *ev_deadline;
 	/* counters for /metrics */
 	unsigned long long	 nreq, nbytes, nstatus[6];
 };
@@ -153,6 +154,8 @@ void	 conn_init(struct bootweb *, struct evhttp_bound_socket *);
 void	 conn_sending(struct bootweb *, struct evhttp_request *);
 /* evhttp's on-complete callback of a reply: the read timeout again. */
 void	 conn_sent(struct evhttp_request *, void *);
+/* SIGTERM: refuse new connections, let replies in flight finish within shutdown_grace, then exit. */
+void	 conn_stop(struct bootweb *);
 /* Free what conn_init made; call before evhttp_free. */
 void	 conn_free(struct bootweb *);
 

@@ -1,6 +1,7 @@
 /*
  * conn.c: the boot plane's connections: how many are open, accept(2)
- * paused at max_connections and resumed below it, and the timeouts.
+ * paused at max_connections and resumed below it, the timeouts, and the
+ * graceful stop on SIGTERM.
  *
  * libevent 2.1's evhttp has no connection limit and no callback for a
  * new connection except the one that makes its bufferevent (bevcb). So a
@@ -41,6 +42,7 @@
 #include "xmalloc.h"
 
 #define ACCEPT_RETRY_SEC	1	/* after accept(2) failed for lack of descriptors */
+#define STOP_TICK_USEC		50000	/* how often a stopping daemon looks for the last connection */
 
 struct bw_conn {
 	TAILQ_ENTRY(bw_conn)		 entry;
@@ -65,7 +67,7 @@ conn_pause(struct bootweb *bw, const char *why)
 static void
 conn_resume(struct bootweb *bw)
 {
-	if (!bw->paused || bw->listener == NULL)
+	if (!bw->paused || bw->stopping || bw->listener == NULL)
 		return;
 	if (bw->nconns >= bw->max_conns)
 		return;
@@ -74,11 +76,16 @@ conn_resume(struct bootweb *bw)
 	log_debug("accepting connections again (%zu open)", bw->nconns);
 }
 
-/* One connection fewer: accept again below the limit. */
+/* One connection fewer: accept again below the limit, or finish stopping. */
 static void
 conn_gone(struct bootweb *bw)
 {
 	bw->nconns--;
+	if (bw->stopping && bw->nconns == 0) {
+		log_info("the last connection closed");
+		nb_daemon_exit(bw->d);
+		return;
+	}
 	conn_resume(bw);
 }
 
@@ -230,6 +237,72 @@ conn_sent(struct evhttp_request *req, void *arg)
 		bufferevent_set_timeouts(evhttp_connection_get_bufferevent(evcon), &tv, &tv);
 }
 
+static void
+conn_stop_tick(evutil_socket_t fd, short events, void *arg)
+{
+	struct bootweb	*bw = arg;
+
+	if (bw->nconns == 0)
+		nb_daemon_exit(bw->d);
+}
+
+static void
+conn_deadline(evutil_socket_t fd, short events, void *arg)
+{
+	struct bootweb	*bw = arg;
+
+	log_warnx("shutdown_grace over: closing %zu connections still open", bw->nconns);
+	nb_daemon_exit(bw->d);
+}
+
+/*
+ * SIGTERM: close the listening sockets at once (a new client is refused,
+ * not queued), close idle keep-alive connections, let the replies in
+ * flight finish for up to shutdown_grace seconds (each with Connection:
+ * close), and stop when the last one ends.
+ */
+void
+conn_stop(struct bootweb *bw)
+{
+	struct bw_conn			*c, *next;
+	struct bufferevent		*bev;
+	struct timeval			 grace = { bw->grace, 0 }, tick = { 0, STOP_TICK_USEC };
+
+	if (bw->stopping) {
+		log_info("stopping now");
+		nb_daemon_exit(bw->d);
+		return;
+	}
+	bw->stopping = 1;
+	evtimer_del(bw->ev_retry);
+	evhttp_del_accept_socket(bw->http, bw->bound);
+	bw->bound = NULL;
+	bw->listener = NULL;
+	if (bw->admin != NULL && bw->admin_bound != NULL) {
+		evhttp_del_accept_socket(bw->admin, bw->admin_bound);
+		bw->admin_bound = NULL;
+	}
+	/* Nothing read and nothing to send: between requests, safe to close. */
+	for (c = TAILQ_FIRST(&bw->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		bev = evhttp_connection_get_bufferevent(c->evcon);
+		if (evbuffer_get_length(bufferevent_get_input(bev)) == 0 &&
+		    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			evhttp_connection_free(c->evcon);	/* conn_closed frees c */
+	}
+	log_info("stopped listening; %zu connections in flight, waiting up to %d s",
+	    bw->nconns, bw->grace);
+	if (bw->nconns == 0 && TAILQ_EMPTY(&bw->pending)) {
+		nb_daemon_exit(bw->d);
+		return;
+	}
+	bw->ev_stop = event_new(bw->d->base, -1, EV_PERSIST, conn_stop_tick, bw);
+	bw->ev_deadline = evtimer_new(bw->d->base, conn_deadline, bw);
+	if (bw->ev_stop == NULL || bw->ev_deadline == NULL ||
+	    event_add(bw->ev_stop, &tick) == -1 || evtimer_add(bw->ev_deadline, &grace) == -1)
+		nb_daemon_exit(bw->d);
+}
+
 /* Free what conn_init made; the connections themselves go with evhttp_free. */
 void
 conn_free(struct bootweb *bw)
@@ -250,4 +323,8 @@ conn_free(struct bootweb *bw)
 		event_free(bw->ev_fixup);
 	if (bw->ev_retry != NULL)
 		event_free(bw->ev_retry);
+	if (bw->ev_stop != NULL)
+		event_free(bw->ev_stop);
+	if (bw->ev_deadline != NULL)
+		event_free(bw->ev_deadline);
 }

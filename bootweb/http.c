@@ -160,6 +160,9 @@ http_reply(struct bw_req *r, int code, struct evbuffer *body, off_t len)
 	bw->nstatus[code / 100 < 6 ? code / 100 : 0]++;
 	if (!r->head && code < 300)
 		bw->nbytes += (unsigned long long)len;
+	/* Stopping: this reply is the connection's last. */
+	if (bw->stopping)
+		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Connection", "close");
 	if (r->req_boot) {
 		conn_sending(bw, r->req);
 		evhttp_request_set_on_complete_cb(r->req, conn_sent, bw);
