@@ -179,12 +179,12 @@ proxy_dest(struct pxedhcpd *x, const struct request *rq, int unicast_ciaddr,
 	const struct dhcp_pkt *p = &rq->pkt;
 
 	memset(dst, 0, sizeof(*dst));
-	if (p->giaddr.s_addr != 0) {
-		dst->sin_addr = p->giaddr;
-		dst->sin_port = htons(x->port67);
-	} else if (rq->port == x->port4011 && rq->from.sin_addr.s_addr != 0) {
+	if (rq->port == x->port4011 && rq->from.sin_addr.s_addr != 0) {
 		/* EDK2 asks from port 4011, iPXE from 68: answer the port that asked. */
 		*dst = rq->from;
+	} else if (p->giaddr.s_addr != 0) {
+		dst->sin_addr = p->giaddr;
+		dst->sin_port = htons(x->port67);
 	} else if (unicast_ciaddr && p->ciaddr.s_addr != 0) {
 		dst->sin_addr = p->ciaddr;
 		dst->sin_port = htons(DHCP_CLIENT_PORT);
@@ -272,7 +272,7 @@ proxy_pxe(struct pxedhcpd *x, struct request *rq, struct client *c, int arch)
 	struct sockaddr_in	 dst;
 	enum dhcp_arch_kind	 kind;
 	const char		*aname, *why, *what, *kev;
-	char			 file[256], nb[64] = "";
+	char			 file[256], nb[96] = "";
 
 	kind = dhcp_arch_kind(arch, &aname);
 	kev = p->type == DHCP_DISCOVER ? "dhcp-offer" : "dhcp-ack";
@@ -312,6 +312,9 @@ proxy_pxe(struct pxedhcpd *x, struct request *rq, struct client *c, int arch)
 	x->answered++;
 	if (c->next_boot != NB_NEXT_NONE)
 		snprintf(nb, sizeof(nb), "; next boot %s", nb_next_boot_name(c->next_boot));
+	/* iPXE features.h: a build without 175.19 cannot fetch the http:// chain script. */
+	if (p->ipxe && p->opt[DHO_IPXE].present && !(p->ipxe_features & IPXE_F_HTTP))
+		strlcat(nb, "; warning: this iPXE has no HTTP (175.19)", sizeof(nb));
 	proxy_event(x, c, rq, kev, "%s%s %s %s for %s%s (arch %d)%s%s", a.port4011 ?
 	    "port 4011 " : "proxy ", a.type == DHCP_OFFER ? "offer" : "ack", what, file,
 	    p->ipxe ? "iPXE on " : "", aname, arch, a.opt43 == OPT43_DIRECT ?

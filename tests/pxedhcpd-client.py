@@ -298,6 +298,8 @@ def suite_firmware():
              vc("PXEClient", 7, "003010"), opt(77, b"\x04iPXE")])
     discover("iPXE by option 175 only (FlexBoot)", "52:54:00:77:00:23", [arch_opt(0),
              vc("PXEClient", 0, "002001"), opt(175, IPXE175)])
+    discover("iPXE built without HTTP (175.21 only)", "52:54:00:77:00:24", [arch_opt(7),
+             vc("PXEClient", 7, "003010"), opt(77, "iPXE"), opt(175, b"\x15\x01\x01")])
     # The testbed's bios-pxe: iPXE told "set user-class PXE-BIOS-EMU" still sends 175.
     discover("175 with another user class: plain PXE", "52:54:00:77:00:04", [arch_opt(0),
              vc("PXEClient", 0, "002001"), opt(77, "PXE-BIOS-EMU"), opt(175, IPXE175)])

@@ -32,6 +32,7 @@ grep -q "proxy offer bootloader snponly.efi for x64 UEFI (arch 7), no option 43"
 	fail "OVMF offer event: $(cat "$T/ev")"
 grep -q "port 4011 ack bootloader snponly.efi" "$T/ev" || fail "4011 event: $(cat "$T/ev")"
 grep -q "boot.ipxe for iPXE on x64 UEFI" "$T/ev" || fail "iPXE event: $(cat "$T/ev")"
-grep -q "privileges\|running as nobody" "$T/pxedhcpd.log" || true
+sqlite3 "$DB" "SELECT detail FROM events WHERE mac = '52:54:00:77:00:24'" |
+	grep -q "this iPXE has no HTTP (175.19)" || fail "no warning for an iPXE without HTTP"
 ps -o user= -p "$(cat "$T/pxedhcpd.pid")" | grep -q nobody || fail "daemon still runs as root"
 exit 0
