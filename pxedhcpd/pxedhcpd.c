@@ -43,24 +43,35 @@ usage(void)
 	exit(2);
 }
 
-static void
+/* Remember an interface name; resolve_interfaces() turns it into an index once logging is up. */
+static int
 add_interface(struct pxedhcpd *x, const char *name)
 {
-	unsigned int	 idx;
+	if (x->nif == PXEDHCPD_MAXIF || strlen(name) >= IF_NAMESIZE)
+		return -1;
+	strlcpy(x->ifname[x->nif++], name, sizeof(x->ifname[0]));
+	return 0;
+}
 
-	if (x->nif == PXEDHCPD_MAXIF)
-		fatalx("more than %d interfaces", PXEDHCPD_MAXIF);
-	if ((idx = if_nametoindex(name)) == 0)
-		fatalx("interface %s: %s", name, strerror(errno));
-	x->ifindex[x->nif] = (int)idx;
-	strlcpy(x->ifname[x->nif], name, sizeof(x->ifname[0]));
-	x->nif++;
+static void
+resolve_interfaces(struct pxedhcpd *x)
+{
+	unsigned int	 idx;
+	int		 i;
+
+	for (i = 0; i < x->nif; i++) {
+		if ((idx = if_nametoindex(x->ifname[i])) == 0)
+			fatalx("interface %s: %s", x->ifname[i], strerror(errno));
+		x->ifindex[i] = (int)idx;
+	}
 }
 
 static void
 conf_interface(const char *v, void *arg)
 {
-	add_interface(arg, v);
+	if (add_interface(arg, v) == -1)
+		fatalx("interface %s: name too long or more than %d interfaces", v,
+		    PXEDHCPD_MAXIF);
 }
 
 static int
@@ -71,11 +82,11 @@ extra_flag(struct nb_daemon *d, int ch, const char *arg)
 
 	switch (ch) {
 	case 'i':
-		if (strlen(arg) >= IF_NAMESIZE) {
-			fprintf(stderr, "pxedhcpd: -i %s: name too long\n", arg);
+		if (add_interface(x, arg) == -1) {
+			fprintf(stderr, "pxedhcpd: -i %s: name too long or more than %d "
+			    "interfaces\n", arg, PXEDHCPD_MAXIF);
 			return -1;
 		}
-		add_interface(x, arg);
 		return 0;
 	case 'P':
 	case 'w':
@@ -278,6 +289,7 @@ setup(struct pxedhcpd *x, struct nb_daemon *d)
 		x->http_port = (int)nb_conf_getnum(d->conf, NULL, "http_port", 8080);
 	if (x->nif == 0)
 		nb_conf_foreach(d->conf, "pxedhcpd", "interface", conf_interface, x);
+	resolve_interfaces(x);
 	if ((l = nb_daemon_listen(d, NULL)) != NULL)
 		listen_interface(x, l);
 	dd = nb_conf_get(d->conf, NULL, "datadir");
