@@ -94,19 +94,31 @@ printf 'database = %s\nuser = nobody\n' "$T/netboot.db" >"$T/netboot.conf"
 : >"$T/pxedhcpd.txt"
 : >"$T/recorded.txt"
 
+# cputicks: user + system time of the running daemon (all threads), in clock ticks.
+cputicks() { awk '{ print $14 + $15 }' "/proc/$PID/stat"; }
+# step NAME RUN RATE: one load step against the running daemon, plus its CPU time
+# per answered DISCOVER (robust to other load on the machine, unlike the rates).
+step() {
+	local c0 c1
+	c0=$(cputicks)
+	ip netns exec "$CLI" "$LOAD" -i cli0 -t "$SECS" -r "$2" "$3" >"$T/step.txt"
+	c1=$(cputicks)
+	awk -v c=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" \
+	    '{ printf "%s cpu_us_per_answer %.1f\n", $0, $6 ? c * 1e6 / hz / $6 : 0 }' \
+	    "$T/step.txt" | tee -a "$T/$1.txt"
+}
+
 # The two daemons take turns at each rate, so that a burst of other load on
 # the machine hurts both rather than one.
 echo "dnsmasq $(dnsmasq --version | head -n 1 | awk '{print $3}') (proxy mode, no log-dhcp) vs pxedhcpd (recording every client and decision)"
 run=1
 for rate in $RATES; do
 	start_dnsmasq
-	printf 'dnsmasq   ' && ip netns exec "$CLI" "$LOAD" -i cli0 -t "$SECS" -r "$run" "$rate" |
-	    tee -a "$T/dnsmasq.txt"
+	printf 'dnsmasq   ' && step dnsmasq "$run" "$rate"
 	stop
 	run=$((run + 1))
 	start_pxedhcpd
-	printf 'pxedhcpd  ' && ip netns exec "$CLI" "$LOAD" -i cli0 -t "$SECS" -r "$run" "$rate" |
-	    tee -a "$T/pxedhcpd.txt"
+	printf 'pxedhcpd  ' && step pxedhcpd "$run" "$rate"
 	stop
 	run=$((run + 1))
 	n=$(sqlite3 "$T/netboot.db" "SELECT (SELECT count(*) FROM clients) || ' clients, ' || (SELECT count(*) FROM events) || ' events'")
@@ -127,6 +139,8 @@ echo "sustained answered/s (>= 99 % answered): dnsmasq $d, pxedhcpd $p, ratio $(
 pd=$(peak "$T/dnsmasq.txt")
 pp=$(peak "$T/pxedhcpd.txt")
 echo "peak answered/s: dnsmasq $pd, pxedhcpd $pp, ratio $(ratio "$pp" "$pd")"
+cpu() { awk '{ p = $7; gsub(/[(%)]/, "", p) } p + 0 >= 90 { s += $17; n++ } END { printf "%.1f", n ? s / n : 0 }' "$1"; }
+echo "CPU per answered DISCOVER (steps answered >= 90 %): dnsmasq $(cpu "$T/dnsmasq.txt") us, pxedhcpd $(cpu "$T/pxedhcpd.txt") us (recording included)"
 for r in 20000 40000; do
 	echo "p99 latency at $r/s: dnsmasq $(p99at "$T/dnsmasq.txt" $r), pxedhcpd $(p99at "$T/pxedhcpd.txt" $r)"
 done
