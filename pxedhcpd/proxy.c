@@ -113,8 +113,12 @@ proxy_flush(struct pxedhcpd *x)
 	while (sent < q->n) {
 		if ((n = sendmmsg(q->fd, q->msgs + sent, (unsigned)(q->n - sent), 0)) == -1) {
 			/* The reply that failed is dropped; the rest still go. */
-			log_warn("send to %s:%d", inet_ntoa(q->dst[sent].sin_addr),
-			    ntohs(q->dst[sent].sin_port));
+			if (errno != EAGAIN && errno != ENOBUFS)
+				log_warn("send to %s:%d", inet_ntoa(q->dst[sent].sin_addr),
+				    ntohs(q->dst[sent].sin_port));
+			else if (x->send_dropped++ % 10000 == 0)
+				log_warnx("send buffer full: %llu replies dropped so far",
+				    (unsigned long long)x->send_dropped);
 			n = 1;
 		}
 		sent += n;

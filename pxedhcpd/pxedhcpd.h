@@ -83,7 +83,7 @@ struct pxedhcpd {
 	struct settings		 set;
 	struct client		*clients;		/* open addressing, POLICY_CAP slots */
 	size_t			 nclients;
-	uint64_t		 malformed, answered, ignored;
+	uint64_t		 malformed, answered, ignored, send_dropped;
 	struct record		*rec;
 	struct txq		 tx;
 };
