@@ -114,7 +114,7 @@ print("%.3f" % (sum(seen.values()) / tck))
 EOF
 	KIDPID=$!
 }
-kidcpu_stop() { touch "$W/kidcpu.stop"; wait $KIDPID; cat "$W/kidcpu"; }
+kidcpu_stop() { touch "$W/kidcpu.stop"; wait $KIDPID; }	# not in $(...): KIDPID is ours
 
 RESULTS=$W/results
 : >"$RESULTS"
@@ -130,7 +130,7 @@ xfer() {
 	t1=$(now)
 	sleep 0.2
 	c1=$(cpu "$(pid $s)")
-	[ $s = hpa ] && c1=$(echo "$c1 + $(kidcpu_stop)" | bc -l)
+	[ $s = hpa ] && kidcpu_stop && c1=$(echo "$c1 + $(cat "$W/kidcpu")" | bc -l)
 	[ "$(stat -c %s "$W/out" 2>/dev/null)" = "$size" ] || ok=FAILED
 	secs=$(echo "$t1 - $t0" | bc -l)
 	mbs=$(echo "$size / $secs / 1000000" | bc -l)
@@ -170,7 +170,7 @@ EOF
 		out=$(nsx "$B/tools/bench-tftpd-storm" -n "$n" -b 1468 -T 120 127.0.0.1 "$(port $s)" 1m 1048576)
 		sleep 0.3
 		c1=$(cpu "$(pid $s)")
-		[ $s = hpa ] && c1=$(echo "$c1 + $(kidcpu_stop)" | bc -l)
+		[ $s = hpa ] && kidcpu_stop && c1=$(echo "$c1 + $(cat "$W/kidcpu")" | bc -l)
 		touch "/tmp/.bench-tftpd-stop-$(pid $s)"
 		wait $spid
 		rm -f "/tmp/.bench-tftpd-stop-$(pid $s)"
