@@ -27,6 +27,8 @@ nb_cleanup() {
 		kill -9 "$p" 2>/dev/null
 	done
 	eval "$NB_CLEANUP"
+	# netns_new runs in $(...) subshells: its names come back through a file.
+	[ -f "$T/.netns" ] && NB_NETNS="$NB_NETNS $(cat "$T/.netns")"
 	for ns in $NB_NETNS; do ip netns delete "$ns" 2>/dev/null; done
 	if [ "${NB_KEEP:-0}" = 1 ]; then echo "kept $T" >&2; else rm -rf "$T"; fi
 }
@@ -66,6 +68,7 @@ netns_new() {
 	local ns="nbt$$-$1"
 	ip netns add "$ns" || fail "ip netns add $ns"
 	NB_NETNS="$NB_NETNS $ns"
+	echo "$ns" >>"$T/.netns"
 	ip -n "$ns" link set lo up
 	echo "$ns"
 }
