@@ -472,14 +472,7 @@ main(int argc, char *argv[])
 	bw_paths(&bw);
 	bw.timeout = (int)nb_conf_getnum(d.conf, "bootweb", "timeout", BW_TIMEOUT);
 	bw.grace = (int)nb_conf_getnum(d.conf, "bootweb", "shutdown_grace", BW_GRACE);
-	/*
-	 * evhttp turns writing on and off around every reply: four
-	 * epoll_ctl(2) calls a request, two with libevent's changelist, which
-	 * merges the changes made in one loop pass. Its one hazard, dup(2)ed
-	 * descriptors in the loop, does not arise here. Set before the event
-	 * base exists (nb_daemon_init); an operator's setting wins.
-	 */
-	setenv("EVENT_EPOLL_USE_CHANGELIST", "1", 0);
+	/* nb_daemon_init turns on epoll's changelist: 2 epoll_ctl a request, not 4. */
 	nb_daemon_init(&d);
 	listen = nb_daemon_listen(&d, "0.0.0.0");
 	bw.port = nb_daemon_port(&d, "port", BW_PORT);

@@ -368,9 +368,16 @@ nb_db_path(const struct nb_db *db)
 int64_t
 nb_db_data_version(struct nb_db *db)
 {
-	int64_t	 v = -1;
+	static const char sql[] = "PRAGMA data_version";
+	sqlite3_stmt	*st;
+	int64_t		 v = -1;
 
-	db_pragma_int(db, "PRAGMA data_version", &v);
+	/* Called per request by daemons: keep it prepared. */
+	if ((st = db_stmt(db, sql)) == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
 	return v;
 }
 

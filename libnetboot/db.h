@@ -17,7 +17,7 @@
 #include "log.h"
 
 #define NB_DB_DEFAULT	LOCALSTATEDIR "/lib/netboot/netboot.db"
-#define NB_DB_VERSION	3		/* schema version this build writes */
+#define NB_DB_VERSION	4		/* schema version this build writes */
 
 enum nb_rc {
 	NB_OK = 0,

@@ -106,6 +106,9 @@ test_migrations(void)
 			c.name = strdup("old");
 			ok(nb_client_add(db, &c) == NB_OK, "a client stored at version %d", from);
 			nb_client_clear(&c);
+			ok(nb_event_add(db, c.mac, "tftpd", "old", NULL, "one") == NB_OK &&
+			    nb_event_add(db, c.mac, "tftpd", "old", NULL, "two") == NB_OK,
+			    "two events stored at version %d", from);
 		}
 		nb_db_close(db);
 		db = open_db(0);
@@ -116,6 +119,9 @@ test_migrations(void)
 			ok(nb_client_get(db, "52:54:00:00:00:01", &c) == NB_OK && c.name != NULL &&
 			    strcmp(c.name, "old") == 0, "the client survives the migration from %d", from);
 			nb_client_clear(&c);
+			ok(nb_event_last_id(db, NULL) == 2, "the events keep their ids");
+			ok(nb_event_add(db, NULL, "bootweb", "new", NULL, "three") == NB_OK &&
+			    nb_event_last_id(db, NULL) == 3, "and new ones follow them");
 		}
 		nb_db_close(db);
 	}
