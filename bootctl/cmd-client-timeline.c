@@ -9,7 +9,9 @@
  * pxedhcpd once the previous boot got as far as its per-client script
  * (the firmware came back: a new boot), or at any pxedhcpd event after
  * TL_BOOT_GAP seconds of silence (a boot that failed early, then a retry).
- * Events are only read, in id order: nothing is written.
+ * Steps are ordered by time, not by id: each daemon writes its events in
+ * its own batch every 100 ms, so an iPXE's DHCP answer can be written after
+ * the script it asked for 90 ms later. Events are only read, never written.
  */
 #include "config.h"
 
@@ -36,11 +38,16 @@ struct tl_step {
 	char		*detail;
 };
 
+struct tl_batch {
+	struct tl_step	*v;
+	size_t		 n, cap;
+};
+
 struct timeline {
 	struct tl_step	*steps;		/* the current (last) boot */
 	size_t		 n, cap;
 	double		 first_dhcp;	/* time of its first DHCP step, 0: none yet */
-	int		 late;		/* its per-client script (or later) was served */
+	double		 late;		/* time its per-client script (or later) was served, 0: not yet */
 	int64_t		 last_id;
 	int		 follow;	/* print each step as it is fed */
 	int		 json;
@@ -79,17 +86,26 @@ tl_is_dhcp(const char *daemon, const char *kind)
 }
 
 static int
-tl_starts_boot(const struct timeline *tl, const struct nb_event *ev)
+tl_starts_boot(const struct timeline *tl, const struct tl_step *s)
 {
 	if (tl->n == 0)
 		return 1;
-	if (strcmp(ev->daemon, "pxedhcpd") != 0)
+	if (strcmp(s->daemon, "pxedhcpd") != 0)
 		return 0;
-	if (ev->ts - tl->steps[tl->n - 1].ts > TL_BOOT_GAP)
+	if (s->ts - tl->steps[tl->n - 1].ts > TL_BOOT_GAP)
 		return 1;
 	/* The installer's own DHCP is ignored by pxedhcpd: only answers count. */
-	return tl->late && (strcmp(ev->kind, "dhcp-offer") == 0 ||
-	    strcmp(ev->kind, "dhcp-ack") == 0);
+	return tl->late != 0 && s->ts > tl->late && (strcmp(s->kind, "dhcp-offer") == 0 ||
+	    strcmp(s->kind, "dhcp-ack") == 0);
+}
+
+static void
+tl_step_free(struct tl_step *s)
+{
+	free(s->daemon);
+	free(s->kind);
+	free(s->ip);
+	free(s->detail);
 }
 
 static void
@@ -97,12 +113,8 @@ tl_clear(struct timeline *tl)
 {
 	size_t	 i;
 
-	for (i = 0; i < tl->n; i++) {
-		free(tl->steps[i].daemon);
-		free(tl->steps[i].kind);
-		free(tl->steps[i].ip);
-		free(tl->steps[i].detail);
-	}
+	for (i = 0; i < tl->n; i++)
+		tl_step_free(&tl->steps[i]);
 	tl->n = 0;
 	tl->first_dhcp = 0;
 	tl->late = 0;
@@ -165,52 +177,82 @@ tl_print_header(const struct timeline *tl, const struct tl_step *first, const ch
 	    bc_time((int64_t)first->ts, when, sizeof(when)));
 }
 
+/* Take s (and what it owns) into the current boot. */
 static void
-tl_append(struct timeline *tl, const struct nb_event *ev)
+tl_append(struct timeline *tl, struct tl_step *s)
 {
-	struct tl_step	*s;
-
 	if (tl->n == tl->cap) {
 		tl->cap = tl->cap ? tl->cap * 2 : 32;
 		tl->steps = xreallocarray(tl->steps, tl->cap, sizeof(*tl->steps));
 	}
-	s = &tl->steps[tl->n++];
+	tl->steps[tl->n++] = *s;
+	if (tl->first_dhcp == 0 && tl_is_dhcp(s->daemon, s->kind))
+		tl->first_dhcp = s->ts;
+	if (tl->late == 0 && tl_is_late(s->kind))
+		tl->late = s->ts;
+}
+
+struct tl_feed_arg {
+	struct timeline	*tl;
+	struct tl_batch	 batch;		/* events read, not yet fed */
+	const char	*mac;
+	const char	*name;
+};
+
+/* nb_event_list callback: keep a copy of one event, to sort them by time. */
+static int
+tl_collect(const struct nb_event *ev, void *arg)
+{
+	struct tl_feed_arg	*fa = arg;
+	struct tl_batch		*b = &fa->batch;
+	struct tl_step		*s;
+
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 32;
+		b->v = xreallocarray(b->v, b->cap, sizeof(*b->v));
+	}
+	s = &b->v[b->n++];
 	s->id = ev->id;
 	s->ts = ev->ts;
 	s->daemon = xstrdup(ev->daemon);
 	s->kind = xstrdup(ev->kind);
 	s->ip = ev->ip ? xstrdup(ev->ip) : NULL;
 	s->detail = xstrdup(ev->detail ? ev->detail : "");
-	if (tl->first_dhcp == 0 && tl_is_dhcp(ev->daemon, ev->kind))
-		tl->first_dhcp = ev->ts;
-	if (tl_is_late(ev->kind))
-		tl->late = 1;
+	if (ev->id > fa->tl->last_id)
+		fa->tl->last_id = ev->id;
+	return 0;
 }
 
-struct tl_feed_arg {
-	struct timeline	*tl;
-	const char	*mac;
-	const char	*name;
-};
-
-/* nb_event_list callback: add one event to the timeline (printing it with --follow). */
 static int
-tl_feed(const struct nb_event *ev, void *arg)
+tl_step_cmp(const void *a, const void *b)
 {
-	struct tl_feed_arg	*fa = arg;
-	struct timeline		*tl = fa->tl;
+	const struct tl_step	*x = a, *y = b;
 
-	tl->last_id = ev->id;
-	if (tl_starts_boot(tl, ev)) {
-		tl_clear(tl);
-		tl_append(tl, ev);
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Feed the collected events, in time order, to the timeline (printing each with --follow). */
+static void
+tl_feed(struct tl_feed_arg *fa)
+{
+	struct timeline	*tl = fa->tl;
+	size_t		 i;
+
+	qsort(fa->batch.v, fa->batch.n, sizeof(*fa->batch.v), tl_step_cmp);
+	for (i = 0; i < fa->batch.n; i++) {
+		if (tl_starts_boot(tl, &fa->batch.v[i])) {
+			tl_clear(tl);
+			tl_append(tl, &fa->batch.v[i]);
+			if (tl->follow)
+				tl_print_header(tl, &tl->steps[0], fa->mac, fa->name, "new boot");
+		} else
+			tl_append(tl, &fa->batch.v[i]);
 		if (tl->follow)
-			tl_print_header(tl, &tl->steps[0], fa->mac, fa->name, "new boot");
-	} else
-		tl_append(tl, ev);
-	if (tl->follow)
-		tl_print_step(tl, &tl->steps[tl->n - 1], fa->mac);
-	return 0;
+			tl_print_step(tl, &tl->steps[tl->n - 1], fa->mac);
+	}
+	fa->batch.n = 0;
 }
 
 static int
@@ -263,8 +305,9 @@ tl_follow(struct bootctl *bc, struct timeline *tl, struct tl_feed_arg *fa)
 	while (!tl_stop) {
 		fflush(stdout);
 		tl_sleep_ms(TL_POLL_MS);
-		if (nb_event_list(bc->db, fa->mac, tl->last_id, 0, tl_feed, fa) != NB_OK)
+		if (nb_event_list(bc->db, fa->mac, tl->last_id, 0, tl_collect, fa) != NB_OK)
 			return bc_dberror(bc);
+		tl_feed(fa);
 	}
 	fflush(stdout);
 	return 0;
@@ -301,12 +344,16 @@ client_timeline(struct bootctl *bc, int argc, char *argv[])
 	if (rc != NB_OK && rc != NB_NOTFOUND)
 		return bc_dberror(bc);
 	tl.json = bc->json;
+	memset(&fa, 0, sizeof(fa));
 	fa.tl = &tl;
 	fa.mac = mac;
 	fa.name = name;
-	if (nb_event_list(bc->db, mac, 0, 0, tl_feed, &fa) != NB_OK)
+	if (nb_event_list(bc->db, mac, 0, 0, tl_collect, &fa) != NB_OK) {
 		rc = bc_dberror(bc);
-	else if (!known && tl.n == 0 && !follow)
+		goto done;
+	}
+	tl_feed(&fa);
+	if (!known && tl.n == 0 && !follow)
 		rc = bc_error("no client %s and no events for it", mac);
 	else if (follow) {
 		/* With --json, one object per line: the steps so far, then each new one. */
@@ -318,6 +365,10 @@ client_timeline(struct bootctl *bc, int argc, char *argv[])
 		rc = tl_follow(bc, &tl, &fa);
 	} else
 		rc = tl_print_all(&tl, mac, name);
+done:
+	for (i = 0; i < fa.batch.n; i++)
+		tl_step_free(&fa.batch.v[i]);
+	free(fa.batch.v);
 	tl_clear(&tl);
 	free(tl.steps);
 	free(name);

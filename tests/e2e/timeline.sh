@@ -43,13 +43,14 @@ ev 599 tftpd tftp-error "failed: timeout"
 ev 99.5 pxedhcpd dhcp-offer "PXEClient arch 7"
 ev 98 pxedhcpd dhcp-ack "port 4011: snponly.efi"
 ev 97 tftpd tftp-done "snponly.efi"
-ev 90 pxedhcpd dhcp-offer "iPXE -> boot.ipxe"
 ev 80 bootweb http-boot-ipxe "boot.ipxe"
 ev 79 bootweb http-script "install debian12"
 ev 78 bootweb http-kernel "linux"
 ev 77 bootweb http-initrd "initrd.gz"
 ev 50 pxedhcpd dhcp-ignore "vendor class d-i"
 ev 45 bootweb http-unattended "preseed.cfg"
+# written last but happened before the script: daemons flush their own batches
+ev 90 pxedhcpd dhcp-offer "iPXE -> boot.ipxe"
 ev 44 bootweb http-kernel "another client" 52:54:00:77:00:02
 
 expect_rc 0 $B client timeline $M
