@@ -7,6 +7,9 @@
   e2e.py chain VARIANT    exit 0 if the timeline holds, in order, every step
                           the firmware path VARIANT must take; else name the
                           first missing step and print what is there
+  e2e.py orphans MAC      read `bootctl events list --json`: print the events
+                          from MAC's addresses that name no MAC (a daemon
+                          that did not know whom it served)
 """
 import json
 import sys
@@ -73,7 +76,19 @@ def chain(variant):
     return 0
 
 
+def orphans(mac):
+    evs = load()
+    ips = {e['ip'] for e in evs if e.get('mac') == mac and e.get('ip')}
+    for e in evs:
+        if not e.get('mac') and e.get('ip') in ips:
+            print('%s recorded %s for %s without a MAC: %s'
+                  % (e.get('daemon'), e.get('kind'), e.get('ip'), e.get('detail')))
+    return 0
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == 'orphans':
+        return orphans(sys.argv[2])
     if len(sys.argv) == 3 and sys.argv[1] == 'fetched':
         return fetched(float(sys.argv[2]))
     if len(sys.argv) == 3 and sys.argv[1] == 'chain' and sys.argv[2] in CHAINS:

@@ -607,8 +607,12 @@ e2e_boot_suite() {
 	note "suite $v: preseed fetched ${E2E_TIME}s after VM start; bootctl client timeline $mac:"
 	sed 's/^/#   /' "$E2E_LOG/suite-$v/timeline.txt"
 	# the whole chain, in order, in the events table as the timeline shows it
-	python3 "$E2E_DIR/e2e.py" chain "$v" <"$E2E_LOG/suite-$v/timeline.json" \
-	    >"$T/chain.out" 2>&1 || { echo "FAIL suite $v: $(cat "$T/chain.out")"; return 1; }
+	if ! python3 "$E2E_DIR/e2e.py" chain "$v" <"$E2E_LOG/suite-$v/timeline.json" \
+	    >"$T/chain.out" 2>&1; then
+		echo "FAIL suite $v: $(cat "$T/chain.out")"
+		$BC events list --json 2>/dev/null | python3 "$E2E_DIR/e2e.py" orphans "$mac"
+		return 1
+	fi
 	# the text form names every step too
 	for k in dhcp-offer http-boot-ipxe http-script http-kernel http-initrd http-unattended; do
 		grep -q "$k" "$E2E_LOG/suite-$v/timeline.txt" ||
