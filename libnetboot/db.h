@@ -284,4 +284,28 @@ void		 nb_db_read_end(struct nb_db *);
 /* 1 if another connection committed since *version was read (or on error), and *version updated; else 0. */
 int		 nb_db_changed(struct nb_db *, int64_t *version);
 
+/* pxedhcpd's extras (db_dhcp.c) */
+/* One nb_client_seen() call, for nb_client_seen_many(). */
+struct nb_seen {
+	const char	*mac;
+	int		 arch;		/* -1: keep */
+	const char	*vendor_class, *user_class, *uuid, *ip;	/* NULL: keep */
+	int64_t		 when;		/* seconds since the epoch */
+};
+/* nb_client_seen() for n clients, in multi-row statements (call inside a transaction). */
+int		 nb_client_seen_many(struct nb_db *, const struct nb_seen *, size_t n);
+/* Append n events of daemon (their ts, mac, ip, kind, detail), in multi-row statements. */
+int		 nb_event_add_many(struct nb_db *, const char *daemon, const struct nb_event *,
+		    size_t n);
+/* What decides a DHCP answer for one client. */
+struct nb_client_policy {
+	char		 mac[NB_MACSTR_LEN];
+	int		 known, allowed, suspended;
+	enum nb_next_boot next_boot;
+	const char	*ip, *hostname;	/* NULL: none; valid during the callback only */
+};
+/* Call fn for each client not answered like an unknown one (known, denied, suspended, next boot or static address). */
+int		 nb_client_policy_list(struct nb_db *,
+		    int (*fn)(const struct nb_client_policy *, void *), void *arg);
+
 #endif

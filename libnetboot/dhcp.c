@@ -31,7 +31,7 @@ static const uint8_t dhcp_cookie[DHCP_COOKIE_LEN] = { 99, 130, 83, 99 };
 #define LEN_SNAME	64
 #define LEN_FILE	128
 
-/* The IANA Processor Architecture Types of PXE-FACTS §2 that we know how to serve. */
+/* The IANA Processor Architecture Types of PXE-FACTS §2 that we know how to serve, sorted. */
 static const struct {
 	uint16_t		 arch;
 	enum dhcp_arch_kind	 kind;
@@ -327,7 +327,9 @@ dhcp_arch_kind(int arch, const char **name)
 {
 	size_t	 i;
 
-	for (i = 0; i < sizeof(dhcp_archs) / sizeof(dhcp_archs[0]); i++)
+	/* The table is sorted: BIOS and x64 UEFI are found in a step or two. */
+	for (i = 0; i < sizeof(dhcp_archs) / sizeof(dhcp_archs[0]) &&
+	    dhcp_archs[i].arch <= arch; i++)
 		if (dhcp_archs[i].arch == arch) {
 			if (name != NULL)
 				*name = dhcp_archs[i].name;
@@ -372,6 +374,25 @@ dhcp_uuid_str(const struct dhcp_pkt *p, char out[37])
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
 	    "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7],
 	    u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+}
+
+size_t
+dhcp_ntoa(struct in_addr a, char out[16])
+{
+	const uint8_t	*b = (const uint8_t *)&a;
+	size_t		 n = 0;
+	int		 i;
+
+	/* inet_ntop's work without its locale-aware printf: once per reply on the hot path. */
+	for (i = 0; i < 4; i++) {
+		if (b[i] >= 100)
+			out[n++] = (char)('0' + b[i] / 100);
+		if (b[i] >= 10)
+			out[n++] = (char)('0' + b[i] / 10 % 10);
+		out[n++] = (char)('0' + b[i] % 10);
+		out[n++] = i < 3 ? '.' : '\0';
+	}
+	return n - 1;
 }
 
 void

@@ -82,7 +82,7 @@ dhcp_pxe_reply(struct dhcp_out *o, const struct dhcp_pkt *req, const struct dhcp
 	/* siaddr always: iPXE ignores a proxy reply with siaddr 0 (dhcp_has_pxeopts). */
 	if (a->file != NULL) {
 		si = a->server;
-		inet_ntop(AF_INET, &a->server, sname, sizeof(sname));
+		dhcp_ntoa(a->server, sname);
 		dhcp_out_sname(o, sname);
 		/* U-Boot reads only the BOOTP file field; EDK2 prefers option 67. */
 		if (dhcp_out_file(o, a->file) == -1)

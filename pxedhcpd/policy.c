@@ -1,9 +1,11 @@
 /*
- * policy.c: what the database says. Settings and client rows are read
- * once and kept in memory; PRAGMA data_version tells when another process
- * (bootctl, bootweb, our own writer thread) committed, and only then are
- * settings re-read and cached clients marked stale (DESIGN §3: never poll
- * whole tables).
+ * policy.c: what the database says, as one immutable snapshot. Settings
+ * and the few clients whose answer is not the default one (known, denied,
+ * suspended, with a next boot or a static address) are read in one read
+ * transaction by the recorder thread, which notices commits of other
+ * processes through PRAGMA data_version (DESIGN §3: never poll whole
+ * tables); every other MAC, however many a storm brings, is answered as
+ * an unknown client without a lookup in the database.
  */
 #include "config.h"
 
@@ -18,8 +20,6 @@
 #include "pxedhcpd.h"
 #include "xmalloc.h"
 
-#define POLICY_CAP	65536		/* cached clients (power of two) */
-
 static int
 settings_num(const char *v)
 {
@@ -28,7 +28,7 @@ settings_num(const char *v)
 
 /* A default bootloader counts only if the file is there (ipxe package or data dir). */
 static int
-policy_loader_present(const struct pxedhcpd *x, const char *file)
+policy_loader_present(const char *datadir, const char *file)
 {
 	char		 path[2048];
 	struct stat	 st;
@@ -36,7 +36,7 @@ policy_loader_present(const struct pxedhcpd *x, const char *file)
 	snprintf(path, sizeof(path), "%s/%s", IPXE_DIR, file);
 	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
 		return 1;
-	snprintf(path, sizeof(path), "%s/%s", x->datadir, file);
+	snprintf(path, sizeof(path), "%s/%s", datadir, file);
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
@@ -54,11 +54,18 @@ settings_addrs(const char *v, struct in_addr *out)
 	return n;
 }
 
+/* What policy_build() hands to its callbacks. */
+struct build {
+	struct policy			*pol;
+	const struct policy_conf	*conf;
+	size_t				 n;
+};
+
 static int
 settings_one(const char *key, const char *v, int is_default, void *arg)
 {
-	struct pxedhcpd	*x = arg;
-	struct settings	*s = &x->set;
+	struct build	*b = arg;
+	struct settings	*s = &b->pol->set;
 	const char	*errstr;
 	int		 arch;
 
@@ -72,8 +79,11 @@ settings_one(const char *key, const char *v, int is_default, void *arg)
 		nb_ip_parse(v, &s->server);
 	else if (strncmp(key, "bootloader.", 11) == 0) {
 		arch = (int)strtonum(key + 11, 0, PXEDHCPD_MAXARCH - 1, &errstr);
-		if (errstr == NULL && *v != '\0' && (!is_default || policy_loader_present(x, v)))
+		if (errstr == NULL && *v != '\0' &&
+		    (!is_default || policy_loader_present(b->conf->datadir, v))) {
+			free(s->bootloader[arch]);
 			s->bootloader[arch] = xstrdup(v);
+		}
 	} else if (strncmp(key, "option43.", 9) == 0) {
 		arch = (int)strtonum(key + 9, 0, PXEDHCPD_MAXARCH - 1, &errstr);
 		if (errstr == NULL)
@@ -109,52 +119,27 @@ settings_clear(struct settings *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* Split "a, b,c" into the prefix table (pointers into set.prefixes). */
 static void
-prefix_add(const char *v, void *arg)
+policy_prefixes(struct policy *p)
 {
-	struct settings	*s = arg;
+	const char	*s, *e;
+	size_t		 len;
 
-	if (s->prefixes[0] != '\0')
-		strlcat(s->prefixes, ",", sizeof(s->prefixes));
-	if (strlcat(s->prefixes, v, sizeof(s->prefixes)) >= sizeof(s->prefixes))
-		log_warnx("vendor prefixes longer than %zu bytes: truncated", sizeof(s->prefixes));
-}
-
-static void
-policy_settings(struct pxedhcpd *x)
-{
-	settings_clear(&x->set);
-	if (nb_setting_list(x->d->db, settings_one, x) != NB_OK)
-		log_warnx("reading settings: %s", nb_db_errmsg(x->d->db));
-	nb_conf_foreach(x->d->conf, "pxedhcpd", "vendor_prefix", prefix_add, &x->set);
-	x->set.lease.domain = x->set.domain;
-	log_debug("settings: prefixes %s, unknown clients %s, static mode %s", x->set.prefixes,
-	    x->set.unknown_ignore ? "ignored" : "answered", x->set.static_on ? "on" : "off");
-}
-
-static void
-policy_reset(struct pxedhcpd *x)
-{
-	size_t	 i;
-
-	if (x->clients == NULL)
-		x->clients = xcalloc(POLICY_CAP, sizeof(*x->clients));
-	for (i = 0; i < POLICY_CAP; i++)
-		free(x->clients[i].hostname);
-	memset(x->clients, 0, POLICY_CAP * sizeof(*x->clients));
-	x->nclients = 0;
-}
-
-void
-policy_refresh(struct pxedhcpd *x, int force)
-{
-	int64_t	 v = nb_db_data_version(x->d->db);
-
-	if (!force && v == x->data_version)
-		return;
-	x->data_version = v;
-	x->gen++;
-	policy_settings(x);
+	for (s = p->set.prefixes; *s != '\0' && p->nprefix < PXEDHCPD_MAXPREFIX;
+	    s = *e ? e + 1 : e) {
+		while (*s == ' ')
+			s++;
+		if ((e = strchr(s, ',')) == NULL)
+			e = s + strlen(s);
+		len = (size_t)(e - s);
+		while (len > 0 && s[len - 1] == ' ')
+			len--;
+		if (len == 0)
+			continue;
+		p->prefix[p->nprefix].s = s;
+		p->prefix[p->nprefix++].len = len;
+	}
 }
 
 static uint32_t
@@ -168,68 +153,131 @@ mac_hash(const uint8_t mac[6])
 	return h;
 }
 
-static void
-policy_load(struct pxedhcpd *x, struct client *c)
+static struct client *
+policy_slot(const struct policy *p, const uint8_t mac[6])
 {
-	struct nb_client nc;
-	char		 mac[NB_MACSTR_LEN];
-	int		 rc;
+	size_t	 i;
 
-	free(c->hostname);
-	c->hostname = NULL;
-	c->indb = c->known = c->suspended = 0;
-	c->allowed = 1;
-	c->next_boot = NB_NEXT_NONE;
-	c->ip.s_addr = 0;
-	c->gen = x->gen;
-	nb_mac_format(c->mac, mac);
-	nb_client_init(&nc);
-	if ((rc = nb_client_get(x->d->db, mac, &nc)) == NB_OK) {
-		c->indb = 1;
-		c->known = nc.known;
-		c->allowed = nc.allowed;
-		c->suspended = nc.suspended;
-		c->next_boot = (uint8_t)nc.next_boot;
-		if (nc.ip != NULL)
-			nb_ip_parse(nc.ip, &c->ip);
-		if (nc.hostname != NULL)
-			c->hostname = xstrdup(nc.hostname);
-	} else if (rc != NB_NOTFOUND)
-		log_warnx("reading client %s: %s", mac, nb_db_errmsg(x->d->db));
-	nb_client_clear(&nc);
+	for (i = mac_hash(mac) & (p->cap - 1);; i = (i + 1) & (p->cap - 1))
+		if (!p->clients[i].used || memcmp(p->clients[i].mac, mac, 6) == 0)
+			return &p->clients[i];
 }
 
-struct client *
-policy_client(struct pxedhcpd *x, const uint8_t mac[6])
+static int
+policy_count(const struct nb_client_policy *nc, void *arg)
 {
-	struct client	*c;
-	size_t		 i;
+	((struct build *)arg)->n++;
+	return 0;
+}
 
-	if (x->clients == NULL || x->nclients >= POLICY_CAP / 4 * 3)
-		policy_reset(x);
-	for (i = mac_hash(mac) & (POLICY_CAP - 1);; i = (i + 1) & (POLICY_CAP - 1)) {
-		c = &x->clients[i];
-		if (!c->used) {
-			c->used = 1;
-			memcpy(c->mac, mac, 6);
-			x->nclients++;
-			policy_load(x, c);
-			return c;
-		}
-		if (memcmp(c->mac, mac, 6) == 0)
-			break;
+static int
+policy_add(const struct nb_client_policy *nc, void *arg)
+{
+	struct build	*b = arg;
+	struct client	*c;
+	uint8_t		 mac[6];
+
+	if (nb_mac_parse(nc->mac, mac) == -1)
+		return 0;
+	c = policy_slot(b->pol, mac);
+	if (c->used)
+		return 0;
+	c->used = 1;
+	memcpy(c->mac, mac, 6);
+	c->known = (uint8_t)nc->known;
+	c->allowed = (uint8_t)nc->allowed;
+	c->suspended = (uint8_t)nc->suspended;
+	c->next_boot = (uint8_t)nc->next_boot;
+	if (nc->ip != NULL)
+		nb_ip_parse(nc->ip, &c->ip);
+	if (nc->hostname != NULL)
+		c->hostname = xstrdup(nc->hostname);
+	return 0;
+}
+
+/* The clients with a non-default answer, in a table at most half full. */
+static int
+policy_clients(struct nb_db *db, struct build *b)
+{
+	int	 rc;
+
+	if ((rc = nb_client_policy_list(db, policy_count, b)) != NB_OK)
+		return rc;
+	for (b->pol->cap = 64; b->pol->cap < b->n * 2; b->pol->cap *= 2)
+		;
+	b->pol->clients = xcalloc(b->pol->cap, sizeof(*b->pol->clients));
+	/* Rows added since the count (same transaction: none) would only be skipped. */
+	return nb_client_policy_list(db, policy_add, b);
+}
+
+struct policy *
+policy_build(struct nb_db *db, const struct policy_conf *conf, uint32_t gen)
+{
+	struct policy	*p = xcalloc(1, sizeof(*p));
+	struct build	 b = { p, conf, 0 };
+
+	p->gen = gen;
+	if (nb_db_read_begin(db) != NB_OK ||
+	    nb_setting_list(db, settings_one, &b) != NB_OK)
+		log_warnx("reading settings: %s", nb_db_errmsg(db));
+	if (conf->prefixes[0] != '\0') {
+		if (p->set.prefixes[0] != '\0')
+			strlcat(p->set.prefixes, ",", sizeof(p->set.prefixes));
+		if (strlcat(p->set.prefixes, conf->prefixes, sizeof(p->set.prefixes)) >=
+		    sizeof(p->set.prefixes))
+			log_warnx("vendor prefixes longer than %zu bytes: truncated",
+			    sizeof(p->set.prefixes));
 	}
-	if (c->gen != x->gen)
-		policy_load(x, c);
-	return c;
+	p->set.lease.domain = p->set.domain;
+	if (policy_clients(db, &b) != NB_OK)
+		log_warnx("reading clients: %s", nb_db_errmsg(db));
+	nb_db_read_end(db);
+	if (p->clients == NULL) {
+		p->cap = 64;
+		p->clients = xcalloc(p->cap, sizeof(*p->clients));
+	}
+	policy_prefixes(p);
+	log_debug("policy %u: prefixes %s, unknown clients %s, static mode %s, %zu clients "
+	    "with their own answer", gen, p->set.prefixes,
+	    p->set.unknown_ignore ? "ignored" : "answered", p->set.static_on ? "on" : "off", b.n);
+	return p;
+}
+
+const struct client *
+policy_client(const struct policy *p, const uint8_t mac[6])
+{
+	/* An unknown client: discovered (or not yet recorded), allowed, no next boot. */
+	static const struct client unknown = { .allowed = 1 };
+	const struct client *c = policy_slot(p, mac);
+
+	return c->used ? c : &unknown;
+}
+
+int
+policy_vendor_match(const struct policy *p, const struct dhcp_pkt *pkt)
+{
+	const uint8_t	*v;
+	size_t		 len;
+	int		 i;
+
+	if ((v = dhcp_opt_get(pkt, DHO_CLASSID, &len)) == NULL)
+		return 0;
+	for (i = 0; i < p->nprefix; i++)
+		if (p->prefix[i].len <= len && memcmp(v, p->prefix[i].s, p->prefix[i].len) == 0)
+			return 1;
+	return 0;
 }
 
 void
-policy_free(struct pxedhcpd *x)
+policy_free(struct policy *p)
 {
-	if (x->clients != NULL)
-		policy_reset(x);
-	free(x->clients);
-	x->clients = NULL;
-	settings_clear(&x->set);
+	size_t	 i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->cap; i++)
+		free(p->clients[i].hostname);
+	free(p->clients);
+	settings_clear(&p->set);
+	free(p);
 }

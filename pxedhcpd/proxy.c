@@ -4,6 +4,10 @@
  * about a PXE client becomes an event, and every PXE client is recorded.
  * Static mode (netbootd parity) answers authoritatively for clients with a
  * static address and for nothing else.
+ *
+ * This is the hot path of a DISCOVER storm: no database, no allocation,
+ * no printf. Events are queued as their parameters (struct ev) and worded
+ * by the recorder thread; the reply is built in the send queue itself.
  */
 #include "config.h"
 
@@ -12,7 +16,6 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +27,6 @@
 #define DHCP_CLIENT_PORT	68
 
 struct delayed {
-	struct pxedhcpd		*x;
 	int			 fd, ifindex;
 	struct in_addr		 src;
 	struct sockaddr_in	 dst;
@@ -32,36 +34,106 @@ struct delayed {
 	uint8_t			 buf[DHCP_MAX_REPLY];
 };
 
-/* Queue an event unless the same one was queued for this client in the same second. */
-static void
-proxy_event(struct pxedhcpd *x, struct client *c, const struct request *rq, const char *kind,
-    const char *fmt, ...)
+/* A MAC as text for a log line (the loop's only thread). */
+static const char *
+proxy_mac(const uint8_t *mac)
 {
-	char		 detail[200];
-	va_list		 ap;
-	uint32_t	 h = 2166136261u;
-	int64_t		 now = nb_now();
-	const char	*s;
+	static char	 buf[NB_MACSTR_LEN];
 
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	for (s = kind; *s != '\0'; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	for (s = detail; *s != '\0'; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	/* Firmware repeats a DISCOVER every second or so: one line per second is the story. */
-	if (c != NULL && c->ev_sec == now && c->ev_hash == h)
-		return;
-	if (c != NULL) {
-		c->ev_sec = now;
-		c->ev_hash = h;
-	}
-	record_event(x->rec, rq->mac, kind, rq->ipstr, detail);
-	log_debug("%s %s: %s", kind, rq->mac, detail);
+	nb_mac_format(mac, buf);
+	return buf;
 }
 
-/* Fill msg to send buf to dst from src; a broadcast leaves by ifindex, unicast is routed. */
+static uint32_t
+proxy_mac_hash(const uint8_t mac[6])
+{
+	uint32_t h = 2166136261u;
+	int	 i;
+
+	for (i = 0; i < 6; i++)
+		h = (h ^ mac[i]) * 16777619u;
+	return h;
+}
+
+/* The record of this request: created on first use, stamped with the batch time. */
+static struct rec_item *
+proxy_item(struct pxedhcpd *x, struct request *rq)
+{
+	struct rec_item	*it;
+
+	if (rq->it != NULL)
+		return rq->it;
+	if ((it = record_new(x->rec)) == NULL)
+		return NULL;
+	it->ts = x->now_ts;
+	memcpy(it->mac, rq->pkt.chaddr, 6);
+	it->ciaddr = rq->pkt.ciaddr;
+	it->seen = it->has_ev = 0;
+	return rq->it = it;
+}
+
+/* Queue an event unless the same one was queued for this client in the same second. */
+static void
+proxy_event(struct pxedhcpd *x, struct request *rq, struct ev *ev, const char *file)
+{
+	struct coal	*c = rq->coal;
+	struct rec_item	*it;
+	const uint8_t	*b = (const uint8_t *)ev;
+	uint32_t	 h = 2166136261u;
+	size_t		 i, len;
+
+	ev->gen = x->pol->gen;
+	/* The generation and our address name the file: the file text need not be hashed. */
+	for (i = 0; i < sizeof(*ev); i++)
+		h = (h ^ b[i]) * 16777619u;
+	/* Firmware repeats a DISCOVER every second or so: one line per second is the story. */
+	if (c->ev_sec == (uint32_t)x->now && c->ev_hash == h)
+		return;
+	c->ev_sec = (uint32_t)x->now;
+	c->ev_hash = h;
+	if ((it = proxy_item(x, rq)) == NULL)
+		return;
+	it->has_ev = 1;
+	it->ev = *ev;
+	len = file != NULL ? strlen(file) : 0;
+	if (len >= sizeof(it->file))
+		len = sizeof(it->file) - 1;
+	memcpy(it->file, file != NULL ? file : "", len);
+	it->file_len = (uint8_t)len;
+}
+
+/* Record the client at most once a second, however fast it repeats itself. */
+static void
+proxy_seen(struct pxedhcpd *x, struct request *rq, int arch)
+{
+	const struct dhcp_pkt	*p = &rq->pkt;
+	struct rec_item		*it;
+	const uint8_t		*v;
+	size_t			 len;
+
+	if (rq->coal->seen_sec == (uint32_t)x->now)
+		return;
+	rq->coal->seen_sec = (uint32_t)x->now;
+	if ((it = proxy_item(x, rq)) == NULL)
+		return;
+	it->seen = 1;
+	it->arch = arch;
+	/* Only copies here: escaping and formatting are the writer thread's work. */
+	v = dhcp_opt_get(p, DHO_CLASSID, &len);
+	it->vendor_len = (uint8_t)len;
+	if (len > 0)
+		memcpy(it->vendor, v, len);
+	v = dhcp_opt_get(p, DHO_USERCLASS, &len);
+	len = len < sizeof(it->user) ? len : sizeof(it->user);
+	it->user_len = (uint8_t)len;
+	if (len > 0)
+		memcpy(it->user, v, len);
+	it->has_uuid = (uint8_t)p->has_uuid;
+	if (p->has_uuid)
+		memcpy(it->uuid, p->uuid, 16);
+}
+
+/* Fill the parts of a queued message that differ per reply. */
 static void
 proxy_msg(struct msghdr *msg, struct iovec *iov, void *cbuf, size_t cbufsz, int ifindex,
     struct in_addr src, struct sockaddr_in *dst, void *buf, size_t len)
@@ -69,8 +141,6 @@ proxy_msg(struct msghdr *msg, struct iovec *iov, void *cbuf, size_t cbufsz, int 
 	struct in_pktinfo	*pi;
 	struct cmsghdr		*cmsg;
 
-	memset(msg, 0, sizeof(*msg));
-	memset(cbuf, 0, cbufsz);
 	iov->iov_base = buf;
 	iov->iov_len = len;
 	msg->msg_name = dst;
@@ -79,14 +149,16 @@ proxy_msg(struct msghdr *msg, struct iovec *iov, void *cbuf, size_t cbufsz, int 
 	msg->msg_iovlen = 1;
 	msg->msg_control = cbuf;
 	msg->msg_controllen = cbufsz;
+	msg->msg_flags = 0;
 	cmsg = CMSG_FIRSTHDR(msg);
 	cmsg->cmsg_level = IPPROTO_IP;
 	cmsg->cmsg_type = IP_PKTINFO;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
 	pi = (struct in_pktinfo *)CMSG_DATA(cmsg);
-	if (dst->sin_addr.s_addr == INADDR_BROADCAST)
-		pi->ipi_ifindex = ifindex;
+	/* A broadcast leaves by the arrival interface; unicast is routed. */
+	pi->ipi_ifindex = dst->sin_addr.s_addr == INADDR_BROADCAST ? ifindex : 0;
 	pi->ipi_spec_dst = src;
+	pi->ipi_addr.s_addr = 0;
 }
 
 static int
@@ -100,6 +172,8 @@ proxy_sendmsg(int fd, int ifindex, struct in_addr src, struct sockaddr_in *dst,
 	struct msghdr		 msg;
 	struct iovec		 iov;
 
+	memset(&msg, 0, sizeof(msg));
+	memset(&cm, 0, sizeof(cm));
 	proxy_msg(&msg, &iov, cm.buf, sizeof(cm.buf), ifindex, src, dst, buf, len);
 	return sendmsg(fd, &msg, 0) == -1 ? -1 : 0;
 }
@@ -136,42 +210,54 @@ proxy_delayed(evutil_socket_t fd, short ev, void *arg)
 	free(dl);
 }
 
-void
+static int
+proxy_fd(const struct pxedhcpd *x, const struct request *rq)
+{
+	return rq->port == x->port4011 ? x->fd4011 : x->fd67;
+}
+
+/* Where the next reply is built: the free slot of the send queue. */
+static struct dhcp_out *
+proxy_out(struct pxedhcpd *x, const struct request *rq)
+{
+	int	 fd = proxy_fd(x, rq);
+
+	if (x->tx.n == TX_BATCH || (x->tx.n > 0 && x->tx.fd != fd))
+		proxy_flush(x);
+	return &x->tx.out[x->tx.n];
+}
+
+/* Send the reply built in the slot proxy_out() gave, now or after pxe.reply_delay_ms. */
+static void
 proxy_send(struct pxedhcpd *x, const struct request *rq, struct dhcp_out *o,
     struct sockaddr_in *dst)
 {
 	struct delayed	*dl;
-	struct txq	*q;
+	struct txq	*q = &x->tx;
 	struct timeval	 tv;
-	int		 fd = rq->port == x->port4011 ? x->fd4011 : x->fd67;
 
 	dst->sin_family = AF_INET;
 	/* pxe.reply_delay_ms: some ROMs miss instant replies (dnsmasq --dhcp-reply-delay). */
-	if (x->set.delay_ms > 0) {
+	if (x->pol->set.delay_ms > 0) {
 		dl = xcalloc(1, sizeof(*dl));
-		dl->x = x;
-		dl->fd = fd;
+		dl->fd = proxy_fd(x, rq);
 		dl->ifindex = rq->ifindex;
 		dl->src = rq->local;
 		dl->dst = *dst;
 		dl->len = o->len;
 		memcpy(dl->buf, o->buf, o->len);
-		tv.tv_sec = x->set.delay_ms / 1000;
-		tv.tv_usec = (x->set.delay_ms % 1000) * 1000;
+		tv.tv_sec = x->pol->set.delay_ms / 1000;
+		tv.tv_usec = (x->pol->set.delay_ms % 1000) * 1000;
 		if (event_base_once(x->d->base, -1, EV_TIMEOUT, proxy_delayed, dl, &tv) == -1) {
 			log_warnx("cannot schedule a delayed reply");
 			free(dl);
 		}
 		return;
 	}
-	if (x->tx.n == TX_BATCH || (x->tx.n > 0 && x->tx.fd != fd))
-		proxy_flush(x);
-	q = &x->tx;
-	q->fd = fd;
-	memcpy(q->buf[q->n], o->buf, o->len);
+	q->fd = proxy_fd(x, rq);
 	q->dst[q->n] = *dst;
 	proxy_msg(&q->msgs[q->n].msg_hdr, &q->iov[q->n], q->cm[q->n].buf, sizeof(q->cm[0].buf),
-	    rq->ifindex, rq->local, &q->dst[q->n], q->buf[q->n], o->len);
+	    rq->ifindex, rq->local, &q->dst[q->n], o->buf, o->len);
 	q->n++;
 }
 
@@ -202,27 +288,27 @@ proxy_dest(struct pxedhcpd *x, const struct request *rq, int unicast_ciaddr,
 static struct in_addr
 proxy_server(const struct pxedhcpd *x, const struct request *rq)
 {
-	return x->set.server.s_addr != 0 ? x->set.server : rq->local;
+	return x->pol->set.server.s_addr != 0 ? x->pol->set.server : rq->local;
 }
 
-/* Why a PXE client gets silence, or NULL to answer it (HELPERS: next-boot semantics). */
-static const char *
+/* Why a PXE client gets silence (WHY_*), or -1 to answer it (HELPERS: next-boot semantics). */
+static int
 proxy_refusal(const struct pxedhcpd *x, const struct client *c)
 {
 	if (!c->allowed)
-		return "denied (allowed = 0)";
+		return WHY_DENIED;
 	if (c->suspended)
-		return "suspended through the self-API";
-	if (x->set.unknown_ignore && !(c->indb && c->known))
-		return "unknown client and unknown_clients = ignore";
-	return NULL;
+		return WHY_SUSPENDED;
+	if (x->pol->set.unknown_ignore && !c->known)
+		return WHY_UNKNOWN;
+	return -1;
 }
 
 /* The option 43 policy for arch (PXE-FACTS §3): BIOS boots the file at once, UEFI asks 4011. */
 static enum dhcp_opt43
 proxy_opt43(const struct pxedhcpd *x, int arch, enum dhcp_arch_kind kind)
 {
-	int	 pol = arch < PXEDHCPD_MAXARCH ? x->set.opt43[arch] : OPT43_AUTO;
+	int	 pol = arch < PXEDHCPD_MAXARCH ? x->pol->set.opt43[arch] : OPT43_AUTO;
 
 	if (kind == ARCH_HTTP)
 		return OPT43_NONE;	/* HTTP Boot ignores 43; the URL is all it needs */
@@ -236,94 +322,124 @@ proxy_opt43(const struct pxedhcpd *x, int arch, enum dhcp_arch_kind kind)
 	return OPT43_NONE;
 }
 
+/* Write "http://IP:PORT/path" into file; -1 if it does not fit. */
+static int
+proxy_url(char *file, size_t filesz, struct in_addr server, int port, const char *path)
+{
+	char	 ip[INET_ADDRSTRLEN], num[8];
+	size_t	 n = 0, l;
+	int	 i = (int)sizeof(num);
+
+	do
+		num[--i] = (char)('0' + port % 10);
+	while ((port /= 10) > 0 && i > 0);
+	dhcp_ntoa(server, ip);
+	l = strlen(path);
+	if (7 + strlen(ip) + 1 + (sizeof(num) - (size_t)i) + 1 + l >= filesz)
+		return -1;
+	memcpy(file, "http://", 7);
+	n = 7;
+	l = strlen(ip);
+	memcpy(file + n, ip, l);
+	n += l;
+	file[n++] = ':';
+	memcpy(file + n, num + i, sizeof(num) - (size_t)i);
+	n += sizeof(num) - (size_t)i;
+	file[n++] = '/';
+	memcpy(file + n, path, strlen(path) + 1);
+	return 0;
+}
+
 /*
  * The boot file for this client into file: iPXE gets the chain script URL
  * (ends the PXE loop), HTTP Boot the loader's URL with an IP literal (EDK2
  * uses a host name only with DNS from the real DHCP server), PXE the name.
- * Returns NULL when there is no loader for the arch, else a description.
+ * Returns -1 when there is no loader for the arch, else a WHAT_*.
  */
-static const char *
-proxy_file(const struct pxedhcpd *x, const struct dhcp_pkt *p, int arch, struct in_addr server,
+static int
+proxy_file(const struct pxedhcpd *x, const struct request *rq, struct in_addr server,
     char *file, size_t filesz)
 {
-	const char	*loader = arch < PXEDHCPD_MAXARCH ? x->set.bootloader[arch] : NULL;
-	char		 ip[INET_ADDRSTRLEN];
-	int		 n;
+	const char	*loader = rq->arch < PXEDHCPD_MAXARCH ? x->pol->set.bootloader[rq->arch] :
+			    NULL;
 
-	inet_ntop(AF_INET, &server, ip, sizeof(ip));
-	if (p->ipxe) {
-		n = snprintf(file, filesz, "http://%s:%d/boot.ipxe", ip, x->http_port);
-		return n > 0 && (size_t)n < filesz ? "iPXE chain script" : NULL;
-	}
+	if (rq->pkt.ipxe)
+		return proxy_url(file, filesz, server, x->http_port, "boot.ipxe") == -1 ? -1 :
+		    WHAT_IPXE;
 	if (loader == NULL)
-		return NULL;
-	if (dhcp_is_httpclient(p)) {
-		n = snprintf(file, filesz, "http://%s:%d/%s", ip, x->http_port, loader);
-		return n > 0 && (size_t)n < filesz ? "HTTP Boot URL" : NULL;
-	}
+		return -1;
+	if (rq->http)
+		return proxy_url(file, filesz, server, x->http_port, loader) == -1 ? -1 :
+		    WHAT_HTTP;
 	if (strlcpy(file, loader, filesz) >= filesz)
-		return NULL;
-	return "bootloader";
+		return -1;
+	return WHAT_LOADER;
 }
 
 /* Answer a PXE client from the proxy: OFFER to DISCOVER, ACK to REQUEST/INFORM. */
 static void
-proxy_pxe(struct pxedhcpd *x, struct request *rq, struct client *c, int arch)
+proxy_pxe(struct pxedhcpd *x, struct request *rq, const struct client *c)
 {
 	const struct dhcp_pkt	*p = &rq->pkt;
 	struct dhcp_answer	 a;
-	struct dhcp_out		 o;
+	struct dhcp_out		*o;
 	struct sockaddr_in	 dst;
-	enum dhcp_arch_kind	 kind;
-	const char		*aname, *why, *what, *kev;
-	char			 file[256], nb[96] = "";
+	struct ev		 ev;
+	char			 file[256];
+	int			 why, what;
 
-	kind = dhcp_arch_kind(arch, &aname);
-	kev = p->type == DHCP_DISCOVER ? "dhcp-offer" : "dhcp-ack";
-	if ((why = proxy_refusal(x, c)) != NULL) {
+	memset(&ev, 0, sizeof(ev));
+	ev.type = (uint8_t)p->type;
+	ev.arch = (uint16_t)rq->arch;
+	if ((why = proxy_refusal(x, c)) != -1) {
 		x->ignored++;
-		proxy_event(x, c, rq, "dhcp-ignore", "%s from %s (arch %d) ignored: %s",
-		    dhcp_type_name(p->type), aname, arch, why);
+		ev.code = EV_REFUSED;
+		ev.why = (uint8_t)why;
+		proxy_event(x, rq, &ev, NULL);
 		return;
 	}
 	if (p->has_bootitem && (p->bootitem_layer & 0x8000)) {
-		proxy_event(x, c, rq, "dhcp-ignore", "port 4011 request for PXE BIS "
-		    "(layer 0x%04x) ignored: not supported", p->bootitem_layer);
+		ev.code = EV_BIS;
+		ev.layer = p->bootitem_layer;
+		proxy_event(x, rq, &ev, NULL);
 		return;
 	}
 	memset(&a, 0, sizeof(a));
 	a.server = proxy_server(x, rq);
-	if ((what = proxy_file(x, p, arch, a.server, file, sizeof(file))) == NULL) {
+	if ((what = proxy_file(x, rq, a.server, file, sizeof(file))) == -1) {
 		x->ignored++;
-		log_info("%s: no bootloader for arch %d (%s): set bootloader.%d", rq->mac, arch,
-		    aname, arch);
-		proxy_event(x, c, rq, "dhcp-ignore", "%s from %s (arch %d) ignored: no "
-		    "bootloader for this arch (setting bootloader.%d)", dhcp_type_name(p->type),
-		    aname, arch, arch);
+		log_info("%s: no bootloader for arch %d (%s): set bootloader.%d",
+		    proxy_mac(p->chaddr), rq->arch, rq->aname, rq->arch);
+		ev.code = EV_NOLOADER;
+		proxy_event(x, rq, &ev, NULL);
 		return;
 	}
 	a.type = p->type == DHCP_DISCOVER ? DHCP_OFFER : DHCP_ACK;
 	a.file = file;
-	a.vendor = dhcp_is_httpclient(p) ? VENDOR_HTTP : VENDOR_PXE;
+	a.vendor = rq->http ? VENDOR_HTTP : VENDOR_PXE;
 	a.port4011 = rq->port == x->port4011;
-	a.opt43 = a.port4011 ? OPT43_NONE : proxy_opt43(x, arch, kind);
-	if (dhcp_pxe_reply(&o, p, &a) == -1) {
-		log_warnx("%s: reply does not fit in %zu bytes", rq->mac, o.max);
+	a.opt43 = a.port4011 ? OPT43_NONE : proxy_opt43(x, rq->arch, rq->kind);
+	o = proxy_out(x, rq);
+	if (dhcp_pxe_reply(o, p, &a) == -1) {
+		log_warnx("%s: reply does not fit in %zu bytes", proxy_mac(p->chaddr), o->max);
 		return;
 	}
 	proxy_dest(x, rq, 0, &dst);
-	proxy_send(x, rq, &o, &dst);
+	proxy_send(x, rq, o, &dst);
 	x->answered++;
-	if (c->next_boot != NB_NEXT_NONE)
-		snprintf(nb, sizeof(nb), "; next boot %s", nb_next_boot_name(c->next_boot));
+	ev.code = EV_PROXY;
+	ev.reply = (uint8_t)a.type;
+	ev.why = (uint8_t)what;
+	ev.server = a.server;
+	ev.next_boot = c->next_boot;
+	ev.flags = (a.port4011 ? EVF_4011 : 0) | (p->ipxe ? EVF_IPXE : 0) |
+	    (a.opt43 == OPT43_DIRECT ? EVF_DIRECT : 0) |
+	    (rq->kind == ARCH_EFI && !a.port4011 && !p->ipxe && a.opt43 != OPT43_DIRECT ?
+	    EVF_NO43 : 0);
 	/* iPXE features.h: a build without 175.19 cannot fetch the http:// chain script. */
 	if (p->ipxe && p->opt[DHO_IPXE].present && !(p->ipxe_features & IPXE_F_HTTP))
-		strlcat(nb, "; warning: this iPXE has no HTTP (175.19)", sizeof(nb));
-	proxy_event(x, c, rq, kev, "%s%s %s %s for %s%s (arch %d)%s%s", a.port4011 ?
-	    "port 4011 " : "proxy ", a.type == DHCP_OFFER ? "offer" : "ack", what, file,
-	    p->ipxe ? "iPXE on " : "", aname, arch, a.opt43 == OPT43_DIRECT ?
-	    ", 43.6=8 (boot at once)" : kind == ARCH_EFI && !a.port4011 && !p->ipxe ?
-	    ", no option 43 (client asks port 4011)" : "", nb);
+		ev.flags |= EVF_NOHTTP;
+	proxy_event(x, rq, &ev, file);
 }
 
 /*
@@ -333,27 +449,29 @@ proxy_pxe(struct pxedhcpd *x, struct request *rq, struct client *c, int arch)
  * gets silence, so we never speak for an address we do not own.
  */
 static void
-proxy_static(struct pxedhcpd *x, struct request *rq, struct client *c, int pxe, int arch)
+proxy_static(struct pxedhcpd *x, struct request *rq, const struct client *c, int pxe)
 {
 	const struct dhcp_pkt	*p = &rq->pkt;
-	struct dhcp_lease	 lease = x->set.lease;
+	struct dhcp_lease	 lease = x->pol->set.lease;
 	struct dhcp_answer	 a;
-	struct dhcp_out		 o;
+	struct dhcp_out		*o;
 	struct sockaddr_in	 dst;
 	struct in_addr		 want;
-	char			 file[256], ip[INET_ADDRSTRLEN], boot[300] = "";
-	const char		*aname;
+	struct ev		 ev;
+	char			 file[256];
 
 	memset(&a, 0, sizeof(a));
+	memset(&ev, 0, sizeof(ev));
 	a.server = proxy_server(x, rq);
-	inet_ntop(AF_INET, &c->ip, ip, sizeof(ip));
+	ev.b = c->ip;
 	if (p->type == DHCP_REQUEST) {
 		if (p->server_id.s_addr != 0 && p->server_id.s_addr != a.server.s_addr)
 			return;		/* it took another server's offer */
 		want = p->reqaddr.s_addr != 0 ? p->reqaddr : p->ciaddr;
 		if (want.s_addr != c->ip.s_addr) {
-			proxy_event(x, c, rq, "dhcp-ignore", "static mode: REQUEST for %s ignored: "
-			    "this client's address is %s", inet_ntoa(want), ip);
+			ev.code = EV_STATIC_WRONG;
+			ev.a = want;
+			proxy_event(x, rq, &ev, NULL);
 			return;
 		}
 		a.type = DHCP_ACK;
@@ -365,60 +483,69 @@ proxy_static(struct pxedhcpd *x, struct request *rq, struct client *c, int pxe, 
 	lease.hostname = c->hostname;
 	a.lease = &lease;
 	/* Boot information only for PXE clients allowed to boot. */
-	if (pxe && proxy_refusal(x, c) == NULL &&
-	    proxy_file(x, p, arch, a.server, file, sizeof(file)) != NULL) {
+	if (pxe && proxy_refusal(x, c) == -1 &&
+	    proxy_file(x, rq, a.server, file, sizeof(file)) != -1) {
 		a.file = file;
-		a.vendor = dhcp_is_httpclient(p) ? VENDOR_HTTP : VENDOR_PXE;
-		a.opt43 = proxy_opt43(x, arch, dhcp_arch_kind(arch, &aname));
-		snprintf(boot, sizeof(boot), ", boot file %s", file);
+		a.vendor = rq->http ? VENDOR_HTTP : VENDOR_PXE;
+		a.opt43 = proxy_opt43(x, rq->arch, rq->kind);
 	}
-	if (dhcp_pxe_reply(&o, p, &a) == -1) {
-		log_warnx("%s: reply does not fit in %zu bytes", rq->mac, o.max);
+	o = proxy_out(x, rq);
+	if (dhcp_pxe_reply(o, p, &a) == -1) {
+		log_warnx("%s: reply does not fit in %zu bytes", proxy_mac(p->chaddr), o->max);
 		return;
 	}
 	proxy_dest(x, rq, 1, &dst);
-	proxy_send(x, rq, &o, &dst);
+	proxy_send(x, rq, o, &dst);
 	x->answered++;
-	proxy_event(x, c, rq, a.type == DHCP_OFFER ? "dhcp-offer" : "dhcp-ack",
-	    "static %s of %s%s", a.type == DHCP_OFFER ? "offer" : "ack", ip, boot);
+	ev.code = EV_STATIC;
+	ev.reply = (uint8_t)a.type;
+	ev.server = a.server;
+	proxy_event(x, rq, &ev, a.file);
 }
 
 void
 proxy_handle(struct pxedhcpd *x, struct request *rq)
 {
 	const struct dhcp_pkt	*p = &rq->pkt;
-	struct client		*c = NULL;
-	int			 pxe, arch, is4011 = rq->port == x->port4011;
-	int64_t			 now;
+	const struct client	*c = NULL;
+	struct ev		 ev;
+	int			 pxe, is4011 = rq->port == x->port4011;
 
-	nb_mac_format(p->chaddr, rq->mac);
-	if (p->ciaddr.s_addr != 0)
-		inet_ntop(AF_INET, &p->ciaddr, rq->ipstr, sizeof(rq->ipstr));
-	else
-		rq->ipstr[0] = '\0';
-	if (rq->local.s_addr == 0 && x->set.server.s_addr == 0) {
-		log_debug("%s: interface %d has no IPv4 address to answer from", rq->mac,
-		    rq->ifindex);
+	rq->it = NULL;
+	if (rq->local.s_addr == 0 && x->pol->set.server.s_addr == 0) {
+		log_debug("%s: interface %d has no IPv4 address to answer from",
+		    proxy_mac(p->chaddr), rq->ifindex);
 		return;
 	}
-	pxe = dhcp_vendor_match(p, x->set.prefixes);
-	arch = dhcp_arch(p);
-	if (x->set.static_on && !is4011) {
-		c = policy_client(x, p->chaddr);
+	pxe = policy_vendor_match(x->pol, p);
+	rq->arch = dhcp_arch(p);
+	rq->kind = dhcp_arch_kind(rq->arch, &rq->aname);
+	rq->http = rq->kind == ARCH_HTTP || dhcp_vendor_match(p, "HTTPClient");
+	rq->coal = &x->coal[proxy_mac_hash(p->chaddr) & (COAL_SLOTS - 1)];
+	if (memcmp(rq->coal->mac, p->chaddr, 6) != 0) {
+		/* Another client had this slot: start afresh (at worst one more write). */
+		memset(rq->coal, 0, sizeof(*rq->coal));
+		memcpy(rq->coal->mac, p->chaddr, 6);
+	}
+	if (x->pol->set.static_on && !is4011) {
+		c = policy_client(x->pol, p->chaddr);
 		if (c->ip.s_addr != 0) {
-			proxy_static(x, rq, c, pxe, arch);
+			proxy_static(x, rq, c, pxe);
 			goto seen;
 		}
-		if (!x->set.static_proxy) {
-			if (pxe && p->type == DHCP_DISCOVER)
-				proxy_event(x, c, rq, "dhcp-ignore", "static mode: no static address "
-				    "and static.others = ignore");
+		if (!x->pol->set.static_proxy) {
+			if (pxe && p->type == DHCP_DISCOVER) {
+				memset(&ev, 0, sizeof(ev));
+				ev.code = EV_STATIC_NONE;
+				proxy_event(x, rq, &ev, NULL);
+			}
 			return;
 		}
 	}
 	if (!pxe) {
-		log_debug("%s: %s without a PXE vendor class: not ours", rq->mac,
-		    dhcp_type_name(p->type));
+		if (log_getverbose() > 0)
+			log_debug("%s: %s without a PXE vendor class: not ours",
+			    proxy_mac(p->chaddr), dhcp_type_name(p->type));
 		return;
 	}
 	if (is4011 ? p->type != DHCP_REQUEST && p->type != DHCP_INFORM :
@@ -429,13 +556,8 @@ proxy_handle(struct pxedhcpd *x, struct request *rq)
 	    p->server_id.s_addr != proxy_server(x, rq).s_addr)
 		return;
 	if (c == NULL)
-		c = policy_client(x, p->chaddr);
-	proxy_pxe(x, rq, c, arch);
+		c = policy_client(x->pol, p->chaddr);
+	proxy_pxe(x, rq, c);
  seen:
-	/* One write per client per second, however fast it repeats itself. */
-	now = nb_now();
-	if (c->seen_sec != now) {
-		c->seen_sec = now;
-		record_seen(x->rec, rq, pxe ? arch : -1);
-	}
+	proxy_seen(x, rq, pxe ? rq->arch : -1);
 }

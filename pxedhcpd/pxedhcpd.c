@@ -7,8 +7,9 @@
  * which interface a request came in on and our address there; replies
  * leave by that interface. No raw sockets: the proxy never hands out an
  * address, so it never needs to unicast to a client without one.
- * This file: flags, sockets, the receive loop. policy.c reads the
- * database, proxy.c decides and answers, record.c writes what was seen.
+ * This file: flags, sockets, the receive loop. proxy.c decides and
+ * answers from a policy (policy.c) that the recorder thread (record.c)
+ * reads from the database; record.c also writes what was seen.
  */
 #include "config.h"
 
@@ -213,45 +214,69 @@ rx_one(struct pxedhcpd *x, struct request *rq, struct msghdr *msg, const uint8_t
 	proxy_handle(x, rq);
 }
 
-static void
-rx(evutil_socket_t fd, short events, void *arg)
-{
-	static uint8_t		 bufs[RX_BATCH][RX_BUFSZ];
-	static char		 cbufs[RX_BATCH][CMSG_SPACE(sizeof(struct in_pktinfo)) + 64];
-	static struct request	 rq;
-	struct pxedhcpd		*x = arg;
+/* The receive batch: buffers and headers set up once, reused by every recvmmsg. */
+static struct {
+	uint8_t			 buf[RX_BATCH][RX_BUFSZ];
+	char			 cbuf[RX_BATCH][CMSG_SPACE(sizeof(struct in_pktinfo)) + 64];
 	struct mmsghdr		 msgs[RX_BATCH];
 	struct iovec		 iov[RX_BATCH];
 	struct sockaddr_in	 from[RX_BATCH];
+} rxq;
+
+static void
+rx_init(void)
+{
+	int	 i;
+
+	for (i = 0; i < RX_BATCH; i++) {
+		rxq.iov[i].iov_base = rxq.buf[i];
+		rxq.iov[i].iov_len = RX_BUFSZ;
+		rxq.msgs[i].msg_hdr.msg_name = &rxq.from[i];
+		rxq.msgs[i].msg_hdr.msg_namelen = sizeof(rxq.from[i]);
+		rxq.msgs[i].msg_hdr.msg_iov = &rxq.iov[i];
+		rxq.msgs[i].msg_hdr.msg_iovlen = 1;
+		rxq.msgs[i].msg_hdr.msg_control = rxq.cbuf[i];
+		rxq.msgs[i].msg_hdr.msg_controllen = sizeof(rxq.cbuf[i]);
+	}
+}
+
+/* The time of a receive batch: events and the once-a-second coalescing use it. */
+static void
+rx_clock(struct pxedhcpd *x)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x->now = (int64_t)ts.tv_sec;
+	x->now_ts = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+rx(evutil_socket_t fd, short events, void *arg)
+{
+	static struct request	 rq;
+	struct pxedhcpd		*x = arg;
+	struct msghdr		*h;
 	int			 i, n, round;
 
-	/* One data_version check per wakeup: bootctl edits apply to the next packet. */
-	policy_refresh(x, 0);
+	/* A policy built after another process committed takes over between batches. */
+	x->pol = record_policy(x->rec);
+	rq.port = fd == x->fd4011 ? x->port4011 : x->port67;
 	for (round = 0; round < RX_ROUNDS; round++) {
-		memset(msgs, 0, sizeof(msgs));
-		for (i = 0; i < RX_BATCH; i++) {
-			iov[i].iov_base = bufs[i];
-			iov[i].iov_len = RX_BUFSZ;
-			msgs[i].msg_hdr.msg_name = &from[i];
-			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
-			msgs[i].msg_hdr.msg_iov = &iov[i];
-			msgs[i].msg_hdr.msg_iovlen = 1;
-			msgs[i].msg_hdr.msg_control = cbufs[i];
-			msgs[i].msg_hdr.msg_controllen = sizeof(cbufs[i]);
-		}
-		if ((n = recvmmsg(fd, msgs, RX_BATCH, MSG_DONTWAIT, NULL)) == -1) {
+		if ((n = recvmmsg(fd, rxq.msgs, RX_BATCH, MSG_DONTWAIT, NULL)) == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				log_warn("recvmmsg");
 			return;
 		}
-		/* One read transaction per batch: client lookups share one WAL lock. */
-		nb_db_read_begin(x->d->db);
+		rx_clock(x);
 		for (i = 0; i < n; i++) {
-			rq.port = fd == x->fd4011 ? x->port4011 : x->port67;
-			rq.from = from[i];
-			rx_one(x, &rq, &msgs[i].msg_hdr, bufs[i], msgs[i].msg_len);
+			h = &rxq.msgs[i].msg_hdr;
+			rq.from = rxq.from[i];
+			rx_one(x, &rq, h, rxq.buf[i], rxq.msgs[i].msg_len);
+			/* recvmmsg wrote these: give the next call the full sizes again. */
+			h->msg_namelen = sizeof(rxq.from[i]);
+			h->msg_controllen = sizeof(rxq.cbuf[i]);
 		}
-		nb_db_read_end(x->d->db);
 		proxy_flush(x);
 		if (n < RX_BATCH)
 			return;
@@ -267,13 +292,36 @@ tick(evutil_socket_t fd, short events, void *arg)
 }
 
 static void
+prefix_add(const char *v, void *arg)
+{
+	struct policy_conf	*pc = arg;
+
+	if (pc->prefixes[0] != '\0')
+		strlcat(pc->prefixes, ",", sizeof(pc->prefixes));
+	if (strlcat(pc->prefixes, v, sizeof(pc->prefixes)) >= sizeof(pc->prefixes))
+		log_warnx("vendor prefixes longer than %zu bytes: truncated", sizeof(pc->prefixes));
+}
+
+/* What the recorder thread needs from the configuration to build a policy. */
+static void
+policy_conf(struct pxedhcpd *x, struct policy_conf *pc)
+{
+	memset(pc, 0, sizeof(*pc));
+	nb_conf_foreach(x->d->conf, "pxedhcpd", "vendor_prefix", prefix_add, pc);
+	strlcpy(pc->datadir, x->datadir, sizeof(pc->datadir));
+}
+
+static void
 reload(struct nb_daemon *d)
 {
-	struct pxedhcpd	*x = d->ctx;
+	struct pxedhcpd		*x = d->ctx;
+	struct policy_conf	 pc;
 
 	if (!x->http_port_flag)
 		x->http_port = (int)nb_conf_getnum(d->conf, NULL, "http_port", 8080);
-	policy_refresh(x, 1);
+	/* The new policy takes over with a receive batch, tens of milliseconds later. */
+	policy_conf(x, &pc);
+	record_reload(x->rec, &pc);
 }
 
 static void
@@ -306,6 +354,7 @@ main(int argc, char *argv[])
 	struct nb_daemon	 d = { .name = "pxedhcpd" };
 	struct pxedhcpd		*x = &px;
 	struct timeval		 tv = { 0, TICK_USEC };
+	struct policy_conf	 pc;
 	int			 rc, i;
 
 	x->d = &d;
@@ -321,8 +370,11 @@ main(int argc, char *argv[])
 	if (nb_db_threads_init() != NB_OK)
 		fatalx("cannot configure SQLite for threads");
 	nb_daemon_open_db(&d);
-	x->rec = record_start(nb_daemon_dbpath(&d));
-	policy_refresh(x, 1);
+	policy_conf(x, &pc);
+	x->rec = record_start(nb_daemon_dbpath(&d), &pc);
+	x->pol = record_policy(x->rec);
+	x->coal = xcalloc(COAL_SLOTS, sizeof(*x->coal));
+	rx_init();
 	x->ev67 = event_new(d.base, x->fd67, EV_READ | EV_PERSIST, rx, x);
 	x->ev4011 = event_new(d.base, x->fd4011, EV_READ | EV_PERSIST, rx, x);
 	x->ev_tick = event_new(d.base, -1, EV_PERSIST, tick, x);
@@ -344,7 +396,7 @@ main(int argc, char *argv[])
 	event_free(x->ev_tick);
 	close(x->fd67);
 	close(x->fd4011);
-	policy_free(x);
+	free(x->coal);
 	nb_daemon_free(&d);
 	return rc;
 }

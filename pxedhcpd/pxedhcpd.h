@@ -16,8 +16,9 @@
 
 #define PXEDHCPD_MAXIF		32	/* -i interfaces */
 #define PXEDHCPD_MAXARCH	256	/* bootloader.N and option43.N kept for N < this */
+#define PXEDHCPD_MAXPREFIX	32	/* vendor class prefixes */
 
-/* The settings the daemon uses, re-read when another process changes the database. */
+/* The settings the daemon uses. */
 struct settings {
 	int		 unknown_ignore;	/* unknown_clients = ignore */
 	char		 prefixes[1024];	/* pxe.vendor_prefixes + config vendor_prefix */
@@ -33,21 +34,93 @@ struct settings {
 
 enum { OPT43_AUTO, OPT43_FORCE_DIRECT, OPT43_FORCE_NONE };
 
-/* What the database says about one MAC (cached; re-read after a data_version change). */
+/* What the database says about one client whose answer is not the default. */
 struct client {
 	uint8_t		 mac[6];
 	uint8_t		 used;
-	uint8_t		 indb;		/* a row exists */
 	uint8_t		 known;		/* state known */
 	uint8_t		 allowed;
 	uint8_t		 suspended;
 	uint8_t		 next_boot;	/* enum nb_next_boot */
-	uint32_t	 gen;		/* the generation the row was read at */
 	struct in_addr	 ip;		/* static address; 0: none */
 	char		*hostname;
-	int64_t		 seen_sec;	/* last second nb_client_seen was queued */
-	int64_t		 ev_sec;	/* last second an event was queued ... */
-	uint32_t	 ev_hash;	/* ... and which one: identical events coalesce for 1 s */
+};
+
+/* What the config file adds to the settings; copied by the loop for the recorder thread. */
+struct policy_conf {
+	char		 prefixes[1024];	/* [pxedhcpd] vendor_prefix keys, comma-separated */
+	char		 datadir[1024];
+};
+
+/*
+ * Everything a decision needs, read from the database in one go and never
+ * changed afterwards: the recorder thread builds a new one when another
+ * process commits, the loop switches to it between two receive batches.
+ * No packet waits for SQLite.
+ */
+struct policy {
+	struct settings	 set;
+	struct {
+		const char	*s;
+		size_t		 len;
+	}		 prefix[PXEDHCPD_MAXPREFIX];	/* set.prefixes, split */
+	int		 nprefix;
+	struct client	*clients;	/* open addressing; only clients with a non-default answer */
+	size_t		 cap;		/* a power of two */
+	uint32_t	 gen;		/* changes with every new policy */
+};
+
+/* Per-client coalescing: at most one record and one identical event per client per second. */
+#define COAL_SLOTS	65536		/* direct-mapped by MAC hash; a collision costs one extra write */
+
+struct coal {
+	uint8_t		 mac[6];
+	uint32_t	 seen_sec;	/* last second the client was recorded */
+	uint32_t	 ev_sec;	/* last second an event was queued ... */
+	uint32_t	 ev_hash;	/* ... and which one */
+};
+
+/* An event as the loop queues it: its parameters; record.c writes the text. */
+enum ev_code {
+	EV_NONE, EV_REFUSED, EV_BIS, EV_NOLOADER, EV_PROXY, EV_STATIC_WRONG, EV_STATIC_NONE,
+	EV_STATIC
+};
+enum { WHY_DENIED, WHY_SUSPENDED, WHY_UNKNOWN };		/* EV_REFUSED */
+enum { WHAT_IPXE, WHAT_HTTP, WHAT_LOADER };			/* EV_PROXY */
+#define EVF_4011	0x01	/* answered on port 4011 */
+#define EVF_IPXE	0x02	/* the client is iPXE */
+#define EVF_NOHTTP	0x04	/* an iPXE without 175.19 */
+#define EVF_DIRECT	0x08	/* 43.6 = 8 sent */
+#define EVF_NO43	0x10	/* UEFI PXE told to ask port 4011 */
+
+struct ev {
+	uint32_t	 gen;		/* policy generation and ... */
+	struct in_addr	 server;	/* ... our address: together they name the file */
+	uint8_t		 code;		/* enum ev_code */
+	uint8_t		 type;		/* message type of the request */
+	uint8_t		 reply;		/* DHCP_OFFER or DHCP_ACK */
+	uint8_t		 why;		/* WHY_* or WHAT_* */
+	uint8_t		 flags;		/* EVF_* */
+	uint8_t		 next_boot;
+	uint16_t	 arch;
+	uint16_t	 layer;		/* EV_BIS */
+	struct in_addr	 a, b;		/* EV_STATIC*: requested and static address */
+};
+
+/* One queued record: the client seen, an event, or both. */
+struct rec_item {
+	double		 ts;
+	uint8_t		 mac[6];
+	uint8_t		 seen;		/* record the client (nb_client_seen) */
+	uint8_t		 has_ev;
+	struct in_addr	 ciaddr;	/* 0: none */
+	int		 arch;		/* seen: -1 for a client without a PXE class */
+	uint8_t		 vendor_len, user_len, has_uuid, file_len;
+	uint8_t		 uuid[16];
+	struct ev	 ev;
+	char		 vendor[255];	/* raw option bytes: escaped by the writer */
+	char		 user[64];
+	char		 file[128];	/* the offered file or URL */
 };
 
 #define TX_BATCH		32	/* replies sent per sendmmsg */
@@ -62,7 +135,7 @@ struct txq {
 		struct cmsghdr	 hdr;
 		char		 buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
 	}			 cm[TX_BATCH];
-	uint8_t			 buf[TX_BATCH][DHCP_MAX_REPLY];
+	struct dhcp_out		 out[TX_BATCH];
 };
 
 struct pxedhcpd {
@@ -78,12 +151,11 @@ struct pxedhcpd {
 	int			 listen_ifindex;	/* -l: the interface holding it */
 	struct in_addr		 listen_addr;
 	char			 datadir[1024];
-	int64_t			 data_version;
-	uint32_t		 gen;
-	struct settings		 set;
-	struct client		*clients;		/* open addressing, POLICY_CAP slots */
-	size_t			 nclients;
-	uint64_t		 malformed, answered, ignored, send_dropped;
+	const struct policy	*pol;			/* switched between receive batches */
+	struct coal		*coal;
+	int64_t			 now;			/* time of the receive batch ... */
+	double			 now_ts;		/* ... with microseconds, for events */
+	uint64_t		 malformed, answered, ignored, send_dropped, stale;
 	struct record		*rec;
 	struct txq		 tx;
 };
@@ -95,36 +167,40 @@ struct request {
 	int			 ifindex;
 	struct in_addr		 local;		/* our address on the arrival interface */
 	struct sockaddr_in	 from;
-	char			 mac[NB_MACSTR_LEN];
-	char			 ipstr[INET_ADDRSTRLEN];	/* client address for events, "" if none */
+	int			 arch;		/* dhcp_arch() */
+	enum dhcp_arch_kind	 kind;
+	const char		*aname;
+	int			 http;		/* dhcp_is_httpclient() */
+	struct coal		*coal;		/* this client's slot */
+	struct rec_item		*it;		/* queued for this request, NULL if nothing yet */
 };
 
 /* policy.c */
-/* Re-read settings and invalidate cached clients if another process wrote the database. */
-void		 policy_refresh(struct pxedhcpd *, int force);
-/* The client with mac, from the cache or the database; never NULL. */
-struct client	*policy_client(struct pxedhcpd *, const uint8_t mac[6]);
-/* Free the settings and the client cache. */
-void		 policy_free(struct pxedhcpd *);
+/* Read settings and the clients with a non-default answer into a new policy (in one read transaction). */
+struct policy	*policy_build(struct nb_db *, const struct policy_conf *, uint32_t gen);
+/* The client with mac; a default (unknown, allowed) one if the database has nothing special. */
+const struct client *policy_client(const struct policy *, const uint8_t mac[6]);
+/* Return 1 if option 60 starts with one of the policy's vendor prefixes. */
+int		 policy_vendor_match(const struct policy *, const struct dhcp_pkt *);
+/* Free a policy. */
+void		 policy_free(struct policy *);
 
 /* proxy.c */
 /* Answer (or not) one parsed request. */
 void		 proxy_handle(struct pxedhcpd *, struct request *);
-/* Queue a built reply to dst, out of the arrival interface, from our address and port. */
-void		 proxy_send(struct pxedhcpd *, const struct request *, struct dhcp_out *,
-		    struct sockaddr_in *dst);
 /* Send the queued replies. */
 void		 proxy_flush(struct pxedhcpd *);
 
 /* record.c: nb_client_seen and events, written by a thread in one transaction per tick */
 struct record;
-/* Start the writer thread with its own connection to the database at path. */
-struct record	*record_start(const char *dbpath);
-/* Queue "mac was seen" (what the packet says about the client). */
-void		 record_seen(struct record *, const struct request *, int arch);
-/* Queue an event. */
-void		 record_event(struct record *, const char *mac, const char *kind, const char *ip,
-		    const char *detail);
+/* Start the writer thread with its own connection to the database at path; builds the first policy. */
+struct record	*record_start(const char *dbpath, const struct policy_conf *);
+/* The newest policy: the loop's current one, or a newer one it switches to (freeing the old). */
+const struct policy *record_policy(struct record *);
+/* Build a new policy with this configuration now (SIGHUP). */
+void		 record_reload(struct record *, const struct policy_conf *);
+/* A new record in the batch being filled, or NULL if the writer is too far behind. */
+struct rec_item	*record_new(struct record *);
 /* Hand what was queued to the writer thread (once per loop tick). */
 void		 record_tick(struct record *);
 /* Write what is left and stop the thread. */

@@ -1,52 +1,52 @@
 /*
- * record.c: writing what pxedhcpd saw (nb_client_seen) and decided
- * (events) without ever delaying a reply. The loop fills one batch in
- * memory; once per tick the batch goes to a writer thread that holds its
- * own database connection and writes it in one transaction, while the
- * loop fills the other batch. A DISCOVER storm therefore costs the loop a
- * memcpy per packet, and SQLite a row per client per second.
+ * record.c: the recorder thread, pxedhcpd's only user of the database
+ * once it runs. It writes what the loop saw (nb_client_seen) and decided
+ * (events) without ever delaying a reply: the loop fills one batch of raw
+ * records in memory; once per tick the batch goes to this thread, which
+ * words the events, escapes the client's strings and writes the batch in
+ * one transaction of multi-row INSERTs, while the loop fills the other
+ * batch. A DISCOVER storm therefore costs the loop a few copies per packet.
+ *
+ * The same thread watches PRAGMA data_version on its own connection, which
+ * changes only when another process (bootctl, bootweb) commits, never for
+ * its own writes; it then builds a new policy (policy.c) and hands it to
+ * the loop, which switches between two receive batches.
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+
+#include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pxedhcpd.h"
 #include "xmalloc.h"
 
-#define RECORD_MAX	50000	/* items per batch; beyond, they are dropped and counted */
-
-enum { REC_SEEN, REC_EVENT };
-
-struct rec_item {
-	uint8_t		 type;
-	char		 mac[NB_MACSTR_LEN];
-	char		 ip[INET_ADDRSTRLEN];
-	union {
-		struct {
-			int	 arch;
-			uint8_t	 vendor_len, user_len, has_uuid;
-			char	 vendor[255];	/* raw option bytes: escaped by the writer */
-			char	 user[64];
-			uint8_t	 uuid[16];
-		} seen;
-		struct {
-			char	 kind[16];
-			char	 detail[200];
-		} ev;
-	} u;
-};
+#define RECORD_MAX	50000	/* records per batch; beyond, they are dropped and counted */
+#define RECORD_CHUNK	32	/* records worded and written per multi-row statement */
+#define POLL_MSEC	50	/* how often an idle writer looks for other processes' commits */
 
 struct rec_batch {
 	struct rec_item	*items;
 	size_t		 n, cap;
 };
 
+/* The text of one record, as the writer words it. */
+struct rec_text {
+	char		 mac[NB_MACSTR_LEN];
+	char		 ip[INET_ADDRSTRLEN];
+	char		 vendor[4 * 255 + 1];
+	char		 user[4 * 64 + 1];
+	char		 uuid[37];
+	char		 detail[400];
+};
+
 struct record {
-	char		*dbpath;
 	struct nb_db	*db;
 	pthread_t	 thread;
 	pthread_mutex_t	 mtx;
@@ -56,15 +56,20 @@ struct record {
 	struct rec_batch *write;	/* the thread's while busy */
 	int		 busy, quit;
 	uint64_t	 dropped;
+	/* The policy: the loop's, and a newer one waiting for it. */
+	struct policy	*cur, *next;
+	atomic_int	 fresh;		/* next is set */
+	struct policy_conf conf;
+	int		 reload;	/* build one with conf now */
+	int64_t		 data_version;
+	uint32_t	 gen;
+	/* The writer's scratch, reused for every chunk. */
+	struct rec_text	 text[RECORD_CHUNK];
+	struct nb_seen	 seen[RECORD_CHUNK];
+	struct nb_event	 ev[RECORD_CHUNK];
 };
 
-static const char *
-nz(const char *s)
-{
-	return s[0] != '\0' ? s : NULL;
-}
-
-static struct rec_item *
+struct rec_item *
 record_new(struct record *r)
 {
 	struct rec_batch *b = r->fill;
@@ -76,87 +81,252 @@ record_new(struct record *r)
 				    (unsigned long long)r->dropped);
 			return NULL;
 		}
-		b->cap = b->cap ? b->cap * 2 : 256;
+		/* Grows to the largest batch once; no allocation per packet after that. */
+		b->cap = b->cap ? b->cap * 2 : 1024;
 		b->items = xreallocarray(b->items, b->cap, sizeof(*b->items));
 	}
 	return &b->items[b->n++];
 }
 
-void
-record_seen(struct record *r, const struct request *rq, int arch)
+static const char *
+nz(const char *s)
 {
-	struct rec_item	*it;
-	const uint8_t	*v;
-	size_t		 len;
-
-	if ((it = record_new(r)) == NULL)
-		return;
-	it->type = REC_SEEN;
-	memcpy(it->mac, rq->mac, sizeof(it->mac));
-	strlcpy(it->ip, rq->ipstr, sizeof(it->ip));
-	it->u.seen.arch = arch;
-	/* Only copies here: escaping and formatting are the writer thread's work. */
-	v = dhcp_opt_get(&rq->pkt, DHO_CLASSID, &len);
-	it->u.seen.vendor_len = (uint8_t)len;
-	memcpy(it->u.seen.vendor, v ? v : (const uint8_t *)"", len);
-	v = dhcp_opt_get(&rq->pkt, DHO_USERCLASS, &len);
-	len = len < sizeof(it->u.seen.user) ? len : sizeof(it->u.seen.user);
-	it->u.seen.user_len = (uint8_t)len;
-	memcpy(it->u.seen.user, v ? v : (const uint8_t *)"", len);
-	it->u.seen.has_uuid = (uint8_t)rq->pkt.has_uuid;
-	memcpy(it->u.seen.uuid, rq->pkt.uuid, 16);
+	return s[0] != '\0' ? s : NULL;
 }
 
-/* What record_seen copied, as the text nb_client_seen stores. */
+/* Untrusted option bytes as text: most are plain ASCII and copied as they are. */
 static void
-record_seen_write(struct record *r, struct rec_item *it, int *rc)
+record_safe(char *out, size_t outsz, const char *s, size_t len)
 {
-	struct dhcp_pkt	 fake;
-	char		 vendor[4 * 255 + 1], user[4 * 64 + 1], uuid[37];
+	size_t	 i;
 
-	log_safe(vendor, sizeof(vendor), it->u.seen.vendor, it->u.seen.vendor_len);
-	log_safe(user, sizeof(user), it->u.seen.user, it->u.seen.user_len);
-	fake.has_uuid = it->u.seen.has_uuid;
-	memcpy(fake.uuid, it->u.seen.uuid, 16);
-	dhcp_uuid_str(&fake, uuid);
-	*rc = nb_client_seen(r->db, it->mac, it->u.seen.arch, nz(vendor), nz(user), nz(uuid),
-	    nz(it->ip));
+	for (i = 0; i < len; i++)
+		if (s[i] < ' ' || s[i] > '~' || s[i] == '\\')
+			break;
+	if (i == len && len < outsz) {
+		memcpy(out, s, len);
+		out[len] = '\0';
+	} else
+		log_safe(out, outsz, s, len);
 }
 
-void
-record_event(struct record *r, const char *mac, const char *kind, const char *ip,
-    const char *detail)
-{
-	struct rec_item	*it;
+static const char hex[] = "0123456789abcdef";
 
-	if ((it = record_new(r)) == NULL)
-		return;
-	it->type = REC_EVENT;
-	strlcpy(it->mac, mac, sizeof(it->mac));
-	strlcpy(it->ip, ip ? ip : "", sizeof(it->ip));
-	strlcpy(it->u.ev.kind, kind, sizeof(it->u.ev.kind));
-	strlcpy(it->u.ev.detail, detail, sizeof(it->u.ev.detail));
+/* nb_mac_format() without snprintf: once per record. */
+static void
+record_mac(char out[NB_MACSTR_LEN], const uint8_t mac[6])
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < 6; i++) {
+		out[n++] = hex[mac[i] >> 4];
+		out[n++] = hex[mac[i] & 15];
+		out[n++] = i < 5 ? ':' : '\0';
+	}
+}
+
+static void
+record_uuid(char out[37], const uint8_t u[16])
+{
+	size_t		 i, n = 0;
+
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[n++] = '-';
+		out[n++] = hex[u[i] >> 4];
+		out[n++] = hex[u[i] & 15];
+	}
+	out[n] = '\0';
+}
+
+/* The kind of an event: what the detail says happened. */
+static const char *
+record_kind(const struct ev *ev)
+{
+	if (ev->code == EV_PROXY || ev->code == EV_STATIC)
+		return ev->reply == DHCP_OFFER ? "dhcp-offer" : "dhcp-ack";
+	return "dhcp-ignore";
+}
+
+/* A string being built in a fixed buffer; what does not fit is cut. */
+struct sb {
+	char	*buf;
+	size_t	 len, size;
+};
+
+static void
+sb_add(struct sb *b, const char *s, size_t len)
+{
+	if (len > b->size - 1 - b->len)
+		len = b->size - 1 - b->len;
+	memcpy(b->buf + b->len, s, len);
+	b->len += len;
+	b->buf[b->len] = '\0';
+}
+
+static void
+sb_str(struct sb *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+static void
+sb_num(struct sb *b, unsigned v)
+{
+	char	 num[12];
+	int	 i = (int)sizeof(num);
+
+	do
+		num[--i] = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	sb_add(b, num + i, sizeof(num) - (size_t)i);
+}
+
+/*
+ * The detail of a proxy answer, the event of every answered DISCOVER:
+ * "proxy offer bootloader undionly.kpxe for x86 BIOS (arch 0), 43.6=8
+ * (boot at once)", built without printf.
+ */
+static void
+record_proxy(char *buf, size_t bufsz, const struct rec_item *it, const char *aname)
+{
+	static const char *const what[] = { "iPXE chain script", "HTTP Boot URL", "bootloader" };
+	const struct ev	*ev = &it->ev;
+	struct sb	 b = { buf, 0, bufsz };
+
+	buf[0] = '\0';
+	sb_str(&b, ev->flags & EVF_4011 ? "port 4011 " : "proxy ");
+	sb_str(&b, ev->reply == DHCP_OFFER ? "offer " : "ack ");
+	sb_str(&b, what[ev->why % 3]);
+	sb_str(&b, " ");
+	sb_add(&b, it->file, it->file_len);
+	sb_str(&b, " for ");
+	if (ev->flags & EVF_IPXE)
+		sb_str(&b, "iPXE on ");
+	sb_str(&b, aname);
+	sb_str(&b, " (arch ");
+	sb_num(&b, ev->arch);
+	sb_str(&b, ")");
+	if (ev->flags & EVF_DIRECT)
+		sb_str(&b, ", 43.6=8 (boot at once)");
+	else if (ev->flags & EVF_NO43)
+		sb_str(&b, ", no option 43 (client asks port 4011)");
+	if (ev->next_boot != NB_NEXT_NONE) {
+		sb_str(&b, "; next boot ");
+		sb_str(&b, nb_next_boot_name(ev->next_boot));
+	}
+	if (ev->flags & EVF_NOHTTP)
+		sb_str(&b, "; warning: this iPXE has no HTTP (175.19)");
+}
+
+/* The detail line of an event (the texts of events are part of the interface: netboot(7)). */
+static void
+record_detail(char *buf, size_t bufsz, const struct rec_item *it)
+{
+	static const char *const why[] = { "denied (allowed = 0)",
+	    "suspended through the self-API", "unknown client and unknown_clients = ignore" };
+	const struct ev	*ev = &it->ev;
+	const char	*aname, *type = dhcp_type_name(ev->type);
+	char		 a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	dhcp_arch_kind(ev->arch, &aname);
+	switch (ev->code) {
+	case EV_REFUSED:
+		snprintf(buf, bufsz, "%s from %s (arch %d) ignored: %s", type, aname, ev->arch,
+		    why[ev->why % 3]);
+		break;
+	case EV_BIS:
+		snprintf(buf, bufsz, "port 4011 request for PXE BIS (layer 0x%04x) ignored: "
+		    "not supported", ev->layer);
+		break;
+	case EV_NOLOADER:
+		snprintf(buf, bufsz, "%s from %s (arch %d) ignored: no bootloader for this arch "
+		    "(setting bootloader.%d)", type, aname, ev->arch, ev->arch);
+		break;
+	case EV_PROXY:
+		record_proxy(buf, bufsz, it, aname);
+		break;
+	case EV_STATIC_WRONG:
+		dhcp_ntoa(ev->a, a);
+		dhcp_ntoa(ev->b, b);
+		snprintf(buf, bufsz, "static mode: REQUEST for %s ignored: this client's address "
+		    "is %s", a, b);
+		break;
+	case EV_STATIC_NONE:
+		strlcpy(buf, "static mode: no static address and static.others = ignore", bufsz);
+		break;
+	case EV_STATIC:
+		dhcp_ntoa(ev->b, b);
+		snprintf(buf, bufsz, "static %s of %s%s%.*s", ev->reply == DHCP_OFFER ? "offer" :
+		    "ack", b, it->file_len > 0 ? ", boot file " : "", it->file_len, it->file);
+		break;
+	default:
+		buf[0] = '\0';
+	}
+}
+
+/* Word one record into text slot t and add it to the rows of the chunk. */
+static void
+record_word(struct record *r, const struct rec_item *it, struct rec_text *t, size_t *ns,
+    size_t *ne)
+{
+	struct nb_seen	*s;
+	struct nb_event	*ev;
+
+	record_mac(t->mac, it->mac);
+	if (it->ciaddr.s_addr != 0)
+		dhcp_ntoa(it->ciaddr, t->ip);
+	else
+		t->ip[0] = '\0';
+	if (it->seen) {
+		record_safe(t->vendor, sizeof(t->vendor), it->vendor, it->vendor_len);
+		record_safe(t->user, sizeof(t->user), it->user, it->user_len);
+		if (it->has_uuid)
+			record_uuid(t->uuid, it->uuid);
+		else
+			t->uuid[0] = '\0';
+		s = &r->seen[(*ns)++];
+		s->mac = t->mac;
+		s->arch = it->arch;
+		s->vendor_class = nz(t->vendor);
+		s->user_class = nz(t->user);
+		s->uuid = nz(t->uuid);
+		s->ip = nz(t->ip);
+		s->when = (int64_t)it->ts;
+	}
+	if (it->has_ev) {
+		record_detail(t->detail, sizeof(t->detail), it);
+		ev = &r->ev[(*ne)++];
+		memset(ev, 0, sizeof(*ev));
+		ev->ts = it->ts;
+		memcpy(ev->mac, t->mac, sizeof(ev->mac));
+		ev->ip = nz(t->ip);
+		ev->kind = record_kind(&it->ev);
+		ev->detail = t->detail;
+		if (log_getverbose() > 0)
+			log_debug("%s %s: %s", ev->kind, t->mac, t->detail);
+	}
 }
 
 /* Write one batch in one transaction; a failed batch is logged and dropped. */
 static void
 record_write(struct record *r, struct rec_batch *b)
 {
-	struct rec_item	*it;
-	size_t		 i;
+	size_t		 i, k, ns, ne;
 	int		 rc = NB_OK;
 
 	if (b->n == 0)
 		return;
 	if ((rc = nb_db_begin(r->db)) != NB_OK)
 		goto fail;
-	for (i = 0; i < b->n && rc == NB_OK; i++) {
-		it = &b->items[i];
-		if (it->type == REC_SEEN)
-			record_seen_write(r, it, &rc);
-		else
-			rc = nb_event_add(r->db, nz(it->mac), "pxedhcpd", it->u.ev.kind, nz(it->ip),
-			    "%s", it->u.ev.detail);
+	for (i = 0; i < b->n && rc == NB_OK; i += RECORD_CHUNK) {
+		ns = ne = 0;
+		for (k = 0; k < RECORD_CHUNK && i + k < b->n; k++)
+			record_word(r, &b->items[i + k], &r->text[k], &ns, &ne);
+		if (ns > 0)
+			rc = nb_client_seen_many(r->db, r->seen, ns);
+		if (rc == NB_OK && ne > 0)
+			rc = nb_event_add_many(r->db, "pxedhcpd", r->ev, ne);
 	}
 	if (rc == NB_OK && (rc = nb_db_commit(r->db)) == NB_OK)
 		return;
@@ -165,16 +335,48 @@ record_write(struct record *r, struct rec_batch *b)
 	log_warnx("recording %zu clients/events failed: %s", b->n, nb_db_errmsg(r->db));
 }
 
+/* A new policy if another process committed (or a reload asks), for the loop to take. */
+static void
+record_policy_check(struct record *r)
+{
+	struct policy_conf	 conf;
+	struct policy		*p, *old = NULL;
+	int			 reload;
+
+	pthread_mutex_lock(&r->mtx);
+	reload = r->reload;
+	r->reload = 0;
+	conf = r->conf;
+	pthread_mutex_unlock(&r->mtx);
+	if (!nb_db_changed(r->db, &r->data_version) && !reload)
+		return;
+	p = policy_build(r->db, &conf, ++r->gen);
+	pthread_mutex_lock(&r->mtx);
+	old = r->next;		/* built earlier, never taken: superseded */
+	r->next = p;
+	atomic_store_explicit(&r->fresh, 1, memory_order_release);
+	pthread_mutex_unlock(&r->mtx);
+	policy_free(old);
+}
+
 static void *
 record_main(void *arg)
 {
 	struct record	*r = arg;
+	struct timespec	 ts;
 	int		 quit, busy;
 
 	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += POLL_MSEC * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
 		pthread_mutex_lock(&r->mtx);
-		while (!r->busy && !r->quit)
-			pthread_cond_wait(&r->cond, &r->mtx);
+		while (!r->busy && !r->quit && !r->reload &&
+		    pthread_cond_timedwait(&r->cond, &r->mtx, &ts) != ETIMEDOUT)
+			;
 		quit = r->quit;
 		busy = r->busy;
 		pthread_mutex_unlock(&r->mtx);
@@ -188,24 +390,64 @@ record_main(void *arg)
 		}
 		if (quit)
 			return NULL;
+		record_policy_check(r);
 	}
 }
 
 struct record *
-record_start(const char *dbpath)
+record_start(const char *dbpath, const struct policy_conf *conf)
 {
-	struct record	*r = xcalloc(1, sizeof(*r));
-	char		 err[1024];
+	struct record		*r = xcalloc(1, sizeof(*r));
+	pthread_condattr_t	 ca;
+	char			 err[1024];
 
 	if (nb_db_open(dbpath, 0, &r->db, err, sizeof(err)) != NB_OK)
 		fatalx("%s", err);
 	r->fill = &r->batch[0];
 	r->write = &r->batch[1];
+	r->conf = *conf;
+	/* The first policy, before any packet: from now on only other processes' commits count. */
+	nb_db_changed(r->db, &r->data_version);
+	r->cur = policy_build(r->db, conf, ++r->gen);
 	pthread_mutex_init(&r->mtx, NULL);
-	pthread_cond_init(&r->cond, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cond, &ca);
+	pthread_condattr_destroy(&ca);
 	if (pthread_create(&r->thread, NULL, record_main, r) != 0)
 		fatalx("cannot start the database writer thread");
 	return r;
+}
+
+const struct policy *
+record_policy(struct record *r)
+{
+	struct policy	*old;
+
+	if (!atomic_load_explicit(&r->fresh, memory_order_acquire))
+		return r->cur;
+	pthread_mutex_lock(&r->mtx);
+	old = r->cur;
+	if (r->next != NULL) {
+		r->cur = r->next;
+		r->next = NULL;
+	} else
+		old = NULL;
+	atomic_store_explicit(&r->fresh, 0, memory_order_relaxed);
+	pthread_mutex_unlock(&r->mtx);
+	/* The loop was the only user of the old one, and it is between two batches. */
+	policy_free(old);
+	return r->cur;
+}
+
+void
+record_reload(struct record *r, const struct policy_conf *conf)
+{
+	pthread_mutex_lock(&r->mtx);
+	r->conf = *conf;
+	r->reload = 1;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->mtx);
 }
 
 void
@@ -244,6 +486,8 @@ record_stop(struct record *r)
 	nb_db_close(r->db);
 	for (i = 0; i < 2; i++)
 		free(r->batch[i].items);
+	policy_free(r->cur);
+	policy_free(r->next);
 	pthread_mutex_destroy(&r->mtx);
 	pthread_cond_destroy(&r->cond);
 	free(r);

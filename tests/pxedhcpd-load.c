@@ -6,7 +6,9 @@
  * percentiles, one line per rate. Runs only inside the benchmark's
  * namespace; every step stops by itself.
  *
- * usage: pxedhcpd-load -i IFACE [-t seconds] [-r run] rate ...
+ * usage: pxedhcpd-load -i IFACE [-n count] [-t seconds] [-r run] rate ...
+ * -n stops each step after count DISCOVERs (tools/callgrind-pxedhcpd.sh
+ * divides instructions by a fixed number of answers).
  */
 #include "config.h"
 
@@ -28,6 +30,7 @@
 
 static uint64_t	*sent_at;		/* ns, by sequence number; 0 once answered */
 static uint32_t	*lat;			/* µs of answered ones */
+static uint32_t	 maxsent = MAXSENT;	/* -n */
 
 static uint64_t
 now_ns(void)
@@ -125,11 +128,13 @@ step(int fd, struct sockaddr_in *dst, uint32_t run, long rate, double secs)
 	int		 i, n;
 
 	end = start + (uint64_t)(secs * 1e9);
-	while ((t = now_ns()) < end && nsent < MAXSENT) {
+	while ((t = now_ns()) < end && nsent < maxsent) {
 		due = (uint64_t)((double)(t - start) * (double)rate / 1e9);
 		want = due > nsent ? (uint32_t)(due - nsent) : 0;
 		if (want > BATCH)
 			want = BATCH;
+		if (want > maxsent - nsent)
+			want = maxsent - nsent;
 		memset(msgs, 0, sizeof(msgs));
 		for (i = 0; i < (int)want; i++) {
 			iov[i].iov_base = pkt[i];
@@ -172,13 +177,18 @@ main(int argc, char *argv[])
 	long			 rate;
 	int			 ch, fd, one = 1, size = 8 << 20;
 
-	while ((ch = getopt(argc, argv, "i:t:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "i:n:t:r:")) != -1) {
 		switch (ch) {
+		case 'n':
+			maxsent = (uint32_t)strtonum(optarg, 1, MAXSENT, &errstr);
+			if (errstr != NULL)
+				return 2;
+			break;
 		case 'i':
 			ifname = optarg;
 			break;
 		case 't':
-			secs = (double)strtonum(optarg, 1, 60, &errstr);
+			secs = (double)strtonum(optarg, 1, 300, &errstr);
 			if (errstr != NULL)
 				return 2;
 			break;
@@ -192,7 +202,7 @@ main(int argc, char *argv[])
 		}
 	}
 	if (ifname == NULL || optind == argc) {
-		fprintf(stderr, "usage: pxedhcpd-load -i interface [-t seconds] [-r run] rate ...\n");
+		fprintf(stderr, "usage: pxedhcpd-load -i interface [-n count] [-t seconds] [-r run] rate ...\n");
 		return 2;
 	}
 	sent_at = calloc(MAXSENT, sizeof(*sent_at));
