@@ -2,9 +2,13 @@
  * xfer.c: one read transfer, from the first OACK or DATA to the last ACK.
  *
  * A transfer owns a socket bound to the address the request arrived on
- * and connected to the client (its own TID, RFC 1350 §4), and one
- * libevent event that carries both the socket's readiness and the
- * retransmit timeout. The state machine, top to bottom:
+ * and connected to the client (its own TID, RFC 1350 §4), one persistent
+ * libevent event for the socket's readiness, added once, and one timer
+ * for the retransmit timeout and the pacing of big windows. The timer is
+ * lazy: an ACK only moves the deadline in the transfer (a store, not an
+ * event_add); when the timer fires before the deadline it is set again for
+ * the rest, so it is re-armed about once per timeout, not once per block.
+ * The state machine, top to bottom:
  *
  *	OACK sent   -- ACK 0 -->  DATA: send window [acked+1, acked+window]
  *	DATA        -- ACK n advancing -->  send the next window from n+1
@@ -15,11 +19,14 @@
  * Block numbers are 16 bits on the wire and roll over to 0; inside they are
  * 64-bit counts, and an ACK is mapped back onto the window it can belong to.
  * The hot path allocates nothing and never touches the database: blocks
- * are read ahead into one buffer per transfer and sent with sendmmsg.
+ * are read ahead (one preadv) into one buffer per transfer, each with room
+ * for its 4-byte header in front, so that a block goes out as one
+ * contiguous datagram: send(2) in lockstep, sendmmsg(2) for a window.
  */
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,12 +41,14 @@
 #include "xmalloc.h"
 
 #define XFER_BATCH	64		/* blocks per sendmmsg */
+#define XFER_IOVMAX	1024		/* blocks per preadv (IOV_MAX) */
 #define XFER_READAHEAD	(16 * 1024)	/* bytes read at once for small blocks */
 #define XFER_BUFMAX	(256 * 1024)	/* largest read-ahead buffer */
 #define XFER_RTO_MIN	0.05		/* seconds: the shortest retransmit interval */
 #define XFER_RTO_FIRST	0.5		/* before the first round trip was measured */
 #define XFER_BURST	(150 * 1024)	/* kernel memory a burst may take in a receiver */
 #define XFER_PACE	0.001		/* seconds between the bursts of a window */
+#define XFER_EARLY	0.0005		/* a timer this close to its deadline has reached it */
 
 enum xfer_state { XFER_OACK, XFER_DATA };
 
@@ -47,8 +56,10 @@ struct xfer {
 	TAILQ_ENTRY(xfer)	 entry;
 	LIST_ENTRY(xfer)	 bypeer;
 	struct tftpd		*td;
-	struct event		*ev;
+	struct event		*ev;		/* the socket: added once, no timeout */
 	short			 evwhat;	/* EV_READ, or EV_WRITE while the socket is full */
+	struct event		*tmo;		/* retransmit and pacing timer */
+	double			 tmo_at;	/* when tmo fires; 0: not pending */
 	int			 sock;
 	struct tftpd_peer	 peer;
 	char			*name;
@@ -70,9 +81,13 @@ struct xfer {
 	int			 pacing;	/* the rest of the window goes at pace_at */
 	double			 pace_at;
 
-	/* octet: read-ahead of blocks [buf_first, buf_first + buf_blocks) */
+	/*
+	 * octet: read-ahead of blocks [buf_first, buf_first + buf_blocks),
+	 * each at a stride of TFTP_HDR_LEN + blksize, its header in front.
+	 */
 	uint8_t			*buf;
 	size_t			 bufcap;	/* bytes */
+	size_t			 stride;
 	uint64_t		 buf_first;
 	uint32_t		 buf_blocks;
 	uint32_t		 buf_lastlen;	/* length of the final cached block */
@@ -96,7 +111,8 @@ struct xfer {
 };
 
 static void	xfer_cb(evutil_socket_t, short, void *);
-static void	xfer_send(struct xfer *);
+static void	xfer_tmo_cb(evutil_socket_t, short, void *);
+static void	xfer_send(struct xfer *, double now);
 static void	xfer_done(struct xfer *, int ok, int code, const char *why);
 
 /* A static area for received packets: one process, one packet at a time. */
@@ -157,7 +173,8 @@ xfer_buffers(struct xfer *x)
 		x->asc_n = x->window + 2;
 		x->asc_off = xcalloc(x->asc_n, sizeof(*x->asc_off));
 		x->asc_st = xcalloc(x->asc_n, sizeof(*x->asc_st));
-		x->bufcap = x->blksize;
+		x->stride = TFTP_HDR_LEN + x->blksize;
+		x->bufcap = x->stride;
 		x->buf = xmalloc(x->bufcap);
 		return;
 	}
@@ -170,8 +187,11 @@ xfer_buffers(struct xfer *x)
 		blocks = XFER_BUFMAX / x->blksize > 0 ? XFER_BUFMAX / x->blksize : 1;
 	if (blocks > x->last)
 		blocks = x->last;
-	want = (size_t)x->blksize * blocks;
-	x->bufcap = want > 0 ? want : 1;
+	if (blocks > XFER_IOVMAX)
+		blocks = XFER_IOVMAX;
+	x->stride = TFTP_HDR_LEN + x->blksize;
+	want = x->stride * blocks;
+	x->bufcap = want > 0 ? want : x->stride;
 	x->buf = xmalloc(x->bufcap);
 }
 
@@ -239,8 +259,10 @@ xfer_start(struct tftpd *td, const struct tftpd_peer *p, const char *name,
 	x->deadline = now + td->transfer_timeout;
 
 	x->evwhat = EV_READ;
-	if ((x->ev = event_new(td->d->base, s, EV_READ | EV_PERSIST, xfer_cb, x)) == NULL)
+	if ((x->ev = event_new(td->d->base, s, EV_READ | EV_PERSIST, xfer_cb, x)) == NULL ||
+	    (x->tmo = evtimer_new(td->d->base, xfer_tmo_cb, x)) == NULL)
 		fatalx("event_new");
+	event_add(x->ev, NULL);
 	TAILQ_INSERT_TAIL(&td->xfers, x, entry);
 	LIST_INSERT_HEAD(&td->byPeer[xfer_hash(&p->addr)], x, bypeer);
 	td->nxfers++;
@@ -249,21 +271,29 @@ xfer_start(struct tftpd *td, const struct tftpd_peer *p, const char *name,
 	    name, (long long)x->src.size, x->src.origin, x->optstr);
 	log_debug("%s: sending %s to %s:%d, %s", __func__, name, p->ip,
 	    ntohs(p->addr.sin_port), x->optstr);
-	xfer_send(x);
+	xfer_send(x, now);
 }
 
-/* Arm the one event with the time left until the next burst or the retransmit. */
+/*
+ * Make sure the timer fires by the next burst or the retransmit. A timer
+ * already due earlier is left alone: it finds the deadline moved and
+ * sleeps again for the rest (xfer_tmo_cb).
+ */
 static void
 xfer_arm(struct xfer *x, double now)
 {
 	struct timeval	 tv;
-	double		 left = (x->pacing ? x->pace_at : x->rto_at) - now;
+	double		 at = x->pacing ? x->pace_at : x->rto_at, left;
 
+	if (x->tmo_at != 0 && x->tmo_at <= at)
+		return;
+	left = at - now;
 	if (left < 0)
 		left = 0;
 	tv.tv_sec = (time_t)left;
 	tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6);
-	event_add(x->ev, &tv);
+	evtimer_add(x->tmo, &tv);
+	x->tmo_at = at;
 }
 
 /* Wait for the socket to drain (EV_WRITE) or for ACKs (EV_READ). */
@@ -274,17 +304,19 @@ xfer_wait(struct xfer *x, short what)
 		return;
 	event_del(x->ev);
 	event_assign(x->ev, x->td->d->base, x->sock, what | EV_PERSIST, xfer_cb, x);
+	event_add(x->ev, NULL);
 	x->evwhat = what;
 }
 
-/* Fill the read-ahead buffer with the blocks starting at blk. */
+/* Fill the read-ahead buffer with the blocks starting at blk: one preadv, each block behind its header room. */
 static int
 xfer_fill(struct xfer *x, uint64_t blk)
 {
-	int64_t		 off = (int64_t)(blk - 1) * x->blksize;
-	uint64_t	 nblk = x->bufcap / x->blksize;
-	size_t		 want;
-	ssize_t		 n;
+	static struct iovec	 iov[XFER_IOVMAX];
+	int64_t			 off = (int64_t)(blk - 1) * x->blksize;
+	uint64_t		 nblk = x->bufcap / x->stride, i;
+	size_t			 want, left;
+	ssize_t			 n;
 
 	if (nblk == 0)
 		nblk = 1;
@@ -292,7 +324,13 @@ xfer_fill(struct xfer *x, uint64_t blk)
 		nblk = x->last - blk + 1;
 	want = (size_t)(x->src.size - off < (int64_t)(nblk * x->blksize) ?
 	    x->src.size - off : (int64_t)(nblk * x->blksize));
-	if ((n = tftpd_src_read(&x->src, x->buf, want, off)) != (ssize_t)want)
+	for (i = 0, left = want; i < nblk; i++) {
+		iov[i].iov_base = x->buf + i * x->stride + TFTP_HDR_LEN;
+		iov[i].iov_len = left < x->blksize ? left : x->blksize;
+		left -= iov[i].iov_len;
+	}
+	n = preadv(x->src.fd, iov, (int)nblk, off);
+	if (n != (ssize_t)want)
 		return -1;	/* the file shrank under us */
 	x->buf_first = blk;
 	x->buf_blocks = (uint32_t)nblk;
@@ -315,7 +353,8 @@ xfer_ascii(struct xfer *x, uint64_t blk, size_t *len)
 			return -1;
 		if (n == 0 && st.pending == 0)
 			break;
-		o += tftp_netascii(&st, in, (size_t)n, &used, x->buf + o, x->blksize - o);
+		o += tftp_netascii(&st, in, (size_t)n, &used, x->buf + TFTP_HDR_LEN + o,
+		    x->blksize - o);
 		off += (int64_t)used;
 	}
 	*len = o;
@@ -326,22 +365,29 @@ xfer_ascii(struct xfer *x, uint64_t blk, size_t *len)
 	return 0;
 }
 
-/* Point iov at block blk; returns how many following blocks are as close at hand, or -1. */
+/*
+ * Point iov at the data of block blk; *room says whether the 4 bytes in
+ * front of it are the block's own header room. Returns how many blocks
+ * from blk on lie at x->stride from each other, or -1.
+ */
 static int
-xfer_block(struct xfer *x, uint64_t blk, struct iovec *iov)
+xfer_block(struct xfer *x, uint64_t blk, struct iovec *iov, int *room)
 {
 	uint64_t	 i;
 	size_t		 len;
 
+	*room = 1;
 	if (x->mode == TFTP_NETASCII) {
 		if (xfer_ascii(x, blk, &len) == -1)
 			return -1;
-		iov->iov_base = x->buf;
+		iov->iov_base = x->buf + TFTP_HDR_LEN;
 		iov->iov_len = len;
 		return 1;	/* one block at a time: the buffer holds one */
 	}
 	len = blk < x->last ? x->blksize : (size_t)(x->src.size % x->blksize);
 	if (x->src.kind == SRC_MEM) {
+		/* Virtual files are small: the header goes in an iovec of its own. */
+		*room = 0;
 		iov->iov_base = x->src.mem + (size_t)(blk - 1) * x->blksize;
 		iov->iov_len = len;
 		return (int)(x->last - blk + 1 < XFER_BATCH ? x->last - blk + 1 : XFER_BATCH);
@@ -350,22 +396,23 @@ xfer_block(struct xfer *x, uint64_t blk, struct iovec *iov)
 		if (xfer_fill(x, blk) == -1)
 			return -1;
 	i = blk - x->buf_first;
-	iov->iov_base = x->buf + i * x->blksize;
+	iov->iov_base = x->buf + i * x->stride + TFTP_HDR_LEN;
 	iov->iov_len = len;
 	return (int)(x->buf_first + x->buf_blocks - blk);
 }
 
 /* Send the OACK, or DATA blocks from next up to the end of the window. */
 static void
-xfer_send(struct xfer *x)
+xfer_send(struct xfer *x, double now)
 {
 	static struct mmsghdr	 msg[XFER_BATCH];
 	static struct iovec	 iov[XFER_BATCH][2];
 	static uint8_t		 hdr[XFER_BATCH][TFTP_HDR_LEN];
 	uint64_t		 end, blk;
-	double			 now = tftpd_now();
 	uint32_t		 burst = 0;
-	int			 n, avail, cnt;
+	uint8_t			*h;
+	size_t			 len;
+	int			 n, avail, cnt, room = 0;
 
 	x->pacing = 0;
 	if (x->state == XFER_OACK) {
@@ -387,31 +434,46 @@ xfer_send(struct xfer *x)
 		while (cnt < XFER_BATCH && burst + (uint32_t)cnt < x->burst && blk <= end &&
 		    (x->last == 0 || blk <= x->last)) {
 			if (avail == 0) {
-				if ((avail = xfer_block(x, blk, &iov[cnt][1])) == -1) {
+				if ((avail = xfer_block(x, blk, &iov[cnt][1], &room)) == -1) {
 					xfer_done(x, 0, TFTP_EUNDEF, "file changed while being sent");
 					return;
 				}
 			} else {
 				/* The blocks of one read-ahead lie back to back. */
-				iov[cnt][1].iov_base = (uint8_t *)iov[cnt - 1][1].iov_base + x->blksize;
+				iov[cnt][1].iov_base = (uint8_t *)iov[cnt - 1][1].iov_base +
+				    (room ? x->stride : x->blksize);
 				iov[cnt][1].iov_len = blk < x->last ? x->blksize :
 				    (size_t)(x->src.size % x->blksize);
 			}
-			hdr[cnt][0] = 0;
-			hdr[cnt][1] = TFTP_DATA;
-			hdr[cnt][2] = (uint8_t)(blk >> 8);	/* rolls over to 0 */
-			hdr[cnt][3] = (uint8_t)blk;
-			iov[cnt][0].iov_base = hdr[cnt];
-			iov[cnt][0].iov_len = TFTP_HDR_LEN;
-			memset(&msg[cnt].msg_hdr, 0, sizeof(msg[cnt].msg_hdr));
+			h = room ? (uint8_t *)iov[cnt][1].iov_base - TFTP_HDR_LEN : hdr[cnt];
+			h[0] = 0;
+			h[1] = TFTP_DATA;
+			h[2] = (uint8_t)(blk >> 8);	/* rolls over to 0 */
+			h[3] = (uint8_t)blk;
+			/* msg is static: the fields not set here stay zero. */
+			if (room) {
+				/* One contiguous datagram: header and data. */
+				iov[cnt][0].iov_base = h;
+				iov[cnt][0].iov_len = TFTP_HDR_LEN + iov[cnt][1].iov_len;
+				msg[cnt].msg_hdr.msg_iovlen = 1;
+			} else {
+				iov[cnt][0].iov_base = h;
+				iov[cnt][0].iov_len = TFTP_HDR_LEN;
+				msg[cnt].msg_hdr.msg_iovlen = 2;
+			}
 			msg[cnt].msg_hdr.msg_iov = iov[cnt];
-			msg[cnt].msg_hdr.msg_iovlen = 2;
 			cnt++;
 			blk++;
 			if (--avail == 0)
 				break;	/* the next block refills the buffer these point into */
 		}
-		if ((n = sendmmsg(x->sock, msg, (unsigned int)cnt, 0)) == -1) {
+		if (cnt == 1 && room) {
+			/* Lockstep: plain send(2), the cheapest way out. */
+			len = iov[0][0].iov_len;
+			n = send(x->sock, iov[0][0].iov_base, len, 0) == -1 ? -1 : 1;
+		} else
+			n = sendmmsg(x->sock, msg, (unsigned int)cnt, 0);
+		if (n == -1) {
 			if (errno == EAGAIN || errno == ENOBUFS)
 				break;
 			goto senderr;
@@ -536,8 +598,13 @@ xfer_read(struct xfer *x, double now)
 			continue;
 		if (xfer_ack(x, (uint16_t)(rxbuf[2] << 8 | rxbuf[3]), now)) {
 			moved = 1;
-			if (x->window == 1)
-				break;	/* lockstep: answer at once, no extra recv */
+			/*
+			 * Lockstep, or everything sent is acknowledged: answer at
+			 * once; a recv that would only say EAGAIN is a syscall
+			 * per block (anything else queued wakes us again).
+			 */
+			if (x->window == 1 || x->acked == x->sent)
+				break;
 		}
 	}
 	if (moved) {
@@ -545,10 +612,10 @@ xfer_read(struct xfer *x, double now)
 			xfer_done(x, 1, -1, NULL);
 			return;
 		}
-		xfer_send(x);
+		xfer_send(x, now);
 		return;
 	}
-	xfer_arm(x, now);	/* a duplicate does not postpone the retransmit */
+	/* A duplicate does not postpone the retransmit: the deadline stays. */
 }
 
 /* The retransmit timer: resend from the last acknowledged block, or give up. */
@@ -577,27 +644,37 @@ xfer_timeout(struct xfer *x, double now)
 	if (log_getverbose() > 1)
 		log_debug("%s: %s to %s: resending from block %llu, next timeout %.3f s",
 		    __func__, x->name, x->peer.ip, (unsigned long long)x->next, x->rto);
-	xfer_send(x);
+	xfer_send(x, now);
 }
 
+/* The socket: writable again (EV_WRITE) or ACKs to read. */
 static void
 xfer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct xfer	*x = arg;
 	double		 now = tftpd_now();
 
-	if (what & EV_TIMEOUT) {
-		if (x->pacing)
-			xfer_send(x);	/* the next burst of the window */
-		else
-			xfer_timeout(x, now);
-		return;
-	}
 	if (what & EV_WRITE) {
-		xfer_send(x);
+		xfer_send(x, now);
 		return;
 	}
 	xfer_read(x, now);
+}
+
+/* The timer: the next burst of a paced window, a retransmit, or not yet (the deadline moved). */
+static void
+xfer_tmo_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct xfer	*x = arg;
+	double		 now = tftpd_now();
+
+	x->tmo_at = 0;
+	if (x->pacing && now >= x->pace_at - XFER_EARLY)
+		xfer_send(x, now);
+	else if (!x->pacing && now >= x->rto_at - XFER_EARLY)
+		xfer_timeout(x, now);
+	else
+		xfer_arm(x, now);
 }
 
 /* Free a transfer and everything it owns. */
@@ -610,6 +687,7 @@ xfer_free(struct xfer *x)
 	LIST_REMOVE(x, bypeer);
 	td->nxfers--;
 	event_free(x->ev);
+	event_free(x->tmo);
 	close(x->sock);
 	tftpd_src_close(&x->src);
 	free(x->buf);
