@@ -498,8 +498,9 @@ e2e_vm_stop() {
 	return 0
 }
 
-# What a VM prints when its firmware gave up (iPXE's autoboot, SeaBIOS, OVMF's shell or its
-# setup menu, shown once every boot option failed): no need to wait longer.
+# What a VM prints when its boot gave up (iPXE's autoboot, SeaBIOS, OVMF's
+# shell or its setup menu, shown once every boot option failed): no need
+# to wait for the timeout.
 E2E_STUCK='No more network devices|No bootable device|No bootable option or device was found|UEFI Interactive Shell|Shell> |Boot Maintenance Manager'
 
 # e2e_wait TIMEOUT CMD...: until CMD succeeds (0), the VM dies (2), its
