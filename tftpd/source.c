@@ -92,13 +92,14 @@ void
 tftpd_peer_identify(struct tftpd *td, struct tftpd_peer *p)
 {
 	struct nb_client	 c;
+	struct nb_db		*db;
 
 	p->mac[0] = '\0';
 	if (peer_arp(p->ip, p->mac) == 0)
 		return;
 	/* Not a neighbour (routed, or loopback): what pxedhcpd or bootctl recorded. */
 	nb_client_init(&c);
-	if (td->d->db != NULL && nb_client_find_ip(td->d->db, p->ip, &c) == NB_OK)
+	if ((db = tftpd_db(td)) != NULL && nb_client_find_ip(db, p->ip, &c) == NB_OK)
 		strlcpy(p->mac, c.mac, sizeof(p->mac));
 	nb_client_clear(&c);
 	json_decref(c.vars);
@@ -146,10 +147,10 @@ tftpd_vpaths_free(struct tftpd *td)
 static int
 vpaths_has(struct tftpd *td, const char *path)
 {
-	struct nb_db	*db = td->d->db;
+	struct nb_db	*db;
 	int64_t		 ver;
 
-	if (db == NULL)
+	if ((db = tftpd_db(td)) == NULL)
 		return 0;
 	ver = nb_db_data_version(db);
 	if (td->vpaths == NULL || ver != td->vpaths_version) {

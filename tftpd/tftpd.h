@@ -60,6 +60,10 @@ struct tftpd {
 	struct tftpd_vpaths	*vpaths;
 	int64_t			 vpaths_version;
 
+	/* the database, opened at the first request that needs it */
+	struct event		*ev_flush;
+	double			 db_retry_at;
+
 	/* rate limit of per-packet warnings */
 	time_t			 warn_sec;
 	unsigned int		 warn_count;
@@ -98,6 +102,8 @@ void	tftpd_warn(struct tftpd *, const char *, ...) NB_PRINTF(2, 3);
 double	tftpd_now(void);
 void	tftpd_send_error(struct tftpd *, const struct tftpd_peer *, int code, const char *msg);
 void	tftpd_transfer_gone(struct tftpd *);
+/* The database, opened now if it is not yet (NULL if it cannot be, for a while). */
+struct nb_db *tftpd_db(struct tftpd *);
 
 /* source.c */
 /* Turn a requested name into a clean relative path in place; -1 if it climbs out with "..". */
