@@ -30,7 +30,24 @@
 #define RX_BATCH	32		/* datagrams per recvmmsg */
 #define RX_ROUNDS	16		/* recvmmsg calls per wakeup, so timers still run */
 #define RX_BUFSZ	2048		/* larger datagrams are refused as oversized */
-#define RX_SOCKBUF	(512 << 10)	/* a burst of ~800 DISCOVERs; later ones are stale */
+/*
+ * The receive queue holds about 2 ms of work: under overload a request is
+ * answered within milliseconds or dropped (its firmware asks again), never
+ * answered after a long wait behind hundreds of others. The loop spends
+ * about 8 us per DISCOVER, kernel included (tools/bench-pxedhcpd.sh,
+ * per-thread CPU), and a DISCOVER takes about 1280 bytes of the socket's
+ * buffer, which the kernel sizes at twice what is asked.
+ */
+#define RX_QUEUE	256		/* DISCOVERs queued at most: ~2 ms of work */
+#define RX_TRUESIZE	1280		/* buffer bytes per queued DISCOVER */
+#define RX_SOCKBUF	(RX_QUEUE * RX_TRUESIZE / 2)
+/*
+ * A request that still waited longer (the loop was off the CPU) is dropped
+ * unanswered: under overload the CPU goes to requests that can be answered
+ * at once; the dropped ones' firmware asks again (iPXE after 1 s, PXE
+ * ROMs after 4 s: iPXE config/dhcp.h).
+ */
+#define RX_STALE_MSEC	20
 #define TICK_USEC	100000		/* how often the recorder gets a batch */
 #define WARN_PER_SEC	20		/* malformed-packet log lines per second */
 
@@ -131,10 +148,12 @@ sock_open(int port)
 	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
 		fatal("socket");
 	if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) == -1)
+	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) == -1)
 		fatal("setsockopt");
-	/* Best effort: the kernel caps it at net.core.rmem_max. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	/* Below net.core.rmem_max, so the kernel grants it (doubled for its overhead). */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) == -1)
+		log_warn("receive buffer of %d bytes", size);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(port);
@@ -183,12 +202,29 @@ rx_malformed(struct pxedhcpd *x, const struct request *rq, size_t len, const cha
 	    log_safe(safe, sizeof(safe), why, strlen(why)));
 }
 
+/* Under overload, a request that waited too long is dropped: its firmware asks again. */
+static int
+rx_stale(struct pxedhcpd *x, const struct timespec *ts)
+{
+	int64_t	 age;
+
+	age = (x->now - (int64_t)ts->tv_sec) * 1000 +
+	    ((int64_t)(x->now_ts * 1000) % 1000) - ts->tv_nsec / 1000000;
+	if (age <= RX_STALE_MSEC)
+		return 0;
+	if (x->stale++ % 10000 == 0)
+		log_warnx("overloaded: %llu requests older than %d ms dropped so far",
+		    (unsigned long long)x->stale, RX_STALE_MSEC);
+	return 1;
+}
+
 static void
 rx_one(struct pxedhcpd *x, struct request *rq, struct msghdr *msg, const uint8_t *buf,
     size_t len)
 {
 	struct cmsghdr		*cmsg;
 	struct in_pktinfo	*pi;
+	struct timespec		 ts;
 	char			 why[128];
 
 	rq->ifindex = 0;
@@ -198,6 +234,10 @@ rx_one(struct pxedhcpd *x, struct request *rq, struct msghdr *msg, const uint8_t
 			pi = (struct in_pktinfo *)CMSG_DATA(cmsg);
 			rq->ifindex = pi->ipi_ifindex;
 			rq->local = pi->ipi_spec_dst;
+		} else if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SO_TIMESTAMPNS) {
+			memcpy(&ts, CMSG_DATA(cmsg), sizeof(ts));
+			if (rx_stale(x, &ts))
+				return;
 		}
 	if (!rx_interface_ok(x, rq->ifindex))
 		return;
@@ -217,7 +257,8 @@ rx_one(struct pxedhcpd *x, struct request *rq, struct msghdr *msg, const uint8_t
 /* The receive batch: buffers and headers set up once, reused by every recvmmsg. */
 static struct {
 	uint8_t			 buf[RX_BATCH][RX_BUFSZ];
-	char			 cbuf[RX_BATCH][CMSG_SPACE(sizeof(struct in_pktinfo)) + 64];
+	char			 cbuf[RX_BATCH][CMSG_SPACE(sizeof(struct in_pktinfo)) +
+				    CMSG_SPACE(sizeof(struct timespec)) + 64];
 	struct mmsghdr		 msgs[RX_BATCH];
 	struct iovec		 iov[RX_BATCH];
 	struct sockaddr_in	 from[RX_BATCH];
@@ -387,9 +428,10 @@ main(int argc, char *argv[])
 	log_info("listening on UDP %d and %d, boot URLs on port %d", x->port67, x->port4011,
 	    x->http_port);
 	rc = nb_daemon_run(&d);
-	log_info("answered %llu, ignored %llu, malformed %llu",
+	log_info("answered %llu, ignored %llu, malformed %llu, stale %llu, unsent %llu",
 	    (unsigned long long)x->answered, (unsigned long long)x->ignored,
-	    (unsigned long long)x->malformed);
+	    (unsigned long long)x->malformed, (unsigned long long)x->stale,
+	    (unsigned long long)x->send_dropped);
 	record_stop(x->rec);
 	event_free(x->ev67);
 	event_free(x->ev4011);

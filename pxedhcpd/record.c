@@ -14,6 +14,9 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -23,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pxedhcpd.h"
 #include "xmalloc.h"
@@ -30,6 +34,7 @@
 #define RECORD_MAX	50000	/* records per batch; beyond, they are dropped and counted */
 #define RECORD_CHUNK	32	/* records worded and written per multi-row statement */
 #define POLL_MSEC	50	/* how often an idle writer looks for other processes' commits */
+#define RECORD_NICE	10	/* the writer's nice value (the loop's is the process's) */
 
 struct rec_batch {
 	struct rec_item	*items;
@@ -366,6 +371,13 @@ record_main(void *arg)
 	struct timespec	 ts;
 	int		 quit, busy;
 
+	/*
+	 * Replies first: when the CPUs are busy, the scheduler gives the loop
+	 * ten times this thread's share (nice 10); the batch waits in memory
+	 * (RECORD_MAX) instead of the requests in the socket.
+	 */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RECORD_NICE) == -1)
+		log_warn("cannot lower the priority of the database writer");
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_nsec += POLL_MSEC * 1000000L;
