@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -150,17 +151,91 @@ bw_data_kind(struct bootweb *bw, const struct nb_client *c, const char *rel)
 	return kind;
 }
 
+#define NEIGH_MAX	4096	/* neighbour entries kept */
+#define NEIGH_STALE_MS	50	/* a miss re-reads the table at most this often */
+#define NEIGH_MAX_AGE_MS 5000	/* a hit older than this re-reads it too (addresses move) */
+
+static struct {
+	in_addr_t	 ip;
+	uint8_t		 mac[NB_MAC_LEN];
+}		 neigh[NEIGH_MAX];
+static size_t	 nneigh;
+static uint64_t	 neigh_read_ms;
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Re-read the kernel's neighbour table (/proc/net/arp) into neigh[]. */
+static void
+neigh_read(void)
+{
+	FILE		*fp;
+	char		 line[256], aip[64], hw[64];
+	struct in_addr	 in;
+
+	neigh_read_ms = now_ms();
+	nneigh = 0;
+	if ((fp = fopen("/proc/net/arp", "r")) == NULL)
+		return;
+	while (nneigh < NEIGH_MAX && fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "%63s %*s %*s %63s", aip, hw) == 2 &&
+		    strcmp(hw, "00:00:00:00:00:00") != 0 && nb_ip_parse(aip, &in) == 0 &&
+		    nb_mac_parse(hw, neigh[nneigh].mac) == 0)
+			neigh[nneigh++].ip = in.s_addr;
+	fclose(fp);
+}
+
+/*
+ * The MAC of the neighbour at ip, from the kernel's neighbour table; -1 if
+ * none. The table is cached: a miss re-reads it, at most every 50 ms, so a
+ * client new since the last read is found on its first request.
+ */
+int
+bw_neigh_mac(const char *ip, char out[NB_MACSTR_LEN])
+{
+	struct in_addr	 in;
+	size_t		 i;
+	int		 pass;
+
+	if (nb_ip_parse(ip, &in) == -1)
+		return -1;
+	if (now_ms() - neigh_read_ms >= NEIGH_MAX_AGE_MS)
+		neigh_read();
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < nneigh; i++) {
+			if (neigh[i].ip == in.s_addr) {
+				nb_mac_format(neigh[i].mac, out);
+				return 0;
+			}
+		}
+		if (pass == 0 && now_ms() - neigh_read_ms >= NEIGH_STALE_MS)
+			neigh_read();
+		else
+			break;
+	}
+	return -1;
+}
+
 /* Push an event for a request, naming the client at the peer's address if there is one. */
 static void
 bw_event(struct bw_req *r, const char *kind, const char *what, const char *rel)
 {
 	struct nb_client	 c;
 	const char		*mac = NULL;
+	char			 nmac[NB_MACSTR_LEN];
 
 	if (!bw_first_range(r) || r->head)
 		return;
 	nb_client_init(&c);
-	if (nb_client_find_ip(r->bw->d->db, r->ip, &c) == NB_OK) {
+	/* last_ip is written at the next flush: a kernel fetched right after the script needs the neighbour table. */
+	if (nb_client_find_ip(r->bw->d->db, r->ip, &c) == NB_OK ||
+	    (bw_neigh_mac(r->ip, nmac) == 0 && nb_client_get(r->bw->d->db, nmac, &c) == NB_OK)) {
 		mac = c.mac;
 		if (rel != NULL)
 			kind = bw_data_kind(r->bw, &c, rel);

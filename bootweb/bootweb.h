@@ -96,6 +96,10 @@ struct bw_req {
 	char			 server_url[BW_URLLEN];	/* http://addr:port this request reached */
 };
 
+/* bootweb.c */
+/* The MAC of the neighbour at ip, from the kernel's neighbour table; -1 if none. */
+int	 bw_neigh_mac(const char *ip, char out[NB_MACSTR_LEN]);
+
 /* http.c */
 /* Decode a request target's path into out (no leading /); an HTTP status on failure, else 0. */
 int	 http_path_decode(const char *target, char *out, size_t outsz);

@@ -184,10 +184,17 @@ cache_boot_ipxe(const char *server_url)
 		fatalx("%s: out of memory", __func__);
 	evbuffer_add_printf(evb, "#!ipxe\n"
 	    "# netboot: hand over to the per-client script with what iPXE knows\n"
-	    "chain --autofree %s/boot?mac=${net0/mac:uristring}", server_url);
+	    "chain --autofree %s/boot?mac=${net0/mac}", server_url);
+	/*
+	 * :uristring only on string settings: iPXE formats the raw value of
+	 * a typed one (a MAC's 6 bytes, a UUID's 16, an address's 4), so
+	 * ${net0/mac:uristring} is "RT" then a NUL for 52:54:00:...
+	 */
 	for (i = 0; i < script_ninv; i++)
-		evbuffer_add_printf(evb, "&%s=${%s:uristring}", script_inv_keys[i],
-		    strcmp(script_inv_keys[i], "ip") == 0 ? "net0/ip" : script_inv_keys[i]);
+		evbuffer_add_printf(evb, "&%s=${%s%s}", script_inv_keys[i],
+		    strcmp(script_inv_keys[i], "ip") == 0 ? "net0/ip" : script_inv_keys[i],
+		    strcmp(script_inv_keys[i], "ip") == 0 || strcmp(script_inv_keys[i], "uuid") == 0 ||
+		    strcmp(script_inv_keys[i], "memsize") == 0 ? "" : ":uristring");
 	evbuffer_add_printf(evb, " ||\n"
 	    "echo netboot: %s/boot is unreachable, leaving iPXE\n"
 	    "prompt --timeout 5000 Press any key for the iPXE shell && shell ||\n"

@@ -55,12 +55,14 @@ void
 script_boot_ipxe(struct bw_req *r)
 {
 	struct evbuffer	*evb = evbuffer_new();
+	char		 nmac[NB_MACSTR_LEN];
 
 	/* Built once per server URL (cache.c); the reply references it, copying nothing. */
 	if (evb == NULL || evbuffer_add_buffer_reference(evb,
 	    cache_site(r->bw, r->server_url)->boot_ipxe) == -1)
 		fatalx("%s: out of memory", __func__);
-	nb_evq_push(r->bw->d->evq, NULL, "http-boot-ipxe", r->ip, "served /boot.ipxe");
+	nb_evq_push(r->bw->d->evq, bw_neigh_mac(r->ip, nmac) == 0 ? nmac : NULL,
+	    "http-boot-ipxe", r->ip, "served /boot.ipxe");
 	http_send_evb(r, 200, "text/plain", evb);
 	evbuffer_free(evb);
 }
