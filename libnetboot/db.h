@@ -96,7 +96,7 @@ struct nb_client {
 
 /* Set c to an empty client: allowed, known, arch -1, empty vars and inventory. */
 void		 nb_client_init(struct nb_client *c);
-/* Free what c owns and re-initialise it. */
+/* Free what c owns; c is then empty (no vars or inventory objects) and may be loaded again. */
 void		 nb_client_clear(struct nb_client *c);
 /* The name of a next-boot action ("install", ...; "" for none). */
 const char	*nb_next_boot_name(enum nb_next_boot);

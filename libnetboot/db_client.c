@@ -62,7 +62,11 @@ nb_client_clear(struct nb_client *c)
 	free(c->tmpl);
 	json_decref(c->vars);
 	json_decref(c->inventory);
-	nb_client_init(c);
+	/* Like nb_client_init but allocating nothing: clear is also the free. */
+	memset(c, 0, sizeof(*c));
+	c->arch = -1;
+	c->known = 1;
+	c->allowed = 1;
 }
 
 static void
@@ -71,8 +75,6 @@ client_from_row(sqlite3_stmt *st, struct nb_client *c)
 	const char	*s;
 
 	nb_client_clear(c);
-	json_decref(c->vars);
-	json_decref(c->inventory);
 	strlcpy(c->mac, (const char *)sqlite3_column_text(st, 0), sizeof(c->mac));
 	c->name = db_col_str(st, 1);
 	c->hostname = db_col_str(st, 2);
@@ -196,8 +198,14 @@ client_bind(sqlite3_stmt *st, const struct nb_client *c)
 	db_bind_text(st, 16, c->tmpl);
 	if (c->next_boot != NB_NEXT_NONE)
 		db_bind_text(st, 17, nb_next_boot_name(c->next_boot));
-	db_bind_json(st, 18, c->vars);
-	db_bind_json(st, 19, c->inventory);
+	if (c->vars != NULL)
+		db_bind_json(st, 18, c->vars);
+	else
+		db_bind_text(st, 18, "{}");
+	if (c->inventory != NULL)
+		db_bind_json(st, 19, c->inventory);
+	else
+		db_bind_text(st, 19, "{}");
 	sqlite3_bind_int64(st, 20, nb_now());
 }
 
@@ -283,8 +291,6 @@ nb_client_list(struct nb_db *db, int (*fn)(const struct nb_client *, void *), vo
 		stop = fn(&c, arg);
 	}
 	nb_client_clear(&c);
-	json_decref(c.vars);
-	json_decref(c.inventory);
 	sqlite3_reset(st);
 	if (!stop && rc != SQLITE_DONE)
 		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
@@ -360,8 +366,9 @@ nb_client_json(const struct nb_client *c)
 	json_set_str(o, "image", c->image);
 	json_set_str(o, "template", c->tmpl);
 	json_set_str(o, "next_boot", c->next_boot ? nb_next_boot_name(c->next_boot) : NULL);
-	json_object_set(o, "vars", c->vars);
-	json_object_set(o, "inventory", c->inventory);
+	json_object_set_new(o, "vars", c->vars ? json_incref(c->vars) : json_object());
+	json_object_set_new(o, "inventory", c->inventory ? json_incref(c->inventory) :
+	    json_object());
 	json_object_set_new(o, "created", json_integer(c->created));
 	json_object_set_new(o, "updated", json_integer(c->updated));
 	return o;
