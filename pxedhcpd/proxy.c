@@ -25,6 +25,7 @@
 #include "xmalloc.h"
 
 #define DHCP_CLIENT_PORT	68
+#define PROXY_USERCLASS_MAX	64	/* bytes of option 77 recorded */
 
 struct delayed {
 	int			 fd, ifindex;
@@ -81,6 +82,7 @@ proxy_event(struct pxedhcpd *x, struct request *rq, struct ev *ev, const char *f
 	const uint8_t	*b = (const uint8_t *)ev;
 	uint32_t	 h = 2166136261u;
 	size_t		 i, len;
+	int64_t		 off;
 
 	ev->gen = x->pol->gen;
 	/* The generation and our address name the file: the file text need not be hashed. */
@@ -95,11 +97,12 @@ proxy_event(struct pxedhcpd *x, struct request *rq, struct ev *ev, const char *f
 		return;
 	it->has_ev = 1;
 	it->ev = *ev;
+	it->file_len = 0;
 	len = file != NULL ? strlen(file) : 0;
-	if (len >= sizeof(it->file))
-		len = sizeof(it->file) - 1;
-	memcpy(it->file, file != NULL ? file : "", len);
-	it->file_len = (uint8_t)len;
+	if (len > 0 && len <= UINT8_MAX && (off = record_bytes(x->rec, file, len)) != -1) {
+		it->file_off = (uint32_t)off;
+		it->file_len = (uint8_t)len;
+	}
 }
 
 /* Record the client at most once a second, however fast it repeats itself. */
@@ -108,8 +111,9 @@ proxy_seen(struct pxedhcpd *x, struct request *rq, int arch)
 {
 	const struct dhcp_pkt	*p = &rq->pkt;
 	struct rec_item		*it;
-	const uint8_t		*v;
-	size_t			 len;
+	const uint8_t		*v, *u;
+	size_t			 len, ulen;
+	int64_t			 off;
 
 	if (rq->coal->seen_sec == (uint32_t)x->now)
 		return;
@@ -120,14 +124,15 @@ proxy_seen(struct pxedhcpd *x, struct request *rq, int arch)
 	it->arch = arch;
 	/* Only copies here: escaping and formatting are the writer thread's work. */
 	v = dhcp_opt_get(p, DHO_CLASSID, &len);
-	it->vendor_len = (uint8_t)len;
-	if (len > 0)
-		memcpy(it->vendor, v, len);
-	v = dhcp_opt_get(p, DHO_USERCLASS, &len);
-	len = len < sizeof(it->user) ? len : sizeof(it->user);
-	it->user_len = (uint8_t)len;
-	if (len > 0)
-		memcpy(it->user, v, len);
+	u = dhcp_opt_get(p, DHO_USERCLASS, &ulen);
+	ulen = ulen < PROXY_USERCLASS_MAX ? ulen : PROXY_USERCLASS_MAX;
+	it->vendor_len = it->user_len = 0;
+	if ((off = record_bytes(x->rec, v, len)) != -1 && record_bytes(x->rec, u, ulen) != -1) {
+		/* Consecutive in the arena: user class right after the vendor class. */
+		it->class_off = (uint32_t)off;
+		it->vendor_len = (uint8_t)len;
+		it->user_len = (uint8_t)ulen;
+	}
 	it->has_uuid = (uint8_t)p->has_uuid;
 	if (p->has_uuid)
 		memcpy(it->uuid, p->uuid, 16);

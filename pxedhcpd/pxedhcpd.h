@@ -107,7 +107,11 @@ struct ev {
 	struct in_addr	 a, b;		/* EV_STATIC*: requested and static address */
 };
 
-/* One queued record: the client seen, an event, or both. */
+/*
+ * One queued record: the client seen, an event, or both. Small and fixed;
+ * its strings go to the batch's byte arena, so that a backlog of hundreds
+ * of thousands fits in memory while the writer catches up after a storm.
+ */
 struct rec_item {
 	double		 ts;
 	uint8_t		 mac[6];
@@ -118,9 +122,8 @@ struct rec_item {
 	uint8_t		 vendor_len, user_len, has_uuid, file_len;
 	uint8_t		 uuid[16];
 	struct ev	 ev;
-	char		 vendor[255];	/* raw option bytes: escaped by the writer */
-	char		 user[64];
-	char		 file[128];	/* the offered file or URL */
+	uint32_t	 class_off;	/* arena: raw vendor then user class bytes (escaped by the writer) */
+	uint32_t	 file_off;	/* arena: the offered file or URL */
 };
 
 #define TX_BATCH		32	/* replies sent per sendmmsg */
@@ -201,6 +204,8 @@ const struct policy *record_policy(struct record *);
 void		 record_reload(struct record *, const struct policy_conf *);
 /* A new record in the batch being filled, or NULL if the writer is too far behind. */
 struct rec_item	*record_new(struct record *);
+/* Copy bytes into the batch's arena; their offset, or -1 if the writer is too far behind. */
+int64_t		 record_bytes(struct record *, const void *, size_t);
 /* Hand what was queued to the writer thread (once per loop tick). */
 void		 record_tick(struct record *);
 /* Write what is left and stop the thread. */

@@ -4,7 +4,7 @@
  * (events) without ever delaying a reply: the loop fills one batch of raw
  * records in memory; once per tick the batch goes to this thread, which
  * words the events, escapes the client's strings and writes the batch in
- * one transaction of multi-row INSERTs, while the loop fills the other
+ * transactions of multi-row INSERTs, while the loop fills the other
  * batch. A DISCOVER storm therefore costs the loop a few copies per packet.
  *
  * The same thread watches PRAGMA data_version on its own connection, which
@@ -31,7 +31,14 @@
 #include "pxedhcpd.h"
 #include "xmalloc.h"
 
-#define RECORD_MAX	50000	/* records per batch; beyond, they are dropped and counted */
+/*
+ * A batch holds at most this much: a backlog of several seconds of a storm
+ * that the writer (at a lower priority) catches up with afterwards. Beyond,
+ * records are dropped and counted.
+ */
+#define RECORD_MAX	400000		/* records (about 80 bytes each) */
+#define RECORD_ARENA	(32 << 20)	/* bytes of their strings */
+#define RECORD_TX	4096		/* records per transaction: bootctl never waits long */
 #define RECORD_CHUNK	32	/* records worded and written per multi-row statement */
 #define POLL_MSEC	50	/* how often an idle writer looks for other processes' commits */
 #define RECORD_NICE	10	/* the writer's nice value (the loop's is the process's) */
@@ -39,6 +46,8 @@
 struct rec_batch {
 	struct rec_item	*items;
 	size_t		 n, cap;
+	char		*arena;		/* the records' strings */
+	size_t		 used, size;
 };
 
 /* The text of one record, as the writer words it. */
@@ -74,6 +83,14 @@ struct record {
 	struct nb_event	 ev[RECORD_CHUNK];
 };
 
+static void
+record_behind(struct record *r)
+{
+	if (r->dropped++ % 10000 == 0)
+		log_warnx("database writer behind: %llu records dropped",
+		    (unsigned long long)r->dropped);
+}
+
 struct rec_item *
 record_new(struct record *r)
 {
@@ -81,9 +98,7 @@ record_new(struct record *r)
 
 	if (b->n == b->cap) {
 		if (b->cap >= RECORD_MAX) {
-			if (r->dropped++ % 10000 == 0)
-				log_warnx("database writer behind: %llu records dropped",
-				    (unsigned long long)r->dropped);
+			record_behind(r);
 			return NULL;
 		}
 		/* Grows to the largest batch once; no allocation per packet after that. */
@@ -91,6 +106,28 @@ record_new(struct record *r)
 		b->items = xreallocarray(b->items, b->cap, sizeof(*b->items));
 	}
 	return &b->items[b->n++];
+}
+
+int64_t
+record_bytes(struct record *r, const void *p, size_t len)
+{
+	struct rec_batch *b = r->fill;
+	size_t		 off = b->used;
+
+	if (len == 0)
+		return (int64_t)off;
+	if (b->used + len > b->size) {
+		if (b->used + len > RECORD_ARENA) {
+			record_behind(r);
+			return -1;
+		}
+		while (b->used + len > b->size)
+			b->size = b->size ? b->size * 2 : 64 << 10;
+		b->arena = xreallocarray(b->arena, b->size, 1);
+	}
+	memcpy(b->arena + off, p, len);
+	b->used += len;
+	return (int64_t)off;
 }
 
 static const char *
@@ -193,7 +230,8 @@ sb_num(struct sb *b, unsigned v)
  * (boot at once)", built without printf.
  */
 static void
-record_proxy(char *buf, size_t bufsz, const struct rec_item *it, const char *aname)
+record_proxy(char *buf, size_t bufsz, const struct rec_item *it, const char *file,
+    const char *aname)
 {
 	static const char *const what[] = { "iPXE chain script", "HTTP Boot URL", "bootloader" };
 	const struct ev	*ev = &it->ev;
@@ -204,7 +242,7 @@ record_proxy(char *buf, size_t bufsz, const struct rec_item *it, const char *ana
 	sb_str(&b, ev->reply == DHCP_OFFER ? "offer " : "ack ");
 	sb_str(&b, what[ev->why % 3]);
 	sb_str(&b, " ");
-	sb_add(&b, it->file, it->file_len);
+	sb_add(&b, file, it->file_len);
 	sb_str(&b, " for ");
 	if (ev->flags & EVF_IPXE)
 		sb_str(&b, "iPXE on ");
@@ -226,7 +264,7 @@ record_proxy(char *buf, size_t bufsz, const struct rec_item *it, const char *ana
 
 /* The detail line of an event (the texts of events are part of the interface: netboot(7)). */
 static void
-record_detail(char *buf, size_t bufsz, const struct rec_item *it)
+record_detail(char *buf, size_t bufsz, const struct rec_item *it, const char *file)
 {
 	static const char *const why[] = { "denied (allowed = 0)",
 	    "suspended through the self-API", "unknown client and unknown_clients = ignore" };
@@ -249,7 +287,7 @@ record_detail(char *buf, size_t bufsz, const struct rec_item *it)
 		    "(setting bootloader.%d)", type, aname, ev->arch, ev->arch);
 		break;
 	case EV_PROXY:
-		record_proxy(buf, bufsz, it, aname);
+		record_proxy(buf, bufsz, it, file, aname);
 		break;
 	case EV_STATIC_WRONG:
 		dhcp_ntoa(ev->a, a);
@@ -263,18 +301,20 @@ record_detail(char *buf, size_t bufsz, const struct rec_item *it)
 	case EV_STATIC:
 		dhcp_ntoa(ev->b, b);
 		snprintf(buf, bufsz, "static %s of %s%s%.*s", ev->reply == DHCP_OFFER ? "offer" :
-		    "ack", b, it->file_len > 0 ? ", boot file " : "", it->file_len, it->file);
+		    "ack", b, it->file_len > 0 ? ", boot file " : "", it->file_len, file);
 		break;
 	default:
 		buf[0] = '\0';
 	}
 }
 
-/* Word one record into text slot t and add it to the rows of the chunk. */
+/* Word one record of batch b into text slot t and add it to the rows of the chunk. */
 static void
-record_word(struct record *r, const struct rec_item *it, struct rec_text *t, size_t *ns,
-    size_t *ne)
+record_word(struct record *r, const struct rec_batch *b, const struct rec_item *it,
+    struct rec_text *t, size_t *ns, size_t *ne)
 {
+	const char	*cls = b->arena + it->class_off;
+
 	struct nb_seen	*s;
 	struct nb_event	*ev;
 
@@ -284,8 +324,8 @@ record_word(struct record *r, const struct rec_item *it, struct rec_text *t, siz
 	else
 		t->ip[0] = '\0';
 	if (it->seen) {
-		record_safe(t->vendor, sizeof(t->vendor), it->vendor, it->vendor_len);
-		record_safe(t->user, sizeof(t->user), it->user, it->user_len);
+		record_safe(t->vendor, sizeof(t->vendor), cls, it->vendor_len);
+		record_safe(t->user, sizeof(t->user), cls + it->vendor_len, it->user_len);
 		if (it->has_uuid)
 			record_uuid(t->uuid, it->uuid);
 		else
@@ -300,7 +340,7 @@ record_word(struct record *r, const struct rec_item *it, struct rec_text *t, siz
 		s->when = (int64_t)it->ts;
 	}
 	if (it->has_ev) {
-		record_detail(t->detail, sizeof(t->detail), it);
+		record_detail(t->detail, sizeof(t->detail), it, b->arena + it->file_off);
 		ev = &r->ev[(*ne)++];
 		memset(ev, 0, sizeof(*ev));
 		ev->ts = it->ts;
@@ -313,21 +353,19 @@ record_word(struct record *r, const struct rec_item *it, struct rec_text *t, siz
 	}
 }
 
-/* Write one batch in one transaction; a failed batch is logged and dropped. */
+/* Write n records of batch b from first in one transaction; a failure is logged, they are dropped. */
 static void
-record_write(struct record *r, struct rec_batch *b)
+record_tx(struct record *r, const struct rec_batch *b, size_t first, size_t n)
 {
 	size_t		 i, k, ns, ne;
 	int		 rc = NB_OK;
 
-	if (b->n == 0)
-		return;
 	if ((rc = nb_db_begin(r->db)) != NB_OK)
 		goto fail;
-	for (i = 0; i < b->n && rc == NB_OK; i += RECORD_CHUNK) {
+	for (i = first; i < first + n && rc == NB_OK; i += RECORD_CHUNK) {
 		ns = ne = 0;
-		for (k = 0; k < RECORD_CHUNK && i + k < b->n; k++)
-			record_word(r, &b->items[i + k], &r->text[k], &ns, &ne);
+		for (k = 0; k < RECORD_CHUNK && i + k < first + n; k++)
+			record_word(r, b, &b->items[i + k], &r->text[k], &ns, &ne);
 		if (ns > 0)
 			rc = nb_client_seen_many(r->db, r->seen, ns);
 		if (rc == NB_OK && ne > 0)
@@ -337,7 +375,17 @@ record_write(struct record *r, struct rec_batch *b)
 		return;
 	nb_db_rollback(r->db);
  fail:
-	log_warnx("recording %zu clients/events failed: %s", b->n, nb_db_errmsg(r->db));
+	log_warnx("recording %zu clients/events failed: %s", n, nb_db_errmsg(r->db));
+}
+
+/* Write one batch, RECORD_TX records per transaction. */
+static void
+record_write(struct record *r, struct rec_batch *b)
+{
+	size_t	 i;
+
+	for (i = 0; i < b->n; i += RECORD_TX)
+		record_tx(r, b, i, b->n - i < RECORD_TX ? b->n - i : RECORD_TX);
 }
 
 /* A new policy if another process committed (or a reload asks), for the loop to take. */
@@ -396,6 +444,7 @@ record_main(void *arg)
 			record_write(r, r->write);
 			pthread_mutex_lock(&r->mtx);
 			r->write->n = 0;
+			r->write->used = 0;
 			r->busy = 0;
 			pthread_cond_broadcast(&r->cond);
 			pthread_mutex_unlock(&r->mtx);
@@ -496,8 +545,10 @@ record_stop(struct record *r)
 	pthread_mutex_unlock(&r->mtx);
 	pthread_join(r->thread, NULL);
 	nb_db_close(r->db);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
 		free(r->batch[i].items);
+		free(r->batch[i].arena);
+	}
 	policy_free(r->cur);
 	policy_free(r->next);
 	pthread_mutex_destroy(&r->mtx);

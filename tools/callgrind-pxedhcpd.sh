@@ -60,7 +60,9 @@ ip -n "$SRV" link set srv0 up
 ip -n "$CLI" link set cli0 up
 printf 'database = %s\nuser = nobody\n' "$T/netboot.db" >"$T/netboot.conf"
 
-VG="valgrind --tool=callgrind --vgdb=no"
+# Fair scheduling: the loop thread is not held up behind the writer thread
+# for long (valgrind runs one thread at a time), so no request goes stale.
+VG="valgrind --tool=callgrind --vgdb=no --fair-sched=yes"
 start() {
 	rm -f "$T"/netboot.db*
 	# valgrind creates its output file as root; the daemon writes it as nobody.
