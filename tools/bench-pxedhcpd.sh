@@ -123,7 +123,8 @@ for rate in $RATES; do
 	run=$((run + 1))
 	n=$(sqlite3 "$T/netboot.db" "SELECT (SELECT count(*) FROM clients) || ' clients, ' || (SELECT count(*) FROM events) || ' events'")
 	a=$(sed -n 's/.*answered \([0-9]*\), ignored.*/\1/p' "$T/pxedhcpd.log")
-	echo "          pxedhcpd answered $a and recorded $n"
+	dr=$(sed -n 's/.*, \(stale [0-9]*\), \(unsent [0-9]*\)$/dropped \1, \2/p' "$T/pxedhcpd.log")
+	echo "          pxedhcpd answered $a and recorded $n${dr:+; $dr}"
 	echo "$a $n" >>"$T/recorded.txt"
 done
 
