@@ -44,10 +44,14 @@
 /*
  * A request that still waited longer (the loop was off the CPU) is dropped
  * unanswered: under overload the CPU goes to requests that can be answered
- * at once; the dropped ones' firmware asks again (iPXE after 1 s, PXE
- * ROMs after 4 s: iPXE config/dhcp.h).
+ * in time; the dropped ones' firmware asks again (iPXE after 1 s, PXE
+ * ROMs after 4 s: iPXE config/dhcp.h). 500 ms, not less: an answer that
+ * late still falls inside iPXE's 2 s ProxyDHCP wait and EDK2's ~4 s offer
+ * collection, while dropping it costs the client a retry of 1 to 4 s. At
+ * 20 ms a daemon merely descheduled on a busy host (seen in make check,
+ * beside a QEMU) dropped a lone request.
  */
-#define RX_STALE_MSEC	20
+#define RX_STALE_MSEC	500
 #define TICK_USEC	100000		/* how often the recorder gets a batch */
 #define WARN_PER_SEC	20		/* malformed-packet log lines per second */
 
