@@ -183,10 +183,25 @@ def cmd_twice(host, port, name):
     return 0
 
 
+def cmd_probe(host, port, name):
+    """Ask for tsize, then decline the OACK with ERROR 8, as EDK2 does."""
+    s = sock()
+    s.sendto(rrq(name, opts=[("tsize", "0"), ("blksize", "1468")]), (host, port))
+    try:
+        data, addr = s.recvfrom(70000)
+    except socket.timeout:
+        print("timeout")
+        return 1
+    error(s, addr, 8, b"User aborted the transfer")
+    print(repr(data))
+    return 0
+
+
 def main():
     cmd, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     rest = sys.argv[4:]
-    fn = {"oack": cmd_oack, "raw": cmd_raw, "get": cmd_get, "twice": cmd_twice}[cmd]
+    fn = {"oack": cmd_oack, "raw": cmd_raw, "get": cmd_get, "twice": cmd_twice,
+          "probe": cmd_probe}[cmd]
     return fn(host, port, *rest)
 
 

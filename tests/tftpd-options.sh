@@ -112,4 +112,11 @@ note "SIGHUP: option_tsize = no, windowsize_max = 8, mtu = 576 (blksize 544) app
 printf '[tftpd]\noption_tsize = maybe\n' >"$T/bad.conf"
 expect_rc 1 "$TFTPD" -n -f "$T/bad.conf"
 expect_err "bad.conf:2"
+# EDK2's size probe (ERROR 8 right after the OACK) is a tftp-probe event, not an error.
+got=$(nsx $CLIENT probe 127.0.0.1 69 f1000 | sed -n 1p)
+case $got in "b'\\x00\\x06"*) ;; *) fail "probe: no OACK: $got" ;; esac
+events tftp-probe | grep -q '^f1000: the client ended the transfer after the OACK' ||
+	fail "no tftp-probe event: $(events tftp-probe)"
+events tftp-error | grep -q 'error 8' && fail "the size probe was recorded as an error"
+note "a size probe is a tftp-probe event"
 alive

@@ -114,6 +114,7 @@ static void	xfer_cb(evutil_socket_t, short, void *);
 static void	xfer_tmo_cb(evutil_socket_t, short, void *);
 static void	xfer_send(struct xfer *, double now);
 static void	xfer_done(struct xfer *, int ok, int code, const char *why);
+static void	xfer_probe(struct xfer *);
 
 /* A static area for received packets: one process, one packet at a time. */
 static uint8_t	 rxbuf[1024];
@@ -588,6 +589,10 @@ xfer_read(struct xfer *x, double now)
 		if (rxbuf[1] == TFTP_ERROR && rxbuf[0] == 0) {
 			rxbuf[n] = '\0';
 			code = rxbuf[2] << 8 | rxbuf[3];
+			if (code == 8 && x->state == XFER_OACK) {
+				xfer_probe(x);
+				return;
+			}
 			snprintf(msg, sizeof(msg), "client sent error %d: ", code);
 			log_safe(msg + strlen(msg), sizeof(msg) - strlen(msg), (char *)rxbuf + 4,
 			    strlen((char *)rxbuf + 4));
@@ -696,6 +701,22 @@ xfer_free(struct xfer *x)
 	free(x->name);
 	free(x);
 	tftpd_transfer_gone(td);
+}
+
+/*
+ * The client ended the transfer with ERROR 8 right after our OACK (RFC
+ * 2347: it declines the options). EDK2 does this on purpose to learn the
+ * size (tsize) before it asks again: a probe, not a failure, and recorded
+ * as one so a boot's timeline does not show an error that was none.
+ */
+static void
+xfer_probe(struct xfer *x)
+{
+	log_debug("%s to %s: size probe (client ended it after the OACK)", x->name, x->peer.ip);
+	nb_evq_push(x->td->d->evq, x->peer.mac, "tftp-probe", x->peer.ip,
+	    "%s: the client ended the transfer after the OACK (a size probe, as EDK2 does), %s",
+	    x->name, x->optstr);
+	xfer_free(x);
 }
 
 /* Record how the transfer ended (one log line, one event) and free it. */
