@@ -34,6 +34,7 @@ static const struct setting settings[] = {
 	{ "pxe.reply_delay_ms", "0", S_NUM, NULL, 0, 10000 },
 	{ "bootloader.*", NULL, S_FILE, NULL, 0, 0 },
 	{ "option43.*", NULL, S_CHOICE, "auto|direct|none", 0, 0 },
+	{ "arch.oui.*", NULL, S_NUM, NULL, 0, 65535 },
 	{ "static.enabled", "no", S_BOOL, NULL, 0, 0 },
 	{ "static.others", "proxy", S_CHOICE, "proxy|ignore", 0, 0 },
 	{ "static.netmask", "255.255.255.0", S_ADDR, NULL, 0, 0 },
@@ -63,6 +64,19 @@ static const struct {
 	{ 19, "ipxe-arm64.efi" },	/* ARM64 UEFI HTTP */
 };
 
+/* The families keyed by a MAC OUI (6 hex digits) instead of an arch number. */
+static int
+setting_oui_family(const char *key)
+{
+	static const char *const oui_families[] = { "arch.oui.*" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(oui_families) / sizeof(oui_families[0]); i++)
+		if (strcmp(key, oui_families[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Find the entry for key; *family gets the part after a ".*" prefix. */
 static const struct setting *
 setting_lookup(const char *key, const char **suffix)
@@ -76,6 +90,14 @@ setting_lookup(const char *key, const char **suffix)
 		if (plen > 2 && strcmp(settings[i].key + plen - 2, ".*") == 0) {
 			if (strncmp(key, settings[i].key, plen - 1) != 0)
 				continue;
+			/* arch.oui.b827eb: exactly 6 lowercase hex digits, one spelling per OUI. */
+			if (setting_oui_family(settings[i].key)) {
+				if (strlen(key + plen - 1) != 6 ||
+				    strspn(key + plen - 1, "0123456789abcdef") != 6)
+					continue;
+				*suffix = key + plen - 1;
+				return &settings[i];
+			}
 			/* Families are keyed by a processor architecture number. */
 			strtonum(key + plen - 1, 0, 65535, &errstr);
 			if (errstr != NULL || key[plen - 1] == '\0' ||

@@ -26,6 +26,12 @@ settings_num(const char *v)
 	return (int)strtonum(v, 0, 1000000, NULL);
 }
 
+static int
+settings_hex(char c)
+{
+	return c >= 'a' ? c - 'a' + 10 : c - '0';
+}
+
 /* A default bootloader counts only if the file is there (ipxe package or data dir). */
 static int
 policy_loader_present(const char *datadir, const char *file)
@@ -89,6 +95,17 @@ settings_one(const char *key, const char *v, int is_default, void *arg)
 		if (errstr == NULL)
 			s->opt43[arch] = strcmp(v, "direct") == 0 ? OPT43_FORCE_DIRECT :
 			    strcmp(v, "none") == 0 ? OPT43_FORCE_NONE : OPT43_AUTO;
+	} else if (strncmp(key, "arch.oui.", 9) == 0 && strlen(key) == 15) {
+		if (s->noui == PXEDHCPD_MAXOUI) {
+			log_warnx("more than %d arch.oui settings: %s ignored", PXEDHCPD_MAXOUI,
+			    key);
+			return 0;
+		}
+		/* nb_setting_check took only 6 lowercase hex digits: b827eb. */
+		for (arch = 0; arch < 3; arch++)
+			s->oui[s->noui].oui[arch] = (uint8_t)(settings_hex(key[9 + 2 * arch]) << 4 |
+			    settings_hex(key[10 + 2 * arch]));
+		s->oui[s->noui++].arch = (uint16_t)strtonum(v, 0, 65535, NULL);
 	} else if (strcmp(key, "static.enabled") == 0)
 		s->static_on = strcmp(v, "yes") == 0;
 	else if (strcmp(key, "static.others") == 0)
@@ -251,6 +268,24 @@ policy_client(const struct policy *p, const uint8_t mac[6])
 	const struct client *c = policy_slot(p, mac);
 
 	return c->used ? c : &unknown;
+}
+
+int
+policy_arch(const struct policy *p, const uint8_t mac[6], int arch)
+{
+	int	 i;
+
+	/*
+	 * Only a client that says "x86 BIOS": the Raspberry Pi bootloader
+	 * reports 0 (smee dhcp.go, PXE-FACTS §10), while a Pi running UEFI
+	 * firmware reports its true architecture and keeps it.
+	 */
+	if (arch != 0)
+		return arch;
+	for (i = 0; i < p->set.noui; i++)
+		if (memcmp(p->set.oui[i].oui, mac, 3) == 0)
+			return p->set.oui[i].arch;
+	return arch;
 }
 
 int

@@ -523,7 +523,7 @@ proxy_handle(struct pxedhcpd *x, struct request *rq)
 		return;
 	}
 	pxe = policy_vendor_match(x->pol, p);
-	rq->arch = dhcp_arch(p);
+	rq->arch = policy_arch(x->pol, p->chaddr, dhcp_arch(p));
 	rq->kind = dhcp_arch_kind(rq->arch, &rq->aname);
 	rq->http = rq->kind == ARCH_HTTP || dhcp_vendor_match(p, "HTTPClient");
 	rq->coal = &x->coal[proxy_mac_hash(p->chaddr) & (COAL_SLOTS - 1)];

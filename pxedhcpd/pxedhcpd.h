@@ -17,6 +17,7 @@
 #define PXEDHCPD_MAXIF		32	/* -i interfaces */
 #define PXEDHCPD_MAXARCH	256	/* bootloader.N and option43.N kept for N < this */
 #define PXEDHCPD_MAXPREFIX	32	/* vendor class prefixes */
+#define PXEDHCPD_MAXOUI		64	/* arch.oui.XXXXXX overrides */
 
 /* The settings the daemon uses. */
 struct settings {
@@ -30,6 +31,11 @@ struct settings {
 	int		 static_proxy;		/* static.others = proxy */
 	struct dhcp_lease lease;		/* static.* (addr and hostname per client) */
 	char		*domain;
+	struct {
+		uint8_t	 oui[3];
+		uint16_t arch;
+	}		 oui[PXEDHCPD_MAXOUI];		/* arch.oui.XXXXXX */
+	int		 noui;
 };
 
 enum { OPT43_AUTO, OPT43_FORCE_DIRECT, OPT43_FORCE_NONE };
@@ -183,6 +189,8 @@ struct request {
 struct policy	*policy_build(struct nb_db *, const struct policy_conf *, uint32_t gen);
 /* The client with mac; a default (unknown, allowed) one if the database has nothing special. */
 const struct client *policy_client(const struct policy *, const uint8_t mac[6]);
+/* The architecture to serve: arch.oui.XXXXXX for a client reporting 0, else arch. */
+int		 policy_arch(const struct policy *, const uint8_t mac[6], int arch);
 /* Return 1 if option 60 starts with one of the policy's vendor prefixes. */
 int		 policy_vendor_match(const struct policy *, const struct dhcp_pkt *);
 /* Free a policy. */

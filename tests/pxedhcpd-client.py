@@ -10,7 +10,7 @@
 #
 # SUITE: firmware | replay PCAP... | malformed | static MAC IP HOSTNAME |
 #        expect-offer MAC | expect-none MAC | expect-server MAC ADDR |
-#        expect-delay MAC MS
+#        expect-delay MAC MS | oui MAC REPORTED-ARCH SERVED-ARCH FILE
 # Output: TAP lines; exit 1 if any check failed.
 import logging
 import os
@@ -106,19 +106,23 @@ def classify(req):
     return o, arch, ipxe, http
 
 
-def expected(req, mtype, port4011=False, lease=None, file_override=None):
+def expected(req, mtype, port4011=False, lease=None, file_override=None, arch_served=None):
     """The reply pxedhcpd must send, byte for byte, or None for silence."""
     o, arch, ipxe, http = classify(req)
+    if arch_served is not None:
+        # arch.oui.XXXXXX: the architecture the server treats this client as.
+        arch = arch_served
+        http = o.get(60, b"").startswith(b"HTTPClient") or arch in HTTP_ARCHS
     if ipxe:
         f = "http://%s:%d/boot.ipxe" % (ANNOUNCED, HTTPPORT)
-    elif arch not in LOADERS:
+    elif arch not in LOADERS and file_override is None:
         return None
+    elif file_override is not None:
+        f = file_override
     elif http:
         f = "http://%s:%d/%s" % (ANNOUNCED, HTTPPORT, LOADERS[arch])
     else:
         f = LOADERS[arch]
-    if file_override is not None:
-        f = file_override
     ciaddr = req[12:16]
     yiaddr = ciaddr if port4011 else b"\x00" * 4
     if lease:
@@ -485,6 +489,14 @@ def suite_expect(mac, answered):
              [arch_opt(0), vc("PXEClient", 0, "002001")], silent=not answered)
 
 
+def suite_oui(mac, reported, served, f):
+    """arch.oui.XXXXXX: a client reporting arch `reported` is served as `served`, file f."""
+    reported, served = int(reported), int(served)
+    discover("%s reporting arch %d served as arch %d with %s" % (mac, reported, served, f), mac,
+             [arch_opt(reported), vc("PXEClient", reported, "002001"), uuid_opt()],
+             file_override=f, arch_served=served)
+
+
 if suite == "firmware":
     suite_firmware()
 elif suite == "replay":
@@ -500,6 +512,8 @@ elif suite == "expect-none":
 elif suite == "expect-server":
     ANNOUNCED = args[1]
     suite_expect(args[0], True)
+elif suite == "oui":
+    suite_oui(*args)
 elif suite == "expect-delay":
     suite_timing(args[0], int(args[1]))
 else:

@@ -50,6 +50,30 @@ bctl settings set pxe.reply_delay_ms 400
 client expect-delay "$KNOWN" 400
 bctl settings set pxe.reply_delay_ms 0
 
+# MAC-OUI architecture overrides (PXE-FACTS §2, §10: the Raspberry Pi
+# bootloader reports arch 0): only a client reporting 0 is re-mapped.
+for bad in arch.oui.DCA632 arch.oui.dca63 arch.oui.dca6321 arch.oui.dca63g arch.oui.; do
+	"$BOOTCTL" -D "$DB" settings set "$bad" 41 >/dev/null 2>&1 && fail "$bad accepted"
+done
+"$BOOTCTL" -D "$DB" settings set arch.oui.dca632 rpi >/dev/null 2>&1 && fail "arch rpi accepted"
+"$BOOTCTL" -D "$DB" settings set arch.oui.dca632 65536 >/dev/null 2>&1 && fail "arch 65536 accepted"
+bctl settings set arch.oui.dca632 41
+bctl settings set bootloader.41 rpi/bootcode.bin
+bctl settings set arch.oui.d83add 11
+bctl settings set bootloader.11 rpi-arm64.efi
+"$BOOTCTL" -D "$DB" settings get >"$T/set" 2>&1
+grep -q 'arch\.oui\.dca632.*41' "$T/set" || fail "arch.oui.dca632 not listed: $(cat "$T/set")"
+client oui dc:a6:32:01:02:03 0 41 rpi/bootcode.bin	# BIOS-like: 43.6 = 8
+client oui d8:3a:dd:01:02:03 0 11 rpi-arm64.efi		# UEFI: no option 43
+client oui dc:a6:32:01:02:04 11 11 rpi-arm64.efi	# a Pi with UEFI firmware keeps 11
+client oui b8:27:eb:01:02:03 0 0 undionly.kpxe		# no override for this OUI
+bctl settings unset arch.oui.dca632
+client oui dc:a6:32:01:02:03 0 0 undionly.kpxe
+sleep 0.5
+sqlite3 "$DB" "SELECT detail FROM events WHERE mac = 'd8:3a:dd:01:02:03'" |
+	grep -q "arch 11" || fail "override not in the event: $(sqlite3 "$DB" \
+	"SELECT detail FROM events WHERE mac = 'd8:3a:dd:01:02:03'")"
+
 # Static mode.
 bctl settings set static.enabled yes
 bctl settings set static.router 10.77.0.1
