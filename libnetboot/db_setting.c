@@ -35,6 +35,7 @@ static const struct setting settings[] = {
 	{ "bootloader.*", NULL, S_FILE, NULL, 0, 0 },
 	{ "option43.*", NULL, S_CHOICE, "auto|direct|none", 0, 0 },
 	{ "arch.oui.*", NULL, S_NUM, NULL, 0, 65535 },
+	{ "dhcp6.enabled", "no", S_BOOL, NULL, 0, 0 },
 	{ "static.enabled", "no", S_BOOL, NULL, 0, 0 },
 	{ "static.others", "proxy", S_CHOICE, "proxy|ignore", 0, 0 },
 	{ "static.netmask", "255.255.255.0", S_ADDR, NULL, 0, 0 },

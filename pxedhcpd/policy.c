@@ -106,7 +106,9 @@ settings_one(const char *key, const char *v, int is_default, void *arg)
 			s->oui[s->noui].oui[arch] = (uint8_t)(settings_hex(key[9 + 2 * arch]) << 4 |
 			    settings_hex(key[10 + 2 * arch]));
 		s->oui[s->noui++].arch = (uint16_t)strtonum(v, 0, 65535, NULL);
-	} else if (strcmp(key, "static.enabled") == 0)
+	} else if (strcmp(key, "dhcp6.enabled") == 0)
+		s->dhcp6_on = strcmp(v, "yes") == 0;
+	else if (strcmp(key, "static.enabled") == 0)
 		s->static_on = strcmp(v, "yes") == 0;
 	else if (strcmp(key, "static.others") == 0)
 		s->static_proxy = strcmp(v, "proxy") == 0;

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dhcp6.h"
 #include "pxedhcpd.h"
 #include "xmalloc.h"
 
@@ -166,7 +167,7 @@ sock_open(int port)
 	return fd;
 }
 
-static int
+int
 rx_interface_ok(const struct pxedhcpd *x, int ifindex)
 {
 	int	 i;
@@ -391,6 +392,8 @@ setup(struct pxedhcpd *x, struct nb_daemon *d)
 	free(datadir);
 	x->fd67 = sock_open(x->port67);
 	x->fd4011 = sock_open(x->port4011);
+	x->port547 = DHCP6_SERVER_PORT;
+	dhcp6_srv_open(x);
 }
 
 int
@@ -427,6 +430,8 @@ main(int argc, char *argv[])
 	    event_add(x->ev67, NULL) == -1 || event_add(x->ev4011, NULL) == -1 ||
 	    event_add(x->ev_tick, &tv) == -1)
 		fatalx("cannot set up the event loop");
+	if (dhcp6_srv_start(x) == -1)
+		fatalx("cannot set up the DHCPv6 event");
 	for (i = 0; i < x->nif; i++)
 		log_info("serving interface %s", x->ifname[i]);
 	log_info("listening on UDP %d and %d, boot URLs on port %d", x->port67, x->port4011,
@@ -442,6 +447,7 @@ main(int argc, char *argv[])
 	event_free(x->ev_tick);
 	close(x->fd67);
 	close(x->fd4011);
+	dhcp6_srv_stop(x);
 	free(x->coal);
 	nb_daemon_free(&d);
 	return rc;

@@ -36,6 +36,7 @@ struct settings {
 		uint16_t arch;
 	}		 oui[PXEDHCPD_MAXOUI];		/* arch.oui.XXXXXX */
 	int		 noui;
+	int		 dhcp6_on;		/* dhcp6.enabled */
 };
 
 enum { OPT43_AUTO, OPT43_FORCE_DIRECT, OPT43_FORCE_NONE };
@@ -167,6 +168,8 @@ struct pxedhcpd {
 	uint64_t		 malformed, answered, ignored, send_dropped, stale;
 	struct record		*rec;
 	struct txq		 tx;
+	int			 fd547, port547;	/* DHCPv6 (dhcp6.c); fd -1: unavailable */
+	struct event		*ev547;
 };
 
 /* A request being handled: the parsed packet and where it came from. */
@@ -195,6 +198,18 @@ int		 policy_arch(const struct policy *, const uint8_t mac[6], int arch);
 int		 policy_vendor_match(const struct policy *, const struct dhcp_pkt *);
 /* Free a policy. */
 void		 policy_free(struct policy *);
+
+/* pxedhcpd.c */
+/* Return 1 if requests arriving on ifindex are served (-i, -l). */
+int		 rx_interface_ok(const struct pxedhcpd *, int ifindex);
+
+/* dhcp6.c: DHCPv6 boot (RFC 5970) */
+/* Bind UDP 547 and join ff02::1:2 on the served interfaces (as root); -1 if unavailable. */
+int		 dhcp6_srv_open(struct pxedhcpd *);
+/* Answer from the event loop (after the policy exists). */
+int		 dhcp6_srv_start(struct pxedhcpd *);
+/* Close the socket. */
+void		 dhcp6_srv_stop(struct pxedhcpd *);
 
 /* proxy.c */
 /* Answer (or not) one parsed request. */

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "dhcp.h"
+#include "dhcp6.h"
 #include "dhcp_pxe.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -63,6 +64,68 @@ fuzz_reply(const struct dhcp_pkt *p, struct dhcp_answer *a)
 		check(o.overflow || o.len <= o.max, "a refused reply did not overrun");
 }
 
+static void
+check_opt6(const struct dhcp6_opt *o, const uint8_t *buf, size_t size)
+{
+	if (o->present)
+		check(o->data >= buf && o->len <= size && o->data - buf <= (ptrdiff_t)(size - o->len),
+		    "a DHCPv6 option lies inside the datagram");
+}
+
+/* The DHCPv6 codec (libnetboot/dhcp6.c): parse, then build a reply and walk its options. */
+static void
+fuzz_dhcp6(const uint8_t *data, size_t size)
+{
+	static const uint8_t duid[10] = { 0, 3, 0, 1, 2, 0, 0, 0, 0, 1 };
+	struct dhcp6_pkt	 p;
+	struct dhcp6_out	 o;
+	char			 why[128];
+	size_t			 i, n;
+
+	if (dhcp6_parse(&p, data, size, why, sizeof(why)) == -1) {
+		check(strlen(why) > 0, "a DHCPv6 refusal says why");
+		return;
+	}
+	check(p.narch >= 0 && p.narch <= DHCP6_MAX_ARCH, "option 61 entries bounded");
+	check_opt6(&p.clientid, data, size);
+	check_opt6(&p.serverid, data, size);
+	check_opt6(&p.oro, data, size);
+	check_opt6(&p.user_class, data, size);
+	check_opt6(&p.vendor_class, data, size);
+	check_opt6(&p.nii, data, size);
+	dhcp6_arch(&p);
+	if (dhcp6_reply(&o, &p, DHCP6_ADVERTISE, duid, sizeof(duid),
+	    "http://[fe80::77:ff:fe00:2]:8080/snponly.efi", 1) == -1) {
+		check(o.len <= sizeof(o.buf), "a refused DHCPv6 reply did not overrun");
+		return;
+	}
+	check(o.len >= 4 && o.len <= sizeof(o.buf) && o.buf[0] == DHCP6_ADVERTISE &&
+	    memcmp(o.buf + 1, p.xid, 3) == 0, "DHCPv6 reply header");
+	for (i = 4; i < o.len; i += n) {
+		check(o.len - i >= 4, "DHCPv6 reply option header inside");
+		n = (size_t)(o.buf[i + 2] << 8 | o.buf[i + 3]);
+		i += 4;
+		check(n <= o.len - i, "DHCPv6 reply option inside");
+	}
+}
+
+/* A valid SOLICIT head (client id, vendor class 343 PXEClient, arch 7) before the data. */
+static void
+fuzz_dhcp6_solicit(const uint8_t *data, size_t size)
+{
+	static const uint8_t head[] = { 1, 0x12, 0x34, 0x56,
+	    0, 1, 0, 10, 0, 3, 0, 1, 0x52, 0x54, 0, 0x66, 0, 7,
+	    0, 16, 0, 15, 0, 0, 1, 0x57, 0, 9, 'P', 'X', 'E', 'C', 'l', 'i', 'e', 'n', 't',
+	    0, 61, 0, 2, 0, 7 };
+	uint8_t		 buf[1600];
+
+	if (size > sizeof(buf) - sizeof(head))
+		size = sizeof(buf) - sizeof(head);
+	memcpy(buf, head, sizeof(head));
+	memcpy(buf + sizeof(head), data, size);
+	fuzz_dhcp6(buf, sizeof(head) + size);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -74,6 +137,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char		 why[128], text[1024], uuid[37];
 	int		 arch;
 
+	fuzz_dhcp6(data, size);
+	fuzz_dhcp6_solicit(data, size);
 	if (dhcp_parse(&p, data, size, why, sizeof(why)) == -1) {
 		check(strlen(why) > 0, "a refusal says why");
 		return 0;
