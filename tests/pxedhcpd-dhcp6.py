@@ -174,6 +174,13 @@ elif suite == "on":
     # An ordinary host: no vendor class, no option 59 requested.
     case("non-PXE SOLICIT", DHCP6_Solicit(trid=new_xid()) / client_id(M3) / ELAPSED /
          DHCP6OptOptReq(reqopts=[23, 24]))
+    # arch.oui.dca632 = 7 (set by the script): a Pi-like client reporting 0 is served as 7;
+    # another OUI reporting 0 gets the BIOS loader's name.
+    case("OUI dc:a6:32 reporting arch 0", solicit_pxe("dc:a6:32:00:00:01", 0), 2, TFTP7)
+    case("OUI 52:54:00 reporting arch 0", solicit_pxe(M1, 0), 2,
+         "tftp://[%s]/undionly.kpxe" % SERVER)
+    # A denied client (bootctl client deny, by the MAC of its DUID-LL): silence.
+    case("denied client", solicit_pxe("52:54:00:66:00:dd", 7))
     # An architecture without a loader: silence.
     case("arch 2 (no loader) SOLICIT", solicit_pxe(M1, 2))
     # Malformed: an option running past the end, then a truncated header.

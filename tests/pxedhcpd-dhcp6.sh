@@ -56,6 +56,9 @@ wait_for 5 sh -c "ip netns exec $SRV ss -Hlun | grep -q ':547 '" ||
 	fail "pxedhcpd does not listen on 547: $(cat "$T/pxedhcpd.log")"
 client off
 bctl settings set dhcp6.enabled yes
+bctl settings set arch.oui.dca632 7
+bctl client add 52:54:00:66:00:dd --name denied6
+bctl client deny 52:54:00:66:00:dd
 sleep 0.3	# the recorder notices the commit and builds a new policy
 client on
 grep -q "dropped .*DHCPv6 datagram.*option length past the end" "$T/pxedhcpd.log" ||
@@ -65,4 +68,6 @@ grep -q "dropped 3-byte DHCPv6 datagram" "$T/pxedhcpd.log" ||
 sleep 0.4	# one event flush
 n=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE daemon = 'pxedhcpd' AND kind = 'dhcp-offer' AND detail LIKE 'DHCPv6 ADVERTISE%' AND mac = '52:54:00:66:00:16'")
 [ "$n" -ge 1 ] || fail "no ADVERTISE event for the HTTPClient: $(sqlite3 "$DB" 'SELECT * FROM events')"
+sqlite3 "$DB" "SELECT detail FROM events WHERE mac = '52:54:00:66:00:dd'" |
+	grep -q "DHCPv6 SOLICIT .*ignored: denied" || fail "no dhcp-ignore event for the denied client"
 exit 0
