@@ -7,6 +7,7 @@
  * which interface a request came in on and our address there; replies
  * leave by that interface. No raw sockets: the proxy never hands out an
  * address, so it never needs to unicast to a client without one.
+ * A third socket, UDP 547 (dhcp6.c), serves DHCPv6 boot when enabled.
  * This file: flags, sockets, the receive loop. proxy.c decides and
  * answers from a policy (policy.c) that the recorder thread (record.c)
  * reads from the database; record.c also writes what was seen.
