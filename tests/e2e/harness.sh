@@ -416,7 +416,7 @@ e2e_vm_start() {
 	printf '\370\003' >"$E2E_RUN/sercon-port"	# SeaBIOS console on 0x3f8
 	qemu_args="-name e2e-$v -machine q35 -accel $accel -cpu $cpu -smp $E2E_SMP -m $E2E_MEM
 	    -display none -vga none -no-user-config -nodefaults
-	    -chardev socket,id=ser0,path=$E2E_RUN/serial.sock,server=on,wait=off,logfile=$E2E_RUN/serial.raw
+	    -chardev socket,id=ser0,path=$E2E_RUN/serial.sock,server=on,wait=on,logfile=$E2E_RUN/serial.raw
 	    -serial chardev:ser0 -monitor none
 	    -netdev tap,id=n0,ifname=vmtap,script=no,downscript=no"
 	# Debian's iPXE ROMs have PCI ID 1af4:1041 (virtio 1.0): without
