@@ -33,8 +33,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
+	/* Numeric families show through their defaults (bootloader.0, ...). */
 	nb_setting_list(db, print_setting, NULL);
-	/* Families: one member with a stored value shows the pattern. */
 	nb_db_close(db);
 	return 0;
 }
