@@ -155,12 +155,9 @@ bw_data_kind(struct bootweb *bw, const struct nb_client *c, const char *rel)
 #define NEIGH_STALE_MS	50	/* a miss re-reads the table at most this often */
 #define NEIGH_MAX_AGE_MS 5000	/* a hit older than this re-reads it too (addresses move) */
 
-static struct {
-	in_addr_t	 ip;
-	uint8_t		 mac[NB_MAC_LEN];
-}		 neigh[NEIGH_MAX];
-static size_t	 nneigh;
-static uint64_t	 neigh_read_ms;
+static struct nb_neigh	 neigh[NEIGH_MAX];
+static size_t		 nneigh;
+static uint64_t		 neigh_read_ms;
 
 static uint64_t
 now_ms(void)
@@ -171,24 +168,12 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Re-read the kernel's neighbour table (/proc/net/arp) into neigh[]. */
+/* Re-read the kernel's neighbour table into neigh[]. */
 static void
 neigh_read(void)
 {
-	FILE		*fp;
-	char		 line[256], aip[64], hw[64];
-	struct in_addr	 in;
-
 	neigh_read_ms = now_ms();
-	nneigh = 0;
-	if ((fp = fopen("/proc/net/arp", "r")) == NULL)
-		return;
-	while (nneigh < NEIGH_MAX && fgets(line, sizeof(line), fp) != NULL)
-		if (sscanf(line, "%63s %*s %*s %63s", aip, hw) == 2 &&
-		    strcmp(hw, "00:00:00:00:00:00") != 0 && nb_ip_parse(aip, &in) == 0 &&
-		    nb_mac_parse(hw, neigh[nneigh].mac) == 0)
-			neigh[nneigh++].ip = in.s_addr;
-	fclose(fp);
+	nneigh = nb_neigh_read(neigh, NEIGH_MAX);
 }
 
 /*

@@ -112,3 +112,46 @@ nb_ip_valid(const char *s)
 
 	return s != NULL && nb_ip_parse(s, &in) == 0;
 }
+
+size_t
+nb_neigh_read(struct nb_neigh *tab, size_t max)
+{
+	FILE		*fp;
+	char		 line[256], ip[64], hw[64];
+	unsigned int	 type, flags;
+	struct in_addr	 in;
+	size_t		 n = 0;
+
+	if ((fp = fopen("/proc/net/arp", "re")) == NULL)
+		return 0;
+	while (n < max && fgets(line, sizeof(line), fp) != NULL) {
+		if (sscanf(line, "%63s 0x%x 0x%x %63s", ip, &type, &flags, hw) != 4)
+			continue;
+		/* Flags 0 is an incomplete entry, with a zero address. */
+		if (flags == 0 || strcmp(hw, "00:00:00:00:00:00") == 0 ||
+		    nb_ip_parse(ip, &in) == -1 || nb_mac_parse(hw, tab[n].mac) == -1)
+			continue;
+		tab[n++].ip = in.s_addr;
+	}
+	fclose(fp);
+	return n;
+}
+
+int
+nb_neigh_mac(const char *ip, char out[NB_MACSTR_LEN])
+{
+	struct nb_neigh	 tab[256];
+	struct in_addr	 in;
+	size_t		 i, n;
+
+	if (nb_ip_parse(ip, &in) == -1)
+		return -1;
+	n = nb_neigh_read(tab, sizeof(tab) / sizeof(tab[0]));
+	for (i = 0; i < n; i++) {
+		if (tab[i].ip == in.s_addr) {
+			nb_mac_format(tab[i].mac, out);
+			return 0;
+		}
+	}
+	return -1;
+}

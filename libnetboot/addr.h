@@ -24,4 +24,15 @@ int	nb_ip_parse(const char *s, struct in_addr *in);
 /* Return 1 if s is a dotted-quad IPv4 address. */
 int	nb_ip_valid(const char *s);
 
+/* One complete entry of the kernel's IPv4 neighbour (ARP) table. */
+struct nb_neigh {
+	in_addr_t	 ip;
+	uint8_t		 mac[NB_MAC_LEN];
+};
+
+/* Read the complete entries of /proc/net/arp into tab; return how many (0 if unreadable). */
+size_t	nb_neigh_read(struct nb_neigh *tab, size_t max);
+/* The MAC of ip in the kernel's neighbour table, read now; -1 if none. */
+int	nb_neigh_mac(const char *ip, char out[NB_MACSTR_LEN]);
+
 #endif

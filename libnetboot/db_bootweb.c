@@ -71,18 +71,9 @@ nb_db_read_end(struct nb_db *db)
 int
 nb_db_changed(struct nb_db *db, int64_t *version)
 {
-	/* nb_db_data_version() prepares the pragma each time; this one is kept prepared. */
-	static const char sql[] = "PRAGMA data_version";
-	sqlite3_stmt	*st;
-	int64_t		 v = -1;
-	int		 rc;
+	int64_t	 v = nb_db_data_version(db);
 
-	if ((st = db_stmt(db, sql)) == NULL)
-		return 1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW || v != *version) {
+	if (v == -1 || v != *version) {
 		*version = v;
 		return 1;
 	}

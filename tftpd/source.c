@@ -64,30 +64,6 @@ tftpd_path_clean(char *path, int lowercase)
 	return 0;
 }
 
-/* The MAC of ip in the kernel's neighbour table, /proc/net/arp; 0 if found. */
-static int
-peer_arp(const char *ip, char mac[NB_MACSTR_LEN])
-{
-	FILE		*fp;
-	char		 line[256], addr[64], hw[64];
-	unsigned int	 type, flags;
-	int		 found = -1;
-
-	if ((fp = fopen("/proc/net/arp", "re")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		if (sscanf(line, "%63s 0x%x 0x%x %63s", addr, &type, &flags, hw) != 4)
-			continue;
-		/* Flags 0 is an incomplete entry with a zero address. */
-		if (strcmp(addr, ip) == 0 && flags != 0 && nb_mac_canon(hw, mac) == 0) {
-			found = 0;
-			break;
-		}
-	}
-	fclose(fp);
-	return found;
-}
-
 void
 tftpd_peer_identify(struct tftpd *td, struct tftpd_peer *p)
 {
@@ -95,7 +71,7 @@ tftpd_peer_identify(struct tftpd *td, struct tftpd_peer *p)
 	struct nb_db		*db;
 
 	p->mac[0] = '\0';
-	if (peer_arp(p->ip, p->mac) == 0)
+	if (nb_neigh_mac(p->ip, p->mac) == 0)
 		return;
 	/* Not a neighbour (routed, or loopback): what pxedhcpd or bootctl recorded. */
 	nb_client_init(&c);
