@@ -18,6 +18,9 @@
 E2E_DIR=$top_srcdir/tests/e2e
 : "${E2E_ROUTER_IP:=10.77.0.1}"
 : "${E2E_SERVER_IP:=10.77.0.2}"
+: "${E2E_SERVER_IP6:=fd77::2}"	# srv0's ULA when E2E_IPV6 = 1 (the uefi6 case)
+: "${E2E_POOL6:=fd77::1000-fd77::10ff}"	# pxedhcpd's DHCPv6 pool (uefi6)
+: "${E2E_IPV6:=0}"		# 1: IPv6 on srv0 (E2E_SERVER_IP6/64)
 : "${E2E_HTTP_PORT:=8080}"
 : "${E2E_ACCEL:=auto}"		# auto | kvm | tcg
 : "${E2E_MEM:=1024}"
@@ -167,6 +170,7 @@ e2e_net_up() {
 	for ns in $E2E_NS_SW $E2E_NS_RTR $E2E_NS_SRV; do e2e_netns "$ns"; done
 	at_exit e2e_ns_reap
 	for ns in $E2E_NS_SW $E2E_NS_SRV; do
+		[ "$ns" = "$E2E_NS_SRV" ] && [ "$E2E_IPV6" = 1 ] && continue
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 		    net.ipv6.conf.default.disable_ipv6=1
 	done
@@ -183,6 +187,14 @@ e2e_net_up() {
 	ip -n "$E2E_NS_RTR" link set rtr0 up &&
 	ip -n "$E2E_NS_SRV" addr add "$E2E_SERVER_IP/$E2E_PREFIX" dev srv0 &&
 	ip -n "$E2E_NS_SRV" link set srv0 up || fail "cannot build the test network"
+	# the server's IPv6: one fixed ULA and no SLAAC address from the
+	# router's RAs, so that the boot URL names E2E_SERVER_IP6
+	if [ "$E2E_IPV6" = 1 ]; then
+		ip netns exec "$E2E_NS_SRV" sysctl -qw net.ipv6.conf.srv0.accept_ra=0 \
+		    net.ipv6.conf.srv0.autoconf=0 &&
+		ip -n "$E2E_NS_SRV" addr add "$E2E_SERVER_IP6/64" dev srv0 nodad ||
+			fail "cannot give srv0 $E2E_SERVER_IP6"
+	fi
 	e2e_router_start
 }
 
@@ -335,6 +347,13 @@ pxe-service=tag:!ipxe,x86-64_EFI,"iPXE for UEFI",snponly.efi
 dhcp-boot=tag:ipxe,http://$E2E_SERVER_IP/boot.ipxe,,$E2E_SERVER_IP
 dhcp-boot=tag:httpclient,tag:!ipxe,http://$E2E_SERVER_IP/snponly.efi,,$E2E_SERVER_IP
 EOF
+	# uefi6: the stand-in is the network's stateful DHCPv6 server too, and
+	# its TFTP answers on the IPv6 address as well
+	[ "$E2E_IPV6" = 1 ] && cat >>"$s/dnsmasq.conf" <<EOF
+listen-address=$E2E_SERVER_IP6
+dhcp-range=${E2E_POOL6%-*},${E2E_POOL6#*-},64,1h
+dhcp-option=option6:bootfile-url,tftp://[$E2E_SERVER_IP6]/snponly.efi
+EOF
 	cat >"$s/nginx.conf" <<EOF
 worker_processes 1;
 daemon off;
@@ -382,6 +401,7 @@ e2e_mac() {
 	bios) echo 52:54:00:77:00:01 ;;
 	uefi) echo 52:54:00:77:00:02 ;;
 	uefi-http) echo 52:54:00:77:00:03 ;;
+	uefi6) echo 52:54:00:77:00:06 ;;
 	bios-pxe) echo 52:54:00:77:00:04 ;;
 	*) fail "unknown variant $1" ;;
 	esac
@@ -394,6 +414,8 @@ e2e_mac() {
 #              ROM: it fetches undionly.kpxe over TFTP, which chains iPXE
 #   uefi       OVMF without option ROM: EDK2's own PXE (port 4011, TFTP)
 #   uefi-http  OVMF without option ROM, PXE off: UEFI HTTP Boot
+#   uefi6      OVMF without option ROM, PXEv4 off: EDK2's PXE over IPv6
+#              (DHCPv6 with IA_NA, option 59 tftp://[..]/, TFTP over IPv6)
 e2e_vm_start() {
 	local v=$1 mac accel cpu rom="" qemu_args
 	mac=$(e2e_mac "$v")
@@ -426,14 +448,23 @@ e2e_vm_start() {
 		qemu_args="$qemu_args
 		    -device virtio-net-pci,disable-legacy=on,netdev=n0,mac=$mac,romfile=$E2E_BIOS_ROM
 		    -fw_cfg name=etc/sercon-port,file=$E2E_RUN/sercon-port -boot order=n" ;;
-	uefi|uefi-http)
+	uefi|uefi-http|uefi6)
 		cp "$OVMF_VARS" "$E2E_RUN/OVMF_VARS.fd"
 		# no option ROM: OVMF's own VirtioNetDxe, PxeBcDxe and HttpBootDxe
 		qemu_args="$qemu_args
 		    -drive if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE
 		    -drive if=pflash,format=raw,unit=1,file=$E2E_RUN/OVMF_VARS.fd
-		    -device virtio-net-pci,disable-legacy=on,netdev=n0,mac=$mac,romfile=,bootindex=1
-		    -fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=no"
+		    -device virtio-net-pci,disable-legacy=on,netdev=n0,mac=$mac,romfile=,bootindex=1"
+		# PXEv6 is slow to give up: only the uefi6 case wants it
+		if [ "$v" = uefi6 ]; then
+			qemu_args="$qemu_args
+			    -fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=no
+			    -fw_cfg name=opt/org.tianocore/IPv6Support,string=yes
+			    -fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=yes"
+		else
+			qemu_args="$qemu_args
+			    -fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=no"
+		fi
 		# HTTP Boot: no PXE boot options, so "UEFI HTTPv4" comes first
 		[ "$v" = uefi-http ] && qemu_args="$qemu_args
 		    -fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=no
