@@ -87,6 +87,7 @@ extern const struct bootctl_cmd bc_client_cmds[];
 extern const struct bootctl_cmd bc_image_cmds[];
 extern const struct bootctl_cmd bc_template_cmds[];
 extern const struct bootctl_cmd bc_file_cmds[];
+extern const struct bootctl_cmd bc_lease_cmds[];
 extern const struct bootctl_cmd bc_events_cmds[];
 extern const struct bootctl_cmd bc_settings_cmds[];
 extern const struct bootctl_cmd bc_template_render_cmds[];

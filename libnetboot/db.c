@@ -282,6 +282,12 @@ db_set_wal(struct nb_db *db)
 	    sqlite3_errmsg(db->sq));
 }
 
+void
+nb_db_busy_timeout(struct nb_db *db, int msec)
+{
+	sqlite3_busy_timeout(db->sq, msec);
+}
+
 static int
 db_setup(struct nb_db *db)
 {

@@ -17,7 +17,7 @@
 #include "log.h"
 
 #define NB_DB_DEFAULT	LOCALSTATEDIR "/lib/netboot/netboot.db"
-#define NB_DB_VERSION	4		/* schema version this build writes */
+#define NB_DB_VERSION	5		/* schema version this build writes */
 
 enum nb_rc {
 	NB_OK = 0,
@@ -297,6 +297,38 @@ int		 nb_client_seen_many(struct nb_db *, const struct nb_seen *, size_t n);
 /* Append n events of daemon (their ts, mac, ip, kind, detail), in multi-row statements. */
 int		 nb_event_add_many(struct nb_db *, const char *daemon, const struct nb_event *,
 		    size_t n);
+/* pxedhcpd's DHCPv6 leases (db_lease6.c). */
+struct nb_lease6 {
+	char		 addr[46];	/* INET6_ADDRSTRLEN: inet_ntop's form */
+	uint8_t		 duid[130];	/* the client's DUID (RFC 8415 §11) */
+	size_t		 duidlen;
+	uint32_t	 iaid;
+	char		 mac[NB_MACSTR_LEN];	/* "" if unknown */
+	int		 declined;	/* the client said the address is in use elsewhere */
+	int64_t		 expires, updated;	/* seconds since the epoch */
+};
+/* The bound lease of the IA (duid, iaid), expired or not; NB_NOTFOUND if none. */
+int		 nb_lease6_get(struct nb_db *, const uint8_t *duid, size_t duidlen, uint32_t iaid,
+		    struct nb_lease6 *);
+/* 1 if addr is held at now by another IA or declined, 0 if free for (duid, iaid); <0 on error. */
+int		 nb_lease6_taken(struct nb_db *, const char *addr, const uint8_t *duid,
+		    size_t duidlen, uint32_t iaid, int64_t now);
+/* Bind the lease's IA to its address in one transaction, replacing its old lease and an expired holder. */
+int		 nb_lease6_bind(struct nb_db *, const struct nb_lease6 *);
+/* Delete the IA's lease of addr; NB_NOTFOUND if it holds none. */
+int		 nb_lease6_release(struct nb_db *, const uint8_t *duid, size_t duidlen,
+		    uint32_t iaid, const char *addr);
+/* Mark the IA's lease of addr declined until the given time; NB_NOTFOUND if it holds none. */
+int		 nb_lease6_decline(struct nb_db *, const uint8_t *duid, size_t duidlen,
+		    uint32_t iaid, const char *addr, int64_t until, int64_t now);
+/* Call fn for every lease, by address, until it returns non-zero. */
+int		 nb_lease6_list(struct nb_db *, int (*fn)(const struct nb_lease6 *, void *),
+		    void *arg);
+/* Delete the lease of addr; NB_NOTFOUND if none. */
+int		 nb_lease6_rm(struct nb_db *, const char *addr);
+/* Set the connection's busy timeout (the default is 10 s). */
+void		 nb_db_busy_timeout(struct nb_db *, int msec);
+
 /* What decides a DHCP answer for one client. */
 struct nb_client_policy {
 	char		 mac[NB_MACSTR_LEN];

@@ -160,6 +160,22 @@ const char *const db_migrations[] = {
 	"CREATE INDEX events_mac ON events(mac, id);"
 	"CREATE TRIGGER events_append_only BEFORE UPDATE ON events"
 	"  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;",
+
+	/*
+	 * 4 -> 5: DHCPv6 address leases of pxedhcpd's stateful mode. One
+	 * bound row per (DUID, IAID); a declined address keeps its row, out
+	 * of the pool, until it expires. Addresses are in inet_ntop's form.
+	 */
+	"CREATE TABLE leases6 ("
+	"  addr TEXT PRIMARY KEY CHECK (addr GLOB '*:*' AND addr NOT GLOB '*[^0-9a-f:]*'),"
+	"  duid BLOB NOT NULL CHECK (length(duid) BETWEEN 2 AND 130),"
+	"  iaid INTEGER NOT NULL CHECK (iaid BETWEEN 0 AND 4294967295),"
+	"  mac TEXT CHECK (mac IS NULL OR (" MAC_RULE("mac") ")),"
+	"  state TEXT NOT NULL DEFAULT 'bound' CHECK (state = 'bound' OR state = 'declined'),"
+	"  expires INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE UNIQUE INDEX leases6_ia ON leases6(duid, iaid) WHERE state = 'bound';",
 };
 
 const int db_nmigrations = sizeof(db_migrations) / sizeof(db_migrations[0]);

@@ -11,9 +11,10 @@
 #include <string.h>
 
 #include "db_int.h"
+#include "dhcp6.h"
 #include "xmalloc.h"
 
-enum setting_kind { S_CHOICE, S_NUM, S_ADDR, S_PATH, S_FILE, S_TEXT, S_BOOL };
+enum setting_kind { S_CHOICE, S_NUM, S_ADDR, S_PATH, S_FILE, S_TEXT, S_BOOL, S_POOL6, S_ADDRS6 };
 
 struct setting {
 	const char		*key;
@@ -36,6 +37,9 @@ static const struct setting settings[] = {
 	{ "option43.*", NULL, S_CHOICE, "auto|direct|none", 0, 0 },
 	{ "arch.oui.*", NULL, S_NUM, NULL, 0, 65535 },
 	{ "dhcp6.enabled", "no", S_BOOL, NULL, 0, 0 },
+	{ "dhcp6.pool", NULL, S_POOL6, NULL, 0, 0 },
+	{ "dhcp6.lease_time", "3600", S_NUM, NULL, 60, 31536000 },
+	{ "dhcp6.dns", NULL, S_ADDRS6, NULL, 0, 0 },
 	{ "static.enabled", "no", S_BOOL, NULL, 0, 0 },
 	{ "static.others", "proxy", S_CHOICE, "proxy|ignore", 0, 0 },
 	{ "static.netmask", "255.255.255.0", S_ADDR, NULL, 0, 0 },
@@ -153,6 +157,7 @@ nb_setting_check(const char *key, const char *value)
 	const struct setting	*s;
 	const char		*suffix, *errstr = NULL;
 	char			*copy;
+	uint8_t			 a6[4][16];
 	int			 bad;
 
 	if ((s = setting_lookup(key, &suffix)) == NULL) {
@@ -201,6 +206,18 @@ nb_setting_check(const char *key, const char *value)
 			return NULL;
 		snprintf(why, sizeof(why), "%s must be a relative file name without . or .. "
 		    "parts, not '%s'", key, value);
+		return why;
+	case S_POOL6:
+		if (dhcp6_pool_parse(value, a6[0], a6[1]) == 0)
+			return NULL;
+		snprintf(why, sizeof(why), "%s must be a range START-END of IPv6 addresses "
+		    "inside one /64 (not link-local or multicast), not '%s'", key, value);
+		return why;
+	case S_ADDRS6:
+		if (dhcp6_addrs_parse(value, a6, 4) > 0)
+			return NULL;
+		snprintf(why, sizeof(why), "%s must be one to four IPv6 addresses, not '%s'", key,
+		    value);
 		return why;
 	case S_TEXT:
 		if (strlen(value) < 1024 && strchr(value, '\n') == NULL)

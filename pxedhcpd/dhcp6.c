@@ -1,18 +1,28 @@
 /*
- * dhcp6.c: DHCPv6 network boot (RFC 5970, PXE-FACTS §7). A stateless
- * boot-file server beside the site's DHCPv6 server or router
- * advertisements: it hands out no address (no IA options), only option 59
- * (Boot File URL) to PXE clients, recognised by a vendor class (option
- * 16) of enterprise 343 with PXEClient or HTTPClient data (EDK2
+ * dhcp6.c: DHCPv6 network boot (RFC 5970, PXE-FACTS §7). Option 59 (Boot
+ * File URL) for PXE clients, recognised by a vendor class (option 16) of
+ * enterprise 343 with PXEClient or HTTPClient data (EDK2
  * PXEBC_DHCP6_ENTERPRISE_NUM) or by an option request (6) for 59
  * (pixiecore README.ipv6.md). SOLICIT gets ADVERTISE; REQUEST and
  * INFORMATION-REQUEST get REPLY. Off unless dhcp6.enabled = yes.
  *
+ * Two modes. Stateless (dhcp6.pool unset): beside the site's DHCPv6
+ * server, no IA options, only the boot file. Stateful (dhcp6.pool set):
+ * for networks without a DHCPv6 server, where EDK2 cannot boot because
+ * its PXE client needs an address from DHCPv6 (PxeBcDhcp6Sarr runs the
+ * full SOLICIT/REQUEST exchange with an IA_NA). PXE clients then get an
+ * IA_NA address from the pool too, leased in the leases6 table, and
+ * RENEW, REBIND, RELEASE, DECLINE and CONFIRM of those leases are
+ * answered (RFC 8415 §18.3). Clients that are not PXE clients are never
+ * given an address: an installed system's DHCPv6 client is the site's.
+ *
  * Not a hot path: each request is decided and answered on its own, with
- * its event pushed to the daemon's event queue.
+ * its event pushed to the daemon's event queue. Leases are read and
+ * written on a connection of the loop whose busy timeout is short.
  */
 #include "config.h"
 
+#include <sys/param.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -29,12 +39,15 @@
 
 #include "dhcp6.h"
 #include "pxedhcpd.h"
+#include "xmalloc.h"
 
 #ifndef IPV6_MULTICAST_ALL
 #define IPV6_MULTICAST_ALL	29	/* Linux 4.20 */
 #endif
 #define DHCP6_RX_ROUNDS		32	/* datagrams per wakeup */
 #define DHCP6_WARN_PER_SEC	20	/* malformed-datagram log lines per second */
+#define DHCP6_BUSY_MS		200	/* the leases' lock: wait no longer, the client retries */
+#define DHCP6_PROBES		256	/* pool addresses tried for a new lease */
 
 /* All_DHCP_Relay_Agents_and_Servers (RFC 8415 §7.1). */
 static const struct in6_addr all_servers = { { { 0xff, 0x02, 0, 0, 0, 0, 0, 0,
@@ -177,21 +190,45 @@ dhcp6_type_name(int type)
 		return "REQUEST";
 	case DHCP6_INFO_REQUEST:
 		return "INFORMATION-REQUEST";
+	case DHCP6_RENEW:
+		return "RENEW";
+	case DHCP6_REBIND:
+		return "REBIND";
+	case DHCP6_RELEASE:
+		return "RELEASE";
+	case DHCP6_DECLINE:
+		return "DECLINE";
+	case DHCP6_CONFIRM:
+		return "CONFIRM";
 	default:
 		return "message";
 	}
 }
 
+/* A request being answered: what every step needs. */
+struct d6req {
+	const struct dhcp6_pkt	*p;
+	const char		*srcstr;
+	uint8_t			 mac[6];
+	const char		*macp;		/* NULL: no MAC known */
+	char			 macstr[NB_MACSTR_LEN];
+	struct in6_addr		 local;		/* our address on the arrival interface */
+	uint8_t			 duid[10];	/* our server id */
+	struct dhcp6_out	 o;
+	char			 leased[INET6_ADDRSTRLEN];	/* the first address answered */
+	char			 note[160];	/* the leases part of the event */
+};
+
 /* Why a client gets silence (HELPERS next-boot semantics), or NULL to answer it. */
 static const char *
-dhcp6_refusal(const struct pxedhcpd *x, const struct dhcp6_pkt *p)
+dhcp6_refusal(const struct pxedhcpd *x, const struct d6req *r)
 {
 	const struct client	*c;
 
-	if (!p->has_mac)
+	if (r->macp == NULL)
 		return x->pol->set.unknown_ignore ?
 		    "no MAC in the client id and unknown_clients = ignore" : NULL;
-	c = policy_client(x->pol, p->mac);
+	c = policy_client(x->pol, r->mac);
 	if (!c->allowed)
 		return "denied (allowed = 0)";
 	if (c->suspended)
@@ -201,13 +238,238 @@ dhcp6_refusal(const struct pxedhcpd *x, const struct dhcp6_pkt *p)
 	return NULL;
 }
 
-/* Decide and answer one parsed request that arrived on ifindex from src. */
-static void
-dhcp6_handle(struct pxedhcpd *x, const struct dhcp6_pkt *p, int ifindex,
-    struct sockaddr_in6 *src, const char *srcstr)
+/* The first data item of a vendor class (after the enterprise number) or user class. */
+static int
+dhcp6_item(const struct dhcp6_opt *o, size_t skip, const uint8_t **d, size_t *len)
 {
-	struct dhcp6_out	 o;
-	struct in6_addr		 local;
+	size_t	 n;
+
+	if (!o->present || o->len < skip + 2)
+		return -1;
+	n = (size_t)(o->data[skip] << 8 | o->data[skip + 1]);
+	if (n > o->len - skip - 2)
+		return -1;
+	*d = o->data + skip + 2;
+	*len = MIN(n, UINT8_MAX);
+	return 0;
+}
+
+/* Record the client in the clients table through the recorder, as DHCPv4 does. */
+static void
+dhcp6_seen(struct pxedhcpd *x, const struct d6req *r, int arch)
+{
+	struct rec_item	*it;
+	const uint8_t	*v = NULL, *u = NULL;
+	size_t		 vlen = 0, ulen = 0;
+	int64_t		 off;
+
+	if (r->macp == NULL || (it = record_new(x->rec)) == NULL)
+		return;
+	memset(it, 0, sizeof(*it));
+	it->ts = x->now_ts;
+	memcpy(it->mac, r->mac, 6);
+	it->seen = 1;
+	it->arch = arch;
+	/* "PXEClient:Arch:00007:UNDI:003016" and "iPXE", as DHCPv4 options 60 and 77 read. */
+	if (dhcp6_item(&r->p->vendor_class, 4, &v, &vlen) == -1)
+		vlen = 0;
+	if (dhcp6_item(&r->p->user_class, 0, &u, &ulen) == -1)
+		ulen = 0;
+	if ((off = record_bytes(x->rec, v, vlen)) != -1 && record_bytes(x->rec, u, ulen) != -1) {
+		it->class_off = (uint32_t)off;
+		it->vendor_len = (uint8_t)vlen;
+		it->user_len = (uint8_t)ulen;
+	}
+}
+
+/* The leases' connection, opened on first use; NULL (logged) if it cannot be. */
+static struct nb_db *
+dhcp6_ldb(struct pxedhcpd *x)
+{
+	char	 err[256];
+
+	if (x->ldb != NULL)
+		return x->ldb;
+	if (nb_db_open(nb_daemon_dbpath(x->d), 0, &x->ldb, err, sizeof(err)) != NB_OK) {
+		log_warnx("DHCPv6 leases: %s", err);
+		x->ldb = NULL;
+		return NULL;
+	}
+	nb_db_busy_timeout(x->ldb, DHCP6_BUSY_MS);
+	return x->ldb;
+}
+
+/* Is a (16 bytes) inside the pool? */
+static int
+pool_has(const struct settings *s, const uint8_t *a)
+{
+	return memcmp(a, s->pool6_lo, 16) >= 0 && memcmp(a, s->pool6_hi, 16) <= 0;
+}
+
+static uint64_t
+low64(const uint8_t *a)
+{
+	uint64_t	 v = 0;
+	int		 i;
+
+	for (i = 8; i < 16; i++)
+		v = v << 8 | a[i];
+	return v;
+}
+
+static void
+set_low64(uint8_t *a, uint64_t v)
+{
+	int	 i;
+
+	for (i = 15; i >= 8; i--, v >>= 8)
+		a[i] = (uint8_t)v;
+}
+
+/* 1 if addr can be leased to the IA now, 0 if not, -1 on a database error. */
+static int
+dhcp6_free(struct pxedhcpd *x, struct nb_db *db, const struct d6req *r, uint32_t iaid,
+    const uint8_t *addr)
+{
+	char	 text[INET6_ADDRSTRLEN];
+	int	 rc;
+
+	if (!pool_has(&x->pol->set, addr) || memcmp(addr, &r->local, 16) == 0)
+		return 0;
+	inet_ntop(AF_INET6, addr, text, sizeof(text));
+	rc = nb_lease6_taken(db, text, r->p->clientid.data, r->p->clientid.len, iaid, x->now);
+	return rc < 0 ? -1 : !rc;
+}
+
+/*
+ * The address for an IA: the one it holds, else the one it asks for,
+ * else the first free one from a place in the pool that the DUID and
+ * IAID hash to (so that a client gets the same address after its lease
+ * is gone). 1 with out set, 0 if the pool has none, -1 on a database error.
+ */
+static int
+dhcp6_pick(struct pxedhcpd *x, struct nb_db *db, const struct d6req *r,
+    const struct dhcp6_ia *ia, uint8_t out[16])
+{
+	const struct settings	*s = &x->pol->set;
+	struct nb_lease6	 l;
+	uint64_t		 lo = low64(s->pool6_lo), span = low64(s->pool6_hi) - lo, h, i;
+	size_t			 k;
+	int			 rc;
+
+	rc = nb_lease6_get(db, r->p->clientid.data, r->p->clientid.len, ia->iaid, &l);
+	if (rc != NB_OK && rc != NB_NOTFOUND)
+		return -1;
+	if (rc == NB_OK && inet_pton(AF_INET6, l.addr, out) == 1 &&
+	    (rc = dhcp6_free(x, db, r, ia->iaid, out)) != 0)
+		return rc;
+	if (ia->has_addr && (rc = dhcp6_free(x, db, r, ia->iaid, ia->addr)) != 0) {
+		memcpy(out, ia->addr, 16);
+		return rc;
+	}
+	h = 14695981039346656037ull;
+	for (k = 0; k < r->p->clientid.len; k++)
+		h = (h ^ r->p->clientid.data[k]) * 1099511628211ull;
+	h = (h ^ ia->iaid) * 1099511628211ull;
+	memcpy(out, s->pool6_lo, 16);
+	for (i = 0; i < DHCP6_PROBES && i <= span; i++) {
+		/* span + 1 wraps to 0 for a whole /64: then any offset is in the pool. */
+		set_low64(out, lo + (span == UINT64_MAX ? h + i : (h + i) % (span + 1)));
+		if ((rc = dhcp6_free(x, db, r, ia->iaid, out)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Append to the event's note. */
+static void
+dhcp6_note(struct d6req *r, const char *fmt, const char *addr)
+{
+	size_t	 n = strlen(r->note);
+
+	snprintf(r->note + n, sizeof(r->note) - n, fmt, addr);
+	if (r->leased[0] == '\0' && addr != NULL)
+		strlcpy(r->leased, addr, sizeof(r->leased));
+}
+
+/* Answer one IA with addr for a full lease, writing it first if commit. 0, or -1 on an error. */
+static int
+dhcp6_grant(struct pxedhcpd *x, struct nb_db *db, struct d6req *r, const struct dhcp6_ia *ia,
+    const uint8_t addr[16], int commit)
+{
+	struct nb_lease6	 l;
+	uint32_t		 t = x->pol->set.lease6_time;
+	int			 rc;
+
+	memset(&l, 0, sizeof(l));
+	inet_ntop(AF_INET6, addr, l.addr, sizeof(l.addr));
+	if (commit) {
+		memcpy(l.duid, r->p->clientid.data, r->p->clientid.len);
+		l.duidlen = r->p->clientid.len;
+		l.iaid = ia->iaid;
+		if (r->macp != NULL)
+			strlcpy(l.mac, r->macp, sizeof(l.mac));
+		l.expires = x->now + t;
+		l.updated = x->now;
+		if ((rc = nb_lease6_bind(db, &l)) != NB_OK) {
+			log_warnx("DHCPv6 %s: cannot lease %s: %s", r->srcstr, l.addr,
+			    nb_db_errmsg(db));
+			return -1;
+		}
+	}
+	/* T1 and T2 at 1/2 and 4/5 of the lifetime (RFC 8415 §21.4). */
+	if (dhcp6_put_ia_na(&r->o, ia->iaid, t / 2, t / 5 * 4, addr, t, t, 0, NULL) == -1)
+		return -1;
+	dhcp6_note(r, " %s", l.addr);
+	return 0;
+}
+
+/* The IA_NA part of an ADVERTISE (commit 0) or of a REPLY to REQUEST or REBIND (commit 1). */
+static int
+dhcp6_assign(struct pxedhcpd *x, struct d6req *r, int commit)
+{
+	struct nb_db		*db;
+	uint8_t			 addr[16];
+	int			 i, rc, n = 0;
+
+	if ((db = dhcp6_ldb(x)) == NULL)
+		return -1;
+	for (i = 0; i < r->p->nia; i++) {
+		if ((rc = dhcp6_pick(x, db, r, &r->p->ia[i], addr)) == -1) {
+			log_warnx("DHCPv6 %s: leases: %s", r->srcstr, nb_db_errmsg(db));
+			return -1;
+		}
+		if (rc == 0) {
+			/* RFC 8415 §18.3.2 and §18.3.9: NoAddrsAvail inside the IA. */
+			if (dhcp6_put_ia_na(&r->o, r->p->ia[i].iaid, 0, 0, NULL, 0, 0, D6S_NOADDRS,
+			    "no free address in dhcp6.pool") == -1)
+				return -1;
+			dhcp6_note(r, " (no free address in dhcp6.pool)%s", "");
+			log_warnx("DHCPv6 %s: no free address in dhcp6.pool", r->srcstr);
+			continue;
+		}
+		if (dhcp6_grant(x, db, r, &r->p->ia[i], addr, commit) == -1)
+			return -1;
+		n++;
+	}
+	return n;
+}
+
+/* Options every reply of ours carries besides the ids: DNS servers (option 23) if set. */
+static int
+dhcp6_common(const struct pxedhcpd *x, struct d6req *r)
+{
+	const struct settings	*s = &x->pol->set;
+
+	if (s->ndns6 == 0)
+		return 0;
+	return dhcp6_put_opt(&r->o, D6O_DNS_SERVERS, s->dns6, (size_t)s->ndns6 * 16);
+}
+
+/* Send r's reply back to the client's address and port, out of the arrival interface. */
+static int
+dhcp6_send(struct pxedhcpd *x, struct d6req *r, int ifindex, struct sockaddr_in6 *src)
+{
 	struct msghdr		 msg;
 	struct iovec		 iov;
 	struct in6_pktinfo	*pi;
@@ -216,78 +478,11 @@ dhcp6_handle(struct pxedhcpd *x, const struct dhcp6_pkt *p, int ifindex,
 		struct cmsghdr	 hdr;
 		char		 buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	}			 cm;
-	char			 addr[INET6_ADDRSTRLEN], url[512], mac[NB_MACSTR_LEN];
-	uint8_t			 duid[10], ifmac[6];
-	const char		*loader, *why, *aname, *macp = NULL, *kind;
-	enum dhcp_arch_kind	 akind;
-	int			 arch, http, n, type;
 
-	if (p->has_mac) {
-		nb_mac_format(p->mac, mac);
-		macp = mac;
-	}
-	if (p->type != DHCP6_SOLICIT && p->type != DHCP6_REQUEST &&
-	    p->type != DHCP6_INFO_REQUEST)
-		return;		/* RENEW, RELEASE...: the site's server's business */
-	if (!p->pxe && !p->wants_url) {
-		log_debug("DHCPv6 %s from %s: not a PXE client", dhcp6_type_name(p->type), srcstr);
-		return;
-	}
-	/* The server id is the DUID-LL of the arrival interface's MAC. */
-	if (dhcp6_local(ifindex, ifmac, &local) == -1) {
-		log_debug("DHCPv6: interface %d has no MAC or IPv6 address to answer from",
-		    ifindex);
-		return;
-	}
-	dhcp6_duid_ll(ifmac, duid);
-	/* RFC 8415 §16: SOLICIT must not name a server; REQUEST must name us. */
-	if (p->type == DHCP6_SOLICIT && p->serverid.present)
-		return;
-	if ((p->type == DHCP6_REQUEST || p->serverid.present) &&
-	    (!p->serverid.present || p->serverid.len != sizeof(duid) ||
-	    memcmp(p->serverid.data, duid, sizeof(duid)) != 0))
-		return;
-	arch = dhcp6_arch(p);
-	if (p->has_mac)
-		arch = policy_arch(x->pol, p->mac, arch);
-	akind = dhcp_arch_kind(arch, &aname);
-	http = akind == ARCH_HTTP || p->http;
-	if ((why = dhcp6_refusal(x, p)) != NULL) {
-		x->ignored++;
-		nb_evq_push(x->d->evq, macp, "dhcp-ignore", NULL, "DHCPv6 %s from %s (arch %d) "
-		    "ignored: %s", dhcp6_type_name(p->type), aname, arch, why);
-		return;
-	}
-	inet_ntop(AF_INET6, &local, addr, sizeof(addr));
-	loader = arch < PXEDHCPD_MAXARCH ? x->pol->set.bootloader[arch] : NULL;
-	if (p->ipxe)
-		n = snprintf(url, sizeof(url), "http://[%s]:%d/boot.ipxe", addr, x->http_port);
-	else if (loader == NULL) {
-		x->ignored++;
-		log_info("DHCPv6 %s: no bootloader for arch %d (%s): set bootloader.%d", srcstr,
-		    arch, aname, arch);
-		nb_evq_push(x->d->evq, macp, "dhcp-ignore", NULL, "DHCPv6 %s from %s (arch %d) "
-		    "ignored: no bootloader for this arch (setting bootloader.%d)",
-		    dhcp6_type_name(p->type), aname, arch, arch);
-		return;
-	} else if (http)
-		n = snprintf(url, sizeof(url), "http://[%s]:%d/%s", addr, x->http_port, loader);
-	else
-		n = snprintf(url, sizeof(url), "tftp://[%s]/%s", addr, loader);
-	if (n < 0 || (size_t)n >= sizeof(url)) {
-		log_warnx("DHCPv6 %s: boot file URL longer than %zu bytes", srcstr, sizeof(url));
-		return;
-	}
-	type = p->type == DHCP6_SOLICIT ? DHCP6_ADVERTISE : DHCP6_REPLY;
-	if (dhcp6_reply(&o, p, type, duid, sizeof(duid), url, http && !p->ipxe) == -1) {
-		log_warnx("DHCPv6 %s: reply does not fit in %zu bytes", srcstr, sizeof(o.buf));
-		return;
-	}
 	memset(&msg, 0, sizeof(msg));
 	memset(&cm, 0, sizeof(cm));
-	iov.iov_base = o.buf;
-	iov.iov_len = o.len;
-	/* Back to the client's link-local address and port, out of the arrival interface. */
+	iov.iov_base = r->o.buf;
+	iov.iov_len = r->o.len;
 	if (IN6_IS_ADDR_LINKLOCAL(&src->sin6_addr))
 		src->sin6_scope_id = (uint32_t)ifindex;
 	msg.msg_name = src;
@@ -303,15 +498,264 @@ dhcp6_handle(struct pxedhcpd *x, const struct dhcp6_pkt *p, int ifindex,
 	pi = (struct in6_pktinfo *)CMSG_DATA(cmsg);
 	pi->ipi6_ifindex = (unsigned)ifindex;
 	if (sendmsg(x->fd547, &msg, 0) == -1) {
-		log_warn("DHCPv6 send to %s", srcstr);
-		return;
+		log_warn("DHCPv6 send to %s", r->srcstr);
+		return -1;
 	}
 	x->answered++;
-	kind = type == DHCP6_ADVERTISE ? "dhcp-offer" : "dhcp-ack";
-	nb_evq_push(x->d->evq, macp, kind, NULL, "DHCPv6 %s with boot file URL %s for %s "
-	    "(arch %d)", type == DHCP6_ADVERTISE ? "ADVERTISE" : "REPLY", url, aname, arch);
-	log_debug("%s %s: DHCPv6 %s with %s", kind, macp ? macp : srcstr,
-	    type == DHCP6_ADVERTISE ? "ADVERTISE" : "REPLY", url);
+	return 0;
+}
+
+/*
+ * RENEW, REBIND, RELEASE, DECLINE and CONFIRM (RFC 8415 §18.3.4 to
+ * §18.3.8) of the leases of the stateful mode. A client that holds no
+ * lease of ours is another server's: silence, except for a RENEW sent to
+ * us, which learns NoBinding. 0 if a reply was built, -1 for silence.
+ */
+static int
+dhcp6_lease_msg(struct pxedhcpd *x, struct d6req *r, const char **kind)
+{
+	const struct dhcp6_pkt	*p = r->p;
+	const struct settings	*s = &x->pol->set;
+	struct nb_lease6	 l;
+	struct nb_db		*db;
+	char			 text[INET6_ADDRSTRLEN];
+	uint8_t			 addr[16];
+	int			 i, rc, ours = 0, onlink = 1;
+
+	if ((db = dhcp6_ldb(x)) == NULL ||
+	    dhcp6_reply(&r->o, p, DHCP6_REPLY, r->duid, sizeof(r->duid), NULL, 0) == -1)
+		return -1;
+	*kind = "dhcp-ack";
+	for (i = 0; i < p->nia; i++) {
+		const struct dhcp6_ia	*ia = &p->ia[i];
+
+		rc = nb_lease6_get(db, p->clientid.data, p->clientid.len, ia->iaid, &l);
+		if (rc != NB_OK && rc != NB_NOTFOUND)
+			goto dberr;
+		if (ia->has_addr)
+			inet_ntop(AF_INET6, ia->addr, text, sizeof(text));
+		switch (p->type) {
+		case DHCP6_RENEW:
+		case DHCP6_REBIND:
+			if (rc == NB_OK && inet_pton(AF_INET6, l.addr, addr) == 1 &&
+			    (rc = dhcp6_free(x, db, r, ia->iaid, addr)) != 0) {
+				if (rc == -1 || dhcp6_grant(x, db, r, ia, addr, 1) == -1)
+					goto dberr;
+				ours++;
+			} else if (p->type == DHCP6_REBIND && ia->has_addr &&
+			    (rc = dhcp6_free(x, db, r, ia->iaid, ia->addr)) != 0) {
+				/* Our own lease table lost it (bootctl lease rm): bind it again. */
+				if (rc == -1 || dhcp6_grant(x, db, r, ia, ia->addr, 1) == -1)
+					goto dberr;
+				ours++;
+			} else if (p->type == DHCP6_RENEW) {
+				if (dhcp6_put_ia_na(&r->o, ia->iaid, 0, 0, NULL, 0, 0, D6S_NOBINDING,
+				    "no lease for this IA") == -1)
+					return -1;
+				dhcp6_note(r, " (no lease for an IA)%s", "");
+				ours++;
+			}
+			break;
+		case DHCP6_RELEASE:
+		case DHCP6_DECLINE:
+			if (!ia->has_addr)
+				break;
+			rc = p->type == DHCP6_RELEASE ?
+			    nb_lease6_release(db, p->clientid.data, p->clientid.len, ia->iaid, text) :
+			    nb_lease6_decline(db, p->clientid.data, p->clientid.len, ia->iaid, text,
+			    x->now + s->lease6_time, x->now);
+			if (rc != NB_OK && rc != NB_NOTFOUND)
+				goto dberr;
+			if (rc == NB_OK) {
+				dhcp6_note(r, " %s", text);
+				ours++;
+			}
+			/* RELEASE and DECLINE are acknowledged even for a lease we do not know. */
+			ours += p->serverid.present;
+			break;
+		case DHCP6_CONFIRM:
+			ours += rc == NB_OK;
+			if (ia->has_addr && !pool_has(s, ia->addr))
+				onlink = 0;
+			if (ia->has_addr)
+				dhcp6_note(r, " %s", text);
+			break;
+		}
+	}
+	if (ours == 0)
+		return -1;
+	if (p->type == DHCP6_RELEASE || p->type == DHCP6_DECLINE) {
+		*kind = p->type == DHCP6_RELEASE ? "dhcp-release" : "dhcp-decline";
+		if (dhcp6_put_status(&r->o, D6S_SUCCESS, "done") == -1)
+			return -1;
+	} else if (p->type == DHCP6_CONFIRM) {
+		if (dhcp6_put_status(&r->o, onlink ? D6S_SUCCESS : D6S_NOTONLINK,
+		    onlink ? "on link" : "not on this link") == -1)
+			return -1;
+		if (!onlink)
+			strlcat(r->note, " (not on link)", sizeof(r->note));
+	}
+	return dhcp6_common(x, r);
+dberr:
+	log_warnx("DHCPv6 %s: leases: %s", r->srcstr, nb_db_errmsg(db));
+	return -1;
+}
+
+/* The boot file URL for this client, or NULL (with the reason logged and queued). */
+static const char *
+dhcp6_url(struct pxedhcpd *x, struct d6req *r, int arch, const char *aname, int http,
+    char *url, size_t urlsz)
+{
+	const char	*loader;
+	char		 addr[INET6_ADDRSTRLEN];
+	int		 n;
+
+	inet_ntop(AF_INET6, &r->local, addr, sizeof(addr));
+	loader = arch < PXEDHCPD_MAXARCH ? x->pol->set.bootloader[arch] : NULL;
+	if (r->p->ipxe)
+		n = snprintf(url, urlsz, "http://[%s]:%d/boot.ipxe", addr, x->http_port);
+	else if (loader == NULL) {
+		x->ignored++;
+		log_info("DHCPv6 %s: no bootloader for arch %d (%s): set bootloader.%d",
+		    r->srcstr, arch, aname, arch);
+		nb_evq_push(x->d->evq, r->macp, "dhcp-ignore", NULL, "DHCPv6 %s from %s "
+		    "(arch %d) ignored: no bootloader for this arch (setting bootloader.%d)",
+		    dhcp6_type_name(r->p->type), aname, arch, arch);
+		return NULL;
+	} else if (http)
+		n = snprintf(url, urlsz, "http://[%s]:%d/%s", addr, x->http_port, loader);
+	else
+		n = snprintf(url, urlsz, "tftp://[%s]/%s", addr, loader);
+	if (n < 0 || (size_t)n >= urlsz) {
+		log_warnx("DHCPv6 %s: boot file URL longer than %zu bytes", r->srcstr, urlsz);
+		return NULL;
+	}
+	return url;
+}
+
+/* SOLICIT, REQUEST and INFORMATION-REQUEST of a PXE client: the boot file, and an address if stateful. */
+static int
+dhcp6_boot_msg(struct pxedhcpd *x, struct d6req *r, const char **kind, char *url, size_t urlsz)
+{
+	const struct dhcp6_pkt	*p = r->p;
+	const char		*why, *aname;
+	enum dhcp_arch_kind	 akind;
+	int			 arch, http, type;
+	static const uint8_t	 pref = 255;
+
+	if (!p->pxe && !p->wants_url) {
+		log_debug("DHCPv6 %s from %s: not a PXE client", dhcp6_type_name(p->type),
+		    r->srcstr);
+		return -1;
+	}
+	arch = dhcp6_arch(p);
+	if (r->macp != NULL)
+		arch = policy_arch(x->pol, r->mac, arch);
+	akind = dhcp_arch_kind(arch, &aname);
+	http = akind == ARCH_HTTP || p->http;
+	dhcp6_seen(x, r, arch);
+	if ((why = dhcp6_refusal(x, r)) != NULL) {
+		x->ignored++;
+		nb_evq_push(x->d->evq, r->macp, "dhcp-ignore", NULL, "DHCPv6 %s from %s (arch %d) "
+		    "ignored: %s", dhcp6_type_name(p->type), aname, arch, why);
+		return -1;
+	}
+	if (dhcp6_url(x, r, arch, aname, http, url, urlsz) == NULL)
+		return -1;
+	type = p->type == DHCP6_SOLICIT ? DHCP6_ADVERTISE : DHCP6_REPLY;
+	*kind = type == DHCP6_ADVERTISE ? "dhcp-offer" : "dhcp-ack";
+	if (dhcp6_reply(&r->o, p, type, r->duid, sizeof(r->duid), url, http && !p->ipxe) == -1)
+		goto toobig;
+	if (x->pol->set.pool6_on && p->type != DHCP6_INFO_REQUEST && p->nia > 0) {
+		if (dhcp6_assign(x, r, p->type == DHCP6_REQUEST) == -1)
+			return -1;
+		/* The highest preference: the client need not wait for other servers (§18.2.9). */
+		if (type == DHCP6_ADVERTISE &&
+		    dhcp6_put_opt(&r->o, D6O_PREFERENCE, &pref, 1) == -1)
+			goto toobig;
+	}
+	if (dhcp6_common(x, r) == -1)
+		goto toobig;
+	snprintf(r->note + strlen(r->note), sizeof(r->note) - strlen(r->note),
+	    " for %s (arch %d)", aname, arch);
+	return 0;
+toobig:
+	log_warnx("DHCPv6 %s: reply does not fit in %zu bytes", r->srcstr, sizeof(r->o.buf));
+	return -1;
+}
+
+/* Decide and answer one parsed request that arrived on ifindex from src. */
+static void
+dhcp6_handle(struct pxedhcpd *x, const struct dhcp6_pkt *p, int ifindex,
+    struct sockaddr_in6 *src, const char *srcstr)
+{
+	struct d6req		 r;
+	char			 url[512];
+	uint8_t			 ifmac[6];
+	const char		*kind = NULL, *reply;
+	int			 lease_msg, rc;
+
+	switch (p->type) {
+	case DHCP6_SOLICIT:
+	case DHCP6_REQUEST:
+	case DHCP6_INFO_REQUEST:
+		lease_msg = 0;
+		break;
+	case DHCP6_RENEW:
+	case DHCP6_REBIND:
+	case DHCP6_RELEASE:
+	case DHCP6_DECLINE:
+	case DHCP6_CONFIRM:
+		/* Leases exist only in the stateful mode; otherwise the site's server's. */
+		if (!x->pol->set.pool6_on || p->nia == 0)
+			return;
+		lease_msg = 1;
+		break;
+	default:
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.p = p;
+	r.srcstr = srcstr;
+	/* The MAC: from a DUID-LL(T), else from an EUI-64 link-local source (EDK2 sends DUID-UUID). */
+	if (p->has_mac)
+		memcpy(r.mac, p->mac, 6);
+	if (p->has_mac || dhcp6_eui64_mac(src->sin6_addr.s6_addr, r.mac) == 0) {
+		nb_mac_format(r.mac, r.macstr);
+		r.macp = r.macstr;
+	}
+	/* The server id is the DUID-LL of the arrival interface's MAC. */
+	if (dhcp6_local(ifindex, ifmac, &r.local) == -1) {
+		log_debug("DHCPv6: interface %d has no MAC or IPv6 address to answer from",
+		    ifindex);
+		return;
+	}
+	dhcp6_duid_ll(ifmac, r.duid);
+	/* RFC 8415 §16: SOLICIT, REBIND and CONFIRM name no server; REQUEST, RENEW,
+	 * RELEASE and DECLINE must name us; INFORMATION-REQUEST may. */
+	if (p->serverid.present && (p->type == DHCP6_SOLICIT || p->type == DHCP6_REBIND ||
+	    p->type == DHCP6_CONFIRM))
+		return;
+	if ((p->serverid.present || (p->type != DHCP6_INFO_REQUEST && p->type != DHCP6_SOLICIT &&
+	    p->type != DHCP6_REBIND && p->type != DHCP6_CONFIRM)) &&
+	    (!p->serverid.present || p->serverid.len != sizeof(r.duid) ||
+	    memcmp(p->serverid.data, r.duid, sizeof(r.duid)) != 0))
+		return;
+	url[0] = '\0';
+	rc = lease_msg ? dhcp6_lease_msg(x, &r, &kind) :
+	    dhcp6_boot_msg(x, &r, &kind, url, sizeof(url));
+	if (rc == -1 || dhcp6_send(x, &r, ifindex, src) == -1)
+		return;
+	reply = r.o.buf[0] == DHCP6_ADVERTISE ? "ADVERTISE" : "REPLY";
+	if (lease_msg)
+		nb_evq_push(x->d->evq, r.macp, kind, r.leased[0] ? r.leased : NULL,
+		    "DHCPv6 %s to %s:%s", reply, dhcp6_type_name(p->type), r.note);
+	else
+		nb_evq_push(x->d->evq, r.macp, kind, r.leased[0] ? r.leased : NULL,
+		    "DHCPv6 %s with boot file URL %s%s%s", reply, url,
+		    r.leased[0] ? ", address" : "", r.note);
+	log_debug("%s %s: DHCPv6 %s to %s%s", kind, r.macp ? r.macp : srcstr, reply,
+	    dhcp6_type_name(p->type), r.note);
 }
 
 /* Read what waits on port 547 and answer it. */
@@ -332,6 +776,7 @@ dhcp6_rx(evutil_socket_t fd, short events, void *arg)
 	int			 round, ifindex;
 
 	x->pol = record_policy(x->rec);
+	rx_clock(x);
 	for (round = 0; round < DHCP6_RX_ROUNDS; round++) {
 		memset(&msg, 0, sizeof(msg));
 		iov.iov_base = buf;
@@ -387,4 +832,6 @@ dhcp6_srv_stop(struct pxedhcpd *x)
 		event_free(x->ev547);
 	if (x->fd547 != -1)
 		close(x->fd547);
+	if (x->ldb != NULL)
+		nb_db_close(x->ldb);
 }

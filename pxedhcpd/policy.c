@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <sys/param.h>
 #include <sys/stat.h>
 
 #include <arpa/inet.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dhcp6.h"
 #include "pxedhcpd.h"
 #include "xmalloc.h"
 
@@ -108,6 +110,12 @@ settings_one(const char *key, const char *v, int is_default, void *arg)
 		s->oui[s->noui++].arch = (uint16_t)strtonum(v, 0, 65535, NULL);
 	} else if (strcmp(key, "dhcp6.enabled") == 0)
 		s->dhcp6_on = strcmp(v, "yes") == 0;
+	else if (strcmp(key, "dhcp6.pool") == 0)
+		s->pool6_on = dhcp6_pool_parse(v, s->pool6_lo, s->pool6_hi) == 0;
+	else if (strcmp(key, "dhcp6.lease_time") == 0)
+		s->lease6_time = (uint32_t)settings_num(v);
+	else if (strcmp(key, "dhcp6.dns") == 0)
+		s->ndns6 = MAX(dhcp6_addrs_parse(v, s->dns6, PXEDHCPD_MAXDNS6), 0);
 	else if (strcmp(key, "static.enabled") == 0)
 		s->static_on = strcmp(v, "yes") == 0;
 	else if (strcmp(key, "static.others") == 0)

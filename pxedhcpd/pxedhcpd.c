@@ -288,7 +288,7 @@ rx_init(void)
 }
 
 /* The time of a receive batch: events and the once-a-second coalescing use it. */
-static void
+void
 rx_clock(struct pxedhcpd *x)
 {
 	struct timespec	 ts;

@@ -18,6 +18,7 @@
 #define PXEDHCPD_MAXARCH	256	/* bootloader.N and option43.N kept for N < this */
 #define PXEDHCPD_MAXPREFIX	32	/* vendor class prefixes */
 #define PXEDHCPD_MAXOUI		64	/* arch.oui.XXXXXX overrides */
+#define PXEDHCPD_MAXDNS6	4	/* dhcp6.dns addresses */
 
 /* The settings the daemon uses. */
 struct settings {
@@ -37,6 +38,11 @@ struct settings {
 	}		 oui[PXEDHCPD_MAXOUI];		/* arch.oui.XXXXXX */
 	int		 noui;
 	int		 dhcp6_on;		/* dhcp6.enabled */
+	int		 pool6_on;		/* dhcp6.pool set: stateful DHCPv6 */
+	uint8_t		 pool6_lo[16], pool6_hi[16];
+	uint32_t	 lease6_time;		/* dhcp6.lease_time */
+	uint8_t		 dns6[PXEDHCPD_MAXDNS6][16];	/* dhcp6.dns */
+	int		 ndns6;
 };
 
 enum { OPT43_AUTO, OPT43_FORCE_DIRECT, OPT43_FORCE_NONE };
@@ -170,6 +176,7 @@ struct pxedhcpd {
 	struct txq		 tx;
 	int			 fd547, port547;	/* DHCPv6 (dhcp6.c); fd -1: unavailable */
 	struct event		*ev547;
+	struct nb_db		*ldb;		/* the DHCPv6 leases' connection, opened on first use */
 };
 
 /* A request being handled: the parsed packet and where it came from. */
@@ -202,6 +209,8 @@ void		 policy_free(struct policy *);
 /* pxedhcpd.c */
 /* Return 1 if requests arriving on ifindex are served (-i, -l). */
 int		 rx_interface_ok(const struct pxedhcpd *, int ifindex);
+/* Set x->now and x->now_ts to the time of the receive batch. */
+void		 rx_clock(struct pxedhcpd *);
 
 /* dhcp6.c: DHCPv6 boot (RFC 5970) */
 /* Bind UDP 547 and join ff02::1:2 on the served interfaces (as root); -1 if unavailable. */

@@ -6,9 +6,13 @@
 # RFC 8415/5970 (server id = DUID-LL of the server's MAC, client id
 # echoed, option 59, option 16 echoed for HTTPClient).
 #
-#   pxedhcpd-dhcp6.py IFACE SERVER-LL SERVER-MAC HTTPPORT SUITE
+#   pxedhcpd-dhcp6.py IFACE SERVER-LL SERVER-MAC HTTPPORT SUITE [URLHOST [POOL]]
 #
-# SUITE: off (every request gets silence) | on (the whole protocol)
+# SUITE: off (every request gets silence) | on (the whole protocol) |
+# stateful (dhcp6.pool set: IA_NA leases, RENEW, REBIND, CONFIRM,
+# DECLINE, RELEASE) | again (after a restart: the lease is remembered) |
+# full (a pool of two addresses runs out). URLHOST is the address the
+# boot file URLs name (default SERVER-LL); POOL is "START-END".
 # Output: TAP lines; exit 1 if any check failed.
 import logging
 import os
@@ -24,6 +28,8 @@ from scapy.layers.dhcp6 import (DHCP6_Solicit, DHCP6_Request, DHCP6_InfoRequest,
                                 DUID_LL)
 
 iface, SERVER, SERVER_MAC, HTTPPORT, suite = sys.argv[1:6]
+URLHOST = sys.argv[6] if len(sys.argv) > 6 else SERVER
+POOL = sys.argv[7].split("-") if len(sys.argv) > 7 else None
 HTTPPORT = int(HTTPPORT)
 IFINDEX = socket.if_nametoindex(iface)
 ntest = nfail = 0
@@ -131,9 +137,9 @@ def case(name, pkt, reply_type=None, url=None, echo16=False):
               "got  %s\nwant %s" % (data.hex(), want.hex()))
 
 
-TFTP7 = "tftp://[%s]/snponly.efi" % SERVER
-HTTP16 = "http://[%s]:%d/snponly.efi" % (SERVER, HTTPPORT)
-IPXE = "http://[%s]:%d/boot.ipxe" % (SERVER, HTTPPORT)
+TFTP7 = "tftp://[%s]/snponly.efi" % URLHOST
+HTTP16 = "http://[%s]:%d/snponly.efi" % (URLHOST, HTTPPORT)
+IPXE = "http://[%s]:%d/boot.ipxe" % (URLHOST, HTTPPORT)
 M1, M2, M3 = "52:54:00:66:00:07", "52:54:00:66:00:16", "52:54:00:66:00:99"
 ELAPSED = DHCP6OptElapsedTime()
 
@@ -142,6 +148,202 @@ def solicit_pxe(mac, arch, cls="PXEClient"):
     return (DHCP6_Solicit(trid=new_xid()) / client_id(mac) / ELAPSED /
             DHCP6OptOptReq(reqopts=[23, 24, 59, 60]) / vendor(cls, arch) /
             DHCP6OptClientArchType(archtypes=[arch]))
+
+
+# ------------------------------------------------------------ stateful mode
+# Requests are built as raw bytes, as EDK2 sends them (PxeBcDhcp6Sarr): a
+# DUID-UUID client id, elapsed time, ORO, vendor class 343, arch 7, NII,
+# and one IA_NA. The client's MAC is then known only from its EUI-64
+# link-local source address, which the script's shell checks.
+LEASE = 600             # dhcp6.lease_time, set by the shell
+DNS = "fd78::53"        # dhcp6.dns
+
+
+def raw_msg(mtype, xid, *opts):
+    return bytes([mtype]) + struct.pack("!I", xid)[1:] + b"".join(opts)
+
+
+def uuid_duid(n):
+    return opt(1, b"\x00\x04" + bytes([0x11] * 15 + [n]))
+
+
+def ia_na_req(iaid, addr=None):
+    body = struct.pack("!III", iaid, 0, 0)
+    if addr:
+        body += opt(5, socket.inet_pton(socket.AF_INET6, addr) + struct.pack("!II", 0, 0))
+    return opt(3, body)
+
+
+def ia_na_ok(iaid, addr):
+    return opt(3, struct.pack("!III", iaid, LEASE // 2, LEASE // 5 * 4) +
+               opt(5, socket.inet_pton(socket.AF_INET6, addr) + struct.pack("!II", LEASE, LEASE)))
+
+
+def status(code, msg):
+    return opt(13, struct.pack("!H", code) + msg.encode())
+
+
+def ia_na_status(iaid, code, msg):
+    return opt(3, struct.pack("!III", iaid, 0, 0) + status(code, msg))
+
+
+def edk2(mtype, cid, ia, server=False):
+    vc = ("PXEClient:Arch:00007:UNDI:003016").encode()
+    return raw_msg(mtype, new_xid(), cid, opt(8, b"\x00\x00"),
+                   opt(6, struct.pack("!HHHH", 59, 60, 23, 24)),
+                   opt(16, struct.pack("!IH", 343, len(vc)) + vc),
+                   opt(61, b"\x00\x07"), opt(62, b"\x01\x03\x00"), ia,
+                   *([opt(2, SERVER_DUID)] if server else []))
+
+
+def options(data):
+    """The options of a reply as a list of (code, body)."""
+    out, i = [], 4
+    while i + 4 <= len(data):
+        code, n = struct.unpack("!HH", data[i:i + 4])
+        out.append((code, data[i + 4:i + 4 + n]))
+        i += 4 + n
+    return out
+
+
+def leased(data):
+    """The address of the first IA_NA's IAADDR in a reply, or None."""
+    for code, body in options(data):
+        if code == 3 and len(body) >= 12 + 4 + 24 and body[12:14] == b"\x00\x05":
+            return socket.inet_ntop(socket.AF_INET6, body[16:32])
+    return None
+
+
+def in_pool(addr):
+    a = socket.inet_pton(socket.AF_INET6, addr)
+    return (socket.inet_pton(socket.AF_INET6, POOL[0]) <= a <=
+            socket.inet_pton(socket.AF_INET6, POOL[1]))
+
+
+def expect(name, raw, want_fn):
+    """Send raw; want_fn(reply) builds the expected bytes (None: silence expected)."""
+    got = exchange(raw)
+    want = want_fn(got[0] if got else None)
+    if want is None:
+        return ok(got is None, "%s: silence" % name, got and "unexpected reply %s" % got[0].hex())
+    if not ok(got is not None, "%s: answered" % name, "no reply within 1.5 s"):
+        return None
+    ok(got[0] == want, "%s: reply byte for byte" % name,
+       "got  %s\nwant %s" % (got[0].hex(), want.hex()))
+    return got[0]
+
+
+def head(mtype, raw, cid):
+    return bytes([mtype]) + raw[1:4] + opt(2, SERVER_DUID) + cid
+
+
+def stateful(which):
+    dns = opt(23, socket.inet_pton(socket.AF_INET6, DNS))
+    url = opt(59, TFTP7.encode())
+    A, B, C = uuid_duid(1), uuid_duid(2), uuid_duid(3)
+    if which == "again":
+        # The lease of A (written before the restart) is A's again.
+        raw = edk2(1, A, ia_na_req(1))
+        got = exchange(raw)
+        addr = got and leased(got[0])
+        ok(addr == os.environ.get("LEASED_A"), "after a restart, A is offered its lease %s"
+           % os.environ.get("LEASED_A"), "got %s" % addr)
+        return
+    if which == "full":
+        for cid, n in ((A, 1), (B, 2)):
+            raw = edk2(1, cid, ia_na_req(1))
+            got = exchange(raw)
+            addr = got and leased(got[0])
+            ok(addr is not None and in_pool(addr), "full pool: client %d offered %s" % (n, addr))
+            if addr:
+                req = edk2(3, cid, ia_na_req(1, addr), True)
+                expect("full pool: client %d REQUEST" % n, req,
+                       lambda d: head(7, req, cid) + url + ia_na_ok(1, addr) + dns)
+        raw = edk2(1, C, ia_na_req(1))
+        expect("full pool: a third client gets NoAddrsAvail in its IA", raw, lambda d: head(
+            2, raw, C) + url + ia_na_status(1, 2, "no free address in dhcp6.pool") +
+            opt(7, b"\xff") + dns)
+        return
+    # SOLICIT with an IA_NA: ADVERTISE with the boot file, an address, preference 255, DNS.
+    raw = edk2(1, A, ia_na_req(1))
+    got = exchange(raw)
+    addr = got and leased(got[0])
+    if not ok(addr is not None and in_pool(addr), "EDK2 SOLICIT: an address from the pool",
+              "got %s" % (got and got[0].hex())):
+        return
+    ok(got[0] == head(2, raw, A) + url + ia_na_ok(1, addr) + opt(7, b"\xff") + dns,
+       "EDK2 SOLICIT: ADVERTISE byte for byte (%s)" % addr, "got %s" % got[0].hex())
+    # Offered again to the same IA: nothing is written for an ADVERTISE, the choice is stable.
+    raw = edk2(1, A, ia_na_req(1))
+    expect("second SOLICIT: the same address", raw,
+           lambda d: head(2, raw, A) + url + ia_na_ok(1, addr) + opt(7, b"\xff") + dns)
+    # REQUEST: the lease is written, REPLY without preference.
+    raw = edk2(3, A, ia_na_req(1, addr), True)
+    expect("REQUEST: REPLY with the lease", raw,
+           lambda d: head(7, raw, A) + url + ia_na_ok(1, addr) + dns)
+    print("LEASED_A=%s" % addr)
+    # Another client: another address, never A's.
+    raw = edk2(1, B, ia_na_req(1, addr))
+    got = exchange(raw)
+    addr_b = got and leased(got[0])
+    ok(addr_b is not None and addr_b != addr and in_pool(addr_b),
+       "B asking for A's address is offered another one", "got %s" % addr_b)
+    raw = edk2(3, B, ia_na_req(1, addr_b), True)
+    expect("B REQUEST", raw, lambda d: head(7, raw, B) + url + ia_na_ok(1, addr_b) + dns)
+    # RENEW to us: the lease is extended.
+    raw = edk2(5, A, ia_na_req(1, addr), True)
+    expect("RENEW: REPLY with the lease", raw, lambda d: head(7, raw, A) + ia_na_ok(1, addr) + dns)
+    # RENEW of an IA we never leased: NoBinding inside it.
+    raw = edk2(5, A, ia_na_req(9, addr), True)
+    expect("RENEW of an unknown IA: NoBinding", raw, lambda d: head(7, raw, A) +
+           ia_na_status(9, 3, "no lease for this IA") + dns)
+    # REBIND (no server id): extended too.
+    raw = edk2(6, A, ia_na_req(1, addr))
+    expect("REBIND: REPLY with the lease", raw, lambda d: head(7, raw, A) + ia_na_ok(1, addr) + dns)
+    # REBIND of a client of another server: silence.
+    raw = edk2(6, C, ia_na_req(1, "fd99::1"))
+    expect("REBIND of another server's lease: silence", raw, lambda d: None)
+    # CONFIRM: on link, or not.
+    raw = edk2(4, A, ia_na_req(1, addr))
+    expect("CONFIRM of the lease: Success", raw, lambda d: head(7, raw, A) +
+           status(0, "on link") + dns)
+    raw = edk2(4, A, ia_na_req(1, "fd99::1"))
+    expect("CONFIRM of an address off the link: NotOnLink", raw, lambda d: head(7, raw, A) +
+           status(4, "not on this link") + dns)
+    # A RENEW to another server is not ours.
+    other = opt(2, b"\x00\x03\x00\x01\x02\x00\x00\x00\x00\x01")
+    raw = raw_msg(5, new_xid(), A, ia_na_req(1, addr), other)
+    expect("RENEW to another server: silence", raw, lambda d: None)
+    # A host that is not a PXE client never gets an address.
+    raw = raw_msg(1, new_xid(), C, opt(8, b"\x00\x00"), opt(6, struct.pack("!H", 23)),
+                  ia_na_req(1))
+    expect("non-PXE SOLICIT with an IA_NA: silence", raw, lambda d: None)
+    # INFORMATION-REQUEST: the boot file and DNS, no address.
+    raw = raw_msg(11, new_xid(), A, opt(6, struct.pack("!HH", 59, 23)), opt(61, b"\x00\x07"))
+    expect("INFORMATION-REQUEST: no IA", raw, lambda d: head(7, raw, A) + url + dns)
+    # DECLINE of B's address: acknowledged, and B is offered another one.
+    raw = edk2(9, B, ia_na_req(1, addr_b), True)
+    expect("DECLINE: Success", raw, lambda d: head(7, raw, B) + status(0, "done") + dns)
+    raw = edk2(1, B, ia_na_req(1))
+    got = exchange(raw)
+    addr_b2 = got and leased(got[0])
+    ok(addr_b2 is not None and addr_b2 not in (addr, addr_b),
+       "after DECLINE, B is offered a third address", "got %s" % addr_b2)
+    print("DECLINED=%s" % addr_b)
+    # RELEASE of B's new lease (after REQUEST): acknowledged.
+    raw = edk2(3, B, ia_na_req(1, addr_b2), True)
+    expect("B REQUEST of the third address", raw,
+           lambda d: head(7, raw, B) + url + ia_na_ok(1, addr_b2) + dns)
+    raw = edk2(8, B, ia_na_req(1, addr_b2), True)
+    expect("RELEASE: Success", raw, lambda d: head(7, raw, B) + status(0, "done") + dns)
+    print("RELEASED=%s" % addr_b2)
+    # Malformed IA_NA (shorter than its 12 fixed bytes): dropped, then still answered.
+    bad = raw_msg(1, new_xid(), A, opt(16, struct.pack("!IH", 343, 9) + b"PXEClient"),
+                  opt(3, b"\x00\x00\x00\x01"))
+    expect("IA_NA of 4 bytes: dropped", bad, lambda d: None)
+    raw = edk2(1, A, ia_na_req(1))
+    expect("then SOLICIT: answered", raw,
+           lambda d: head(2, raw, A) + url + ia_na_ok(1, addr) + opt(7, b"\xff") + dns)
 
 
 if suite == "off":
@@ -188,6 +390,8 @@ elif suite == "on":
     case("option length past the end", bad[:-1])
     case("3-byte datagram", b"\x01\x00\x00")
     case("after the malformed ones, arch 7 SOLICIT", solicit_pxe(M1, 7), 2, TFTP7)
+elif suite in ("stateful", "again", "full"):
+    stateful(suite)
 else:
     sys.exit("unknown suite " + suite)
 print("1..%d" % ntest)

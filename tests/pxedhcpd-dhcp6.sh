@@ -6,6 +6,10 @@
 # http URL and its vendor class back, iPXE boot.ipxe, REQUEST and
 # INFORMATION-REQUEST get REPLY, a non-PXE SOLICIT silence, malformed
 # datagrams are dropped with a log line and the daemon still answers.
+# Then the stateful mode (dhcp6.pool): EDK2's exchange with IA_NA leases,
+# RENEW, REBIND, CONFIRM, DECLINE, RELEASE, leases kept across a restart,
+# bootctl lease list/rm, the client recorded by the MAC of its EUI-64
+# source address, and a pool that runs out.
 . "$top_srcdir/tests/lib.sh"
 
 need_root
@@ -42,7 +46,7 @@ bctl() { "$BOOTCTL" -D "$DB" "$@" >/dev/null 2>"$T/bctl.err" ||
 	fail "bootctl $*: $(cat "$T/bctl.err")"; }
 client() {
 	ip netns exec "$CLI" "$PY" "$top_srcdir/tests/pxedhcpd-dhcp6.py" cli0 "$LL" \
-	    02:77:00:00:00:02 8080 "$1" >"$T/client.out" 2>&1
+	    02:77:00:00:00:02 8080 "$@" >"$T/client.out" 2>&1
 	local rc=$?
 	cat "$T/client.out"
 	[ $rc = 0 ] || fail "client suite $1 failed; daemon log:
@@ -70,4 +74,68 @@ n=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE daemon = 'pxedhcpd' AND kin
 [ "$n" -ge 1 ] || fail "no ADVERTISE event for the HTTPClient: $(sqlite3 "$DB" 'SELECT * FROM events')"
 sqlite3 "$DB" "SELECT detail FROM events WHERE mac = '52:54:00:66:00:dd'" |
 	grep -q "DHCPv6 SOLICIT .*ignored: denied" || fail "no dhcp-ignore event for the denied client"
+
+# ------------------------------------------------------------ stateful mode
+for bad in fe80::1-fe80::9 fd78::1-fd79::1 fd78::9-fd78::1 ff02::1-ff02::2 fd78::1 x-y; do
+	expect_rc 2 "$BOOTCTL" -D "$DB" settings set dhcp6.pool "$bad"
+	expect_err "dhcp6.pool must be a range"
+done
+expect_rc 2 "$BOOTCTL" -D "$DB" settings set dhcp6.dns 10.0.0.1
+expect_rc 2 "$BOOTCTL" -D "$DB" settings set dhcp6.lease_time 10
+ip -n "$SRV" addr add fd78::2/64 dev srv0 nodad
+POOL=fd78::1000-fd78::10ff
+bctl settings set dhcp6.pool $POOL
+bctl settings set dhcp6.lease_time 600
+bctl settings set dhcp6.dns fd78::53
+sleep 0.3
+client stateful fd78::2 $POOL
+A=$(sed -n 's/^LEASED_A=//p' "$T/client.out")
+DECLINED=$(sed -n 's/^DECLINED=//p' "$T/client.out")
+RELEASED=$(sed -n 's/^RELEASED=//p' "$T/client.out")
+[ -n "$A" ] && [ -n "$DECLINED" ] && [ -n "$RELEASED" ] || fail "the client printed no addresses"
+# EDK2 sends a DUID-UUID: the MAC is the one of its EUI-64 link-local source, cli0's.
+CLIMAC=02:77:00:00:00:50
+expect_rc 0 "$BOOTCTL" -D "$DB" lease list --json
+"$PY" - "$T/out" "$A" "$DECLINED" "$RELEASED" "$CLIMAC" <<'PYEOF' || fail "lease list: $(cat "$T/out")"
+import json, sys
+leases = {l["addr"]: l for l in json.load(open(sys.argv[1]))}
+a, declined, released, mac = sys.argv[2:6]
+assert leases[a]["state"] == "bound" and leases[a]["mac"] == mac and leases[a]["iaid"] == 1, leases[a]
+assert leases[a]["duid"] == "00:04" + ":11" * 15 + ":01", leases[a]["duid"]
+assert leases[declined]["state"] == "declined", leases[declined]
+assert released not in leases, "released lease still listed"
+assert len(leases) == 2, leases
+PYEOF
+expect_rc 0 "$BOOTCTL" -D "$DB" lease list
+expect_out "$A"
+expect_out "declined"
+sleep 0.4	# one event flush, one recorder tick
+[ "$(sqlite3 "$DB" "SELECT arch || ' ' || vendor_class FROM clients WHERE mac = '$CLIMAC'")" = \
+    "7 PXEClient:Arch:00007:UNDI:003016" ] ||
+	fail "the DHCPv6 client is not recorded: $(sqlite3 "$DB" 'SELECT * FROM clients')"
+n=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE mac = '$CLIMAC' AND kind = 'dhcp-ack' AND ip = '$A' AND detail = 'DHCPv6 REPLY with boot file URL tftp://[fd78::2]/snponly.efi, address $A for x64 UEFI (arch 7)'")
+[ "$n" -ge 1 ] || fail "no REPLY event naming the lease: $(sqlite3 "$DB" "SELECT kind, ip, detail FROM events WHERE mac = '$CLIMAC'")"
+for k in dhcp-decline dhcp-release; do
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE mac = '$CLIMAC' AND kind = '$k'")" -ge 1 ] ||
+		fail "no $k event"
+done
+grep -q "dropped .*DHCPv6 datagram.*malformed IA_NA" "$T/pxedhcpd.log" ||
+	fail "no log line for the malformed IA_NA"
+# A restart keeps the leases: they are in the database.
+kill "$(cat "$T/pxedhcpd.pid")"
+wait_for 5 sh -c "! kill -0 $(cat "$T/pxedhcpd.pid")" || fail "pxedhcpd did not stop"
+start_bg pxedhcpd ip netns exec "$SRV" "$PXEDHCPD" -d -v -f "$CONF"
+wait_for 5 sh -c "ip netns exec $SRV ss -Hlun | grep -q ':547 '" || fail "pxedhcpd did not restart"
+LEASED_A=$A client again fd78::2 $POOL
+expect_rc 2 "$BOOTCTL" -D "$DB" lease rm 10.0.0.1
+expect_err "not an IPv6 address"
+expect_rc 1 "$BOOTCTL" -D "$DB" lease rm "$RELEASED"
+expect_rc 0 "$BOOTCTL" -D "$DB" lease rm "$(echo "$A" | tr a-f A-F)"
+[ "$(sqlite3 "$DB" "SELECT count(*) FROM leases6 WHERE addr = '$A'")" = 0 ] ||
+	fail "lease rm left the lease"
+# A pool of two addresses runs out at the third client.
+bctl settings set dhcp6.pool fd78::2000-fd78::2001
+sleep 0.3
+client full fd78::2 fd78::2000-fd78::2001
+grep -q "no free address in dhcp6.pool" "$T/pxedhcpd.log" || fail "no log line for the full pool"
 exit 0

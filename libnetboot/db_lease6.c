@@ -1,0 +1,207 @@
+/*
+ * db_lease6.c: the leases of pxedhcpd's stateful DHCPv6 server (table
+ * leases6, schema 5). pxedhcpd's loop calls these on its own connection,
+ * whose busy timeout is short: DHCPv6 is not its hot path, and a message
+ * that cannot get the lock is dropped (the client retransmits, RFC 8415
+ * §15) rather than holding up the DHCPv4 answers behind it.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "db_int.h"
+
+static void
+lease6_row(sqlite3_stmt *st, struct nb_lease6 *l)
+{
+	const char	*s;
+	const void	*b;
+	int		 n;
+
+	memset(l, 0, sizeof(*l));
+	s = (const char *)sqlite3_column_text(st, 0);
+	strlcpy(l->addr, s != NULL ? s : "", sizeof(l->addr));
+	b = sqlite3_column_blob(st, 1);
+	n = sqlite3_column_bytes(st, 1);
+	if (b != NULL && n > 0 && (size_t)n <= sizeof(l->duid)) {
+		memcpy(l->duid, b, (size_t)n);
+		l->duidlen = (size_t)n;
+	}
+	l->iaid = (uint32_t)sqlite3_column_int64(st, 2);
+	s = (const char *)sqlite3_column_text(st, 3);
+	strlcpy(l->mac, s != NULL ? s : "", sizeof(l->mac));
+	s = (const char *)sqlite3_column_text(st, 4);
+	l->declined = s != NULL && strcmp(s, "declined") == 0;
+	l->expires = sqlite3_column_int64(st, 5);
+	l->updated = sqlite3_column_int64(st, 6);
+}
+
+#define LEASE6_COLS	"addr, duid, iaid, mac, state, expires, updated"
+
+int
+nb_lease6_get(struct nb_db *db, const uint8_t *duid, size_t duidlen, uint32_t iaid,
+    struct nb_lease6 *out)
+{
+	static const char sql[] = "SELECT " LEASE6_COLS " FROM leases6 "
+	    "WHERE duid = ?1 AND iaid = ?2 AND state = 'bound'";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	sqlite3_bind_blob(st, 1, duid, (int)duidlen, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, iaid);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		lease6_row(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return NB_OK;
+	if (rc == SQLITE_DONE)
+		return db_fail(db, NB_NOTFOUND, "no lease for that IA");
+	return db_sqlerr(db, rc);
+}
+
+int
+nb_lease6_taken(struct nb_db *db, const char *addr, const uint8_t *duid, size_t duidlen,
+    uint32_t iaid, int64_t now)
+{
+	/* Held while unexpired: by another IA if bound, by nobody if declined. */
+	static const char sql[] = "SELECT 1 FROM leases6 WHERE addr = ?1 AND expires > ?2 "
+	    "AND (state = 'declined' OR duid <> ?3 OR iaid <> ?4)";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_blob(st, 3, duid, (int)duidlen, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, iaid);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_sqlerr(db, rc);
+}
+
+int
+nb_lease6_bind(struct nb_db *db, const struct nb_lease6 *l)
+{
+	/* The IA moves to this address: its old row goes, an expired holder of the address too. */
+	static const char del[] = "DELETE FROM leases6 WHERE "
+	    "(duid = ?1 AND iaid = ?2 AND state = 'bound' AND addr <> ?3) OR addr = ?3";
+	static const char ins[] = "INSERT INTO leases6 (" LEASE6_COLS ") "
+	    "VALUES (?1, ?2, ?3, ?4, 'bound', ?5, ?6)";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((rc = nb_db_begin(db)) != NB_OK)
+		return rc;
+	if ((st = db_stmt(db, del)) == NULL)
+		goto fail;
+	sqlite3_bind_blob(st, 1, l->duid, (int)l->duidlen, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, l->iaid);
+	sqlite3_bind_text(st, 3, l->addr, -1, SQLITE_STATIC);
+	if ((rc = db_exec_stmt(db, st)) != NB_OK)
+		goto fail;
+	if ((st = db_stmt(db, ins)) == NULL)
+		goto fail;
+	sqlite3_bind_text(st, 1, l->addr, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, l->duid, (int)l->duidlen, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, l->iaid);
+	db_bind_text(st, 4, l->mac[0] != '\0' ? l->mac : NULL);
+	sqlite3_bind_int64(st, 5, l->expires);
+	sqlite3_bind_int64(st, 6, l->updated);
+	if ((rc = db_exec_stmt(db, st)) != NB_OK)
+		goto fail;
+	return nb_db_commit(db);
+fail:
+	nb_db_rollback(db);
+	return rc != NB_OK ? rc : NB_ERR;
+}
+
+int
+nb_lease6_release(struct nb_db *db, const uint8_t *duid, size_t duidlen, uint32_t iaid,
+    const char *addr)
+{
+	static const char sql[] = "DELETE FROM leases6 "
+	    "WHERE addr = ?1 AND duid = ?2 AND iaid = ?3 AND state = 'bound'";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, duid, (int)duidlen, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, iaid);
+	if ((rc = db_exec_stmt(db, st)) != NB_OK)
+		return rc;
+	if (sqlite3_changes(db->sq) == 0)
+		return db_fail(db, NB_NOTFOUND, "no lease of %s for that IA", addr);
+	return NB_OK;
+}
+
+int
+nb_lease6_decline(struct nb_db *db, const uint8_t *duid, size_t duidlen, uint32_t iaid,
+    const char *addr, int64_t until, int64_t now)
+{
+	/* RFC 8415 §18.3.8: the address is in use elsewhere; keep it out of the pool. */
+	static const char sql[] = "UPDATE leases6 SET state = 'declined', expires = ?4, "
+	    "updated = ?5 WHERE addr = ?1 AND duid = ?2 AND iaid = ?3 AND state = 'bound'";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, duid, (int)duidlen, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, iaid);
+	sqlite3_bind_int64(st, 4, until);
+	sqlite3_bind_int64(st, 5, now);
+	if ((rc = db_exec_stmt(db, st)) != NB_OK)
+		return rc;
+	if (sqlite3_changes(db->sq) == 0)
+		return db_fail(db, NB_NOTFOUND, "no lease of %s for that IA", addr);
+	return NB_OK;
+}
+
+int
+nb_lease6_list(struct nb_db *db, int (*fn)(const struct nb_lease6 *, void *), void *arg)
+{
+	static const char sql[] = "SELECT " LEASE6_COLS " FROM leases6 ORDER BY addr";
+	struct nb_lease6	 l;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		lease6_row(st, &l);
+		if (fn(&l, arg) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_sqlerr(db, rc);
+	return NB_OK;
+}
+
+int
+nb_lease6_rm(struct nb_db *db, const char *addr)
+{
+	static const char sql[] = "DELETE FROM leases6 WHERE addr = ?1";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	if ((rc = db_exec_stmt(db, st)) != NB_OK)
+		return rc;
+	if (sqlite3_changes(db->sq) == 0)
+		return db_fail(db, NB_NOTFOUND, "no lease of %s", addr);
+	return NB_OK;
+}
