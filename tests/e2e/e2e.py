@@ -7,10 +7,19 @@
   e2e.py chain VARIANT    exit 0 if the timeline holds, in order, every step
                           the firmware path VARIANT must take; else name the
                           first missing step and print what is there
+  e2e.py v6 POOL          exit 0 if the timeline shows EDK2's PXE over IPv6:
+                          pxedhcpd's DHCPv6 ADVERTISE and REPLY lease one
+                          address of POOL (START-END) and tftpd sent the EFI
+                          loader to that very address; print the address
+  e2e.py lease ADDR MAC   read `bootctl lease list` (--json, or the text
+                          form): exit 0 if it holds ADDR for MAC
+  e2e.py released ADDR    exit 0 if the timeline has pxedhcpd answering a
+                          DHCPv6 RELEASE of ADDR
   e2e.py orphans MAC      read `bootctl events list --json`: print the events
                           from MAC's addresses that name no MAC (a daemon
                           that did not know whom it served)
 """
+import ipaddress
 import json
 import sys
 
@@ -29,6 +38,10 @@ CHAINS = {
     # UEFI HTTP Boot: the EFI loader over HTTP, no TFTP at all
     'uefi-http': ['pxedhcpd:dhcp-offer', 'bootweb:http-bootloader~.efi',
                   'pxedhcpd:dhcp-offer'] + COMMON,
+    # EDK2 PXEv6: DHCPv6 SOLICIT/ADVERTISE, REQUEST/REPLY with an address,
+    # TFTP of the EFI loader over IPv6; then iPXE over IPv4 as above
+    'uefi6': ['pxedhcpd:dhcp-offer~DHCPv6 ADVERTISE', 'pxedhcpd:dhcp-ack~DHCPv6 REPLY',
+              'tftpd:tftp-done~.efi', 'pxedhcpd:dhcp-offer'] + COMMON,
 }
 
 
@@ -76,6 +89,81 @@ def chain(variant):
     return 0
 
 
+def v6addr(text):
+    try:
+        return ipaddress.IPv6Address((text or '').split('%')[0])
+    except ValueError:
+        return None
+
+
+def v6(pool):
+    lo, _, hi = pool.partition('-')
+    lo, hi = ipaddress.IPv6Address(lo), ipaddress.IPv6Address(hi)
+    steps = load().get('steps', [])
+    leased = {}
+    for want in ('dhcp-offer', 'dhcp-ack'):
+        got = [s for s in steps if s.get('daemon') == 'pxedhcpd' and s.get('kind') == want
+               and (s.get('detail') or '').startswith('DHCPv6')]
+        if not got:
+            print('no DHCPv6 %s event from pxedhcpd' % want)
+            return 1
+        a = v6addr(got[0].get('ip'))
+        if a is None or not lo <= a <= hi:
+            print('pxedhcpd\'s DHCPv6 %s leased no address of %s: ip %s, detail %s'
+                  % (want, pool, got[0].get('ip'), got[0].get('detail')))
+            return 1
+        if str(a) not in got[0].get('detail', ''):
+            print('the DHCPv6 %s detail does not name %s: %s' % (want, a, got[0]['detail']))
+            return 1
+        leased[want] = a
+    if leased['dhcp-offer'] != leased['dhcp-ack']:
+        print('ADVERTISE offered %s, REPLY leased %s' % (leased['dhcp-offer'],
+                                                         leased['dhcp-ack']))
+        return 1
+    a = leased['dhcp-ack']
+    tftp = [s for s in steps if s.get('daemon') == 'tftpd' and s.get('kind') == 'tftp-done'
+            and '.efi' in (s.get('detail') or '')]
+    if not tftp:
+        print('no tftp-done of an EFI loader')
+        return 1
+    if v6addr(tftp[0].get('ip')) != a:
+        print('tftpd sent the loader to %s, not to the leased %s: %s'
+              % (tftp[0].get('ip'), a, tftp[0].get('detail')))
+        return 1
+    print(a)
+    return 0
+
+
+def lease(addr, mac):
+    text = sys.stdin.read()
+    want = ipaddress.IPv6Address(addr)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        # the text form: one lease a line, naming the MAC and the address
+        for line in text.splitlines():
+            words = line.lower().split()
+            if mac.lower() in words and want in [v6addr(w) for w in words]:
+                return 0
+        return 1
+    rows = data if isinstance(data, list) else data.get('leases', [])
+    for r in rows:
+        addrs = [v6addr(r.get(k)) for k in ('addr', 'address', 'ip')]
+        if (r.get('mac') or '').lower() == mac.lower() and want in addrs:
+            return 0
+    return 1
+
+
+def released(addr):
+    want = ipaddress.IPv6Address(addr)
+    for s in load().get('steps', []):
+        d = s.get('detail') or ''
+        if (s.get('daemon') == 'pxedhcpd' and d.startswith('DHCPv6') and 'RELEASE' in d
+                and want in [v6addr(w.strip(',:;()')) for w in d.split()]):
+            return 0
+    return 1
+
+
 def orphans(mac):
     evs = load()
     ips = {e['ip'] for e in evs if e.get('mac') == mac and e.get('ip')}
@@ -89,6 +177,12 @@ def orphans(mac):
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == 'orphans':
         return orphans(sys.argv[2])
+    if len(sys.argv) == 3 and sys.argv[1] == 'v6':
+        return v6(sys.argv[2])
+    if len(sys.argv) == 3 and sys.argv[1] == 'released':
+        return released(sys.argv[2])
+    if len(sys.argv) == 4 and sys.argv[1] == 'lease':
+        return lease(sys.argv[2], sys.argv[3])
     if len(sys.argv) == 3 and sys.argv[1] == 'fetched':
         return fetched(float(sys.argv[2]))
     if len(sys.argv) == 3 and sys.argv[1] == 'chain' and sys.argv[2] in CHAINS:

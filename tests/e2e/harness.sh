@@ -153,6 +153,13 @@ e2e_listening() {
 	ip netns exec "$1" ss -Hln$f "sport = :$3" | grep -q .
 }
 
+# e2e_listening6 udp|tcp PORT: an IPv6 socket (dual-stack counts) of the server listens
+e2e_listening6() {
+	local f=u
+	[ "$1" = tcp ] && f=t
+	ip netns exec "$E2E_NS_SRV" ss -6Hln$f "sport = :$2" | grep -q .
+}
+
 # ------------------------------------------------------------ the network
 
 e2e_netns() {
@@ -234,14 +241,19 @@ e2e_boot_args() {
 }
 
 # e2e_suite_config: netboot.conf for the three daemons on srv0 (E2E_CONF).
+# With E2E_IPV6 = 1, tftpd and bootweb listen on their default (every
+# address of the namespace, IPv6 too): EDK2's PXEv6 fetches its loader from
+# tftp://[E2E_SERVER_IP6]/.
 e2e_suite_config() {
+	local listen="listen = $E2E_SERVER_IP"
+	[ "$E2E_IPV6" = 1 ] && listen=""
 	E2E_CONF=$(test_config "http_port = $E2E_HTTP_PORT
 [pxedhcpd]
 interface = srv0
 [tftpd]
-listen = $E2E_SERVER_IP
+$listen
 [bootweb]
-listen = $E2E_SERVER_IP
+$listen
 port = $E2E_HTTP_PORT
 admin_listen = 127.0.0.1")
 	BC="$BOOTCTL -f $E2E_CONF"
@@ -261,6 +273,12 @@ e2e_suite_prepare() {
 	e2e_suite_config
 	e2e_bootctl db init
 	e2e_bootctl settings set server_address "$E2E_SERVER_IP"
+	# uefi6: the network has no DHCPv6 server but ours, so pxedhcpd is a
+	# stateful one: addresses from the pool (IA_NA) with the boot file URL
+	if [ "$E2E_IPV6" = 1 ]; then
+		e2e_bootctl settings set dhcp6.enabled yes
+		e2e_bootctl settings set dhcp6.pool "$E2E_POOL6"
+	fi
 	mkdir -p "$dir"
 	cp "$E2E_DI_DIR/linux" "$E2E_DI_DIR/initrd.gz" "$dir/" || fail "copy the installer"
 	chmod -R a+rX "$T/images"
@@ -299,6 +317,12 @@ e2e_suite_start() {
 		fail "tftpd does not listen on UDP 69: $(tail -5 "$E2E_LOG/tftpd.log")"
 	wait_for 10 e2e_listening "$E2E_NS_SRV" tcp "$E2E_HTTP_PORT" ||
 		fail "bootweb does not listen on TCP $E2E_HTTP_PORT: $(tail -5 "$E2E_LOG/bootweb.log")"
+	if [ "$E2E_IPV6" = 1 ]; then
+		wait_for 5 e2e_listening6 udp 547 ||
+			fail "pxedhcpd does not listen on UDP 547 (DHCPv6): $(tail -5 "$E2E_LOG/pxedhcpd.log")"
+		wait_for 5 e2e_listening6 udp 69 ||
+			fail "tftpd does not listen on IPv6 (UDP 69), so EDK2's PXEv6 cannot fetch its loader from tftp://[$E2E_SERVER_IP6]/; sockets: $(ip netns exec "$E2E_NS_SRV" ss -Hlnu 'sport = :69' | tr -s ' \n' ' ')"
+	fi
 	E2E_SERVER=suite
 }
 
@@ -609,6 +633,63 @@ e2e_suite_fetched() {
 	$BC client timeline "$1" --json 2>/dev/null | python3 "$E2E_DIR/e2e.py" fetched "$E2E_T0"
 }
 
+# e2e_lease_watch MAC OUT: poll `bootctl lease list` (--json if it has it)
+# every 0.25 s, for at most E2E_TIMEOUT s, and keep in OUT the first listing
+# that names MAC. EDK2 releases its DHCPv6 lease just before it starts the
+# loader (about 2 s after the REPLY here), so the lease shows only during
+# the boot.
+e2e_lease_watch() {
+	local n=$((E2E_TIMEOUT * 4)) fmt=--json rc
+	while [ $n -gt 0 ]; do
+		$BC lease list $fmt >"$2.tmp" 2>&1; rc=$?
+		if [ $rc = 0 ] && grep -qi "$1" "$2.tmp"; then
+			mv "$2.tmp" "$2"
+			return 0
+		fi
+		[ $rc = 2 ] && fmt=""		# a usage error: the text form then
+		sleep 0.25; n=$((n - 1))
+	done
+	return 1
+}
+
+# e2e_wire_tftp6 MAC: the TFTP read requests the VM sent over IPv6, from
+# the capture ("seconds-since-VM-start source-address file"); empty without tshark.
+e2e_wire_tftp6() {
+	[ -s "$E2E_RUN/capture.pcap" ] && command -v tshark >/dev/null 2>&1 || return 0
+	tshark -n -r "$E2E_RUN/capture.pcap" -Y "tftp.opcode == 1 && ipv6 && eth.src == $1" \
+	    -T fields -E separator=' ' -e frame.time_epoch -e ipv6.src -e tftp.source_file 2>/dev/null |
+	awk -v t0="$E2E_T0" '{ $1 = sprintf("%+.2fs", $1 - t0); print }'
+}
+
+# e2e_check_v6 MAC: after a uefi6 boot: pxedhcpd leased an address of the
+# pool by DHCPv6 (ADVERTISE, REPLY), tftpd sent the loader to that address,
+# the lease was in `bootctl lease list` during the boot, EDK2's RELEASE was
+# answered, and on the wire the loader was asked for over IPv6.
+e2e_check_v6() {
+	local mac=$1 dir=$E2E_LOG/suite-uefi6 addr
+	if ! addr=$(python3 "$E2E_DIR/e2e.py" v6 "$E2E_POOL6" <"$dir/timeline.json" 2>&1); then
+		echo "FAIL suite uefi6: $addr"
+		return 1
+	fi
+	note "uefi6: pxedhcpd leased $addr to $mac by DHCPv6; tftpd sent the loader to $addr"
+	if [ ! -s "$E2E_RUN/leases" ]; then
+		echo "FAIL suite uefi6: bootctl lease list never named $mac during the boot: $(cat "$E2E_RUN/leases.tmp" 2>/dev/null)"
+		return 1
+	fi
+	sed 's/^/#   lease list: /' "$E2E_RUN/leases" | head -5
+	python3 "$E2E_DIR/e2e.py" lease "$addr" "$mac" <"$E2E_RUN/leases" ||
+		{ echo "FAIL suite uefi6: bootctl lease list named $mac but not with $addr"; return 1; }
+	python3 "$E2E_DIR/e2e.py" released "$addr" <"$dir/timeline.json" ||
+		{ echo "FAIL suite uefi6: no event of pxedhcpd answering EDK2's RELEASE of $addr"; return 1; }
+	e2e_wire_tftp6 "$mac" >"$dir/wire-tftp6.txt"
+	if command -v tshark >/dev/null 2>&1 && [ -s "$E2E_RUN/capture.pcap" ]; then
+		sed 's/^/#   wire: TFTP RRQ /' "$dir/wire-tftp6.txt"
+		grep -q " $addr .*\.efi" "$dir/wire-tftp6.txt" ||
+			{ echo "FAIL suite uefi6: no TFTP read request over IPv6 from $addr on the wire"; return 1; }
+	fi
+	return 0
+}
+
 # e2e_boot_suite VARIANT: boot VARIANT from our daemons until the installer
 # fetches its preseed from bootweb, then check the events and the timeline.
 # E2E_TIME = seconds from VM start to the fetch (bootweb's event time).
@@ -618,6 +699,12 @@ e2e_boot_suite() {
 	mac=$(e2e_mac "$v")
 	$BC client show "$mac" >/dev/null 2>&1 || e2e_suite_client "$mac" "e2e-$v"
 	e2e_vm_start "$v" "suite-$v"
+	E2E_WATCH_PID=""
+	if [ "$v" = uefi6 ]; then
+		e2e_lease_watch "$mac" "$E2E_RUN/leases" >/dev/null 2>&1 8>&- &
+		E2E_WATCH_PID=$!
+		NB_PIDS="$NB_PIDS $E2E_WATCH_PID"
+	fi
 	e2e_wait "$E2E_TIMEOUT" e2e_suite_fetched "$mac"; rc=$?
 	E2E_TIME=""
 	if [ $rc = 0 ]; then
@@ -625,6 +712,7 @@ e2e_boot_suite() {
 		sleep 2		# the installer's early_command, and the last event flush
 	fi
 	e2e_vm_stop
+	e2e_kill "$E2E_WATCH_PID"
 	$BC client timeline "$mac" >"$E2E_LOG/suite-$v/timeline.txt" 2>&1
 	$BC client timeline "$mac" --json >"$E2E_LOG/suite-$v/timeline.json" 2>&1
 	e2e_wire_http "$mac" >"$E2E_LOG/suite-$v/wire-http.txt"
@@ -656,6 +744,7 @@ e2e_boot_suite() {
 		grep -q "GET /unattended/$mac/.*debian-installer" "$E2E_LOG/suite-$v/wire-http.txt" ||
 			{ echo "FAIL suite $v: no GET /unattended/$mac/ by the installer on the wire"; return 1; }
 	fi
+	[ "$v" = uefi6 ] && { e2e_check_v6 "$mac" || return 1; }
 	return 0
 }
 
