@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "db_int.h"
+#include "dhcp_pxe.h"
 #include "dhcp6.h"
 #include "xmalloc.h"
 
@@ -36,6 +37,11 @@ static const struct setting settings[] = {
 	{ "bootloader.*", NULL, S_FILE, NULL, 0, 0 },
 	{ "option43.*", NULL, S_CHOICE, "auto|direct|none", 0, 0 },
 	{ "arch.oui.*", NULL, S_NUM, NULL, 0, 65535 },
+	{ "pxe.menu.*", NULL, S_TEXT, NULL, 0, 0 },
+	{ "pxe.menu.prompt", "Press F8 for the boot menu", S_TEXT, NULL, 0, 0 },
+	{ "pxe.menu.timeout", "5", S_NUM, NULL, 0, 255 },
+	{ "pxe.menu.arches", "0", S_TEXT, NULL, 0, 0 },
+	{ "pxe.menu.rpi", "no", S_BOOL, NULL, 0, 0 },
 	{ "dhcp6.enabled", "no", S_BOOL, NULL, 0, 0 },
 	{ "dhcp6.pool", NULL, S_POOL6, NULL, 0, 0 },
 	{ "dhcp6.lease_time", "3600", S_NUM, NULL, 60, 31536000 },
@@ -135,6 +141,50 @@ setting_default(const struct setting *s, const char *suffix)
 	return s->def;
 }
 
+/* pxe.menu.N items, the prompt and the arch list: bounded so that every menu fits option 43. */
+static const char *
+setting_menu_check(const char *key, const char *suffix, const char *value)
+{
+	static char		 why[256];
+	struct dhcp_menu_item	 it;
+	const char		*s, *errstr = NULL;
+	char			 num[8];
+	size_t			 len;
+	int			 pos;
+
+	if (suffix != NULL) {
+		pos = (int)strtonum(suffix, 1, DHCP_MENU_MAX, &errstr);
+		if (errstr != NULL) {
+			snprintf(why, sizeof(why), "%s: menu positions are pxe.menu.1 to "
+			    "pxe.menu.%d", key, DHCP_MENU_MAX);
+			return why;
+		}
+		if ((s = dhcp_pxe_menu_item(value, pos, &it)) == NULL)
+			return NULL;
+		snprintf(why, sizeof(why), "%s: %s", key, s);
+		return why;
+	}
+	if (strcmp(key, "pxe.menu.prompt") == 0)
+		return dhcp_pxe_menu_prompt(value);
+	/* pxe.menu.arches: "0" or "0, 7": architecture numbers. */
+	for (s = value; *s != '\0'; s += len) {
+		s += strspn(s, ", ");
+		if ((len = strcspn(s, ", ")) == 0)
+			break;
+		if (len < sizeof(num)) {
+			memcpy(num, s, len);
+			num[len] = '\0';
+			strtonum(num, 0, 65535, &errstr);
+		}
+		if (len >= sizeof(num) || errstr != NULL) {
+			snprintf(why, sizeof(why), "%s is a comma-separated list of architecture "
+			    "numbers 0 to 65535, not '%s'", key, value);
+			return why;
+		}
+	}
+	return NULL;
+}
+
 static int
 choice_ok(const char *choices, const char *v)
 {
@@ -170,6 +220,8 @@ nb_setting_check(const char *key, const char *value)
 		    "unset %s)", key, key);
 		return why;
 	}
+	if (strncmp(key, "pxe.menu.", 9) == 0 && s->kind == S_TEXT)
+		return setting_menu_check(key, suffix, value);
 	switch (s->kind) {
 	case S_CHOICE:
 		if (choice_ok(s->choices, value))

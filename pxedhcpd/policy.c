@@ -62,6 +62,46 @@ settings_addrs(const char *v, struct in_addr *out)
 	return n;
 }
 
+/* pxe.menu.*: the prompt, timeout, arches, Raspberry Pi profile, and the items in position order. */
+static void
+settings_menu(struct settings *s, const char *key, const char *v)
+{
+	struct dhcp_menu_item	 it;
+	const char		*why;
+	int			 pos, i;
+
+	if (strcmp(key, "pxe.menu.prompt") == 0) {
+		if (dhcp_pxe_menu_prompt(v) == NULL)
+			strlcpy(s->menu.prompt, v, sizeof(s->menu.prompt));
+	} else if (strcmp(key, "pxe.menu.timeout") == 0)
+		s->menu.timeout = (uint8_t)strtonum(v, 0, 255, NULL);
+	else if (strcmp(key, "pxe.menu.rpi") == 0)
+		s->menu_rpi = strcmp(v, "yes") == 0;
+	else if (strcmp(key, "pxe.menu.arches") == 0) {
+		memset(s->menu_arch, 0, sizeof(s->menu_arch));
+		for (; *v != '\0'; v += strcspn(v, ", ")) {
+			v += strspn(v, ", ");
+			pos = (int)strtonum(v, 0, PXEDHCPD_MAXARCH - 1, NULL);
+			if (*v >= '0' && *v <= '9')
+				s->menu_arch[pos] = 1;
+		}
+	} else if ((pos = (int)strtonum(key + 9, 1, DHCP_MENU_MAX, NULL)) > 0 &&
+	    s->menu.nitem < DHCP_MENU_MAX) {
+		/* Written past bootctl's check (by hand in the database): left out, with a log line. */
+		if ((why = dhcp_pxe_menu_item(v, pos, &it)) != NULL) {
+			log_warnx("%s left out of the PXE menu: %s", key, why);
+			return;
+		}
+		for (i = s->menu.nitem; i > 0 && s->menu_pos[i - 1] > pos; i--) {
+			s->menu.item[i] = s->menu.item[i - 1];
+			s->menu_pos[i] = s->menu_pos[i - 1];
+		}
+		s->menu.item[i] = it;
+		s->menu_pos[i] = (uint8_t)pos;
+		s->menu.nitem++;
+	}
+}
+
 /* What policy_build() hands to its callbacks. */
 struct build {
 	struct policy			*pol;
@@ -83,6 +123,8 @@ settings_one(const char *key, const char *v, int is_default, void *arg)
 		strlcpy(s->prefixes, v, sizeof(s->prefixes));
 	else if (strcmp(key, "pxe.reply_delay_ms") == 0)
 		s->delay_ms = settings_num(v);
+	else if (strncmp(key, "pxe.menu.", 9) == 0)
+		settings_menu(s, key, v);
 	else if (strcmp(key, "server_address") == 0)
 		nb_ip_parse(v, &s->server);
 	else if (strncmp(key, "bootloader.", 11) == 0) {

@@ -381,6 +381,130 @@ proxy_file(const struct pxedhcpd *x, const struct request *rq, struct in_addr se
 	return WHAT_LOADER;
 }
 
+/* The Raspberry Pi bootloader's OUIs (PXE-FACTS §10; netboot(7) lists them). */
+static const uint8_t proxy_rpi_ouis[][3] = {
+	{ 0xb8, 0x27, 0xeb }, { 0xdc, 0xa6, 0x32 }, { 0xe4, 0x5f, 0x01 }, { 0xd8, 0x3a, 0xdd },
+	{ 0x2c, 0xcf, 0x67 },
+};
+
+/*
+ * What dnsmasq's pxe-service=0,"Raspberry Pi Boot" sends: the Pi
+ * bootloader takes only a proxy offer whose 43.9 names it
+ * (danderson/netboot#119, raspberrypi/firmware#764); type 0, no boot server.
+ */
+static const struct dhcp_menu proxy_rpi_menu = { 1, { { 0, "Raspberry Pi Boot" } }, 0, "PXE" };
+
+/* Return 1 if the client is a Raspberry Pi bootloader to serve with the pxe.menu.rpi profile. */
+static int
+proxy_rpi(const struct pxedhcpd *x, const struct request *rq)
+{
+	const struct settings	*s = &x->pol->set;
+	const uint8_t		*mac = rq->pkt.chaddr;
+	size_t			 i;
+
+	/* The bootloader reports 0 (x86 BIOS); a Pi running UEFI firmware reports its arch. */
+	if (!s->menu_rpi || rq->pkt.ipxe || rq->http || dhcp_arch(&rq->pkt) != 0)
+		return 0;
+	for (i = 0; i < sizeof(proxy_rpi_ouis) / sizeof(proxy_rpi_ouis[0]); i++)
+		if (memcmp(proxy_rpi_ouis[i], mac, 3) == 0)
+			return 1;
+	for (i = 0; i < (size_t)s->noui; i++)
+		if (memcmp(s->oui[i].oui, mac, 3) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The PXE menu for this client, or NULL to boot it directly: only the
+ * arches of pxe.menu.arches (default BIOS: old EDK2 drops offers with
+ * 43.6, PXE-FACTS §3), never iPXE or HTTP Boot, and never a single item:
+ * one item is no choice, and some ROMs break on menus (dnsmasq 2.76).
+ */
+static const struct dhcp_menu *
+proxy_menu(const struct pxedhcpd *x, const struct request *rq)
+{
+	const struct settings	*s = &x->pol->set;
+
+	if (rq->pkt.ipxe || rq->http || rq->arch >= PXEDHCPD_MAXARCH || !s->menu_arch[rq->arch] ||
+	    s->menu.nitem < 2)
+		return NULL;
+	return &s->menu;
+}
+
+/* The position (0..) of the item of type in menu m, or -1. */
+static int
+proxy_menu_find(const struct dhcp_menu *m, uint16_t type)
+{
+	int	 i;
+
+	for (i = 0; i < m->nitem; i++)
+		if (m->item[i].type == type)
+			return i;
+	return -1;
+}
+
+/* Append s to the event text t (of size 256). */
+static void
+proxy_text(char *t, const char *s)
+{
+	strlcat(t, s, 256);
+}
+
+/*
+ * The menu part of an answer, and what its event says in text[256]: a
+ * menu offer has no file (the client asks port 4011 for the item it
+ * chose, 43.71); on 4011 a network item gets the loader and a local item
+ * (type 0) an ACK without a file, so the ROM boots its disk. Returns the
+ * N of the pxe.menu.N answered on 4011, or 0.
+ */
+static int
+proxy_menu_answer(const struct pxedhcpd *x, const struct request *rq, struct dhcp_answer *a,
+    int what, char *text)
+{
+	const struct dhcp_menu	*m;
+	char			 num[2] = { 0, 0 };
+	int			 i;
+
+	if (!a->port4011 && proxy_rpi(x, rq)) {
+		a->opt43 = OPT43_MENU;
+		a->menu = &proxy_rpi_menu;
+		a->siaddr = 1;
+		/* The file only if arch.oui maps the Pi to an arch with a loader. */
+		if (what == -1 || rq->arch == 0)
+			a->file = NULL;
+		strlcpy(text, a->file != NULL ? a->file : "none", 256);
+		proxy_text(text, " (Raspberry Pi profile, 43.9 Raspberry Pi Boot)");
+		return 0;
+	}
+	if ((m = proxy_menu(x, rq)) == NULL)
+		return 0;
+	if (!a->port4011) {
+		a->opt43 = OPT43_MENU;
+		a->menu = m;
+		a->file = NULL;
+		num[0] = (char)('0' + m->nitem);
+		strlcpy(text, "none: PXE menu of ", 256);
+		proxy_text(text, num);
+		proxy_text(text, " items");
+		return 0;
+	}
+	if (!rq->pkt.has_bootitem || (i = proxy_menu_find(m, rq->pkt.bootitem_type)) == -1)
+		return 0;	/* not an item of ours: the loader, as without a menu */
+	/* The event names the setting: the menu may have gaps (pxe.menu.1, pxe.menu.4). */
+	num[0] = (char)('0' + x->pol->set.menu_pos[i]);
+	if (m->item[i].type == 0) {
+		a->file = NULL;
+		strlcpy(text, "none: local boot", 256);
+	} else
+		strlcpy(text, a->file, 256);
+	proxy_text(text, " (menu item pxe.menu.");
+	proxy_text(text, num);
+	proxy_text(text, ": ");
+	proxy_text(text, m->item[i].label);
+	proxy_text(text, ")");
+	return x->pol->set.menu_pos[i];
+}
+
 /* Answer a PXE client from the proxy: OFFER to DISCOVER, ACK to REQUEST/INFORM. */
 static void
 proxy_pxe(struct pxedhcpd *x, struct request *rq, const struct client *c)
@@ -390,8 +514,8 @@ proxy_pxe(struct pxedhcpd *x, struct request *rq, const struct client *c)
 	struct dhcp_out		*o;
 	struct sockaddr_in	 dst;
 	struct ev		 ev;
-	char			 file[256];
-	int			 why, what;
+	char			 file[256], text[256];
+	int			 why, what, item;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = (uint8_t)p->type;
@@ -411,7 +535,9 @@ proxy_pxe(struct pxedhcpd *x, struct request *rq, const struct client *c)
 	}
 	memset(&a, 0, sizeof(a));
 	a.server = proxy_server(x, rq);
-	if ((what = proxy_file(x, rq, a.server, file, sizeof(file))) == -1) {
+	a.port4011 = rq->port == x->port4011;
+	if ((what = proxy_file(x, rq, a.server, file, sizeof(file))) == -1 &&
+	    (a.port4011 || !proxy_rpi(x, rq))) {
 		x->ignored++;
 		log_info("%s: no bootloader for arch %d (%s): set bootloader.%d",
 		    proxy_mac(p->chaddr), rq->arch, rq->aname, rq->arch);
@@ -422,8 +548,9 @@ proxy_pxe(struct pxedhcpd *x, struct request *rq, const struct client *c)
 	a.type = p->type == DHCP_DISCOVER ? DHCP_OFFER : DHCP_ACK;
 	a.file = file;
 	a.vendor = rq->http ? VENDOR_HTTP : VENDOR_PXE;
-	a.port4011 = rq->port == x->port4011;
 	a.opt43 = a.port4011 ? OPT43_NONE : proxy_opt43(x, rq->arch, rq->kind);
+	text[0] = '\0';
+	item = proxy_menu_answer(x, rq, &a, what, text);
 	o = proxy_out(x, rq);
 	if (dhcp_pxe_reply(o, p, &a) == -1) {
 		log_warnx("%s: reply does not fit in %zu bytes", proxy_mac(p->chaddr), o->max);
@@ -434,17 +561,19 @@ proxy_pxe(struct pxedhcpd *x, struct request *rq, const struct client *c)
 	x->answered++;
 	ev.code = EV_PROXY;
 	ev.reply = (uint8_t)a.type;
-	ev.why = (uint8_t)what;
+	ev.why = (uint8_t)(what == -1 ? WHAT_LOADER : what);
 	ev.server = a.server;
 	ev.next_boot = c->next_boot;
+	ev.menu_item = (uint16_t)item;
 	ev.flags = (a.port4011 ? EVF_4011 : 0) | (p->ipxe ? EVF_IPXE : 0) |
 	    (a.opt43 == OPT43_DIRECT ? EVF_DIRECT : 0) |
-	    (rq->kind == ARCH_EFI && !a.port4011 && !p->ipxe && a.opt43 != OPT43_DIRECT ?
+	    (rq->kind == ARCH_EFI && !a.port4011 && !p->ipxe && a.opt43 == OPT43_NONE ?
 	    EVF_NO43 : 0);
 	/* iPXE features.h: a build without 175.19 cannot fetch the http:// chain script. */
 	if (p->ipxe && p->opt[DHO_IPXE].present && !(p->ipxe_features & IPXE_F_HTTP))
 		ev.flags |= EVF_NOHTTP;
-	proxy_event(x, rq, &ev, file);
+	/* A menu answer names the menu or the item in the event's file text (netboot(7)). */
+	proxy_event(x, rq, &ev, text[0] != '\0' ? text : file);
 }
 
 /*

@@ -37,6 +37,10 @@ struct settings {
 		uint16_t arch;
 	}		 oui[PXEDHCPD_MAXOUI];		/* arch.oui.XXXXXX */
 	int		 noui;
+	struct dhcp_menu menu;			/* pxe.menu.N in position order, prompt, timeout */
+	uint8_t		 menu_pos[DHCP_MENU_MAX];	/* the N of each item */
+	uint8_t		 menu_arch[PXEDHCPD_MAXARCH];	/* pxe.menu.arches */
+	int		 menu_rpi;		/* pxe.menu.rpi */
 	int		 dhcp6_on;		/* dhcp6.enabled */
 	int		 pool6_on;		/* dhcp6.pool set: stateful DHCPv6 */
 	uint8_t		 pool6_lo[16], pool6_hi[16];
@@ -117,6 +121,7 @@ struct ev {
 	uint8_t		 next_boot;
 	uint16_t	 arch;
 	uint16_t	 layer;		/* EV_BIS */
+	uint16_t	 menu_item;	/* EV_PROXY on 4011: the pxe.menu.N answered, 0: none */
 	struct in_addr	 a, b;		/* EV_STATIC*: requested and static address */
 };
 

@@ -10,7 +10,9 @@
 #
 # SUITE: firmware | replay PCAP... | malformed | static MAC IP HOSTNAME |
 #        expect-offer MAC | expect-none MAC | expect-server MAC ADDR |
-#        expect-delay MAC MS | oui MAC REPORTED-ARCH SERVED-ARCH FILE
+#        expect-delay MAC MS | oui MAC REPORTED-ARCH SERVED-ARCH FILE |
+#        direct MAC ARCH | menu MAC ARCH TIMEOUT PROMPT TYPE=LABEL... |
+#        menu-4011 MAC ARCH TYPE FILE|- | rpi MAC FILE|-
 # Output: TAP lines; exit 1 if any check failed.
 import logging
 import os
@@ -497,6 +499,93 @@ def suite_oui(mac, reported, served, f):
              file_override=f, arch_served=served)
 
 
+def menu43(items, timeout, prompt):
+    """Option 43 of a menu offer, from PXE 2.1 §2.4 and dnsmasq's answer: 43.6 = 3,
+    43.8 this server for every item but local ones (type 0), 43.9, 43.10, end."""
+    v = bytes([6, 1, 3])
+    servers = b"".join(struct.pack("!HB", t, 1) + ip4(ANNOUNCED) for t, _ in items if t != 0)
+    if servers:
+        v += bytes([8, len(servers)]) + servers
+    menu = b"".join(struct.pack("!HB", t, len(label)) + label.encode() for t, label in items)
+    v += bytes([9, len(menu)]) + menu
+    v += bytes([10, 1 + len(prompt), timeout]) + prompt.encode()
+    return v + b"\xff"
+
+
+def expected_pxe(req, mtype, v43, f=None, siaddr=False, port4011=False):
+    """A PXE reply without the usual boot file: a menu offer (no siaddr, sname or file, as
+    dnsmasq's), the Raspberry Pi offer (siaddr for its TFTP), or a local-boot ACK."""
+    o = parse_opts(req)
+    ciaddr = req[12:16]
+    yiaddr = ciaddr if port4011 else b"\x00" * 4
+    if not port4011:
+        ciaddr = b"\x00" * 4
+    si = ip4(ANNOUNCED) if f or siaddr else b"\x00" * 4
+    sname = ANNOUNCED.encode() if f or siaddr else b""
+    body = bytearray(struct.pack("!BBBB", 2, 1, 6, 0) + req[4:8] + b"\x00\x00" + req[10:12])
+    body += ciaddr + yiaddr + si + req[24:28] + req[28:44]
+    body += sname.ljust(64, b"\x00") + (f or "").encode().ljust(128, b"\x00")
+    body += COOKIE + opt(53, bytes([mtype])) + opt(54, ip4(ANNOUNCED)) + opt(60, "PXEClient")
+    if 97 in o:
+        body += opt(97, o[97])
+    if f:
+        body += opt(67, f)
+    if v43:
+        body += opt(43, v43)
+    body += b"\xff"
+    return bytes(body.ljust(300, b"\x00"))
+
+
+def pxe_discover(name, mac, arch, want_fn):
+    xid = new_xid()
+    req = request(mac, xid, 1, [opt(57, b"\x04\xec"), opt(55, PRL), vc("PXEClient", arch, "002001"),
+                  arch_opt(arch), opt(94, b"\x01\x02\x01"), uuid_opt(bytes(range(16)))])
+    rx.drain()
+    send_bcast(req)
+    return check_reply(name, req, xid, want_fn(req), 67, ("255.255.255.255", 68))
+
+
+def suite_direct(mac, arch):
+    """Today's answer, byte for byte: 43.6 = 8 for BIOS, no option 43 for UEFI."""
+    arch = int(arch)
+    pxe_discover("%s arch %d: direct boot, no menu" % (mac, arch), mac, arch,
+                 lambda req: expected(req, 2))
+
+
+def suite_menu(mac, arch, timeout, prompt, *items):
+    arch, timeout = int(arch), int(timeout)
+    its = [(int(i.split("=", 1)[0]), i.split("=", 1)[1]) for i in items]
+    v43 = menu43(its, timeout, prompt)
+    pxe_discover("%s arch %d: menu of %d items, no file" % (mac, arch, len(its)), mac, arch,
+                 lambda req: expected_pxe(req, 2, v43))
+
+
+def suite_menu_4011(mac, arch, btype, f):
+    """The REQUEST a PXE ROM sends to port 4011 for the item chosen (43.71 type, layer 0)."""
+    arch, btype = int(arch), int(btype, 0)
+    xid = new_xid()
+    item = struct.pack("!HH", btype, 0)
+    req = request(mac, xid, 3, [vc("PXEClient", arch, "002001"), arch_opt(arch),
+                  opt(43, bytes([71, 4]) + item + b"\xff"), uuid_opt(bytes(range(16)))],
+                  ciaddr=MYIP, flags=0)
+    if f == "-":
+        want = expected_pxe(req, 5, bytes([71, 4]) + item + b"\xff", port4011=True)
+    else:
+        want = expected(req, 5, port4011=True, file_override=f)
+    rx.drain()
+    send_udp(req, SERVER, 68, 4011)
+    check_reply("%s port 4011 boot item type %d: %s" % (mac, btype,
+                "local boot, no file" if f == "-" else f), req, xid, want, 4011, (MYIP, 68))
+
+
+def suite_rpi(mac, f):
+    """pxe.menu.rpi: what dnsmasq's pxe-service=0,"Raspberry Pi Boot" sends, with siaddr."""
+    v43 = menu43([(0, "Raspberry Pi Boot")], 0, "PXE")
+    f = None if f == "-" else f
+    pxe_discover("%s Raspberry Pi bootloader (arch 0): 43.9 Raspberry Pi Boot, file %s" %
+                 (mac, f), mac, 0, lambda req: expected_pxe(req, 2, v43, f=f, siaddr=True))
+
+
 if suite == "firmware":
     suite_firmware()
 elif suite == "replay":
@@ -514,6 +603,14 @@ elif suite == "expect-server":
     suite_expect(args[0], True)
 elif suite == "oui":
     suite_oui(*args)
+elif suite == "direct":
+    suite_direct(*args)
+elif suite == "menu":
+    suite_menu(*args)
+elif suite == "menu-4011":
+    suite_menu_4011(*args)
+elif suite == "rpi":
+    suite_rpi(*args)
 elif suite == "expect-delay":
     suite_timing(args[0], int(args[1]))
 else:
