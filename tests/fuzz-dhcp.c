@@ -93,12 +93,19 @@ fuzz_dhcp6(const uint8_t *data, size_t size)
 	check_opt6(&p.user_class, data, size);
 	check_opt6(&p.vendor_class, data, size);
 	check_opt6(&p.nii, data, size);
+	check(p.nia >= 0 && p.nia <= DHCP6_MAX_IA, "IA_NA entries bounded");
 	dhcp6_arch(&p);
 	if (dhcp6_reply(&o, &p, DHCP6_ADVERTISE, duid, sizeof(duid),
 	    "http://[fe80::77:ff:fe00:2]:8080/snponly.efi", 1) == -1) {
 		check(o.len <= sizeof(o.buf), "a refused DHCPv6 reply did not overrun");
 		return;
 	}
+	/* The stateful server's parts: an address or a status for each IA, then a status. */
+	for (i = 0; i < (size_t)p.nia; i++)
+		if (dhcp6_put_ia_na(&o, p.ia[i].iaid, 1800, 2880, p.ia[i].has_addr ?
+		    p.ia[i].addr : NULL, 3600, 3600, D6S_NOADDRS, "no free address") == -1)
+			break;
+	dhcp6_put_status(&o, D6S_SUCCESS, "done");
 	check(o.len >= 4 && o.len <= sizeof(o.buf) && o.buf[0] == DHCP6_ADVERTISE &&
 	    memcmp(o.buf + 1, p.xid, 3) == 0, "DHCPv6 reply header");
 	for (i = 4; i < o.len; i += n) {
@@ -116,7 +123,10 @@ fuzz_dhcp6_solicit(const uint8_t *data, size_t size)
 	static const uint8_t head[] = { 1, 0x12, 0x34, 0x56,
 	    0, 1, 0, 10, 0, 3, 0, 1, 0x52, 0x54, 0, 0x66, 0, 7,
 	    0, 16, 0, 15, 0, 0, 1, 0x57, 0, 9, 'P', 'X', 'E', 'C', 'l', 'i', 'e', 'n', 't',
-	    0, 61, 0, 2, 0, 7 };
+	    0, 61, 0, 2, 0, 7,
+	    0, 3, 0, 40, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 5, 0, 24, 0xfd, 0, 0, 0x77, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0,
+	    0, 0, 0, 0, 0, 0, 0, 0 };
 	uint8_t		 buf[1600];
 
 	if (size > sizeof(buf) - sizeof(head))

@@ -270,6 +270,15 @@ static const char *const refused[] = {
 	"INSERT INTO users (name, hash, created) VALUES ('admin', 'plaintext', 0)",
 	"DELETE FROM templates WHERE name = 'seed'",
 	"DELETE FROM images WHERE name = 'deb'",
+	/* leases6 (schema 5); a good row for (x'0003', 1) is inserted first */
+	"INSERT INTO leases6 (addr, duid, iaid, expires, updated) VALUES ('10.0.0.1', x'0003', 2, 0, 0)",
+	"INSERT INTO leases6 (addr, duid, iaid, expires, updated) VALUES ('FD00::1', x'0003', 2, 0, 0)",
+	"INSERT INTO leases6 (addr, duid, iaid, expires, updated) VALUES ('fd00::2', x'00', 2, 0, 0)",
+	"INSERT INTO leases6 (addr, duid, iaid, expires, updated) VALUES ('fd00::2', x'0003', -1, 0, 0)",
+	"INSERT INTO leases6 (addr, duid, iaid, mac, expires, updated) VALUES ('fd00::2', x'0003', 2, 'x', 0, 0)",
+	"INSERT INTO leases6 (addr, duid, iaid, state, expires, updated) VALUES ('fd00::2', x'0003', 2, 'lost', 0, 0)",
+	"INSERT INTO leases6 (addr, duid, iaid, expires, updated) VALUES ('fd00::2', x'0003', 1, 0, 0)",
+	"INSERT INTO leases6 (addr, duid, iaid, expires, updated) VALUES ('fd00::1', x'0004', 1, 0, 0)",
 };
 
 static void
@@ -285,6 +294,11 @@ test_constraints(void)
 	ok(raw("INSERT INTO files (path, mac, kind, content, updated) VALUES ('ok/file', "
 	    "'52:54:00:00:00:02', 'content', x'01', 0)") == SQLITE_OK,
 	    "the same path for one client beside the global one is accepted");
+	ok(raw("INSERT INTO leases6 (addr, duid, iaid, expires, updated) VALUES ('fd00::1', "
+	    "x'0003', 1, 0, 0)") == SQLITE_OK, "a good lease row is accepted");
+	ok(raw("INSERT INTO leases6 (addr, duid, iaid, state, expires, updated) VALUES ('fd00::3', "
+	    "x'0003', 1, 'declined', 0, 0)") == SQLITE_OK,
+	    "a declined address of the same IA beside its bound one is accepted");
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		ok(raw(refused[i]) != SQLITE_OK, "refused: %s", refused[i]);
 	ok(raw("DELETE FROM clients WHERE mac = '52:54:00:00:00:02'") == SQLITE_OK &&
