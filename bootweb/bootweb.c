@@ -67,27 +67,6 @@ extra_flag(struct nb_daemon *d, int ch, const char *arg)
 	return -1;
 }
 
-/* The address as text; IPv4-mapped IPv6 peers become plain IPv4, as the database stores them. */
-static void
-bw_addr(const struct sockaddr *sa, char *buf, size_t len, int *port)
-{
-	const struct sockaddr_in6	*s6 = (const struct sockaddr_in6 *)sa;
-	const struct sockaddr_in	*s4 = (const struct sockaddr_in *)sa;
-
-	buf[0] = '\0';
-	*port = 0;
-	if (sa->sa_family == AF_INET) {
-		inet_ntop(AF_INET, &s4->sin_addr, buf, (socklen_t)len);
-		*port = ntohs(s4->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
-			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], buf, (socklen_t)len);
-		else
-			inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)len);
-		*port = ntohs(s6->sin6_port);
-	}
-}
-
 /*
  * The URL this client reached us at: the server_address setting if set,
  * else the local address of its connection, which it can reach for sure.
@@ -100,7 +79,6 @@ bw_server_url(struct bw_req *r)
 	socklen_t			 sslen = sizeof(ss);
 	char				 host[INET6_ADDRSTRLEN];
 	const char			*set;
-	int				 port = r->bw->port;
 
 	/* Every route that needs the URL reads settings or images: make them current. */
 	cache_refresh(r->bw);
@@ -111,9 +89,10 @@ bw_server_url(struct bw_req *r)
 		strlcpy(host, r->bw->listen_host, sizeof(host));	/* bound to one address */
 	else if (getsockname(bufferevent_getfd(evhttp_connection_get_bufferevent(evcon)),
 	    (struct sockaddr *)&ss, &sslen) == 0)
-		bw_addr((struct sockaddr *)&ss, host, sizeof(host), &port);
+		nb_sa_ntop((struct sockaddr *)&ss, host, sizeof(host));
+	/* A client that came over IPv6 gets an IPv6 URL (RFC 3986 brackets); IPv4-mapped is IPv4. */
 	snprintf(r->server_url, sizeof(r->server_url), strchr(host, ':') ?
-	    "http://[%s]:%d" : "http://%s:%d", host, port);
+	    "http://[%s]:%d" : "http://%s:%d", host, r->bw->port);
 }
 
 /* Whether this request starts a download rather than continuing one (sanboot reads by ranges). */
@@ -184,17 +163,17 @@ neigh_read(void)
 int
 bw_neigh_mac(const char *ip, char out[NB_MACSTR_LEN])
 {
-	struct in_addr	 in;
+	struct in6_addr	 a;
 	size_t		 i;
 	int		 pass;
 
-	if (nb_ip_parse(ip, &in) == -1)
+	if (nb_neigh_addr(ip, &a) == -1)
 		return -1;
 	if (now_ms() - neigh_read_ms >= NEIGH_MAX_AGE_MS)
 		neigh_read();
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < nneigh; i++) {
-			if (neigh[i].ip == in.s_addr) {
+			if (memcmp(&neigh[i].ip, &a, sizeof(a)) == 0) {
 				nb_mac_format(neigh[i].mac, out);
 				return 0;
 			}
@@ -205,6 +184,45 @@ bw_neigh_mac(const char *ip, char out[NB_MACSTR_LEN])
 			break;
 	}
 	return -1;
+}
+
+struct bw_lease_find {
+	const char	*addr;
+	char		 mac[NB_MACSTR_LEN];
+};
+
+static int
+bw_lease_match(const struct nb_lease6 *l, void *arg)
+{
+	struct bw_lease_find	*f = arg;
+
+	if (strcmp(l->addr, f->addr) != 0 || l->mac[0] == '\0')
+		return 0;
+	strlcpy(f->mac, l->mac, sizeof(f->mac));
+	return 1;
+}
+
+/*
+ * The client at the peer's address: for IPv4, the client whose static or
+ * last address it is. The clients table holds IPv4 addresses only, so an
+ * IPv6 peer is the client with the MAC that the IPv6 neighbour table gives
+ * for its address (on the link), else the MAC of pxedhcpd's DHCPv6 lease
+ * of that address. NB_NOTFOUND if none.
+ */
+int
+bw_peer_client(struct bw_req *r, struct nb_client *c)
+{
+	struct nb_db		*db = r->bw->d->db;
+	struct bw_lease_find	 f = { r->ip, "" };
+
+	if (strchr(r->ip, ':') == NULL)
+		return nb_client_find_ip(db, r->ip, c);
+	if (bw_neigh_mac(r->ip, f.mac) == 0 && nb_client_get(db, f.mac, c) == NB_OK)
+		return NB_OK;
+	f.mac[0] = '\0';
+	if (nb_lease6_list(db, bw_lease_match, &f) == NB_OK && f.mac[0] != '\0')
+		return nb_client_get(db, f.mac, c);
+	return NB_NOTFOUND;
 }
 
 /* Push an event for a request, naming the client at the peer's address if there is one. */
@@ -219,7 +237,7 @@ bw_event(struct bw_req *r, const char *kind, const char *what, const char *rel)
 		return;
 	nb_client_init(&c);
 	/* last_ip is written at the next flush: a kernel fetched right after the script needs the neighbour table. */
-	if (nb_client_find_ip(r->bw->d->db, r->ip, &c) == NB_OK ||
+	if (bw_peer_client(r, &c) == NB_OK ||
 	    (bw_neigh_mac(r->ip, nmac) == 0 && nb_client_get(r->bw->d->db, nmac, &c) == NB_OK)) {
 		mac = c.mac;
 		if (rel != NULL)
@@ -345,7 +363,7 @@ bw_dispatch(struct evhttp_request *req, void *arg)
 	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
 	const struct sockaddr		*sa = evhttp_connection_get_addr(evcon);
 	const char			*uri = evhttp_request_get_uri(req);
-	int				 code, port;
+	int				 code;
 
 	memset(&r, 0, sizeof(r));
 	r.bw = arg;
@@ -354,7 +372,7 @@ bw_dispatch(struct evhttp_request *req, void *arg)
 	r.method = (int)evhttp_request_get_command(req);
 	r.head = r.method == EVHTTP_REQ_HEAD;
 	if (sa != NULL)
-		bw_addr(sa, r.ip, sizeof(r.ip), &port);
+		nb_sa_ntop(sa, r.ip, sizeof(r.ip));
 	/* Every method reaches us (evhttp would answer 501), so unknown ones get a 405. */
 	if (r.method != EVHTTP_REQ_GET && r.method != EVHTTP_REQ_HEAD &&
 	    r.method != EVHTTP_REQ_POST) {
@@ -456,11 +474,39 @@ bw_bev(struct event_base *base, void *arg)
 	return bev;
 }
 
+/* Whether a listen address is a wildcard (0.0.0.0, ::): each connection then says where it arrived. */
+static int
+bw_wildcard(const char *addr)
+{
+	union nb_sockaddr	 sa;
+
+	if (nb_sa_parse(addr, 0, &sa) == -1)
+		return 0;
+	return sa.sa.sa_family == AF_INET ? sa.sin.sin_addr.s_addr == INADDR_ANY :
+	    IN6_IS_ADDR_UNSPECIFIED(&sa.sin6.sin6_addr);
+}
+
+/* A listen address as it goes in URLs: canonical, without a zone (fe80::1%eth0), ::ffff:a.b.c.d as IPv4. */
+static char *
+bw_url_host(const char *addr)
+{
+	union nb_sockaddr	 sa;
+	char			 host[INET6_ADDRSTRLEN];
+
+	if (nb_sa_parse(addr, 0, &sa) == -1)
+		return xstrdup(addr);
+	return xstrdup(nb_sa_ntop(&sa.sa, host, sizeof(host)));
+}
+
 static struct evhttp *
 bw_listen(struct bootweb *bw, const char *addr, int port, ev_uint16_t methods,
     void (*cb)(struct evhttp_request *, void *), struct evhttp_bound_socket **bound)
 {
-	struct evhttp	*http;
+	struct evhttp		*http;
+	union nb_sockaddr	 sa;
+	socklen_t		 salen = sizeof(sa);
+	char			 host[INET6_ADDRSTRLEN];
+	int			 fd;
 
 	if ((http = evhttp_new(bw->d->base)) == NULL)
 		fatalx("evhttp_new failed");
@@ -476,9 +522,18 @@ bw_listen(struct bootweb *bw, const char *addr, int port, ev_uint16_t methods,
 		evhttp_set_bevcb(http, conn_bev, bw);
 	else
 		evhttp_set_bevcb(http, bw_bev, NULL);
-	if ((*bound = evhttp_bind_socket_with_handle(http, addr, (ev_uint16_t)port)) == NULL)
+	/* Our own socket, not evhttp_bind_socket: "::" must be dual-stack whatever bindv6only says. */
+	if ((fd = nb_bind(addr, SOCK_STREAM, port)) == -1)
 		fatal("cannot listen on %s port %d", addr, port);
-	log_info("listening on %s port %d (%s)", addr, port, cb == bw_dispatch ? "boot" : "admin");
+	if (getsockname(fd, &sa.sa, &salen) == -1)
+		fatal("getsockname");
+	if (listen(fd, BW_BACKLOG) == -1)
+		fatal("listen on %s port %d", addr, port);
+	evutil_make_socket_nonblocking(fd);
+	if ((*bound = evhttp_accept_socket_with_handle(http, fd)) == NULL)
+		fatalx("cannot accept on %s port %d", addr, port);
+	log_info("listening on %s port %d (%s)", nb_sa_ntop(&sa.sa, host, sizeof(host)), port,
+	    cb == bw_dispatch ? "boot" : "admin");
 	return http;
 }
 
@@ -534,20 +589,23 @@ main(int argc, char *argv[])
 	bw.grace = (int)nb_conf_getnum(d.conf, "bootweb", "shutdown_grace", BW_GRACE);
 	/* nb_daemon_init turns on epoll's changelist: 2 epoll_ctl a request, not 4. */
 	nb_daemon_init(&d);
-	listen = nb_daemon_listen(&d, "0.0.0.0");
+	/* The boot plane is dual-stack by default: DHCPv6 clients get http://[addr]:port URLs. */
+	listen = nb_daemon_listen(&d, "::");
 	bw.port = nb_daemon_port(&d, "port", BW_PORT);
 	bw.http = bw_listen(&bw, listen, bw.port, 0xffff, bw_dispatch, &bound);
 	conn_init(&bw, bound);
 	/* Bound to one address: that is the address of every connection (no getsockname). */
-	if (strcmp(listen, "0.0.0.0") != 0)
-		bw.listen_host = xstrdup(listen);
+	if (!bw_wildcard(listen))
+		bw.listen_host = bw_url_host(listen);
 	aport = admin_port >= 0 ? admin_port :
 	    (int)nb_conf_getnum(d.conf, "bootweb", "admin_port", BW_ADMIN_PORT);
 	if (admin_listen == NULL)
 		admin_listen = nb_conf_get(d.conf, "bootweb", "admin_listen");
+	/* The admin plane stays where it was: the boot plane's address if one is set, else IPv4's. */
+	if (admin_listen == NULL)
+		admin_listen = nb_daemon_listen(&d, NULL) != NULL ? listen : "0.0.0.0";
 	if (aport != 0)
-		bw.admin = bw_listen(&bw, admin_listen ? admin_listen : listen, aport,
-		    0xffff, bw_admin, &bw.admin_bound);
+		bw.admin = bw_listen(&bw, admin_listen, aport, 0xffff, bw_admin, &bw.admin_bound);
 	nb_daemon_drop_privileges(&d);
 	nb_daemon_open_db(&d);
 	log_info("data directory %s, bootloaders from %s", bw.datadir, bw.ipxedir);

@@ -21,6 +21,7 @@
 #define BW_MAX_CONNS	1024		/* boot plane connections at once (max_connections) */
 #define BW_SPARE_FDS	64		/* descriptors kept for the database, logs, listeners */
 #define BW_MAX_WRITE	(1024 * 1024)	/* bytes per write (sendfile) call */
+#define BW_BACKLOG	128		/* listen(2) backlog, as evhttp_bind_socket had it */
 #define BW_URLLEN	256
 #define BW_PATHLEN	1024
 #define BW_SITES	8		/* server URLs whose parts are cached */
@@ -64,7 +65,7 @@ struct bootweb {
 	char			*datadir;
 	char			*ipxedir;
 	int			 port;		/* the boot plane's port, for URLs */
-	char			*listen_host;	/* the boot plane's address unless a wildcard */
+	char			*listen_host;	/* the boot plane's address unless a wildcard (0.0.0.0, ::) */
 	struct bw_seenq		 seen;
 	size_t			 nseen;
 	struct event		*ev_seen;
@@ -99,6 +100,8 @@ struct bw_req {
 /* bootweb.c */
 /* The MAC of the neighbour at ip, from the kernel's neighbour table; -1 if none. */
 int	 bw_neigh_mac(const char *ip, char out[NB_MACSTR_LEN]);
+/* The client at the request's source address (IPv6: by neighbour table or DHCPv6 lease); NB_NOTFOUND if none. */
+int	 bw_peer_client(struct bw_req *, struct nb_client *);
 
 /* http.c */
 /* Decode a request target's path into out (no leading /); an HTTP status on failure, else 0. */

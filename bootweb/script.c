@@ -91,7 +91,8 @@ seen_queue(struct bootweb *bw, const char *mac, const char *uuid, const char *ip
 		json_decref(s->inventory);
 	}
 	s->uuid = uuid ? xstrdup(uuid) : NULL;
-	strlcpy(s->ip, ip, sizeof(s->ip));
+	if (ip != NULL)		/* NULL (an IPv6 peer) keeps an address queued before */
+		strlcpy(s->ip, ip, sizeof(s->ip));
 	s->inventory = inv;
 }
 
@@ -100,6 +101,7 @@ script_flush_seen(struct bootweb *bw)
 {
 	struct nb_db	*db = bw->d->db;
 	struct bw_seen	*s;
+	const char	*ip;
 	int		 rc = NB_OK;
 
 	if (TAILQ_EMPTY(&bw->seen))
@@ -107,8 +109,9 @@ script_flush_seen(struct bootweb *bw)
 	if ((rc = nb_db_begin(db)) != NB_OK)
 		goto fail;
 	TAILQ_FOREACH(s, &bw->seen, entry) {
-		if ((rc = nb_client_seen(db, s->mac, -1, NULL, NULL, s->uuid, s->ip)) != NB_OK ||
-		    (rc = nb_client_set_inventory(db, s->mac, s->inventory, s->ip)) != NB_OK)
+		ip = s->ip[0] != '\0' ? s->ip : NULL;
+		if ((rc = nb_client_seen(db, s->mac, -1, NULL, NULL, s->uuid, ip)) != NB_OK ||
+		    (rc = nb_client_set_inventory(db, s->mac, s->inventory, ip)) != NB_OK)
 			goto fail;
 	}
 	if ((rc = nb_db_commit(db)) != NB_OK)
@@ -434,7 +437,8 @@ script_client(struct bw_req *r)
 		goto done_client;
 	}
 	uuid = evhttp_find_header(&q, "uuid");
-	seen_queue(r->bw, c.mac, uuid && *uuid ? uuid : NULL, r->ip, inv);
+	/* The clients table keeps IPv4 addresses only: an IPv6 peer leaves last_ip as it was. */
+	seen_queue(r->bw, c.mac, uuid && *uuid ? uuid : NULL, strchr(r->ip, ':') ? NULL : r->ip, inv);
 	/* Settings and images come from the cache (bw_server_url refreshed it): one query. */
 	found = nb_client_get(db, c.mac, &c) == NB_OK;
 	clear = script_respond(r, &c, found);

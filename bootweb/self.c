@@ -1,7 +1,8 @@
 /*
  * self.c: the self-API for booting hosts (netbootd parity). It cannot
  * authenticate anyone, so the caller is the client recorded at its source
- * address and can only read or change that record.
+ * address (an IPv6 caller: the client its address leads to, bw_peer_client)
+ * and can only read or change that record.
  */
 #include "config.h"
 
@@ -54,7 +55,7 @@ self_serve(struct bw_req *r, const char *rest)
 		self_fail(r, 405, *rest == '\0' ? "use GET" : "use POST");
 		goto done;
 	}
-	if (nb_client_find_ip(db, r->ip, &c) != NB_OK) {
+	if (bw_peer_client(r, &c) != NB_OK) {
 		self_fail(r, 404, "no client is recorded at your address");
 		goto done;
 	}

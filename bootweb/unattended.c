@@ -83,6 +83,28 @@ render_send(struct bw_req *r, const char *name, const char *mac, const char *wha
 	evbuffer_free(evb);
 }
 
+/*
+ * Whether the request comes from client c: its static or last address
+ * (IPv4), or for an IPv6 peer the client its address leads to
+ * (bw_peer_client: the IPv6 neighbour table or a DHCPv6 lease).
+ */
+static int
+unattended_is_peer(struct bw_req *r, const struct nb_client *c)
+{
+	struct nb_client	 p;
+	int			 same;
+
+	if (strchr(r->ip, ':') == NULL)
+		return (c->ip != NULL && strcmp(c->ip, r->ip) == 0) ||
+		    (c->last_ip != NULL && strcmp(c->last_ip, r->ip) == 0);
+	nb_client_init(&p);
+	same = bw_peer_client(r, &p) == NB_OK && strcmp(p.mac, c->mac) == 0;
+	nb_client_clear(&p);
+	json_decref(p.vars);
+	json_decref(p.inventory);
+	return same;
+}
+
 void
 unattended_serve(struct bw_req *r, const char *rest)
 {
@@ -109,8 +131,7 @@ unattended_serve(struct bw_req *r, const char *rest)
 		goto done;
 	}
 	/* The only proof of identity a booting machine has is its address. */
-	if ((c.ip == NULL || strcmp(c.ip, r->ip) != 0) &&
-	    (c.last_ip == NULL || strcmp(c.last_ip, r->ip) != 0)) {
+	if (!unattended_is_peer(r, &c)) {
 		log_info("%s: refused %s to %s, not the client's address", mac, r->path, r->ip);
 		nb_evq_push(r->bw->d->evq, mac, "http-unattended", r->ip,
 		    "refused %s: %s is not the client's address", r->path, r->ip);
@@ -152,7 +173,7 @@ unattended_vfile(struct bw_req *r)
 
 	nb_client_init(&c);
 	memset(&f, 0, sizeof(f));
-	if (nb_client_find_ip(db, r->ip, &c) == NB_OK)
+	if (bw_peer_client(r, &c) == NB_OK)
 		mac = c.mac;
 	if (nb_file_lookup(db, r->path, mac, &f) != NB_OK) {
 		rc = -1;

@@ -1,12 +1,25 @@
-/* addr.c: MAC and IPv4 address helpers. */
+/* addr.c: MAC and IP address helpers, socket addresses, the neighbour table. */
 #include "config.h"
+
+#include <sys/socket.h>
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
+#include <linux/neighbour.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "addr.h"
+#include "log.h"
+
+/* The kernel's NUD_VALID (not exported): states with a usable link address, as /proc/net/arp's ATF_COM. */
+#define NEIGH_VALID	(NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE | NUD_STALE | \
+	NUD_DELAY)
 
 static int
 hexval(int c)
@@ -113,13 +126,148 @@ nb_ip_valid(const char *s)
 	return s != NULL && nb_ip_parse(s, &in) == 0;
 }
 
-size_t
-nb_neigh_read(struct nb_neigh *tab, size_t max)
+int
+nb_addr_valid(const char *s)
+{
+	union nb_sockaddr	 sa;
+
+	return s != NULL && nb_sa_parse(s, 0, &sa) == 0;
+}
+
+int
+nb_sa_parse(const char *s, int port, union nb_sockaddr *sa)
+{
+	struct addrinfo	 hints, *ai;
+
+	memset(sa, 0, sizeof(*sa));
+	if (s == NULL || *s == '\0')
+		return -1;
+	/* Numeric only: a listen address never costs a DNS lookup. */
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
+	hints.ai_socktype = SOCK_DGRAM;
+	if (getaddrinfo(s, NULL, &hints, &ai) != 0)
+		return -1;
+	if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+	    ai->ai_addrlen > sizeof(*sa) ||
+	    (ai->ai_family == AF_INET && !nb_ip_valid(s))) {
+		/* getaddrinfo takes "10.1" and "0x7f.1" too; IPv4 must be a dotted quad. */
+		freeaddrinfo(ai);
+		return -1;
+	}
+	memcpy(sa, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(ai);
+	if (sa->sa.sa_family == AF_INET)
+		sa->sin.sin_port = htons((uint16_t)port);
+	else
+		sa->sin6.sin6_port = htons((uint16_t)port);
+	return 0;
+}
+
+socklen_t
+nb_sa_len(const union nb_sockaddr *sa)
+{
+	return sa->sa.sa_family == AF_INET6 ? sizeof(sa->sin6) : sizeof(sa->sin);
+}
+
+void
+nb_sa_unmap(union nb_sockaddr *sa)
+{
+	struct sockaddr_in	 sin;
+
+	if (sa->sa.sa_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&sa->sin6.sin6_addr))
+		return;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = sa->sin6.sin6_port;
+	memcpy(&sin.sin_addr, &sa->sin6.sin6_addr.s6_addr[12], sizeof(sin.sin_addr));
+	memset(sa, 0, sizeof(*sa));
+	sa->sin = sin;
+}
+
+int
+nb_sa_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)(const void *)sa)->sin_port);
+	if (sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)sa)->sin6_port);
+	return 0;
+}
+
+const char *
+nb_sa_ntop(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const struct sockaddr_in6	*s6 = (const struct sockaddr_in6 *)(const void *)sa;
+	const struct sockaddr_in	*s4 = (const struct sockaddr_in *)(const void *)sa;
+
+	buf[0] = '\0';
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &s4->sin_addr, buf, (socklen_t)len);
+	else if (sa->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+		inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], buf, (socklen_t)len);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)len);
+	return buf;
+}
+
+int
+nb_bind(const char *addr, int type, int port)
+{
+	union nb_sockaddr	 sa;
+	int			 s, on = 1, off = 0, saved;
+
+	if (nb_sa_parse(addr, port, &sa) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
+	s = socket(sa.sa.sa_family, type | SOCK_CLOEXEC, 0);
+	if (s == -1 && errno == EAFNOSUPPORT && sa.sa.sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_UNSPECIFIED(&sa.sin6.sin6_addr)) {
+		log_info("the kernel has no IPv6: listening on 0.0.0.0 instead of ::");
+		nb_sa_parse("0.0.0.0", port, &sa);
+		s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	}
+	if (s == -1)
+		return -1;
+	/* Whatever net.ipv6.bindv6only says: IPv4 clients must keep working on "::". */
+	if ((sa.sa.sa_family == AF_INET6 &&
+	    setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) == -1) ||
+	    (type == SOCK_STREAM &&
+	    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1) ||
+	    bind(s, &sa.sa, nb_sa_len(&sa)) == -1) {
+		saved = errno;
+		close(s);
+		errno = saved;
+		return -1;
+	}
+	return s;
+}
+
+int
+nb_neigh_addr(const char *ip, struct in6_addr *out)
+{
+	struct in_addr	 in;
+
+	if (ip == NULL)
+		return -1;
+	if (nb_ip_parse(ip, &in) == 0) {
+		memset(out, 0, sizeof(*out));
+		out->s6_addr[10] = 0xff;
+		out->s6_addr[11] = 0xff;
+		memcpy(&out->s6_addr[12], &in, sizeof(in));
+		return 0;
+	}
+	return inet_pton(AF_INET6, ip, out) == 1 ? 0 : -1;
+}
+
+/* The complete entries of /proc/net/arp (flags 0 is an incomplete one, with a zero address). */
+static size_t
+neigh_read4(struct nb_neigh *tab, size_t max)
 {
 	FILE		*fp;
 	char		 line[256], ip[64], hw[64];
 	unsigned int	 type, flags;
-	struct in_addr	 in;
 	size_t		 n = 0;
 
 	if ((fp = fopen("/proc/net/arp", "re")) == NULL)
@@ -127,28 +275,108 @@ nb_neigh_read(struct nb_neigh *tab, size_t max)
 	while (n < max && fgets(line, sizeof(line), fp) != NULL) {
 		if (sscanf(line, "%63s 0x%x 0x%x %63s", ip, &type, &flags, hw) != 4)
 			continue;
-		/* Flags 0 is an incomplete entry, with a zero address. */
 		if (flags == 0 || strcmp(hw, "00:00:00:00:00:00") == 0 ||
-		    nb_ip_parse(ip, &in) == -1 || nb_mac_parse(hw, tab[n].mac) == -1)
+		    !nb_ip_valid(ip) || nb_neigh_addr(ip, &tab[n].ip) == -1 ||
+		    nb_mac_parse(hw, tab[n].mac) == -1)
 			continue;
-		tab[n++].ip = in.s_addr;
+		n++;
 	}
 	fclose(fp);
 	return n;
+}
+
+/* One RTM_NEWNEIGH message into e if it is a valid IPv6 entry with a 6-byte link address. */
+static int
+neigh_msg6(const struct nlmsghdr *nh, struct nb_neigh *e)
+{
+	const struct ndmsg	*nd = NLMSG_DATA(nh);
+	const struct rtattr	*rta;
+	int			 len, dst = 0, ll = 0;
+	static const uint8_t	 zero[NB_MAC_LEN];
+
+	len = (int)nh->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*nd));
+	if (len < 0 || nd->ndm_family != AF_INET6 || !(nd->ndm_state & NEIGH_VALID))
+		return -1;
+	for (rta = (const struct rtattr *)((const char *)nd + NLMSG_ALIGN(sizeof(*nd)));
+	    RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type == NDA_DST && RTA_PAYLOAD(rta) == sizeof(e->ip)) {
+			memcpy(&e->ip, RTA_DATA(rta), sizeof(e->ip));
+			dst = 1;
+		} else if (rta->rta_type == NDA_LLADDR && RTA_PAYLOAD(rta) == NB_MAC_LEN) {
+			memcpy(e->mac, RTA_DATA(rta), NB_MAC_LEN);
+			ll = memcmp(e->mac, zero, NB_MAC_LEN) != 0;
+		}
+	}
+	return dst && ll ? 0 : -1;
+}
+
+/* The valid entries of the IPv6 neighbour table (what ip -6 neigh shows), by a netlink dump. */
+static size_t
+neigh_read6(struct nb_neigh *tab, size_t max)
+{
+	static union {
+		struct nlmsghdr	 nh;
+		uint8_t		 buf[32768];
+	}			 rx;
+	struct {
+		struct nlmsghdr	 nh;
+		struct ndmsg	 nd;
+	}			 req;
+	struct nlmsghdr		*nh;
+	ssize_t			 got;
+	size_t			 n = 0;
+	int			 s, left, end = 0;
+
+	if ((s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) == -1)
+		return 0;
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = sizeof(req);
+	req.nh.nlmsg_type = RTM_GETNEIGH;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.nh.nlmsg_seq = 1;
+	req.nd.ndm_family = AF_INET6;
+	if (send(s, &req, sizeof(req), 0) == -1) {
+		close(s);
+		return 0;
+	}
+	/* The kernel answers a dump at once, in parts, up to NLMSG_DONE. */
+	while (!end && (got = recv(s, rx.buf, sizeof(rx.buf), 0)) > 0) {
+		left = (int)got;
+		for (nh = &rx.nh; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
+			if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR) {
+				end = 1;
+				break;
+			}
+			if (nh->nlmsg_type == RTM_NEWNEIGH && n < max && neigh_msg6(nh, &tab[n]) == 0)
+				n++;
+		}
+	}
+	close(s);
+	return n;
+}
+
+size_t
+nb_neigh_read(struct nb_neigh *tab, size_t max)
+{
+	size_t	 n = neigh_read4(tab, max);
+
+	return n + neigh_read6(tab + n, max - n);
 }
 
 int
 nb_neigh_mac(const char *ip, char out[NB_MACSTR_LEN])
 {
 	struct nb_neigh	 tab[256];
-	struct in_addr	 in;
+	struct in6_addr	 a;
 	size_t		 i, n;
 
-	if (nb_ip_parse(ip, &in) == -1)
+	if (nb_neigh_addr(ip, &a) == -1)
 		return -1;
-	n = nb_neigh_read(tab, sizeof(tab) / sizeof(tab[0]));
+	/* An IPv4 client needs only the ARP table, not a netlink dump. */
+	n = IN6_IS_ADDR_V4MAPPED(&a) ? neigh_read4(tab, sizeof(tab) / sizeof(tab[0])) :
+	    neigh_read6(tab, sizeof(tab) / sizeof(tab[0]));
 	for (i = 0; i < n; i++) {
-		if (tab[i].ip == in.s_addr) {
+		if (memcmp(&tab[i].ip, &a, sizeof(a)) == 0) {
 			nb_mac_format(tab[i].mac, out);
 			return 0;
 		}

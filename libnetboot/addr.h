@@ -1,9 +1,10 @@
-/* addr.h: MAC and IPv4 address parsing and formatting. */
+/* addr.h: MAC and IP address parsing and formatting, socket addresses, the neighbour table. */
 #ifndef NB_ADDR_H
 #define NB_ADDR_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <netinet/in.h>
 
 #define NB_MAC_LEN	6
@@ -24,15 +25,52 @@ int	nb_ip_parse(const char *s, struct in_addr *in);
 /* Return 1 if s is a dotted-quad IPv4 address. */
 int	nb_ip_valid(const char *s);
 
-/* One complete entry of the kernel's IPv4 neighbour (ARP) table. */
+/* Return 1 if s is an IPv4 or an IPv6 address literal. */
+int	nb_addr_valid(const char *s);
+
+/* A socket address of either family. */
+union nb_sockaddr {
+	struct sockaddr		 sa;
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6;
+};
+
+/* Parse an IPv4 or IPv6 literal (fe80::1%eth0 too) with port into sa; -1 if s is neither. */
+int	nb_sa_parse(const char *s, int port, union nb_sockaddr *sa);
+/* The length of sa for bind, connect and sendto. */
+socklen_t nb_sa_len(const union nb_sockaddr *sa);
+/* Turn an IPv4-mapped IPv6 address (::ffff:a.b.c.d, an IPv4 peer of a dual-stack socket) into IPv4. */
+void	nb_sa_unmap(union nb_sockaddr *sa);
+/* The port of sa (host order). */
+int	nb_sa_port(const struct sockaddr *sa);
+/*
+ * The address of sa as text into buf (INET6_ADDRSTRLEN bytes suffice); an
+ * IPv4-mapped address is written as plain a.b.c.d, the way the database,
+ * the events and the neighbour table name IPv4 clients. Returns buf.
+ */
+const char *nb_sa_ntop(const struct sockaddr *sa, char *buf, size_t len);
+/*
+ * A socket of type bound to addr and port. "::" is dual-stack (IPV6_V6ONLY
+ * off: IPv4 peers arrive as ::ffff:a.b.c.d); on a kernel without IPv6 it
+ * falls back to 0.0.0.0 and says so. Stream sockets get SO_REUSEADDR.
+ * Returns the descriptor (close-on-exec), or -1 with errno set.
+ */
+int	nb_bind(const char *addr, int type, int port);
+
+/* One complete entry of the kernel's neighbour table (ARP for IPv4, NDP for IPv6). */
 struct nb_neigh {
-	in_addr_t	 ip;
+	struct in6_addr	 ip;		/* IPv4 as ::ffff:a.b.c.d */
 	uint8_t		 mac[NB_MAC_LEN];
 };
 
-/* Read the complete entries of /proc/net/arp into tab; return how many (0 if unreadable). */
+/* The address literal ip (IPv4 or IPv6) in the form of nb_neigh.ip; -1 if it is neither. */
+int	nb_neigh_addr(const char *ip, struct in6_addr *out);
+/*
+ * Read the complete entries of the neighbour tables into tab: IPv4 from
+ * /proc/net/arp, IPv6 by netlink (RTM_GETNEIGH); return how many (0 if unreadable).
+ */
 size_t	nb_neigh_read(struct nb_neigh *tab, size_t max);
-/* The MAC of ip in the kernel's neighbour table, read now; -1 if none. */
+/* The MAC of ip (IPv4 or IPv6) in the kernel's neighbour table, read now; -1 if none. */
 int	nb_neigh_mac(const char *ip, char out[NB_MACSTR_LEN]);
 
 #endif

@@ -25,7 +25,7 @@
 #include "conf.h"
 #include "xmalloc.h"
 
-enum conf_kind { K_STRING, K_PATH, K_ADDR, K_PORT, K_NUM, K_BOOL };
+enum conf_kind { K_STRING, K_PATH, K_ADDR, K_ADDR46, K_PORT, K_NUM, K_BOOL };
 
 struct conf_key {
 	const char	*section;	/* NULL for the global part */
@@ -46,7 +46,7 @@ static const struct conf_key conf_keys[] = {
 	{ "pxedhcpd", "proxy_port", K_PORT, 0, 0, 0 },
 	{ "pxedhcpd", "interface", K_STRING, 0, 0, 1 },
 	{ "pxedhcpd", "vendor_prefix", K_STRING, 0, 0, 1 },
-	{ "tftpd", "listen", K_ADDR, 0, 0, 0 },
+	{ "tftpd", "listen", K_ADDR46, 0, 0, 0 },
 	{ "tftpd", "port", K_PORT, 0, 0, 0 },
 	{ "tftpd", "root", K_PATH, 0, 0, 1 },
 	{ "tftpd", "max_transfers", K_NUM, 1, 100000, 0 },
@@ -62,9 +62,9 @@ static const struct conf_key conf_keys[] = {
 	{ "tftpd", "option_windowsize", K_BOOL, 0, 0, 0 },
 	{ "tftpd", "lowercase", K_BOOL, 0, 0, 0 },
 	{ "tftpd", "shutdown_grace", K_NUM, 0, 3600, 0 },
-	{ "bootweb", "listen", K_ADDR, 0, 0, 0 },
+	{ "bootweb", "listen", K_ADDR46, 0, 0, 0 },
 	{ "bootweb", "port", K_PORT, 0, 0, 0 },
-	{ "bootweb", "admin_listen", K_ADDR, 0, 0, 0 },
+	{ "bootweb", "admin_listen", K_ADDR46, 0, 0, 0 },
 	{ "bootweb", "admin_port", K_PORT, 0, 0, 0 },
 	{ "bootweb", "max_connections", K_NUM, 1, 100000, 0 },
 	{ "bootweb", "ipxe_dir", K_PATH, 0, 0, 0 },
@@ -130,6 +130,8 @@ conf_check_value(const struct conf_key *k, const char *value)
 		return value[0] == '/' ? NULL : "must be an absolute path";
 	case K_ADDR:
 		return nb_ip_valid(value) ? NULL : "must be an IPv4 address";
+	case K_ADDR46:
+		return nb_addr_valid(value) ? NULL : "must be an IPv4 or IPv6 address";
 	case K_PORT:
 		strtonum(value, 1, 65535, &errstr);
 		return errstr != NULL ? "must be a port number 1..65535" : NULL;

@@ -48,8 +48,9 @@ nb_daemon_getopt(struct nb_daemon *d, int argc, char *argv[], const char *extra_
 			d->dbpath = optarg;
 			break;
 		case 'l':
-			if (!nb_ip_valid(optarg)) {
-				fprintf(stderr, "%s: -l %s: not an IPv4 address\n", d->name, optarg);
+			/* tftpd and bootweb take IPv6 too; pxedhcpd refuses it when it binds. */
+			if (!nb_addr_valid(optarg)) {
+				fprintf(stderr, "%s: -l %s: not an IP address\n", d->name, optarg);
 				usage();
 			}
 			d->listen = optarg;

@@ -182,7 +182,7 @@ static int
 src_virtual(struct tftpd *td, const struct tftpd_peer *p, struct nb_file *vf,
     struct tftpd_src *src, struct tftpd_fail *f)
 {
-	char	 url[64], err[256], *out = NULL;
+	char	 url[80], host[INET6_ADDRSTRLEN], err[256], *out = NULL;
 	size_t	 outlen = 0;
 	int	 fd;
 
@@ -196,8 +196,10 @@ src_virtual(struct tftpd *td, const struct tftpd_peer *p, struct nb_file *vf,
 		    "per-client" : "global");
 		return 0;
 	case NB_FILE_TEMPLATE:
-		snprintf(url, sizeof(url), "http://%s:%d", inet_ntoa(p->local.sin_addr),
-		    td->http_port);
+		/* The client reached us at p->local: bootweb is there too; IPv6 in brackets. */
+		nb_sa_ntop(&p->local.sa, host, sizeof(host));
+		snprintf(url, sizeof(url), strchr(host, ':') ? "http://[%s]:%d" : "http://%s:%d",
+		    host, td->http_port);
 		if (nb_tmpl_render_client(td->d->db, vf->tmpl, p->mac[0] ? p->mac : NULL, url,
 		    &out, &outlen, err, sizeof(err)) != NB_OK)
 			return src_fail(f, TFTP_EUNDEF, "Cannot render file",

@@ -83,21 +83,21 @@ tftpd_warn(struct tftpd *td, const char *fmt, ...)
 void
 tftpd_send_error(struct tftpd *td, const struct tftpd_peer *p, int code, const char *msg)
 {
-	struct sockaddr_in	 local = p->local;
+	const union nb_sockaddr	*to = &p->addr;
 	uint8_t			 pkt[256];
 	size_t			 len;
 	int			 s;
 
 	len = tftp_errpkt(pkt, sizeof(pkt), code, msg);
-	local.sin_port = 0;
-	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    bind(s, (struct sockaddr *)&local, sizeof(local)) == -1) {
+	/* p->local has port 0: a new port, in the client's family. */
+	if ((s = socket(p->local.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(s, &p->local.sa, nb_sa_len(&p->local)) == -1) {
 		if (s != -1)
 			close(s);
 		s = -1;
+		to = &p->from;	/* from the listening socket, in its family */
 	}
-	if (sendto(s != -1 ? s : td->lfd, pkt, len, MSG_DONTWAIT,
-	    (const struct sockaddr *)&p->addr, sizeof(p->addr)) == -1)
+	if (sendto(s != -1 ? s : td->lfd, pkt, len, MSG_DONTWAIT, &to->sa, nb_sa_len(to)) == -1)
 		log_debug("%s: error to %s: %s", __func__, p->ip, strerror(errno));
 	if (s != -1)
 		close(s);
@@ -105,7 +105,7 @@ tftpd_send_error(struct tftpd *td, const struct tftpd_peer *p, int code, const c
 
 /* The MTU of the interface a request came in on (the mtu key wins), cached briefly. */
 static unsigned int
-tftpd_mtu(struct tftpd *td, int ifindex)
+tftpd_mtu(struct tftpd *td, int ifindex, unsigned int overhead)
 {
 	static struct { int ifindex; unsigned int mtu; double at; } cache[16];
 	struct ifreq	 ifr;
@@ -123,7 +123,7 @@ tftpd_mtu(struct tftpd *td, int ifindex)
 	}
 	memset(&ifr, 0, sizeof(ifr));
 	if (ifindex > 0 && if_indextoname((unsigned int)ifindex, ifr.ifr_name) != NULL &&
-	    ioctl(td->lfd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > TFTP_IPV4_OVERHEAD)
+	    ioctl(td->lfd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > (int)overhead)
 		mtu = (unsigned int)ifr.ifr_mtu;
 	cache[slot].ifindex = ifindex;
 	cache[slot].mtu = mtu;
@@ -154,7 +154,7 @@ tftpd_request(struct tftpd *td, uint8_t *pkt, size_t len, struct tftpd_peer *p)
 	struct xfer		*old;
 	char			 path[TFTPD_NAME_MAX], name[TFTPD_NAME_MAX];
 	const char		*why;
-	unsigned int		 mtu;
+	unsigned int		 mtu, overhead;
 	int			 rc;
 
 	if ((rc = tftp_req_parse(pkt, len, &req, &why)) == -1) {
@@ -202,11 +202,15 @@ tftpd_request(struct tftpd *td, uint8_t *pkt, size_t len, struct tftpd_peer *p)
 		tftpd_refuse(td, p, name, fail.code, fail.msg, fail.why);
 		return;
 	}
-	/* RFC 2348 blocks must not fragment: many boot ROMs cannot reassemble. */
-	mtu = tftpd_mtu(td, p->ifindex);
+	/*
+	 * RFC 2348 blocks must not fragment: many boot ROMs cannot reassemble.
+	 * An IPv6 header is 20 bytes longer (PXE-FACTS §8: MTU - 52).
+	 */
+	overhead = p->addr.sa.sa_family == AF_INET6 ? TFTPD_IPV6_OVERHEAD : TFTP_IPV4_OVERHEAD;
+	mtu = tftpd_mtu(td, p->ifindex, overhead);
 	lim.blksize_max = td->blksize_max;
-	if (mtu - TFTP_IPV4_OVERHEAD < lim.blksize_max)
-		lim.blksize_max = mtu - TFTP_IPV4_OVERHEAD;
+	if (mtu > overhead && mtu - overhead < lim.blksize_max)
+		lim.blksize_max = mtu - overhead;
 	lim.window_max = td->window_max;
 	lim.refuse = td->refuse;
 	lim.tsize = req.mode == TFTP_OCTET ? src.size : -1;
@@ -217,26 +221,50 @@ tftpd_request(struct tftpd *td, uint8_t *pkt, size_t len, struct tftpd_peer *p)
 	xfer_start(td, p, name, &req, &opts, &src);
 }
 
-/* Fill in who sent a request and where it arrived, from the IP_PKTINFO control message. */
+/*
+ * Fill in who sent a request and where it arrived, from the control
+ * messages: IP_PKTINFO for IPv4 (also on the dual-stack socket, where its
+ * ipi_spec_dst is our address even for a broadcast), IPV6_PKTINFO for IPv6.
+ * The reply comes from that address (PXE-FACTS §8), in the client's family.
+ */
 static void
 tftpd_peer_from(struct tftpd *td, struct msghdr *msg, struct tftpd_peer *p)
 {
 	struct cmsghdr		*cm;
 	struct in_pktinfo	*pi;
+	struct in6_pktinfo	*pi6;
+	struct in_addr		 dst4 = td->lsa.sa.sa_family == AF_INET ?
+	    td->lsa.sin.sin_addr : (struct in_addr){ INADDR_ANY };
+	struct in6_addr		 dst6 = td->lsa.sa.sa_family == AF_INET6 ?
+	    td->lsa.sin6.sin6_addr : in6addr_any;
 
-	p->local.sin_family = AF_INET;
-	inet_pton(AF_INET, td->laddr, &p->local.sin_addr);
 	p->ifindex = 0;
 	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
-		if (cm->cmsg_level != IPPROTO_IP || cm->cmsg_type != IP_PKTINFO)
-			continue;
-		pi = (struct in_pktinfo *)(void *)CMSG_DATA(cm);
-		p->ifindex = pi->ipi_ifindex;
-		/* ipi_spec_dst: our address on that interface, also for broadcasts. */
-		if (pi->ipi_spec_dst.s_addr != INADDR_ANY)
-			p->local.sin_addr = pi->ipi_spec_dst;
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+			pi = (struct in_pktinfo *)(void *)CMSG_DATA(cm);
+			p->ifindex = pi->ipi_ifindex;
+			if (pi->ipi_spec_dst.s_addr != INADDR_ANY)
+				dst4 = pi->ipi_spec_dst;
+		} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+			pi6 = (struct in6_pktinfo *)(void *)CMSG_DATA(cm);
+			p->ifindex = (int)pi6->ipi6_ifindex;
+			dst6 = pi6->ipi6_addr;
+		}
 	}
-	inet_ntop(AF_INET, &p->addr.sin_addr, p->ip, sizeof(p->ip));
+	p->addr = p->from;
+	nb_sa_unmap(&p->addr);
+	memset(&p->local, 0, sizeof(p->local));
+	if (p->addr.sa.sa_family == AF_INET6) {
+		p->local.sin6.sin6_family = AF_INET6;
+		p->local.sin6.sin6_addr = dst6;
+		/* A link-local address means nothing without its interface. */
+		if (IN6_IS_ADDR_LINKLOCAL(&dst6))
+			p->local.sin6.sin6_scope_id = (uint32_t)p->ifindex;
+	} else {
+		p->local.sin.sin_family = AF_INET;
+		p->local.sin.sin_addr = dst4;
+	}
+	nb_sa_ntop(&p->addr.sa, p->ip, sizeof(p->ip));
 	p->mac[0] = '\0';
 }
 
@@ -250,7 +278,8 @@ tftpd_listen_cb(evutil_socket_t fd, short what, void *arg)
 	struct iovec		 iov;
 	union {
 		struct cmsghdr	 hdr;
-		uint8_t		 buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		uint8_t		 buf[CMSG_SPACE(sizeof(struct in_pktinfo)) +
+		    CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	}			 cmsg;
 	ssize_t			 n;
 	int			 i;
@@ -260,8 +289,8 @@ tftpd_listen_cb(evutil_socket_t fd, short what, void *arg)
 		memset(&msg, 0, sizeof(msg));
 		iov.iov_base = pkt;
 		iov.iov_len = TFTPD_RQ_MAX;
-		msg.msg_name = &p.addr;
-		msg.msg_namelen = sizeof(p.addr);
+		msg.msg_name = &p.from;
+		msg.msg_namelen = sizeof(p.from);
 		msg.msg_iov = &iov;
 		msg.msg_iovlen = 1;
 		msg.msg_control = cmsg.buf;
@@ -272,7 +301,8 @@ tftpd_listen_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		tftpd_peer_from(td, &msg, &p);
-		if (p.addr.sin_family != AF_INET || p.addr.sin_port == 0) {
+		if ((p.addr.sa.sa_family != AF_INET && p.addr.sa.sa_family != AF_INET6) ||
+		    nb_sa_port(&p.addr.sa) == 0) {
 			tftpd_warn(td, "dropped packet from %s: no reply port", p.ip);
 			continue;
 		}
@@ -308,34 +338,39 @@ tftpd_socket_activated(void)
 	return SD_LISTEN_FDS_START;
 }
 
-/* Bind the listening socket (or take the one systemd passed) before privileges go. */
+/*
+ * Bind the listening socket (or take the one systemd passed) before
+ * privileges go. The default "::" is dual-stack: IPv4 clients arrive as
+ * ::ffff:a.b.c.d and are served as IPv4 (tftpd_peer_from).
+ */
 static void
 tftpd_listen(struct tftpd *td)
 {
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	const char		*addr = nb_daemon_listen(td->d, "0.0.0.0");
+	socklen_t		 len = sizeof(td->lsa);
+	const char		*addr = nb_daemon_listen(td->d, "::");
 	int			 on = 1, port = nb_daemon_port(td->d, "port", TFTPD_PORT);
 
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	if ((td->lfd = tftpd_socket_activated()) == -1) {
-		if ((td->lfd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-			fatal("socket");
-		sin.sin_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
-			fatalx("listen address %s is not IPv4", addr);
-		if (bind(td->lfd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-			fatal("bind %s port %d", addr, port);
-	} else if (getsockname(td->lfd, (struct sockaddr *)&sin, &len) == -1 ||
-	    sin.sin_family != AF_INET)
-		fatalx("the socket passed by systemd is not IPv4");
-	/* IP_PKTINFO: the address and interface each request arrived on. */
+	free(td->lconf);
+	td->lconf = xstrdup(addr);
+	if ((td->lfd = tftpd_socket_activated()) == -1 &&
+	    (td->lfd = nb_bind(addr, SOCK_DGRAM, port)) == -1)
+		fatal("bind %s port %d", addr, port);
+	if (getsockname(td->lfd, &td->lsa.sa, &len) == -1 ||
+	    (td->lsa.sa.sa_family != AF_INET && td->lsa.sa.sa_family != AF_INET6))
+		fatalx("the listening socket is neither IPv4 nor IPv6");
+	/*
+	 * The address and interface each request arrived on: IP_PKTINFO for
+	 * IPv4 (on an AF_INET6 socket too, for its IPv4-mapped side), and
+	 * IPV6_RECVPKTINFO for IPv6.
+	 */
 	if (setsockopt(td->lfd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) == -1)
 		fatal("IP_PKTINFO");
+	if (td->lsa.sa.sa_family == AF_INET6 &&
+	    setsockopt(td->lfd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) == -1)
+		fatal("IPV6_RECVPKTINFO");
 	evutil_make_socket_nonblocking(td->lfd);
-	inet_ntop(AF_INET, &sin.sin_addr, td->laddr, sizeof(td->laddr));
-	td->lport = ntohs(sin.sin_port);
+	nb_sa_ntop(&td->lsa.sa, td->laddr, sizeof(td->laddr));
+	td->lport = nb_sa_port(&td->lsa.sa);
 	td->ev_listen = event_new(td->d->base, td->lfd, EV_READ | EV_PERSIST, tftpd_listen_cb, td);
 	if (td->ev_listen == NULL || event_add(td->ev_listen, NULL) == -1)
 		fatalx("cannot watch the listening socket");
@@ -389,13 +424,13 @@ static void
 tftpd_reload(struct nb_daemon *d)
 {
 	struct tftpd	*td = d->ctx;
-	const char	*addr = nb_daemon_listen(d, "0.0.0.0");
+	const char	*addr = nb_daemon_listen(d, "::");
 
 	tftpd_conf(td);
 	tftpd_roots_close(td);
 	tftpd_roots_open(td, 0);
 	tftpd_vpaths_free(td);
-	if (strcmp(addr, td->laddr) != 0 || nb_daemon_port(d, "port", TFTPD_PORT) != td->lport)
+	if (strcmp(addr, td->lconf) != 0 || nb_daemon_port(d, "port", TFTPD_PORT) != td->lport)
 		log_warnx("the listen address and port change only on restart");
 }
 
@@ -582,6 +617,7 @@ main(int argc, char *argv[])
 		close(td.lfd);
 	tftpd_roots_close(&td);
 	tftpd_vpaths_free(&td);
+	free(td.lconf);
 	nb_daemon_free(&d);
 	return rc;
 }

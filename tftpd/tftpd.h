@@ -18,6 +18,7 @@
 
 #define TFTPD_HASH		512	/* buckets of the transfers-by-peer table */
 #define TFTPD_NAME_MAX		1024	/* longest file name we look up */
+#define TFTPD_IPV6_OVERHEAD	52	/* IPv6 40 + UDP 8 + TFTP 4: blksize = MTU - 52 (PXE-FACTS §8) */
 
 struct tftpd_root {
 	char		*path;
@@ -30,7 +31,9 @@ struct tftpd {
 	struct nb_daemon	*d;
 	int			 lfd;		/* the listening socket */
 	struct event		*ev_listen;
-	char			 laddr[INET_ADDRSTRLEN];
+	union nb_sockaddr	 lsa;		/* its address ("::" is dual-stack) */
+	char			 laddr[INET6_ADDRSTRLEN];
+	char			*lconf;		/* the listen address configured, for SIGHUP */
 	int			 lport;
 
 	char			**operands;	/* directories named on the command line */
@@ -88,12 +91,17 @@ struct tftpd_fail {
 	char			 why[256];	/* logged */
 };
 
-/* Who asked: the client's MAC when the neighbour table or the database knows it. */
+/*
+ * Who asked: the client's MAC when the neighbour table or the database knows
+ * it. An IPv4 client that reached the dual-stack socket as ::ffff:a.b.c.d
+ * is AF_INET here: its transfer socket, its events and its name are IPv4.
+ */
 struct tftpd_peer {
-	struct sockaddr_in	 addr;
-	struct sockaddr_in	 local;		/* the address the request arrived on */
+	union nb_sockaddr	 from;		/* as the listening socket saw it */
+	union nb_sockaddr	 addr;		/* the client, IPv4-mapped made IPv4 */
+	union nb_sockaddr	 local;		/* the address the request arrived on, same family */
 	int			 ifindex;
-	char			 ip[INET_ADDRSTRLEN];
+	char			 ip[INET6_ADDRSTRLEN];
 	char			 mac[NB_MACSTR_LEN];	/* "" if unknown */
 };
 
@@ -130,7 +138,7 @@ struct xfer;
 void	xfer_start(struct tftpd *, const struct tftpd_peer *, const char *name,
 	    const struct tftp_req *, const struct tftp_opts *, struct tftpd_src *);
 /* The transfer from this peer address and port, or NULL. */
-struct xfer *xfer_find(struct tftpd *, const struct sockaddr_in *);
+struct xfer *xfer_find(struct tftpd *, const union nb_sockaddr *);
 /* Whether a retransmitted request belongs to x (same file, nothing acknowledged yet). */
 int	xfer_is_retry(const struct xfer *, const char *name);
 /* End a transfer now: tell the client why (code >= 0) and record the outcome. */

@@ -119,22 +119,41 @@ static void	xfer_probe(struct xfer *);
 /* A static area for received packets: one process, one packet at a time. */
 static uint8_t	 rxbuf[1024];
 
+/* The low 32 bits of the address (an IPv6 host part varies there) and the port. */
 static unsigned int
-xfer_hash(const struct sockaddr_in *sin)
+xfer_hash(const union nb_sockaddr *sa)
 {
-	uint32_t	 h = sin->sin_addr.s_addr * 2654435761u ^ sin->sin_port * 40503u;
+	uint32_t	 a, h;
 
+	if (sa->sa.sa_family == AF_INET6)
+		memcpy(&a, &sa->sin6.sin6_addr.s6_addr[12], sizeof(a));
+	else
+		a = sa->sin.sin_addr.s_addr;
+	h = a * 2654435761u ^ (uint32_t)nb_sa_port(&sa->sa) * 40503u;
 	return (h ^ h >> 16) % TFTPD_HASH;
 }
 
+/* Whether two peer addresses (IPv4-mapped already made IPv4) are the same address and port. */
+static int
+xfer_same_peer(const union nb_sockaddr *a, const union nb_sockaddr *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return 0;
+	if (a->sa.sa_family == AF_INET6)
+		return a->sin6.sin6_port == b->sin6.sin6_port &&
+		    IN6_ARE_ADDR_EQUAL(&a->sin6.sin6_addr, &b->sin6.sin6_addr) &&
+		    a->sin6.sin6_scope_id == b->sin6.sin6_scope_id;
+	return a->sin.sin_port == b->sin.sin_port &&
+	    a->sin.sin_addr.s_addr == b->sin.sin_addr.s_addr;
+}
+
 struct xfer *
-xfer_find(struct tftpd *td, const struct sockaddr_in *sin)
+xfer_find(struct tftpd *td, const union nb_sockaddr *sa)
 {
 	struct xfer	*x;
 
-	LIST_FOREACH(x, &td->byPeer[xfer_hash(sin)], bypeer)
-		if (x->peer.addr.sin_addr.s_addr == sin->sin_addr.s_addr &&
-		    x->peer.addr.sin_port == sin->sin_port)
+	LIST_FOREACH(x, &td->byPeer[xfer_hash(sa)], bypeer)
+		if (xfer_same_peer(&x->peer.addr, sa))
 			return x;
 	return NULL;
 }
@@ -145,18 +164,20 @@ xfer_is_retry(const struct xfer *x, const char *name)
 	return strcmp(x->name, name) == 0 && x->acked == 0;
 }
 
-/* The socket of a transfer: bound to where the request arrived, connected to the client. */
+/*
+ * The socket of a transfer: in the client's family (an IPv4 client of the
+ * dual-stack socket gets an IPv4 socket), bound to where the request
+ * arrived, connected to the client. local's port is 0 already.
+ */
 static int
 xfer_socket(const struct tftpd_peer *p)
 {
-	struct sockaddr_in	 local = p->local;
-	int			 s;
+	int	 s;
 
-	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
+	if ((s = socket(p->addr.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
-	local.sin_port = 0;
-	if (bind(s, (struct sockaddr *)&local, sizeof(local)) == -1 ||
-	    connect(s, (const struct sockaddr *)&p->addr, sizeof(p->addr)) == -1) {
+	if (bind(s, &p->local.sa, nb_sa_len(&p->local)) == -1 ||
+	    connect(s, &p->addr.sa, nb_sa_len(&p->addr)) == -1) {
 		close(s);
 		return -1;
 	}
@@ -270,8 +291,8 @@ xfer_start(struct tftpd *td, const struct tftpd_peer *p, const char *name,
 
 	nb_evq_push(td->d->evq, p->mac, "tftp-start", p->ip, "%s (%lld bytes from %s) %s",
 	    name, (long long)x->src.size, x->src.origin, x->optstr);
-	log_debug("%s: sending %s to %s:%d, %s", __func__, name, p->ip,
-	    ntohs(p->addr.sin_port), x->optstr);
+	log_debug("%s: sending %s to %s port %d, %s", __func__, name, p->ip,
+	    nb_sa_port(&p->addr.sa), x->optstr);
 	xfer_send(x, now);
 }
 

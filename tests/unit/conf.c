@@ -107,7 +107,17 @@ main(void)
 	bad("database = relative.db\n", 1, "database: 'relative.db' must be an absolute path");
 	bad("[tftpd]\nport = 70000\n", 2, "port: '70000' must be a port number");
 	bad("[tftpd]\nport = abc\n", 2, "port: 'abc' must be a port number");
-	bad("[tftpd]\nlisten = 10.0.0.300\n", 2, "listen: '10.0.0.300' must be an IPv4 address");
+	bad("[pxedhcpd]\nlisten = 10.0.0.300\n", 2, "listen: '10.0.0.300' must be an IPv4 address");
+	bad("[pxedhcpd]\nlisten = fd80::1\n", 2, "listen: 'fd80::1' must be an IPv4 address");
+	bad("[tftpd]\nlisten = 10.0.0.300\n", 2,
+	    "listen: '10.0.0.300' must be an IPv4 or IPv6 address");
+	bad("[bootweb]\nlisten = fd80::1::2\n", 2,
+	    "listen: 'fd80::1::2' must be an IPv4 or IPv6 address");
+	c = load("[tftpd]\nlisten = fd80::1\n[bootweb]\nlisten = ::\nadmin_listen = ::1\n",
+	    err, sizeof(err));
+	ok(c != NULL, "tftpd and bootweb listen on IPv6 literals (%s)", c ? "" : err);
+	nb_conf_free(c);
+	unlink(path);
 	bad("[tftpd]\nmax_transfers = 0\n", 2, "max_transfers: '0' is out of range");
 	bad("[tftpd]\nblksize_max = 7\n", 2, "blksize_max: '7' is out of range");
 	bad("user = a\n# c\nuser = b\n", 3, "key 'user' already set at line 1");
