@@ -9,6 +9,8 @@
 #   pxedhcpd-dhcp6.py IFACE SERVER-LL SERVER-MAC HTTPPORT SUITE [URLHOST [POOL]]
 #
 # SUITE: off (every request gets silence) | on (the whole protocol) |
+# replay (OVMF's own SOLICIT, REQUEST and RELEASE from a capture, given as
+# the 8th argument, with the server id and address made ours) |
 # stateful (dhcp6.pool set: IA_NA leases, RENEW, REBIND, CONFIRM,
 # DECLINE, RELEASE) | again (after a restart: the lease is remembered) |
 # full (a pool of two addresses runs out). URLHOST is the address the
@@ -346,6 +348,42 @@ def stateful(which):
            lambda d: head(2, raw, A) + url + ia_na_ok(1, addr) + opt(7, b"\xff") + dns)
 
 
+def rebuild(data, addr):
+    """A captured client message, naming our server id and the address we offered."""
+    out = data[:4]
+    for code, body in options(data):
+        if code == 2:
+            body = SERVER_DUID
+        elif code == 3 and addr and len(body) >= 12 + 4 + 24:
+            body = body[:16] + socket.inet_pton(socket.AF_INET6, addr) + body[32:]
+        out += opt(code, body)
+    return out
+
+
+def replay(pcap):
+    from scapy.all import rdpcap, UDP
+    msgs = [bytes(p[UDP].payload) for p in rdpcap(pcap) if UDP in p and p[UDP].dport == 547]
+    ok([m[0] for m in msgs] == [1, 3, 8], "the capture holds SOLICIT, REQUEST, RELEASE",
+       [m[0] for m in msgs])
+    iaid = [b[:4] for c, b in options(msgs[0]) if c == 3][0]
+    got = exchange(msgs[0])
+    addr = got and leased(got[0])
+    if not ok(addr is not None and in_pool(addr), "OVMF's SOLICIT: ADVERTISE with a pool address",
+              got and got[0].hex()):
+        return
+    o = dict(options(got[0]))
+    ok(got[0][0] == 2 and o[3][:4] == iaid and o[59] == TFTP7.encode() and o[7] == b"\xff" and
+       o[1] == dict(options(msgs[0]))[1], "ADVERTISE: its IAID, %s, preference 255, its DUID-LLT"
+       % TFTP7, got[0].hex())
+    got = exchange(rebuild(msgs[1], addr))
+    ok(got is not None and got[0][0] == 7 and leased(got[0]) == addr,
+       "OVMF's REQUEST: REPLY with %s" % addr, got and got[0].hex())
+    print("LEASED_OVMF=%s" % addr)
+    got = exchange(rebuild(msgs[2], addr))
+    ok(got is not None and got[0][0] == 7 and dict(options(got[0])).get(13) == b"\x00\x00done",
+       "OVMF's RELEASE: REPLY Success", got and got[0].hex())
+
+
 if suite == "off":
     case("dhcp6.enabled = no: arch 7 SOLICIT", solicit_pxe(M1, 7))
 elif suite == "on":
@@ -392,6 +430,8 @@ elif suite == "on":
     case("after the malformed ones, arch 7 SOLICIT", solicit_pxe(M1, 7), 2, TFTP7)
 elif suite in ("stateful", "again", "full"):
     stateful(suite)
+elif suite == "replay":
+    replay(sys.argv[8])
 else:
     sys.exit("unknown suite " + suite)
 print("1..%d" % ntest)

@@ -133,6 +133,11 @@ expect_rc 1 "$BOOTCTL" -D "$DB" lease rm "$RELEASED"
 expect_rc 0 "$BOOTCTL" -D "$DB" lease rm "$(echo "$A" | tr a-f A-F)"
 [ "$(sqlite3 "$DB" "SELECT count(*) FROM leases6 WHERE addr = '$A'")" = 0 ] ||
 	fail "lease rm left the lease"
+# OVMF's own messages (tests/pxedhcpd-captures/ovmf-pxe6.pcap), replayed.
+client replay fd78::2 $POOL "$top_srcdir/tests/pxedhcpd-captures/ovmf-pxe6.pcap"
+sleep 0.4
+[ "$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind = 'dhcp-release' AND ip = '$(sed -n 's/^LEASED_OVMF=//p' "$T/client.out")'")" = 1 ] ||
+	fail "no release event for OVMF's lease"
 # A pool of two addresses runs out at the third client.
 bctl settings set dhcp6.pool fd78::2000-fd78::2001
 sleep 0.3
