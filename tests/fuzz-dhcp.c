@@ -53,6 +53,22 @@ check_reply(const struct dhcp_out *o, const struct dhcp_pkt *req)
 	check(i < o->len && o->buf[i] == DHO_END, "end option present");
 }
 
+/* The largest PXE menu the settings accept (netboot(7)): every item a network one. */
+static const struct dhcp_menu *
+fuzz_bigmenu(void)
+{
+	static struct dhcp_menu	 m;
+	int			 i;
+
+	for (i = m.nitem; i < DHCP_MENU_MAX; i++, m.nitem++) {
+		m.item[i].type = (uint16_t)(0xfff0 + i);
+		memset(m.item[i].label, 'a' + i, DHCP_MENU_LABEL_MAX);
+	}
+	memset(m.prompt, 'p', DHCP_MENU_PROMPT_MAX);
+	m.timeout = 255;
+	return &m;
+}
+
 static void
 fuzz_reply(const struct dhcp_pkt *p, struct dhcp_answer *a)
 {
@@ -178,6 +194,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a.vendor = VENDOR_HTTP;
 	a.file = longfile;
 	fuzz_reply(&p, &a);
+	/* A menu offer (no file), the largest one; a port 4011 local-boot ACK (no file). */
+	a.vendor = VENDOR_PXE;
+	a.file = NULL;
+	a.opt43 = OPT43_MENU;
+	a.menu = fuzz_bigmenu();
+	a.type = DHCP_OFFER;
+	fuzz_reply(&p, &a);
+	a.type = DHCP_ACK;
+	a.port4011 = 1;
+	a.opt43 = OPT43_NONE;
+	a.menu = NULL;
+	fuzz_reply(&p, &a);
+	a.port4011 = 0;
+	a.vendor = VENDOR_HTTP;
+	a.file = longfile;
 	memset(&lease, 0, sizeof(lease));
 	inet_pton(AF_INET, "10.77.0.60", &lease.addr);
 	lease.netmask.s_addr = htonl(0xffffff00);
