@@ -717,7 +717,7 @@ dhcp6_handle(struct pxedhcpd *x, const struct dhcp6_pkt *p, int ifindex,
 	memset(&r, 0, sizeof(r));
 	r.p = p;
 	r.srcstr = srcstr;
-	/* The MAC: from a DUID-LL(T), else from an EUI-64 link-local source (EDK2 sends DUID-UUID). */
+	/* The MAC: from a DUID-LL(T), else from an EUI-64 link-local source (for a DUID-UUID or -EN). */
 	if (p->has_mac)
 		memcpy(r.mac, p->mac, 6);
 	if (p->has_mac || dhcp6_eui64_mac(src->sin6_addr.s6_addr, r.mac) == 0) {

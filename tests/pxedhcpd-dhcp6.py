@@ -154,7 +154,8 @@ def solicit_pxe(mac, arch, cls="PXEClient"):
 
 # ------------------------------------------------------------ stateful mode
 # Requests are built as raw bytes, as EDK2 sends them (PxeBcDhcp6Sarr): a
-# DUID-UUID client id, elapsed time, ORO, vendor class 343, arch 7, NII,
+# DUID-UUID client id (OVMF sends a DUID-LLT, replayed from its capture;
+# EDK2 can be built for DUID-UUID), elapsed time, ORO, vendor class 343, arch 7, NII,
 # and one IA_NA. The client's MAC is then known only from its EUI-64
 # link-local source address, which the script's shell checks.
 LEASE = 600             # dhcp6.lease_time, set by the shell

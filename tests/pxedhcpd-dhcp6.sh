@@ -93,7 +93,7 @@ A=$(sed -n 's/^LEASED_A=//p' "$T/client.out")
 DECLINED=$(sed -n 's/^DECLINED=//p' "$T/client.out")
 RELEASED=$(sed -n 's/^RELEASED=//p' "$T/client.out")
 [ -n "$A" ] && [ -n "$DECLINED" ] && [ -n "$RELEASED" ] || fail "the client printed no addresses"
-# EDK2 sends a DUID-UUID: the MAC is the one of its EUI-64 link-local source, cli0's.
+# A DUID-UUID names no MAC: it is the one of the EUI-64 link-local source, cli0's.
 CLIMAC=02:77:00:00:00:50
 expect_rc 0 "$BOOTCTL" -D "$DB" lease list --json
 "$PY" - "$T/out" "$A" "$DECLINED" "$RELEASED" "$CLIMAC" <<'PYEOF' || fail "lease list: $(cat "$T/out")"
