@@ -186,22 +186,6 @@ bw_neigh_mac(const char *ip, char out[NB_MACSTR_LEN])
 	return -1;
 }
 
-struct bw_lease_find {
-	const char	*addr;
-	char		 mac[NB_MACSTR_LEN];
-};
-
-static int
-bw_lease_match(const struct nb_lease6 *l, void *arg)
-{
-	struct bw_lease_find	*f = arg;
-
-	if (strcmp(l->addr, f->addr) != 0 || l->mac[0] == '\0')
-		return 0;
-	strlcpy(f->mac, l->mac, sizeof(f->mac));
-	return 1;
-}
-
 /*
  * The client at the peer's address: for IPv4, the client whose static or
  * last address it is. The clients table holds IPv4 addresses only, so an
@@ -213,15 +197,15 @@ int
 bw_peer_client(struct bw_req *r, struct nb_client *c)
 {
 	struct nb_db		*db = r->bw->d->db;
-	struct bw_lease_find	 f = { r->ip, "" };
+	struct nb_lease6	 l;
+	char			 mac[NB_MACSTR_LEN];
 
 	if (strchr(r->ip, ':') == NULL)
 		return nb_client_find_ip(db, r->ip, c);
-	if (bw_neigh_mac(r->ip, f.mac) == 0 && nb_client_get(db, f.mac, c) == NB_OK)
+	if (bw_neigh_mac(r->ip, mac) == 0 && nb_client_get(db, mac, c) == NB_OK)
 		return NB_OK;
-	f.mac[0] = '\0';
-	if (nb_lease6_list(db, bw_lease_match, &f) == NB_OK && f.mac[0] != '\0')
-		return nb_client_get(db, f.mac, c);
+	if (nb_lease6_find(db, r->ip, &l) == NB_OK && l.mac[0] != '\0')
+		return nb_client_get(db, l.mac, c);
 	return NB_NOTFOUND;
 }
 
@@ -237,8 +221,9 @@ bw_event(struct bw_req *r, const char *kind, const char *what, const char *rel)
 		return;
 	nb_client_init(&c);
 	/* last_ip is written at the next flush: a kernel fetched right after the script needs the neighbour table. */
-	if (bw_peer_client(r, &c) == NB_OK ||
-	    (bw_neigh_mac(r->ip, nmac) == 0 && nb_client_get(r->bw->d->db, nmac, &c) == NB_OK)) {
+	/* (bw_peer_client has asked the neighbour table already for an IPv6 peer.) */
+	if (bw_peer_client(r, &c) == NB_OK || (strchr(r->ip, ':') == NULL &&
+	    bw_neigh_mac(r->ip, nmac) == 0 && nb_client_get(r->bw->d->db, nmac, &c) == NB_OK)) {
 		mac = c.mac;
 		if (rel != NULL)
 			kind = bw_data_kind(r->bw, &c, rel);

@@ -321,6 +321,8 @@ int		 nb_lease6_release(struct nb_db *, const uint8_t *duid, size_t duidlen,
 /* Mark the IA's lease of addr declined until the given time; NB_NOTFOUND if it holds none. */
 int		 nb_lease6_decline(struct nb_db *, const uint8_t *duid, size_t duidlen,
 		    uint32_t iaid, const char *addr, int64_t until, int64_t now);
+/* The lease of addr (inet_ntop's form), in any state; NB_NOTFOUND if none. */
+int		 nb_lease6_find(struct nb_db *, const char *addr, struct nb_lease6 *);
 /* Call fn for every lease, by address, until it returns non-zero. */
 int		 nb_lease6_list(struct nb_db *, int (*fn)(const struct nb_lease6 *, void *),
 		    void *arg);

@@ -123,17 +123,13 @@ fail:
 	return rc != NB_OK ? rc : NB_ERR;
 }
 
-int
-nb_lease6_release(struct nb_db *db, const uint8_t *duid, size_t duidlen, uint32_t iaid,
-    const char *addr)
+/* Run a statement on the IA's bound lease of addr (?1 to ?3, the caller bound the rest). */
+static int
+lease6_ia_exec(struct nb_db *db, sqlite3_stmt *st, const uint8_t *duid, size_t duidlen,
+    uint32_t iaid, const char *addr)
 {
-	static const char sql[] = "DELETE FROM leases6 "
-	    "WHERE addr = ?1 AND duid = ?2 AND iaid = ?3 AND state = 'bound'";
-	sqlite3_stmt	*st;
-	int		 rc;
+	int	 rc;
 
-	if ((st = db_stmt(db, sql)) == NULL)
-		return NB_ERR;
 	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, duid, (int)duidlen, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, iaid);
@@ -145,6 +141,19 @@ nb_lease6_release(struct nb_db *db, const uint8_t *duid, size_t duidlen, uint32_
 }
 
 int
+nb_lease6_release(struct nb_db *db, const uint8_t *duid, size_t duidlen, uint32_t iaid,
+    const char *addr)
+{
+	static const char sql[] = "DELETE FROM leases6 "
+	    "WHERE addr = ?1 AND duid = ?2 AND iaid = ?3 AND state = 'bound'";
+	sqlite3_stmt	*st;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	return lease6_ia_exec(db, st, duid, duidlen, iaid, addr);
+}
+
+int
 nb_lease6_decline(struct nb_db *db, const uint8_t *duid, size_t duidlen, uint32_t iaid,
     const char *addr, int64_t until, int64_t now)
 {
@@ -152,20 +161,32 @@ nb_lease6_decline(struct nb_db *db, const uint8_t *duid, size_t duidlen, uint32_
 	static const char sql[] = "UPDATE leases6 SET state = 'declined', expires = ?4, "
 	    "updated = ?5 WHERE addr = ?1 AND duid = ?2 AND iaid = ?3 AND state = 'bound'";
 	sqlite3_stmt	*st;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	sqlite3_bind_int64(st, 4, until);
+	sqlite3_bind_int64(st, 5, now);
+	return lease6_ia_exec(db, st, duid, duidlen, iaid, addr);
+}
+
+int
+nb_lease6_find(struct nb_db *db, const char *addr, struct nb_lease6 *out)
+{
+	static const char sql[] = "SELECT " LEASE6_COLS " FROM leases6 WHERE addr = ?1";
+	sqlite3_stmt	*st;
 	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, duid, (int)duidlen, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, iaid);
-	sqlite3_bind_int64(st, 4, until);
-	sqlite3_bind_int64(st, 5, now);
-	if ((rc = db_exec_stmt(db, st)) != NB_OK)
-		return rc;
-	if (sqlite3_changes(db->sq) == 0)
-		return db_fail(db, NB_NOTFOUND, "no lease of %s for that IA", addr);
-	return NB_OK;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		lease6_row(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return NB_OK;
+	if (rc == SQLITE_DONE)
+		return db_fail(db, NB_NOTFOUND, "no lease of %s", addr);
+	return db_sqlerr(db, rc);
 }
 
 int

@@ -381,14 +381,13 @@ dhcp6_pick(struct pxedhcpd *x, struct nb_db *db, const struct d6req *r,
 	return 0;
 }
 
-/* Append to the event's note. */
+/* An address answered, for the event: in its note, and the first one as its address. */
 static void
-dhcp6_note(struct d6req *r, const char *fmt, const char *addr)
+dhcp6_note(struct d6req *r, const char *addr)
 {
-	size_t	 n = strlen(r->note);
-
-	snprintf(r->note + n, sizeof(r->note) - n, fmt, addr);
-	if (r->leased[0] == '\0' && addr != NULL)
+	strlcat(r->note, " ", sizeof(r->note));
+	strlcat(r->note, addr, sizeof(r->note));
+	if (r->leased[0] == '\0')
 		strlcpy(r->leased, addr, sizeof(r->leased));
 }
 
@@ -420,7 +419,7 @@ dhcp6_grant(struct pxedhcpd *x, struct nb_db *db, struct d6req *r, const struct 
 	/* T1 and T2 at 1/2 and 4/5 of the lifetime (RFC 8415 §21.4). */
 	if (dhcp6_put_ia_na(&r->o, ia->iaid, t / 2, t / 5 * 4, addr, t, t, 0, NULL) == -1)
 		return -1;
-	dhcp6_note(r, " %s", l.addr);
+	dhcp6_note(r, l.addr);
 	return 0;
 }
 
@@ -444,7 +443,7 @@ dhcp6_assign(struct pxedhcpd *x, struct d6req *r, int commit)
 			if (dhcp6_put_ia_na(&r->o, r->p->ia[i].iaid, 0, 0, NULL, 0, 0, D6S_NOADDRS,
 			    "no free address in dhcp6.pool") == -1)
 				return -1;
-			dhcp6_note(r, " (no free address in dhcp6.pool)%s", "");
+			strlcat(r->note, " (no free address in dhcp6.pool)", sizeof(r->note));
 			log_warnx("DHCPv6 %s: no free address in dhcp6.pool", r->srcstr);
 			continue;
 		}
@@ -552,7 +551,7 @@ dhcp6_lease_msg(struct pxedhcpd *x, struct d6req *r, const char **kind)
 				if (dhcp6_put_ia_na(&r->o, ia->iaid, 0, 0, NULL, 0, 0, D6S_NOBINDING,
 				    "no lease for this IA") == -1)
 					return -1;
-				dhcp6_note(r, " (no lease for an IA)%s", "");
+				strlcat(r->note, " (no lease for an IA)", sizeof(r->note));
 				ours++;
 			}
 			break;
@@ -567,7 +566,7 @@ dhcp6_lease_msg(struct pxedhcpd *x, struct d6req *r, const char **kind)
 			if (rc != NB_OK && rc != NB_NOTFOUND)
 				goto dberr;
 			if (rc == NB_OK) {
-				dhcp6_note(r, " %s", text);
+				dhcp6_note(r, text);
 				ours++;
 			}
 			/* RELEASE and DECLINE are acknowledged even for a lease we do not know. */
@@ -578,7 +577,7 @@ dhcp6_lease_msg(struct pxedhcpd *x, struct d6req *r, const char **kind)
 			if (ia->has_addr && !pool_has(s, ia->addr))
 				onlink = 0;
 			if (ia->has_addr)
-				dhcp6_note(r, " %s", text);
+				dhcp6_note(r, text);
 			break;
 		}
 	}
@@ -733,13 +732,11 @@ dhcp6_handle(struct pxedhcpd *x, const struct dhcp6_pkt *p, int ifindex,
 	dhcp6_duid_ll(ifmac, r.duid);
 	/* RFC 8415 §16: SOLICIT, REBIND and CONFIRM name no server; REQUEST, RENEW,
 	 * RELEASE and DECLINE must name us; INFORMATION-REQUEST may. */
-	if (p->serverid.present && (p->type == DHCP6_SOLICIT || p->type == DHCP6_REBIND ||
-	    p->type == DHCP6_CONFIRM))
-		return;
-	if ((p->serverid.present || (p->type != DHCP6_INFO_REQUEST && p->type != DHCP6_SOLICIT &&
-	    p->type != DHCP6_REBIND && p->type != DHCP6_CONFIRM)) &&
-	    (!p->serverid.present || p->serverid.len != sizeof(r.duid) ||
-	    memcmp(p->serverid.data, r.duid, sizeof(r.duid)) != 0))
+	if (p->serverid.present ? p->type == DHCP6_SOLICIT || p->type == DHCP6_REBIND ||
+	    p->type == DHCP6_CONFIRM || p->serverid.len != sizeof(r.duid) ||
+	    memcmp(p->serverid.data, r.duid, sizeof(r.duid)) != 0 :
+	    p->type == DHCP6_REQUEST || p->type == DHCP6_RENEW || p->type == DHCP6_RELEASE ||
+	    p->type == DHCP6_DECLINE)
 		return;
 	url[0] = '\0';
 	rc = lease_msg ? dhcp6_lease_msg(x, &r, &kind) :
