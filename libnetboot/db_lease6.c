@@ -39,6 +39,22 @@ lease6_row(sqlite3_stmt *st, struct nb_lease6 *l)
 
 #define LEASE6_COLS	"addr, duid, iaid, mac, state, expires, updated"
 
+/* Step a bound one-row SELECT of LEASE6_COLS into out; NB_NOTFOUND (saying what) if no row. */
+static int
+lease6_one(struct nb_db *db, sqlite3_stmt *st, struct nb_lease6 *out, const char *what)
+{
+	int	 rc;
+
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		lease6_row(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return NB_OK;
+	if (rc == SQLITE_DONE)
+		return db_fail(db, NB_NOTFOUND, "%s", what);
+	return db_sqlerr(db, rc);
+}
+
 int
 nb_lease6_get(struct nb_db *db, const uint8_t *duid, size_t duidlen, uint32_t iaid,
     struct nb_lease6 *out)
@@ -46,20 +62,12 @@ nb_lease6_get(struct nb_db *db, const uint8_t *duid, size_t duidlen, uint32_t ia
 	static const char sql[] = "SELECT " LEASE6_COLS " FROM leases6 "
 	    "WHERE duid = ?1 AND iaid = ?2 AND state = 'bound'";
 	sqlite3_stmt	*st;
-	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	sqlite3_bind_blob(st, 1, duid, (int)duidlen, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, iaid);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		lease6_row(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return NB_OK;
-	if (rc == SQLITE_DONE)
-		return db_fail(db, NB_NOTFOUND, "no lease for that IA");
-	return db_sqlerr(db, rc);
+	return lease6_one(db, st, out, "no lease for that IA");
 }
 
 int
@@ -174,19 +182,11 @@ nb_lease6_find(struct nb_db *db, const char *addr, struct nb_lease6 *out)
 {
 	static const char sql[] = "SELECT " LEASE6_COLS " FROM leases6 WHERE addr = ?1";
 	sqlite3_stmt	*st;
-	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		lease6_row(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return NB_OK;
-	if (rc == SQLITE_DONE)
-		return db_fail(db, NB_NOTFOUND, "no lease of %s", addr);
-	return db_sqlerr(db, rc);
+	return lease6_one(db, st, out, "no lease of that address");
 }
 
 int
