@@ -37,11 +37,11 @@
 #define SEEN_TICK_USEC	100000		/* inventory writes, batched like events */
 
 static void __attribute__((__noreturn__))
-usage(void)
+usage(int status)
 {
-	fprintf(stderr, "usage: bootweb [-dnv] [-D database] [-f file] [-L admin-address] "
+	fprintf(status ? stderr : stdout, "usage: bootweb [-dhnv] [-D database] [-f file] [-L admin-address] "
 	    "[-l address] [-P admin-port] [-p port]\n");
-	exit(2);
+	exit(status);
 }
 
 static const char	*admin_listen;
@@ -60,7 +60,7 @@ extra_flag(struct nb_daemon *d, int ch, const char *arg)
 		admin_port = (int)strtonum(arg, 0, 65535, &errstr);
 		if (errstr != NULL) {
 			fprintf(stderr, "bootweb: -P %s: port is %s\n", arg, errstr);
-			usage();
+			usage(2);
 		}
 		return 0;
 	}

@@ -76,7 +76,20 @@ usage "db needs a verb" db
 expect_rc 2 "$BOOTCTL"
 expect_err "usage: bootctl"
 expect_rc 2 "$BOOTCTL" -Z
+# help, grouped by noun; a noun alone lists its verbs; --version.
+expect_rc 0 "$BOOTCTL" help client
+expect_out "bootctl client next-boot MAC"
+grep -q "bootctl image" "$T/out" && fail "help client lists image verbs"
+expect_rc 2 "$BOOTCTL" help nosuch
+expect_err "unknown noun 'nosuch'"
+expect_rc 2 "$BOOTCTL" image
+expect_err "bootctl image add NAME"
+expect_rc 0 "$BOOTCTL" --version
+grep -qx "bootctl (netboot) [0-9][0-9.]*" "$T/out" || fail "--version: $(cat "$T/out")"
+expect_rc 0 "$BOOTCTL" help
+expect_out "client:"
 expect_rc 0 "$BOOTCTL" -h
+expect_out "template:"
 for v in "db init" "db backup" "client add" "client set" "client next-boot" "image add" \
     "template add" "template edit" "file add" "events list" "events prune" "settings unset"; do
 	grep -q "bootctl $v" "$T/out" || fail "bootctl -h lacks '$v'"

@@ -38,11 +38,11 @@
 static void	tftpd_exit(struct tftpd *);
 
 static void __attribute__((__noreturn__))
-usage(void)
+usage(int status)
 {
-	fprintf(stderr, "usage: tftpd [-dnv] [-D database] [-f file] [-l address] [-p port] "
+	fprintf(status ? stderr : stdout, "usage: tftpd [-dhnv] [-D database] [-f file] [-l address] [-p port] "
 	    "[directory ...]\n");
-	exit(2);
+	exit(status);
 }
 
 double
