@@ -88,6 +88,31 @@ bc_mac_arg(const char *arg, char out[NB_MACSTR_LEN])
 	return 0;
 }
 
+int
+bc_client_arg(struct bootctl *bc, const char *arg, char mac[NB_MACSTR_LEN])
+{
+	struct nb_client	 c;
+	int			 rc;
+
+	if (nb_mac_canon(arg, mac) == 0)
+		return 0;
+	if (!nb_name_valid(arg))
+		return bc_usage("'%s' is neither a MAC address nor a client name",
+		    arg);
+	if ((rc = bc_open(bc)) != 0)
+		return rc;
+	nb_client_init(&c);
+	rc = nb_client_find_name(bc->db, arg, &c);
+	if (rc == NB_OK)
+		strlcpy(mac, c.mac, NB_MACSTR_LEN);
+	nb_client_clear(&c);
+	json_decref(c.vars);
+	json_decref(c.inventory);
+	if (rc == NB_NOTFOUND)
+		return bc_error("no client named '%s'", arg);
+	return rc == NB_OK ? 0 : bc_dberror(bc);
+}
+
 /* A lock held past the busy timeout fails here or at commit: name the file. */
 int
 bc_begin(struct bootctl *bc)
@@ -433,6 +458,8 @@ bc_become_owner(const char *dbpath)
 int
 bc_open(struct bootctl *bc)
 {
+	if (bc->db != NULL)
+		return 0;
 	return open_db(bc, bc->cmd->open_flags & ~BC_OPEN_LATE);
 }
 

@@ -334,8 +334,8 @@ client_timeline(struct bootctl *bc, int argc, char *argv[])
 	}
 	if (argc - optind != 1)
 		return bc_usage("usage: bootctl client timeline MAC [--follow] [--json]");
-	if (bc_mac_arg(argv[optind], mac) == -1)
-		return EXIT_USAGE;
+	if ((rc = bc_client_arg(bc, argv[optind], mac)) != 0)
+		return rc;
 	nb_client_init(&c);
 	if ((rc = nb_client_get(bc->db, mac, &c)) == NB_OK && c.name != NULL)
 		name = xstrdup(c.name);

@@ -172,7 +172,7 @@ client_free(struct nb_client *c)
 	c->vars = c->inventory = NULL;
 }
 
-/* The MAC operand: canonical, or a usage error (exit 2). */
+/* The MAC operand of client add: canonical, or a usage error (exit 2). */
 static int
 mac_operand(struct bootctl *bc, const char *arg, char mac[NB_MACSTR_LEN])
 {
@@ -235,7 +235,7 @@ client_edit(struct bootctl *bc, const char *arg, int (*edit)(struct bootctl *,
 	char			 mac[NB_MACSTR_LEN];
 	int			 rc;
 
-	if ((rc = mac_operand(bc, arg, mac)) != 0)
+	if ((rc = bc_client_arg(bc, arg, mac)) != 0)
 		return rc;
 	if ((rc = bc_open(bc)) != 0 || (rc = bc_begin(bc)) != 0)
 		return rc;
@@ -368,7 +368,7 @@ client_rm(struct bootctl *bc, int argc, char *argv[])
 	int	 rc;
 
 	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0 ||
-	    (rc = mac_operand(bc, argv[optind], mac)) != 0 ||
+	    (rc = bc_client_arg(bc, argv[optind], mac)) != 0 ||
 	    (rc = bc_open(bc)) != 0 || (rc = bc_begin(bc)) != 0)
 		return rc;
 	if (nb_client_rm(bc->db, mac) != NB_OK)
@@ -480,7 +480,7 @@ client_show(struct bootctl *bc, int argc, char *argv[])
 	int			 rc;
 
 	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0 ||
-	    (rc = mac_operand(bc, argv[optind], mac)) != 0 || (rc = bc_open(bc)) != 0)
+	    (rc = bc_client_arg(bc, argv[optind], mac)) != 0 || (rc = bc_open(bc)) != 0)
 		return rc;
 	nb_client_init(&c);
 	if (nb_client_get(bc->db, mac, &c) != NB_OK) {

@@ -104,6 +104,9 @@ const char	*nb_next_boot_name(enum nb_next_boot);
 int		 nb_next_boot_parse(const char *, enum nb_next_boot *);
 /* Load the client with canonical mac into c. */
 int		 nb_client_get(struct nb_db *, const char *mac, struct nb_client *c);
+/* Load the client called name into c. */
+int		 nb_client_find_name(struct nb_db *, const char *name,
+		    struct nb_client *c);
 /* Load the client whose static or last seen address is ip. */
 int		 nb_client_find_ip(struct nb_db *, const char *ip, struct nb_client *c);
 /* Insert a new client (NB_EXISTS if the MAC is there; NB_NOTFOUND for a missing image or template). */

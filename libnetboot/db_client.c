@@ -373,3 +373,13 @@ nb_client_json(const struct nb_client *c)
 	json_object_set_new(o, "updated", json_integer(c->updated));
 	return o;
 }
+
+/* Load the client called name (names are unique); NB_NOTFOUND if none. */
+int
+nb_client_find_name(struct nb_db *db, const char *name, struct nb_client *c)
+{
+	static const char sql[] = "SELECT " CLIENT_COLS " FROM clients "
+	    "WHERE name = ?1";
+
+	return client_get_by(db, sql, name, c);
+}
