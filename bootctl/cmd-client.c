@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bootctl.h"
+#include "dhcp.h"
 #include "xmalloc.h"
 
 /* What add and set were asked to change; NULL: leave as is, "": clear. */
@@ -445,7 +446,8 @@ show_json_text(const char *key, json_t *j)
 static void
 client_print(const struct nb_client *c)
 {
-	char	 buf[1024], num[32];
+	char		 buf[1024], num[64];
+	const char	*arch;
 
 	bc_show("mac", c->mac);
 	bc_show("name", c->name);
@@ -458,7 +460,8 @@ client_print(const struct nb_client *c)
 	bc_show("image", c->image);
 	bc_show("template", c->tmpl);
 	bc_show("next boot", nb_next_boot_name(c->next_boot));
-	snprintf(num, sizeof(num), "%d", c->arch);
+	dhcp_arch_kind(c->arch, &arch);
+	snprintf(num, sizeof(num), "%s (%d)", arch, c->arch);
 	bc_show("arch", c->arch >= 0 ? num : NULL);
 	/* These came from the network: escape them for the terminal. */
 	bc_show("vendor class", c->vendor_class ? bc_safe(buf, sizeof(buf), c->vendor_class) : NULL);

@@ -90,10 +90,14 @@ ok client timeline web-1
 ok events list --mac web-1
 
 # A client a daemon discovered is adopted by add, and becomes known.
-sql "INSERT INTO clients (mac, state, vendor_class, created, updated) VALUES
-	('aa:bb:cc:00:00:05', 'discovered', 'PXEClient:Arch:00007', 1, 1)"
+sql "INSERT INTO clients (mac, state, vendor_class, arch, created, updated) VALUES
+	('aa:bb:cc:00:00:05', 'discovered', 'PXEClient:Arch:00007', 7, 1, 1)"
 ok client show aa:bb:cc:00:00:05 --json
 json_is .state discovered
+json_is .arch 7
+# In words for people, with the number that DHCP option 93 carried.
+ok client show aa:bb:cc:00:00:05
+grep -qx 'arch: *x64 UEFI (7)' "$T/out" || fail "arch in words: $(grep arch "$T/out")"
 ok client add aa:bb:cc:00:00:05 --name found
 expect_out "adopted"
 ok client show aa:bb:cc:00:00:05 --json
