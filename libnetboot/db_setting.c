@@ -148,8 +148,6 @@ setting_menu_check(const char *key, const char *suffix, const char *value)
 	static char		 why[256];
 	struct dhcp_menu_item	 it;
 	const char		*s, *errstr = NULL;
-	char			 num[8];
-	size_t			 len;
 	int			 pos;
 
 	if (suffix != NULL) {
@@ -167,22 +165,11 @@ setting_menu_check(const char *key, const char *suffix, const char *value)
 	if (strcmp(key, "pxe.menu.prompt") == 0)
 		return dhcp_pxe_menu_prompt(value);
 	/* pxe.menu.arches: "0" or "0, 7": architecture numbers. */
-	for (s = value; *s != '\0'; s += len) {
-		s += strspn(s, ", ");
-		if ((len = strcspn(s, ", ")) == 0)
-			break;
-		if (len < sizeof(num)) {
-			memcpy(num, s, len);
-			num[len] = '\0';
-			strtonum(num, 0, 65535, &errstr);
-		}
-		if (len >= sizeof(num) || errstr != NULL) {
-			snprintf(why, sizeof(why), "%s is a comma-separated list of architecture "
-			    "numbers 0 to 65535, not '%s'", key, value);
-			return why;
-		}
-	}
-	return NULL;
+	if (dhcp_pxe_arch_list(value, NULL, 0) > 0)
+		return NULL;
+	snprintf(why, sizeof(why), "%s is a comma-separated list of architecture "
+	    "numbers 0 to 65535, not '%s'", key, value);
+	return why;
 }
 
 static int

@@ -78,13 +78,11 @@ settings_menu(struct settings *s, const char *key, const char *v)
 	else if (strcmp(key, "pxe.menu.rpi") == 0)
 		s->menu_rpi = strcmp(v, "yes") == 0;
 	else if (strcmp(key, "pxe.menu.arches") == 0) {
+		/* Written past bootctl's check: what parses before the bad word stays. */
 		memset(s->menu_arch, 0, sizeof(s->menu_arch));
-		for (; *v != '\0'; v += strcspn(v, ", ")) {
-			v += strspn(v, ", ");
-			pos = (int)strtonum(v, 0, PXEDHCPD_MAXARCH - 1, NULL);
-			if (*v >= '0' && *v <= '9')
-				s->menu_arch[pos] = 1;
-		}
+		if (dhcp_pxe_arch_list(v, s->menu_arch, nitems(s->menu_arch)) == -1)
+			log_warnx("pxe.menu.arches '%s' is not a list of architecture "
+			    "numbers", v);
 	} else if ((pos = (int)strtonum(key + 9, 1, DHCP_MENU_MAX, NULL)) > 0 &&
 	    s->menu.nitem < DHCP_MENU_MAX) {
 		/* Written past bootctl's check (by hand in the database): left out, with a log line. */
