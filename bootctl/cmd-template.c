@@ -37,7 +37,7 @@ template_parse(struct bootctl *bc, int argc, char *argv[], struct template_opts 
 		case O_KIND:
 			if (!nb_template_kind_valid(optarg))
 				return bc_cmd_usage(bc, "unknown template kind '%s' (preseed, "
-				    "kickstart, autoinstall, cloud-init, autounattend, ipxe or raw)",
+				    "kickstart, autoinstall, cloud-init, autounattend, autoyast, ipxe or raw)",
 				    optarg);
 			o->kind = optarg;
 			break;
@@ -223,7 +223,8 @@ template_list(struct bootctl *bc, int argc, char *argv[])
 	return rc == NB_OK ? 0 : bc_dberror(bc);
 }
 
-#define TEMPLATE_KINDS "preseed|kickstart|autoinstall|cloud-init|autounattend|ipxe|raw"
+#define TEMPLATE_KINDS \
+	"preseed|kickstart|autoinstall|cloud-init|autounattend|autoyast|ipxe|raw"
 
 const struct bootctl_cmd bc_template_cmds[] = {
 	{ "template", "add", "NAME --kind " TEMPLATE_KINDS " --file FILE", BC_OPEN_LATE,

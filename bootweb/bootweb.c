@@ -187,26 +187,36 @@ bw_neigh_mac(const char *ip, char out[NB_MACSTR_LEN])
 }
 
 /*
- * The client at the peer's address: for IPv4, the client whose static or
- * last address it is. The clients table holds IPv4 addresses only, so an
- * IPv6 peer is the client with the MAC that the IPv6 neighbour table gives
- * for its address (on the link), else the MAC of pxedhcpd's DHCPv6 lease
- * of that address. NB_NOTFOUND if none.
+ * Who is at the peer's address, from evidence only (netboot(7) TRUST
+ * MODEL): its neighbour entry, else a static ip, else for IPv6 a bound,
+ * unexpired DHCPv6 lease (nb_ident_client). Asked once per request. A
+ * database error is an error, logged, never "nobody".
  */
+int
+bw_ident(struct bw_req *r)
+{
+	struct nb_db	*db = r->bw->d->db;
+	char		 nmac[NB_MACSTR_LEN];
+	int		 isneigh;
+
+	if (r->ident_done)
+		return r->ident_rc;
+	r->ident_done = 1;
+	isneigh = bw_neigh_mac(r->ip, nmac) == 0;
+	r->ident_rc = nb_ident_client(db, r->ip, isneigh ? nmac : NULL, r->mac, &r->how);
+	if (r->ident_rc != NB_OK && r->ident_rc != NB_NOTFOUND)
+		log_warnx("who is at %s: %s", r->ip, nb_db_errmsg(db));
+	return r->ident_rc;
+}
+
 int
 bw_peer_client(struct bw_req *r, struct nb_client *c)
 {
-	struct nb_db		*db = r->bw->d->db;
-	struct nb_lease6	 l;
-	char			 mac[NB_MACSTR_LEN];
+	int	 rc;
 
-	if (strchr(r->ip, ':') == NULL)
-		return nb_client_find_ip(db, r->ip, c);
-	if (bw_neigh_mac(r->ip, mac) == 0 && nb_client_get(db, mac, c) == NB_OK)
-		return NB_OK;
-	if (nb_lease6_find(db, r->ip, &l) == NB_OK && l.mac[0] != '\0')
-		return nb_client_get(db, l.mac, c);
-	return NB_NOTFOUND;
+	if ((rc = bw_ident(r)) != NB_OK)
+		return rc;
+	return nb_client_get(r->bw->d->db, r->mac, c);
 }
 
 /* Push an event for a request, naming the client at the peer's address if there is one. */
@@ -215,23 +225,17 @@ bw_event(struct bw_req *r, const char *kind, const char *what, const char *rel)
 {
 	struct nb_client	 c;
 	const char		*mac = NULL;
-	char			 nmac[NB_MACSTR_LEN];
 
 	if (!bw_first_range(r) || r->head)
 		return;
 	nb_client_init(&c);
-	/* last_ip is written at the next flush: a kernel fetched right after the script needs the neighbour table. */
-	/* (bw_peer_client has asked the neighbour table already for an IPv6 peer.) */
-	if (bw_peer_client(r, &c) == NB_OK || (strchr(r->ip, ':') == NULL &&
-	    bw_neigh_mac(r->ip, nmac) == 0 && nb_client_get(r->bw->d->db, nmac, &c) == NB_OK)) {
+	if (bw_peer_client(r, &c) == NB_OK) {
 		mac = c.mac;
 		if (rel != NULL)
 			kind = bw_data_kind(r->bw, &c, rel);
 	}
 	nb_evq_push(r->bw->d->evq, mac, kind, r->ip, "%s /%s", what, r->path);
 	nb_client_clear(&c);
-	json_decref(c.vars);
-	json_decref(c.inventory);
 }
 
 /* The database and its -wal, -shm, -journal files, which may share the data directory. */
@@ -373,6 +377,11 @@ bw_dispatch(struct evhttp_request *req, void *arg)
 	r.query = strchr(uri, '?');
 	if (r.query != NULL)
 		r.query++;
+	if (strncmp(r.path, "t/", 2) == 0) {
+		bw_server_url(&r);
+		unattended_token(&r, r.path + 2);
+		return;
+	}
 	if (strcmp(r.path, "api/v1/self") == 0 || strncmp(r.path, "api/v1/self/", 12) == 0) {
 		bw_server_url(&r);
 		self_serve(&r, r.path[11] == '/' ? r.path + 12 : "");

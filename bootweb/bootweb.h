@@ -11,6 +11,7 @@
 #include <event2/http.h>
 
 #include "daemon.h"
+#include "token.h"
 
 #define BW_PORT		8080
 #define BW_ADMIN_PORT	8081
@@ -33,6 +34,8 @@ struct bw_seen {
 	char			*uuid;
 	char			 ip[INET6_ADDRSTRLEN];
 	json_t			*inventory;
+	uint8_t			 nonce[NB_NONCE_LEN];	/* this boot's, for the tokens */
+	int			 has_nonce;
 };
 TAILQ_HEAD(bw_seenq, bw_seen);
 
@@ -50,6 +53,8 @@ struct bw_cache {
 	struct nb_image		*images;	/* in name order */
 	size_t			 nimages;
 	json_t			*kinds;		/* template name -> kind */
+	uint8_t			 key[NB_TOKEN_KEYLEN];	/* the token key (nb_token_key) */
+	int			 has_key;
 	struct bw_site		 sites[BW_SITES];
 	size_t			 nsites, nextsite;
 	unsigned long long	 nrefresh;	/* rebuilds, for /metrics */
@@ -95,12 +100,18 @@ struct bw_req {
 	char			 path[BW_PATHLEN];	/* decoded, without the leading / */
 	const char		*query;		/* raw, or NULL */
 	char			 server_url[BW_URLLEN];	/* http://addr:port this request reached */
+	/* who is at ip (bw_ident), looked up once per request */
+	int			 ident_done, ident_rc;
+	enum nb_ident		 how;
+	char			 mac[NB_MACSTR_LEN];
 };
 
 /* bootweb.c */
 /* The MAC of the neighbour at ip, from the kernel's neighbour table; -1 if none. */
 int	 bw_neigh_mac(const char *ip, char out[NB_MACSTR_LEN]);
-/* The client at the request's source address (IPv6: by neighbour table or DHCPv6 lease); NB_NOTFOUND if none. */
+/* Who is at the request's source address, from evidence (nb_ident_client): r->mac, r->how. */
+int	 bw_ident(struct bw_req *);
+/* The client recorded at the request's source address (bw_ident); NB_NOTFOUND if none. */
 int	 bw_peer_client(struct bw_req *, struct nb_client *);
 
 /* http.c */
@@ -132,6 +143,8 @@ void	 script_boot_ipxe(struct bw_req *);
 void	 script_client(struct bw_req *);
 /* Write the queued inventory reports in one transaction. */
 void	 script_flush_seen(struct bootweb *);
+/* mac's boot nonce: the one queued by its last /boot, else the stored one. */
+int	 script_nonce(struct bootweb *, const char *mac, uint8_t nonce[NB_NONCE_LEN]);
 
 /* The query keys of the inventory iPXE reports, in the order /boot.ipxe lists them. */
 extern const char *const script_inv_keys[];
@@ -146,9 +159,10 @@ const char *cache_setting(struct bootweb *, const char *key);
 const struct nb_image *cache_image(struct bootweb *, const char *name, size_t *idx);
 /* The parts built for server_url (the /boot.ipxe body, the images' template data). */
 struct bw_site *cache_site(struct bootweb *, const char *server_url);
-/* The unattended_url of template tname for mac; NULL if there is no such template. */
-json_t	*cache_unattended_url(struct bootweb *, const char *mac, const char *tname,
-	    const char *server_url);
+/* The unattended_url of template tname under base (server_url/t/TOKEN); NULL if no such template. */
+json_t	*cache_unattended_url(struct bootweb *, const char *base, const char *tname);
+/* The kind of template tname; NULL if there is none. */
+const char *cache_kind(struct bootweb *, const char *tname);
 /* Free the cache. */
 void	 cache_free(struct bootweb *);
 
@@ -167,13 +181,17 @@ void	 conn_stop(struct bootweb *);
 void	 conn_free(struct bootweb *);
 
 /* unattended.c */
-/* GET /unattended/<mac>/<file>: the client's rendered template, to that client only. */
+/* GET /unattended/<mac>/<file>: refused, with an event: the token URL is the way. */
 void	 unattended_serve(struct bw_req *, const char *rest);
-/* A virtual file of the files table for the client at this address; 0 if served, else -1. */
+/* A global virtual file of the files table (no token); 0 if served, else -1. */
 int	 unattended_vfile(struct bw_req *);
+/* /t/TOKEN/...: the client's unattended files, per-client files and self-API. */
+void	 unattended_token(struct bw_req *, const char *rest);
 
 /* self.c */
-/* /api/v1/self[/done|/suspend|/unsuspend], scoped to the caller's own record. */
+/* /api/v1/self without a token: refused, with an event. */
 void	 self_serve(struct bw_req *, const char *rest);
+/* /t/TOKEN/api/v1/self[/done|/suspend|/unsuspend] for client mac (the token's). */
+void	 self_call(struct bw_req *, const char *mac, const char *rest);
 
 #endif

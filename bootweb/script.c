@@ -1,16 +1,31 @@
 /*
  * script.c: the iPXE scripts. /boot.ipxe chains to /boot with iPXE's
  * inventory variables; /boot records that inventory (batched, like every
- * hot-path write) and answers the script this client gets:
+ * hot-path write) and answers the script this client gets.
  *
+ * Which client asks is decided from evidence (bw_ident: neighbour entry,
+ * static ip, DHCPv6 lease), never from ?mac=, which is only a claim: a
+ * peer verified as Y gets Y's script whatever it claims, and a peer that
+ * cannot be verified gets the anonymous script below (no client's command
+ * line, no token, nothing recorded or consumed) unless boot.routed = claim.
+ * Each script of a recognised client starts a boot: a fresh boot nonce,
+ * queued with the inventory, and a token made from it for the capability
+ * URLs of that client (netboot(7) TRUST MODEL).
+ *
+ *   database read error                         local disk (logged)
  *   unknown client, unknown_clients = ignore   local disk
  *   denied (allowed = 0) or suspended           local disk
  *   next_boot install                           its image (kept until /done)
  *   next_boot local | menu | shell              that, once (then cleared)
- *   an image and default_action = image         its image
- *   default_action = image, default_image set   that image
+ *   default_action = image: an image, assigned  that image, unless it would
+ *     or else default_image                       install unattended (it has
+ *                                                 a template): the menu
  *   default_action = local                      local disk
  *   otherwise                                   the menu
+ *
+ * So an unattended installation starts only from next_boot install (or a
+ * choice in the menu): default_action = image boots live and tool images,
+ * never an installer that would wipe a disk on every boot.
  *
  * An image script carries the menu after it: a kernel or initrd that fails
  * to load lands in the menu instead of a dead end.
@@ -67,9 +82,13 @@ script_boot_ipxe(struct bw_req *r)
 	evbuffer_free(evb);
 }
 
-/* Queue the inventory for the next batched write, replacing one not yet written. */
-static void
-seen_queue(struct bootweb *bw, const char *mac, const char *uuid, const char *ip, json_t *inv)
+/*
+ * Queue the inventory and the boot nonce for the next batched write,
+ * replacing a report not yet written; -1 if the queue is full.
+ */
+static int
+seen_queue(struct bootweb *bw, const char *mac, const char *uuid, const char *ip, json_t *inv,
+    const uint8_t nonce[NB_NONCE_LEN])
 {
 	struct bw_seen	*s;
 
@@ -80,7 +99,7 @@ seen_queue(struct bootweb *bw, const char *mac, const char *uuid, const char *ip
 		if (bw->nseen >= SEEN_MAX) {
 			json_decref(inv);
 			log_warnx("inventory queue full, dropping %s", mac);
-			return;
+			return -1;
 		}
 		s = xcalloc(1, sizeof(*s));
 		strlcpy(s->mac, mac, sizeof(s->mac));
@@ -91,9 +110,27 @@ seen_queue(struct bootweb *bw, const char *mac, const char *uuid, const char *ip
 		json_decref(s->inventory);
 	}
 	s->uuid = uuid ? xstrdup(uuid) : NULL;
-	if (ip != NULL)		/* NULL (an IPv6 peer) keeps an address queued before */
+	if (ip != NULL)		/* NULL (not from the neighbour table) keeps one queued before */
 		strlcpy(s->ip, ip, sizeof(s->ip));
 	s->inventory = inv;
+	memcpy(s->nonce, nonce, NB_NONCE_LEN);
+	s->has_nonce = 1;
+	return 0;
+}
+
+int
+script_nonce(struct bootweb *bw, const char *mac, uint8_t nonce[NB_NONCE_LEN])
+{
+	struct bw_seen	*s;
+
+	/* The queue first: a boot not yet written is the current one. */
+	TAILQ_FOREACH(s, &bw->seen, entry) {
+		if (strcmp(s->mac, mac) == 0 && s->has_nonce) {
+			memcpy(nonce, s->nonce, NB_NONCE_LEN);
+			return NB_OK;
+		}
+	}
+	return nb_boot_nonce_get(bw->d->db, mac, nonce);
 }
 
 void
@@ -113,6 +150,8 @@ script_flush_seen(struct bootweb *bw)
 		if ((rc = nb_client_seen(db, s->mac, -1, NULL, NULL, s->uuid, ip)) != NB_OK ||
 		    (rc = nb_client_set_inventory(db, s->mac, s->inventory, ip)) != NB_OK)
 			goto fail;
+		if (s->has_nonce && (rc = nb_boot_nonce_set(db, s->mac, s->nonce)) != NB_OK)
+			goto fail;
 	}
 	if ((rc = nb_db_commit(db)) != NB_OK)
 		goto fail;
@@ -120,6 +159,7 @@ script_flush_seen(struct bootweb *bw)
 		TAILQ_REMOVE(&bw->seen, s, entry);
 		free(s->uuid);
 		json_decref(s->inventory);
+		explicit_bzero(s->nonce, sizeof(s->nonce));
 		free(s);
 	}
 	bw->nseen = 0;
@@ -129,6 +169,30 @@ script_flush_seen(struct bootweb *bw)
 	nb_db_rollback(db);
 	if (rc != NB_BUSY)
 		log_warnx("recording inventory: %s", nb_db_errmsg(db));
+}
+
+/* Whether booting image for c starts an unattended installation (a template applies). */
+static int
+installs(struct bootweb *bw, const struct nb_client *c, const char *image)
+{
+	const struct nb_image	*img = cache_image(bw, image, NULL);
+
+	return c->tmpl != NULL || (img != NULL && img->tmpl != NULL);
+}
+
+/* default_action = image: the image if it installs nothing, else the menu saying why. */
+static void
+decide_image(struct bootweb *bw, const struct nb_client *c, const char *image,
+    const char *what, struct decision *dc)
+{
+	if (installs(bw, c, image)) {
+		snprintf(dc->why, sizeof(dc->why), "%s %s installs unattended: "
+		    "only next_boot install boots it", what, image);
+		return;
+	}
+	dc->act = ACT_IMAGE;
+	dc->image = image;
+	snprintf(dc->why, sizeof(dc->why), "%s, default_action image", what);
 }
 
 /* The decision table at the top of this file. */
@@ -157,15 +221,11 @@ decide(struct bootweb *bw, const struct nb_client *c, int found, struct decision
 		dc->clear = c->next_boot;
 		snprintf(dc->why, sizeof(dc->why), "next_boot %s, once",
 		    nb_next_boot_name(c->next_boot));
-	} else if (action != NULL && strcmp(action, "image") == 0 && found && c->image != NULL) {
-		dc->act = ACT_IMAGE;
-		dc->image = c->image;
-		snprintf(dc->why, sizeof(dc->why), "assigned, default_action image");
-	} else if (action != NULL && strcmp(action, "image") == 0 && defimg != NULL) {
-		dc->act = ACT_IMAGE;
-		dc->image = defimg;
-		snprintf(dc->why, sizeof(dc->why), "default_image, default_action image");
-	} else if (action != NULL && strcmp(action, "local") == 0) {
+	} else if (action != NULL && strcmp(action, "image") == 0 && found && c->image != NULL)
+		decide_image(bw, c, c->image, "assigned", dc);
+	else if (action != NULL && strcmp(action, "image") == 0 && defimg != NULL)
+		decide_image(bw, c, defimg, "default_image", dc);
+	else if (action != NULL && strcmp(action, "local") == 0) {
 		dc->act = ACT_LOCAL;
 		snprintf(dc->why, sizeof(dc->why), "default_action local");
 	} else
@@ -189,6 +249,42 @@ basename_of(const char *url)
 	return p ? p + 1 : url;
 }
 
+/*
+ * What each template kind needs on the kernel command line to find its
+ * unattended file; the URL follows. iPXE splits a command line at white
+ * space only and takes ";" as a separator only as a word of its own
+ * (src/core/exec.c: split_command, command_terminator), so
+ * "ds=nocloud-net;s=URL/" reaches the kernel as one argument, unquoted
+ * (GRUB, unlike iPXE, would need "\;"). autounattend is not here: Windows
+ * finds its file through wimboot, not a command line.
+ */
+static const struct {
+	const char	*kind;
+	const char	*args;
+} wiring[] = {
+	{ "preseed", "auto=true priority=critical url=" },
+	{ "kickstart", "inst.ks=" },
+	{ "autoinstall", "autoinstall ds=nocloud-net;s=" },
+	{ "cloud-init", "ds=nocloud-net;s=" },
+	{ "autoyast", "autoyast=" },
+};
+
+/* The arguments that hand the unattended URL to the installer, or NULL. */
+static const char *
+wire_args(struct bootweb *bw, const struct nb_client *c, const struct nb_image *img)
+{
+	const char	*kind = cache_kind(bw, c->tmpl ? c->tmpl : img->tmpl);
+	size_t		 i;
+
+	/* A cmdline that places {{unattended_url}} itself says where it goes. */
+	if (kind == NULL || (img->cmdline != NULL && strstr(img->cmdline, "unattended_url")))
+		return NULL;
+	for (i = 0; i < sizeof(wiring) / sizeof(wiring[0]); i++)
+		if (strcmp(kind, wiring[i].kind) == 0)
+			return wiring[i].args;
+	return NULL;
+}
+
 /* The label of one image (ij: its template data): its kernel, initrds and rendered cmdline, or why not. */
 static void
 script_image(struct bw_req *r, struct evbuffer *evb, const struct nb_client *c,
@@ -196,12 +292,15 @@ script_image(struct bw_req *r, struct evbuffer *evb, const struct nb_client *c,
 {
 	json_t		*urls, *u, *kurl;
 	char		 err[256], *cmdline;
+	const char	*base, *wire, *uurl;
 	size_t		 i;
 
 	json_object_set(ctx, "image", ij);
+	/* The client's capability prefix: only a recognised client's context has one. */
+	base = json_string_value(json_object_get(ctx, "client_url"));
 	if (c->tmpl == NULL) {
 		json_object_del(ctx, "unattended_url");
-		if ((u = cache_unattended_url(r->bw, c->mac, img->tmpl, r->server_url)) != NULL)
+		if (base != NULL && (u = cache_unattended_url(r->bw, base, img->tmpl)) != NULL)
 			json_object_set_new(ctx, "unattended_url", u);
 	}
 	evbuffer_add_printf(evb, ":img-%s\necho netboot: booting %s\n", img->name, img->name);
@@ -226,8 +325,9 @@ script_image(struct bw_req *r, struct evbuffer *evb, const struct nb_client *c,
 	cmdline = nb_tmpl_render(img->cmdline ? img->cmdline : "", ctx, NULL, err, sizeof(err));
 	if (cmdline == NULL) {
 		oneline(err);
-		evbuffer_add_printf(evb, "echo netboot: the cmdline of %s does not render: %s\n"
-		    "goto failed\n", img->name, err);
+		evbuffer_add_printf(evb, "echo netboot: the cmdline of %s does not render: %s%s\n"
+		    "goto failed\n", img->name, err, base == NULL ?
+		    " (unattended URLs are given to recognised clients only)" : "");
 		return;
 	}
 	oneline(cmdline);
@@ -236,7 +336,12 @@ script_image(struct bw_req *r, struct evbuffer *evb, const struct nb_client *c,
 	if (strcmp(img->kind, "windows") != 0)
 		json_array_foreach(urls, i, u)
 			evbuffer_add_printf(evb, " initrd=%s", basename_of(json_string_value(u)));
-	evbuffer_add_printf(evb, "%s%s || goto failed\n", *cmdline ? " " : "", cmdline);
+	evbuffer_add_printf(evb, "%s%s", *cmdline ? " " : "", cmdline);
+	uurl = json_string_value(json_object_get(ctx, "unattended_url"));
+	if (strcmp(img->kind, "windows") != 0 && uurl != NULL &&
+	    (wire = wire_args(r->bw, c, img)) != NULL)
+		evbuffer_add_printf(evb, " %s%s", wire, uurl);
+	ADD_LIT(evb, " || goto failed\n");
 	json_array_foreach(urls, i, u)
 		evbuffer_add_printf(evb, "initrd %s%s%s || goto failed\n", json_string_value(u),
 		    strcmp(img->kind, "windows") == 0 ? " " : "",
@@ -350,16 +455,47 @@ inventory(struct evkeyvalq *q)
 	return inv;
 }
 
-/* Build and send the script; returns the one-time action to clear, written after the reads end. */
+/* The local-disk script and nothing else. */
+static void
+script_local(struct evbuffer *evb)
+{
+	ADD_LIT(evb, ":local\n"
+	    "echo netboot: booting from local disk\n"
+	    "iseq ${platform} efi && exit ||\n"
+	    "sanboot --no-describe --drive 0x80 || exit\n");
+}
+
+/* The database could not say who this is or what it gets: the local disk, and why. */
+static void
+script_refuse(struct bw_req *r, const char *mac, const char *what)
+{
+	struct evbuffer	*evb = evbuffer_new();
+	struct nb_db	*db = r->bw->d->db;
+
+	log_warnx("%s: %s: %s; serving the local disk", mac ? mac : r->ip, what,
+	    nb_db_errmsg(db));
+	nb_evq_push(r->bw->d->evq, mac, "http-script", r->ip, "local disk (%s failed)", what);
+	ADD_LIT(evb, "#!ipxe\n# netboot: the database could not be read\ngoto local\n");
+	script_local(evb);
+	http_send_evb(r, 200, "text/plain", evb);
+	evbuffer_free(evb);
+}
+
+/*
+ * Build and send the script for c (found: it has a row; token: its
+ * capability token, NULL for an anonymous peer); returns the one-time
+ * action to clear, written after the reads end.
+ */
 static enum nb_next_boot
-script_respond(struct bw_req *r, struct nb_client *c, int found)
+script_respond(struct bw_req *r, struct nb_client *c, int found, const char *token)
 {
 	struct bootweb		*bw = r->bw;
 	struct decision		 dc;
 	const struct nb_image	*img = NULL, *cimg;
 	struct evbuffer		*evb = evbuffer_new();
-	json_t			*ctx, *u;
-	const char		*name = c->name;
+	json_t			*ctx, *u = NULL;
+	const char		*name = c->name, *who = c->mac[0] ? c->mac : "unverified peer";
+	char			*base;
 	size_t			 ci;
 
 	decide(bw, c, found, &dc);
@@ -367,7 +503,7 @@ script_respond(struct bw_req *r, struct nb_client *c, int found)
 		snprintf(dc.why, sizeof(dc.why), "image %s is missing", dc.image);
 		dc.act = ACT_MENU;
 	}
-	evbuffer_add_printf(evb, "#!ipxe\n# netboot: %s%s%s: %s\n", c->mac, name ? " " : "",
+	evbuffer_add_printf(evb, "#!ipxe\n# netboot: %s%s%s: %s\n", who, name ? " " : "",
 	    name ? name : "", dc.why);
 	switch (dc.act) {
 	case ACT_LOCAL:
@@ -384,31 +520,86 @@ script_respond(struct bw_req *r, struct nb_client *c, int found)
 	}
 	if (dc.act == ACT_LOCAL) {
 		/* Denied or ignored: nothing but the local disk, not even the menu. */
-		ADD_LIT(evb, ":local\n"
-		    "echo netboot: booting from local disk\n"
-		    "iseq ${platform} efi && exit ||\n"
-		    "sanboot --no-describe --drive 0x80 || exit\n");
+		script_local(evb);
 	} else {
 		/* nb_tmpl_context() from the cache: the same data, no query. */
 		cimg = cache_image(bw, c->image, &ci);
-		u = cache_unattended_url(bw, c->mac, c->tmpl ? c->tmpl : cimg ? cimg->tmpl : NULL,
-		    r->server_url);
-		ctx = nb_tmpl_context_parts(c, r->server_url, cimg == NULL ? NULL :
+		if (token != NULL) {
+			xasprintf(&base, "%s/t/%s", r->server_url, token);
+			u = cache_unattended_url(bw, base, c->tmpl ? c->tmpl :
+			    cimg ? cimg->tmpl : NULL);
+			free(base);
+		}
+		ctx = nb_tmpl_context_parts(c, r->server_url, token, cimg == NULL ? NULL :
 		    json_array_get(cache_site(bw, r->server_url)->images, ci), u,
 		    bw->cache.settings);
 		json_decref(u);
-		evbuffer_add_printf(evb, ":menu\nmenu netboot: %s%s%s\n", c->mac,
+		evbuffer_add_printf(evb, ":menu\nmenu netboot: %s%s%s\n", c->mac[0] ? c->mac : "menu",
 		    name ? " " : "", name ? name : "");
 		script_menu(r, evb, c, ctx);
 		json_decref(ctx);
 	}
-	nb_evq_push(r->bw->d->evq, c->mac, "http-script", r->ip, "%s%s%s (%s)",
+	nb_evq_push(r->bw->d->evq, c->mac[0] ? c->mac : NULL, "http-script", r->ip,
+	    "%s%s%s (%s)",
 	    dc.act == ACT_IMAGE ? "image " : dc.act == ACT_MENU ? "menu" :
 	    dc.act == ACT_LOCAL ? "local disk" : "shell",
 	    dc.act == ACT_IMAGE ? img->name : "", "", dc.why);
 	http_send_evb(r, 200, "text/plain", evb);
 	evbuffer_free(evb);
 	return dc.clear;
+}
+
+/*
+ * Who asks, from evidence; with boot.routed = claim, a peer without any is
+ * believed (documented as spoofable). NB_OK, NB_NOTFOUND (anonymous) or
+ * an error. A claim that evidence contradicts is logged.
+ */
+static int
+script_who(struct bw_req *r, const char *claimed)
+{
+	const char	*routed = cache_setting(r->bw, "boot.routed");
+	int		 rc;
+
+	if ((rc = bw_ident(r)) == NB_NOTFOUND && routed != NULL &&
+	    strcmp(routed, "claim") == 0) {
+		strlcpy(r->mac, claimed, sizeof(r->mac));
+		r->how = NB_IDENT_CLAIM;
+		return NB_OK;
+	}
+	if (rc == NB_OK && strcmp(r->mac, claimed) != 0) {
+		log_info("%s claimed %s but is %s (%s): serving %s's script", r->ip, claimed,
+		    r->mac, nb_ident_name(r->how), r->mac);
+		nb_evq_push(r->bw->d->evq, r->mac, "http-claim", r->ip,
+		    "claimed %s in /boot; is %s by its %s", claimed, r->mac, nb_ident_name(r->how));
+	}
+	return rc;
+}
+
+/* A new boot of a recognised client: its nonce is queued with the inventory, its token made. */
+static int
+script_boot(struct bw_req *r, const char *uuid, json_t *inv, char tok[NB_TOKEN_STRLEN])
+{
+	struct bootweb	*bw = r->bw;
+	uint8_t		 nonce[NB_NONCE_LEN];
+	const char	*life = cache_setting(bw, "token.lifetime");
+	long long	 secs = life ? strtonum(life, 60, 604800, NULL) : 0;
+	int		 rc = NB_OK;
+
+	arc4random_buf(nonce, sizeof(nonce));
+	/* last_ip only from the neighbour table: a static or claimed identity proves no address. */
+	if (seen_queue(bw, r->mac, uuid, r->how == NB_IDENT_NEIGH && !strchr(r->ip, ':') ?
+	    r->ip : NULL, inv, nonce) == -1)
+		rc = script_nonce(bw, r->mac, nonce);	/* full: this boot keeps the last one's */
+	if (rc != NB_OK || !bw->cache.has_key) {
+		log_warnx("%s: no token for this boot: %s", r->mac, rc != NB_OK ?
+		    nb_db_errmsg(bw->d->db) : "no token key");
+		explicit_bzero(nonce, sizeof(nonce));
+		return -1;
+	}
+	nb_token_make(bw->cache.key, r->mac, nonce, nb_now() + (secs ? secs : NB_TOKEN_LIFETIME),
+	    tok);
+	explicit_bzero(nonce, sizeof(nonce));
+	return 0;
 }
 
 void
@@ -418,36 +609,50 @@ script_client(struct bw_req *r)
 	struct evkeyvalq	 q;
 	struct nb_client	 c;
 	const char		*mac, *uuid;
+	char			 claimed[NB_MACSTR_LEN], tok[NB_TOKEN_STRLEN];
 	json_t			*inv;
 	enum nb_next_boot	 clear;
-	int			 found;
+	int			 rc, havetok;
 
 	TAILQ_INIT(&q);
+	nb_client_init(&c);
 	if (r->query == NULL || evhttp_parse_query_str(r->query, &q) == -1) {
 		http_error(r, 400, "usage: /boot?mac=MAC[&uuid=...]");
 		goto done;
 	}
-	nb_client_init(&c);
-	if ((mac = evhttp_find_header(&q, "mac")) == NULL || nb_mac_canon(mac, c.mac) == -1) {
+	if ((mac = evhttp_find_header(&q, "mac")) == NULL || nb_mac_canon(mac, claimed) == -1) {
 		http_error(r, 400, "a MAC is needed: /boot?mac=aa:bb:cc:dd:ee:ff");
-		goto done_client;
+		goto done;
 	}
 	if ((inv = inventory(&q)) == NULL) {
 		http_error(r, 400, "an inventory value is longer than %d bytes", INV_MAXLEN);
-		goto done_client;
+		goto done;
 	}
-	uuid = evhttp_find_header(&q, "uuid");
-	/* The clients table keeps IPv4 addresses only: an IPv6 peer leaves last_ip as it was. */
-	seen_queue(r->bw, c.mac, uuid && *uuid ? uuid : NULL, strchr(r->ip, ':') ? NULL : r->ip, inv);
+	if ((rc = script_who(r, claimed)) == NB_NOTFOUND) {
+		/* Nobody we can vouch for: the anonymous script; nothing recorded or consumed. */
+		json_decref(inv);
+		script_respond(r, &c, 0, NULL);
+		goto done;
+	}
+	if (rc != NB_OK) {
+		json_decref(inv);
+		script_refuse(r, NULL, "finding the client at this address");
+		goto done;
+	}
 	/* Settings and images come from the cache (bw_server_url refreshed it): one query. */
-	found = nb_client_get(db, c.mac, &c) == NB_OK;
-	clear = script_respond(r, &c, found);
+	if ((rc = nb_client_get(db, r->mac, &c)) != NB_OK && rc != NB_NOTFOUND) {
+		json_decref(inv);
+		script_refuse(r, r->mac, "reading the client");
+		goto done;
+	}
+	strlcpy(c.mac, r->mac, sizeof(c.mac));
+	uuid = evhttp_find_header(&q, "uuid");
+	havetok = script_boot(r, uuid && *uuid ? uuid : NULL, inv, tok) == 0;
+	clear = script_respond(r, &c, rc == NB_OK, havetok ? tok : NULL);
+	explicit_bzero(tok, sizeof(tok));
 	if (clear != NB_NEXT_NONE && nb_client_next_boot_done(db, c.mac, clear) != NB_OK)
 		log_warnx("%s: clearing next_boot: %s", c.mac, nb_db_errmsg(db));
- done_client:
-	nb_client_clear(&c);
-	json_decref(c.vars);
-	json_decref(c.inventory);
  done:
+	nb_client_clear(&c);
 	evhttp_clear_headers(&q);
 }

@@ -17,7 +17,7 @@
 #include "log.h"
 
 #define NB_DB_DEFAULT	LOCALSTATEDIR "/lib/netboot/netboot.db"
-#define NB_DB_VERSION	5		/* schema version this build writes */
+#define NB_DB_VERSION	6		/* schema version this build writes */
 
 enum nb_rc {
 	NB_OK = 0,
@@ -324,7 +324,7 @@ int		 nb_lease6_release(struct nb_db *, const uint8_t *duid, size_t duidlen,
 /* Mark the IA's lease of addr declined until the given time; NB_NOTFOUND if it holds none. */
 int		 nb_lease6_decline(struct nb_db *, const uint8_t *duid, size_t duidlen,
 		    uint32_t iaid, const char *addr, int64_t until, int64_t now);
-/* The lease of addr (inet_ntop's form), in any state; NB_NOTFOUND if none. */
+/* The bound, unexpired lease of addr (inet_ntop's form); NB_NOTFOUND if none. */
 int		 nb_lease6_find(struct nb_db *, const char *addr, struct nb_lease6 *);
 /* Call fn for every lease, by address, until it returns non-zero. */
 int		 nb_lease6_list(struct nb_db *, int (*fn)(const struct nb_lease6 *, void *),

@@ -56,6 +56,9 @@ static const struct setting settings[] = {
 	{ "static.lease_time", "3600", S_NUM, NULL, 60, 31536000 },
 	{ "wimboot.path", NULL, S_PATH, NULL, 0, 0 },
 	{ "events.keep_days", "90", S_NUM, NULL, 1, 36500 },
+	/* boot-plane trust: identity and capabilities (netboot(7) TRUST MODEL) */
+	{ "boot.routed", "static", S_CHOICE, "static|claim", 0, 0 },
+	{ "token.lifetime", "7200", S_NUM, NULL, 60, 604800 },
 };
 
 /* Defaults of the bootloader.* family: the ipxe package's files by arch. */

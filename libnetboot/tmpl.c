@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "tmpl.h"
+#include "token.h"
 #include "xmalloc.h"
 
 #define TMPL_MAX_DEPTH	32		/* nested sections */
@@ -511,26 +512,27 @@ tmpl_setting(const char *key, const char *value, int is_default, void *arg)
 }
 
 /*
- * The URL an installer is given for its unattended file. cloud-init's
- * NoCloud datasource (and Ubuntu's autoinstall through it) wants a prefix
- * it appends user-data and meta-data to, so those kinds get the directory.
+ * The URL an installer is given for its unattended file: under base, the
+ * client's capability prefix server_url/t/TOKEN (netboot(7) TRUST MODEL).
+ * cloud-init's NoCloud datasource (and Ubuntu's autoinstall through it)
+ * wants a prefix it appends user-data and meta-data to, so those kinds
+ * get the directory.
  */
 json_t *
-nb_tmpl_unattended_url_kind(const char *mac, const char *name, const char *kind,
-    const char *server_url)
+nb_tmpl_unattended_url_kind(const char *base, const char *name, const char *kind)
 {
 	char	*s;
 	json_t	*v;
 	int	 dir = strcmp(kind, "cloud-init") == 0 || strcmp(kind, "autoinstall") == 0;
 
-	xasprintf(&s, "%s/unattended/%s/%s", server_url, mac, dir ? "" : name);
+	xasprintf(&s, "%s/%s", base, dir ? "" : name);
 	v = json_string(s);
 	free(s);
 	return v;
 }
 
 json_t *
-nb_tmpl_unattended_url(struct nb_db *db, const char *mac, const char *name, const char *server_url)
+nb_tmpl_unattended_url(struct nb_db *db, const char *base, const char *name)
 {
 	struct nb_template	 t;
 	json_t			*v;
@@ -538,7 +540,7 @@ nb_tmpl_unattended_url(struct nb_db *db, const char *mac, const char *name, cons
 	memset(&t, 0, sizeof(t));
 	if (nb_template_get(db, name, &t) != NB_OK)
 		return NULL;
-	v = nb_tmpl_unattended_url_kind(mac, name, t.kind, server_url);
+	v = nb_tmpl_unattended_url_kind(base, name, t.kind);
 	nb_template_clear(&t);
 	return v;
 }
@@ -553,10 +555,11 @@ nb_tmpl_settings(struct nb_db *db)
 }
 
 json_t *
-nb_tmpl_context_parts(const struct nb_client *c, const char *server_url, json_t *image,
-    json_t *unattended_url, json_t *settings)
+nb_tmpl_context_parts(const struct nb_client *c, const char *server_url,
+    const char *token, json_t *image, json_t *unattended_url, json_t *settings)
 {
 	json_t	*o = json_object();
+	char	*s;
 
 	json_object_set_new(o, "server_url", json_string(server_url));
 	json_object_set_new(o, "client", nb_client_json(c));
@@ -565,16 +568,27 @@ nb_tmpl_context_parts(const struct nb_client *c, const char *server_url, json_t 
 		json_object_set(o, "image", image);
 	if (unattended_url != NULL)
 		json_object_set(o, "unattended_url", unattended_url);
+	if (token != NULL) {
+		/* The client's capability URLs: its files and its self-API. */
+		xasprintf(&s, "%s/t/%s", server_url, token);
+		json_object_set_new(o, "client_url", json_string(s));
+		free(s);
+		xasprintf(&s, "%s/t/%s/api/v1/self", server_url, token);
+		json_object_set_new(o, "self_url", json_string(s));
+		free(s);
+	}
 	json_object_set(o, "settings", settings);
 	return o;
 }
 
 json_t *
-nb_tmpl_context(struct nb_db *db, const struct nb_client *c, const char *server_url)
+nb_tmpl_context_token(struct nb_db *db, const struct nb_client *c,
+    const char *server_url, const char *token)
 {
 	json_t		*o, *settings, *image = NULL, *u = NULL;
 	struct nb_image	 img;
 	const char	*tname = c->tmpl;
+	char		*base;
 
 	nb_image_init(&img);
 	if (c->image != NULL && nb_image_get(db, c->image, &img) == NB_OK) {
@@ -582,14 +596,37 @@ nb_tmpl_context(struct nb_db *db, const struct nb_client *c, const char *server_
 		if (tname == NULL)
 			tname = img.tmpl;
 	}
-	if (tname != NULL)
-		u = nb_tmpl_unattended_url(db, c->mac, tname, server_url);
+	if (tname != NULL && token != NULL) {
+		xasprintf(&base, "%s/t/%s", server_url, token);
+		u = nb_tmpl_unattended_url(db, base, tname);
+		free(base);
+	}
 	settings = nb_tmpl_settings(db);
-	o = nb_tmpl_context_parts(c, server_url, image, u, settings);
+	o = nb_tmpl_context_parts(c, server_url, token, image, u, settings);
 	json_decref(image);
 	json_decref(u);
 	json_decref(settings);
 	nb_image_clear(&img);
+	return o;
+}
+
+/*
+ * For tftpd's per-client template files: the client was recognised from
+ * evidence (tftpd_peer_identify), so its URLs carry a token of its current
+ * boot. Without one (a database error) they are left out, and a template
+ * that uses them does not render.
+ */
+json_t *
+nb_tmpl_context(struct nb_db *db, const struct nb_client *c, const char *server_url)
+{
+	char	 tok[NB_TOKEN_STRLEN];
+	json_t	*o;
+	int	 have = nb_token_mint(db, c->mac, tok) == NB_OK;
+
+	if (!have)
+		log_warnx("%s: no token for %s: %s", __func__, c->mac, nb_db_errmsg(db));
+	o = nb_tmpl_context_token(db, c, server_url, have ? tok : NULL);
+	explicit_bzero(tok, sizeof(tok));
 	return o;
 }
 

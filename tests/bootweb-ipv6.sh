@@ -32,7 +32,7 @@ bc template add t-preseed --kind preseed --file "$T/preseed"
 bc image add debian --kernel boot/vmlinuz --initrd boot/initrd.gz \
     --cmdline 'auto=true url={{unattended_url}}' --template t-preseed
 bc client add $A --name v6 --hostname v6host --image debian
-bc settings set default_action image
+bc client next-boot $A install
 chown -R nobody: "$T"
 
 ns=$(netns_new web) || exit 1
@@ -96,10 +96,13 @@ note "boot.ipxe: $U6/boot over IPv6, $U4/boot over IPv4"
 # The client's script over IPv4, then over IPv6 (which leaves last_ip alone:
 # the clients table holds IPv4 addresses only).
 expect 200 "script over IPv4" "$U4/boot?mac=$A"
-has "kernel $U4/data/boot/vmlinuz initrd=initrd.gz auto=true url=$U4/unattended/$A/t-preseed" "v4 script"
+grep -q "^kernel $U4/data/boot/vmlinuz initrd=initrd.gz auto=true url=$U4/t/[0-9a-f]\{52\}/t-preseed " "$T/b" ||
+	fail "v4 script: $(cat "$T/b")"
 hasnt "fd80" "v4 script"
 expect 200 "script over IPv6" "$U6/boot?mac=$A"
-has "kernel $U6/data/boot/vmlinuz initrd=initrd.gz auto=true url=$U6/unattended/$A/t-preseed" "v6 script"
+TOK6=$(grep -o "$(printf '%s' "$U6" | sed 's/[][]/\\&/g')/t/[0-9a-f]\{52\}" "$T/b" | head -1)
+grep -qF "kernel $U6/data/boot/vmlinuz initrd=initrd.gz auto=true url=$TOK6/t-preseed " "$T/b" ||
+	fail "v6 script: $(cat "$T/b")"
 has "initrd $U6/data/boot/initrd.gz" "v6 script"
 hasnt "10.79.0.1" "v6 script"
 sleep 0.3
@@ -118,16 +121,20 @@ expect 206 "suffix range over IPv6" -H "Range: bytes=-100" "$U6/data/boot/vmlinu
 tail -c 100 "$T/boot/vmlinuz" | cmp -s "$T/b" - || fail "the last 100 bytes over IPv6 differ"
 note "bootloader byte-exact, ranges 1000-1999 and -100 over IPv6"
 
-# Unattended file and self-API, scoped to the caller's IPv6 address.
-expect 200 "preseed over IPv6" "$U6/unattended/$A/t-preseed"
+# Unattended file and self-API under the token URL of the IPv6 script.
+expect 200 "preseed over IPv6" "$TOK6/t-preseed"
 has "# for v6host from $U6" "preseed server_url"
 code=$(sget "$U6/unattended/$A/t-preseed")
 [ "$code" = 403 ] || fail "the stranger got the client's preseed over IPv6: $code"
-expect 200 "self over IPv6" "$U6/api/v1/self"
+expect 200 "self over IPv6" "$TOK6/api/v1/self"
 has "\"mac\": \"$A\"" "self over IPv6"
 code=$(sget "$U6/api/v1/self")
-[ "$code" = 404 ] || fail "the stranger's self over IPv6: $code, want 404 ($(cat "$T/b"))"
-expect 200 "self done over IPv6" -X POST "$U6/api/v1/self/done"
+[ "$code" = 403 ] || fail "the stranger's self over IPv6: $code, want 403 ($(cat "$T/b"))"
+# The stranger claims A's MAC: it gets its own script (the NDP entry says who it is).
+code=$(sget "$U6/boot?mac=$A")
+[ "$code" = 200 ] && grep -q "^# netboot: $S" "$T/b" && ! grep -qF "$TOK6" "$T/b" ||
+	fail "the stranger claiming A over IPv6 got: $code $(head -3 "$T/b")"
+expect 200 "self done over IPv6" -X POST "$TOK6/api/v1/self/done"
 note "unattended and self-API: fd80::2 is the client, fd80::3 a stranger"
 
 # Who is named how: IPv6 peers by their address (and the MAC of the IPv6

@@ -21,6 +21,7 @@
 
 #include "tftpd.h"
 #include "tmpl.h"
+#include "token.h"
 #include "xmalloc.h"
 
 #ifndef IPXE_DIR
@@ -64,22 +65,29 @@ tftpd_path_clean(char *path, int lowercase)
 	return 0;
 }
 
+/*
+ * Who the peer is, from evidence only (nb_ident_client, netboot(7) TRUST
+ * MODEL): its neighbour entry, else a client's static ip, else a bound,
+ * unexpired DHCPv6 lease of ours; never last_ip, which anyone can set by
+ * claiming a MAC. Unrecognised: only global virtual files.
+ */
 void
 tftpd_peer_identify(struct tftpd *td, struct tftpd_peer *p)
 {
-	struct nb_client	 c;
-	struct nb_db		*db;
+	struct nb_db	*db = NULL;
+	enum nb_ident	 how;
+	char		 nmac[NB_MACSTR_LEN];
+	int		 neigh, rc;
 
 	p->mac[0] = '\0';
-	if (nb_neigh_mac(p->ip, p->mac) == 0)
-		return;
-	/* Not a neighbour (routed, or loopback): what pxedhcpd or bootctl recorded. */
-	nb_client_init(&c);
-	if ((db = tftpd_db(td)) != NULL && nb_client_find_ip(db, p->ip, &c) == NB_OK)
-		strlcpy(p->mac, c.mac, sizeof(p->mac));
-	nb_client_clear(&c);
-	json_decref(c.vars);
-	json_decref(c.inventory);
+	neigh = nb_neigh_mac(p->ip, nmac) == 0;
+	if (!neigh)
+		db = tftpd_db(td);
+	rc = nb_ident_client(db, p->ip, neigh ? nmac : NULL, p->mac, &how);
+	if (rc != NB_OK && rc != NB_NOTFOUND)
+		log_warnx("who is at %s: %s", p->ip, nb_db_errmsg(db));
+	if (rc != NB_OK)
+		p->mac[0] = '\0';
 }
 
 static int
