@@ -276,8 +276,9 @@ wire_args(struct bootweb *bw, const struct nb_client *c, const struct nb_image *
 	const char	*kind = cache_kind(bw, c->tmpl ? c->tmpl : img->tmpl);
 	size_t		 i;
 
-	/* A cmdline that places {{unattended_url}} itself says where it goes. */
-	if (kind == NULL || (img->cmdline != NULL && strstr(img->cmdline, "unattended_url")))
+	/* Installers are linux images; a cmdline placing {{unattended_url}} says where it goes. */
+	if (kind == NULL || strcmp(img->kind, "linux") != 0 ||
+	    (img->cmdline != NULL && strstr(img->cmdline, "unattended_url")))
 		return NULL;
 	for (i = 0; i < sizeof(wiring) / sizeof(wiring[0]); i++)
 		if (strcmp(kind, wiring[i].kind) == 0)
@@ -338,8 +339,7 @@ script_image(struct bw_req *r, struct evbuffer *evb, const struct nb_client *c,
 			evbuffer_add_printf(evb, " initrd=%s", basename_of(json_string_value(u)));
 	evbuffer_add_printf(evb, "%s%s", *cmdline ? " " : "", cmdline);
 	uurl = json_string_value(json_object_get(ctx, "unattended_url"));
-	if (strcmp(img->kind, "windows") != 0 && uurl != NULL &&
-	    (wire = wire_args(r->bw, c, img)) != NULL)
+	if (uurl != NULL && (wire = wire_args(r->bw, c, img)) != NULL)
 		evbuffer_add_printf(evb, " %s%s", wire, uurl);
 	ADD_LIT(evb, " || goto failed\n");
 	json_array_foreach(urls, i, u)

@@ -59,6 +59,8 @@ bc template add t-cloud --kind cloud-init --file "$T/cloud" >/dev/null
 bc template add t-win --kind autounattend --file "$T/autounattend" >/dev/null
 bc template add t-raw --kind raw --file "$T/raw" >/dev/null
 bc template add t-ipxe --kind ipxe --file "$T/ipxe.t" >/dev/null
+printf '<profile><networking><hostname>{{client.hostname}}</hostname></networking></profile>\n' >"$T/ay"
+bc template add t-ay --kind autoyast --file "$T/ay" >/dev/null
 bc template add t-broken --kind raw --file "$T/broken" >/dev/null
 bc template add t-unclosed --kind raw --file "$T/unclosed" >/dev/null
 bc image add debian --kernel boot/vmlinuz --initrd boot/initrd.gz --initrd boot/firmware.cpio.gz \
@@ -125,6 +127,45 @@ script $C 127.0.0.4 c
 first "goto img-memtest" "default_image, anonymous peer"
 bc settings unset default_image
 note "assigned image: ok"
+
+# The unattended URL wired in by kind when the cmdline does not place it (one exact line each).
+kline() { sed -n "/^:img-$1\$/,/^boot /p" "$T/b" | grep '^kernel '; }
+E=52:54:00:00:00:0e
+bc image add plain --kernel boot/vmlinuz --initrd boot/initrd.gz --cmdline 'quiet' >/dev/null
+bc client add $E --name epsilon --hostname eps --ip 127.0.0.6 --image plain --var disk=/dev/x >/dev/null
+bc client next-boot $E install
+for kt in "preseed t-preseed auto=true priority=critical url=TU/t-preseed" \
+    "kickstart t-ks inst.ks=TU/t-ks" \
+    "autoinstall t-autoinstall autoinstall ds=nocloud-net;s=TU/" \
+    "cloud-init t-cloud ds=nocloud-net;s=TU/" \
+    "autoyast t-ay autoyast=TU/t-ay"; do
+	set -- $kt
+	k=$1 t=$2; shift 2
+	bc client set $E --template $t >/dev/null
+	script $E 127.0.0.6 e
+	TE=$(tokurl); [ -n "$TE" ] || fail "$k: no token URL: $(cat "$T/b")"
+	want="kernel $U/data/boot/vmlinuz initrd=initrd.gz quiet $(echo "$*" | sed "s|TU|$TE|") || goto failed"
+	[ "$(kline plain)" = "$want" ] || fail "$k: kernel line '$(kline plain)', want '$want'"
+	kline memtest | grep -q "$TE" && fail "$k: a tool got the unattended URL: $(kline memtest)"
+done
+# A cloud-init seed directory: user-data, meta-data and vendor-data under it.
+bc client set $E --template t-cloud >/dev/null
+expect 200 "NoCloud user-data" --interface 127.0.0.6 "$TE/user-data"; has "#cloud-config" "user-data"
+expect 200 "NoCloud meta-data" --interface 127.0.0.6 "$TE/meta-data"; has "instance-id: netboot-52540000000e" "meta-data"
+expect 200 "NoCloud vendor-data" --interface 127.0.0.6 "$TE/vendor-data"
+# A cmdline that places {{unattended_url}} itself gets nothing added; autounattend none either.
+bc client set $E --template t-win >/dev/null
+script $E 127.0.0.6 e
+[ "$(kline plain)" = "kernel $U/data/boot/vmlinuz initrd=initrd.gz quiet || goto failed" ] ||
+	fail "autounattend: $(kline plain)"
+bc client set $E --template t-ks >/dev/null
+bc client assign $E debian >/dev/null
+script $E 127.0.0.6 e
+TE=$(tokurl)
+[ "$(kline debian)" = "kernel $U/data/boot/vmlinuz initrd=initrd.gz initrd=firmware.cpio.gz auto=true url=$TE/t-ks hostname=eps disk=/dev/x || goto failed" ] ||
+	fail "a cmdline with {{unattended_url}}: $(kline debian)"
+bc client rm $E >/dev/null
+note "unattended URL wired in per kind: ok"
 
 # The menu: images, tools, local disk, shell; default and timeout from settings.
 bc settings set default_action menu
