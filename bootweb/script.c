@@ -171,7 +171,7 @@ script_flush_seen(struct bootweb *bw)
 		log_warnx("recording inventory: %s", nb_db_errmsg(db));
 }
 
-/* Whether booting image for c starts an unattended installation (a template applies). */
+/* Whether booting image for c starts an unattended install (a template). */
 static int
 installs(struct bootweb *bw, const struct nb_client *c, const char *image)
 {
@@ -180,7 +180,7 @@ installs(struct bootweb *bw, const struct nb_client *c, const char *image)
 	return c->tmpl != NULL || (img != NULL && img->tmpl != NULL);
 }
 
-/* default_action = image: the image if it installs nothing, else the menu saying why. */
+/* default_action image: the image if it installs nothing, else the menu. */
 static void
 decide_image(struct bootweb *bw, const struct nb_client *c, const char *image,
     const char *what, struct decision *dc)
@@ -271,12 +271,16 @@ static const struct {
 
 /* The arguments that hand the unattended URL to the installer, or NULL. */
 static const char *
-wire_args(struct bootweb *bw, const struct nb_client *c, const struct nb_image *img)
+wire_args(struct bootweb *bw, const struct nb_client *c,
+    const struct nb_image *img)
 {
 	const char	*kind = cache_kind(bw, c->tmpl ? c->tmpl : img->tmpl);
 	size_t		 i;
 
-	/* Installers are linux images; a cmdline placing {{unattended_url}} says where it goes. */
+	/*
+	 * Installers are linux images; a cmdline that places
+	 * {{unattended_url}} itself says where it goes.
+	 */
 	if (kind == NULL || strcmp(img->kind, "linux") != 0 ||
 	    (img->cmdline != NULL && strstr(img->cmdline, "unattended_url")))
 		return NULL;
@@ -297,11 +301,12 @@ script_image(struct bw_req *r, struct evbuffer *evb, const struct nb_client *c,
 	size_t		 i;
 
 	json_object_set(ctx, "image", ij);
-	/* The client's capability prefix: only a recognised client's context has one. */
+	/* The capability prefix: only a recognised client's context has one. */
 	base = json_string_value(json_object_get(ctx, "client_url"));
 	if (c->tmpl == NULL) {
 		json_object_del(ctx, "unattended_url");
-		if (base != NULL && (u = cache_unattended_url(r->bw, base, img->tmpl)) != NULL)
+		if (base != NULL &&
+		    (u = cache_unattended_url(r->bw, base, img->tmpl)) != NULL)
 			json_object_set_new(ctx, "unattended_url", u);
 	}
 	evbuffer_add_printf(evb, ":img-%s\necho netboot: booting %s\n", img->name, img->name);
@@ -326,9 +331,10 @@ script_image(struct bw_req *r, struct evbuffer *evb, const struct nb_client *c,
 	cmdline = nb_tmpl_render(img->cmdline ? img->cmdline : "", ctx, NULL, err, sizeof(err));
 	if (cmdline == NULL) {
 		oneline(err);
-		evbuffer_add_printf(evb, "echo netboot: the cmdline of %s does not render: %s%s\n"
-		    "goto failed\n", img->name, err, base == NULL ?
-		    " (unattended URLs are given to recognised clients only)" : "");
+		evbuffer_add_printf(evb, "echo netboot: the cmdline of %s "
+		    "does not render: %s%s\ngoto failed\n", img->name, err,
+		    base == NULL ? " (unattended URLs are given to recognised "
+		    "clients only)" : "");
 		return;
 	}
 	oneline(cmdline);
@@ -465,7 +471,7 @@ script_local(struct evbuffer *evb)
 	    "sanboot --no-describe --drive 0x80 || exit\n");
 }
 
-/* The database could not say who this is or what it gets: the local disk, and why. */
+/* The database could not say who this is: the local disk, and why. */
 static void
 script_refuse(struct bw_req *r, const char *mac, const char *what)
 {
@@ -474,8 +480,10 @@ script_refuse(struct bw_req *r, const char *mac, const char *what)
 
 	log_warnx("%s: %s: %s; serving the local disk", mac ? mac : r->ip, what,
 	    nb_db_errmsg(db));
-	nb_evq_push(r->bw->d->evq, mac, "http-script", r->ip, "local disk (%s failed)", what);
-	ADD_LIT(evb, "#!ipxe\n# netboot: the database could not be read\ngoto local\n");
+	nb_evq_push(r->bw->d->evq, mac, "http-script", r->ip,
+	    "local disk (%s failed)", what);
+	ADD_LIT(evb, "#!ipxe\n# netboot: the database could not be read\n"
+	    "goto local\n");
 	script_local(evb);
 	http_send_evb(r, 200, "text/plain", evb);
 	evbuffer_free(evb);
@@ -487,14 +495,16 @@ script_refuse(struct bw_req *r, const char *mac, const char *what)
  * action to clear, written after the reads end.
  */
 static enum nb_next_boot
-script_respond(struct bw_req *r, struct nb_client *c, int found, const char *token)
+script_respond(struct bw_req *r, struct nb_client *c, int found,
+    const char *token)
 {
 	struct bootweb		*bw = r->bw;
 	struct decision		 dc;
 	const struct nb_image	*img = NULL, *cimg;
 	struct evbuffer		*evb = evbuffer_new();
 	json_t			*ctx, *u = NULL;
-	const char		*name = c->name, *who = c->mac[0] ? c->mac : "unverified peer";
+	const char		*name = c->name;
+	const char		*who = c->mac[0] ? c->mac : "unverified peer";
 	char			*base;
 	size_t			 ci;
 
@@ -567,37 +577,46 @@ script_who(struct bw_req *r, const char *claimed)
 		return NB_OK;
 	}
 	if (rc == NB_OK && strcmp(r->mac, claimed) != 0) {
-		log_info("%s claimed %s but is %s (%s): serving %s's script", r->ip, claimed,
-		    r->mac, nb_ident_name(r->how), r->mac);
+		log_info("%s claimed %s but is %s (%s): serving %s's script",
+		    r->ip, claimed, r->mac, nb_ident_name(r->how), r->mac);
 		nb_evq_push(r->bw->d->evq, r->mac, "http-claim", r->ip,
-		    "claimed %s in /boot; is %s by its %s", claimed, r->mac, nb_ident_name(r->how));
+		    "claimed %s in /boot; is %s by its %s", claimed, r->mac,
+		    nb_ident_name(r->how));
 	}
 	return rc;
 }
 
-/* A new boot of a recognised client: its nonce is queued with the inventory, its token made. */
+/*
+ * A new boot of a recognised client: a fresh nonce, queued with the
+ * inventory, and the token made from it; -1 if there can be no token.
+ */
 static int
-script_boot(struct bw_req *r, const char *uuid, json_t *inv, char tok[NB_TOKEN_STRLEN])
+script_boot(struct bw_req *r, const char *uuid, json_t *inv,
+    char tok[NB_TOKEN_STRLEN])
 {
 	struct bootweb	*bw = r->bw;
 	uint8_t		 nonce[NB_NONCE_LEN];
-	const char	*life = cache_setting(bw, "token.lifetime");
+	const char	*life = cache_setting(bw, "token.lifetime"), *ip;
 	long long	 secs = life ? strtonum(life, 60, 604800, NULL) : 0;
 	int		 rc = NB_OK;
 
 	arc4random_buf(nonce, sizeof(nonce));
-	/* last_ip only from the neighbour table: a static or claimed identity proves no address. */
-	if (seen_queue(bw, r->mac, uuid, r->how == NB_IDENT_NEIGH && !strchr(r->ip, ':') ?
-	    r->ip : NULL, inv, nonce) == -1)
-		rc = script_nonce(bw, r->mac, nonce);	/* full: this boot keeps the last one's */
+	/*
+	 * last_ip only from the neighbour table: a static or claimed
+	 * identity proves nothing about the address.
+	 */
+	ip = r->how == NB_IDENT_NEIGH && !strchr(r->ip, ':') ? r->ip : NULL;
+	/* A full queue: this boot keeps the last one's nonce. */
+	if (seen_queue(bw, r->mac, uuid, ip, inv, nonce) == -1)
+		rc = script_nonce(bw, r->mac, nonce);
 	if (rc != NB_OK || !bw->cache.has_key) {
-		log_warnx("%s: no token for this boot: %s", r->mac, rc != NB_OK ?
-		    nb_db_errmsg(bw->d->db) : "no token key");
+		log_warnx("%s: no token for this boot: %s", r->mac,
+		    rc != NB_OK ? nb_db_errmsg(bw->d->db) : "no token key");
 		explicit_bzero(nonce, sizeof(nonce));
 		return -1;
 	}
-	nb_token_make(bw->cache.key, r->mac, nonce, nb_now() + (secs ? secs : NB_TOKEN_LIFETIME),
-	    tok);
+	nb_token_make(bw->cache.key, r->mac, nonce,
+	    nb_now() + (secs ? secs : NB_TOKEN_LIFETIME), tok);
 	explicit_bzero(nonce, sizeof(nonce));
 	return 0;
 }
@@ -609,7 +628,8 @@ script_client(struct bw_req *r)
 	struct evkeyvalq	 q;
 	struct nb_client	 c;
 	const char		*mac, *uuid;
-	char			 claimed[NB_MACSTR_LEN], tok[NB_TOKEN_STRLEN];
+	char			 claimed[NB_MACSTR_LEN];
+	char			 tok[NB_TOKEN_STRLEN];
 	json_t			*inv;
 	enum nb_next_boot	 clear;
 	int			 rc, havetok;
@@ -629,7 +649,7 @@ script_client(struct bw_req *r)
 		goto done;
 	}
 	if ((rc = script_who(r, claimed)) == NB_NOTFOUND) {
-		/* Nobody we can vouch for: the anonymous script; nothing recorded or consumed. */
+		/* Nobody we can vouch for: the anonymous script. */
 		json_decref(inv);
 		script_respond(r, &c, 0, NULL);
 		goto done;
@@ -639,8 +659,9 @@ script_client(struct bw_req *r)
 		script_refuse(r, NULL, "finding the client at this address");
 		goto done;
 	}
-	/* Settings and images come from the cache (bw_server_url refreshed it): one query. */
-	if ((rc = nb_client_get(db, r->mac, &c)) != NB_OK && rc != NB_NOTFOUND) {
+	/* Settings and images come from the cache: one query. */
+	rc = nb_client_get(db, r->mac, &c);
+	if (rc != NB_OK && rc != NB_NOTFOUND) {
 		json_decref(inv);
 		script_refuse(r, r->mac, "reading the client");
 		goto done;

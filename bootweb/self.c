@@ -43,8 +43,8 @@ self_serve(struct bw_req *r, const char *rest)
 	nb_evq_push(r->bw->d->evq, NULL, "self-refused", r->ip,
 	    "refused /%s: the self-API is served only under the token URL "
 	    "of the client's boot script", r->path);
-	self_fail(r, 403, "the self-API is served only under the self_url of your "
-	    "boot script");
+	self_fail(r, 403, "the self-API is served only under the self_url of "
+	    "your boot script");
 }
 
 void
@@ -56,14 +56,14 @@ self_call(struct bw_req *r, const char *mac, const char *rest)
 	int			 rc, post = r->method == EVHTTP_REQ_POST;
 
 	nb_client_init(&c);
-	if (*rest != '\0' && strcmp(rest, "done") != 0 && strcmp(rest, "suspend") != 0 &&
-	    strcmp(rest, "unsuspend") != 0) {
+	if (*rest != '\0' && strcmp(rest, "done") != 0 &&
+	    strcmp(rest, "suspend") != 0 && strcmp(rest, "unsuspend") != 0) {
 		self_fail(r, 404, "no such self-API call");
 		goto done;
 	}
 	if ((*rest == '\0') == post) {
-		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Allow",
-		    post ? "GET, HEAD" : "POST");
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "Allow", post ? "GET, HEAD" : "POST");
 		self_fail(r, 405, *rest == '\0' ? "use GET" : "use POST");
 		goto done;
 	}
@@ -78,16 +78,19 @@ self_call(struct bw_req *r, const char *mac, const char *rest)
 			self_fail(r, 503, nb_db_errmsg(db));
 			goto done;
 		}
-		nb_evq_push(r->bw->d->evq, c.mac, "self-done", r->ip, "installation done%s%s",
+		nb_evq_push(r->bw->d->evq, c.mac, "self-done", r->ip,
+		    "installation done%s%s",
 		    rc == NB_OK ? ", cleared next_boot " : "",
 		    rc == NB_OK ? nb_next_boot_name(c.next_boot) : "");
 	} else if (*rest != '\0') {
-		if (nb_client_set_suspended(db, c.mac, strcmp(rest, "suspend") == 0) != NB_OK) {
+		if (nb_client_set_suspended(db, c.mac,
+		    strcmp(rest, "suspend") == 0) != NB_OK) {
 			self_fail(r, 503, nb_db_errmsg(db));
 			goto done;
 		}
 		nb_evq_push(r->bw->d->evq, c.mac, strcmp(rest, "suspend") == 0 ?
-		    "self-suspend" : "self-unsuspend", r->ip, "%s by the client itself", rest);
+		    "self-suspend" : "self-unsuspend", r->ip,
+		    "%s by the client itself", rest);
 	}
 	if (*rest != '\0' && nb_client_get(db, c.mac, &c) != NB_OK) {
 		self_fail(r, 503, nb_db_errmsg(db));

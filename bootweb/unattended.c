@@ -22,10 +22,10 @@
 #include "tmpl.h"
 #include "xmalloc.h"
 
-/* Names installers ask for, meaning "my unattended file" whatever its template is called. */
+/* Names installers ask for: "my unattended file", whatever its template. */
 static const char *const aliases[] = {
-	"preseed.cfg", "ks.cfg", "user-data", "autoinstall.yaml", "autounattend.xml",
-	"unattend.xml", "autoinst.xml",
+	"preseed.cfg", "ks.cfg", "user-data", "autoinstall.yaml",
+	"autounattend.xml", "unattend.xml", "autoinst.xml",
 };
 
 static int
@@ -39,7 +39,10 @@ alias(const char *file)
 	return 0;
 }
 
-/* cloud-init NoCloud wants meta-data next to user-data; make one unless a template is called that. */
+/*
+ * cloud-init NoCloud wants meta-data next to user-data; make one unless a
+ * template is called that.
+ */
 static void
 meta_data(struct bw_req *r, const struct nb_client *c)
 {
@@ -51,7 +54,8 @@ meta_data(struct bw_req *r, const struct nb_client *c)
 		if (c->mac[i] != ':')
 			id[j++] = c->mac[i];
 	id[j] = '\0';
-	evbuffer_add_printf(evb, "instance-id: netboot-%s\nlocal-hostname: %s%s\n", id,
+	evbuffer_add_printf(evb,
+	    "instance-id: netboot-%s\nlocal-hostname: %s%s\n", id,
 	    c->hostname ? c->hostname : c->name ? c->name : "netboot-",
 	    c->hostname || c->name ? "" : id);
 	http_send_evb(r, 200, "text/plain", evb);
@@ -91,8 +95,8 @@ render_send(struct bw_req *r, const char *name, const struct nb_client *c,
 	nb_template_clear(&t);
 	if (out == NULL)
 		goto fail;
-	nb_evq_push(r->bw->d->evq, c->mac, what, r->ip, "rendered %s (template %s, %zu bytes)",
-	    file, name, len);
+	nb_evq_push(r->bw->d->evq, c->mac, what, r->ip,
+	    "rendered %s (template %s, %zu bytes)", file, name, len);
 	/* The rendered text goes out as is, freed once written. */
 	evb = evbuffer_new();
 	if (evbuffer_add_reference(evb, out, len, render_free, out) == -1)
@@ -103,8 +107,8 @@ render_send(struct bw_req *r, const char *name, const struct nb_client *c,
  fail:
 	nb_template_clear(&t);
 	log_warnx("%s: template %s: %s", c->mac, name, err);
-	nb_evq_push(r->bw->d->evq, c->mac, what, r->ip, "template %s does not render: %s",
-	    name, err);
+	nb_evq_push(r->bw->d->evq, c->mac, what, r->ip,
+	    "template %s does not render: %s", name, err);
 	http_error(r, 500, "%s", err);
 }
 
@@ -116,24 +120,27 @@ unattended_serve(struct bw_req *r, const char *rest)
 	int		 named;
 
 	if (slash == NULL || (size_t)(slash - rest) >= sizeof(macpart)) {
-		http_error(r, 404, "not found: unattended files are under the token URL "
-		    "of the client's boot script");
+		http_error(r, 404, "not found: unattended files are under "
+		    "the token URL of the client's boot script");
 		return;
 	}
 	memcpy(macpart, rest, (size_t)(slash - rest));
 	macpart[slash - rest] = '\0';
 	named = nb_mac_canon(macpart, mac) == 0;
-	/* Whoever asks, and whether the client exists or not: the same answer. */
+	/* Whoever asks, whether the client exists or not: the same answer. */
 	log_info("refused /unattended/ for %s to %s: a token URL is needed",
 	    named ? mac : "?", r->ip);
 	nb_evq_push(r->bw->d->evq, named ? mac : NULL, "http-unattended", r->ip,
-	    "refused /unattended/%s/...: files are served only under the token URL "
-	    "of the client's boot script", named ? mac : "?");
-	http_error(r, 403, "unattended files are served only under the token URL of the "
-	    "client's boot script");
+	    "refused /unattended/%s/...: files are served only under the "
+	    "token URL of the client's boot script", named ? mac : "?");
+	http_error(r, 403, "unattended files are served only under the token "
+	    "URL of the client's boot script");
 }
 
-/* A virtual file f for client c (NULL: anonymous) at path; with tok, template files render. */
+/*
+ * A virtual file f at path for client c (NULL: anonymous); templates
+ * render for c with its token tok.
+ */
 static void
 vfile_send(struct bw_req *r, const struct nb_file *f, const struct nb_client *c,
     const char *tok, const char *path)
@@ -143,29 +150,32 @@ vfile_send(struct bw_req *r, const struct nb_file *f, const struct nb_client *c,
 
 	switch (f->kind) {
 	case NB_FILE_CONTENT:
-		nb_evq_push(r->bw->d->evq, mac, "http-file", r->ip, "file %s (%zu bytes)",
-		    path, f->content_len);
-		http_send_mem(r, 200, http_content_type(path), f->content, f->content_len);
+		nb_evq_push(r->bw->d->evq, mac, "http-file", r->ip,
+		    "file %s (%zu bytes)", path, f->content_len);
+		http_send_mem(r, 200, http_content_type(path), f->content,
+		    f->content_len);
 		break;
 	case NB_FILE_TEMPLATE:
 		if (c == NULL) {
-			http_error(r, 403, "template files are rendered per client, under the "
-			    "token URL of its boot script");
+			http_error(r, 403, "template files are rendered per "
+			    "client, under the token URL of its boot script");
 			break;
 		}
 		render_send(r, f->tmpl, c, tok, path, "http-file");
 		break;
 	case NB_FILE_LOCAL:
-		if ((code = http_send_path(r, f->local, http_content_type(path))) != 0) {
+		code = http_send_path(r, f->local, http_content_type(path));
+		if (code != 0) {
 			log_warnx("file %s: cannot open %s", path, f->local);
 			http_error(r, code, "not found");
 		} else
-			nb_evq_push(r->bw->d->evq, mac, "http-file", r->ip, "file %s from %s",
-			    path, f->local);
+			nb_evq_push(r->bw->d->evq, mac, "http-file", r->ip,
+			    "file %s from %s", path, f->local);
 		break;
 	case NB_FILE_URL:
-		/* No proxy: bootweb never fetches from elsewhere on a client's behalf. */
-		http_error(r, 404, "%s is an upstream URL file; bootweb does not proxy", path);
+		/* No proxy: bootweb fetches nothing on a client's behalf. */
+		http_error(r, 404, "%s is an upstream URL file; bootweb does "
+		    "not proxy", path);
 		break;
 	}
 }
@@ -178,10 +188,11 @@ unattended_vfile(struct bw_req *r)
 	int		 rc;
 
 	memset(&f, 0, sizeof(f));
-	/* Without a token only global files: a client's own are under its token URL. */
+	/* Without a token only global files; a client's own need its token. */
 	if ((rc = nb_file_lookup(db, r->path, NULL, &f)) != NB_OK) {
 		if (rc != NB_NOTFOUND)
-			log_warnx("looking up virtual file %s: %s", r->path, nb_db_errmsg(db));
+			log_warnx("looking up virtual file %s: %s", r->path,
+			    nb_db_errmsg(db));
 		nb_file_clear(&f);
 		return -1;
 	}
@@ -207,7 +218,8 @@ token_check(struct bw_req *r, const char *tok, char mac[NB_MACSTR_LEN])
 	if (!bw->cache.has_key)
 		return 503;
 	if (script_nonce(bw, mac, nonce) != NB_OK) {
-		log_warnx("%s: reading the boot nonce: %s", mac, nb_db_errmsg(bw->d->db));
+		log_warnx("%s: reading the boot nonce: %s", mac,
+		    nb_db_errmsg(bw->d->db));
 		return 503;
 	}
 	if (!nb_token_valid(bw->cache.key, tok, nonce, nb_now()))
@@ -217,7 +229,8 @@ token_check(struct bw_req *r, const char *tok, char mac[NB_MACSTR_LEN])
 
 /* A client's own file at file: its unattended files, then its virtual files. */
 static void
-token_file(struct bw_req *r, const struct nb_client *c, const char *tok, const char *file)
+token_file(struct bw_req *r, const struct nb_client *c, const char *tok,
+    const char *file)
 {
 	struct nb_db		*db = r->bw->d->db;
 	struct nb_template	 t;
@@ -235,29 +248,38 @@ token_file(struct bw_req *r, const struct nb_client *c, const char *tok, const c
 	else if (eff != NULL && alias(file))
 		render_send(r, eff, c, tok, file, "http-unattended");
 	else if (eff != NULL && strcmp(file, "meta-data") == 0) {
-		nb_evq_push(r->bw->d->evq, c->mac, "http-unattended", r->ip, "generated meta-data");
+		nb_evq_push(r->bw->d->evq, c->mac, "http-unattended", r->ip,
+		    "generated meta-data");
 		meta_data(r, c);
 	} else if (eff != NULL && strcmp(file, "vendor-data") == 0) {
-		nb_evq_push(r->bw->d->evq, c->mac, "http-unattended", r->ip, "empty vendor-data");
+		nb_evq_push(r->bw->d->evq, c->mac, "http-unattended", r->ip,
+		    "empty vendor-data");
 		http_send_mem(r, 200, "text/plain", "", 0);
 	} else if ((rc = nb_file_lookup(db, file, c->mac, &f)) == NB_OK)
 		vfile_send(r, &f, c, tok, file);
 	else if (rc != NB_NOTFOUND) {
-		log_warnx("looking up virtual file %s: %s", file, nb_db_errmsg(db));
+		log_warnx("looking up virtual file %s: %s", file,
+		    nb_db_errmsg(db));
 		http_error(r, 503, "the database cannot be read");
 	} else
-		http_error(r, 404, "no template or file %s for this client", file);
+		http_error(r, 404, "no template or file %s for this client",
+		    file);
 	nb_template_clear(&t);
 	nb_file_clear(&f);
 }
 
-/* Take the token out of r->path (events and logs show TOKEN) into tok; file after it. */
+/*
+ * Take the token out of r->path into tok (from here on, logs and events
+ * show /t/TOKEN/), and what follows it into file.
+ */
 static int
 token_split(struct bw_req *r, const char *rest, char tok[NB_TOKEN_STRLEN],
     char file[BW_PATHLEN])
 {
 	const char	*slash = strchr(rest, '/');
-	size_t		 n = slash ? (size_t)(slash - rest) : strlen(rest);
+	size_t		 n;
+
+	n = slash ? (size_t)(slash - rest) : strlen(rest);
 
 	if (n == 0 || n >= NB_TOKEN_STRLEN) {
 		tok[0] = '\0';
@@ -278,7 +300,9 @@ unattended_token(struct bw_req *r, const char *rest)
 {
 	struct nb_db		*db = r->bw->d->db;
 	struct nb_client	 c;
-	char			 tok[NB_TOKEN_STRLEN], file[BW_PATHLEN], mac[NB_MACSTR_LEN];
+	char			 tok[NB_TOKEN_STRLEN], file[BW_PATHLEN];
+	char			 mac[NB_MACSTR_LEN];
+	const char		*why;
 	int			 code, rc;
 
 	nb_client_init(&c);
@@ -288,29 +312,35 @@ unattended_token(struct bw_req *r, const char *rest)
 	}
 	if ((code = token_check(r, tok, mac)) != 0) {
 		/* Never the token itself in a log or an event. */
-		log_info("%s: refused a %s token from %s for %s", code == 404 ? "?" : mac,
-		    code == 403 ? "stale, expired or forged" : "malformed", r->ip, file);
-		nb_evq_push(r->bw->d->evq, code == 404 ? NULL : mac, "http-token", r->ip,
-		    "refused %s: %s token", file, code == 403 ? "a stale, expired or forged" :
-		    code == 404 ? "a malformed" : "an unverifiable");
-		http_error(r, code, "%s", code == 503 ? "the database cannot be read" :
-		    "this URL is not valid (any more): boot again for a new one");
+		why = code == 403 ? "a stale, expired or forged" :
+		    code == 404 ? "a malformed" : "an unverifiable";
+		log_info("%s: refused %s token from %s for %s",
+		    code == 404 ? "?" : mac, why, r->ip, file);
+		nb_evq_push(r->bw->d->evq, code == 404 ? NULL : mac,
+		    "http-token", r->ip, "refused %s: %s token", file, why);
+		http_error(r, code, "%s", code == 503 ?
+		    "the database cannot be read" : "this URL is not valid "
+		    "(any more): boot again for a new one");
 		goto done;
 	}
-	if (strcmp(file, "api/v1/self") == 0 || strncmp(file, "api/v1/self/", 12) == 0) {
+	if (strcmp(file, "api/v1/self") == 0 ||
+	    strncmp(file, "api/v1/self/", 12) == 0) {
 		self_call(r, mac, file[11] == '/' ? file + 12 : "");
 		goto done;
 	}
 	if (r->method == EVHTTP_REQ_POST) {
-		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Allow", "GET, HEAD");
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "Allow", "GET, HEAD");
 		http_error(r, 405, "only the self-API takes POST");
 		goto done;
 	}
 	if ((rc = nb_client_get(db, mac, &c)) != NB_OK) {
 		if (rc != NB_NOTFOUND)
-			log_warnx("%s: reading the client: %s", mac, nb_db_errmsg(db));
-		http_error(r, rc == NB_NOTFOUND ? 404 : 503, "%s", rc == NB_NOTFOUND ?
-		    "no such client" : "the database cannot be read");
+			log_warnx("%s: reading the client: %s", mac,
+			    nb_db_errmsg(db));
+		http_error(r, rc == NB_NOTFOUND ? 404 : 503, "%s",
+		    rc == NB_NOTFOUND ? "no such client" :
+		    "the database cannot be read");
 		goto done;
 	}
 	if (file[0] == '\0')

@@ -14,7 +14,8 @@
 static int
 token_key_read(struct nb_db *db, uint8_t key[NB_TOKEN_KEYLEN])
 {
-	static const char sql[] = "SELECT value FROM secrets WHERE name = 'token'";
+	static const char sql[] =
+	    "SELECT value FROM secrets WHERE name = 'token'";
 	sqlite3_stmt	*st;
 	int		 rc;
 
@@ -36,15 +37,15 @@ token_key_read(struct nb_db *db, uint8_t key[NB_TOKEN_KEYLEN])
 int
 nb_token_key(struct nb_db *db, uint8_t key[NB_TOKEN_KEYLEN])
 {
-	static const char ins[] = "INSERT OR IGNORE INTO secrets (name, value, created) "
-	    "VALUES ('token', ?1, ?2)";
+	static const char ins[] = "INSERT OR IGNORE INTO secrets "
+	    "(name, value, created) VALUES ('token', ?1, ?2)";
 	sqlite3_stmt	*st;
 	uint8_t		 fresh[NB_TOKEN_KEYLEN];
 	int		 rc;
 
 	if ((rc = token_key_read(db, key)) != NB_NOTFOUND)
 		return rc;
-	/* Schema 6 made one; someone deleted it: make another (every token dies). */
+	/* Schema 6 made one; it was deleted: a new one (every token dies). */
 	if ((st = db_stmt(db, ins)) == NULL)
 		return NB_ERR;
 	arc4random_buf(fresh, sizeof(fresh));
@@ -57,7 +58,8 @@ nb_token_key(struct nb_db *db, uint8_t key[NB_TOKEN_KEYLEN])
 }
 
 int
-nb_boot_nonce_get(struct nb_db *db, const char *mac, uint8_t nonce[NB_NONCE_LEN])
+nb_boot_nonce_get(struct nb_db *db, const char *mac,
+    uint8_t nonce[NB_NONCE_LEN])
 {
 	static const char sql[] = "SELECT nonce FROM boots WHERE mac = ?1";
 	sqlite3_stmt	*st;
@@ -77,10 +79,12 @@ nb_boot_nonce_get(struct nb_db *db, const char *mac, uint8_t nonce[NB_NONCE_LEN]
 }
 
 int
-nb_boot_nonce_set(struct nb_db *db, const char *mac, const uint8_t nonce[NB_NONCE_LEN])
+nb_boot_nonce_set(struct nb_db *db, const char *mac,
+    const uint8_t nonce[NB_NONCE_LEN])
 {
 	static const char sql[] = "INSERT INTO boots (mac, nonce, started) "
-	    "VALUES (?1, ?2, ?3) ON CONFLICT (mac) DO UPDATE SET nonce = ?2, started = ?3";
+	    "VALUES (?1, ?2, ?3) "
+	    "ON CONFLICT (mac) DO UPDATE SET nonce = ?2, started = ?3";
 	sqlite3_stmt	*st;
 
 	if ((st = db_stmt(db, sql)) == NULL)

@@ -27,7 +27,8 @@ ident_static(struct nb_db *db, const char *ip, char mac[NB_MACSTR_LEN])
 		return NB_ERR;
 	db_bind_text(st, 1, ip);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		strlcpy(mac, (const char *)sqlite3_column_text(st, 0), NB_MACSTR_LEN);
+		strlcpy(mac, (const char *)sqlite3_column_text(st, 0),
+		    NB_MACSTR_LEN);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return NB_OK;
@@ -61,7 +62,8 @@ nb_ident_client(struct nb_db *db, const char *ip, const char *nmac,
 	if ((rc = nb_lease6_find(db, ip, &l)) != NB_OK)
 		return rc;
 	if (l.mac[0] == '\0')
-		return db_fail(db, NB_NOTFOUND, "the lease of %s names no MAC", ip);
+		return db_fail(db, NB_NOTFOUND, "the lease of %s names no MAC",
+		    ip);
 	strlcpy(mac, l.mac, NB_MACSTR_LEN);
 	*how = NB_IDENT_LEASE6;
 	return NB_OK;

@@ -519,7 +519,8 @@ tmpl_setting(const char *key, const char *value, int is_default, void *arg)
  * get the directory.
  */
 json_t *
-nb_tmpl_unattended_url_kind(const char *base, const char *name, const char *kind)
+nb_tmpl_unattended_url_kind(const char *base, const char *name,
+    const char *kind)
 {
 	char	*s;
 	json_t	*v;
@@ -617,14 +618,16 @@ nb_tmpl_context_token(struct nb_db *db, const struct nb_client *c,
  * that uses them does not render.
  */
 json_t *
-nb_tmpl_context(struct nb_db *db, const struct nb_client *c, const char *server_url)
+nb_tmpl_context(struct nb_db *db, const struct nb_client *c,
+    const char *server_url)
 {
 	char	 tok[NB_TOKEN_STRLEN];
 	json_t	*o;
 	int	 have = nb_token_mint(db, c->mac, tok) == NB_OK;
 
 	if (!have)
-		log_warnx("%s: no token for %s: %s", __func__, c->mac, nb_db_errmsg(db));
+		log_warnx("%s: no token for %s: %s", __func__, c->mac,
+		    nb_db_errmsg(db));
 	o = nb_tmpl_context_token(db, c, server_url, have ? tok : NULL);
 	explicit_bzero(tok, sizeof(tok));
 	return o;

@@ -14,9 +14,12 @@
 
 /* Render body with data; NULL on error with "line N: what" in err. Caller frees. */
 char	*nb_tmpl_render(const char *body, json_t *data, size_t *outlen, char *err, size_t errsz);
-/* The data a template sees for client c, with capability URLs of its current boot (a fresh token). */
+/*
+ * The data a template sees for client c, with the capability URLs of its
+ * current boot (a fresh token).
+ */
 json_t	*nb_tmpl_context(struct nb_db *, const struct nb_client *c, const char *server_url);
-/* The same with the token given (NULL: no unattended_url, client_url, self_url). */
+/* The same with token (NULL: no unattended_url, client_url, self_url). */
 json_t	*nb_tmpl_context_token(struct nb_db *, const struct nb_client *c,
 	    const char *server_url, const char *token);
 /* Render the template called name for client mac exactly as bootweb serves it. */
@@ -25,14 +28,22 @@ int	 nb_tmpl_render_client(struct nb_db *, const char *name, const char *mac,
 
 /* The image as templates see it: nb_image_json() plus kernel_url, initrd_urls, iso_url, tree_url. */
 json_t	*nb_tmpl_image(struct nb_db *, const struct nb_image *img, const char *server_url);
-/* The unattended_url of template name under base (server_url/t/TOKEN; the directory for cloud-init kinds); NULL if no such template. */
-json_t	*nb_tmpl_unattended_url(struct nb_db *, const char *base, const char *name);
+/*
+ * The unattended_url of template name under base (server_url/t/TOKEN; the
+ * directory for cloud-init kinds); NULL if there is no such template.
+ */
+json_t	*nb_tmpl_unattended_url(struct nb_db *, const char *base,
+	    const char *name);
 
-/* The unattended_url of template name of kind under base, without a database lookup. */
-json_t	*nb_tmpl_unattended_url_kind(const char *base, const char *name, const char *kind);
+/* The unattended_url of template name of kind under base, no lookup. */
+json_t	*nb_tmpl_unattended_url_kind(const char *base, const char *name,
+	    const char *kind);
 /* Every setting as templates see it: an object of key -> value. */
 json_t	*nb_tmpl_settings(struct nb_db *);
-/* nb_tmpl_context() from parts already built (token, image and unattended_url may be NULL); takes references, copies nothing. */
+/*
+ * nb_tmpl_context() from parts already built (token, image and
+ * unattended_url may be NULL); takes references, copies nothing.
+ */
 json_t	*nb_tmpl_context_parts(const struct nb_client *c, const char *server_url,
 	    const char *token, json_t *image, json_t *unattended_url, json_t *settings);
 

@@ -17,14 +17,16 @@
 
 #include "token.h"
 
-#define TOKEN_LABEL	"netboot-token-1"	/* domain separation, and a version */
+/* Domain separation, and a version of the format. */
+#define TOKEN_LABEL	"netboot-token-1"
 
 void
 nb_hmac_sha256(const uint8_t *key, size_t keylen, const void *msg, size_t len,
     uint8_t out[32])
 {
 	SHA2_CTX	 ctx;
-	uint8_t		 k[SHA256_BLOCK_LENGTH], pad[SHA256_BLOCK_LENGTH];
+	uint8_t		 k[SHA256_BLOCK_LENGTH];
+	uint8_t		 pad[SHA256_BLOCK_LENGTH];
 	uint8_t		 inner[SHA256_DIGEST_LENGTH];
 	size_t		 i;
 
@@ -57,7 +59,8 @@ token_tag(const uint8_t key[NB_TOKEN_KEYLEN], const uint8_t mac[NB_MAC_LEN],
     const uint8_t nonce[NB_NONCE_LEN], uint32_t expires,
     uint8_t tag[NB_TOKEN_TAGLEN])
 {
-	uint8_t	 msg[sizeof(TOKEN_LABEL) + NB_MAC_LEN + NB_NONCE_LEN + 4];
+	uint8_t	 msg[sizeof(TOKEN_LABEL) + NB_MAC_LEN + NB_NONCE_LEN +
+	    4];
 	uint8_t	 h[32], *p = msg;
 
 	memcpy(p, TOKEN_LABEL, sizeof(TOKEN_LABEL));	/* with its NUL */
@@ -123,7 +126,8 @@ tag_equal(const uint8_t *a, const uint8_t *b)
 
 void
 nb_token_make(const uint8_t key[NB_TOKEN_KEYLEN], const char *mac,
-    const uint8_t nonce[NB_NONCE_LEN], int64_t expires, char out[NB_TOKEN_STRLEN])
+    const uint8_t nonce[NB_NONCE_LEN], int64_t expires,
+    char out[NB_TOKEN_STRLEN])
 {
 	uint8_t	 raw[NB_TOKEN_LEN / 2];
 	uint32_t e = expires < 0 ? 0 : expires > UINT32_MAX ? UINT32_MAX :
@@ -173,10 +177,14 @@ const char *
 nb_ident_name(enum nb_ident how)
 {
 	static const char *const names[] = {
-		[NB_IDENT_NONE] = "unverified", [NB_IDENT_NEIGH] = "neighbour entry",
-		[NB_IDENT_STATIC] = "static address", [NB_IDENT_LEASE6] = "DHCPv6 lease",
+		[NB_IDENT_NONE] = "unverified",
+		[NB_IDENT_NEIGH] = "neighbour entry",
+		[NB_IDENT_STATIC] = "static address",
+		[NB_IDENT_LEASE6] = "DHCPv6 lease",
 		[NB_IDENT_CLAIM] = "claimed (boot.routed claim)",
 	};
 
-	return (size_t)how < sizeof(names) / sizeof(names[0]) ? names[how] : "?";
+	if ((size_t)how >= sizeof(names) / sizeof(names[0]))
+		return "?";
+	return names[how];
 }

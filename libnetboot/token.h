@@ -12,20 +12,20 @@
 
 #include "db.h"
 
-#define NB_TOKEN_KEYLEN	32	/* the server secret (schema 6, table secrets) */
+#define NB_TOKEN_KEYLEN	32	/* the server secret (table secrets) */
 #define NB_NONCE_LEN	16	/* a client's boot nonce (table boots) */
 #define NB_TOKEN_TAGLEN	16	/* HMAC-SHA256 truncated to 128 bits */
 /* hex: the MAC's 6 bytes, the expiry's 4, the tag's 16 */
 #define NB_TOKEN_LEN	(2 * (6 + 4 + NB_TOKEN_TAGLEN))
 #define NB_TOKEN_STRLEN	(NB_TOKEN_LEN + 1)
-#define NB_TOKEN_LIFETIME 7200	/* seconds, the default of token.lifetime */
+#define NB_TOKEN_LIFETIME 7200	/* seconds: token.lifetime's default */
 /* What bootctl template render shows instead of a token. */
 #define NB_TOKEN_PLACEHOLDER "TOKEN"
 
 /* How a client was recognised at an address. */
 enum nb_ident {
 	NB_IDENT_NONE,		/* not at all: an anonymous peer */
-	NB_IDENT_NEIGH,		/* the kernel's neighbour entry (ARP, NDP) */
+	NB_IDENT_NEIGH,		/* the neighbour entry (ARP, NDP) */
 	NB_IDENT_STATIC,	/* a client's static ip */
 	NB_IDENT_LEASE6,	/* a bound, unexpired DHCPv6 lease of ours */
 	NB_IDENT_CLAIM,		/* its own claim (boot.routed = claim) */
@@ -56,7 +56,8 @@ int	 nb_boot_nonce_get(struct nb_db *, const char *mac,
 int	 nb_boot_nonce_set(struct nb_db *, const char *mac,
 	    const uint8_t nonce[NB_NONCE_LEN]);
 /* A token for mac's current boot from the database, valid token.lifetime. */
-int	 nb_token_mint(struct nb_db *, const char *mac, char out[NB_TOKEN_STRLEN]);
+int	 nb_token_mint(struct nb_db *, const char *mac,
+	    char out[NB_TOKEN_STRLEN]);
 /* The token.lifetime setting in seconds. */
 int64_t	 nb_token_lifetime(struct nb_db *);
 

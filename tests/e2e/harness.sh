@@ -741,8 +741,10 @@ e2e_boot_suite() {
 	# and on the wire: the installer itself asked bootweb for its preseed
 	if [ -s "$E2E_LOG/suite-$v/wire-http.txt" ]; then
 		sed 's/^/#   wire: /' "$E2E_LOG/suite-$v/wire-http.txt"
-		grep -q "GET /unattended/$mac/.*debian-installer" "$E2E_LOG/suite-$v/wire-http.txt" ||
-			{ echo "FAIL suite $v: no GET /unattended/$mac/ by the installer on the wire"; return 1; }
+		# under the token URL of its script: /t/ + the MAC's hex, expiry and tag
+		grep -q "GET /t/$(echo "$mac" | tr -d :)[0-9a-f]\{40\}/.*debian-installer" \
+		    "$E2E_LOG/suite-$v/wire-http.txt" ||
+			{ echo "FAIL suite $v: no GET /t/TOKEN/ by the installer on the wire"; return 1; }
 	fi
 	[ "$v" = uefi6 ] && { e2e_check_v6 "$mac" || return 1; }
 	return 0
