@@ -10,7 +10,8 @@
 #   V's per-client files over HTTP and TFTP; a DHCPv6 lease naming V for
 #   X's address (expired, declined, or even bound: the NDP entry wins);
 #   forged and stale tokens; boot.routed = claim (on the link, evidence
-#   still wins). V itself gets all of it through its token URL.
+#   still wins); a read error of the database giving a denied V the menu.
+# V itself gets all of it through its token URL.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_root
 need_cmd curl sqlite3
@@ -184,6 +185,19 @@ TV2=$(tokurl)
 expect 403 "the last boot's token" xget "$TV/preseed.cfg"
 expect 200 "this boot's token" vget "$TV2/preseed.cfg"
 note "V's own files and self-API by token; the last boot's token is refused"
+
+# A read error is an error, not "no such client": a denied V whose row
+# cannot be read gets the local disk (never the menu), and the log says why.
+bc client deny $V
+sqlite3 "$DB" "ALTER TABLE clients RENAME TO clients_away" || fail "cannot hide the clients table"
+expect 200 "V's script with the clients table unreadable" vget "$U/boot?mac=$V"
+sqlite3 "$DB" "ALTER TABLE clients_away RENAME TO clients" || fail "cannot restore the clients table"
+grep -q '^goto local$' "$T/b" && ! grep -q '^choose' "$T/b" ||
+	fail "a read error gave: $(cat "$T/b")"
+grep -q "$V: reading the client: .*serving the local disk" "$T/bootweb.log" ||
+	fail "no log line for the read error: $(tail -3 "$T/bootweb.log")"
+bc client allow $V
+note "a database read error: the local disk and a log line"
 
 # Tokens never reach the log or the events.
 sleep 0.3
