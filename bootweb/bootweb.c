@@ -203,7 +203,8 @@ bw_ident(struct bw_req *r)
 		return r->ident_rc;
 	r->ident_done = 1;
 	isneigh = bw_neigh_mac(r->ip, nmac) == 0;
-	r->ident_rc = nb_ident_client(db, r->ip, isneigh ? nmac : NULL, r->mac, &r->how);
+	r->ident_rc = nb_ident_client(db, r->ip, isneigh ? nmac : NULL, r->mac,
+	    &r->how);
 	if (r->ident_rc != NB_OK && r->ident_rc != NB_NOTFOUND)
 		log_warnx("who is at %s: %s", r->ip, nb_db_errmsg(db));
 	return r->ident_rc;

@@ -34,7 +34,7 @@ struct bw_seen {
 	char			*uuid;
 	char			 ip[INET6_ADDRSTRLEN];
 	json_t			*inventory;
-	uint8_t			 nonce[NB_NONCE_LEN];	/* this boot's, for the tokens */
+	uint8_t			 nonce[NB_NONCE_LEN];	/* this boot's */
 	int			 has_nonce;
 };
 TAILQ_HEAD(bw_seenq, bw_seen);
@@ -53,7 +53,7 @@ struct bw_cache {
 	struct nb_image		*images;	/* in name order */
 	size_t			 nimages;
 	json_t			*kinds;		/* template name -> kind */
-	uint8_t			 key[NB_TOKEN_KEYLEN];	/* the token key (nb_token_key) */
+	uint8_t			 key[NB_TOKEN_KEYLEN];	/* nb_token_key() */
 	int			 has_key;
 	struct bw_site		 sites[BW_SITES];
 	size_t			 nsites, nextsite;
@@ -109,9 +109,9 @@ struct bw_req {
 /* bootweb.c */
 /* The MAC of the neighbour at ip, from the kernel's neighbour table; -1 if none. */
 int	 bw_neigh_mac(const char *ip, char out[NB_MACSTR_LEN]);
-/* Who is at the request's source address, from evidence (nb_ident_client): r->mac, r->how. */
+/* Who is at the source address, from evidence: r->mac, r->how. */
 int	 bw_ident(struct bw_req *);
-/* The client recorded at the request's source address (bw_ident); NB_NOTFOUND if none. */
+/* The client at the source address (bw_ident); NB_NOTFOUND if none. */
 int	 bw_peer_client(struct bw_req *, struct nb_client *);
 
 /* http.c */
@@ -144,7 +144,8 @@ void	 script_client(struct bw_req *);
 /* Write the queued inventory reports in one transaction. */
 void	 script_flush_seen(struct bootweb *);
 /* mac's boot nonce: the one queued by its last /boot, else the stored one. */
-int	 script_nonce(struct bootweb *, const char *mac, uint8_t nonce[NB_NONCE_LEN]);
+int	 script_nonce(struct bootweb *, const char *mac,
+	    uint8_t nonce[NB_NONCE_LEN]);
 
 /* The query keys of the inventory iPXE reports, in the order /boot.ipxe lists them. */
 extern const char *const script_inv_keys[];
@@ -159,8 +160,9 @@ const char *cache_setting(struct bootweb *, const char *key);
 const struct nb_image *cache_image(struct bootweb *, const char *name, size_t *idx);
 /* The parts built for server_url (the /boot.ipxe body, the images' template data). */
 struct bw_site *cache_site(struct bootweb *, const char *server_url);
-/* The unattended_url of template tname under base (server_url/t/TOKEN); NULL if no such template. */
-json_t	*cache_unattended_url(struct bootweb *, const char *base, const char *tname);
+/* The unattended_url of template tname under base; NULL if none. */
+json_t	*cache_unattended_url(struct bootweb *, const char *base,
+	    const char *tname);
 /* The kind of template tname; NULL if there is none. */
 const char *cache_kind(struct bootweb *, const char *tname);
 /* Free the cache. */
@@ -181,17 +183,17 @@ void	 conn_stop(struct bootweb *);
 void	 conn_free(struct bootweb *);
 
 /* unattended.c */
-/* GET /unattended/<mac>/<file>: refused, with an event: the token URL is the way. */
+/* GET /unattended/<mac>/<file>: refused, with an event. */
 void	 unattended_serve(struct bw_req *, const char *rest);
 /* A global virtual file of the files table (no token); 0 if served, else -1. */
 int	 unattended_vfile(struct bw_req *);
-/* /t/TOKEN/...: the client's unattended files, per-client files and self-API. */
+/* /t/TOKEN/...: the client's unattended and own files, its self-API. */
 void	 unattended_token(struct bw_req *, const char *rest);
 
 /* self.c */
 /* /api/v1/self without a token: refused, with an event. */
 void	 self_serve(struct bw_req *, const char *rest);
-/* /t/TOKEN/api/v1/self[/done|/suspend|/unsuspend] for client mac (the token's). */
+/* /t/TOKEN/api/v1/self[/done|/suspend|/unsuspend] for the token's mac. */
 void	 self_call(struct bw_req *, const char *mac, const char *rest);
 
 #endif
