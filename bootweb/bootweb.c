@@ -156,6 +156,18 @@ neigh_read(void)
 }
 
 /*
+ * Before a decision that hands out a client's script and token: a copy of
+ * the table older than 50 ms is read again, so a host that has just taken
+ * over another's address is not taken for it from a stale hit.
+ */
+void
+bw_neigh_refresh(void)
+{
+	if (now_ms() - neigh_read_ms >= NEIGH_STALE_MS)
+		neigh_read();
+}
+
+/*
  * The MAC of the neighbour at ip, from the kernel's neighbour table; -1 if
  * none. The table is cached: a miss re-reads it, at most every 50 ms, so a
  * client new since the last read is found on its first request.

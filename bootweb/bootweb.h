@@ -109,6 +109,8 @@ struct bw_req {
 /* bootweb.c */
 /* The MAC of the neighbour at ip, from the kernel's neighbour table; -1 if none. */
 int	 bw_neigh_mac(const char *ip, char out[NB_MACSTR_LEN]);
+/* Read the neighbour table again if the copy is older than 50 ms. */
+void	 bw_neigh_refresh(void);
 /* Who is at the source address, from evidence: r->mac, r->how. */
 int	 bw_ident(struct bw_req *);
 /* The client at the source address (bw_ident); NB_NOTFOUND if none. */

@@ -570,6 +570,7 @@ script_who(struct bw_req *r, const char *claimed)
 	const char	*routed = cache_setting(r->bw, "boot.routed");
 	int		 rc;
 
+	bw_neigh_refresh();
 	if ((rc = bw_ident(r)) == NB_NOTFOUND && routed != NULL &&
 	    strcmp(routed, "claim") == 0) {
 		strlcpy(r->mac, claimed, sizeof(r->mac));
