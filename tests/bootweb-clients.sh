@@ -274,6 +274,15 @@ expect 500 "unclosed section" --interface 127.0.0.2 "$TA/t-unclosed"
 has "line 1: unclosed section 'vars'" "unclosed"
 expect_rc 2 "$BOOTCTL" -f "$CONF" -D "$DB" template render t-raw
 expect_rc 1 "$BOOTCTL" -f "$CONF" -D "$DB" template render nosuch --mac $A
+# The capability URLs: bootweb's carry the token of this boot, bootctl's the word TOKEN.
+printf '{{self_url}} {{unattended_url}} {{client_url}}\n' >"$T/urls"
+bc template add t-urls --kind raw --file "$T/urls" >/dev/null
+expect 200 "capability URLs" --interface 127.0.0.2 "$TA/t-urls"
+[ "$(cat "$T/b")" = "$TA/api/v1/self $TA/t-preseed $TA" ] || fail "URLs from bootweb: $(cat "$T/b")"
+"$BOOTCTL" -f "$CONF" -D "$DB" template render t-urls --mac $A --server "$U" >"$T/r" ||
+	fail "bootctl template render t-urls"
+[ "$(cat "$T/r")" = "$U/t/TOKEN/api/v1/self $U/t/TOKEN/t-preseed $U/t/TOKEN" ] ||
+	fail "URLs from bootctl: $(cat "$T/r")"
 # The token is the capability, not the address: the old form is refused to everyone.
 expect 403 "A asks the old way" --interface 127.0.0.2 "$U/unattended/$A/t-preseed"
 hasnt 'salt' "refused file"
