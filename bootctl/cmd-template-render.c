@@ -47,23 +47,14 @@ render(struct nb_db *db, const char *name, const char *mac, const char *url,
     char **out, size_t *len, char *err, size_t errsz)
 {
 	struct nb_client	 c;
-	struct nb_template	 t;
-	json_t			*data;
 	int			 rc;
 
 	nb_client_init(&c);
-	memset(&t, 0, sizeof(t));
-	if ((rc = nb_client_get(db, mac, &c)) != NB_OK ||
-	    (rc = nb_template_get(db, name, &t)) != NB_OK) {
+	if ((rc = nb_client_get(db, mac, &c)) != NB_OK)
 		snprintf(err, errsz, "%s", nb_db_errmsg(db));
-		goto done;
-	}
-	data = nb_tmpl_context_token(db, &c, url, NB_TOKEN_PLACEHOLDER);
-	if ((*out = nb_tmpl_render(t.body, data, len, err, errsz)) == NULL)
-		rc = NB_INVALID;
-	json_decref(data);
- done:
-	nb_template_clear(&t);
+	else
+		rc = nb_tmpl_render_token(db, name, &c, url, NB_TOKEN_PLACEHOLDER,
+		    out, len, err, errsz);
 	nb_client_clear(&c);
 	return rc;
 }

@@ -77,24 +77,18 @@ static void
 render_send(struct bw_req *r, const char *name, const struct nb_client *c,
     const char *tok, const char *file, const char *what)
 {
-	struct nb_db		*db = r->bw->d->db;
-	struct nb_template	 t;
 	struct evbuffer		*evb;
-	json_t			*data;
 	char			 err[512], *out = NULL;
 	size_t			 len = 0;
 
-	memset(&t, 0, sizeof(t));
-	if (nb_template_get(db, name, &t) != NB_OK) {
-		snprintf(err, sizeof(err), "%s", nb_db_errmsg(db));
-		goto fail;
+	if (nb_tmpl_render_token(r->bw->d->db, name, c, r->server_url, tok,
+	    &out, &len, err, sizeof(err)) != NB_OK) {
+		log_warnx("%s: template %s: %s", c->mac, name, err);
+		nb_evq_push(r->bw->d->evq, c->mac, what, r->ip,
+		    "template %s does not render: %s", name, err);
+		http_error(r, 500, "%s", err);
+		return;
 	}
-	data = nb_tmpl_context_token(db, c, r->server_url, tok);
-	out = nb_tmpl_render(t.body, data, &len, err, sizeof(err));
-	json_decref(data);
-	nb_template_clear(&t);
-	if (out == NULL)
-		goto fail;
 	nb_evq_push(r->bw->d->evq, c->mac, what, r->ip,
 	    "rendered %s (template %s, %zu bytes)", file, name, len);
 	/* The rendered text goes out as is, freed once written. */
@@ -103,13 +97,6 @@ render_send(struct bw_req *r, const char *name, const struct nb_client *c,
 		free(out);
 	http_send_evb(r, 200, "text/plain", evb);
 	evbuffer_free(evb);
-	return;
- fail:
-	nb_template_clear(&t);
-	log_warnx("%s: template %s: %s", c->mac, name, err);
-	nb_evq_push(r->bw->d->evq, c->mac, what, r->ip,
-	    "template %s does not render: %s", name, err);
-	http_error(r, 500, "%s", err);
 }
 
 void

@@ -22,6 +22,10 @@ json_t	*nb_tmpl_context(struct nb_db *, const struct nb_client *c, const char *s
 /* The same with token (NULL: no unattended_url, client_url, self_url). */
 json_t	*nb_tmpl_context_token(struct nb_db *, const struct nb_client *c,
 	    const char *server_url, const char *token);
+/* Render template name for the loaded client c, token in its URLs. */
+int	 nb_tmpl_render_token(struct nb_db *, const char *name,
+	    const struct nb_client *c, const char *server_url, const char *token,
+	    char **out, size_t *outlen, char *err, size_t errsz);
 /* Render the template called name for client mac exactly as bootweb serves it. */
 int	 nb_tmpl_render_client(struct nb_db *, const char *name, const char *mac,
 	    const char *server_url, char **out, size_t *outlen, char *err, size_t errsz);
