@@ -25,7 +25,7 @@
 #include "conf.h"
 #include "xmalloc.h"
 
-enum conf_kind { K_STRING, K_PATH, K_ADDR, K_ADDR46, K_PORT, K_NUM, K_BOOL };
+enum conf_kind { K_STRING, K_PATH, K_ADDR, K_ADDR46, K_PORT, K_NUM, K_BOOL, K_NKINDS };
 
 struct conf_key {
 	const char	*section;	/* NULL for the global part */
@@ -142,6 +142,8 @@ conf_check_value(const struct conf_key *k, const char *value)
 		if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0)
 			return NULL;
 		return "must be yes or no";
+	case K_NKINDS:
+		break;
 	}
 	return "has an unknown kind";
 }
@@ -343,10 +345,19 @@ nb_conf_foreach(const struct nb_conf *c, const char *section, const char *key,
 void
 nb_conf_dump_keys(void)
 {
-	static const char *const kinds[] = { "string", "path", "address", "port", "number", "bool" };
-	size_t	 i;
+	/* Indexed by the enum, so a new kind cannot shift the names or read past them. */
+	static const char *const kinds[K_NKINDS] = {
+		[K_STRING] = "string", [K_PATH] = "path", [K_ADDR] = "address",
+		[K_ADDR46] = "address46", [K_PORT] = "port", [K_NUM] = "number",
+		[K_BOOL] = "bool",
+	};
+	const char	*kind;
+	size_t		 i;
 
-	for (i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++)
+	for (i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++) {
+		kind = conf_keys[i].kind < K_NKINDS ? kinds[conf_keys[i].kind] : NULL;
 		printf("%s %s %s%s\n", conf_keys[i].section ? conf_keys[i].section : "global",
-		    conf_keys[i].key, kinds[conf_keys[i].kind], conf_keys[i].repeat ? " repeat" : "");
+		    conf_keys[i].key, kind != NULL ? kind : "?",
+		    conf_keys[i].repeat ? " repeat" : "");
+	}
 }
