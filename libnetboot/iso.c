@@ -482,7 +482,9 @@ nb_iso_open(const char *path, struct nb_iso **out, char *err, size_t errsz)
 	iso->joliet = w.joliet;
 	if (root[DR_LEN] < 34 || iso_dir(&w, le32(root + DR_EXTENT), le32(root + DR_SIZE), "", 0) == -1)
 		goto fail;
-	qsort(iso->files, iso->nfiles, sizeof(*iso->files), iso_cmp);
+	/* qsort(3) must not be given NULL, even for no files (an empty ISO). */
+	if (iso->nfiles > 1)
+		qsort(iso->files, iso->nfiles, sizeof(*iso->files), iso_cmp);
 	/* Two records of one name: keep the first, the index key is unique. */
 	for (i = j = 0; i < iso->nfiles; i++) {
 		if (j > 0 && strcmp(iso->files[j - 1].path, iso->files[i].path) == 0) {
