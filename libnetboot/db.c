@@ -9,8 +9,11 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include <stdint.h>
+
 #include <errno.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -448,6 +451,98 @@ nb_datadir(const char *dbpath, const char *datadir)
 	dir = xstrdup(dirname(copy));
 	free(copy);
 	return dir;
+}
+
+/* Whether st is the file at path (same device and inode). */
+static int
+db_same_file(const struct stat *fst, const char *path)
+{
+	struct stat	 st;
+
+	return stat(path, &st) == 0 && st.st_dev == fst->st_dev &&
+	    st.st_ino == fst->st_ino;
+}
+
+int
+nb_db_own_file(const char *dbpath, const struct stat *st)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+	char	 p[PATH_MAX];
+	size_t	 i;
+
+	for (i = 0; dbpath != NULL && i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		if ((size_t)snprintf(p, sizeof(p), "%s%s", dbpath, sfx[i]) >= sizeof(p))
+			continue;
+		if (db_same_file(st, p))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * What the first bytes of a file say it is, if it is a file of SQLite:
+ * a database (its header string), a rollback journal (its 8-byte magic)
+ * or a WAL file (its two magic numbers), all per https://sqlite.org's
+ * file format page, and the wal-index (-shm), whose header version
+ * 3007000 is followed by a copy of the same 48 bytes.
+ */
+static const char *
+db_sniff(int fd)
+{
+	static const uint8_t	 journal[8] = {
+		0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7 };
+	uint8_t			 b[96];
+	uint32_t		 v;
+	ssize_t			 n;
+
+	if ((n = pread(fd, b, sizeof(b), 0)) < 8)
+		return NULL;
+	if (n >= 16 && memcmp(b, "SQLite format 3", 16) == 0)
+		return "a SQLite database";
+	if (memcmp(b, journal, sizeof(journal)) == 0)
+		return "a SQLite journal";
+	v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	if (v == 0x377f0682 || v == 0x377f0683)
+		return "a SQLite WAL file";
+	memcpy(&v, b, sizeof(v));
+	if (n == sizeof(b) && v == 3007000 && memcmp(b, b + 48, 48) == 0)
+		return "a SQLite wal-index";
+	return NULL;
+}
+
+int
+nb_db_servable(const char *dbpath, int fd, const char **why)
+{
+	struct stat	 fst;
+
+	*why = NULL;
+	if (fstat(fd, &fst) == -1) {
+		*why = "cannot stat it";
+		return -1;
+	}
+	if (nb_db_own_file(dbpath, &fst)) {
+		*why = "the database or one of its journals";
+		return -1;
+	}
+	if ((*why = db_sniff(fd)) != NULL)
+		return -1;
+	return 0;
+}
+
+int
+nb_path_hidden(const char *path)
+{
+	const char	*p = path;
+
+	while (*p == '/')
+		p++;
+	while (*p != '\0') {
+		if (*p == '.')
+			return 1;
+		p += strcspn(p, "/");
+		p += strspn(p, "/");
+	}
+	return 0;
 }
 
 int

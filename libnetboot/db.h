@@ -16,6 +16,8 @@
 #include "addr.h"
 #include "log.h"
 
+struct stat;
+
 #define NB_DB_DEFAULT	LOCALSTATEDIR "/lib/netboot/netboot.db"
 #define NB_DB_VERSION	6		/* schema version this build writes */
 
@@ -59,6 +61,21 @@ void		 nb_db_rollback(struct nb_db *);
 int64_t		 nb_db_data_version(struct nb_db *);
 /* The data directory: datadir if set, else the directory holding the database. Caller frees. */
 char		*nb_datadir(const char *dbpath, const char *datadir);
+/*
+ * Whether st (of a file about to be opened) is the database at dbpath or
+ * one of its -wal, -shm, -journal files, by device and inode. Check it
+ * before open(2): closing any descriptor of the database drops the
+ * process's SQLite locks on it (fcntl(2) locks are per process).
+ */
+int		 nb_db_own_file(const char *dbpath, const struct stat *st);
+/*
+ * Whether a daemon may send the open file fd: 0, or -1 and *why if it is
+ * the database or its journals (nb_db_own_file), or any SQLite database,
+ * journal, WAL or wal-index by its first bytes: backups and copies too.
+ */
+int		 nb_db_servable(const char *dbpath, int fd, const char **why);
+/* Whether a path has a part starting with '.': dot-files and partial imports are never served. */
+int		 nb_path_hidden(const char *path);
 /* Before any nb_db_open: each connection stays in one thread; no global SQLite mutexes (pxedhcpd). */
 int		 nb_db_threads_init(void);
 /* Seconds since the epoch, for created/updated/seen columns. */
