@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 
 #include "bootweb.h"
 #include "iso.h"
+#include "ratelim.h"
 #include "xmalloc.h"
 
 #define SEEN_TICK_USEC	100000		/* inventory writes, batched like events */
@@ -251,17 +253,12 @@ bw_event(struct bw_req *r, const char *kind, const char *what, const char *rel)
 	nb_client_clear(&c);
 }
 
-/* The database and its -wal, -shm, -journal files, which may share the data directory. */
-static int
-bw_is_db(struct bootweb *bw, const char *path)
-{
-	char	 db[PATH_MAX];
-
-	if (realpath(nb_daemon_dbpath(bw->d), db) == NULL)
-		return 0;
-	return strncmp(path, db, strlen(db)) == 0;
-}
-
+/*
+ * A file of the data directory. What is not served is decided by what a
+ * file is, not by its name: http_resolve refuses dot-files and partial
+ * imports (.import-*) and anything outside the directory; http_send_path
+ * refuses the database, its journals and any other SQLite file (backups).
+ */
 static void
 bw_data(struct bw_req *r, const char *rel)
 {
@@ -272,18 +269,101 @@ bw_data(struct bw_req *r, const char *rel)
 		http_error(r, code, "%s", code == 403 ? "forbidden" : "not found");
 		return;
 	}
-	if (bw_is_db(r->bw, path)) {
-		log_info("refused the database file /data/%s to %s", rel, r->ip);
-		http_error(r, 404, "not found");
-		free(path);
-		return;
-	}
 	if ((code = http_send_path(r, path, http_content_type(rel))) != 0)
 		http_error(r, code, "not found");
 	else {
 		bw_event(r, "http-file", "served", rel);
 	}
 	free(path);
+}
+
+/*
+ * The file of an image's kernel or initrd as registered: relative to the
+ * data directory, or absolute anywhere (bootctl image add --kernel
+ * /srv/...). Its directory is never exposed: the URL names the image.
+ */
+static int
+bw_image_file(struct bw_req *r, const char *file, char **out)
+{
+	char	 rdata[PATH_MAX], rpath[PATH_MAX];
+	size_t	 dlen;
+
+	*out = NULL;
+	if (file == NULL || strstr(file, "://") != NULL)
+		return 404;
+	if (file[0] != '/')
+		return http_resolve(r->bw->datadir, file, out);
+	if (realpath(file, rpath) == NULL)
+		return errno == EACCES ? 403 : 404;
+	/* Inside the data directory, its rules hold (no dot-files). */
+	if (realpath(r->bw->datadir, rdata) != NULL) {
+		dlen = strlen(rdata);
+		if (strncmp(rpath, rdata, dlen) == 0 && rpath[dlen] == '/' &&
+		    nb_path_hidden(rpath + dlen))
+			return 404;
+	}
+	*out = xstrdup(rpath);
+	return 0;
+}
+
+/*
+ * /image/NAME/kernel[/BASENAME] and /image/NAME/initrd/N[/BASENAME]
+ * (N from 0): nb_tmpl_image writes these URLs for files outside the data
+ * directory; the basename is for iPXE, which names an image by it.
+ */
+static void
+bw_image(struct bw_req *r, const char *rest)
+{
+	const struct nb_image	*img;
+	char			 name[65], *path = NULL;
+	const char		*slash = strchr(rest, '/'), *part, *file, *kind, *errstr;
+	size_t			 nlen = slash ? (size_t)(slash - rest) : 0;
+	long long		 n;
+	int			 code = 404;
+
+	cache_refresh(r->bw);
+	if (nlen == 0 || nlen >= sizeof(name))
+		goto fail;
+	memcpy(name, rest, nlen);
+	name[nlen] = '\0';
+	if ((img = cache_image(r->bw, name, NULL)) == NULL)
+		goto fail;
+	part = slash + 1;
+	if (strncmp(part, "kernel", 6) == 0 && (part[6] == '\0' || part[6] == '/')) {
+		kind = "http-kernel";
+		file = img->kernel;
+		part += 6;
+	} else if (strncmp(part, "initrd/", 7) == 0) {
+		kind = "http-initrd";
+		part += 7;
+		slash = strchr(part, '/');
+		nlen = slash ? (size_t)(slash - part) : strlen(part);
+		if (nlen == 0 || nlen > 3)
+			goto fail;
+		memcpy(name, part, nlen);
+		name[nlen] = '\0';
+		n = strtonum(name, 0, (long long)img->ninitrds - 1, &errstr);
+		if (errstr != NULL)
+			goto fail;
+		file = img->initrds[n];
+		part += nlen;
+	} else
+		goto fail;
+	/* What may follow is the basename alone. */
+	if (*part == '/' && strchr(part + 1, '/') != NULL)
+		goto fail;
+	if ((code = bw_image_file(r, file, &path)) != 0)
+		goto fail;
+	if ((code = http_send_path(r, path, "application/octet-stream")) != 0) {
+		log_warnx("image %s: cannot serve %s", img->name, path);
+		goto fail;
+	}
+	bw_event(r, kind, "served", NULL);
+	free(path);
+	return;
+ fail:
+	free(path);
+	http_error(r, code, "%s", code == 403 ? "forbidden" : "not found");
 }
 
 static void
@@ -357,15 +437,116 @@ bw_bootloader(struct bw_req *r)
 	return 0;
 }
 
-/* Everything a booting machine asks for, dispatched by path. */
+#define BW_ERR_PER_SOURCE	20	/* http-error events per source address per window */
+#define BW_ERR_TOTAL		200	/* and of all sources together */
+#define BW_ERR_WINDOW_MS	60000
+
+/*
+ * A boot that dies on a 4xx shows where in its timeline: one http-error
+ * event with the status and the path, bounded per source address so that
+ * a scanner cannot flood the boot log. Routes whose URLs may carry a
+ * capability (unattended files, the self-API) keep only their first part.
+ */
+static void
+bw_fail_event(struct bw_req *r)
+{
+	static struct nb_ratelim	 lim;
+	const char			*shown = r->path, *more = "";
+	int				 len;
+
+	if (lim.window_ms == 0)
+		nb_ratelim_init(&lim, BW_ERR_PER_SOURCE, BW_ERR_TOTAL, BW_ERR_WINDOW_MS);
+	if (r->status < 400 || r->status >= 500 || !r->req_boot)
+		return;
+	if (!nb_ratelim_hit(&lim, r->ip, nb_monotonic_ms())) {
+		log_debug("%s: %d for /%s from %s: no event (rate limit)", __func__,
+		    r->status, r->path, r->ip);
+		return;
+	}
+	len = (int)strlen(shown);
+	if (strncmp(shown, "data/", 5) != 0 && strncmp(shown, "iso/", 4) != 0 &&
+	    strncmp(shown, "image/", 6) != 0 && strchr(shown, '/') != NULL) {
+		len = (int)strcspn(shown, "/");
+		more = "/...";
+	}
+	if (len > 200) {
+		len = 200;
+		more = "...";
+	}
+	nb_evq_push(r->bw->d->evq, bw_ident(r) == NB_OK ? r->mac : NULL,
+	    "http-error", r->ip, "%d %s /%.*s%s", r->status, r->head ? "HEAD" :
+	    r->method == EVHTTP_REQ_POST ? "POST" : "GET", len, shown, more);
+}
+
+/* Route a request of the boot plane by its path; every handler replies. */
+static void
+bw_route(struct bw_req *r)
+{
+	const char	*uri = evhttp_request_get_uri(r->req);
+	int		 code;
+
+	/* Every method reaches us (evhttp would answer 501), so unknown ones get a 405. */
+	if (r->method != EVHTTP_REQ_GET && r->method != EVHTTP_REQ_HEAD &&
+	    r->method != EVHTTP_REQ_POST) {
+		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Allow",
+		    "GET, HEAD, POST");
+		http_error(r, 405, "method not allowed");
+		return;
+	}
+	if ((code = http_path_decode(uri, r->path, sizeof(r->path))) != 0) {
+		log_debug("%s: bad request target from %s", __func__, r->ip);
+		http_error(r, code, "%s", code == 400 ? "bad request" : "not found");
+		return;
+	}
+	r->query = strchr(uri, '?');
+	if (r->query != NULL)
+		r->query++;
+	if (strncmp(r->path, "t/", 2) == 0) {
+		bw_server_url(r);
+		unattended_token(r, r->path + 2);
+		return;
+	}
+	if (strcmp(r->path, "api/v1/self") == 0 || strncmp(r->path, "api/v1/self/", 12) == 0) {
+		bw_server_url(r);
+		self_serve(r, r->path[11] == '/' ? r->path + 12 : "");
+		return;
+	}
+	if (r->method == EVHTTP_REQ_POST) {
+		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Allow", "GET, HEAD");
+		http_error(r, 405, "only the self-API takes POST");
+		return;
+	}
+	if (strcmp(r->path, "boot.ipxe") == 0) {
+		bw_server_url(r);
+		script_boot_ipxe(r);
+	} else if (strcmp(r->path, "boot") == 0) {
+		bw_server_url(r);
+		script_client(r);
+	} else if (strncmp(r->path, "unattended/", 11) == 0) {
+		bw_server_url(r);
+		unattended_serve(r, r->path + 11);
+	} else if (strncmp(r->path, "data/", 5) == 0)
+		bw_data(r, r->path + 5);
+	else if (strncmp(r->path, "image/", 6) == 0)
+		bw_image(r, r->path + 6);
+	else if (strncmp(r->path, "iso/", 4) == 0)
+		bw_iso(r, r->path + 4);
+	else if (r->path[0] == '\0')
+		http_error(r, 404, "nothing here: see /boot.ipxe");
+	else {
+		bw_server_url(r);
+		if (unattended_vfile(r) == -1 && bw_bootloader(r) == -1)
+			http_error(r, 404, "not found");
+	}
+}
+
+/* Everything a booting machine asks for: routed, then a failure is an event. */
 static void
 bw_dispatch(struct evhttp_request *req, void *arg)
 {
 	struct bw_req			 r;
 	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
 	const struct sockaddr		*sa = evhttp_connection_get_addr(evcon);
-	const char			*uri = evhttp_request_get_uri(req);
-	int				 code;
 
 	memset(&r, 0, sizeof(r));
 	r.bw = arg;
@@ -375,56 +556,8 @@ bw_dispatch(struct evhttp_request *req, void *arg)
 	r.head = r.method == EVHTTP_REQ_HEAD;
 	if (sa != NULL)
 		nb_sa_ntop(sa, r.ip, sizeof(r.ip));
-	/* Every method reaches us (evhttp would answer 501), so unknown ones get a 405. */
-	if (r.method != EVHTTP_REQ_GET && r.method != EVHTTP_REQ_HEAD &&
-	    r.method != EVHTTP_REQ_POST) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD, POST");
-		http_error(&r, 405, "method not allowed");
-		return;
-	}
-	if ((code = http_path_decode(uri, r.path, sizeof(r.path))) != 0) {
-		log_debug("%s: bad request target from %s", __func__, r.ip);
-		http_error(&r, code, "%s", code == 400 ? "bad request" : "not found");
-		return;
-	}
-	r.query = strchr(uri, '?');
-	if (r.query != NULL)
-		r.query++;
-	if (strncmp(r.path, "t/", 2) == 0) {
-		bw_server_url(&r);
-		unattended_token(&r, r.path + 2);
-		return;
-	}
-	if (strcmp(r.path, "api/v1/self") == 0 || strncmp(r.path, "api/v1/self/", 12) == 0) {
-		bw_server_url(&r);
-		self_serve(&r, r.path[11] == '/' ? r.path + 12 : "");
-		return;
-	}
-	if (r.method == EVHTTP_REQ_POST) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
-		http_error(&r, 405, "only the self-API takes POST");
-		return;
-	}
-	if (strcmp(r.path, "boot.ipxe") == 0) {
-		bw_server_url(&r);
-		script_boot_ipxe(&r);
-	} else if (strcmp(r.path, "boot") == 0) {
-		bw_server_url(&r);
-		script_client(&r);
-	} else if (strncmp(r.path, "unattended/", 11) == 0) {
-		bw_server_url(&r);
-		unattended_serve(&r, r.path + 11);
-	} else if (strncmp(r.path, "data/", 5) == 0)
-		bw_data(&r, r.path + 5);
-	else if (strncmp(r.path, "iso/", 4) == 0)
-		bw_iso(&r, r.path + 4);
-	else if (r.path[0] == '\0')
-		http_error(&r, 404, "nothing here: see /boot.ipxe");
-	else {
-		bw_server_url(&r);
-		if (unattended_vfile(&r) == -1 && bw_bootloader(&r) == -1)
-			http_error(&r, 404, "not found");
-	}
+	bw_route(&r);
+	bw_fail_event(&r);
 }
 
 /* The admin plane: /metrics in Prometheus text; the admin API comes later. */
