@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,16 +169,27 @@ src_fail(struct tftpd_fail *f, int code, const char *msg, const char *fmt, ...)
 	return -1;
 }
 
-/* Take an open fd as the source if it is a regular file. */
+/*
+ * Take an open fd as the source if it is a regular file and not the
+ * database, one of its journals or any other SQLite file (a backup):
+ * whatever its name and whichever root or virtual file it came from.
+ */
 static int
-src_from_fd(struct tftpd_src *src, int fd, struct tftpd_fail *f, const char *path)
+src_from_fd(struct tftpd *td, struct tftpd_src *src, int fd, struct tftpd_fail *f,
+    const char *path)
 {
 	struct stat	 st;
+	const char	*why;
 
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return src_fail(f, TFTP_ENOTFOUND, "File not found", "%s is not a regular file",
 		    path);
+	}
+	if (nb_db_servable(nb_daemon_dbpath(td->d), fd, &why) == -1) {
+		close(fd);
+		return src_fail(f, TFTP_ENOTFOUND, "File not found", "%s refused: it is %s",
+		    path, why);
 	}
 	src->kind = SRC_FILE;
 	src->fd = fd;
@@ -190,9 +202,10 @@ static int
 src_virtual(struct tftpd *td, const struct tftpd_peer *p, struct nb_file *vf,
     struct tftpd_src *src, struct tftpd_fail *f)
 {
-	char	 url[80], host[INET6_ADDRSTRLEN], err[256], *out = NULL;
-	size_t	 outlen = 0;
-	int	 fd;
+	struct stat	 st;
+	char		 url[80], host[INET6_ADDRSTRLEN], err[256], *out = NULL;
+	size_t		 outlen = 0;
+	int		 fd;
 
 	switch (vf->kind) {
 	case NB_FILE_CONTENT:
@@ -218,12 +231,15 @@ src_virtual(struct tftpd *td, const struct tftpd_peer *p, struct nb_file *vf,
 		snprintf(src->origin, sizeof(src->origin), "template %s", vf->tmpl);
 		return 0;
 	case NB_FILE_LOCAL:
+		if (stat(vf->local, &st) == 0 && nb_db_own_file(nb_daemon_dbpath(td->d), &st))
+			return src_fail(f, TFTP_ENOTFOUND, "File not found",
+			    "local file %s refused: it is the database", vf->local);
 		if ((fd = open(vf->local, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) == -1)
 			return src_fail(f, errno == ENOENT ? TFTP_ENOTFOUND : TFTP_EACCESS,
 			    errno == ENOENT ? "File not found" : "Access violation",
 			    "local file %s: %s", vf->local, strerror(errno));
 		snprintf(src->origin, sizeof(src->origin), "local file");
-		return src_from_fd(src, fd, f, vf->local);
+		return src_from_fd(td, src, fd, f, vf->local);
 	case NB_FILE_URL:
 		break;
 	}
@@ -285,17 +301,67 @@ root_openat(int dirfd, const char *path)
 	return fd;
 }
 
-/* The file path under the first root that has it. */
+/*
+ * Whether the file open as fd lies in a dot-directory or is a dot-file
+ * below the root open as rootfd, where a symlink may have led (the path
+ * asked for was checked already). Both are read back from /proc.
+ */
+static int
+root_hidden(int rootfd, int fd)
+{
+	char	 link[64], rpath[PATH_MAX], fpath[PATH_MAX];
+	ssize_t	 rlen, flen;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", rootfd);
+	if ((rlen = readlink(link, rpath, sizeof(rpath) - 1)) <= 0)
+		return 0;	/* no /proc: openat2 kept it beneath anyway */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((flen = readlink(link, fpath, sizeof(fpath) - 1)) <= 0)
+		return 0;
+	rpath[rlen] = '\0';
+	fpath[flen] = '\0';
+	if (rlen == 1)
+		rlen = 0;	/* the root is / */
+	if (flen <= rlen || strncmp(fpath, rpath, (size_t)rlen) != 0 || fpath[rlen] != '/')
+		return 1;	/* not beneath the root as we see it: refuse */
+	return nb_path_hidden(fpath + rlen);
+}
+
+/*
+ * The file path under the first root that has it. Dot-files and
+ * dot-directories (the .import-* of an import in progress or killed)
+ * are never served, by name or through a symlink.
+ */
 static int
 src_roots(struct tftpd *td, const char *path, struct tftpd_src *src, struct tftpd_fail *f)
 {
-	size_t	 i;
-	int	 fd, refused = 0, why = 0;
+	struct stat	 st;
+	size_t		 i;
+	int		 fd, refused = 0, failed = 0, why = 0;
 
+	if (nb_path_hidden(path))
+		return src_fail(f, TFTP_ENOTFOUND, "File not found", "%s refused: a dot-file",
+		    path);
 	for (i = 0; i < td->nroots; i++) {
+		/*
+		 * The database is refused unopened: closing a descriptor of it
+		 * would drop our SQLite locks. Only compared, so following a
+		 * symlink out of the root here leaks nothing.
+		 */
+		if (fstatat(td->roots[i].fd, path, &st, 0) == 0 &&
+		    nb_db_own_file(nb_daemon_dbpath(td->d), &st))
+			return src_fail(f, TFTP_ENOTFOUND, "File not found",
+			    "%s refused: it is the database or one of its journals", path);
 		if ((fd = root_openat(td->roots[i].fd, path)) != -1) {
-			if (src_from_fd(src, fd, f, path) == -1)
+			if (root_hidden(td->roots[i].fd, fd)) {
+				close(fd);
+				return src_fail(f, TFTP_ENOTFOUND, "File not found",
+				    "%s refused: it leads to a dot-file", path);
+			}
+			if (src_from_fd(td, src, fd, f, path) == -1) {
+				failed = 1;	/* f says why, unless another root has it */
 				continue;
+			}
 			strlcpy(src->origin, td->roots[i].path, sizeof(src->origin));
 			return 0;
 		}
@@ -304,6 +370,8 @@ src_roots(struct tftpd *td, const char *path, struct tftpd_src *src, struct tftp
 			why = errno;
 		}
 	}
+	if (failed)
+		return -1;
 	if (refused)
 		return src_fail(f, TFTP_EACCESS, "Access violation", "%s refused: %s", path,
 		    why == EXDEV ? "leads outside the served root" : strerror(why));

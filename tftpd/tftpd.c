@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ratelim.h"
 #include "tftpd.h"
 #include "xmalloc.h"
 
@@ -131,15 +132,25 @@ tftpd_mtu(struct tftpd *td, int ifindex, unsigned int overhead)
 	return mtu;
 }
 
-/* Refuse a request: one log line, one ERROR, one event. */
+#define TFTPD_ERR_PER_SOURCE	20	/* tftp-error events per source address per window */
+#define TFTPD_ERR_TOTAL		200	/* and of all sources (UDP sources are spoofed) */
+#define TFTPD_ERR_WINDOW_MS	60000
+
+/* Refuse a request: one log line, one ERROR, one event unless the source had its share. */
 static void
 tftpd_refuse(struct tftpd *td, struct tftpd_peer *p, const char *name, int code,
     const char *msg, const char *why)
 {
+	static struct nb_ratelim	 lim;
+
+	if (lim.window_ms == 0)
+		nb_ratelim_init(&lim, TFTPD_ERR_PER_SOURCE, TFTPD_ERR_TOTAL,
+		    TFTPD_ERR_WINDOW_MS);
 	log_info("%s from %s refused: %s", name, p->ip, why);
 	tftpd_send_error(td, p, code, msg);
-	nb_evq_push(td->d->evq, p->mac, "tftp-error", p->ip, "%s: %s (error %d)", name, why,
-	    code);
+	if (nb_ratelim_hit(&lim, p->ip, nb_monotonic_ms()))
+		nb_evq_push(td->d->evq, p->mac, "tftp-error", p->ip, "%s: %s (error %d)",
+		    name, why, code);
 }
 
 /* One request from the listening socket. */
