@@ -6,18 +6,24 @@
  * their bytes go by. Then one transaction adds the image row and the index
  * of the ISO's files, and the directory is renamed into place. A failure
  * at any step removes the directory and rolls the transaction back: no
- * file and no row are left behind.
+ * file and no row are left behind. An import that was killed leaves its
+ * .import-* directory; the daemons never serve it (a dot-directory), and
+ * the next import removes it: each import holds flock(2) on its own
+ * directory, so one whose lock can be taken is no longer running.
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bootctl.h"
@@ -33,6 +39,7 @@ struct import {
 	struct nb_detect	 det;
 	char			*datadir;
 	char			*tmpdir;	/* datadir/.import-NAME-XXXXXX until renamed */
+	int			 lockfd;	/* tmpdir, flock(LOCK_EX) while we run */
 	char			*finaldir;	/* datadir/NAME */
 	const struct nb_iso_file *want[IMPORT_MAXFILES];
 	char			*names[IMPORT_MAXFILES];	/* file names in the directory */
@@ -160,6 +167,66 @@ import_wimboot(struct bootctl *bc, struct import *im, char *err, size_t errsz)
 	return rc;
 }
 
+/* Remove the files of a stale import directory (open as dfd), then the directory. */
+static void
+import_rm_stale(int datafd, int dfd, const char *name, const char *datadir)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 fd;
+
+	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dfd, de->d_name, 0) == -1)
+			log_warn("%s/%s/%s", datadir, name, de->d_name);
+	}
+	closedir(d);
+	if (unlinkat(datafd, name, AT_REMOVEDIR) == -1)
+		log_warn("cannot remove %s/%s", datadir, name);
+	else
+		fprintf(stderr, "bootctl: removed %s/%s, left by an import that did "
+		    "not finish\n", datadir, name);
+}
+
+#define IMPORT_STALE_SECS	60	/* an unlocked directory this old is stale */
+
+/*
+ * Remove the .import-* directories of imports that are no longer running
+ * (killed, or the machine went down): their flock(2) is free. One that is
+ * locked belongs to an import running now and is left alone, and so is
+ * one younger than a minute (made, not yet locked).
+ */
+static void
+import_clean_stale(const char *datadir)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	int		 dfd;
+
+	if ((d = opendir(datadir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, ".import-", 8) != 0)
+			continue;
+		dfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (dfd == -1)
+			continue;
+		if (fstat(dfd, &st) == 0 && st.st_mtime < time(NULL) - IMPORT_STALE_SECS &&
+		    flock(dfd, LOCK_EX | LOCK_NB) == 0)
+			import_rm_stale(dirfd(d), dfd, de->d_name, datadir);
+		close(dfd);
+	}
+	closedir(d);
+}
+
 /* Remove the temporary directory and what we put in it. */
 static void
 import_cleanup(struct import *im)
@@ -184,6 +251,15 @@ import_cleanup(struct import *im)
 	}
 	if (rmdir(im->tmpdir) == -1 && errno != ENOENT)
 		log_warn("cannot remove %s", im->tmpdir);
+}
+
+/* Unlock the directory (renamed into place or removed by now). */
+static void
+import_unlock(struct import *im)
+{
+	if (im->lockfd != -1)
+		close(im->lockfd);
+	im->lockfd = -1;
 }
 
 /* Extract the planned files during the one pass over the ISO. */
@@ -336,6 +412,7 @@ image_import(struct bootctl *bc, int argc, char *argv[])
 	if (name_arg != NULL && !nb_name_valid(name_arg))
 		return bc_usage("bad image name '%s' (letters, digits, . _ -; at most 64)", name_arg);
 	memset(&im, 0, sizeof(im));
+	im.lockfd = -1;
 	nb_image_init(&img);
 	if (nb_iso_open(argv[optind], &im.iso, err, sizeof(err)) == -1 ||
 	    nb_distro_detect(im.iso, &im.det, err, sizeof(err)) == -1) {
@@ -347,11 +424,18 @@ image_import(struct bootctl *bc, int argc, char *argv[])
 	if ((rc = import_precheck(bc, &im, name, tmpl)) != 0)
 		goto done;
 	rc = 1;
+	import_clean_stale(im.datadir);
 	xasprintf(&im.tmpdir, "%s/.import-%s-XXXXXX", im.datadir, name);
 	if (mkdtemp(im.tmpdir) == NULL || chmod(im.tmpdir, 0755) == -1) {
 		bc_error("cannot create a directory in %s: %s", im.datadir, strerror(errno));
 		free(im.tmpdir);
 		im.tmpdir = NULL;
+		goto done;
+	}
+	/* Ours while we run: another import's cleanup leaves a locked directory alone. */
+	if ((im.lockfd = open(im.tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    flock(im.lockfd, LOCK_EX | LOCK_NB) == -1) {
+		bc_error("cannot lock %s: %s", im.tmpdir, strerror(errno));
 		goto done;
 	}
 	import_plan(&im);
@@ -374,6 +458,7 @@ image_import(struct bootctl *bc, int argc, char *argv[])
 		    im.det.arch ? im.det.arch : "-", im.det.kind, im.iso->nfiles, sha);
 done:
 	import_cleanup(&im);
+	import_unlock(&im);
 	for (size_t i = 0; i < im.nwant; i++)
 		free(im.names[i]);
 	nb_image_clear(&img);

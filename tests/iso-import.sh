@@ -203,3 +203,29 @@ expect_rc 0 "$BOOTCTL" -D "$DB" image rm ubu
 [ "$(q "SELECT count(*) FROM iso_files WHERE image = 'ubu'")" = 0 ] || fail "index rows left"
 [ -f "$T/ubuntu.iso" ] || fail "image rm removed the ISO itself"
 note "image rm: row, index and extracted files gone, ISO kept"
+
+# --- A killed import leaves its .import-* directory (never served: see
+# tests/bootweb-served.sh, tests/tftpd-served.sh). The next import removes
+# it; one whose import still runs (its flock held) stays, and so does one
+# made less than a minute ago (not locked yet).
+mkdir "$T/.import-old-AAAAAA" "$T/.import-busy-BBBBBB" "$T/.import-new-CCCCCC"
+echo partial >"$T/.import-old-AAAAAA/initrd.gz"
+echo partial >"$T/.import-busy-BBBBBB/initrd.gz"
+# As an import makes them: owned by whoever owns the database (bootctl acts as it).
+chown -R --reference="$DB" "$T"/.import-*
+touch -d '1 hour ago' "$T/.import-old-AAAAAA" "$T/.import-busy-BBBBBB"
+flock "$T/.import-busy-BBBBBB" sleep 60 &
+holder=$!
+at_exit "kill $holder 2>/dev/null"
+locked() { ! flock -n "$1" true; }
+wait_for 5 locked "$T/.import-busy-BBBBBB" || fail "flock(1) did not take the lock"
+expect_rc 0 "$BOOTCTL" -D "$DB" image import "$T/ubuntu.iso" --name ubu3
+expect_err "removed $T/.import-old-AAAAAA, left by an import that did not finish"
+[ -e "$T/.import-old-AAAAAA" ] && fail "the stale import directory is still there"
+[ -f "$T/.import-busy-BBBBBB/initrd.gz" ] || fail "a running import's directory was removed"
+[ -d "$T/.import-new-CCCCCC" ] || fail "a directory just made was removed"
+[ -f "$T/ubu3/vmlinuz" ] || fail "the import after the cleanup did not finish"
+kill $holder
+rm -rf "$T/.import-busy-BBBBBB" "$T/.import-new-CCCCCC"
+leftovers
+note "a killed import's directory is removed by the next import; running ones stay"
