@@ -42,6 +42,7 @@ bc client add $A --name vm1 --ip 127.0.0.2 --image debian12 >/dev/null || fail "
 bc client next-boot $A install >/dev/null || fail "next-boot"
 bc settings set default_action image >/dev/null
 bc db backup "$T/backup-1.db" >/dev/null || fail "db backup"
+bc file add db.bin --global --local "$DB" >/dev/null || fail "file add"
 cp "$T/backup-1.db" "$T/boot/initrd.img"	# a copy under a boot file's name
 ln "$DB" "$T/boot/kernel"			# a hard link to the live database
 # A rollback journal and a WAL file by their magic numbers (sqlite.org file format).
@@ -75,7 +76,9 @@ for p in netboot.db netboot.db-wal netboot.db-shm backup-1.db boot/initrd.img bo
 	sqlite_in "/data/$p"
 	expect 404 "HEAD /data/$p" -I "$U/data/$p"
 done
-note "database, -wal, -shm, backup, copy, hard link, journal, WAL: 404"
+expect 404 "the database as a virtual local file" "$U/db.bin"
+sqlite_in "/db.bin"
+note "database, -wal, -shm, backup, copy, hard link, journal, WAL, local file: 404"
 # Dot-files and the partial import, by name, encoded, through a symlink.
 for p in .import-x/initrd.gz %2eimport-x/initrd.gz boot/.netrc boot/%2Enetrc boot/partial-link; do
 	expect 404 "/data/$p" "$U/data/$p"
