@@ -385,24 +385,27 @@ http_send_range(struct bw_req *r, int fd, off_t off, off_t size, time_t mtime, c
 int
 http_send_path(struct bw_req *r, const char *path, const char *type)
 {
-	struct stat	 st;
+	struct stat	 pre, st;
 	const char	*why;
 	int		 fd;
 
 	/* The database is refused unopened: closing a descriptor of it drops our locks. */
-	if (stat(path, &st) == 0 && nb_db_own_file(nb_daemon_dbpath(r->bw->d), &st)) {
+	if (stat(path, &pre) == -1)
+		return errno == EACCES ? 403 : 404;
+	if (nb_db_own_file(nb_daemon_dbpath(r->bw->d), &pre)) {
 		log_warnx("refused %s to %s: it is the database or one of its journals",
 		    path, r->ip);
 		return 404;
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) == -1)
 		return errno == EACCES ? 403 : 404;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_dev != pre.st_dev ||
+	    st.st_ino != pre.st_ino) {
 		close(fd);
 		return 404;
 	}
-	/* Whatever the route or the name: never the database, a backup or a journal. */
-	if (nb_db_servable(nb_daemon_dbpath(r->bw->d), fd, &why) == -1) {
+	/* Whatever the route or the name: never a backup, a copy or a journal. */
+	if ((why = nb_db_file_kind(fd)) != NULL) {
 		log_warnx("refused %s to %s: it is %s", path, r->ip, why);
 		close(fd);
 		return 404;

@@ -550,12 +550,12 @@ nb_db_own_file(const char *dbpath, const struct stat *st)
 /*
  * What the first bytes of a file say it is, if it is a file of SQLite:
  * a database (its header string), a rollback journal (its 8-byte magic)
- * or a WAL file (its two magic numbers), all per https://sqlite.org's
- * file format page, and the wal-index (-shm), whose header version
- * 3007000 is followed by a copy of the same 48 bytes.
+ * or a WAL file (its two magic numbers), all per SQLite's file format
+ * document, and the wal-index (-shm), whose header version 3007000 is
+ * followed by a copy of the same 48 bytes.
  */
-static const char *
-db_sniff(int fd)
+const char *
+nb_db_file_kind(int fd)
 {
 	static const uint8_t	 journal[8] = {
 		0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7 };
@@ -576,25 +576,6 @@ db_sniff(int fd)
 	if (n == sizeof(b) && v == 3007000 && memcmp(b, b + 48, 48) == 0)
 		return "a SQLite wal-index";
 	return NULL;
-}
-
-int
-nb_db_servable(const char *dbpath, int fd, const char **why)
-{
-	struct stat	 fst;
-
-	*why = NULL;
-	if (fstat(fd, &fst) == -1) {
-		*why = "cannot stat it";
-		return -1;
-	}
-	if (nb_db_own_file(dbpath, &fst)) {
-		*why = "the database or one of its journals";
-		return -1;
-	}
-	if ((*why = db_sniff(fd)) != NULL)
-		return -1;
-	return 0;
 }
 
 int

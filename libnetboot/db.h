@@ -69,11 +69,11 @@ char		*nb_datadir(const char *dbpath, const char *datadir);
  */
 int		 nb_db_own_file(const char *dbpath, const struct stat *st);
 /*
- * Whether a daemon may send the open file fd: 0, or -1 and *why if it is
- * the database or its journals (nb_db_own_file), or any SQLite database,
- * journal, WAL or wal-index by its first bytes: backups and copies too.
+ * What the open file fd is by its first bytes if it is any SQLite
+ * database, journal, WAL or wal-index ("a SQLite database", ...), else
+ * NULL: the daemons never send one (backups, copies, renames).
  */
-int		 nb_db_servable(const char *dbpath, int fd, const char **why);
+const char	*nb_db_file_kind(int fd);
 /* Whether a path has a part starting with '.': dot-files and partial imports are never served. */
 int		 nb_path_hidden(const char *path);
 /* Before any nb_db_open: each connection stays in one thread; no global SQLite mutexes (pxedhcpd). */

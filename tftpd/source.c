@@ -170,12 +170,13 @@ src_fail(struct tftpd_fail *f, int code, const char *msg, const char *fmt, ...)
 }
 
 /*
- * Take an open fd as the source if it is a regular file and not the
- * database, one of its journals or any other SQLite file (a backup):
+ * Take an open fd as the source if it is a regular file, the one pre
+ * (its stat before it was opened, which the caller checked is not the
+ * database) describes, and not any SQLite file (a backup, a copy):
  * whatever its name and whichever root or virtual file it came from.
  */
 static int
-src_from_fd(struct tftpd *td, struct tftpd_src *src, int fd, struct tftpd_fail *f,
+src_from_fd(struct tftpd_src *src, int fd, const struct stat *pre, struct tftpd_fail *f,
     const char *path)
 {
 	struct stat	 st;
@@ -186,7 +187,12 @@ src_from_fd(struct tftpd *td, struct tftpd_src *src, int fd, struct tftpd_fail *
 		return src_fail(f, TFTP_ENOTFOUND, "File not found", "%s is not a regular file",
 		    path);
 	}
-	if (nb_db_servable(nb_daemon_dbpath(td->d), fd, &why) == -1) {
+	if (st.st_dev != pre->st_dev || st.st_ino != pre->st_ino) {
+		close(fd);
+		return src_fail(f, TFTP_ENOTFOUND, "File not found", "%s changed while opened",
+		    path);
+	}
+	if ((why = nb_db_file_kind(fd)) != NULL) {
 		close(fd);
 		return src_fail(f, TFTP_ENOTFOUND, "File not found", "%s refused: it is %s",
 		    path, why);
@@ -234,12 +240,13 @@ src_virtual(struct tftpd *td, const struct tftpd_peer *p, struct nb_file *vf,
 		if (stat(vf->local, &st) == 0 && nb_db_own_file(nb_daemon_dbpath(td->d), &st))
 			return src_fail(f, TFTP_ENOTFOUND, "File not found",
 			    "local file %s refused: it is the database", vf->local);
-		if ((fd = open(vf->local, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) == -1)
+		if (stat(vf->local, &st) == -1 ||
+		    (fd = open(vf->local, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) == -1)
 			return src_fail(f, errno == ENOENT ? TFTP_ENOTFOUND : TFTP_EACCESS,
 			    errno == ENOENT ? "File not found" : "Access violation",
 			    "local file %s: %s", vf->local, strerror(errno));
 		snprintf(src->origin, sizeof(src->origin), "local file");
-		return src_from_fd(td, src, fd, f, vf->local);
+		return src_from_fd(src, fd, &st, f, vf->local);
 	case NB_FILE_URL:
 		break;
 	}
@@ -348,8 +355,9 @@ src_roots(struct tftpd *td, const char *path, struct tftpd_src *src, struct tftp
 		 * would drop our SQLite locks. Only compared, so following a
 		 * symlink out of the root here leaks nothing.
 		 */
-		if (fstatat(td->roots[i].fd, path, &st, 0) == 0 &&
-		    nb_db_own_file(nb_daemon_dbpath(td->d), &st))
+		if (fstatat(td->roots[i].fd, path, &st, 0) == -1)
+			memset(&st, 0, sizeof(st));	/* openat2 says why */
+		else if (nb_db_own_file(nb_daemon_dbpath(td->d), &st))
 			return src_fail(f, TFTP_ENOTFOUND, "File not found",
 			    "%s refused: it is the database or one of its journals", path);
 		if ((fd = root_openat(td->roots[i].fd, path)) != -1) {
@@ -358,7 +366,7 @@ src_roots(struct tftpd *td, const char *path, struct tftpd_src *src, struct tftp
 				return src_fail(f, TFTP_ENOTFOUND, "File not found",
 				    "%s refused: it leads to a dot-file", path);
 			}
-			if (src_from_fd(td, src, fd, f, path) == -1) {
+			if (src_from_fd(src, fd, &st, f, path) == -1) {
 				failed = 1;	/* f says why, unless another root has it */
 				continue;
 			}
