@@ -237,11 +237,13 @@ src_virtual(struct tftpd *td, const struct tftpd_peer *p, struct nb_file *vf,
 		snprintf(src->origin, sizeof(src->origin), "template %s", vf->tmpl);
 		return 0;
 	case NB_FILE_LOCAL:
-		if (stat(vf->local, &st) == 0 && nb_db_own_file(nb_daemon_dbpath(td->d), &st))
+		/* The database is refused unopened: closing it would drop our locks. */
+		if (stat(vf->local, &st) == -1)
+			memset(&st, 0, sizeof(st));	/* open says why */
+		else if (nb_db_own_file(nb_daemon_dbpath(td->d), &st))
 			return src_fail(f, TFTP_ENOTFOUND, "File not found",
 			    "local file %s refused: it is the database", vf->local);
-		if (stat(vf->local, &st) == -1 ||
-		    (fd = open(vf->local, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) == -1)
+		if ((fd = open(vf->local, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) == -1)
 			return src_fail(f, errno == ENOENT ? TFTP_ENOTFOUND : TFTP_EACCESS,
 			    errno == ENOENT ? "File not found" : "Access violation",
 			    "local file %s: %s", vf->local, strerror(errno));
