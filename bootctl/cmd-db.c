@@ -14,7 +14,7 @@
 #include "conf.h"
 #include "xmalloc.h"
 
-/* mkdir -p: the parents 0755 as a package makes them, the state directory itself 0750. */
+/* mkdir -p: the parents 0755 as a package makes them, the last one 0750. */
 static int
 mkdir_parents(const char *dir)
 {
@@ -56,23 +56,26 @@ db_init_dir(struct bootctl *bc, const char *dir)
 		pw = getpwnam(user);
 	if (stat(dir, &sb) == 0) {
 		if (pw != NULL && sb.st_uid == 0 && sb.st_uid != pw->pw_uid)
-			fprintf(stderr, "bootctl: warning: %s belongs to root: the daemons "
-			    "run as %s and cannot write the database there: "
-			    "chown -R %s: %s\n", dir, user, user, dir);
+			fprintf(stderr, "bootctl: warning: %s belongs to "
+			    "root: the daemons run as %s and cannot write the "
+			    "database there: chown -R %s: %s\n", dir, user,
+			    user, dir);
 		return 0;
 	}
 	if (mkdir_parents(dir) == -1)
 		return bc_error("cannot create %s: %s", dir, strerror(errno));
 	if (pw != NULL && chown(dir, pw->pw_uid, pw->pw_gid) == -1)
-		return bc_error("cannot give %s to %s: %s", dir, user, strerror(errno));
+		return bc_error("cannot give %s to %s: %s", dir, user,
+		    strerror(errno));
 	if (pw == NULL && geteuid() == 0 && strcmp(user, "root") != 0)
-		fprintf(stderr, "bootctl: warning: user %s does not exist, so %s "
-		    "belongs to root: create the user (systemd-sysusers), then "
-		    "chown -R %s: %s\n", user, dir, user, dir);
+		fprintf(stderr, "bootctl: warning: user %s does not exist, "
+		    "so %s belongs to root: create the user "
+		    "(systemd-sysusers), then chown -R %s: %s\n", user, dir,
+		    user, dir);
 	return 0;
 }
 
-/* An older database readable by others: take that away, from its journals too. */
+/* An older database readable by others: not any more, nor its journals. */
 static void
 db_init_tighten(const char *dbpath)
 {
@@ -87,8 +90,8 @@ db_init_tighten(const char *dbpath)
 			if (chmod(p, sb.st_mode & 0770) == -1)
 				log_warn("chmod %s", p);
 			else
-				printf("%s was readable by others: now mode %04o\n", p,
-				    (unsigned)(sb.st_mode & 0770));
+				printf("%s was readable by others: now mode "
+				    "%04o\n", p, (unsigned)(sb.st_mode & 0770));
 		}
 		free(p);
 	}

@@ -39,7 +39,7 @@ struct import {
 	struct nb_detect	 det;
 	char			*datadir;
 	char			*tmpdir;	/* datadir/.import-NAME-XXXXXX until renamed */
-	int			 lockfd;	/* tmpdir, flock(LOCK_EX) while we run */
+	int			 lockfd;	/* tmpdir, flock(2)ed */
 	char			*finaldir;	/* datadir/NAME */
 	const struct nb_iso_file *want[IMPORT_MAXFILES];
 	char			*names[IMPORT_MAXFILES];	/* file names in the directory */
@@ -167,7 +167,7 @@ import_wimboot(struct bootctl *bc, struct import *im, char *err, size_t errsz)
 	return rc;
 }
 
-/* Remove the files of a stale import directory (open as dfd), then the directory. */
+/* Remove the files of a stale import directory (open as dfd), then it. */
 static void
 import_rm_stale(int datafd, int dfd, const char *name, const char *datadir)
 {
@@ -181,7 +181,8 @@ import_rm_stale(int datafd, int dfd, const char *name, const char *datadir)
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		if (unlinkat(dfd, de->d_name, 0) == -1)
 			log_warn("%s/%s/%s", datadir, name, de->d_name);
@@ -190,11 +191,11 @@ import_rm_stale(int datafd, int dfd, const char *name, const char *datadir)
 	if (unlinkat(datafd, name, AT_REMOVEDIR) == -1)
 		log_warn("cannot remove %s/%s", datadir, name);
 	else
-		fprintf(stderr, "bootctl: removed %s/%s, left by an import that did "
-		    "not finish\n", datadir, name);
+		fprintf(stderr, "bootctl: removed %s/%s, left by an import "
+		    "that did not finish\n", datadir, name);
 }
 
-#define IMPORT_STALE_SECS	60	/* an unlocked directory this old is stale */
+#define IMPORT_STALE_SECS	60	/* unlocked and this old: stale */
 
 /*
  * Remove the .import-* directories of imports that are no longer running
@@ -215,11 +216,12 @@ import_clean_stale(const char *datadir)
 	while ((de = readdir(d)) != NULL) {
 		if (strncmp(de->d_name, ".import-", 8) != 0)
 			continue;
-		dfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
+		dfd = openat(dirfd(d), de->d_name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (dfd == -1)
 			continue;
-		if (fstat(dfd, &st) == 0 && st.st_mtime < time(NULL) - IMPORT_STALE_SECS &&
+		if (fstat(dfd, &st) == 0 &&
+		    st.st_mtime < time(NULL) - IMPORT_STALE_SECS &&
 		    flock(dfd, LOCK_EX | LOCK_NB) == 0)
 			import_rm_stale(dirfd(d), dfd, de->d_name, datadir);
 		close(dfd);
@@ -432,9 +434,9 @@ image_import(struct bootctl *bc, int argc, char *argv[])
 		im.tmpdir = NULL;
 		goto done;
 	}
-	/* Ours while we run: another import's cleanup leaves a locked directory alone. */
-	if ((im.lockfd = open(im.tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    flock(im.lockfd, LOCK_EX | LOCK_NB) == -1) {
+	/* Ours while we run: another import leaves a locked directory alone. */
+	im.lockfd = open(im.tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (im.lockfd == -1 || flock(im.lockfd, LOCK_EX | LOCK_NB) == -1) {
 		bc_error("cannot lock %s: %s", im.tmpdir, strerror(errno));
 		goto done;
 	}

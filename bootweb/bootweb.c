@@ -316,12 +316,14 @@ bw_image(struct bw_req *r, const char *rest)
 {
 	const struct nb_image	*img;
 	char			 name[65], *path = NULL;
-	const char		*slash = strchr(rest, '/'), *part, *file, *kind, *errstr;
-	size_t			 nlen = slash ? (size_t)(slash - rest) : 0;
+	const char		*slash = strchr(rest, '/'), *part, *file;
+	const char		*kind, *errstr;
+	size_t			 nlen;
 	long long		 n;
 	int			 code = 404;
 
 	cache_refresh(r->bw);
+	nlen = slash ? (size_t)(slash - rest) : 0;
 	if (nlen == 0 || nlen >= sizeof(name))
 		goto fail;
 	memcpy(name, rest, nlen);
@@ -329,7 +331,8 @@ bw_image(struct bw_req *r, const char *rest)
 	if ((img = cache_image(r->bw, name, NULL)) == NULL)
 		goto fail;
 	part = slash + 1;
-	if (strncmp(part, "kernel", 6) == 0 && (part[6] == '\0' || part[6] == '/')) {
+	if (strncmp(part, "kernel", 6) == 0 &&
+	    (part[6] == '\0' || part[6] == '/')) {
 		kind = "http-kernel";
 		file = img->kernel;
 		part += 6;
@@ -437,7 +440,7 @@ bw_bootloader(struct bw_req *r)
 	return 0;
 }
 
-#define BW_ERR_PER_SOURCE	20	/* http-error events per source address per window */
+#define BW_ERR_PER_SOURCE	20	/* http-error events per source */
 #define BW_ERR_TOTAL		200	/* and of all sources together */
 #define BW_ERR_WINDOW_MS	60000
 
@@ -452,15 +455,17 @@ bw_fail_event(struct bw_req *r)
 {
 	static struct nb_ratelim	 lim;
 	const char			*shown = r->path, *more = "";
+	const char			*mac, *method;
 	int				 len;
 
 	if (lim.window_ms == 0)
-		nb_ratelim_init(&lim, BW_ERR_PER_SOURCE, BW_ERR_TOTAL, BW_ERR_WINDOW_MS);
+		nb_ratelim_init(&lim, BW_ERR_PER_SOURCE, BW_ERR_TOTAL,
+		    BW_ERR_WINDOW_MS);
 	if (r->status < 400 || r->status >= 500 || !r->req_boot)
 		return;
 	if (!nb_ratelim_hit(&lim, r->ip, nb_monotonic_ms())) {
-		log_debug("%s: %d for /%s from %s: no event (rate limit)", __func__,
-		    r->status, r->path, r->ip);
+		log_debug("%s: %d for /%s from %s: no event (rate limit)",
+		    __func__, r->status, r->path, r->ip);
 		return;
 	}
 	len = (int)strlen(shown);
@@ -473,29 +478,32 @@ bw_fail_event(struct bw_req *r)
 		len = 200;
 		more = "...";
 	}
-	nb_evq_push(r->bw->d->evq, bw_ident(r) == NB_OK ? r->mac : NULL,
-	    "http-error", r->ip, "%d %s /%.*s%s", r->status, r->head ? "HEAD" :
-	    r->method == EVHTTP_REQ_POST ? "POST" : "GET", len, shown, more);
+	mac = bw_ident(r) == NB_OK ? r->mac : NULL;
+	method = r->head ? "HEAD" :
+	    r->method == EVHTTP_REQ_POST ? "POST" : "GET";
+	nb_evq_push(r->bw->d->evq, mac, "http-error", r->ip, "%d %s /%.*s%s",
+	    r->status, method, len, shown, more);
 }
 
 /* Route a request of the boot plane by its path; every handler replies. */
 static void
 bw_route(struct bw_req *r)
 {
-	const char	*uri = evhttp_request_get_uri(r->req);
-	int		 code;
+	struct evkeyvalq	*oh = evhttp_request_get_output_headers(r->req);
+	const char		*uri = evhttp_request_get_uri(r->req);
+	int			 code;
 
-	/* Every method reaches us (evhttp would answer 501), so unknown ones get a 405. */
+	/* Every method reaches us (evhttp would answer 501): others get 405. */
 	if (r->method != EVHTTP_REQ_GET && r->method != EVHTTP_REQ_HEAD &&
 	    r->method != EVHTTP_REQ_POST) {
-		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Allow",
-		    "GET, HEAD, POST");
+		evhttp_add_header(oh, "Allow", "GET, HEAD, POST");
 		http_error(r, 405, "method not allowed");
 		return;
 	}
 	if ((code = http_path_decode(uri, r->path, sizeof(r->path))) != 0) {
 		log_debug("%s: bad request target from %s", __func__, r->ip);
-		http_error(r, code, "%s", code == 400 ? "bad request" : "not found");
+		http_error(r, code, "%s", code == 400 ? "bad request" :
+		    "not found");
 		return;
 	}
 	r->query = strchr(uri, '?');
@@ -506,13 +514,14 @@ bw_route(struct bw_req *r)
 		unattended_token(r, r->path + 2);
 		return;
 	}
-	if (strcmp(r->path, "api/v1/self") == 0 || strncmp(r->path, "api/v1/self/", 12) == 0) {
+	if (strcmp(r->path, "api/v1/self") == 0 ||
+	    strncmp(r->path, "api/v1/self/", 12) == 0) {
 		bw_server_url(r);
 		self_serve(r, r->path[11] == '/' ? r->path + 12 : "");
 		return;
 	}
 	if (r->method == EVHTTP_REQ_POST) {
-		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Allow", "GET, HEAD");
+		evhttp_add_header(oh, "Allow", "GET, HEAD");
 		http_error(r, 405, "only the self-API takes POST");
 		return;
 	}

@@ -99,7 +99,7 @@ struct bw_req {
 	char			 ip[INET6_ADDRSTRLEN];	/* the peer's address */
 	char			 path[BW_PATHLEN];	/* decoded, without the leading / */
 	const char		*query;		/* raw, or NULL */
-	int			 status;	/* of the reply sent, 0 until then */
+	int			 status;	/* of the reply sent, or 0 */
 	char			 server_url[BW_URLLEN];	/* http://addr:port this request reached */
 	/* who is at ip (bw_ident), looked up once per request */
 	int			 ident_done, ident_rc;
@@ -118,7 +118,10 @@ int	 bw_ident(struct bw_req *);
 int	 bw_peer_client(struct bw_req *, struct nb_client *);
 
 /* http.c */
-/* Decode a request target's path (origin or absolute form) into out (no leading /); an HTTP status on failure, else 0. */
+/*
+ * Decode a request target's path (origin or absolute form) into out (no
+ * leading /); an HTTP status on failure, else 0.
+ */
 int	 http_path_decode(const char *target, char *out, size_t outsz);
 /* Send a complete in-memory body (not sent for HEAD) with its length and type. */
 void	 http_send_mem(struct bw_req *, int code, const char *type, const void *body, size_t len);
@@ -130,11 +133,17 @@ void	 http_error(struct bw_req *, int code, const char *fmt, ...)
 /* Send [off, off + size) of the open file fd as the whole entity, honouring Range; closes fd. */
 void	 http_send_range(struct bw_req *, int fd, off_t off, off_t size, time_t mtime,
 	    const char *type);
-/* Open path (absolute) read-only and send it unless it is a database file; a status for why not if it fails. */
+/*
+ * Open path (absolute) read-only and send it unless it is the database or
+ * any SQLite file; a status for why not if it fails.
+ */
 int	 http_send_path(struct bw_req *, const char *path, const char *type);
 /* The content type for a file name. */
 const char *http_content_type(const char *name);
-/* Resolve relpath under root without leaving it or reaching a dot-file (symlinks included); an HTTP status or 0 and *out (caller frees). */
+/*
+ * Resolve relpath under root without leaving it or reaching a dot-file
+ * (symlinks included); an HTTP status or 0 and *out (caller frees).
+ */
 int	 http_resolve(const char *root, const char *relpath, char **out);
 /* The reason phrase of a status. */
 const char *http_reason(int code);

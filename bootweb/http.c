@@ -96,7 +96,8 @@ http_path_decode(const char *target, char *out, size_t outsz)
 	 * "http://host:port/path" names the same resource as "/path" here,
 	 * the authority is ignored (there are no virtual hosts).
 	 */
-	if (strncasecmp(p, "http://", 7) == 0 || strncasecmp(p, "https://", 8) == 0) {
+	if (strncasecmp(p, "http://", 7) == 0 ||
+	    strncasecmp(p, "https://", 8) == 0) {
 		p += strcspn(p, ":") + 3;
 		p += strcspn(p, "/?#");
 		if (*p != '/') {
@@ -389,22 +390,22 @@ http_send_path(struct bw_req *r, const char *path, const char *type)
 	const char	*why;
 	int		 fd;
 
-	/* The database is refused unopened: closing a descriptor of it drops our locks. */
+	/* The database is refused unopened: closing it would drop our locks. */
 	if (stat(path, &pre) == -1)
 		return errno == EACCES ? 403 : 404;
 	if (nb_db_own_file(nb_daemon_dbpath(r->bw->d), &pre)) {
-		log_warnx("refused %s to %s: it is the database or one of its journals",
-		    path, r->ip);
+		log_warnx("refused %s to %s: it is the database or a journal "
+		    "of it", path, r->ip);
 		return 404;
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) == -1)
 		return errno == EACCES ? 403 : 404;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_dev != pre.st_dev ||
-	    st.st_ino != pre.st_ino) {
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_dev != pre.st_dev || st.st_ino != pre.st_ino) {
 		close(fd);
 		return 404;
 	}
-	/* Whatever the route or the name: never a backup, a copy or a journal. */
+	/* Whatever the route or name: never a backup, a copy, a journal. */
 	if ((why = nb_db_file_kind(fd)) != NULL) {
 		log_warnx("refused %s to %s: it is %s", path, r->ip, why);
 		close(fd);

@@ -25,7 +25,9 @@
 #include "conf.h"
 #include "xmalloc.h"
 
-enum conf_kind { K_STRING, K_PATH, K_ADDR, K_ADDR46, K_PORT, K_NUM, K_BOOL, K_NKINDS };
+enum conf_kind {
+	K_STRING, K_PATH, K_ADDR, K_ADDR46, K_PORT, K_NUM, K_BOOL, K_NKINDS
+};
 
 struct conf_key {
 	const char	*section;	/* NULL for the global part */
@@ -345,7 +347,7 @@ nb_conf_foreach(const struct nb_conf *c, const char *section, const char *key,
 void
 nb_conf_dump_keys(void)
 {
-	/* Indexed by the enum, so a new kind cannot shift the names or read past them. */
+	/* Indexed by the enum: a new kind cannot shift the names or overrun. */
 	static const char *const kinds[K_NKINDS] = {
 		[K_STRING] = "string", [K_PATH] = "path", [K_ADDR] = "address",
 		[K_ADDR46] = "address46", [K_PORT] = "port", [K_NUM] = "number",
@@ -355,7 +357,8 @@ nb_conf_dump_keys(void)
 	size_t		 i;
 
 	for (i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++) {
-		kind = conf_keys[i].kind < K_NKINDS ? kinds[conf_keys[i].kind] : NULL;
+		kind = conf_keys[i].kind < K_NKINDS ?
+		    kinds[conf_keys[i].kind] : NULL;
 		printf("%s %s %s%s\n", conf_keys[i].section ? conf_keys[i].section : "global",
 		    conf_keys[i].key, kind != NULL ? kind : "?",
 		    conf_keys[i].repeat ? " repeat" : "");

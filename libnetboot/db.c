@@ -320,10 +320,12 @@ db_perm_hint(const char *path, char *hint, size_t hintsz)
 	hint[0] = '\0';
 	copy = xstrdup(path);
 	dir = dirname(copy);
-	if (faccessat(AT_FDCWD, dir, X_OK, AT_EACCESS) == -1 && errno == EACCES) {
+	if (faccessat(AT_FDCWD, dir, X_OK, AT_EACCESS) == -1 &&
+	    errno == EACCES) {
 		what = dir;
 		need = "enter";
-	} else if (faccessat(AT_FDCWD, dir, W_OK, AT_EACCESS) == -1 && errno == EACCES) {
+	} else if (faccessat(AT_FDCWD, dir, W_OK, AT_EACCESS) == -1 &&
+	    errno == EACCES) {
 		what = dir;
 		need = "write in";
 	} else if (faccessat(AT_FDCWD, path, R_OK | W_OK, AT_EACCESS) == -1 &&
@@ -335,15 +337,18 @@ db_perm_hint(const char *path, char *hint, size_t hintsz)
 		if ((pw = getpwuid(geteuid())) != NULL)
 			strlcpy(who, pw->pw_name, sizeof(who));
 		else
-			snprintf(who, sizeof(who), "uid %u", (unsigned)geteuid());
+			snprintf(who, sizeof(who), "uid %u",
+			    (unsigned)geteuid());
 		if (stat(what, &st) == 0)
-			snprintf(owner, sizeof(owner), ", owned by uid %u mode %04o",
-			    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+			snprintf(owner, sizeof(owner),
+			    ", owned by uid %u mode %04o", (unsigned)st.st_uid,
+			    (unsigned)(st.st_mode & 07777));
 		else
-			snprintf(owner, sizeof(owner), " (%s)", strerror(errno));
-		snprintf(hint, hintsz, " (acting as %s, which cannot %s %s%s: chown -R "
-		    "the user the daemons run as, netboot by default, on %s)", who, need,
-		    what, owner, dir);
+			snprintf(owner, sizeof(owner), " (%s)",
+			    strerror(errno));
+		snprintf(hint, hintsz, " (acting as %s, which cannot %s %s%s: "
+		    "chown -R the user the daemons run as, netboot by default, "
+		    "on %s)", who, need, what, owner, dir);
 	}
 	free(copy);
 }
@@ -365,7 +370,8 @@ nb_db_open(const char *path, int flags, struct nb_db **out, char *err, size_t er
 	if (!(flags & NB_DB_CREATE) && stat(path, &sb) == -1) {
 		if (errno == EACCES) {
 			db_perm_hint(path, hint, sizeof(hint));
-			snprintf(err, errsz, "%s: %s%s", path, strerror(EACCES), hint);
+			snprintf(err, errsz, "%s: %s%s", path, strerror(EACCES),
+			    hint);
 			return NB_ERR;
 		}
 		snprintf(err, errsz, "%s: %s (create it with 'bootctl db init')", path,
@@ -385,8 +391,8 @@ nb_db_open(const char *path, int flags, struct nb_db **out, char *err, size_t er
 	if (sqlite3_open_v2(path, &db->sq, oflags, NULL) != SQLITE_OK) {
 		umask(mask);
 		db_perm_hint(path, hint, sizeof(hint));
-		snprintf(err, errsz, "%s: %s%s", path, db->sq ? sqlite3_errmsg(db->sq) :
-		    "out of memory", hint);
+		snprintf(err, errsz, "%s: %s%s", path,
+		    db->sq ? sqlite3_errmsg(db->sq) : "out of memory", hint);
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->sq, 1);
@@ -539,7 +545,8 @@ nb_db_own_file(const char *dbpath, const struct stat *st)
 	size_t	 i;
 
 	for (i = 0; dbpath != NULL && i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-		if ((size_t)snprintf(p, sizeof(p), "%s%s", dbpath, sfx[i]) >= sizeof(p))
+		if ((size_t)snprintf(p, sizeof(p), "%s%s", dbpath, sfx[i]) >=
+		    sizeof(p))
 			continue;
 		if (db_same_file(st, p))
 			return 1;
@@ -569,7 +576,8 @@ nb_db_file_kind(int fd)
 		return "a SQLite database";
 	if (memcmp(b, journal, sizeof(journal)) == 0)
 		return "a SQLite journal";
-	v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
 	if (v == 0x377f0682 || v == 0x377f0683)
 		return "a SQLite WAL file";
 	memcpy(&v, b, sizeof(v));

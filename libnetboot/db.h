@@ -74,7 +74,7 @@ int		 nb_db_own_file(const char *dbpath, const struct stat *st);
  * NULL: the daemons never send one (backups, copies, renames).
  */
 const char	*nb_db_file_kind(int fd);
-/* Whether a path has a part starting with '.': dot-files and partial imports are never served. */
+/* Whether a path has a part starting with '.' (dot-files, partial imports). */
 int		 nb_path_hidden(const char *path);
 /* Before any nb_db_open: each connection stays in one thread; no global SQLite mutexes (pxedhcpd). */
 int		 nb_db_threads_init(void);

@@ -13,8 +13,8 @@
 #include "ratelim.h"
 
 void
-nb_ratelim_init(struct nb_ratelim *rl, unsigned int per_source, unsigned int total,
-    uint64_t window_ms)
+nb_ratelim_init(struct nb_ratelim *rl, unsigned int per_source,
+    unsigned int total, uint64_t window_ms)
 {
 	memset(rl, 0, sizeof(*rl));
 	rl->per_source = per_source;

@@ -28,7 +28,8 @@ struct nb_ratelim {
 void	 nb_ratelim_init(struct nb_ratelim *rl, unsigned int per_source,
 	    unsigned int total, uint64_t window_ms);
 /* Count a hit of key at now_ms; 1 if it is within the bounds, 0 if not. */
-int	 nb_ratelim_hit(struct nb_ratelim *rl, const char *key, uint64_t now_ms);
+int	 nb_ratelim_hit(struct nb_ratelim *rl, const char *key,
+	    uint64_t now_ms);
 /* Milliseconds of CLOCK_MONOTONIC. */
 uint64_t nb_monotonic_ms(void);
 

@@ -496,20 +496,22 @@ tmpl_image_url(const char *server_url, const char *datadir, const char *name,
 	    "abcdefghijklmnopqrstuvwxyz0123456789._~-";
 	const char		*base = strrchr(path, '/'), *p;
 	char			*s, part[32], enc[3 * 255 + 1];
-	size_t			 dlen = datadir ? strlen(datadir) : 0, o = 0;
+	size_t			 dlen, o = 0;
 	json_t			*v;
 
+	dlen = datadir != NULL ? strlen(datadir) : 0;
 	while (dlen > 1 && datadir[dlen - 1] == '/')
 		dlen--;
 	if (path[0] != '/' || base == NULL || base[1] == '\0' ||
-	    (datadir != NULL && strncmp(path, datadir, dlen) == 0 && path[dlen] == '/'))
+	    (datadir != NULL && strncmp(path, datadir, dlen) == 0 &&
+	    path[dlen] == '/'))
 		return tmpl_data_url(server_url, datadir, path);
 	for (p = base + 1; *p != '\0' && o + 4 < sizeof(enc); p++) {
 		if (strchr(keep, *p) != NULL)
 			enc[o++] = *p;
 		else
-			o += (size_t)snprintf(enc + o, sizeof(enc) - o, "%%%02X",
-			    (unsigned char)*p);
+			o += (size_t)snprintf(enc + o, sizeof(enc) - o,
+			    "%%%02X", (unsigned char)*p);
 	}
 	enc[o] = '\0';
 	if (n < 0)
@@ -530,11 +532,11 @@ nb_tmpl_image(struct nb_db *db, const struct nb_image *img, const char *server_u
 	size_t	 i;
 
 	if (img->kernel != NULL)
-		json_object_set_new(o, "kernel_url", tmpl_image_url(server_url, datadir,
-		    img->name, -1, img->kernel));
+		json_object_set_new(o, "kernel_url", tmpl_image_url(server_url,
+		    datadir, img->name, -1, img->kernel));
 	for (i = 0; i < img->ninitrds; i++)
-		json_array_append_new(a, tmpl_image_url(server_url, datadir, img->name,
-		    (int)i, img->initrds[i]));
+		json_array_append_new(a, tmpl_image_url(server_url, datadir,
+		    img->name, (int)i, img->initrds[i]));
 	json_object_set_new(o, "initrd_urls", a);
 	xasprintf(&s, "%s/iso/%s.iso", server_url, img->name);
 	json_object_set_new(o, "iso_url", json_string(s));

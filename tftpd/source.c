@@ -176,8 +176,8 @@ src_fail(struct tftpd_fail *f, int code, const char *msg, const char *fmt, ...)
  * whatever its name and whichever root or virtual file it came from.
  */
 static int
-src_from_fd(struct tftpd_src *src, int fd, const struct stat *pre, struct tftpd_fail *f,
-    const char *path)
+src_from_fd(struct tftpd_src *src, int fd, const struct stat *pre,
+    struct tftpd_fail *f, const char *path)
 {
 	struct stat	 st;
 	const char	*why;
@@ -189,13 +189,13 @@ src_from_fd(struct tftpd_src *src, int fd, const struct stat *pre, struct tftpd_
 	}
 	if (st.st_dev != pre->st_dev || st.st_ino != pre->st_ino) {
 		close(fd);
-		return src_fail(f, TFTP_ENOTFOUND, "File not found", "%s changed while opened",
-		    path);
+		return src_fail(f, TFTP_ENOTFOUND, "File not found",
+		    "%s changed while opened", path);
 	}
 	if ((why = nb_db_file_kind(fd)) != NULL) {
 		close(fd);
-		return src_fail(f, TFTP_ENOTFOUND, "File not found", "%s refused: it is %s",
-		    path, why);
+		return src_fail(f, TFTP_ENOTFOUND, "File not found",
+		    "%s refused: it is %s", path, why);
 	}
 	src->kind = SRC_FILE;
 	src->fd = fd;
@@ -237,12 +237,13 @@ src_virtual(struct tftpd *td, const struct tftpd_peer *p, struct nb_file *vf,
 		snprintf(src->origin, sizeof(src->origin), "template %s", vf->tmpl);
 		return 0;
 	case NB_FILE_LOCAL:
-		/* The database is refused unopened: closing it would drop our locks. */
+		/* The database is refused unopened (closing it drops locks). */
 		if (stat(vf->local, &st) == -1)
 			memset(&st, 0, sizeof(st));	/* open says why */
 		else if (nb_db_own_file(nb_daemon_dbpath(td->d), &st))
 			return src_fail(f, TFTP_ENOTFOUND, "File not found",
-			    "local file %s refused: it is the database", vf->local);
+			    "local file %s refused: it is the database",
+			    vf->local);
 		if ((fd = open(vf->local, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) == -1)
 			return src_fail(f, errno == ENOENT ? TFTP_ENOTFOUND : TFTP_EACCESS,
 			    errno == ENOENT ? "File not found" : "Access violation",
@@ -331,7 +332,8 @@ root_hidden(int rootfd, int fd)
 	fpath[flen] = '\0';
 	if (rlen == 1)
 		rlen = 0;	/* the root is / */
-	if (flen <= rlen || strncmp(fpath, rpath, (size_t)rlen) != 0 || fpath[rlen] != '/')
+	if (flen <= rlen || strncmp(fpath, rpath, (size_t)rlen) != 0 ||
+	    fpath[rlen] != '/')
 		return 1;	/* not beneath the root as we see it: refuse */
 	return nb_path_hidden(fpath + rlen);
 }
@@ -349,8 +351,8 @@ src_roots(struct tftpd *td, const char *path, struct tftpd_src *src, struct tftp
 	int		 fd, refused = 0, failed = 0, why = 0;
 
 	if (nb_path_hidden(path))
-		return src_fail(f, TFTP_ENOTFOUND, "File not found", "%s refused: a dot-file",
-		    path);
+		return src_fail(f, TFTP_ENOTFOUND, "File not found",
+		    "%s refused: a dot-file", path);
 	for (i = 0; i < td->nroots; i++) {
 		/*
 		 * The database is refused unopened: closing a descriptor of it
@@ -361,15 +363,18 @@ src_roots(struct tftpd *td, const char *path, struct tftpd_src *src, struct tftp
 			memset(&st, 0, sizeof(st));	/* openat2 says why */
 		else if (nb_db_own_file(nb_daemon_dbpath(td->d), &st))
 			return src_fail(f, TFTP_ENOTFOUND, "File not found",
-			    "%s refused: it is the database or one of its journals", path);
+			    "%s refused: it is the database or one of its "
+			    "journals", path);
 		if ((fd = root_openat(td->roots[i].fd, path)) != -1) {
 			if (root_hidden(td->roots[i].fd, fd)) {
 				close(fd);
-				return src_fail(f, TFTP_ENOTFOUND, "File not found",
+				return src_fail(f, TFTP_ENOTFOUND,
+				    "File not found",
 				    "%s refused: it leads to a dot-file", path);
 			}
+			/* f says why, unless another root has it. */
 			if (src_from_fd(src, fd, &st, f, path) == -1) {
-				failed = 1;	/* f says why, unless another root has it */
+				failed = 1;
 				continue;
 			}
 			strlcpy(src->origin, td->roots[i].path, sizeof(src->origin));

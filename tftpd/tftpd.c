@@ -132,11 +132,11 @@ tftpd_mtu(struct tftpd *td, int ifindex, unsigned int overhead)
 	return mtu;
 }
 
-#define TFTPD_ERR_PER_SOURCE	20	/* tftp-error events per source address per window */
-#define TFTPD_ERR_TOTAL		200	/* and of all sources (UDP sources are spoofed) */
+#define TFTPD_ERR_PER_SOURCE	20	/* tftp-error events per source */
+#define TFTPD_ERR_TOTAL		200	/* of all (UDP is spoofed) */
 #define TFTPD_ERR_WINDOW_MS	60000
 
-/* Refuse a request: one log line, one ERROR, one event unless the source had its share. */
+/* Refuse a request: a log line, an ERROR, an event unless rate-limited. */
 static void
 tftpd_refuse(struct tftpd *td, struct tftpd_peer *p, const char *name, int code,
     const char *msg, const char *why)
@@ -149,8 +149,8 @@ tftpd_refuse(struct tftpd *td, struct tftpd_peer *p, const char *name, int code,
 	log_info("%s from %s refused: %s", name, p->ip, why);
 	tftpd_send_error(td, p, code, msg);
 	if (nb_ratelim_hit(&lim, p->ip, nb_monotonic_ms()))
-		nb_evq_push(td->d->evq, p->mac, "tftp-error", p->ip, "%s: %s (error %d)",
-		    name, why, code);
+		nb_evq_push(td->d->evq, p->mac, "tftp-error", p->ip,
+		    "%s: %s (error %d)", name, why, code);
 }
 
 /* One request from the listening socket. */

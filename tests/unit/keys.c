@@ -38,7 +38,8 @@ kind_ok(const char *sect, const char *key, const char *kind)
 	size_t	 i;
 
 	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (strcmp(known[i].sect, sect) == 0 && strcmp(known[i].key, key) == 0)
+		if (strcmp(known[i].sect, sect) == 0 &&
+		    strcmp(known[i].key, key) == 0)
 			return strcmp(known[i].kind, kind) == 0;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(names[i], kind) == 0)
@@ -46,7 +47,7 @@ kind_ok(const char *sect, const char *key, const char *kind)
 	return 0;
 }
 
-/* Dump the config keys through a temporary file, check each kind, copy them out. */
+/* Dump the config keys to a temporary file, check each kind, copy them out. */
 static int
 dump_conf_keys(void)
 {
