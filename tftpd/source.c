@@ -209,7 +209,8 @@ src_virtual(struct tftpd *td, const struct tftpd_peer *p, struct nb_file *vf,
     struct tftpd_src *src, struct tftpd_fail *f)
 {
 	struct stat	 st;
-	char		 url[80], host[INET6_ADDRSTRLEN], err[256], *out = NULL;
+	char		 url[80], host[INET6_ADDRSTRLEN], err[256];
+	char		*out = NULL;
 	size_t		 outlen = 0;
 	int		 fd;
 
@@ -360,7 +361,7 @@ src_roots(struct tftpd *td, const char *path, struct tftpd_src *src, struct tftp
 		 * symlink out of the root here leaks nothing.
 		 */
 		if (fstatat(td->roots[i].fd, path, &st, 0) == -1)
-			memset(&st, 0, sizeof(st));	/* openat2 says why */
+			memset(&st, 0, sizeof(st));	/* openat2 says */
 		else if (nb_db_own_file(nb_daemon_dbpath(td->d), &st))
 			return src_fail(f, TFTP_ENOTFOUND, "File not found",
 			    "%s refused: it is the database or one of its "
