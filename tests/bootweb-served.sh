@@ -143,7 +143,10 @@ ev http-kernel | grep -q "served /image/debian12/kernel/linux" ||
 	fail "no http-kernel event: $(ev http-kernel)"
 ev http-initrd | grep -q "served /image/debian12/initrd/0/initrd.gz" ||
 	fail "no http-initrd event: $(ev http-initrd)"
-note "4xx are http-error events; capabilities stay out"
+bc client timeline $A >"$T/tl" || fail "client timeline"
+grep -q "http-error .*404 GET /image/debian12/initrd/7/x" "$T/tl" ||
+	fail "the timeline does not show where the boot died: $(cat "$T/tl")"
+note "4xx are http-error events, in the client's timeline; capabilities stay out"
 
 # A flood of 404s from one address: at most 20 events a minute from it.
 before=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind = 'http-error'
