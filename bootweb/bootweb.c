@@ -447,8 +447,9 @@ bw_bootloader(struct bw_req *r)
 /*
  * A boot that dies on a 4xx shows where in its timeline: one http-error
  * event with the status and the path, bounded per source address so that
- * a scanner cannot flood the boot log. Routes whose URLs may carry a
- * capability (unattended files, the self-API) keep only their first part.
+ * a scanner cannot flood the boot log. A path of several parts keeps only
+ * its first (/t/..., /unattended/..., /api/...), where a capability may
+ * be, unless it is a file route (/data/, /iso/, /image/).
  */
 static void
 bw_fail_event(struct bw_req *r)
