@@ -328,7 +328,8 @@ script_image(struct bw_req *r, struct evbuffer *evb, const struct nb_client *c,
 		    img->kernel : json_string_value(kurl));
 		return;
 	}
-	cmdline = nb_tmpl_render(img->cmdline ? img->cmdline : "", ctx, NULL, err, sizeof(err));
+	cmdline = nb_tmpl_render_as(img->cmdline ? img->cmdline : "", ctx,
+	    NB_TMPL_ESC_CMDLINE, NULL, err, sizeof(err));
 	if (cmdline == NULL) {
 		oneline(err);
 		evbuffer_add_printf(evb, "echo netboot: the cmdline of %s "

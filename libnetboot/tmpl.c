@@ -4,25 +4,33 @@
  * A subset of mustache over jansson data: {{name}}, {{a.b}} (a dotted
  * path; a number indexes an array), {{.}} (the current item), sections
  * {{#x}}..{{/x}} (render once for a truthy value, once per item of an
- * array), inverted sections {{^x}}..{{/x}}, comments {{! ..}}, and
- * {{{x}}} / {{&x}}, which mean the same as {{x}}: these are text files,
- * nothing is HTML-escaped. A section, inverted section or comment tag
+ * array), inverted sections {{^x}}..{{/x}}, comments {{! ..}}, and the
+ * raw tags {{{x}}} / {{&x}}. A section, inverted section or comment tag
  * alone on its line takes the whole line with it, as mustache's
  * "standalone" rule says, so preseed and kickstart files stay clean.
  *
+ * Every {{x}} is escaped for the output it lands in (enum nb_tmpl_esc,
+ * chosen by the template's kind; netboot(7) TEMPLATES has the rules), so
+ * that no value can add a line, an iPXE command, a kernel parameter, a
+ * shell command or a YAML key. Raw tags write the value as it is and are
+ * refused for what the client itself supplies (client_supplied[] below).
+ *
  * A template is parsed into a flat array of nodes first (so a syntax
- * error is reported before anything renders), then rendered. A variable
- * that is not defined is an error; a section over an undefined name is
- * simply false, so {{#unattended_url}} works when there is none.
- * Partials and delimiter changes are not supported and say so.
+ * error is reported before anything renders), then rendered within a
+ * work budget (tmpl_work) and an output cap. A variable that is not
+ * defined is an error; a section over an undefined name is simply false,
+ * so {{#unattended_url}} works when there is none. Partials and delimiter
+ * changes are not supported and say so.
  */
 #include "config.h"
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tmpl.h"
 #include "token.h"
@@ -30,7 +38,18 @@
 
 #define TMPL_MAX_DEPTH	32		/* nested sections */
 #define TMPL_MAX_NAME	256		/* length of a tag's name */
-#define TMPL_MAX_OUT	(64 * 1024 * 1024)	/* rendered size */
+#define TMPL_MAX_OUT	(16 * 1024 * 1024)	/* rendered size */
+
+/*
+ * The work of one render, in steps: a node visited, an item of a section,
+ * a key looked up, 32 bytes written or scanned. Measured (tests/tmpl-render
+ * "work bound", wall time over 20 repeats on the 2-core build machine):
+ * the worst templates we could build, sections nested over a 1000-item
+ * array and lookups that miss through 32 levels, stop at the budget after
+ * about 2 ms; output-heavy ones stop after writing about 6 MiB in 3 ms.
+ * The largest shipped template renders in under 3000 steps.
+ */
+#define TMPL_MAX_STEPS	200000
 
 enum node_type { N_TEXT, N_VAR, N_SECTION, N_INVERTED };
 
@@ -39,6 +58,7 @@ struct node {
 	const char	*s;		/* text, or the name */
 	size_t		 len;
 	int		 line;
+	int		 raw;		/* N_VAR: {{{x}}} or {{&x}} */
 	size_t		 end;		/* sections: index of the first node after the section */
 };
 
@@ -57,8 +77,37 @@ struct out {
 struct render {
 	struct tmpl	*t;
 	struct out	 out;
+	enum nb_tmpl_esc esc;
 	json_t		*stack[TMPL_MAX_DEPTH + 2];
 	int		 depth;
+	uint64_t	 steps;
+	json_t		*taint[8];	/* client-supplied values in the data */
+	size_t		 ntaint;
+	/* What the output so far says, read once per byte (tmpl_scan). */
+	size_t		 scanned;
+	size_t		 line_start;	/* offset of the current line */
+	int		 dquotes;	/* '"' seen, for the kernel's quoting */
+	int		 ks_shell;	/* kickstart: inside %pre, %post, ... */
+};
+
+/* The fields of "client" that the client itself supplies (netboot(7)). */
+static const char *const client_supplied[] = {
+	"inventory", "uuid", "vendor_class", "user_class",
+};
+
+/* The escaping of each template kind; a kind not listed is line based. */
+static const struct {
+	const char	*kind;
+	enum nb_tmpl_esc esc;
+} kind_esc[] = {
+	{ "preseed", NB_TMPL_ESC_PRESEED },
+	{ "kickstart", NB_TMPL_ESC_KICKSTART },
+	{ "autoinstall", NB_TMPL_ESC_YAML },
+	{ "cloud-init", NB_TMPL_ESC_YAML },
+	{ "autounattend", NB_TMPL_ESC_XML },
+	{ "autoyast", NB_TMPL_ESC_XML },
+	{ "ipxe", NB_TMPL_ESC_IPXE },
+	{ "raw", NB_TMPL_ESC_RAW },
 };
 
 static int
@@ -75,6 +124,17 @@ tmpl_fail(char *err, size_t errsz, int line, const char *fmt, ...)
 	return -1;
 }
 
+/* Count n steps of work; -1 (and the error) once the budget is spent. */
+static int
+tmpl_work(struct render *r, size_t n, int line)
+{
+	r->steps += n;
+	if (r->steps > TMPL_MAX_STEPS)
+		return tmpl_fail(r->t->err, r->t->errsz, line,
+		    "rendering takes more than %d steps (nested sections?)", TMPL_MAX_STEPS);
+	return 0;
+}
+
 static struct node *
 tmpl_add(struct tmpl *t, enum node_type type, const char *s, size_t len, int line)
 {
@@ -89,6 +149,7 @@ tmpl_add(struct tmpl *t, enum node_type type, const char *s, size_t len, int lin
 	n->s = s;
 	n->len = len;
 	n->line = line;
+	n->raw = 0;
 	n->end = 0;
 	return n;
 }
@@ -219,7 +280,8 @@ tmpl_parse(struct tmpl *t, const char *body)
 			n->end = t->n;
 			break;
 		default:
-			tmpl_add(t, N_VAR, name, nlen, tagline);
+			n = tmpl_add(t, N_VAR, name, nlen, tagline);
+			n->raw = sigil == '&';
 			break;
 		}
 	}
@@ -238,6 +300,8 @@ out_add(struct render *r, const char *s, size_t len, int line)
 {
 	struct out	*o = &r->out;
 
+	if (tmpl_work(r, len / 32, line) == -1)
+		return -1;
 	if (o->len + len + 1 > TMPL_MAX_OUT)
 		return tmpl_fail(r->t->err, r->t->errsz, line, "output larger than %d bytes",
 		    TMPL_MAX_OUT);
@@ -250,6 +314,22 @@ out_add(struct render *r, const char *s, size_t len, int line)
 	o->len += len;
 	o->buf[o->len] = '\0';
 	return 0;
+}
+
+static int
+out_str(struct render *r, const char *s, int line)
+{
+	return out_add(r, s, strlen(s), line);
+}
+
+/* One byte as %XX, the way iPXE's own URIs carry what a script cannot. */
+static int
+out_pct(struct render *r, unsigned char c, int line)
+{
+	char	 b[4];
+
+	snprintf(b, sizeof(b), "%%%02X", c);
+	return out_add(r, b, 3, line);
 }
 
 /* One step of a dotted path: an object key, or an array index. */
@@ -275,9 +355,10 @@ lookup_step(json_t *v, const char *s, size_t len)
  * Resolve a dotted path below v. Keys may hold dots themselves (the
  * settings are "menu.timeout", ...): each shorter key is tried first,
  * then longer ones, so {{settings.menu.timeout}} finds its setting.
+ * Each key tried is a step of *work.
  */
 static json_t *
-resolve(json_t *v, const char *name, size_t len)
+resolve(json_t *v, const char *name, size_t len, uint64_t *work)
 {
 	const char	*dot = name;
 	json_t		*child, *found;
@@ -286,10 +367,11 @@ resolve(json_t *v, const char *name, size_t len)
 	for (;;) {
 		dot = memchr(dot, '.', len - (size_t)(dot - name));
 		klen = dot ? (size_t)(dot - name) : len;
+		(*work)++;
 		if (klen > 0 && (child = lookup_step(v, name, klen)) != NULL) {
 			if (dot == NULL)
 				return child;
-			if ((found = resolve(child, dot + 1, len - klen - 1)) != NULL)
+			if ((found = resolve(child, dot + 1, len - klen - 1, work)) != NULL)
 				return found;
 		}
 		if (dot == NULL)
@@ -300,17 +382,20 @@ resolve(json_t *v, const char *name, size_t len)
 
 /* Resolve a name through the context stack, innermost first; "." is the current item. */
 static json_t *
-lookup(struct render *r, const char *name, size_t len)
+lookup(struct render *r, const char *name, size_t len, int line, int *rc)
 {
-	json_t	*v;
-	int	 i;
+	json_t		*v = NULL;
+	uint64_t	 work = 1;
+	int		 i;
 
 	if (len == 1 && *name == '.')
-		return r->stack[r->depth - 1];
-	for (i = r->depth - 1; i >= 0; i--)
-		if ((v = resolve(r->stack[i], name, len)) != NULL)
-			return v;
-	return NULL;
+		v = r->stack[r->depth - 1];
+	else
+		for (i = r->depth - 1; i >= 0; i--)
+			if ((v = resolve(r->stack[i], name, len, &work)) != NULL)
+				break;
+	*rc = tmpl_work(r, work, line);
+	return v;
 }
 
 /* Mustache falsiness, with the JavaScript flavour: false, null, "", 0 and [] are false. */
@@ -334,29 +419,519 @@ truthy(json_t *v)
 	}
 }
 
+/* Whether b is a, or inside a; each value visited is a step. */
 static int
-render_value(struct render *r, json_t *v, int line)
+json_within(struct render *r, json_t *a, json_t *b)
 {
-	char	 num[64], *s;
-	int	 rc;
+	const char	*key;
+	json_t		*v;
+	size_t		 i;
+
+	r->steps++;
+	if (a == b)
+		return 1;
+	if (json_is_object(a)) {
+		json_object_foreach(a, key, v)
+			if (json_within(r, v, b))
+				return 1;
+	} else if (json_is_array(a)) {
+		json_array_foreach(a, i, v)
+			if (json_within(r, v, b))
+				return 1;
+	}
+	return 0;
+}
+
+/* Whether v is (or holds, or is held by) a value the client supplied. */
+static int
+tainted(struct render *r, json_t *v)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->ntaint; i++)
+		if (json_within(r, r->taint[i], v) || json_within(r, v, r->taint[i]))
+			return 1;
+	return 0;
+}
+
+/* Note the client-supplied values of data (client_supplied[]). */
+static void
+taint_init(struct render *r, json_t *data)
+{
+	json_t	*client = json_object_get(data, "client"), *v;
+	size_t	 i;
+
+	for (i = 0; i < nitems(client_supplied) && i < nitems(r->taint); i++)
+		if ((v = json_object_get(client, client_supplied[i])) != NULL)
+			r->taint[r->ntaint++] = v;
+}
+
+/*
+ * Read the output written since the last call: where the current line
+ * starts, the parity of double quotes (the kernel's in_quote), and for
+ * kickstart whether the last %-line opened a script section.
+ */
+static void
+tmpl_scan(struct render *r)
+{
+	const char	*b = r->out.buf;
+	size_t		 i;
+
+	for (i = r->scanned; i < r->out.len; i++) {
+		if (b[i] == '"')
+			r->dquotes ^= 1;
+		else if (b[i] == '\n')
+			r->line_start = i + 1;
+		else if (b[i] == '%' && i == r->line_start)
+			r->ks_shell = strncmp(b + i, "%pre", 4) == 0 ||
+			    strncmp(b + i, "%post", 5) == 0 ||
+			    strncmp(b + i, "%onerror", 8) == 0 ||
+			    strncmp(b + i, "%traceback", 10) == 0;
+	}
+	r->scanned = r->out.len;
+}
+
+/* The current line's quoting for sh(1) (and shlex): 0 none, '\'' or '"'. */
+static int
+sh_quote_state(struct render *r)
+{
+	const char	*s = r->out.buf + r->line_start;
+	const char	*e = r->out.buf + r->out.len;
+	int		 q = 0;
+
+	for (; s < e; s++) {
+		if (q == '\'') {
+			if (*s == '\'')
+				q = 0;
+		} else if (*s == '\\' && s + 1 < e)
+			s++;
+		else if (q == '"') {
+			if (*s == '"')
+				q = 0;
+		} else if (*s == '\'' || *s == '"')
+			q = *s;
+	}
+	return q;
+}
+
+/* Characters a shell word needs no quotes for. */
+static int
+sh_safe(unsigned char c)
+{
+	return isalnum(c) || strchr("_@%+=:,./-", c) != NULL || c >= 0x80;
+}
+
+/*
+ * A value as shell text. Where a shell runs the line (script sections,
+ * *_command preseed lines: script is set), the characters that end a
+ * quote or expand anywhere, even in a here-document, are dropped:
+ * ' " ` $ \. Elsewhere (kickstart commands, read with shlex) they are
+ * quoted. Outside quotes a value with any other character is put in
+ * single quotes, so it stays one word.
+ */
+static int
+esc_shell(struct render *r, const char *s, size_t len, int script, int line)
+{
+	int	 q = sh_quote_state(r), wrap = 0, rc = 0;
+	size_t	 i;
+	char	 c;
+
+	if (tmpl_work(r, (r->out.len - r->line_start) / 32 + len / 32, line) == -1)
+		return -1;
+	for (i = 0; i < len && q == 0; i++)
+		if (!sh_safe((unsigned char)s[i]))
+			wrap = 1;
+	if (wrap)
+		rc = out_add(r, "'", 1, line);
+	for (i = 0; i < len && rc == 0; i++) {
+		c = (unsigned char)s[i] < ' ' || s[i] == 0x7f ? ' ' : s[i];
+		if (script && strchr("'\"`$\\", c) != NULL)
+			continue;
+		if (c == '\'' && q != '"')
+			rc = out_add(r, "'\\''", 4, line);
+		else if ((c == '"' || c == '\\') && q == '"')
+			rc = out_add(r, c == '"' ? "\\\"" : "\\\\", 2, line);
+		else
+			rc = out_add(r, &c, 1, line);
+	}
+	if (wrap && rc == 0)
+		rc = out_add(r, "'", 1, line);
+	return rc;
+}
+
+/* Whether the current line is a preseed line whose question ends in _command (a shell command). */
+static int
+preseed_command(struct render *r)
+{
+	const char	*s = r->out.buf + r->line_start;
+	const char	*e = r->out.buf + r->out.len, *q;
+
+	while (s < e && (*s == ' ' || *s == '\t'))
+		s++;
+	while (s < e && *s != ' ' && *s != '\t')	/* the owner, d-i */
+		s++;
+	while (s < e && (*s == ' ' || *s == '\t'))
+		s++;
+	for (q = s; s < e && *s != ' ' && *s != '\t'; s++)
+		;
+	return s < e && s - q >= 8 && memcmp(s - 8, "_command", 8) == 0;
+}
+
+/*
+ * Preseed: debconf reads a line per answer and joins a line ending in a
+ * backslash with the next, so control characters become spaces and
+ * trailing backslashes go; on an *_command line the value is shell.
+ */
+static int
+esc_preseed(struct render *r, const char *s, size_t len, int line)
+{
+	size_t	 i;
+	char	 c;
+	int	 rc = 0;
+
+	if (tmpl_work(r, (r->out.len - r->line_start) / 32, line) == -1)
+		return -1;
+	while (len > 0 && s[len - 1] == '\\')
+		len--;
+	if (preseed_command(r))
+		return esc_shell(r, s, len, 1, line);
+	for (i = 0; i < len && rc == 0; i++) {
+		c = (unsigned char)s[i] < ' ' || s[i] == 0x7f ? ' ' : s[i];
+		rc = out_add(r, &c, 1, line);
+	}
+	return rc;
+}
+
+/*
+ * An iPXE script (src/core/exec.c): a line is split at blanks into
+ * tokens; a token "||", "&&" or ";" ends a command, one starting with
+ * "#" a line, and "${...}" expands a setting (settings.c,
+ * expand_settings). iPXE has no quoting, so a value is one token with
+ * blanks, control bytes and $ # ; & | written as %XX.
+ */
+static int
+esc_ipxe(struct render *r, const char *s, size_t len, int line)
+{
+	size_t	 i, run = 0;
+	int	 rc = 0;
+
+	for (i = 0; i <= len && rc == 0; i++) {
+		if (i < len && (unsigned char)s[i] > ' ' && s[i] != 0x7f &&
+		    strchr("$#;&|", s[i]) == NULL)
+			continue;
+		rc = out_add(r, s + run, i - run, line);
+		if (i < len && rc == 0)
+			rc = out_pct(r, (unsigned char)s[i], line);
+		run = i + 1;
+	}
+	return rc;
+}
+
+/* One word of a value on a kernel line (see esc_cmdline). */
+static int
+cmdline_word(struct render *r, const char *w, size_t len, int line)
+{
+	size_t	 i;
+	int	 all = 1, rc = 0;
+
+	for (i = 0; i < len; i++)
+		if (strchr("&|;", w[i]) == NULL)
+			all = 0;
+	for (i = 0; i < len && rc == 0; i++) {
+		if (all || w[i] == '$' || (i == 0 && w[i] == '#'))
+			rc = out_pct(r, (unsigned char)w[i], line);
+		else
+			rc = out_add(r, w + i, 1, line);
+	}
+	return rc;
+}
+
+/*
+ * A kernel command line, written on iPXE's kernel line. Linux splits
+ * parameters at blanks outside double quotes and has no other escape
+ * (lib/cmdline.c, next_arg), so '"' is dropped, blanks and control
+ * characters become one space, and a value with a space is quoted
+ * unless the text around it already opened a quote. For iPXE, which
+ * splits the same words again, a word of only & | ; and a leading #
+ * are written as %XX, and so is every $ (no ${...} expansion).
+ */
+static int
+esc_cmdline(struct render *r, const char *s, size_t len, int line)
+{
+	char	*w = xmalloc(len + 1);
+	size_t	 i, n = 0, a, b;
+	int	 rc = 0, quote;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			continue;
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f) {
+			if (n > 0 && w[n - 1] != ' ')
+				w[n++] = ' ';
+		} else
+			w[n++] = s[i];
+	}
+	if (n > 0 && w[n - 1] == ' ')
+		n--;
+	quote = memchr(w, ' ', n) != NULL && !r->dquotes;
+	if (quote)
+		rc = out_add(r, "\"", 1, line);
+	for (a = 0; a < n && rc == 0; a = b + 1) {
+		for (b = a; b < n && w[b] != ' '; b++)
+			;
+		if (a > 0)
+			rc = out_add(r, " ", 1, line);
+		if (rc == 0)
+			rc = cmdline_word(r, w + a, b - a, line);
+	}
+	if (quote && rc == 0)
+		rc = out_add(r, "\"", 1, line);
+	free(w);
+	return rc;
+}
+
+/* Where a value lands on a YAML line. */
+enum yaml_at { Y_START, Y_PLAIN, Y_DQUOTE, Y_SQUOTE };
+
+/*
+ * Read the current line: inside a quoted scalar, at the start of a
+ * scalar (after indentation, "key: ", "- ", or [ { , in flow), or in the
+ * middle of a plain one ("- echo {{x}}"). *flow: a [ or { was opened.
+ */
+static enum yaml_at
+yaml_where(struct render *r, int *flow)
+{
+	const char	*s = r->out.buf + r->line_start;
+	const char	*e = r->out.buf + r->out.len, *p;
+	char		 last = '\0';
+	int		 q = 0;
+
+	*flow = 0;
+	for (p = s; p < e; p++) {
+		if (q == '"') {
+			if (*p == '\\' && p + 1 < e)
+				p++;
+			else if (*p == '"')
+				q = 0;
+		} else if (q == '\'') {
+			if (*p == '\'' && p + 1 < e && p[1] == '\'')
+				p++;
+			else if (*p == '\'')
+				q = 0;
+		} else if ((*p == '"' || *p == '\'') && strchr(" \t[{,:", last) != NULL)
+			q = *p;
+		else if (*p == '[' || *p == '{')
+			*flow = 1;
+		if (*p != ' ' && *p != '\t')
+			last = *p;
+	}
+	if (q != 0)
+		return q == '"' ? Y_DQUOTE : Y_SQUOTE;
+	if (p > s && p[-1] != ' ' && p[-1] != '\t')
+		return strchr("[{,", p[-1]) != NULL ? Y_START : Y_PLAIN;
+	return strchr(":-[{,?", last) != NULL ? Y_START : Y_PLAIN;
+}
+
+/* Whether a string can be a plain YAML scalar and still read as that string (no 1.1 booleans, nulls or numbers). */
+static int
+yaml_plain_ok(const char *s, size_t len)
+{
+	static const char *const words[] = {
+		"y", "n", "yes", "no", "on", "off", "true", "false", "null",
+	};
+	size_t	 i;
+
+	if (len == 0 || !isalpha((unsigned char)s[0]))
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr("._/-", s[i]) == NULL)
+			return 0;
+	for (i = 0; i < nitems(words); i++)
+		if (strlen(words[i]) == len && strncasecmp(s, words[i], len) == 0)
+			return 0;
+	return 1;
+}
+
+/* The length of a YAML 1.1 line break or control character at s[i] (C0, DEL, C1, U+2028/9), else 0. */
+static size_t
+yaml_control(const unsigned char *u, size_t i, size_t len)
+{
+	if (u[i] < ' ' || u[i] == 0x7f)
+		return 1;
+	if (u[i] == 0xc2 && i + 1 < len && u[i + 1] >= 0x80 && u[i + 1] <= 0x9f)
+		return 2;
+	if (u[i] == 0xe2 && i + 2 < len && u[i + 1] == 0x80 &&
+	    (u[i + 2] == 0xa8 || u[i + 2] == 0xa9))
+		return 3;
+	return 0;
+}
+
+/* A value inside a double-quoted scalar: YAML's escapes for ", \ and every control or line break. */
+static int
+yaml_dquoted(struct render *r, const char *s, size_t len, int line)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i, n;
+	int			 rc = 0;
+	char			 b[8];
+
+	for (i = 0; i < len && rc == 0; i += n) {
+		n = yaml_control(u, i, len);
+		if (n == 0) {
+			n = 1;
+			if (u[i] == '"' || u[i] == '\\') {
+				b[0] = '\\';
+				b[1] = (char)u[i];
+				rc = out_add(r, b, 2, line);
+			} else
+				rc = out_add(r, s + i, 1, line);
+		} else if (n == 3)
+			rc = out_str(r, u[i + 2] == 0xa8 ? "\\L" : "\\P", line);
+		else {
+			snprintf(b, sizeof(b), "\\x%02x", n == 2 ? u[i + 1] : u[i]);
+			rc = out_str(r, u[i] == '\n' ? "\\n" : u[i] == '\t' ? "\\t" : b, line);
+		}
+	}
+	return rc;
+}
+
+/*
+ * A value inside a single-quoted scalar (' doubled) or in the middle of
+ * a plain one, which has no escapes: there ": " would start a mapping,
+ * " #" a comment and , [ ] { } end a flow entry, so those go. Line
+ * breaks and control characters become spaces in both.
+ */
+static int
+yaml_unescaped(struct render *r, const char *s, size_t len, int sq, int flow, int line)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i, n;
+	int			 rc = 0;
+
+	for (i = 0; i < len && rc == 0; i += n) {
+		if ((n = yaml_control(u, i, len)) > 0)
+			rc = out_add(r, " ", 1, line);
+		else if (sq) {
+			n = 1;
+			rc = out_add(r, s[i] == '\'' ? "''" : s + i, s[i] == '\'' ? 2 : 1, line);
+		} else {
+			n = 1;
+			if (s[i] == '#' || (flow && strchr(",[]{}", s[i]) != NULL) ||
+			    (s[i] == ':' && (i + 1 == len || u[i + 1] <= ' ')))
+				continue;
+			rc = out_add(r, s + i, 1, line);
+		}
+	}
+	return rc;
+}
+
+/*
+ * YAML (cloud-init, autoinstall): a value that starts a scalar is a
+ * safe scalar: a plain word when it reads as itself, numbers, booleans
+ * and JSON (flow YAML) as they are, any other string double-quoted with
+ * YAML's escapes (the line breaks of YAML 1.1 too: NEL, U+2028, U+2029).
+ * Inside quotes the template opened, or inside a plain scalar, see
+ * yaml_dquoted and yaml_unescaped.
+ */
+static int
+esc_yaml(struct render *r, const char *s, size_t len, int typed, int line)
+{
+	int	 flow, rc;
+
+	if (tmpl_work(r, (r->out.len - r->line_start) / 32, line) == -1)
+		return -1;
+	switch (yaml_where(r, &flow)) {
+	case Y_DQUOTE:
+		return yaml_dquoted(r, s, len, line);
+	case Y_SQUOTE:
+		return yaml_unescaped(r, s, len, 1, flow, line);
+	case Y_PLAIN:
+		return yaml_unescaped(r, s, len, 0, flow, line);
+	case Y_START:
+		break;
+	}
+	if (typed || yaml_plain_ok(s, len))
+		return out_add(r, s, len, line);
+	if ((rc = out_add(r, "\"", 1, line)) == 0 &&
+	    (rc = yaml_dquoted(r, s, len, line)) == 0)
+		rc = out_add(r, "\"", 1, line);
+	return rc;
+}
+
+/* XML (autounattend, autoyast): the five entities; control characters XML 1.0 forbids are dropped. */
+static int
+esc_xml(struct render *r, const char *s, size_t len, int line)
+{
+	static const char *const ent[] = {
+		['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;",
+		['\''] = "&apos;",
+	};
+	unsigned char	 c;
+	size_t		 i;
+	int		 rc = 0;
+
+	for (i = 0; i < len && rc == 0; i++) {
+		c = (unsigned char)s[i];
+		if ((c < ' ' && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+			continue;
+		if (c < nitems(ent) && ent[c] != NULL)
+			rc = out_str(r, ent[c], line);
+		else
+			rc = out_add(r, s + i, 1, line);
+	}
+	return rc;
+}
+
+/* Write a value's text escaped for esc (typed: a number, boolean or JSON). */
+static int
+esc_value(struct render *r, enum nb_tmpl_esc esc, const char *s, size_t len, int typed,
+    int line)
+{
+	tmpl_scan(r);
+	switch (esc) {
+	case NB_TMPL_ESC_IPXE:
+		return esc_ipxe(r, s, len, line);
+	case NB_TMPL_ESC_CMDLINE:
+		return esc_cmdline(r, s, len, line);
+	case NB_TMPL_ESC_PRESEED:
+		return esc_preseed(r, s, len, line);
+	case NB_TMPL_ESC_KICKSTART:
+		return esc_shell(r, s, len, r->ks_shell, line);
+	case NB_TMPL_ESC_YAML:
+		return esc_yaml(r, s, len, typed, line);
+	case NB_TMPL_ESC_XML:
+		return esc_xml(r, s, len, line);
+	case NB_TMPL_ESC_RAW:
+		break;
+	}
+	return out_add(r, s, len, line);
+}
+
+/* A value, escaped (or, for a raw tag, as it is). */
+static int
+render_value(struct render *r, json_t *v, int raw, int line)
+{
+	enum nb_tmpl_esc esc = raw ? NB_TMPL_ESC_RAW : r->esc;
+	char		 num[64], *s;
+	int		 rc;
 
 	switch (json_typeof(v)) {
 	case JSON_STRING:
-		return out_add(r, json_string_value(v), json_string_length(v), line);
+		return esc_value(r, esc, json_string_value(v), json_string_length(v), 0, line);
 	case JSON_INTEGER:
 		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
-		return out_add(r, num, strlen(num), line);
+		return esc_value(r, esc, num, strlen(num), 1, line);
 	case JSON_TRUE:
-		return out_add(r, "true", 4, line);
+		return esc_value(r, esc, "true", 4, 1, line);
 	case JSON_FALSE:
-		return out_add(r, "false", 5, line);
+		return esc_value(r, esc, "false", 5, 1, line);
 	case JSON_NULL:
 		return 0;
 	default:
 		/* Reals, objects and arrays as compact JSON (cloud-init takes JSON). */
 		if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
 			return tmpl_fail(r->t->err, r->t->errsz, line, "cannot format value");
-		rc = out_add(r, s, strlen(s), line);
+		rc = esc_value(r, esc, s, strlen(s), 1, line);
 		free(s);
 		return rc;
 	}
@@ -367,9 +942,13 @@ static int render_nodes(struct render *, size_t, size_t);
 static int
 render_section(struct render *r, const struct node *n, size_t i)
 {
-	json_t	*v = lookup(r, n->s, n->len), *item;
+	json_t	*v, *item;
 	size_t	 k;
+	int	 rc;
 
+	v = lookup(r, n->s, n->len, n->line, &rc);
+	if (rc == -1)
+		return -1;
 	if (n->type == N_INVERTED) {
 		if (v == NULL || !truthy(v))
 			return render_nodes(r, i + 1, n->end);
@@ -379,6 +958,8 @@ render_section(struct render *r, const struct node *n, size_t i)
 		return 0;
 	if (json_is_array(v)) {
 		json_array_foreach(v, k, item) {
+			if (tmpl_work(r, 1, n->line) == -1)
+				return -1;
 			r->stack[r->depth++] = item;
 			if (render_nodes(r, i + 1, n->end) == -1)
 				return -1;
@@ -393,25 +974,43 @@ render_section(struct render *r, const struct node *n, size_t i)
 	return 0;
 }
 
+/* A variable: looked up, refused raw if the client supplied it, written. */
+static int
+render_var(struct render *r, const struct node *n)
+{
+	json_t	*v;
+	int	 rc;
+
+	v = lookup(r, n->s, n->len, n->line, &rc);
+	if (rc == -1)
+		return -1;
+	if (v == NULL)
+		return tmpl_fail(r->t->err, r->t->errsz, n->line,
+		    "undefined variable '%.*s'", (int)n->len, n->s);
+	if (n->raw && tainted(r, v))
+		return tmpl_fail(r->t->err, r->t->errsz, n->line,
+		    "raw output of client-supplied '%.*s' is refused; use {{%.*s}}",
+		    (int)n->len, n->s, (int)n->len, n->s);
+	return render_value(r, v, n->raw, n->line);
+}
+
 static int
 render_nodes(struct render *r, size_t from, size_t to)
 {
 	const struct node	*n;
-	json_t			*v;
 	size_t			 i;
 
 	for (i = from; i < to; i++) {
 		n = &r->t->nodes[i];
+		if (tmpl_work(r, 1, n->line) == -1)
+			return -1;
 		switch (n->type) {
 		case N_TEXT:
 			if (out_add(r, n->s, n->len, n->line) == -1)
 				return -1;
 			break;
 		case N_VAR:
-			if ((v = lookup(r, n->s, n->len)) == NULL)
-				return tmpl_fail(r->t->err, r->t->errsz, n->line,
-				    "undefined variable '%.*s'", (int)n->len, n->s);
-			if (render_value(r, v, n->line) == -1)
+			if (render_var(r, n) == -1)
 				return -1;
 			break;
 		case N_SECTION:
@@ -425,15 +1024,40 @@ render_nodes(struct render *r, size_t from, size_t to)
 	return 0;
 }
 
+enum nb_tmpl_esc
+nb_tmpl_esc_kind(const char *kind)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(kind_esc); i++)
+		if (kind != NULL && strcmp(kind, kind_esc[i].kind) == 0)
+			return kind_esc[i].esc;
+	return NB_TMPL_ESC_PRESEED;
+}
+
+int
+nb_tmpl_check(const char *body, char *err, size_t errsz)
+{
+	struct tmpl	 t = { .err = err, .errsz = errsz };
+	int		 rc;
+
+	rc = tmpl_parse(&t, body);
+	free(t.nodes);
+	return rc;
+}
+
 char *
-nb_tmpl_render(const char *body, json_t *data, size_t *outlen, char *err, size_t errsz)
+nb_tmpl_render_as(const char *body, json_t *data, enum nb_tmpl_esc esc, size_t *outlen,
+    char *err, size_t errsz)
 {
 	struct tmpl	 t = { .err = err, .errsz = errsz };
 	struct render	 r;
 
 	memset(&r, 0, sizeof(r));
 	r.t = &t;
+	r.esc = esc;
 	r.stack[r.depth++] = data;
+	taint_init(&r, data);
 	if (tmpl_parse(&t, body) == -1 || render_nodes(&r, 0, t.n) == -1) {
 		free(t.nodes);
 		free(r.out.buf);
@@ -445,6 +1069,12 @@ nb_tmpl_render(const char *body, json_t *data, size_t *outlen, char *err, size_t
 	if (outlen != NULL)
 		*outlen = r.out.len;
 	return r.out.buf;
+}
+
+char *
+nb_tmpl_render(const char *body, json_t *data, size_t *outlen, char *err, size_t errsz)
+{
+	return nb_tmpl_render_as(body, data, NB_TMPL_ESC_RAW, outlen, err, errsz);
 }
 
 /* server_url + "/" + path parts, without doubling a slash. */
@@ -695,7 +1325,8 @@ nb_tmpl_render_client(struct nb_db *db, const char *name, const char *mac,
 		goto done;
 	}
 	data = nb_tmpl_context(db, &c, server_url);
-	if ((*out = nb_tmpl_render(t.body, data, outlen, err, errsz)) == NULL)
+	if ((*out = nb_tmpl_render_as(t.body, data, nb_tmpl_esc_kind(t.kind), outlen,
+	    err, errsz)) == NULL)
 		rc = NB_INVALID;
 	json_decref(data);
  done:

@@ -26,7 +26,9 @@ nb_tmpl_render_token(struct nb_db *db, const char *name,
 		return rc;
 	}
 	data = nb_tmpl_context_token(db, c, server_url, token);
-	if ((*out = nb_tmpl_render(t.body, data, outlen, err, errsz)) == NULL)
+	*out = nb_tmpl_render_as(t.body, data, nb_tmpl_esc_kind(t.kind), outlen,
+	    err, errsz);
+	if (*out == NULL)
 		rc = NB_INVALID;
 	json_decref(data);
 	nb_template_clear(&t);
