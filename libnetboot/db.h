@@ -139,13 +139,16 @@ int		 nb_client_seen(struct nb_db *, const char *mac, int arch, const char *vend
 		    const char *user_class, const char *uuid, const char *ip);
 /* Replace a client's inventory (an object, cleaned) and its last address. */
 int		 nb_client_set_inventory(struct nb_db *, const char *mac, json_t *inventory, const char *ip);
-/* Client-supplied text (inventory, classes, uuid, claimed names) is stored bounded and cleaned. */
+/* Client-supplied text (inventory, classes, uuid, names) is stored cleaned. */
 #define NB_CLIENT_TEXT_MAX	256	/* bytes of one value */
 #define NB_INVENTORY_MAX	32	/* keys of an inventory */
 #define NB_INVENTORY_KEY_MAX	64	/* bytes of one inventory key */
-/* s as stored: valid UTF-8, no control characters (C0, DEL, C1, U+2028/9), cut to NB_CLIENT_TEXT_MAX; s itself if already so, else out. */
+/*
+ * s as stored: valid UTF-8 without control characters (C0, DEL, C1,
+ * U+2028/9), cut to NB_CLIENT_TEXT_MAX; s itself if already so, else out.
+ */
 const char	*nb_client_text(const char *s, char out[NB_CLIENT_TEXT_MAX + 1]);
-/* A new inventory object: at most NB_INVENTORY_MAX clean keys of clean strings, numbers or booleans. */
+/* A new inventory: at most NB_INVENTORY_MAX clean keys of clean scalars. */
 json_t		*nb_client_inventory_clean(json_t *inv);
 /* The client as a JSON object with the keys documented in bootctl(8). */
 json_t		*nb_client_json(const struct nb_client *c);

@@ -316,7 +316,7 @@ nb_client_seen(struct nb_db *db, const char *mac, int arch, const char *vendor_c
 	db_bind_text(st, 1, mac);
 	if (arch >= 0)
 		sqlite3_bind_int(st, 2, arch);
-	/* Client-supplied: cleaned as they enter (bound with a copy, so buf is reused). */
+	/* Client-supplied: cleaned as they enter (bound as copies). */
 	db_bind_text(st, 3, nb_client_text(vendor_class, buf));
 	db_bind_text(st, 4, nb_client_text(user_class, buf));
 	db_bind_text(st, 5, nb_client_text(uuid, buf));
@@ -433,7 +433,8 @@ utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
 static int
 utf8_control(uint32_t c)
 {
-	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029;
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 ||
+	    c == 0x2029;
 }
 
 const char *
@@ -442,7 +443,7 @@ nb_client_text(const char *s, char out[NB_CLIENT_TEXT_MAX + 1])
 	const unsigned char	*p = (const unsigned char *)s;
 	size_t			 n, i, len, o = 0;
 	uint32_t		 c;
-	int			 clean;
+	int			 clean, full = 0;
 
 	if (s == NULL)
 		return NULL;
@@ -454,10 +455,11 @@ nb_client_text(const char *s, char out[NB_CLIENT_TEXT_MAX + 1])
 			clean = 0;
 		} else if (utf8_control(c))
 			clean = 0;
-		else if (o + len <= NB_CLIENT_TEXT_MAX) {
+		else if (!full && o + len <= NB_CLIENT_TEXT_MAX) {
 			memcpy(out + o, p + i, len);
 			o += len;
-		}
+		} else
+			full = 1;	/* cut here, not a character later */
 	}
 	if (clean)
 		return s;
@@ -470,7 +472,8 @@ nb_client_inventory_clean(json_t *inv)
 {
 	json_t		*o = json_object(), *v;
 	const char	*key;
-	char		 kbuf[NB_CLIENT_TEXT_MAX + 1], vbuf[NB_CLIENT_TEXT_MAX + 1];
+	char		 kbuf[NB_CLIENT_TEXT_MAX + 1];
+	char		 vbuf[NB_CLIENT_TEXT_MAX + 1];
 	const char	*k;
 
 	if (!json_is_object(inv))
@@ -484,7 +487,8 @@ nb_client_inventory_clean(json_t *inv)
 		if (json_is_string(v))
 			json_object_set_new(o, k, json_string(nb_client_text(
 			    json_string_value(v), vbuf)));
-		else if (json_is_number(v) || json_is_boolean(v) || json_is_null(v))
+		else if (json_is_number(v) || json_is_boolean(v) ||
+		    json_is_null(v))
 			json_object_set(o, k, v);
 	}
 	return o;

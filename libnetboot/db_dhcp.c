@@ -24,7 +24,7 @@ dhcp_bind(sqlite3_stmt *st, int idx, const char *s)
 		sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
 }
 
-/* Client-supplied text, cleaned as it enters (nb_client_text); copied only if it changed. */
+/* Client-supplied text, cleaned as it enters; copied only if it changed. */
 static void
 dhcp_bind_client(sqlite3_stmt *st, int idx, const char *s)
 {

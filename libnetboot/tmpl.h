@@ -13,25 +13,26 @@
 
 #include "db.h"
 
-/* How substituted values are escaped: the output a template writes (netboot(7) TEMPLATES). */
+/* How values are escaped: for the output a template writes (netboot(7)). */
 enum nb_tmpl_esc {
 	NB_TMPL_ESC_RAW,	/* nothing */
 	NB_TMPL_ESC_IPXE,	/* an iPXE script */
-	NB_TMPL_ESC_CMDLINE,	/* a kernel command line on an iPXE kernel line */
+	NB_TMPL_ESC_CMDLINE,	/* a kernel command line, on an iPXE line */
 	NB_TMPL_ESC_PRESEED,	/* debconf lines; shell on *_command lines */
 	NB_TMPL_ESC_KICKSTART,	/* shlex words; shell in %pre, %post, ... */
 	NB_TMPL_ESC_YAML,	/* cloud-init, autoinstall */
 	NB_TMPL_ESC_XML,	/* autounattend, autoyast */
 };
 
-/* Render body with data, values escaped for esc; NULL on error with "line N: what" in err. Caller frees. */
+/* Render body with data, values escaped for esc; NULL on error with "line N:
+ * what" in err. Caller frees. */
 char	*nb_tmpl_render_as(const char *body, json_t *data, enum nb_tmpl_esc esc,
 	    size_t *outlen, char *err, size_t errsz);
-/* nb_tmpl_render_as() with NB_TMPL_ESC_RAW: values as they are (raw tags still refused for client fields). */
+/* nb_tmpl_render_as() with NB_TMPL_ESC_RAW (raw client fields refused). */
 char	*nb_tmpl_render(const char *body, json_t *data, size_t *outlen, char *err, size_t errsz);
 /* The escaping a template of kind gets. */
 enum nb_tmpl_esc nb_tmpl_esc_kind(const char *kind);
-/* Parse body only: 0, or -1 with "line N: what" in err (unterminated tags, unclosed sections...). */
+/* Parse body only: 0, or -1 with "line N: what" in err (unterminated tag). */
 int	 nb_tmpl_check(const char *body, char *err, size_t errsz);
 /*
  * The data a template sees for client c, with the capability URLs of its
