@@ -65,6 +65,11 @@ error "$T/none: No such file or directory" template add x --kind raw --file "$T/
 error "$T/none: No such file or directory" template edit pre --file "$T/none"
 printf 'a\000b' >"$T/nul"
 error "has NUL bytes" template add x --kind raw --file "$T/nul"
+printf 'a\nb {{client.hostname\n' >"$T/open"
+error "$T/open: line 2: unterminated tag" template add x --kind raw --file "$T/open"
+error "$T/open: line 2: unterminated tag" template edit pre --file "$T/open"
+printf '{{#vars}}\nx\n' >"$T/open"
+error "$T/open: line 1: unclosed section 'vars'" template add x --kind raw --file "$T/open"
 error "template 'pre' exists already" template add pre --kind raw --file "$T/new"
 error "no template named 'nope'" template show nope
 error "no template named 'nope'" template edit nope --file "$T/new"

@@ -62,7 +62,8 @@ bc template add t-ipxe --kind ipxe --file "$T/ipxe.t" >/dev/null
 printf '<profile><networking><hostname>{{client.hostname}}</hostname></networking></profile>\n' >"$T/ay"
 bc template add t-ay --kind autoyast --file "$T/ay" >/dev/null
 bc template add t-broken --kind raw --file "$T/broken" >/dev/null
-bc template add t-unclosed --kind raw --file "$T/unclosed" >/dev/null
+# bootctl refuses it now: stored as an older bootctl would have.
+sqlite3 "$DB" "INSERT INTO templates (name, kind, body, updated) VALUES ('t-unclosed', 'raw', CAST(readfile('$T/unclosed') AS TEXT), 0)"
 bc image add debian --kernel boot/vmlinuz --initrd boot/initrd.gz --initrd boot/firmware.cpio.gz \
     --cmdline 'auto=true url={{unattended_url}} hostname={{client.hostname}} disk={{vars.disk}}' \
     --template t-preseed >/dev/null
