@@ -617,9 +617,10 @@ esc_preseed(struct render *r, const char *s, size_t len, int line)
 /*
  * An iPXE script (src/core/exec.c): a line is split at blanks into
  * tokens; a token "||", "&&" or ";" ends a command, one starting with
- * "#" a line, and "${...}" expands a setting (settings.c,
- * expand_settings). iPXE has no quoting, so a value is one token with
- * blanks, control bytes and $ # ; & | written as %XX.
+ * "#" a line, "${...}" expands a setting (settings.c, expand_settings)
+ * and a line ending in a backslash goes on (src/image/script.c). iPXE
+ * has no quoting, so a value is one token with blanks, control bytes
+ * and $ # ; & | \ written as %XX.
  */
 static int
 esc_ipxe(struct render *r, const char *s, size_t len, int line)
@@ -629,7 +630,7 @@ esc_ipxe(struct render *r, const char *s, size_t len, int line)
 
 	for (i = 0; i <= len && rc == 0; i++) {
 		if (i < len && (unsigned char)s[i] > ' ' && s[i] != 0x7f &&
-		    strchr("$#;&|", s[i]) == NULL)
+		    strchr("$#;&|\\", s[i]) == NULL)
 			continue;
 		rc = out_add(r, s + run, i - run, line);
 		if (i < len && rc == 0)
@@ -650,7 +651,8 @@ cmdline_word(struct render *r, const char *w, size_t len, int line)
 		if (strchr("&|;", w[i]) == NULL)
 			all = 0;
 	for (i = 0; i < len && rc == 0; i++) {
-		if (all || w[i] == '$' || (i == 0 && w[i] == '#'))
+		if (all || w[i] == '$' || w[i] == '\\' ||
+		    (i == 0 && w[i] == '#'))
 			rc = out_pct(r, (unsigned char)w[i], line);
 		else
 			rc = out_add(r, w + i, 1, line);
@@ -665,7 +667,8 @@ cmdline_word(struct render *r, const char *w, size_t len, int line)
  * characters become one space, and a value with a space is quoted
  * unless the text around it already opened a quote. For iPXE, which
  * splits the same words again, a word of only & | ; and a leading #
- * are written as %XX, and so is every $ (no ${...} expansion).
+ * are written as %XX, and so is every $ (no ${...} expansion) and \
+ * (no continued line).
  */
 static int
 esc_cmdline(struct render *r, const char *s, size_t len, int line)

@@ -61,8 +61,9 @@ ctx_ipxe(void)
 	    "echo {{client.inventory.product}} {{client.uuid}}\n",
 	    "echo " EVIL " %24{net0/mac}\n", NULL,
 	    "ipxe: && cannot add a command, ${} cannot expand");
-	check_as(NB_TMPL_ESC_IPXE, "echo {{vars.semi}}{{vars.hashy}}",
-	    "echo %3B%23x", NULL, "ipxe: ; and # are written as %XX");
+	check_as(NB_TMPL_ESC_IPXE,
+	    "echo {{vars.semi}}{{vars.hashy}}{{vars.bs}}\nchain x\n", "echo %3B%23xx%5C\nchain x\n", NULL,
+	    "ipxe: ; # and a continuing \\ are written as %XX");
 	check_as(NB_TMPL_ESC_CMDLINE,
 	    "console=ttyS0 serial={{client.inventory.product}} quiet",
 	    "console=ttyS0 serial=\"x %26%26 chain http://evil/x %26%26\" quiet",
@@ -71,9 +72,9 @@ ctx_ipxe(void)
 	    "s=\"" SERIAL1 "\"", NULL,
 	    "cmdline: a newline is a space inside the quotes");
 	check_as(NB_TMPL_ESC_CMDLINE, "a=\"{{vars.sp}}\" u={{client.uuid}} "
-	    "q={{vars.q}} h={{vars.hashy}} {{vars.semi}}",
-	    "a=\"a b\" u=%24{net0/mac} q=\"it's q\" h=%23x %3B", NULL,
-	    "cmdline: quotes the template opened, '\"' dropped, $ # ; as %XX");
+	    "q={{vars.q}} h={{vars.hashy}} {{vars.semi}} b={{vars.bs}}",
+	    "a=\"a b\" u=%24{net0/mac} q=\"it's q\" h=%23x %3B b=x%5C", NULL,
+	    "cmdline: the template's quotes, '\"' dropped, $ # ; \\ as %XX");
 }
 
 /* Preseed and kickstart: lines, shell words, shell scripts. */
