@@ -62,7 +62,8 @@ ctx_ipxe(void)
 	    "echo " EVIL " %24{net0/mac}\n", NULL,
 	    "ipxe: && cannot add a command, ${} cannot expand");
 	check_as(NB_TMPL_ESC_IPXE,
-	    "echo {{vars.semi}}{{vars.hashy}}{{vars.bs}}\nchain x\n", "echo %3B%23xx%5C\nchain x\n", NULL,
+	    "echo {{vars.semi}}{{vars.hashy}}{{vars.bs}}\nchain x\n",
+	    "echo %3B%23xx%5C\nchain x\n", NULL,
 	    "ipxe: ; # and a continuing \\ are written as %XX");
 	check_as(NB_TMPL_ESC_CMDLINE,
 	    "console=ttyS0 serial={{client.inventory.product}} quiet",
