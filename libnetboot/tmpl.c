@@ -45,14 +45,15 @@
  * section, a key tried in a lookup, a byte escaped or dumped as JSON, 8
  * bytes of the current line read again for its quoting, 256 bytes
  * written. Measured as wall time, best and mean of 20 repeats on the
- * 2-core build machine (and with valgrind --tool=callgrind: 116 M
+ * 2-core build machine, and with valgrind --tool=callgrind (117 M
  * instructions for all nine), the worst templates we could build stop
- * at the budget or the output cap within 1.4 ms (mean under load 3.8
- * ms): three sections nested over a 1000-item array; lookups missing
- * through 32 levels; 1 KiB of text in a 10^6 loop (stops at the cap);
- * escaped values on one ever longer line (iPXE, cmdline, kickstart,
- * YAML); a 1000-item array dumped per item; 200 small sections per
- * item. tests/e2e/preseed.cfg takes 87 steps.
+ * at the budget or the output cap within 1.4 ms (the mean, with a load
+ * average of 4 on the 2 cores, up to 4.4 ms): three sections nested
+ * over a 1000-item array; lookups missing through 32 levels; 1 KiB of
+ * text in a 10^6 loop (stops at the cap); escaped values on one ever
+ * longer line (iPXE, cmdline, kickstart, YAML); a 1000-item array
+ * dumped per item; 200 small sections per item. tests/e2e/preseed.cfg
+ * takes 87 steps.
  */
 #define TMPL_MAX_STEPS	100000
 
@@ -93,6 +94,10 @@ struct render {
 	size_t		 line_start;	/* offset of the current line */
 	int		 dquotes;	/* '"' seen, for the kernel's quoting */
 	int		 ks_shell;	/* kickstart: inside %pre, %post, ... */
+	/* YAML: the keys of the lines above, by indentation (yaml_line). */
+	int		 ykey[16];	/* their indentation */
+	int		 yshell[16];	/* a list of shell commands */
+	int		 nykeys;
 };
 
 /* The fields of "client" that the client itself supplies (netboot(7)). */
@@ -478,10 +483,85 @@ taint_init(struct render *r, json_t *data)
 			r->taint[r->ntaint++] = v;
 }
 
+/* YAML keys whose value is a list of shell commands (cloud-init, curtin). */
+static const char *const yaml_shell_keys[] = {
+	"runcmd", "bootcmd", "early-commands", "late-commands", "error-commands",
+};
+
+/*
+ * Whether the YAML line [s, e) is "key:" (or "- key:") and the key's
+ * list holds shell commands: 1 yes, 0 no, -1 not a key line. *ind gets
+ * the key's indentation, *item whether the line is a list item.
+ */
+static int
+yaml_key(const char *s, const char *e, int *ind, int *item)
+{
+	const char	*p = s, *k;
+	size_t		 i;
+
+	while (p < e && *p == ' ')
+		p++;
+	*ind = (int)(p - s);
+	*item = p + 1 < e && p[0] == '-' && p[1] == ' ';
+	if (*item)
+		for (p += 2, *ind += 2; p < e && *p == ' '; p++)
+			(*ind)++;
+	for (k = p; k < e && (isalnum((unsigned char)*k) || *k == '_' ||
+	    *k == '-'); k++)
+		;
+	if (k == p || k == e || *k != ':' || (k + 1 < e && k[1] != ' ' &&
+	    k[1] != '\r'))
+		return -1;
+	for (i = 0; i < nitems(yaml_shell_keys); i++)
+		if (strlen(yaml_shell_keys[i]) == (size_t)(k - p) &&
+		    memcmp(yaml_shell_keys[i], p, (size_t)(k - p)) == 0)
+			return 1;
+	return 0;
+}
+
+/* A finished YAML line: close the keys it is not inside, open its own. */
+static void
+yaml_line(struct render *r, const char *s, const char *e)
+{
+	const char	*p = s;
+	int		 ind, item, shell;
+
+	while (p < e && (*p == ' ' || *p == '\r'))
+		p++;
+	if (p == e || *p == '#')	/* blanks and comments close nothing */
+		return;
+	while (r->nykeys > 0 && r->ykey[r->nykeys - 1] >= (int)(p - s))
+		r->nykeys--;
+	if ((shell = yaml_key(s, e, &ind, &item)) == -1 ||
+	    r->nykeys == (int)nitems(r->ykey))
+		return;
+	r->ykey[r->nykeys] = ind;
+	r->yshell[r->nykeys++] = shell;
+}
+
+/* Whether a value on the current YAML line is (part of) a shell command. */
+static int
+yaml_shell(struct render *r)
+{
+	const char	*s = r->out.buf + r->line_start;
+	const char	*e = r->out.buf + r->out.len, *p = s;
+	int		 i, ind, item;
+
+	if (yaml_key(s, e, &ind, &item) == 1)	/* runcmd: [ ... ] */
+		return 1;
+	while (p < e && *p == ' ')
+		p++;
+	for (i = 0; i < r->nykeys && r->ykey[i] < (int)(p - s); i++)
+		if (r->yshell[i])
+			return 1;
+	return 0;
+}
+
 /*
  * Read the output written since the last call: where the current line
- * starts, the parity of double quotes (the kernel's in_quote), and for
- * kickstart whether the last %-line opened a script section.
+ * starts, the parity of double quotes (the kernel's in_quote), for
+ * kickstart whether the last %-line opened a script section, and for
+ * YAML the keys the lines are under.
  */
 static void
 tmpl_scan(struct render *r)
@@ -492,9 +572,11 @@ tmpl_scan(struct render *r)
 	for (i = r->scanned; i < r->out.len; i++) {
 		if (b[i] == '"')
 			r->dquotes ^= 1;
-		else if (b[i] == '\n')
+		else if (b[i] == '\n') {
+			if (r->esc == NB_TMPL_ESC_YAML)
+				yaml_line(r, b + r->line_start, b + i);
 			r->line_start = i + 1;
-		else if (b[i] == '%' && i == r->line_start)
+		} else if (b[i] == '%' && i == r->line_start)
 			r->ks_shell = strncmp(b + i, "%pre", 4) == 0 ||
 			    strncmp(b + i, "%post", 5) == 0 ||
 			    strncmp(b + i, "%onerror", 8) == 0 ||
@@ -535,11 +617,12 @@ sh_safe(unsigned char c)
 
 /*
  * A value as shell text. Where a shell runs the line (script sections,
- * *_command preseed lines: script is set), the characters that end a
- * quote or expand anywhere, even in a here-document, are dropped:
- * ' " ` $ \. Elsewhere (kickstart commands, read with shlex) they are
- * quoted. Outside quotes a value with any other character is put in
- * single quotes, so it stays one word.
+ * *_command preseed lines: script is set), the text may be run again
+ * by a nested shell (sh -c '...'), so no quoting holds: everything but
+ * letters, digits, blanks and _@%+=:,./- is dropped. Elsewhere
+ * (kickstart commands, read with shlex) a value is quoted. Outside
+ * quotes a value with any other character is put in single quotes, so
+ * it stays one word.
  */
 static int
 esc_shell(struct render *r, const char *s, size_t len, int script, int line)
@@ -550,14 +633,16 @@ esc_shell(struct render *r, const char *s, size_t len, int script, int line)
 
 	if (tmpl_work(r, (r->out.len - r->line_start) / 8, line) == -1)
 		return -1;
-	for (i = 0; i < len && q == 0; i++)
-		if (!sh_safe((unsigned char)s[i]))
+	for (i = 0; i < len && q == 0; i++) {
+		c = (unsigned char)s[i] < ' ' || s[i] == 0x7f ? ' ' : s[i];
+		if (!sh_safe((unsigned char)c) && (!script || c == ' '))
 			wrap = 1;
+	}
 	if (wrap)
 		rc = out_add(r, "'", 1, line);
 	for (i = 0; i < len && rc == 0; i++) {
 		c = (unsigned char)s[i] < ' ' || s[i] == 0x7f ? ' ' : s[i];
-		if (script && strchr("'\"`$\\", c) != NULL)
+		if (script && c != ' ' && !sh_safe((unsigned char)c))
 			continue;
 		if (c == '\'' && q != '"')
 			rc = out_add(r, "'\\''", 4, line);
@@ -859,15 +944,42 @@ yaml_unescaped(struct render *r, const char *s, size_t len, int sq, int flow,
  * and JSON (flow YAML) as they are, any other string double-quoted with
  * YAML's escapes (the line breaks of YAML 1.1 too: NEL, U+2028, U+2029).
  * Inside quotes the template opened, or inside a plain scalar, see
- * yaml_dquoted and yaml_unescaped.
+ * yaml_dquoted and yaml_unescaped. Under runcmd, late-commands and the
+ * like the value is also a shell command (yaml_shell).
  */
+static int	esc_yaml_scalar(struct render *, const char *, size_t, int, int);
+
 static int
 esc_yaml(struct render *r, const char *s, size_t len, int typed, int line)
 {
-	int	 flow, rc;
+	char	*sh;
+	size_t	 i, n = 0;
+	int	 rc;
 
 	if (tmpl_work(r, (r->out.len - r->line_start) / 8, line) == -1)
 		return -1;
+	if (yaml_shell(r)) {
+		/* A shell command: only what esc_shell keeps in scripts. */
+		sh = xmalloc(len + 1);
+		for (i = 0; i < len; i++)
+			if ((unsigned char)s[i] < ' ' || s[i] == ' ')
+				sh[n++] = ' ';
+			else if (sh_safe((unsigned char)s[i]))
+				sh[n++] = s[i];
+		rc = esc_yaml_scalar(r, sh, n, 0, line);
+		free(sh);
+		return rc;
+	}
+	return esc_yaml_scalar(r, s, len, typed, line);
+}
+
+/* esc_yaml() once the value is what the line may hold. */
+static int
+esc_yaml_scalar(struct render *r, const char *s, size_t len, int typed,
+    int line)
+{
+	int	 flow, rc;
+
 	switch (yaml_where(r, &flow)) {
 	case Y_DQUOTE:
 		return yaml_dquoted(r, s, len, line);

