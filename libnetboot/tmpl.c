@@ -98,6 +98,9 @@ struct render {
 	int		 ykey[16];	/* their indentation */
 	int		 yshell[16];	/* a list of shell commands */
 	int		 nykeys;
+	/* XML: the element text is in, and a '<' not yet closed (+ 1). */
+	char		 xtag[32];
+	size_t		 xopen;
 };
 
 /* The fields of "client" that the client itself supplies (netboot(7)). */
@@ -557,6 +560,55 @@ yaml_shell(struct render *r)
 	return 0;
 }
 
+/* XML elements whose text is a command: autounattend's, autoyast's scripts. */
+static const char *const xml_command_tags[] = {
+	"CommandLine", "Path", "source",
+};
+
+/*
+ * XML: at '<' note where a tag starts; at '>' take its name as the
+ * element text is in (a closing tag, comment or self-closing tag
+ * leaves none; the end of a CDATA section changes nothing).
+ */
+static void
+xml_tag(struct render *r, size_t i)
+{
+	const char	*t = r->out.buf + r->xopen;
+	size_t		 n;
+
+	if (r->out.buf[i] == '<') {
+		r->xopen = i + 1;
+		return;
+	}
+	n = i - r->xopen;
+	r->xopen = 0;
+	if (n >= 8 && memcmp(t, "![CDATA[", 8) == 0)
+		return;
+	r->xtag[0] = '\0';
+	if (n == 0 || strchr("/?!", t[0]) != NULL || t[n - 1] == '/')
+		return;
+	n = strcspn(t, " \t\r\n/>");
+	if (n < sizeof(r->xtag)) {
+		memcpy(r->xtag, t, n);
+		r->xtag[n] = '\0';
+	}
+}
+
+/* Whether a value here is in the text of a command element (or its CDATA). */
+static int
+xml_command(struct render *r)
+{
+	size_t	 i;
+
+	if (r->xopen > 0 && (r->out.len - r->xopen < 8 ||
+	    memcmp(r->out.buf + r->xopen, "![CDATA[", 8) != 0))
+		return 0;	/* inside a tag: an attribute */
+	for (i = 0; i < nitems(xml_command_tags); i++)
+		if (strcmp(r->xtag, xml_command_tags[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * Read the output written since the last call: where the current line
  * starts, the parity of double quotes (the kernel's in_quote), for
@@ -576,7 +628,10 @@ tmpl_scan(struct render *r)
 			if (r->esc == NB_TMPL_ESC_YAML)
 				yaml_line(r, b + r->line_start, b + i);
 			r->line_start = i + 1;
-		} else if (b[i] == '%' && i == r->line_start)
+		} else if (r->esc == NB_TMPL_ESC_XML && (b[i] == '<' ||
+		    (b[i] == '>' && r->xopen > 0)))
+			xml_tag(r, i);
+		else if (b[i] == '%' && i == r->line_start)
 			r->ks_shell = strncmp(b + i, "%pre", 4) == 0 ||
 			    strncmp(b + i, "%post", 5) == 0 ||
 			    strncmp(b + i, "%onerror", 8) == 0 ||
@@ -998,7 +1053,12 @@ esc_yaml_scalar(struct render *r, const char *s, size_t len, int typed,
 	return rc;
 }
 
-/* XML (autounattend, autoyast): entities; controls XML 1.0 forbids go. */
+/*
+ * XML (autounattend, autoyast): entities; controls XML 1.0 forbids go.
+ * In the text of a command element (xml_command_tags: cmd.exe or a
+ * shell runs it once the entities are read) a value keeps only
+ * letters, digits, blanks, _@+=:,./- and non-ASCII (no % for cmd.exe).
+ */
 static int
 esc_xml(struct render *r, const char *s, size_t len, int line)
 {
@@ -1008,12 +1068,14 @@ esc_xml(struct render *r, const char *s, size_t len, int line)
 	};
 	unsigned char	 c;
 	size_t		 i;
-	int		 rc = 0;
+	int		 rc = 0, cmd = xml_command(r);
 
 	for (i = 0; i < len && rc == 0; i++) {
 		c = (unsigned char)s[i];
 		if ((c < ' ' && c != '\t' && c != '\n' && c != '\r') ||
 		    c == 0x7f)
+			continue;
+		if (cmd && c != ' ' && (c == '%' || !sh_safe(c)))
 			continue;
 		if (c < nitems(ent) && ent[c] != NULL)
 			rc = out_str(r, ent[c], line);
