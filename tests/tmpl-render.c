@@ -153,8 +153,9 @@ ctx_docs(void)
 	    "<Name>{{client.inventory.platform}}</Name><V a=\"{{vars.q}}\"/>",
 	    "<Name>&lt;/Name&gt;&lt;Cmd&gt;evil&lt;/Cmd&gt;</Name>"
 	    "<V a=\"it&apos;s &quot;q&quot;\"/>", NULL, "xml: entities");
-	check_as(NB_TMPL_ESC_XML, "<Path>cmd /c echo {{client.inventory.product}}"
-	    "</Path><Description>{{client.inventory.product}}</Description>"
+	check_as(NB_TMPL_ESC_XML,
+	    "<Path>cmd /c echo {{client.inventory.product}}</Path>"
+	    "<Description>{{client.inventory.product}}</Description>"
 	    "<source><![CDATA[echo {{vars.cmd}} {{client.inventory.serial}}]]>"
 	    "</source>",
 	    "<Path>cmd /c echo x  chain http://evil/x </Path><Description>"
