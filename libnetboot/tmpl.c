@@ -667,14 +667,15 @@ sh_quote_state(struct render *r)
 static int
 sh_safe(unsigned char c)
 {
-	return isalnum(c) || strchr("_@%+=:,./-", c) != NULL || c >= 0x80;
+	return isalnum(c) || (c != 0 && strchr("_@%+=:,./?-", c) != NULL) ||
+	    c >= 0x80;
 }
 
 /*
  * A value as shell text. Where a shell runs the line (script sections,
  * *_command preseed lines: script is set), the text may be run again
  * by a nested shell (sh -c '...'), so no quoting holds: everything but
- * letters, digits, blanks and _@%+=:,./- is dropped. Elsewhere
+ * letters, digits, blanks and _@%+=:,./?- is dropped. Elsewhere
  * (kickstart commands, read with shlex) a value is quoted. Outside
  * quotes a value with any other character is put in single quotes, so
  * it stays one word.
@@ -1057,7 +1058,7 @@ esc_yaml_scalar(struct render *r, const char *s, size_t len, int typed,
  * XML (autounattend, autoyast): entities; controls XML 1.0 forbids go.
  * In the text of a command element (xml_command_tags: cmd.exe or a
  * shell runs it once the entities are read) a value keeps only
- * letters, digits, blanks, _@+=:,./- and non-ASCII (no % for cmd.exe).
+ * letters, digits, blanks, _@+=:,./?- and non-ASCII (no % for cmd.exe).
  */
 static int
 esc_xml(struct render *r, const char *s, size_t len, int line)
