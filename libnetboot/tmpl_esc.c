@@ -329,19 +329,23 @@ esc_ipxe(struct render *r, const char *s, size_t len, int line)
 	return rc;
 }
 
-/* One word of a value on a kernel line (see esc_cmdline). */
+/*
+ * One word of a value on a kernel line (see esc_cmdline); last: the
+ * value's last word, whose final $ could meet a { the template wrote.
+ */
 static int
-cmdline_word(struct render *r, const char *w, size_t len, int line)
+cmdline_word(struct render *r, const char *w, size_t len, int last, int line)
 {
 	size_t	 i;
-	int	 all = 1, rc = 0;
+	int	 all = 1, rc = 0, dollar;
 
 	for (i = 0; i < len; i++)
 		if (strchr("&|;", w[i]) == NULL)
 			all = 0;
 	for (i = 0; i < len && rc == 0; i++) {
-		if (all || w[i] == '$' || w[i] == '\\' ||
-		    (i == 0 && w[i] == '#'))
+		dollar = w[i] == '$' &&
+		    (i + 1 < len ? w[i + 1] == '{' : last);
+		if (all || dollar || w[i] == '\\' || (i == 0 && w[i] == '#'))
 			rc = out_pct(r, (unsigned char)w[i], line);
 		else
 			rc = tmpl_out(r, w + i, 1, line);
@@ -356,8 +360,8 @@ cmdline_word(struct render *r, const char *w, size_t len, int line)
  * characters become one space, and a value with a space is quoted
  * unless the text around it already opened a quote. For iPXE, which
  * splits the same words again, a word of only & | ; and a leading #
- * are written as %XX, and so is every $ (no ${...} expansion) and \
- * (no continued line).
+ * are written as %XX, and so are a $ before { or at the end (no ${...}
+ * expansion; a password hash's $6$ stays) and \ (no continued line).
  */
 static int
 esc_cmdline(struct render *r, const char *s, size_t len, int line)
@@ -386,7 +390,7 @@ esc_cmdline(struct render *r, const char *s, size_t len, int line)
 		if (a > 0)
 			rc = tmpl_out(r, " ", 1, line);
 		if (rc == 0)
-			rc = cmdline_word(r, w + a, b - a, line);
+			rc = cmdline_word(r, w + a, b - a, b == n, line);
 	}
 	if (quote && rc == 0)
 		rc = tmpl_out(r, "\"", 1, line);

@@ -74,8 +74,10 @@ ctx_ipxe(void)
 	    "s=\"" SERIAL1 "\"", NULL,
 	    "cmdline: a newline is a space inside the quotes");
 	check_as(NB_TMPL_ESC_CMDLINE, "a=\"{{vars.sp}}\" u={{client.uuid}} "
-	    "q={{vars.q}} h={{vars.hashy}} {{vars.semi}} b={{vars.bs}}",
-	    "a=\"a b\" u=%24{net0/mac} q=\"it's q\" h=%23x %3B b=x%5C", NULL,
+	    "q={{vars.q}} h={{vars.hashy}} {{vars.semi}} b={{vars.bs}} "
+	    "p={{vars.hash}} d={{vars.dollar}}{x}",
+	    "a=\"a b\" u=%24{net0/mac} q=\"it's q\" h=%23x %3B b=x%5C "
+	    "p=$6$salt$abc d=x%24{x}", NULL,
 	    "cmdline: the template's quotes, '\"' dropped, $ # ; \\ as %XX");
 }
 
@@ -308,7 +310,7 @@ main(void)
 	    "  \"lt\": \"<&>\\\"\", \"hash\": \"$6$salt$abc\", \"sp\": \"a b\","
 	    "  \"q\": \"it's \\\"q\\\"\","
 	    "  \"cmd\": \"$(reboot)`id`\", \"bs\": \"x\\\\\", \"yes\": \"yes\","
-	    "  \"semi\": \";\", \"hashy\": \"#x\"},"
+	    "  \"semi\": \";\", \"hashy\": \"#x\", \"dollar\": \"x$\"},"
 	    "\"settings\": {\"menu.timeout\": \"10\", \"bootloader.7\": \"snponly.efi\"},"
 	    "\"image\": {\"name\": \"debian12\", \"initrd_urls\": [\"http://s/data/a\", \"http://s/data/b\"]}}",
 	    0, &je);
