@@ -43,16 +43,15 @@
  * The work of one render, in steps: a node visited, an item of a
  * section, a key tried in a lookup, a byte escaped or dumped as JSON, 8
  * bytes of the current line read again for its quoting, 256 bytes
- * written. Measured as wall time, best and mean of 20 repeats on the
- * 2-core build machine, and with valgrind --tool=callgrind (117 M
- * instructions for all nine), the worst templates we could build stop
- * at the budget or the output cap within 1.4 ms (the mean, with a load
- * average of 4 on the 2 cores, up to 4.4 ms): three sections nested
- * over a 1000-item array; lookups missing through 32 levels; 1 KiB of
- * text in a 10^6 loop (stops at the cap); escaped values on one ever
- * longer line (iPXE, cmdline, kickstart, YAML); a 1000-item array
- * dumped per item; 200 small sections per item. tests/e2e/preseed.cfg
- * takes 87 steps.
+ * written. tools/bench-tmpl.sh renders the worst templates we could
+ * build (three sections nested over a 1000-item array; lookups missing
+ * through 32 levels; 1 KiB of text in a 10^6 loop, which stops at the
+ * output cap; escaped values on one ever longer line; a 1000-item array
+ * dumped per item; 200 small sections per item) 20 times each: on the
+ * 2-core build machine each stops within 1.4 ms (best of 20; the mean,
+ * with a load average of 4, up to 4.4 ms), 118 M instructions for all
+ * nine under valgrind --tool=callgrind. tests/e2e/preseed.cfg takes 87
+ * steps.
  */
 #define TMPL_MAX_STEPS	100000
 
