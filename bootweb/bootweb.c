@@ -566,6 +566,7 @@ bw_dispatch(struct evhttp_request *req, void *arg)
 	r.head = r.method == EVHTTP_REQ_HEAD;
 	if (sa != NULL)
 		nb_sa_ntop(sa, r.ip, sizeof(r.ip));
+	conn_request(&r.bw->boot, req);
 	bw_route(&r);
 	bw_fail_event(&r);
 }
@@ -585,6 +586,7 @@ bw_admin(struct evhttp_request *req, void *arg)
 	r.req = req;
 	r.method = (int)evhttp_request_get_command(req);
 	r.head = r.method == EVHTTP_REQ_HEAD;
+	conn_request(&bw->adm, req);
 	if (r.method != EVHTTP_REQ_GET && !r.head) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
 		http_error(&r, 405, "method not allowed");
@@ -606,22 +608,20 @@ bw_admin(struct evhttp_request *req, void *arg)
 	    "# TYPE bootweb_cache_rebuilds_total counter\nbootweb_cache_rebuilds_total %llu\n"
 	    "# TYPE bootweb_connections gauge\nbootweb_connections %zu\n"
 	    "# TYPE bootweb_connections_max gauge\nbootweb_connections_max %zu\n"
-	    "# TYPE bootweb_accept_paused_total counter\nbootweb_accept_paused_total %llu\n",
+	    "# TYPE bootweb_accept_paused_total counter\nbootweb_accept_paused_total %llu\n"
+	    "# TYPE bootweb_refused_per_address_total counter\n"
+	    "bootweb_refused_per_address_total %llu\n"
+	    "# TYPE bootweb_request_deadline_total counter\n"
+	    "bootweb_request_deadline_total %llu\n"
+	    "# TYPE bootweb_admin_connections gauge\nbootweb_admin_connections %zu\n"
+	    "# TYPE bootweb_admin_connections_max gauge\n"
+	    "bootweb_admin_connections_max %zu\n",
 	    bw->nbytes, bw->nseen, nb_evq_len(bw->d->evq), bw->cache.nrefresh,
-	    bw->nconns, bw->max_conns, bw->npauses);
+	    bw->boot.pl_nconns, bw->boot.pl_max, bw->boot.pl_npauses,
+	    bw->boot.pl_nrefused, bw->boot.pl_nlate + bw->adm.pl_nlate,
+	    bw->adm.pl_nconns, bw->adm.pl_max);
 	http_send_evb(&r, 200, "text/plain; version=0.0.4", evb);
 	evbuffer_free(evb);
-}
-
-/* The admin plane's bufferevents (the boot plane's are conn_bev's): 1 MiB per write too. */
-static struct bufferevent *
-bw_bev(struct event_base *base, void *arg)
-{
-	struct bufferevent	*bev;
-
-	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) != NULL)
-		bufferevent_set_max_single_write(bev, BW_MAX_WRITE);
-	return bev;
 }
 
 /* Whether a listen address is a wildcard (0.0.0.0, ::): each connection then says where it arrived. */
@@ -650,7 +650,8 @@ bw_url_host(const char *addr)
 
 static struct evhttp *
 bw_listen(struct bootweb *bw, const char *addr, int port, ev_uint16_t methods,
-    void (*cb)(struct evhttp_request *, void *), struct evhttp_bound_socket **bound)
+    void (*cb)(struct evhttp_request *, void *), struct evhttp_bound_socket **bound,
+    struct bw_plane *pl)
 {
 	struct evhttp		*http;
 	union nb_sockaddr	 sa;
@@ -668,10 +669,8 @@ bw_listen(struct bootweb *bw, const char *addr, int port, ev_uint16_t methods,
 	evhttp_set_allowed_methods(http, methods);
 	evhttp_set_default_content_type(http, "text/plain");
 	evhttp_set_gencb(http, cb, bw);
-	if (cb == bw_dispatch)
-		evhttp_set_bevcb(http, conn_bev, bw);
-	else
-		evhttp_set_bevcb(http, bw_bev, NULL);
+	/* Each plane counts its connections apart (conn.c). */
+	evhttp_set_bevcb(http, conn_bev, pl);
 	/* Our own socket, not evhttp_bind_socket: "::" must be dual-stack whatever bindv6only says. */
 	if ((fd = nb_bind(addr, SOCK_STREAM, port)) == -1)
 		fatal("cannot listen on %s port %d", addr, port);
@@ -722,7 +721,7 @@ main(int argc, char *argv[])
 	struct nb_daemon	 d = { .name = "bootweb" };
 	struct bootweb		 bw;
 	struct timeval		 tick = { 0, SEEN_TICK_USEC };
-	struct evhttp_bound_socket *bound;
+	struct evhttp_bound_socket *bound, *abound = NULL;
 	const char		*listen;
 	int			 rc, aport;
 
@@ -737,13 +736,14 @@ main(int argc, char *argv[])
 	bw_paths(&bw);
 	bw.timeout = (int)nb_conf_getnum(d.conf, "bootweb", "timeout", BW_TIMEOUT);
 	bw.grace = (int)nb_conf_getnum(d.conf, "bootweb", "shutdown_grace", BW_GRACE);
+	bw.req_timeout = (int)nb_conf_getnum(d.conf, "bootweb", "request_timeout",
+	    BW_REQ_TIMEOUT);
 	/* nb_daemon_init turns on epoll's changelist: 2 epoll_ctl a request, not 4. */
 	nb_daemon_init(&d);
 	/* The boot plane is dual-stack by default: DHCPv6 clients get http://[addr]:port URLs. */
 	listen = nb_daemon_listen(&d, "::");
 	bw.port = nb_daemon_port(&d, "port", BW_PORT);
-	bw.http = bw_listen(&bw, listen, bw.port, 0xffff, bw_dispatch, &bound);
-	conn_init(&bw, bound);
+	bw.http = bw_listen(&bw, listen, bw.port, 0xffff, bw_dispatch, &bound, &bw.boot);
 	/* Bound to one address: that is the address of every connection (no getsockname). */
 	if (!bw_wildcard(listen))
 		bw.listen_host = bw_url_host(listen);
@@ -751,11 +751,15 @@ main(int argc, char *argv[])
 	    (int)nb_conf_getnum(d.conf, "bootweb", "admin_port", BW_ADMIN_PORT);
 	if (admin_listen == NULL)
 		admin_listen = nb_conf_get(d.conf, "bootweb", "admin_listen");
-	/* The admin plane stays where it was: the boot plane's address if one is set, else IPv4's. */
+	/* The admin plane is for this host only unless configured (netboot(7)). */
 	if (admin_listen == NULL)
-		admin_listen = nb_daemon_listen(&d, NULL) != NULL ? listen : "0.0.0.0";
+		admin_listen = "127.0.0.1";
 	if (aport != 0)
-		bw.admin = bw_listen(&bw, admin_listen, aport, 0xffff, bw_admin, &bw.admin_bound);
+		bw.admin = bw_listen(&bw, admin_listen, aport, 0xffff, bw_admin, &abound,
+		    &bw.adm);
+	conn_init(&bw, &bw.boot, bw.http, bound);
+	if (bw.admin != NULL)
+		conn_init(&bw, &bw.adm, bw.admin, abound);
 	nb_daemon_drop_privileges(&d);
 	nb_daemon_open_db(&d);
 	log_info("data directory %s, bootloaders from %s", bw.datadir, bw.ipxedir);

@@ -20,6 +20,9 @@
 #define BW_TIMEOUT	60		/* seconds without progress before a connection goes (timeout) */
 #define BW_GRACE	5		/* seconds replies in flight get after SIGTERM (shutdown_grace) */
 #define BW_MAX_CONNS	1024		/* boot plane connections at once (max_connections) */
+#define BW_MAX_PER_ADDR	32		/* of them from one address (max_connections_per_address) */
+#define BW_ADMIN_CONNS	64		/* admin plane connections at once (admin_max_connections) */
+#define BW_REQ_TIMEOUT	10		/* seconds to send a whole request (request_timeout) */
 #define BW_SPARE_FDS	64		/* descriptors kept for the database, logs, listeners */
 #define BW_MAX_WRITE	(1024 * 1024)	/* bytes per write (sendfile) call */
 #define BW_BACKLOG	128		/* listen(2) backlog, as evhttp_bind_socket had it */
@@ -63,6 +66,24 @@ struct bw_cache {
 struct bw_conn;
 TAILQ_HEAD(bw_connq, bw_conn);
 
+/* A listening socket and its connections, counted and capped apart (conn.c). */
+struct bw_plane {
+	const char		*pl_name;	/* "boot" or "admin", for logs */
+	struct bootweb		*pl_bw;
+	struct evhttp		*pl_http;
+	struct evhttp_bound_socket *pl_bound;
+	struct evconnlistener	*pl_listener;
+	struct bw_connq		 pl_conns;	/* open, with their evhttp_connection */
+	struct bw_connq		 pl_pending;	/* accepted in this loop pass */
+	size_t			 pl_nconns, pl_max;
+	size_t			 pl_max_addr;	/* from one address; 0: no such cap */
+	int			 pl_paused;
+	unsigned long long	 pl_npauses;	/* accept paused at pl_max */
+	unsigned long long	 pl_nrefused;	/* closed at once: pl_max_addr reached */
+	unsigned long long	 pl_nlate;	/* closed: no whole request in time */
+	struct event		*pl_ev_fixup, *pl_ev_retry;
+};
+
 struct bootweb {
 	struct nb_daemon	*d;
 	struct evhttp		*http;		/* boot plane */
@@ -75,16 +96,12 @@ struct bootweb {
 	size_t			 nseen;
 	struct event		*ev_seen;
 	struct bw_cache		 cache;
-	/* connections of the boot plane (conn.c) */
-	struct evhttp_bound_socket *bound, *admin_bound;
-	struct evconnlistener	*listener;
-	struct bw_connq		 conns;		/* open, with their evhttp_connection */
-	struct bw_connq		 pending;	/* accepted in this loop pass */
-	size_t			 nconns, max_conns;
-	int			 paused, stopping;
+	/* connections (conn.c) */
+	struct bw_plane		 boot, adm;
+	int			 stopping;
 	int			 timeout, grace;	/* seconds */
-	unsigned long long	 npauses;
-	struct event		*ev_fixup, *ev_retry, *ev_stop, *ev_deadline;
+	int			 req_timeout;	/* seconds for a whole request */
+	struct event		*ev_stop, *ev_deadline;
 	/* counters for /metrics */
 	unsigned long long	 nreq, nbytes, nstatus[6];
 };
@@ -181,13 +198,16 @@ const char *cache_kind(struct bootweb *, const char *tname);
 void	 cache_free(struct bootweb *);
 
 /* conn.c */
-/* evhttp's bufferevent callback for the boot plane: counts the connection, pauses accept at the limit. */
+/* evhttp's bufferevent callback of a plane: counts the connection, pauses accept at the limit. */
 struct bufferevent *conn_bev(struct event_base *, void *);
-/* Set up connection accounting for the boot plane's bound socket (max_connections, descriptors). */
-void	 conn_init(struct bootweb *, struct evhttp_bound_socket *);
+/* Set up connection accounting for a plane whose socket is bound (limits, descriptors). */
+void	 conn_init(struct bootweb *, struct bw_plane *, struct evhttp *,
+	    struct evhttp_bound_socket *);
+/* A whole request arrived: its deadline no longer applies. */
+void	 conn_request(struct bw_plane *, struct evhttp_request *);
 /* Before a reply is sent: only the inactivity timeout of writing applies. */
 void	 conn_sending(struct bootweb *, struct evhttp_request *);
-/* evhttp's on-complete callback of a reply: the read timeout again. */
+/* evhttp's on-complete callback of a reply (arg: the plane): the read timeout and deadline again. */
 void	 conn_sent(struct evhttp_request *, void *);
 /* SIGTERM: refuse new connections, let replies in flight finish within shutdown_grace, then exit. */
 void	 conn_stop(struct bootweb *);

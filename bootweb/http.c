@@ -181,10 +181,9 @@ http_reply(struct bw_req *r, int code, struct evbuffer *body, off_t len)
 	/* Stopping: this reply is the connection's last. */
 	if (bw->stopping)
 		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Connection", "close");
-	if (r->req_boot) {
-		conn_sending(bw, r->req);
-		evhttp_request_set_on_complete_cb(r->req, conn_sent, bw);
-	}
+	conn_sending(bw, r->req);
+	evhttp_request_set_on_complete_cb(r->req, conn_sent,
+	    r->req_boot ? &bw->boot : &bw->adm);
 	evhttp_send_reply(r->req, code, http_reason(code), r->head ? NULL : body);
 }
 

@@ -72,6 +72,9 @@ static const struct conf_key conf_keys[] = {
 	{ "bootweb", "ipxe_dir", K_PATH, 0, 0, 0 },
 	{ "bootweb", "timeout", K_NUM, 1, 3600, 0 },
 	{ "bootweb", "shutdown_grace", K_NUM, 0, 3600, 0 },
+	{ "bootweb", "request_timeout", K_NUM, 1, 3600, 0 },
+	{ "bootweb", "max_connections_per_address", K_NUM, 1, 100000, 0 },
+	{ "bootweb", "admin_max_connections", K_NUM, 1, 100000, 0 },
 };
 
 static const char *const conf_sections[] = { "global", "pxedhcpd", "tftpd", "bootweb", "bootctl" };

@@ -10,7 +10,7 @@
 # the self-API and the unattended scoping work for IPv6 peers (the client is
 # the one the IPv6 neighbour table names: the clients table holds IPv4
 # addresses only, so last_ip is left alone); IPv4 peers of the dual-stack
-# socket are a.b.c.d, never ::ffff:a.b.c.d; the admin plane stays on IPv4.
+# socket are a.b.c.d, never ::ffff:a.b.c.d; the admin plane is on 127.0.0.1.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_root
 need_cmd curl sqlite3 ss
@@ -70,9 +70,9 @@ grep -q "listening on :: port $PORT (boot)" "$T/bootweb.log" ||
 # ss shows an AF_INET6 socket on :: without IPV6_V6ONLY as *:PORT.
 ip netns exec "$ns" ss -tln | grep -q " \*:$PORT " ||
 	fail "no dual-stack socket on port $PORT: $(ip netns exec "$ns" ss -tln)"
-ip netns exec "$ns" ss -tln | grep -q " 0\.0\.0\.0:$APORT " ||
-	fail "the admin plane left IPv4's 0.0.0.0: $(ip netns exec "$ns" ss -tln)"
-note "boot plane dual-stack on :: port $PORT; admin plane on 0.0.0.0 port $APORT as before"
+ip netns exec "$ns" ss -tln | grep -q " 127\.0\.0\.1:$APORT " ||
+	fail "the admin plane is not on 127.0.0.1: $(ip netns exec "$ns" ss -tln)"
+note "boot plane dual-stack on :: port $PORT; admin plane on 127.0.0.1 port $APORT"
 
 get() { ip netns exec "$cl" curl -g -s -o "$T/b" -w '%{http_code}' "$@"; }
 sget() { ip netns exec "$st" curl -g -s -o "$T/b" -w '%{http_code}' "$@"; }
@@ -150,9 +150,11 @@ grep -q ffff "$T/who" && fail "an IPv4-mapped address in the events: $(cat "$T/w
 grep -q ffff "$T/bootweb.log" && fail "an IPv4-mapped address in the log: $(grep ffff "$T/bootweb.log")"
 note "events: fd80::2 and 10.79.0.2 with the client's MAC; no ::ffff: anywhere"
 
-# The admin plane kept its IPv4 default.
-ip netns exec "$cl" curl -sf -o /dev/null "http://10.79.0.1:$APORT/metrics" ||
-	fail "admin plane over IPv4"
+# The admin plane is for the server itself by default (issue 11).
+ip netns exec "$ns" curl -sf -o /dev/null "http://127.0.0.1:$APORT/metrics" ||
+	fail "admin plane on 127.0.0.1"
+ip netns exec "$cl" curl -s --max-time 3 -o /dev/null "http://10.79.0.1:$APORT/metrics" &&
+	fail "the admin plane answers the boot network over IPv4 without admin_listen"
 ip netns exec "$cl" curl -g -s --max-time 3 -o /dev/null "http://[fd80::1]:$APORT/metrics" &&
 	fail "the admin plane answers over IPv6 without admin_listen"
 
