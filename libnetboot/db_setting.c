@@ -59,6 +59,9 @@ static const struct setting settings[] = {
 	/* boot-plane trust: identity and capabilities (netboot(7) TRUST MODEL) */
 	{ "boot.routed", "static", S_CHOICE, "static|claim", 0, 0 },
 	{ "token.lifetime", "7200", S_NUM, NULL, 60, 604800 },
+	/* limits (issue 11) */
+	{ "dhcp6.leases_per_minute", "30", S_NUM, NULL, 1, 100000 },
+	{ "dhcp6.leases_per_mac", "1", S_NUM, NULL, 1, 1000 },
 };
 
 /* Defaults of the bootloader.* family: the ipxe package's files by arch. */

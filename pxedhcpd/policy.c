@@ -154,6 +154,10 @@ settings_one(const char *key, const char *v, int is_default, void *arg)
 		s->pool6_on = dhcp6_pool_parse(v, s->pool6_lo, s->pool6_hi) == 0;
 	else if (strcmp(key, "dhcp6.lease_time") == 0)
 		s->lease6_time = (uint32_t)settings_num(v);
+	else if (strcmp(key, "dhcp6.leases_per_minute") == 0)
+		s->lease6_rate = (uint32_t)settings_num(v);
+	else if (strcmp(key, "dhcp6.leases_per_mac") == 0)
+		s->lease6_per_mac = (uint32_t)settings_num(v);
 	else if (strcmp(key, "dhcp6.dns") == 0)
 		s->ndns6 = MAX(dhcp6_addrs_parse(v, s->dns6, PXEDHCPD_MAXDNS6), 0);
 	else if (strcmp(key, "static.enabled") == 0)
