@@ -608,12 +608,14 @@ bw_admin(struct evhttp_request *req, void *arg)
 	    "# TYPE bootweb_cache_rebuilds_total counter\nbootweb_cache_rebuilds_total %llu\n"
 	    "# TYPE bootweb_connections gauge\nbootweb_connections %zu\n"
 	    "# TYPE bootweb_connections_max gauge\nbootweb_connections_max %zu\n"
-	    "# TYPE bootweb_accept_paused_total counter\nbootweb_accept_paused_total %llu\n"
+	    "# TYPE bootweb_accept_paused_total counter\n"
+	    "bootweb_accept_paused_total %llu\n"
 	    "# TYPE bootweb_refused_per_address_total counter\n"
 	    "bootweb_refused_per_address_total %llu\n"
 	    "# TYPE bootweb_request_deadline_total counter\n"
 	    "bootweb_request_deadline_total %llu\n"
-	    "# TYPE bootweb_admin_connections gauge\nbootweb_admin_connections %zu\n"
+	    "# TYPE bootweb_admin_connections gauge\n"
+	    "bootweb_admin_connections %zu\n"
 	    "# TYPE bootweb_admin_connections_max gauge\n"
 	    "bootweb_admin_connections_max %zu\n",
 	    bw->nbytes, bw->nseen, nb_evq_len(bw->d->evq), bw->cache.nrefresh,
@@ -650,8 +652,8 @@ bw_url_host(const char *addr)
 
 static struct evhttp *
 bw_listen(struct bootweb *bw, const char *addr, int port, ev_uint16_t methods,
-    void (*cb)(struct evhttp_request *, void *), struct evhttp_bound_socket **bound,
-    struct bw_plane *pl)
+    void (*cb)(struct evhttp_request *, void *),
+    struct evhttp_bound_socket **bound, struct bw_plane *pl)
 {
 	struct evhttp		*http;
 	union nb_sockaddr	 sa;
@@ -736,14 +738,15 @@ main(int argc, char *argv[])
 	bw_paths(&bw);
 	bw.timeout = (int)nb_conf_getnum(d.conf, "bootweb", "timeout", BW_TIMEOUT);
 	bw.grace = (int)nb_conf_getnum(d.conf, "bootweb", "shutdown_grace", BW_GRACE);
-	bw.req_timeout = (int)nb_conf_getnum(d.conf, "bootweb", "request_timeout",
-	    BW_REQ_TIMEOUT);
+	bw.req_timeout = (int)nb_conf_getnum(d.conf, "bootweb",
+	    "request_timeout", BW_REQ_TIMEOUT);
 	/* nb_daemon_init turns on epoll's changelist: 2 epoll_ctl a request, not 4. */
 	nb_daemon_init(&d);
 	/* The boot plane is dual-stack by default: DHCPv6 clients get http://[addr]:port URLs. */
 	listen = nb_daemon_listen(&d, "::");
 	bw.port = nb_daemon_port(&d, "port", BW_PORT);
-	bw.http = bw_listen(&bw, listen, bw.port, 0xffff, bw_dispatch, &bound, &bw.boot);
+	bw.http = bw_listen(&bw, listen, bw.port, 0xffff, bw_dispatch, &bound,
+	    &bw.boot);
 	/* Bound to one address: that is the address of every connection (no getsockname). */
 	if (!bw_wildcard(listen))
 		bw.listen_host = bw_url_host(listen);
@@ -751,12 +754,12 @@ main(int argc, char *argv[])
 	    (int)nb_conf_getnum(d.conf, "bootweb", "admin_port", BW_ADMIN_PORT);
 	if (admin_listen == NULL)
 		admin_listen = nb_conf_get(d.conf, "bootweb", "admin_listen");
-	/* The admin plane is for this host only unless configured (netboot(7)). */
+	/* The admin plane is for this host unless configured (netboot(7)). */
 	if (admin_listen == NULL)
 		admin_listen = "127.0.0.1";
 	if (aport != 0)
-		bw.admin = bw_listen(&bw, admin_listen, aport, 0xffff, bw_admin, &abound,
-		    &bw.adm);
+		bw.admin = bw_listen(&bw, admin_listen, aport, 0xffff,
+		    bw_admin, &abound, &bw.adm);
 	conn_init(&bw, &bw.boot, bw.http, bound);
 	if (bw.admin != NULL)
 		conn_init(&bw, &bw.adm, bw.admin, abound);

@@ -20,9 +20,12 @@
 #define BW_TIMEOUT	60		/* seconds without progress before a connection goes (timeout) */
 #define BW_GRACE	5		/* seconds replies in flight get after SIGTERM (shutdown_grace) */
 #define BW_MAX_CONNS	1024		/* boot plane connections at once (max_connections) */
-#define BW_MAX_PER_ADDR	32		/* of them from one address (max_connections_per_address) */
-#define BW_ADMIN_CONNS	64		/* admin plane connections at once (admin_max_connections) */
-#define BW_REQ_TIMEOUT	10		/* seconds to send a whole request (request_timeout) */
+/* Of them from one address (max_connections_per_address). */
+#define BW_MAX_PER_ADDR	32
+/* Admin plane connections at once (admin_max_connections). */
+#define BW_ADMIN_CONNS	64
+/* Seconds a client has to send a whole request (request_timeout). */
+#define BW_REQ_TIMEOUT	10
 #define BW_SPARE_FDS	64		/* descriptors kept for the database, logs, listeners */
 #define BW_MAX_WRITE	(1024 * 1024)	/* bytes per write (sendfile) call */
 #define BW_BACKLOG	128		/* listen(2) backlog, as evhttp_bind_socket had it */
@@ -68,19 +71,19 @@ TAILQ_HEAD(bw_connq, bw_conn);
 
 /* A listening socket and its connections, counted and capped apart (conn.c). */
 struct bw_plane {
-	const char		*pl_name;	/* "boot" or "admin", for logs */
+	const char		*pl_name;	/* "boot", "admin" */
 	struct bootweb		*pl_bw;
 	struct evhttp		*pl_http;
 	struct evhttp_bound_socket *pl_bound;
 	struct evconnlistener	*pl_listener;
-	struct bw_connq		 pl_conns;	/* open, with their evhttp_connection */
-	struct bw_connq		 pl_pending;	/* accepted in this loop pass */
+	struct bw_connq		 pl_conns;	/* open, known */
+	struct bw_connq		 pl_pending;	/* accepted now */
 	size_t			 pl_nconns, pl_max;
-	size_t			 pl_max_addr;	/* from one address; 0: no such cap */
+	size_t			 pl_max_addr;	/* per address, 0: - */
 	int			 pl_paused;
-	unsigned long long	 pl_npauses;	/* accept paused at pl_max */
-	unsigned long long	 pl_nrefused;	/* closed at once: pl_max_addr reached */
-	unsigned long long	 pl_nlate;	/* closed: no whole request in time */
+	unsigned long long	 pl_npauses;	/* paused at pl_max */
+	unsigned long long	 pl_nrefused;	/* over pl_max_addr */
+	unsigned long long	 pl_nlate;	/* past the deadline */
 	struct event		*pl_ev_fixup, *pl_ev_retry;
 };
 
@@ -100,7 +103,7 @@ struct bootweb {
 	struct bw_plane		 boot, adm;
 	int			 stopping;
 	int			 timeout, grace;	/* seconds */
-	int			 req_timeout;	/* seconds for a whole request */
+	int			 req_timeout;	/* seconds */
 	struct event		*ev_stop, *ev_deadline;
 	/* counters for /metrics */
 	unsigned long long	 nreq, nbytes, nstatus[6];
@@ -198,16 +201,16 @@ const char *cache_kind(struct bootweb *, const char *tname);
 void	 cache_free(struct bootweb *);
 
 /* conn.c */
-/* evhttp's bufferevent callback of a plane: counts the connection, pauses accept at the limit. */
+/* evhttp's bufferevent callback of a plane: count, pause at the limit. */
 struct bufferevent *conn_bev(struct event_base *, void *);
-/* Set up connection accounting for a plane whose socket is bound (limits, descriptors). */
+/* Set up the accounting of a plane whose socket is bound. */
 void	 conn_init(struct bootweb *, struct bw_plane *, struct evhttp *,
 	    struct evhttp_bound_socket *);
 /* A whole request arrived: its deadline no longer applies. */
 void	 conn_request(struct bw_plane *, struct evhttp_request *);
 /* Before a reply is sent: only the inactivity timeout of writing applies. */
 void	 conn_sending(struct bootweb *, struct evhttp_request *);
-/* evhttp's on-complete callback of a reply (arg: the plane): the read timeout and deadline again. */
+/* A reply's on-complete callback (arg: the plane): timeout, deadline again. */
 void	 conn_sent(struct evhttp_request *, void *);
 /* SIGTERM: refuse new connections, let replies in flight finish within shutdown_grace, then exit. */
 void	 conn_stop(struct bootweb *);

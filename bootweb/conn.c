@@ -66,8 +66,8 @@ struct bw_conn {
 	struct bw_plane			*pl;
 	struct bufferevent		*bev;	/* referenced until the connection is known */
 	struct evhttp_connection	*evcon;
-	struct in6_addr			 addr;	/* the peer's; IPv4 as ::ffff:a.b.c.d */
-	struct event			*ev_late;	/* the request deadline */
+	struct in6_addr			 addr;	/* peer, v4-mapped */
+	struct event			*ev_late;	/* deadline */
 };
 
 static struct bootweb	*conn_bw;	/* for the listener's error callback */
@@ -92,8 +92,8 @@ conn_resume(struct bw_plane *pl)
 		return;
 	evconnlistener_enable(pl->pl_listener);
 	pl->pl_paused = 0;
-	log_debug("%s plane: accepting connections again (%zu open)", pl->pl_name,
-	    pl->pl_nconns);
+	log_debug("%s plane: accepting connections again (%zu open)",
+	    pl->pl_name, pl->pl_nconns);
 }
 
 /* One connection fewer: accept again below the limit, or finish stopping. */
@@ -139,9 +139,9 @@ conn_late(evutil_socket_t fd, short events, void *arg)
 	char		 ip[INET6_ADDRSTRLEN];
 
 	c->pl->pl_nlate++;
-	log_debug("%s plane: no whole request from %s in %d s: closing", c->pl->pl_name,
-	    inet_ntop(AF_INET6, &c->addr, ip, sizeof(ip)) ? ip : "?",
-	    c->pl->pl_bw->req_timeout);
+	log_debug("%s plane: no whole request from %s in %d s: closing",
+	    c->pl->pl_name, inet_ntop(AF_INET6, &c->addr, ip, sizeof(ip)) ?
+	    ip : "?", c->pl->pl_bw->req_timeout);
 	evhttp_connection_free(c->evcon);	/* conn_closed frees c */
 }
 
@@ -164,7 +164,8 @@ conn_addr(const struct sockaddr *sa, struct in6_addr *a)
 		*a = ((const struct sockaddr_in6 *)sa)->sin6_addr;
 	else if (sa->sa_family == AF_INET) {
 		a->s6_addr[10] = a->s6_addr[11] = 0xff;
-		memcpy(&a->s6_addr[12], &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		memcpy(&a->s6_addr[12],
+		    &((const struct sockaddr_in *)sa)->sin_addr, 4);
 	}
 }
 
@@ -178,12 +179,13 @@ conn_addr_full(struct bw_plane *pl, const struct in6_addr *a)
 	if (pl->pl_max_addr == 0)
 		return 0;
 	TAILQ_FOREACH(c, &pl->pl_conns, entry)
-		if (memcmp(&c->addr, a, sizeof(*a)) == 0 && ++n >= pl->pl_max_addr)
+		if (memcmp(&c->addr, a, sizeof(*a)) == 0 &&
+		    ++n >= pl->pl_max_addr)
 			return 1;
 	return 0;
 }
 
-/* A connection now known: capped per address, else counted with its deadline. */
+/* A connection now known: capped per address, else given its deadline. */
 static void
 conn_known(struct bw_plane *pl, struct bw_conn *c)
 {
@@ -195,14 +197,16 @@ conn_known(struct bw_plane *pl, struct bw_conn *c)
 			log_warnx("%s plane: %s has %zu connections open "
 			    "(max_connections_per_address): closing new ones "
 			    "(%llu so far)", pl->pl_name,
-			    inet_ntop(AF_INET6, &c->addr, ip, sizeof(ip)) ? ip : "?",
-			    pl->pl_max_addr, pl->pl_nrefused);
-		evhttp_connection_free(c->evcon);	/* no close callback yet */
+			    inet_ntop(AF_INET6, &c->addr, ip, sizeof(ip)) ?
+			    ip : "?", pl->pl_max_addr, pl->pl_nrefused);
+		/* No close callback yet: counted out here. */
+		evhttp_connection_free(c->evcon);
 		conn_release(c);
 		conn_gone(pl);
 		return;
 	}
-	if ((c->ev_late = evtimer_new(pl->pl_bw->d->base, conn_late, c)) == NULL) {
+	c->ev_late = evtimer_new(pl->pl_bw->d->base, conn_late, c);
+	if (c->ev_late == NULL) {
 		evhttp_connection_free(c->evcon);
 		conn_release(c);
 		conn_gone(pl);
@@ -265,12 +269,14 @@ static void
 conn_accept_error(struct evconnlistener *lev, void *arg)
 {
 	struct bootweb	*bw = conn_bw;
-	struct bw_plane	*pl = lev == bw->adm.pl_listener ? &bw->adm : &bw->boot;
+	struct bw_plane	*pl;
 	struct timeval	 tv = { ACCEPT_RETRY_SEC, 0 };
 	int		 err = errno;
 
-	log_warnx("%s plane: accept: %s; pausing for %d s with %zu connections open",
-	    pl->pl_name, strerror(err), ACCEPT_RETRY_SEC, pl->pl_nconns);
+	pl = lev == bw->adm.pl_listener ? &bw->adm : &bw->boot;
+	log_warnx("%s plane: accept: %s; pausing for %d s with %zu "
+	    "connections open", pl->pl_name, strerror(err), ACCEPT_RETRY_SEC,
+	    pl->pl_nconns);
 	conn_pause(pl, "accept failed");
 	evtimer_add(pl->pl_ev_retry, &tv);
 }
@@ -301,11 +307,13 @@ conn_nofile(void)
 static size_t
 conn_limit(struct bootweb *bw, const char *key, long long def, size_t most)
 {
-	long long	 want = nb_conf_getnum(bw->d->conf, "bootweb", key, def);
+	long long	 want;
 
+	want = nb_conf_getnum(bw->d->conf, "bootweb", key, def);
 	if ((unsigned long long)want <= most)
 		return (size_t)want;
-	log_warnx("%s %lld is more than the descriptors allow; using %zu", key, want, most);
+	log_warnx("%s %lld is more than the descriptors allow; using %zu",
+	    key, want, most);
 	return most;
 }
 
@@ -317,19 +325,20 @@ conn_limit(struct bootweb *bw, const char *key, long long def, size_t most)
 static void
 conn_limits(struct bootweb *bw)
 {
-	size_t	 nofile = conn_nofile();
-	size_t	 spare = nofile / 4 < BW_SPARE_FDS ? nofile / 4 : BW_SPARE_FDS;
-	size_t	 avail = nofile - spare;
+	size_t	 nofile = conn_nofile(), spare, avail, boot;
 
+	spare = nofile / 4 < BW_SPARE_FDS ? nofile / 4 : BW_SPARE_FDS;
+	avail = nofile - spare;
 	bw->adm.pl_max = bw->admin == NULL ? 0 :
 	    conn_limit(bw, "admin_max_connections", BW_ADMIN_CONNS, avail / 4);
+	boot = (avail - bw->adm.pl_max) / 2;
 	bw->boot.pl_max = conn_limit(bw, "max_connections", BW_MAX_CONNS,
-	    (avail - bw->adm.pl_max) / 2 > 0 ? (avail - bw->adm.pl_max) / 2 : 1);
+	    boot > 0 ? boot : 1);
 	bw->boot.pl_max_addr = (size_t)nb_conf_getnum(bw->d->conf, "bootweb",
 	    "max_connections_per_address", BW_MAX_PER_ADDR);
-	log_debug("at most %zu boot, %zu from one address, and %zu admin connections "
-	    "(%zu descriptors)", bw->boot.pl_max, bw->boot.pl_max_addr, bw->adm.pl_max,
-	    nofile);
+	log_debug("at most %zu boot, %zu from one address, and %zu admin "
+	    "connections (%zu descriptors)", bw->boot.pl_max,
+	    bw->boot.pl_max_addr, bw->adm.pl_max, nofile);
 }
 
 void
@@ -386,7 +395,7 @@ conn_sending(struct bootweb *bw, struct evhttp_request *req)
 		bufferevent_set_timeouts(evhttp_connection_get_bufferevent(evcon), NULL, &wtv);
 }
 
-/* After a reply: the read timeout and the deadline again, for the next request. */
+/* After a reply: the read timeout and the deadline, for the next request. */
 void
 conn_sent(struct evhttp_request *req, void *arg)
 {
@@ -397,7 +406,8 @@ conn_sent(struct evhttp_request *req, void *arg)
 
 	if (evcon == NULL)
 		return;
-	bufferevent_set_timeouts(evhttp_connection_get_bufferevent(evcon), &tv, &tv);
+	bufferevent_set_timeouts(evhttp_connection_get_bufferevent(evcon),
+	    &tv, &tv);
 	if ((c = conn_find(pl, evcon)) != NULL)
 		conn_arm(c);
 }

@@ -57,9 +57,9 @@
 #define DHCP6_WARN_PER_SEC	20	/* malformed-datagram log lines per second */
 #define DHCP6_BUSY_MS		200	/* the leases' lock: wait no longer, the client retries */
 #define DHCP6_PROBES		256	/* pool addresses tried for a new lease */
-#define DHCP6_LINKS		32	/* links whose rate of new leases is tracked */
-#define DHCP6_NEIGH_PER_SEC	50	/* neighbour table reads a second, at most */
-#define DHCP6_MAC_LEASES	64	/* leases of one MAC looked at for eviction */
+#define DHCP6_LINKS		32	/* links with a lease budget */
+#define DHCP6_NEIGH_PER_SEC	50	/* neighbour reads a second */
+#define DHCP6_MAC_LEASES	64	/* leases of one MAC looked at */
 
 /* All_DHCP_Relay_Agents_and_Servers (RFC 8415 §7.1). */
 static const struct in6_addr all_servers = { { { 0xff, 0x02, 0, 0, 0, 0, 0, 0,
@@ -220,9 +220,9 @@ dhcp6_type_name(int type)
 /* The new-lease budget of one link (dhcp6.leases_per_minute). */
 struct d6link {
 	int		 ifindex;	/* 0: free slot */
-	uint32_t	 rate;		/* dhcp6.leases_per_minute it was filled for */
-	double		 tokens;	/* new leases it may still take */
-	double		 at;		/* when tokens was last brought up to date */
+	uint32_t	 rate;		/* the setting it was filled for */
+	double		 tokens;	/* new leases it may take */
+	double		 at;		/* when tokens was updated */
 };
 static struct d6link	 d6links[DHCP6_LINKS];
 
@@ -382,7 +382,7 @@ dhcp6_pick(struct pxedhcpd *x, struct nb_db *db, const struct d6req *r,
 	rc = nb_lease6_get(db, r->p->clientid.data, r->p->clientid.len, ia->iaid, &l);
 	if (rc != NB_OK && rc != NB_NOTFOUND)
 		return -1;
-	/* Its own lease, bound and unexpired, is no new lease (not rate limited). */
+	/* Its own lease, bound and unexpired, is no new one (not limited). */
 	*fresh = rc != NB_OK || l.declined || l.expires <= x->now;
 	if (rc == NB_OK && inet_pton(AF_INET6, l.addr, out) == 1 &&
 	    (rc = dhcp6_free(x, db, r, ia->iaid, out)) != 0)
@@ -406,21 +406,23 @@ dhcp6_pick(struct pxedhcpd *x, struct nb_db *db, const struct d6req *r,
 	return 0;
 }
 
-/* The lease budget of a link, brought up to date (a token bucket of a minute's worth). */
+/* A link's lease budget, up to date: a token bucket of a minute's worth. */
 static struct d6link *
 dhcp6_link(const struct pxedhcpd *x, int ifindex)
 {
 	struct d6link	*l, *use = &d6links[0];
-	double		 rate = x->pol->set.lease6_rate, now = x->now_ts, dt;
+	double		 rate = x->pol->set.lease6_rate;
+	double		 now = x->now_ts, dt;
 	size_t		 i;
 
+	/* Its slot, else a free one, else the one unused longest. */
 	for (i = 0; i < nitems(d6links); i++) {
 		l = &d6links[i];
 		if (l->ifindex == ifindex) {
 			use = l;
 			break;
 		}
-		if (l->ifindex == 0 ? use->ifindex != 0 : l->at < use->at && use->ifindex != 0)
+		if (use->ifindex != 0 && (l->ifindex == 0 || l->at < use->at))
 			use = l;
 	}
 	/* A new link, or a new setting: a full minute's worth. */
@@ -430,7 +432,7 @@ dhcp6_link(const struct pxedhcpd *x, int ifindex)
 		use->tokens = rate;
 		use->at = now;
 	}
-	/* A clock stepped back counts as no time; forward, as a minute at most. */
+	/* A clock stepped back counts as no time; forward, a minute at most. */
 	dt = now - use->at < 0 ? 0 : now - use->at > 60 ? 60 : now - use->at;
 	use->tokens += dt * rate / 60;
 	if (use->tokens > rate)
@@ -456,10 +458,14 @@ dhcp6_mac_lease(const struct nb_lease6 *l, void *arg)
 {
 	struct d6mac	*m = arg;
 
-	if (strcmp(l->mac, m->r->macp) != 0 || l->declined || l->expires <= m->x->now ||
-	    (l->iaid == m->iaid && l->duidlen == m->r->p->clientid.len &&
-	    memcmp(l->duid, m->r->p->clientid.data, l->duidlen) == 0))
+	const struct dhcp6_opt	*cid = &m->r->p->clientid;
+
+	if (strcmp(l->mac, m->r->macp) != 0 || l->declined ||
+	    l->expires <= m->x->now)
 		return 0;
+	if (l->iaid == m->iaid && l->duidlen == cid->len &&
+	    memcmp(l->duid, cid->data, cid->len) == 0)
+		return 0;	/* the lease just bound */
 	if (m->n < nitems(m->l)) {
 		strlcpy(m->l[m->n].addr, l->addr, sizeof(m->l[m->n].addr));
 		m->l[m->n].updated = l->updated;
@@ -492,8 +498,9 @@ dhcp6_mac_limit(struct pxedhcpd *x, struct nb_db *db, const struct d6req *r,
 		for (oldest = 0, i = 1; i < m.n; i++)
 			if (m.l[i].updated < m.l[oldest].updated)
 				oldest = i;
-		log_info("DHCPv6 %s: %s has %zu leases (dhcp6.leases_per_mac %zu): "
-		    "%s released", r->srcstr, r->macp, m.n + 1, max, m.l[oldest].addr);
+		log_info("DHCPv6 %s: %s has %zu leases (dhcp6.leases_per_mac "
+		    "%zu): %s released", r->srcstr, r->macp, m.n + 1, max,
+		    m.l[oldest].addr);
 		if (nb_lease6_rm(db, m.l[oldest].addr) != NB_OK)
 			log_warnx("DHCPv6 %s: cannot release %s: %s", r->srcstr,
 			    m.l[oldest].addr, nb_db_errmsg(db));
@@ -550,7 +557,7 @@ static int
 dhcp6_assign(struct pxedhcpd *x, struct d6req *r, int commit)
 {
 	struct nb_db		*db;
-	static unsigned long long nlimited;	/* log the first, then every 100th */
+	static unsigned long long nlimited;	/* log 1st, every 100th */
 	struct d6link		*link;
 	uint8_t			 addr[16];
 	int			 i, rc, n = 0, fresh;
@@ -558,21 +565,25 @@ dhcp6_assign(struct pxedhcpd *x, struct d6req *r, int commit)
 	if ((db = dhcp6_ldb(x)) == NULL)
 		return -1;
 	for (i = 0; i < r->p->nia; i++) {
-		if ((rc = dhcp6_pick(x, db, r, &r->p->ia[i], addr, &fresh)) == -1) {
+		rc = dhcp6_pick(x, db, r, &r->p->ia[i], addr, &fresh);
+		if (rc == -1) {
 			log_warnx("DHCPv6 %s: leases: %s", r->srcstr, nb_db_errmsg(db));
 			return -1;
 		}
 		link = fresh ? dhcp6_link(x, r->ifindex) : NULL;
 		if (rc == 1 && link != NULL && link->tokens < 1) {
-			/* The link's new leases for this minute are taken: as if the pool were full. */
-			if (dhcp6_put_ia_na(&r->o, r->p->ia[i].iaid, 0, 0, NULL, 0, 0, D6S_NOADDRS,
+			/* This minute's are taken: as if the pool were full. */
+			if (dhcp6_put_ia_na(&r->o, r->p->ia[i].iaid, 0, 0, NULL,
+			    0, 0, D6S_NOADDRS,
 			    "too many new leases on this link") == -1)
 				return -1;
-			strlcat(r->note, " (dhcp6.leases_per_minute reached)", sizeof(r->note));
+			strlcat(r->note, " (dhcp6.leases_per_minute reached)",
+			    sizeof(r->note));
 			if (nlimited++ % 100 == 0)
-				log_warnx("DHCPv6 %s: dhcp6.leases_per_minute (%u) reached on "
-				    "interface %d: no new lease", r->srcstr,
-				    x->pol->set.lease6_rate, r->ifindex);
+				log_warnx("DHCPv6 %s: dhcp6.leases_per_minute "
+				    "(%u) reached on interface %d: no lease",
+				    r->srcstr, x->pol->set.lease6_rate,
+				    r->ifindex);
 			continue;
 		}
 		if (rc == 1 && link != NULL && commit)
@@ -822,7 +833,7 @@ toobig:
 	return -1;
 }
 
-/* The MAC the neighbour table has for a source, read at most DHCP6_NEIGH_PER_SEC a second. */
+/* The neighbour table's MAC for the source (DHCP6_NEIGH_PER_SEC a second). */
 static int
 dhcp6_neigh(const struct d6req *r, char mac[NB_MACSTR_LEN])
 {
@@ -852,14 +863,16 @@ dhcp6_identify(struct d6req *r, const struct sockaddr_in6 *src)
 
 	if (dhcp6_eui64_mac(src->sin6_addr.s6_addr, r->mac) == 0)
 		nb_mac_format(r->mac, r->macstr);
-	else if (dhcp6_neigh(r, r->macstr) == -1 || nb_mac_parse(r->macstr, r->mac) == -1)
+	else if (dhcp6_neigh(r, r->macstr) == -1 ||
+	    nb_mac_parse(r->macstr, r->mac) == -1)
 		r->macstr[0] = '\0';
 	r->macp = r->macstr[0] != '\0' ? r->macstr : NULL;
 	if (r->p->has_mac) {
 		nb_mac_format(r->p->mac, claim);
 		if (r->macp == NULL || strcmp(claim, r->macp) != 0)
-			log_debug("DHCPv6 %s: its DUID names %s, which the source does not "
-			    "confirm: %s", r->srcstr, claim, r->macp ? r->macp : "MAC unknown");
+			log_debug("DHCPv6 %s: its DUID names %s, which the "
+			    "source does not confirm: %s", r->srcstr, claim,
+			    r->macp ? r->macp : "MAC unknown");
 	}
 }
 

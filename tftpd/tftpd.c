@@ -209,9 +209,10 @@ tftpd_request(struct tftpd *td, uint8_t *pkt, size_t len, struct tftpd_peer *p)
 		return;
 	}
 	if (xfer_count_addr(td, &p->addr) >= td->max_per_addr) {
-		/* One address must not take every slot (issue 11): silence, as above. */
-		tftpd_warn(td, "%s has %u transfers (max_transfers_per_address): "
-		    "dropped request for %s", p->ip, td->max_per_addr, name);
+		/* One address must not take every slot: silence, as above. */
+		tftpd_warn(td, "%s has %u transfers "
+		    "(max_transfers_per_address): dropped request for %s",
+		    p->ip, td->max_per_addr, name);
 		return;
 	}
 	tftpd_peer_identify(td, p);
@@ -238,8 +239,9 @@ tftpd_request(struct tftpd *td, uint8_t *pkt, size_t len, struct tftpd_peer *p)
 	 * slot for minutes (timeout 255) and the timeout key applies.
 	 */
 	if (opts.timeout > td->timeout_max) {
-		log_debug("%s: %s from %s: timeout %u over timeout_max %u, left out",
-		    __func__, name, p->ip, opts.timeout, td->timeout_max);
+		log_debug("%s: %s from %s: timeout %u over timeout_max %u, "
+		    "left out", __func__, name, p->ip, opts.timeout,
+		    td->timeout_max);
 		opts.timeout = 0;
 		opts.accepted &= ~(1u << TFTP_OPT_TIMEOUT);
 	}
@@ -424,10 +426,12 @@ tftpd_conf(struct tftpd *td)
 	td->retries = (unsigned int)nb_conf_getnum(c, "tftpd", "retries", 8);
 	td->timeout = (unsigned int)nb_conf_getnum(c, "tftpd", "timeout", 8);
 	/* Limits that hold under attack (netboot(7)). */
-	td->timeout_max = (unsigned int)nb_conf_getnum(c, "tftpd", "timeout_max", 10);
+	td->timeout_max = (unsigned int)nb_conf_getnum(c, "tftpd",
+	    "timeout_max", 10);
 	td->max_per_addr = (unsigned int)nb_conf_getnum(c, "tftpd",
 	    "max_transfers_per_address", 8);
-	td->retries_silent = (unsigned int)nb_conf_getnum(c, "tftpd", "retries_silent", 2);
+	td->retries_silent = (unsigned int)nb_conf_getnum(c, "tftpd",
+	    "retries_silent", 2);
 	td->mtu = (unsigned int)nb_conf_getnum(c, "tftpd", "mtu", 0);
 	td->transfer_timeout = (unsigned int)nb_conf_getnum(c, "tftpd", "transfer_timeout", 600);
 	td->grace = (unsigned int)nb_conf_getnum(c, "tftpd", "shutdown_grace", 5);

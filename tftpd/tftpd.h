@@ -47,9 +47,11 @@ struct tftpd {
 	unsigned int		 window_max;
 	unsigned int		 retries;
 	unsigned int		 timeout;	/* seconds: the longest retransmit interval */
-	unsigned int		 timeout_max;	/* seconds: the most a client's timeout option may ask */
-	unsigned int		 max_per_addr;	/* transfers to one address at once */
-	unsigned int		 retries_silent;	/* resends to a client that acknowledged nothing */
+	/* Limits under attack: the largest timeout option accepted (s),
+	 * transfers to one address, resends to a client silent so far. */
+	unsigned int		 timeout_max;
+	unsigned int		 max_per_addr;
+	unsigned int		 retries_silent;
 	unsigned int		 mtu;		/* 0: the interface's */
 	unsigned int		 refuse;	/* 1 << enum tftp_opt */
 	unsigned int		 transfer_timeout;	/* seconds */

@@ -107,7 +107,7 @@ struct xfer {
 	uint64_t		 probe_blk;
 	double			 maxrto;
 	unsigned int		 tries;		/* timeouts in a row without progress */
-	int			 heard;		/* the client acknowledged something */
+	int			 heard;		/* an ACK came */
 	uint64_t		 retransmits;
 };
 
@@ -685,7 +685,8 @@ xfer_timeout(struct xfer *x, double now)
 	 * not an ERROR, which would be one more packet to it.
 	 */
 	if (!x->heard && x->tries > x->td->retries_silent) {
-		xfer_done(x, 0, -1, "no answer from the client (retries_silent)");
+		xfer_done(x, 0, -1,
+		    "no answer from the client (retries_silent)");
 		return;
 	}
 	x->retransmits++;
