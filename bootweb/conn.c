@@ -362,15 +362,22 @@ conn_init(struct bootweb *bw, struct bw_plane *pl, struct evhttp *http,
 	evconnlistener_set_error_cb(pl->pl_listener, conn_accept_error);
 }
 
-/* The connection of evcon on a plane, or NULL. */
+/*
+ * The connection of evcon on a plane, or NULL. It moves to the front: the
+ * lookup after a request's (its reply's end) and those of busy keep-alive
+ * connections are then short, not a walk of every idle connection.
+ */
 static struct bw_conn *
 conn_find(struct bw_plane *pl, struct evhttp_connection *evcon)
 {
 	struct bw_conn	*c;
 
 	TAILQ_FOREACH(c, &pl->pl_conns, entry)
-		if (c->evcon == evcon)
+		if (c->evcon == evcon) {
+			TAILQ_REMOVE(&pl->pl_conns, c, entry);
+			TAILQ_INSERT_HEAD(&pl->pl_conns, c, entry);
 			return c;
+		}
 	return NULL;
 }
 
