@@ -146,10 +146,14 @@ vpaths_has(struct tftpd *td, const char *path)
 			tftpd_vpaths_free(td);
 			return 1;	/* cannot tell: ask the database */
 		}
-		qsort(td->vpaths->path, td->vpaths->n, sizeof(char *), vpaths_cmp);
+		/* No virtual files: path is NULL, which qsort must not get (C11 7.22.5). */
+		if (td->vpaths->n > 0)
+			qsort(td->vpaths->path, td->vpaths->n, sizeof(char *),
+			    vpaths_cmp);
 		td->vpaths_version = ver;
 	}
-	return bsearch(&path, td->vpaths->path, td->vpaths->n, sizeof(char *), vpaths_cmp) != NULL;
+	return td->vpaths->n > 0 && bsearch(&path, td->vpaths->path,
+	    td->vpaths->n, sizeof(char *), vpaths_cmp) != NULL;
 }
 
 static int
