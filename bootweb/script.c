@@ -12,20 +12,9 @@
  * queued with the inventory, and a token made from it for the capability
  * URLs of that client (netboot(7) TRUST MODEL).
  *
- *   database read error                         local disk (logged)
- *   unknown client, unknown_clients = ignore   local disk
- *   denied (allowed = 0) or suspended           local disk
- *   next_boot install                           its image (kept until /done)
- *   next_boot local | menu | shell              that, once (then cleared)
- *   default_action = image: an image, assigned  that image, unless it would
- *     or else default_image                       install unattended (it has
- *                                                 a template): the menu
- *   default_action = local                      local disk
- *   otherwise                                   the menu
- *
- * So an unattended installation starts only from next_boot install (or a
- * choice in the menu): default_action = image boots live and tool images,
- * never an installer that would wipe a disk on every boot.
+ * What each client gets is nb_boot_decide()'s table (libnetboot/boot.c),
+ * shared with tftpd's GRUB configuration for Secure Boot; in front of it,
+ * a database read error gets the local disk (logged).
  *
  * An image script carries the menu after it: a kernel or initrd that fails
  * to load lands in the menu instead of a dead end.
@@ -40,6 +29,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "boot.h"
 #include "bootweb.h"
 #include "tmpl.h"
 #include "xmalloc.h"
@@ -49,15 +39,6 @@
 
 /* A string literal into an evbuffer, without printf's parsing (scripts are mostly constant text). */
 #define ADD_LIT(evb, s)	evbuffer_add((evb), (s), sizeof(s) - 1)
-
-enum action { ACT_IMAGE, ACT_MENU, ACT_LOCAL, ACT_SHELL };
-
-struct decision {
-	enum action		 act;
-	const char		*image;		/* ACT_IMAGE */
-	enum nb_next_boot	 clear;		/* one-time action to clear once served */
-	char			 why[128];
-};
 
 /* The inventory iPXE reports, by the query key it arrives under. */
 const char *const script_inv_keys[] = {
@@ -173,63 +154,26 @@ script_flush_seen(struct bootweb *bw)
 
 /* Whether booting image for c starts an unattended install (a template). */
 static int
-installs(struct bootweb *bw, const struct nb_client *c, const char *image)
+installs(void *arg, const struct nb_client *c, const char *image)
 {
-	const struct nb_image	*img = cache_image(bw, image, NULL);
+	const struct nb_image	*img = cache_image(arg, image, NULL);
 
 	return c->tmpl != NULL || (img != NULL && img->tmpl != NULL);
 }
 
-/* default_action image: the image if it installs nothing, else the menu. */
+/* nb_boot_decide() over the cached settings. */
 static void
-decide_image(struct bootweb *bw, const struct nb_client *c, const char *image,
-    const char *what, struct decision *dc)
+decide(struct bootweb *bw, const struct nb_client *c, int found,
+    struct nb_boot_decision *dc)
 {
-	if (installs(bw, c, image)) {
-		snprintf(dc->why, sizeof(dc->why), "%s %s installs unattended: "
-		    "only next_boot install boots it", what, image);
-		return;
-	}
-	dc->act = ACT_IMAGE;
-	dc->image = image;
-	snprintf(dc->why, sizeof(dc->why), "%s, default_action image", what);
-}
+	struct nb_boot_policy	 bp;
 
-/* The decision table at the top of this file. */
-static void
-decide(struct bootweb *bw, const struct nb_client *c, int found, struct decision *dc)
-{
-	const char	*unknown = cache_setting(bw, "unknown_clients");
-	const char	*action = cache_setting(bw, "default_action");
-	const char	*defimg = cache_setting(bw, "default_image");
-
-	memset(dc, 0, sizeof(*dc));
-	dc->act = ACT_MENU;
-	if ((!found || !c->known) && unknown != NULL && strcmp(unknown, "ignore") == 0) {
-		dc->act = ACT_LOCAL;
-		snprintf(dc->why, sizeof(dc->why), "unknown client, unknown_clients ignore");
-	} else if (found && (!c->allowed || c->suspended)) {
-		dc->act = ACT_LOCAL;
-		snprintf(dc->why, sizeof(dc->why), "%s", c->allowed ? "suspended" : "denied");
-	} else if (found && c->next_boot == NB_NEXT_INSTALL && c->image != NULL) {
-		dc->act = ACT_IMAGE;
-		dc->image = c->image;
-		snprintf(dc->why, sizeof(dc->why), "next_boot install");
-	} else if (found && c->next_boot != NB_NEXT_NONE && c->next_boot != NB_NEXT_INSTALL) {
-		dc->act = c->next_boot == NB_NEXT_LOCAL ? ACT_LOCAL :
-		    c->next_boot == NB_NEXT_SHELL ? ACT_SHELL : ACT_MENU;
-		dc->clear = c->next_boot;
-		snprintf(dc->why, sizeof(dc->why), "next_boot %s, once",
-		    nb_next_boot_name(c->next_boot));
-	} else if (action != NULL && strcmp(action, "image") == 0 && found && c->image != NULL)
-		decide_image(bw, c, c->image, "assigned", dc);
-	else if (action != NULL && strcmp(action, "image") == 0 && defimg != NULL)
-		decide_image(bw, c, defimg, "default_image", dc);
-	else if (action != NULL && strcmp(action, "local") == 0) {
-		dc->act = ACT_LOCAL;
-		snprintf(dc->why, sizeof(dc->why), "default_action local");
-	} else
-		snprintf(dc->why, sizeof(dc->why), "default_action %s", action ? action : "menu");
+	bp.unknown_clients = cache_setting(bw, "unknown_clients");
+	bp.default_action = cache_setting(bw, "default_action");
+	bp.default_image = cache_setting(bw, "default_image");
+	bp.installs = installs;
+	bp.arg = bw;
+	nb_boot_decide(&bp, c, found, dc);
 }
 
 /* A rendered cmdline on one line: iPXE reads the script line by line. */
@@ -249,45 +193,13 @@ basename_of(const char *url)
 	return p ? p + 1 : url;
 }
 
-/*
- * What each template kind needs on the kernel command line to find its
- * unattended file; the URL follows. iPXE splits a command line at white
- * space only and takes ";" as a separator only as a word of its own
- * (src/core/exec.c: split_command, command_terminator), so
- * "ds=nocloud-net;s=URL/" reaches the kernel as one argument, unquoted
- * (GRUB, unlike iPXE, would need "\;"). autounattend is not here: Windows
- * finds its file through wimboot, not a command line.
- */
-static const struct {
-	const char	*kind;
-	const char	*args;
-} wiring[] = {
-	{ "preseed", "auto=true priority=critical url=" },
-	{ "kickstart", "inst.ks=" },
-	{ "autoinstall", "autoinstall ds=nocloud-net;s=" },
-	{ "cloud-init", "ds=nocloud-net;s=" },
-	{ "autoyast", "autoyast=" },
-};
-
 /* The arguments that hand the unattended URL to the installer, or NULL. */
 static const char *
 wire_args(struct bootweb *bw, const struct nb_client *c,
     const struct nb_image *img)
 {
-	const char	*kind = cache_kind(bw, c->tmpl ? c->tmpl : img->tmpl);
-	size_t		 i;
-
-	/*
-	 * Installers are linux images; a cmdline that places
-	 * {{unattended_url}} itself says where it goes.
-	 */
-	if (kind == NULL || strcmp(img->kind, "linux") != 0 ||
-	    (img->cmdline != NULL && strstr(img->cmdline, "unattended_url")))
-		return NULL;
-	for (i = 0; i < sizeof(wiring) / sizeof(wiring[0]); i++)
-		if (strcmp(kind, wiring[i].kind) == 0)
-			return wiring[i].args;
-	return NULL;
+	return nb_boot_wire(cache_kind(bw, c->tmpl ? c->tmpl : img->tmpl),
+	    img->kind, img->cmdline);
 }
 
 /* The label of one image (ij: its template data): its kernel, initrds and rendered cmdline, or why not. */
@@ -500,7 +412,7 @@ script_respond(struct bw_req *r, struct nb_client *c, int found,
     const char *token)
 {
 	struct bootweb		*bw = r->bw;
-	struct decision		 dc;
+	struct nb_boot_decision dc;
 	const struct nb_image	*img = NULL, *cimg;
 	struct evbuffer		*evb = evbuffer_new();
 	json_t			*ctx, *u = NULL;
@@ -510,26 +422,26 @@ script_respond(struct bw_req *r, struct nb_client *c, int found,
 	size_t			 ci;
 
 	decide(bw, c, found, &dc);
-	if (dc.act == ACT_IMAGE && (img = cache_image(bw, dc.image, NULL)) == NULL) {
+	if (dc.act == NB_BOOT_IMAGE && (img = cache_image(bw, dc.image, NULL)) == NULL) {
 		snprintf(dc.why, sizeof(dc.why), "image %s is missing", dc.image);
-		dc.act = ACT_MENU;
+		dc.act = NB_BOOT_MENU;
 	}
 	evbuffer_add_printf(evb, "#!ipxe\n# netboot: %s%s%s: %s\n", who, name ? " " : "",
 	    name ? name : "", dc.why);
 	switch (dc.act) {
-	case ACT_LOCAL:
+	case NB_BOOT_LOCAL:
 		ADD_LIT(evb, "goto local\n");
 		break;
-	case ACT_SHELL:
+	case NB_BOOT_SHELL:
 		ADD_LIT(evb, "goto shell\n");
 		break;
-	case ACT_IMAGE:
+	case NB_BOOT_IMAGE:
 		evbuffer_add_printf(evb, "goto img-%s\n", img->name);
 		break;
-	case ACT_MENU:
+	case NB_BOOT_MENU:
 		break;
 	}
-	if (dc.act == ACT_LOCAL) {
+	if (dc.act == NB_BOOT_LOCAL) {
 		/* Denied or ignored: nothing but the local disk, not even the menu. */
 		script_local(evb);
 	} else {
@@ -552,9 +464,9 @@ script_respond(struct bw_req *r, struct nb_client *c, int found,
 	}
 	nb_evq_push(r->bw->d->evq, c->mac[0] ? c->mac : NULL, "http-script", r->ip,
 	    "%s%s%s (%s)",
-	    dc.act == ACT_IMAGE ? "image " : dc.act == ACT_MENU ? "menu" :
-	    dc.act == ACT_LOCAL ? "local disk" : "shell",
-	    dc.act == ACT_IMAGE ? img->name : "", "", dc.why);
+	    dc.act == NB_BOOT_IMAGE ? "image " : dc.act == NB_BOOT_MENU ? "menu" :
+	    dc.act == NB_BOOT_LOCAL ? "local disk" : "shell",
+	    dc.act == NB_BOOT_IMAGE ? img->name : "", "", dc.why);
 	http_send_evb(r, 200, "text/plain", evb);
 	evbuffer_free(evb);
 	return dc.clear;
