@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "dhcp6.h"
+#include "grub.h"
 #include "pxedhcpd.h"
 #include "xmalloc.h"
 
@@ -46,6 +47,16 @@ policy_loader_present(const char *datadir, const char *file)
 		return 1;
 	snprintf(path, sizeof(path), "%s/%s", datadir, file);
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * The file a bootloader.N value names: "shim" is Debian's signed shim,
+ * by the name tftpd and bootweb serve it (netboot(7) SECURE BOOT).
+ */
+static const char *
+policy_loader_name(const char *v)
+{
+	return strcmp(v, "shim") == 0 ? NB_SHIM_NAME : v;
 }
 
 /* Parse "a, b, c" into up to DHCP_LEASE_MAXADDR addresses. */
@@ -130,7 +141,7 @@ settings_one(const char *key, const char *v, int is_default, void *arg)
 		if (errstr == NULL && *v != '\0' &&
 		    (!is_default || policy_loader_present(b->conf->datadir, v))) {
 			free(s->bootloader[arch]);
-			s->bootloader[arch] = xstrdup(v);
+			s->bootloader[arch] = xstrdup(policy_loader_name(v));
 		}
 	} else if (strncmp(key, "option43.", 9) == 0) {
 		arch = (int)strtonum(key + 9, 0, PXEDHCPD_MAXARCH - 1, &errstr);

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "grub.h"
 #include "tftpd.h"
 #include "tmpl.h"
 #include "token.h"
@@ -398,6 +399,117 @@ src_roots(struct tftpd *td, const char *path, struct tftpd_src *src, struct tftp
 	return src_fail(f, TFTP_ENOTFOUND, "File not found", "%s not found", path);
 }
 
+/*
+ * Debian's signed shim and network GRUB under the names shim is offered
+ * by (pxedhcpd, bootloader.N = shim) and loads GRUB by: shim's netboot.c
+ * asks for DEFAULT_LOADER (grubx64.efi) in the directory of its own boot
+ * file. A file of that name in a root wins. 1: not one of these names.
+ */
+static int
+src_signed(struct tftpd *td, const struct tftpd_peer *p, const char *path,
+    struct tftpd_src *src, struct tftpd_fail *f)
+{
+	struct stat	 st;
+	const char	*file, *kind;
+	int		 fd;
+
+	if (strcmp(path, NB_SHIM_NAME) == 0) {
+		file = SHIM_SIGNED;
+		kind = "tftp-shim";
+	} else if (strcmp(path, NB_GRUB_NAME) == 0) {
+		file = GRUB_SIGNED;
+		kind = "tftp-grub";
+	} else
+		return 1;
+	if (stat(file, &st) == -1 ||
+	    (fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		return src_fail(f, TFTP_ENOTFOUND, "File not found",
+		    "%s: %s (package %s)", path, strerror(errno),
+		    kind[5] == 's' ? "shim-signed" : "grub-efi-amd64-signed");
+	if (src_from_fd(src, fd, &st, f, file) == -1)
+		return -1;
+	strlcpy(src->origin, file, sizeof(src->origin));
+	nb_evq_push(td->d->evq, p->mac[0] ? p->mac : NULL, kind, p->ip,
+	    "%s (%s)", path, file);
+	return 0;
+}
+
+/*
+ * A fresh boot of a recognised client that has a row: a new nonce, and
+ * the token made from it into tok; -1 if there can be none.
+ */
+static int
+src_grub_token(struct nb_db *db, const char *mac, char tok[NB_TOKEN_STRLEN])
+{
+	uint8_t	 nonce[NB_NONCE_LEN];
+	int	 rc;
+
+	arc4random_buf(nonce, sizeof(nonce));
+	if ((rc = nb_db_begin(db)) == NB_OK &&
+	    (rc = nb_boot_nonce_set(db, mac, nonce)) == NB_OK)
+		rc = nb_db_commit(db);
+	if (rc != NB_OK)
+		nb_db_rollback(db);
+	explicit_bzero(nonce, sizeof(nonce));
+	if (rc == NB_OK)
+		rc = nb_token_mint(db, mac, tok);
+	if (rc != NB_OK)
+		log_warnx("%s: no token for this boot: %s", mac,
+		    nb_db_errmsg(db));
+	return rc == NB_OK ? 0 : -1;
+}
+
+/*
+ * grub/grub.cfg for the signed GRUB (libnetboot/grub.c): made for the
+ * peer recognised from evidence (tftpd_peer_identify), never for a MAC
+ * in the request. Like bootweb's /boot, it starts a boot: a fresh token,
+ * and a one-time next_boot is cleared once served.
+ */
+static int
+src_grub_cfg(struct tftpd *td, const struct tftpd_peer *p,
+    struct tftpd_src *src, struct tftpd_fail *f)
+{
+	struct nb_db		*db = tftpd_db(td);
+	struct nb_client	 c;
+	struct nb_boot_decision	 dc;
+	char			 url[80], host[INET6_ADDRSTRLEN], what[256];
+	char			 tok[NB_TOKEN_STRLEN], *out = NULL;
+	size_t			 outlen = 0;
+	int			 rc = NB_NOTFOUND, havetok = 0;
+
+	if (db == NULL)
+		return src_fail(f, TFTP_EUNDEF, "Database unavailable",
+		    "%s: no database", NB_GRUB_CFG);
+	nb_client_init(&c);
+	if (p->mac[0] != '\0' &&
+	    (rc = nb_client_get(db, p->mac, &c)) != NB_OK && rc != NB_NOTFOUND) {
+		nb_client_clear(&c);
+		return src_fail(f, TFTP_EUNDEF, "Database error",
+		    "%s for %s: %s", NB_GRUB_CFG, p->mac, nb_db_errmsg(db));
+	}
+	strlcpy(c.mac, p->mac, sizeof(c.mac));
+	if (rc == NB_OK)
+		havetok = src_grub_token(db, p->mac, tok) == 0;
+	nb_sa_ntop(&p->local.sa, host, sizeof(host));
+	snprintf(url, sizeof(url), strchr(host, ':') ? "http://[%s]:%d" :
+	    "http://%s:%d", host, td->http_port);
+	if (nb_grub_cfg(db, &c, rc == NB_OK, url, havetok ? tok : NULL, &dc,
+	    what, sizeof(what), &out, &outlen) != NB_OK)
+		log_warnx("%s for %s: %s", NB_GRUB_CFG, p->ip, nb_db_errmsg(db));
+	explicit_bzero(tok, sizeof(tok));
+	src->kind = SRC_MEM;
+	src->mem = (uint8_t *)out;
+	src->size = (int64_t)outlen;
+	snprintf(src->origin, sizeof(src->origin), "GRUB configuration");
+	nb_evq_push(td->d->evq, p->mac[0] ? p->mac : NULL, "tftp-grub-cfg",
+	    p->ip, "%s", what);
+	if (dc.clear != NB_NEXT_NONE &&
+	    nb_client_next_boot_done(db, c.mac, dc.clear) != NB_OK)
+		log_warnx("%s: clearing next_boot: %s", c.mac, nb_db_errmsg(db));
+	nb_client_clear(&c);
+	return 0;
+}
+
 int
 tftpd_src_open(struct tftpd *td, const struct tftpd_peer *p, const char *path,
     struct tftpd_src *src, struct tftpd_fail *f)
@@ -410,6 +522,8 @@ tftpd_src_open(struct tftpd *td, const struct tftpd_peer *p, const char *path,
 	memset(f, 0, sizeof(*f));
 	if (path[0] == '\0')
 		return src_fail(f, TFTP_ENOTFOUND, "File not found", "empty path");
+	if (strcmp(path, NB_GRUB_CFG) == 0)
+		return src_grub_cfg(td, p, src, f);
 	if (vpaths_has(td, path)) {
 		memset(&vf, 0, sizeof(vf));
 		rc = nb_file_lookup(td->d->db, path, p->mac[0] ? p->mac : NULL, &vf);
@@ -421,7 +535,10 @@ tftpd_src_open(struct tftpd *td, const struct tftpd_peer *p, const char *path,
 		if (rc != NB_NOTFOUND)
 			log_warnx("looking up virtual file %s: %s", path, nb_db_errmsg(td->d->db));
 	}
-	return src_roots(td, path, src, f);
+	if ((rc = src_roots(td, path, src, f)) == 0 || f->code != TFTP_ENOTFOUND)
+		return rc;
+	/* not in a root: shim or GRUB of the Debian packages, if asked for */
+	return src_signed(td, p, path, src, f) == 0 ? 0 : -1;
 }
 
 ssize_t
