@@ -53,10 +53,13 @@ struct timeline {
 	int		 json;
 };
 
-/* Steps that mean iPXE got its per-client script: the next DHCP is a new boot. */
+/*
+ * Steps that mean iPXE got its per-client script (or GRUB its grub.cfg):
+ * the next DHCP is a new boot.
+ */
 static const char *const tl_late_kinds[] = {
 	"http-script", "http-kernel", "http-initrd", "http-unattended", "http-iso",
-	"self-done", "self-suspend", "self-unsuspend",
+	"self-done", "self-suspend", "self-unsuspend", "tftp-grub-cfg",
 };
 
 static volatile sig_atomic_t tl_stop;
