@@ -259,6 +259,19 @@ grub_installs(void *arg, const struct nb_client *c, const char *image)
 	return yes;
 }
 
+/* Whether the image called name exists. */
+static int
+grub_exists(struct nb_db *db, const char *name)
+{
+	struct nb_image	 img;
+	int		 yes;
+
+	nb_image_init(&img);
+	yes = nb_image_get(db, name, &img) == NB_OK;
+	nb_image_clear(&img);
+	return yes;
+}
+
 /* The setting key, or NULL (freed by the caller). */
 static char *
 grub_setting(struct nb_db *db, const char *key)
@@ -327,6 +340,12 @@ nb_grub_cfg(struct nb_db *db, const struct nb_client *c, int found,
 	bp.installs = grub_installs;
 	bp.arg = db;
 	nb_boot_decide(&bp, c, found, dc);
+	if (dc->act == NB_BOOT_IMAGE && !grub_exists(db, dc->image)) {
+		/* GRUB would boot the first entry for an unknown default */
+		snprintf(dc->why, sizeof(dc->why), "image %s is missing",
+		    dc->image);
+		dc->act = NB_BOOT_MENU;
+	}
 	if ((g.f = open_memstream(out, outlen)) == NULL)
 		fatal("%s", __func__);
 	grub_comment(g.f, c->mac[0] ? c->mac : "unverified peer", dc->why);

@@ -144,6 +144,11 @@ grep -q '^# netboot: unverified peer: ' "$O/g5" || fail "anonymous: $(head -2 "$
 grep -q '/t/' "$O/g5" && fail "a token went to an unverified peer"
 gcheck "$O/g5" >/dev/null || fail "anonymous grub.cfg does not parse"
 note "unverified peer: the menu, no token"
+# a default_image that does not exist: the menu, not GRUB's first entry
+sqlite3 "$DB" "INSERT OR REPLACE INTO settings (key, value) VALUES ('default_action', 'image'), ('default_image', 'nosuch')"
+get nsx 127.0.0.1 grub/grub.cfg "$O/g6"
+grep -q '^# netboot: unverified peer: image nosuch is missing' "$O/g6" &&
+	grep -q "^set default='local'" "$O/g6" || fail "missing default_image: $(cat "$O/g6")"
 
 # 4. Debian's signed shim and GRUB under the names shim uses
 for f in shimx64.efi:/usr/lib/shim/shimx64.efi.signed \

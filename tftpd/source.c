@@ -436,7 +436,10 @@ src_signed(struct tftpd *td, const struct tftpd_peer *p, const char *path,
 
 /*
  * A fresh boot of a recognised client that has a row: a new nonce, and
- * the token made from it into tok; -1 if there can be none.
+ * the token made from it into tok; -1 if there can be none. One short
+ * write per boot (bootweb batches its nonces; GRUB's boot has no later
+ * request to carry one): if the database is busy, the token of the
+ * current nonce instead, valid as long as it.
  */
 static int
 src_grub_token(struct nb_db *db, const char *mac, char tok[NB_TOKEN_STRLEN])
@@ -448,11 +451,12 @@ src_grub_token(struct nb_db *db, const char *mac, char tok[NB_TOKEN_STRLEN])
 	if ((rc = nb_db_begin(db)) == NB_OK &&
 	    (rc = nb_boot_nonce_set(db, mac, nonce)) == NB_OK)
 		rc = nb_db_commit(db);
-	if (rc != NB_OK)
+	if (rc != NB_OK) {
 		nb_db_rollback(db);
+		log_warnx("%s: no fresh boot nonce: %s", mac, nb_db_errmsg(db));
+	}
 	explicit_bzero(nonce, sizeof(nonce));
-	if (rc == NB_OK)
-		rc = nb_token_mint(db, mac, tok);
+	rc = nb_token_mint(db, mac, tok);
 	if (rc != NB_OK)
 		log_warnx("%s: no token for this boot: %s", mac,
 		    nb_db_errmsg(db));
