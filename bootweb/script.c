@@ -422,7 +422,8 @@ script_respond(struct bw_req *r, struct nb_client *c, int found,
 	size_t			 ci;
 
 	decide(bw, c, found, &dc);
-	if (dc.act == NB_BOOT_IMAGE && (img = cache_image(bw, dc.image, NULL)) == NULL) {
+	if (dc.act == NB_BOOT_IMAGE &&
+	    (img = cache_image(bw, dc.image, NULL)) == NULL) {
 		snprintf(dc.why, sizeof(dc.why), "image %s is missing", dc.image);
 		dc.act = NB_BOOT_MENU;
 	}
@@ -464,7 +465,8 @@ script_respond(struct bw_req *r, struct nb_client *c, int found,
 	}
 	nb_evq_push(r->bw->d->evq, c->mac[0] ? c->mac : NULL, "http-script", r->ip,
 	    "%s%s%s (%s)",
-	    dc.act == NB_BOOT_IMAGE ? "image " : dc.act == NB_BOOT_MENU ? "menu" :
+	    dc.act == NB_BOOT_IMAGE ? "image " :
+	    dc.act == NB_BOOT_MENU ? "menu" :
 	    dc.act == NB_BOOT_LOCAL ? "local disk" : "shell",
 	    dc.act == NB_BOOT_IMAGE ? img->name : "", "", dc.why);
 	http_send_evb(r, 200, "text/plain", evb);

@@ -45,8 +45,9 @@ nb_boot_decide(const struct nb_boot_policy *bp, const struct nb_client *c,
 	const char	*unknown = bp->unknown_clients;
 	const char	*action = bp->default_action;
 	const char	*defimg = bp->default_image;
-	int		 image = action != NULL && strcmp(action, "image") == 0;
+	int		 image;
 
+	image = action != NULL && strcmp(action, "image") == 0;
 	memset(dc, 0, sizeof(*dc));
 	dc->act = NB_BOOT_MENU;
 	if ((!found || !c->known) && unknown != NULL &&
@@ -66,7 +67,8 @@ nb_boot_decide(const struct nb_boot_policy *bp, const struct nb_client *c,
 	} else if (found && c->next_boot != NB_NEXT_NONE &&
 	    c->next_boot != NB_NEXT_INSTALL) {
 		dc->act = c->next_boot == NB_NEXT_LOCAL ? NB_BOOT_LOCAL :
-		    c->next_boot == NB_NEXT_SHELL ? NB_BOOT_SHELL : NB_BOOT_MENU;
+		    c->next_boot == NB_NEXT_SHELL ? NB_BOOT_SHELL :
+		    NB_BOOT_MENU;
 		dc->clear = c->next_boot;
 		snprintf(dc->why, sizeof(dc->why), "next_boot %s, once",
 		    nb_next_boot_name(c->next_boot));

@@ -15,7 +15,7 @@ enum nb_boot_act { NB_BOOT_IMAGE, NB_BOOT_MENU, NB_BOOT_LOCAL, NB_BOOT_SHELL };
 struct nb_boot_decision {
 	enum nb_boot_act	 act;
 	const char		*image;		/* NB_BOOT_IMAGE */
-	enum nb_next_boot	 clear;		/* one-time action to clear once served */
+	enum nb_next_boot	 clear;	/* one-time action to clear */
 	char			 why[128];
 };
 
@@ -31,8 +31,8 @@ struct nb_boot_policy {
 };
 
 /* Decide what client c (found: it has a row) boots; the table in boot.c. */
-void	 nb_boot_decide(const struct nb_boot_policy *, const struct nb_client *c,
-	    int found, struct nb_boot_decision *dc);
+void	 nb_boot_decide(const struct nb_boot_policy *,
+	    const struct nb_client *c, int found, struct nb_boot_decision *dc);
 /*
  * The kernel arguments that hand the unattended URL (which follows them)
  * to an installer of template kind tkind, or NULL: only linux images, and

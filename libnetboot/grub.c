@@ -127,9 +127,9 @@ struct grub_ctx {
 	const char		*server_url;
 	const char		*token;
 	const char		*datadir;
-	json_t			*ctx;		/* the client's template data */
+	json_t			*ctx;	/* client's template data */
 	FILE			*f;
-	int			 tools;		/* this pass: tool images only */
+	int			 tools;	/* this pass: tools only */
 	const char		*want;		/* menu.default */
 	int			 found_default;
 };
@@ -161,7 +161,8 @@ grub_linux(struct grub_ctx *g, const struct nb_image *img)
 		    "not GRUB'\n\tsleep 5\n", img->kind);
 		return;
 	}
-	if (img->kernel == NULL || (k = grub_path(g->datadir, img->kernel)) == NULL) {
+	if (img->kernel == NULL ||
+	    (k = grub_path(g->datadir, img->kernel)) == NULL) {
 		fputs("\techo 'netboot: no kernel under the data directory'\n"
 		    "\tsleep 5\n", g->f);
 		return;
@@ -218,8 +219,10 @@ grub_entry(const struct nb_image *img, void *arg)
 		json_object_del(g->ctx, "unattended_url");
 		if (g->token != NULL && img->tmpl != NULL) {
 			xasprintf(&base, "%s/t/%s", g->server_url, g->token);
-			if ((u = nb_tmpl_unattended_url(g->db, base, img->tmpl)))
-				json_object_set_new(g->ctx, "unattended_url", u);
+			u = nb_tmpl_unattended_url(g->db, base, img->tmpl);
+			if (u != NULL)
+				json_object_set_new(g->ctx, "unattended_url",
+				    u);
 			free(base);
 		}
 	}
@@ -290,10 +293,12 @@ static int
 grub_menu(struct grub_ctx *g, const struct nb_boot_decision *dc)
 {
 	char		*timeout = grub_setting(g->db, "menu.timeout");
-	char		*def = grub_setting(g->db, "menu.default"), *id = NULL;
-	long long	 secs = timeout ? strtonum(timeout, 0, 3600, NULL) : 10;
+	char		*def = grub_setting(g->db, "menu.default");
+	char		*id = NULL;
+	long long	 secs;
 	int		 rc;
 
+	secs = timeout ? strtonum(timeout, 0, 3600, NULL) : 10;
 	g->want = def;
 	if ((rc = nb_image_list(g->db, grub_entry, g)) == NB_OK) {
 		g->tools = 1;

@@ -10,12 +10,13 @@
 #include "boot.h"
 #include "db.h"
 
-/* Where shim and GRUB come from (packages shim-signed, grub-efi-amd64-signed). */
+/* Where shim and GRUB come from: shim-signed, grub-efi-amd64-signed. */
 #ifndef SHIM_SIGNED
 #define SHIM_SIGNED	"/usr/lib/shim/shimx64.efi.signed"
 #endif
 #ifndef GRUB_SIGNED
-#define GRUB_SIGNED	"/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed"
+#define GRUB_SIGNED	\
+	"/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed"
 #endif
 /* The names shim is offered by and loads GRUB by (shim's DEFAULT_LOADER). */
 #define NB_SHIM_NAME	"shimx64.efi"

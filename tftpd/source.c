@@ -485,8 +485,9 @@ src_grub_cfg(struct tftpd *td, const struct tftpd_peer *p,
 		return src_fail(f, TFTP_EUNDEF, "Database unavailable",
 		    "%s: no database", NB_GRUB_CFG);
 	nb_client_init(&c);
-	if (p->mac[0] != '\0' &&
-	    (rc = nb_client_get(db, p->mac, &c)) != NB_OK && rc != NB_NOTFOUND) {
+	if (p->mac[0] != '\0')
+		rc = nb_client_get(db, p->mac, &c);
+	if (rc != NB_OK && rc != NB_NOTFOUND) {
 		nb_client_clear(&c);
 		return src_fail(f, TFTP_EUNDEF, "Database error",
 		    "%s for %s: %s", NB_GRUB_CFG, p->mac, nb_db_errmsg(db));
@@ -499,7 +500,8 @@ src_grub_cfg(struct tftpd *td, const struct tftpd_peer *p,
 	    "http://%s:%d", host, td->http_port);
 	if (nb_grub_cfg(db, &c, rc == NB_OK, url, havetok ? tok : NULL, &dc,
 	    what, sizeof(what), &out, &outlen) != NB_OK)
-		log_warnx("%s for %s: %s", NB_GRUB_CFG, p->ip, nb_db_errmsg(db));
+		log_warnx("%s for %s: %s", NB_GRUB_CFG, p->ip,
+		    nb_db_errmsg(db));
 	explicit_bzero(tok, sizeof(tok));
 	src->kind = SRC_MEM;
 	src->mem = (uint8_t *)out;
@@ -509,7 +511,8 @@ src_grub_cfg(struct tftpd *td, const struct tftpd_peer *p,
 	    p->ip, "%s", what);
 	if (dc.clear != NB_NEXT_NONE &&
 	    nb_client_next_boot_done(db, c.mac, dc.clear) != NB_OK)
-		log_warnx("%s: clearing next_boot: %s", c.mac, nb_db_errmsg(db));
+		log_warnx("%s: clearing next_boot: %s", c.mac,
+		    nb_db_errmsg(db));
 	nb_client_clear(&c);
 	return 0;
 }
@@ -539,7 +542,8 @@ tftpd_src_open(struct tftpd *td, const struct tftpd_peer *p, const char *path,
 		if (rc != NB_NOTFOUND)
 			log_warnx("looking up virtual file %s: %s", path, nb_db_errmsg(td->d->db));
 	}
-	if ((rc = src_roots(td, path, src, f)) == 0 || f->code != TFTP_ENOTFOUND)
+	rc = src_roots(td, path, src, f);
+	if (rc == 0 || f->code != TFTP_ENOTFOUND)
 		return rc;
 	/* not in a root: shim or GRUB of the Debian packages, if asked for */
 	return src_signed(td, p, path, src, f) == 0 ? 0 : -1;
