@@ -129,8 +129,8 @@ iso_extract "$T/win.iso" sources/boot.wim "$T/w"
 cmp -s "$T/w" "$T/win/boot.wim" || fail "boot.wim differs"
 
 # --- whole-ISO boot (sanboot) and the real iPXE ISO
-iso_tree "$T/src-bsd" boot/kernel/kernel=I boot/loader=I
-make_iso "$T/bsd.iso" "14_0_RELEASE_AMD64_CD" rr "$T/src-bsd"
+iso_tree "$T/src-bsd" boot/kernel/kernel=I boot/loader=I boot/cdboot=I
+make_iso_eltorito "$T/bsd.iso" "14_0_RELEASE_AMD64_CD" "$T/src-bsd" boot/cdboot
 expect_rc 0 "$BOOTCTL" -D "$DB" image import "$T/bsd.iso" --name bsd
 [ "$(q "SELECT kind, kernel IS NULL, iso_path FROM images WHERE name = 'bsd'")" = "sanboot|1|$T/bsd.iso" ] ||
 	fail "sanboot row: $(q "SELECT kind, kernel, iso_path FROM images WHERE name = 'bsd'")"

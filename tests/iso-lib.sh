@@ -69,6 +69,16 @@ make_iso_eltorito() {
 		-o "$1" "$3" 2>"$T/xorriso.err" || fail "xorriso: $(cat "$T/xorriso.err")"
 }
 
+# make_iso_boot OUT VOLID DIR OPTS...: like make_iso rr, with El Torito
+# entries as xorriso -as mkisofs OPTS say (-b F -no-emul-boot: BIOS; -b F
+# alone: BIOS with floppy emulation; -e F -no-emul-boot: UEFI; both with
+# -eltorito-alt-boot between).
+make_iso_boot() {
+	local out=$1 volid=$2 dir=$3; shift 3
+	xorriso -as mkisofs -quiet -R -J -V "$volid" "$@" -o "$out" "$dir" \
+		2>"$T/xorriso.err" || fail "xorriso: $(cat "$T/xorriso.err")"
+}
+
 # iso_extract ISO PATH OUT: the reference copy of a file, by xorriso -osirrox.
 iso_extract() {
 	rm -f "$3"
