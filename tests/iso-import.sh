@@ -140,6 +140,19 @@ if [ -f /usr/lib/ipxe/ipxe.iso ]; then
 	cmp -s "$T/x" "$T/ipxe/ipxe.krn" || fail "ipxe.krn differs"
 	check_index /usr/lib/ipxe/ipxe.iso ipxe
 fi
+# Memtest86+'s own ISO: its .efi is the kernel; --cmdline replaces the
+# detected (empty) command line.
+MT=/usr/lib/memtest86+/memtest86+x64.iso
+if [ -f $MT ]; then
+	expect_rc 0 "$BOOTCTL" -D "$DB" image import $MT --name memtest --cmdline 'console=ttyS0,115200'
+	expect_out "imported memtest: memtest86+ 6.10 x86_64 (tool)"
+	[ "$(q "SELECT kind, kernel, initrds, cmdline FROM images WHERE name = 'memtest'")" = \
+	    'tool|memtest/bootx64.efi|[]|console=ttyS0,115200' ] ||
+		fail "memtest86+ row: $(q "SELECT kind, kernel, initrds, cmdline FROM images WHERE name = 'memtest'")"
+	iso_extract $MT EFI/BOOT/bootx64.efi "$T/x"
+	cmp -s "$T/x" "$T/memtest/bootx64.efi" || fail "bootx64.efi differs"
+	check_index $MT memtest
+fi
 leftovers
 
 # --- a zisofs-compressed file cannot be sent as it lies: it stays out of the index
