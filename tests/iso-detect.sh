@@ -305,4 +305,23 @@ expect_err "unknown ISO (volume id 'DATA_DISC')"
 expect_rc 2 "$BOOTCTL" image detect
 expect_rc 2 "$BOOTCTL" image detect a.iso b.iso
 note "$n ISOs detected"
+
+# --- every family of the table (and generic, unknown) has its row in
+# netboot(7)'s ISO FAMILIES table, which says what it boots by
+python3 - "$top_srcdir/libnetboot/distro.c" "$top_srcdir/man/netboot.7" <<'EOF' ||
+import re, sys
+src, man = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+fams = set(re.findall(r'^\t\{ "([a-z0-9+-]+)", "[^"]*", "(?:linux|tool|windows|sanboot)"', src, re.M))
+fams |= {"generic", "unknown"}
+sec = man.split(".Sh ISO FAMILIES", 1)[1].split("\n.Sh ", 1)[0]
+documented = set()
+for line in sec.splitlines():
+    if line.startswith(".It ") and " Ta " in line:
+        documented |= {f.strip() for f in line[4:].split(" Ta ")[0].split(",")}
+missing = sorted(fams - documented)
+if len(fams) < 40 or missing:
+    sys.exit("netboot(7) ISO FAMILIES lacks: %s (%d families)" % (" ".join(missing), len(fams)))
+print("# %d families in netboot(7)" % len(fams))
+EOF
+	fail "a family is not documented"
 [ -z "$missing" ] || skip "real ISOs not checked, packages missing:$missing"
