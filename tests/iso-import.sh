@@ -171,15 +171,7 @@ if [ ! -x "$BOOTWEB" ]; then
 	exit 0
 fi
 [ "$(id -u)" = 0 ] || { note "SKIP HTTP part: needs root (bootweb drops to nobody)"; exit 0; }
-PORT=$((20000 + $$ % 20000))
-U=http://127.0.0.1:$PORT
-mkdir -p "$T/ipxe-dir"
-CONF=$(test_config "[bootweb]
-ipxe_dir = $T/ipxe-dir")
-chown -R nobody: "$T"
-start_bg bootweb "$BOOTWEB" -d -f "$CONF" -l 127.0.0.1 -p $PORT -P $((PORT + 1))
-wait_for 5 curl -sf -o /dev/null "$U/iso/ubu.iso" -r 0-0 ||
-	fail "bootweb did not serve /iso/ubu.iso: $(cat "$T/bootweb.log")"
+iso_bootweb ubu
 for f in casper/vmlinuz casper/filesystem.squashfs 'pool/main/l/linux/linux-image 6.8_amd64.deb' \
     a/b/c/d/e/f/g/h/i/deep.txt empty; do
 	iso_extract "$T/ubuntu.iso" "$f" "$T/ref"

@@ -83,15 +83,7 @@ cmp -s "$T/located" "$T/src/tail.bin" || fail "the located bytes of tail.bin dif
 # --- over HTTP, as sanboot reads it
 [ -x "$BOOTWEB" ] || skip "bootweb is not built"
 [ "$(id -u)" = 0 ] || skip "the HTTP part needs root (bootweb drops to nobody)"
-PORT=$((20000 + $$ % 20000))
-U=http://127.0.0.1:$PORT
-mkdir -p "$T/ipxe-dir"
-CONF=$(test_config "[bootweb]
-ipxe_dir = $T/ipxe-dir")
-chown -R nobody: "$T"
-start_bg bootweb "$BOOTWEB" -d -f "$CONF" -l 127.0.0.1 -p $PORT -P $((PORT + 1))
-wait_for 5 curl -sf -o /dev/null -r 0-0 "$U/iso/large.iso" ||
-	fail "bootweb did not serve /iso/large.iso: $(cat "$T/bootweb.log")"
+iso_bootweb large
 
 # ref FROM COUNT: COUNT bytes of large.iso from byte FROM.
 ref() { dd if="$T/large.iso" bs=2048 skip=$(($1 / 2048)) count=$(($2 / 2048)) 2>/dev/null; }

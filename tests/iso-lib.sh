@@ -88,3 +88,19 @@ iso_extract() {
 
 # jget FILE EXPR: a jq expression of a JSON file, raw.
 jget() { jq -r "$2" "$1"; }
+
+# iso_bootweb IMAGE: bootweb on 127.0.0.1 (U is its URL), serving the test
+# database, up once it answers a range of /iso/IMAGE.iso. The caller
+# checks first that bootweb is built and that we are root (it drops to
+# nobody, who then owns $T).
+iso_bootweb() {
+	PORT=$((20000 + $$ % 20000))
+	U=http://127.0.0.1:$PORT
+	mkdir -p "$T/ipxe-dir"
+	CONF=$(test_config "[bootweb]
+ipxe_dir = $T/ipxe-dir")
+	chown -R nobody: "$T"
+	start_bg bootweb "$BOOTWEB" -d -f "$CONF" -l 127.0.0.1 -p $PORT -P $((PORT + 1))
+	wait_for 5 curl -sf -o /dev/null -r 0-0 "$U/iso/$1.iso" ||
+		fail "bootweb did not serve /iso/$1.iso: $(cat "$T/bootweb.log")"
+}
