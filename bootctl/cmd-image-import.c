@@ -328,8 +328,8 @@ import_fill_image(struct import *im, const char *name, const char *tmpl, const c
 static int
 import_usage(void)
 {
-	return bc_usage("usage: bootctl image import FILE.iso [--name NAME] [--template T] "
-	    "[--cmdline S]");
+	return bc_usage("usage: bootctl image import FILE.iso [--name NAME] "
+	    "[--template T] [--cmdline S]");
 }
 
 /* Checks that need no reading of the ISO's data: the name is free, the template exists. */
@@ -482,7 +482,8 @@ done:
 }
 
 const struct bootctl_cmd bc_image_import_cmds[] = {
-	{ "image", "import", "FILE.iso [--name NAME] [--template T] [--cmdline S]", 0, image_import },
+	{ "image", "import", "FILE.iso [--name NAME] [--template T] "
+	    "[--cmdline S]", 0, image_import },
 	{ "image", "detect", "FILE.iso", -1, image_detect },
 	{ NULL, NULL, NULL, 0, NULL },
 };

@@ -79,7 +79,8 @@ static const struct distro_rule distro_rules[] = {
 	/* Windows PE: wimboot (the administrator supplies it, setting wimboot.path) loads these. */
 	{ "windows", "Windows", "windows", { "sources/boot.wim", "boot/bcd" }, NULL, { NULL },
 	  NULL, { NULL }, { "bootmgr", "boot/bcd", "boot/boot.sdi", "sources/boot.wim" }, "" },
-	{ "memtest86+", "Memtest86+", "tool", { "boot/memtest*" }, NULL, { NULL }, "@kver",
+	{ "memtest86+", "Memtest86+", "tool", { "boot/memtest*" }, NULL,
+	  { NULL }, "@kver",
 	  { "boot/memtest*.bin", "boot/memtest64*", "boot/memtest" }, { NULL }, "" },
 	/*
 	 * Memtest86+'s own ISO (upstream's make iso, Debian's memtest86+):
@@ -87,8 +88,9 @@ static const struct distro_rule distro_rules[] = {
 	 * also has the Linux boot header and setup code, so iPXE boots it
 	 * as a bzImage on BIOS and as an EFI image on UEFI.
 	 */
-	{ "memtest86+", "Memtest86+", "tool", { "EFI/BOOT/boot*.efi" }, NULL, { "MT86PLUS*" },
-	  "@kver", { "EFI/BOOT/bootx64.efi", "EFI/BOOT/bootia32.efi" }, { NULL }, "" },
+	{ "memtest86+", "Memtest86+", "tool", { "EFI/BOOT/boot*.efi" }, NULL,
+	  { "MT86PLUS*" }, "@kver",
+	  { "EFI/BOOT/bootx64.efi", "EFI/BOOT/bootia32.efi" }, { NULL }, "" },
 	{ "ipxe", "iPXE", "tool", { "ipxe.*krn" }, NULL, { NULL }, NULL,
 	  { "ipxe.lkrn", "ipxe.krn" }, { NULL }, "" },
 	/* The installer wants its ISO appended to the initrd or as a disk: whole-ISO boot. */
@@ -309,7 +311,8 @@ kernel_version(const struct nb_iso *iso, const struct nb_iso_file *k)
 	size_t		 len, off, i;
 	char		*v = NULL, *s;
 
-	if (k == NULL || (h = (unsigned char *)nb_iso_read(iso, k, KVER_MAX, &len)) == NULL)
+	if (k == NULL ||
+	    (h = (unsigned char *)nb_iso_read(iso, k, KVER_MAX, &len)) == NULL)
 		return NULL;
 	if (len < 0x210 || memcmp(h + 0x202, "HdrS", 4) != 0 ||
 	    (h[0x206] | h[0x207] << 8) < 0x200 || (h[0x20e] | h[0x20f] << 8) == 0)
@@ -331,7 +334,8 @@ done:
 }
 
 static char *
-find_version(const struct nb_iso *iso, const char *src, const struct nb_iso_file *k)
+find_version(const struct nb_iso *iso, const char *src,
+    const struct nb_iso_file *k)
 {
 	char	*text, *v = NULL, *file, *hash, *dot;
 
@@ -687,14 +691,15 @@ done:
 	return ok;
 }
 
-/* Why whole-ISO boot cannot work (neither firmware has an El Torito image iPXE boots). */
+/* Why whole-ISO boot cannot work: no El Torito image that iPXE starts. */
 static const char *
 sanboot_why(const struct nb_iso *iso)
 {
 	if (!iso->eltorito)
 		return "it has no El Torito boot record";
-	return "its El Torito boot record has neither a BIOS image without emulation "
-	    "(iPXE's BIOS sanboot cannot emulate a floppy or hard disk) nor a UEFI image";
+	return "its El Torito boot record has neither a BIOS image without "
+	    "emulation (iPXE's BIOS sanboot cannot emulate a floppy or hard "
+	    "disk) nor a UEFI image";
 }
 
 /* No row: the boot loader config's first entry, else the whole ISO if El Torito can boot it. */
@@ -731,15 +736,16 @@ fallback(struct ctx *c, struct nb_detect *d, char *err, size_t errsz)
 		    "loader configs; El Torito boot record present", c->iso->volid);
 		return 0;
 	}
-	snprintf(err, errsz, "%s: unknown ISO (volume id '%s'): no family of the table matches, "
-	    "no boot loader config names a kernel, and %s", c->iso->path, c->iso->volid,
-	    sanboot_why(c->iso));
+	snprintf(err, errsz, "%s: unknown ISO (volume id '%s'): no family of "
+	    "the table matches, no boot loader config names a kernel, and %s",
+	    c->iso->path, c->iso->volid, sanboot_why(c->iso));
 	return -1;
 }
 
-/* Whole-ISO boot: say on which firmware, or refuse the ISO that no firmware can boot. */
+/* Whole-ISO boot: say on which firmware, or refuse an ISO none can boot. */
 static int
-sanboot_check(const struct nb_iso *iso, struct nb_detect *d, char *err, size_t errsz)
+sanboot_check(const struct nb_iso *iso, struct nb_detect *d, char *err,
+    size_t errsz)
 {
 	const char	*how;
 	char		*ev;

@@ -54,7 +54,7 @@
 #define DR_NAME		33
 #define DR_FLAG_DIR	0x02
 #define DR_FLAG_MULTI	0x80		/* more extents of this file follow */
-/* El Torito boot catalog: 32-byte entries, their first byte says what they are. */
+/* El Torito boot catalog: 32-byte entries, the first byte says what. */
 #define ELT_ENTRY	32
 #define ELT_VALIDATION	0x01
 #define ELT_BOOTABLE	0x88
