@@ -190,6 +190,13 @@ curl -sf -o "$T/got" "$U/iso/ubu.iso" || fail "GET /iso/ubu.iso failed"
 cmp -s "$T/got" "$T/ubuntu.iso" || fail "/iso/ubu.iso differs from the ISO"
 curl -sf -r 32768-34815 -o "$T/got" "$U/iso/bsd.iso" || fail "range of the whole ISO failed"
 tail -c +32769 "$T/bsd.iso" | head -c 2048 | cmp -s - "$T/got" || fail "ISO range differs"
+# iPXE's SAN over HTTP starts with HEAD, then ranges (BIOS: not from 0):
+# the HEAD is the event of a whole-ISO boot, the ranges add none.
+curl -sfI -o /dev/null "$U/iso/bsd.iso" || fail "HEAD /iso/bsd.iso failed"
+heads() { [ "$(q "SELECT count(*) FROM events WHERE kind = 'http-iso' AND detail = 'opened (HEAD) /iso/bsd.iso'")" = "$1" ]; }
+wait_for 5 heads 1 || fail "no http-iso event for the HEAD of /iso/bsd.iso"
+[ "$(q "SELECT count(*) FROM events WHERE detail LIKE '%/iso/bsd.iso'")" = 1 ] ||
+	fail "events of /iso/bsd.iso: $(q "SELECT kind, detail FROM events WHERE detail LIKE '%/iso/bsd.iso'")"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$U/iso/ubu/casper/nosuch")
 [ "$code" = 404 ] || fail "missing file in the ISO: status $code"
 code=$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$U/iso/ubu/../ubu.iso")
