@@ -46,6 +46,7 @@ struct import {
 	int			 fds[IMPORT_MAXFILES];
 	size_t			 nwant;
 	char			*wimboot;	/* copied in for Windows images */
+	const char		*cmdline;	/* --cmdline: instead of the detected one */
 };
 
 static void
@@ -317,7 +318,7 @@ import_fill_image(struct import *im, const char *name, const char *tmpl, const c
 		nb_image_add_initrd(img, p);
 		free(p);
 	}
-	img->cmdline = xstrdup(im->det.cmdline);
+	img->cmdline = xstrdup(im->cmdline ? im->cmdline : im->det.cmdline);
 	img->iso_path = xstrdup(im->iso->path);
 	img->iso_sha256 = xstrdup(sha);
 	img->iso_size = im->iso->size;
@@ -327,7 +328,8 @@ import_fill_image(struct import *im, const char *name, const char *tmpl, const c
 static int
 import_usage(void)
 {
-	return bc_usage("usage: bootctl image import FILE.iso [--name NAME] [--template T]");
+	return bc_usage("usage: bootctl image import FILE.iso [--name NAME] "
+	    "[--template T] [--cmdline S]");
 }
 
 /* Checks that need no reading of the ISO's data: the name is free, the template exists. */
@@ -389,16 +391,20 @@ image_import(struct bootctl *bc, int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "template", required_argument, NULL, 't' },
+		{ "cmdline", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct import	 im;
 	struct nb_image	 img;
-	const char	*name_arg = NULL, *tmpl = NULL;
+	const char	*name_arg = NULL, *tmpl = NULL, *cmdline = NULL;
 	char		 err[1024], sha[65], *name = NULL;
 	int		 ch, rc = 1;
 
-	while ((ch = getopt_long(argc, argv, "n:t:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "n:t:c:", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'c':
+			cmdline = optarg;
+			break;
 		case 'n':
 			name_arg = optarg;
 			break;
@@ -415,6 +421,7 @@ image_import(struct bootctl *bc, int argc, char *argv[])
 		return bc_usage("bad image name '%s' (letters, digits, . _ -; at most 64)", name_arg);
 	memset(&im, 0, sizeof(im));
 	im.lockfd = -1;
+	im.cmdline = cmdline;
 	nb_image_init(&img);
 	if (nb_iso_open(argv[optind], &im.iso, err, sizeof(err)) == -1 ||
 	    nb_distro_detect(im.iso, &im.det, err, sizeof(err)) == -1) {
@@ -475,7 +482,8 @@ done:
 }
 
 const struct bootctl_cmd bc_image_import_cmds[] = {
-	{ "image", "import", "FILE.iso [--name NAME] [--template T]", 0, image_import },
+	{ "image", "import", "FILE.iso [--name NAME] [--template T] "
+	    "[--cmdline S]", 0, image_import },
 	{ "image", "detect", "FILE.iso", -1, image_detect },
 	{ NULL, NULL, NULL, 0, NULL },
 };

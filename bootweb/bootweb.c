@@ -401,6 +401,18 @@ bw_iso(struct bw_req *r, const char *rest)
 			http_error(r, code, "the ISO of %s is missing", name);
 			goto done;
 		}
+		/*
+		 * iPXE's SAN over HTTP asks the size by HEAD, then reads
+		 * ranges, on BIOS never from byte 0 (it starts at the El
+		 * Torito record; src/net/tcp/httpblock.c): the HEAD is
+		 * where a whole-ISO boot shows in the timeline.
+		 */
+		if (r->head) {
+			r->head = 0;
+			bw_event(r, "http-iso", "opened (HEAD)", NULL);
+			r->head = 1;
+			goto done;
+		}
 	} else {
 		if (nb_iso_locate(db, name, slash + 1, &iso, &off, &size) != NB_OK) {
 			http_error(r, 404, "no %s in the ISO of %s", slash + 1, name);
