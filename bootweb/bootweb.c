@@ -542,6 +542,12 @@ bw_admin_none(struct bw_req *r, const char *rest)
  * it and its method; if routes match the path but none the method, the
  * answer is a 405 whose Allow lists their methods (those of the routes
  * with the first one's pattern). The busiest routes come first.
+ *
+ * A new route is a row here, above the catch-all PREFIX("") of its
+ * plane, and a handler int fn(struct bw_req *, const char *rest) that
+ * replies and returns 0, or returns a status (return bw_fail(r, 404,
+ * "...") for a text of its own); tests/bootweb-routes.sh checks its
+ * methods without being told.
  */
 static const struct bw_route routes[] = {
 	{ BW_BOOT, BW_GET, EXACT("boot.ipxe"), BW_RT_URL, script_boot_ipxe },

@@ -117,7 +117,7 @@ struct bootweb {
 #define BW_GET		(EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
 #define BW_POST		EVHTTP_REQ_POST
 
-/* A route's flags: what bw_serve does before its handler. */
+/* A route's flags: what bw_route does before its handler. */
 #define BW_RT_CACHE	0x01	/* settings and images made current */
 #define BW_RT_URL	0x02	/* r->server_url set (implies BW_RT_CACHE) */
 #define BW_RT_AUTH	0x04	/* admin: an authenticated caller (issue 13) */
@@ -129,7 +129,8 @@ struct bw_req;
  * A route: on a plane, a path (decoded, without the leading /) matched
  * exactly or as a prefix, the methods it takes. The handler gets what
  * follows the prefix; it replies and returns 0, or returns an HTTP status
- * that bw_serve sends (bw_fail gives its text). bootweb.c holds the table.
+ * that the abort path sends (bw_fail gives its text). bootweb.c holds the
+ * table.
  */
 struct bw_route {
 	int		 rt_plane;	/* BW_BOOT, BW_ADMIN */
@@ -157,7 +158,7 @@ struct bw_req {
 	int			 ident_done, ident_rc;
 	enum nb_ident		 how;
 	char			 mac[NB_MACSTR_LEN];
-	/* a failure, for bw_serve's abort path (bw_fail) */
+	/* a failure, for the abort path (bw_fail) */
 	char			 why[512];	/* the text; "": the reason's */
 	int			 allow;		/* methods for Allow on a 405 */
 	int			 json;		/* the body as {"error": why} */
