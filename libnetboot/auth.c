@@ -232,7 +232,7 @@ secret_auth(struct nb_db *db, const char *secret, const char *prefix,
 {
 	static const char sql[] = "SELECT t.id, t.hash, t.user, t.role, "
 	    "u.role, ifnull(t.expires, 0), ifnull(t.idle, 0), "
-	    "ifnull(t.last_used, t.created) FROM tokens t "
+	    "ifnull(t.last_used, t.created), t.last_used IS NULL FROM tokens t "
 	    "JOIN users u ON u.name = t.user WHERE t.hash = ?1 AND t.kind = ?2";
 	static const char used[] = "UPDATE tokens SET last_used = ?2 "
 	    "WHERE id = ?1";
@@ -243,7 +243,7 @@ secret_auth(struct nb_db *db, const char *secret, const char *prefix,
 	sqlite3_stmt	*st;
 	int64_t		 id = 0, expires = 0, idle = 0, last = 0;
 	enum nb_role	 trole = NB_ROLE_NONE, urole = NB_ROLE_NONE;
-	int		 rc, match;
+	int		 rc, match, never = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!secret_shape(secret, prefix))
@@ -265,6 +265,7 @@ secret_auth(struct nb_db *db, const char *secret, const char *prefix,
 		expires = sqlite3_column_int64(st, 5);
 		idle = sqlite3_column_int64(st, 6);
 		last = sqlite3_column_int64(st, 7);
+		never = sqlite3_column_int(st, 8);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -278,7 +279,7 @@ secret_auth(struct nb_db *db, const char *secret, const char *prefix,
 	/* a token never has more than its user has now */
 	out->role = trole != NB_ROLE_NONE && trole < urole ? trole : urole;
 	out->token = id;
-	if (now - last >= (idle != 0 ? 1 : NB_LASTUSED_STEP) &&
+	if ((never || now - last >= (idle != 0 ? 1 : NB_LASTUSED_STEP)) &&
 	    (st = db_stmt(db, used)) != NULL) {
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_int64(st, 2, now);
