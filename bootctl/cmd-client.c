@@ -1,8 +1,8 @@
 /*
  * cmd-client.c: bootctl client add | set | list | show | assign |
- * next-boot | allow | deny | rm | wake. Every change loads the row, edits it and
- * writes it back inside one transaction. Editing a client the daemons
- * discovered makes it known: an operator now manages it.
+ * next-boot | allow | deny | rm | wake. Every change loads the row,
+ * edits it and writes it back inside one transaction. Editing a client
+ * the daemons discovered makes it known: an operator now manages it.
  */
 #include "config.h"
 

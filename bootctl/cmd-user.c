@@ -78,7 +78,8 @@ user_opts(struct bootctl *bc, int argc, char *argv[], enum nb_role *role,
 		switch (ch) {
 		case O_ROLE:
 			if (role == NULL)
-				return bc_cmd_usage(bc, "unknown option '--role'");
+				return bc_cmd_usage(bc,
+				    "unknown option '--role'");
 			if (nb_role_parse(optarg, role) == -1)
 				return bc_cmd_usage(bc, "unknown role '%s' "
 				    "(viewer, operator or admin)", optarg);
@@ -151,7 +152,8 @@ user_passwd(struct bootctl *bc, int argc, char *argv[])
 	if ((rc = bc_commit(bc)) != 0)
 		goto done;
 	if (!bc->json)
-		printf("password of %s changed; the user's sessions ended\n", name);
+		printf("password of %s changed; the user's sessions "
+		    "ended\n", name);
 	if (made)
 		show_password(bc, name, pw);
 done:
@@ -175,7 +177,8 @@ user_one(const struct nb_user *u, void *arg)
 		return 0;
 	}
 	bc_table_row(o->t, u->name, nb_role_name(u->role),
-	    bc_time(u->created, c, sizeof(c)), bc_time(u->updated, m, sizeof(m)));
+	    bc_time(u->created, c, sizeof(c)),
+	    bc_time(u->updated, m, sizeof(m)));
 	return 0;
 }
 

@@ -318,8 +318,15 @@ int
 nb_session_create(struct nb_db *db, const char *user, int64_t idle,
     int64_t max, int64_t now, char out[NB_APITOKEN_STRLEN])
 {
+	struct nb_user	 u;
+	int		 rc;
+
 	if (idle <= 0 || max <= 0)
 		return db_fail(db, NB_INVALID, "a session needs both expiries");
+	memset(&u, 0, sizeof(u));
+	if ((rc = nb_user_get(db, user, &u)) != NB_OK)
+		return rc;
+	nb_user_clear(&u);
 	secret_new(NB_SESSION_PREFIX, out);
 	return token_insert(db, user, NB_ROLE_NONE, NULL, now + max, idle, 1,
 	    out, now, NULL);
@@ -364,7 +371,7 @@ nb_session_csrf(struct nb_db *db, const char *sid, char out[NB_CSRF_STRLEN])
 
 	if ((rc = nb_token_key(db, key)) != NB_OK)
 		return rc;
-	/* a label keeps this HMAC apart from the boot plane's under the same key */
+	/* a label sets this HMAC apart from the boot plane's, same key */
 	xasprintf(&msg, "%s%s", label, sid);
 	nb_hmac_sha256(key, sizeof(key), msg, strlen(msg), mac);
 	hex(mac, sizeof(mac), out);
@@ -429,7 +436,9 @@ failures_get(struct nb_db *db, const char *scope, const char *key,
 		*last = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? NB_OK : db_sqlerr(db, rc);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_sqlerr(db, rc);
+	return NB_OK;
 }
 
 int64_t
@@ -545,8 +554,9 @@ nb_login(struct nb_db *db, const char *daemon, const char *addr,
 		return db_fail(db, NB_BUSY, "too many failed logins: retry in "
 		    "%lld s", (long long)*retry);
 	hash = login_hash(db, who);
-	ok = pw != NULL && nb_password_check(pw, hash) &&
-	    strcmp(who, user) == 0;
+	/* a name that needed cleaning is no user's; it still costs a hash */
+	ok = nb_password_check(pw ? pw : "", hash) && pw != NULL &&
+	    user != NULL && strcmp(who, user) == 0;
 	free(hash);
 	memset(&u, 0, sizeof(u));
 	if (ok && nb_user_get(db, who, &u) == NB_OK && u.role != NB_ROLE_NONE) {

@@ -53,7 +53,8 @@ test_passwords(struct nb_db *db)
 	nb_password_random(pw2);
 	ok(strlen(pw) == NB_PASSWORD_RANDOM_LEN && strcmp(pw, pw2) != 0,
 	    "random passwords of %d characters differ", NB_PASSWORD_RANDOM_LEN);
-	ok(nb_password_rule("short") != NULL, "a 5-character password is refused");
+	ok(nb_password_rule("short") != NULL,
+	    "a 5-character password is refused");
 	ok(nb_password_rule("line\nbreak!") != NULL, "a line break is refused");
 
 	ok(nb_user_first_admin(db, "admin", pw) == NB_OK,
@@ -140,6 +141,8 @@ test_sessions(struct nb_db *db)
 
 	ok(nb_session_create(db, "view", 100, 1000, t, sid) == NB_OK &&
 	    strncmp(sid, "nbs_", 4) == 0, "a session");
+	ok(nb_session_create(db, "nosuch", 100, 1000, t, sid2) ==
+	    NB_NOTFOUND, "no session for an unknown user");
 	ok(nb_session_auth(db, sid, t + 50, &a) == NB_OK &&
 	    strcmp(a.user, "view") == 0 && a.role == NB_ROLE_VIEWER,
 	    "it stands for view");
@@ -193,7 +196,7 @@ test_throttle(struct nb_db *db)
 	ok(nb_login_wait(10, 1000, 1000) == nb_login_delay(10) &&
 	    nb_login_wait(10, 1000, 1010) == nb_login_delay(10) - 10 &&
 	    nb_login_wait(10, 1000, 1000 + NB_LOGIN_FORGET) == 0,
-	    "the wait counts from the last failure and is forgotten after a day");
+	    "the wait counts from the last failure, forgotten after a day");
 	for (i = 1; i <= 1000; i++)
 		total += nb_login_delay(i);
 	ok(total > 80 * 3600, "1000 failures in a row cost %lld s (%.1f h)",
@@ -205,7 +208,7 @@ test_throttle(struct nb_db *db)
 	 * sum above covers 1000).
 	 */
 	t = start;
-	nb_db_begin(db);	/* one commit: the run costs crypt(3), not fsync */
+	nb_db_begin(db);	/* one commit: the run costs crypt(3) only */
 	for (tries = 0; tries < 200; ) {
 		rc = nb_login(db, "bootweb", "192.0.2.7", "admin", "guess!!!",
 		    t, &a, &retry);
@@ -243,6 +246,8 @@ test_throttle(struct nb_db *db)
 	    "detail = 'user ops'") == 1, "as a login event");
 	ok(nb_login(db, "bootweb", "192.0.2.9", "ops\n", "operator pw", t, &a,
 	    &retry) == NB_NOTFOUND, "a name with a control character fails");
+	ok(nb_login(db, "bootweb", "192.0.2.9", NULL, NULL, t, &a, &retry) ==
+	    NB_NOTFOUND, "no name and no password fail, without a crash");
 	ok(count(db, "SELECT count(*) FROM events WHERE instr(detail, "
 	    "char(10)) > 0") == 0, "and is stored cleaned");
 	ok(nb_login(db, "bootweb", "192.0.2.7", "admin", "x", t +

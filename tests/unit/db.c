@@ -129,11 +129,9 @@ migrated_to_7(struct nb_db *db, int from)
 	    "VALUES ('r7', '$x', 'operator', 0)") == SQLITE_OK,
 	    "from %d: the role CHECK refuses unknown roles", from);
 	ok(raw("INSERT INTO tokens (user, hash, created, kind) VALUES ('r7', "
-	    "'00000000000000000000000000000000000000000000000000000000000000ff',"
-	    " 0, 'cookie')") != SQLITE_OK && raw("INSERT INTO tokens (user, "
-	    "hash, created, kind, idle) VALUES ('r7', "
-	    "'00000000000000000000000000000000000000000000000000000000000000ff',"
-	    " 0, 'session', 60)") == SQLITE_OK,
+	    "printf('%064x', 255), 0, 'cookie')") != SQLITE_OK &&
+	    raw("INSERT INTO tokens (user, hash, created, kind, idle) VALUES "
+	    "('r7', printf('%064x', 255), 0, 'session', 60)") == SQLITE_OK,
 	    "from %d: token kinds are api or session", from);
 	ok(raw_count("SELECT count(*) FROM tokens WHERE kind = 'session' "
 	    "AND role IS NULL") == 1, "from %d: a token's role may be NULL",
