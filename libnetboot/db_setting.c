@@ -62,6 +62,8 @@ static const struct setting settings[] = {
 	/* limits (issue 11) */
 	{ "dhcp6.leases_per_minute", "30", S_NUM, NULL, 1, 100000 },
 	{ "dhcp6.leases_per_mac", "1", S_NUM, NULL, 1, 1000 },
+	/* admin (issue 13) */
+	{ "wake.broadcast", NULL, S_ADDR, NULL, 0, 0 },
 };
 
 /* Defaults of the bootloader.* family: the ipxe package's files by arch. */
