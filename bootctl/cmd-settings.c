@@ -1,6 +1,6 @@
 /*
  * cmd-settings.c: bootctl settings get | set | unset. The keys, their
- * defaults and their checks are libnetboot's table (db_setting.c);
+ * defaults and their checks are libnetboot's table (setting.c);
  * netboot(7) lists them.
  */
 #include "config.h"
@@ -110,13 +110,13 @@ settings_get(struct bootctl *bc, int argc, char *argv[])
 static int
 settings_set(struct bootctl *bc, int argc, char *argv[])
 {
-	const char	*why;
-	int		 rc;
+	char	 why[256];
+	int	 rc;
 
 	if ((rc = bc_operands(bc, argc, argv, 2, 2)) != 0)
 		return rc;
 	argv += optind;
-	if ((why = nb_setting_check(argv[0], argv[1])) != NULL)
+	if (nb_setting_check(argv[0], argv[1], why, sizeof(why)) == -1)
 		return bc_cmd_usage(bc, "%s", why);
 	if ((rc = bc_open(bc)) != 0 || (rc = bc_begin(bc)) != 0)
 		return rc;
