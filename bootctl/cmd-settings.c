@@ -1,6 +1,6 @@
 /*
- * cmd-settings.c: bootctl settings get | set | unset. The keys, their
- * defaults and their checks are libnetboot's table (setting.c);
+ * cmd-settings.c: bootctl settings get | set | unset | schema. The keys,
+ * their defaults and their checks are libnetboot's table (setting.c);
  * netboot(7) lists them.
  */
 #include "config.h"
@@ -154,9 +154,39 @@ settings_unset(struct bootctl *bc, int argc, char *argv[])
 	return 0;
 }
 
+/* The table of keys itself: name, type, default and doc of each row. */
+static int
+settings_schema(struct bootctl *bc, int argc, char *argv[])
+{
+	struct bc_table	*t;
+	json_t		*a, *row, *def;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = bc_operands(bc, argc, argv, 0, 0)) != 0)
+		return rc;
+	a = nb_settings_schema_json();
+	if (bc->json) {
+		bc_print_json(a);
+		return 0;
+	}
+	t = bc_table_new("KEY", "TYPE", "DEFAULT", "DOC", (const char *)NULL);
+	json_array_foreach(a, i, row) {
+		def = json_object_get(row, "default");
+		bc_table_row(t, json_string_value(json_object_get(row, "name")),
+		    json_string_value(json_object_get(row, "type")),
+		    json_is_string(def) ? json_string_value(def) : "-",
+		    json_string_value(json_object_get(row, "doc")));
+	}
+	bc_table_print(t, stdout);
+	json_decref(a);
+	return 0;
+}
+
 const struct bootctl_cmd bc_settings_cmds[] = {
 	{ "settings", "get", "[KEY]", BC_OPEN_LATE, settings_get },
 	{ "settings", "set", "KEY VALUE", BC_OPEN_LATE, settings_set },
 	{ "settings", "unset", "KEY", BC_OPEN_LATE, settings_unset },
+	{ "settings", "schema", "", BC_OPEN_LATE, settings_schema },
 	{ NULL, NULL, NULL, 0, NULL },
 };
