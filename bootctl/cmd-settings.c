@@ -1,6 +1,6 @@
 /*
- * cmd-settings.c: bootctl settings get | set | unset. The keys, their
- * defaults and their checks are libnetboot's table (db_setting.c);
+ * cmd-settings.c: bootctl settings get | set | unset | schema. The keys,
+ * their defaults and their checks are libnetboot's table (setting.c);
  * netboot(7) lists them.
  */
 #include "config.h"
@@ -110,13 +110,13 @@ settings_get(struct bootctl *bc, int argc, char *argv[])
 static int
 settings_set(struct bootctl *bc, int argc, char *argv[])
 {
-	const char	*why;
-	int		 rc;
+	char	 why[256];
+	int	 rc;
 
 	if ((rc = bc_operands(bc, argc, argv, 2, 2)) != 0)
 		return rc;
 	argv += optind;
-	if ((why = nb_setting_check(argv[0], argv[1])) != NULL)
+	if (nb_setting_check(argv[0], argv[1], why, sizeof(why)) == -1)
 		return bc_cmd_usage(bc, "%s", why);
 	if ((rc = bc_open(bc)) != 0 || (rc = bc_begin(bc)) != 0)
 		return rc;
@@ -154,9 +154,39 @@ settings_unset(struct bootctl *bc, int argc, char *argv[])
 	return 0;
 }
 
+/* The table of keys itself: name, type, default and doc of each row. */
+static int
+settings_schema(struct bootctl *bc, int argc, char *argv[])
+{
+	struct bc_table	*t;
+	json_t		*a, *row, *def;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = bc_operands(bc, argc, argv, 0, 0)) != 0)
+		return rc;
+	a = nb_settings_schema_json();
+	if (bc->json) {
+		bc_print_json(a);
+		return 0;
+	}
+	t = bc_table_new("KEY", "TYPE", "DEFAULT", "DOC", (const char *)NULL);
+	json_array_foreach(a, i, row) {
+		def = json_object_get(row, "default");
+		bc_table_row(t, json_string_value(json_object_get(row, "name")),
+		    json_string_value(json_object_get(row, "type")),
+		    json_is_string(def) ? json_string_value(def) : "-",
+		    json_string_value(json_object_get(row, "doc")));
+	}
+	bc_table_print(t, stdout);
+	json_decref(a);
+	return 0;
+}
+
 const struct bootctl_cmd bc_settings_cmds[] = {
 	{ "settings", "get", "[KEY]", BC_OPEN_LATE, settings_get },
 	{ "settings", "set", "KEY VALUE", BC_OPEN_LATE, settings_set },
 	{ "settings", "unset", "KEY", BC_OPEN_LATE, settings_unset },
+	{ "settings", "schema", "", BC_OPEN_LATE, settings_schema },
 	{ NULL, NULL, NULL, 0, NULL },
 };

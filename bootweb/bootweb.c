@@ -85,7 +85,7 @@ bw_server_url(struct bw_req *r)
 	const char			*set;
 
 	host[0] = '\0';
-	if ((set = cache_setting(r->bw, "server_address")) != NULL)
+	if ((set = cache_setting(r->bw, NB_S_SERVER_ADDRESS)) != NULL)
 		strlcpy(host, set, sizeof(host));
 	else if (r->bw->listen_host != NULL)
 		strlcpy(host, r->bw->listen_host, sizeof(host));	/* bound to one address */

@@ -56,6 +56,8 @@ struct bw_site {
 struct bw_cache {
 	int64_t			 version;	/* PRAGMA data_version it was read at */
 	json_t			*settings;	/* key -> value, as templates see them */
+	const char		*set[NB_S_COUNT];	/* or NULL */
+	long long		 num[NB_S_COUNT];	/* nb_setting_num */
 	struct nb_image		*images;	/* in name order */
 	size_t			 nimages;
 	json_t			*kinds;		/* template name -> kind */
@@ -229,7 +231,9 @@ extern const size_t	 script_ninv;
 /* Make the cache current: rebuild it if another process committed since it was read. */
 void	 cache_refresh(struct bootweb *);
 /* A setting's value (stored or default); NULL if it has none. */
-const char *cache_setting(struct bootweb *, const char *key);
+const char *cache_setting(struct bootweb *, enum nb_setting_id);
+/* A number, yes/no (1/0) or choice setting as the table parses it. */
+long long cache_setting_num(struct bootweb *, enum nb_setting_id);
 /* The cached image called name (its index in *idx if not NULL), or NULL. */
 const struct nb_image *cache_image(struct bootweb *, const char *name, size_t *idx);
 /* The parts built for server_url (the /boot.ipxe body, the images' template data). */

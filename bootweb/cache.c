@@ -100,10 +100,29 @@ cache_clear(struct bw_cache *c)
 	c->images = NULL;
 	c->nimages = 0;
 	json_decref(c->settings);
+	memset(c->set, 0, sizeof(c->set));
 	json_decref(c->kinds);
 	c->settings = c->kinds = NULL;
 	explicit_bzero(c->key, sizeof(c->key));
 	c->has_key = 0;
+}
+
+/* The plain settings by row, typed: no lookup by name per request. */
+static void
+cache_settings(struct bw_cache *c)
+{
+	const char	*v;
+	int		 id;
+
+	for (id = 0; id < NB_S_COUNT; id++) {
+		if (nb_setting_def(id)->family != NB_SF_NONE)
+			continue;
+		v = json_string_value(json_object_get(c->settings,
+		    nb_setting_def(id)->name));
+		c->set[id] = v != NULL && *v != '\0' ? v : NULL;
+		c->num[id] = nb_setting_num(id, c->set[id] != NULL ?
+		    c->set[id] : nb_setting_default(id, -1));
+	}
 }
 
 void
@@ -119,6 +138,7 @@ cache_refresh(struct bootweb *bw)
 	/* One snapshot: settings, images and templates that belong together. */
 	readtx = nb_db_read_begin(db) == NB_OK;
 	c->settings = nb_tmpl_settings(db);
+	cache_settings(c);
 	c->kinds = json_object();
 	if (nb_image_list(db, cache_add_image, c) != NB_OK ||
 	    nb_template_list(db, cache_add_kind, c->kinds) != NB_OK) {
@@ -137,11 +157,15 @@ cache_refresh(struct bootweb *bw)
 }
 
 const char *
-cache_setting(struct bootweb *bw, const char *key)
+cache_setting(struct bootweb *bw, enum nb_setting_id id)
 {
-	const char	*v = json_string_value(json_object_get(bw->cache.settings, key));
+	return bw->cache.set[id];
+}
 
-	return v != NULL && *v != '\0' ? v : NULL;
+long long
+cache_setting_num(struct bootweb *bw, enum nb_setting_id id)
+{
+	return bw->cache.num[id];
 }
 
 const struct nb_image *

@@ -169,9 +169,9 @@ decide(struct bootweb *bw, const struct nb_client *c, int found,
 {
 	struct nb_boot_policy	 bp;
 
-	bp.unknown_clients = cache_setting(bw, "unknown_clients");
-	bp.default_action = cache_setting(bw, "default_action");
-	bp.default_image = cache_setting(bw, "default_image");
+	bp.unknown_clients = cache_setting(bw, NB_S_UNKNOWN_CLIENTS);
+	bp.default_action = cache_setting(bw, NB_S_DEFAULT_ACTION);
+	bp.default_image = cache_setting(bw, NB_S_DEFAULT_IMAGE);
 	bp.installs = installs;
 	bp.arg = bw;
 	nb_boot_decide(&bp, c, found, dc);
@@ -309,9 +309,8 @@ static void
 script_menu(struct bw_req *r, struct evbuffer *evb, const struct nb_client *c, json_t *ctx)
 {
 	struct menu	 m = { .r = r, .c = c, .ctx = ctx };
-	const char	*timeout = cache_setting(r->bw, "menu.timeout");
-	const char	*def = cache_setting(r->bw, "menu.default");
-	long long	 secs = timeout ? strtonum(timeout, 0, 3600, NULL) : 10;
+	const char	*def = cache_setting(r->bw, NB_S_MENU_DEFAULT);
+	long long	 secs = cache_setting_num(r->bw, NB_S_MENU_TIMEOUT);
 
 	m.site = cache_site(r->bw, r->server_url);
 	m.items = evbuffer_new();
@@ -483,12 +482,11 @@ script_respond(struct bw_req *r, struct nb_client *c, int found,
 static int
 script_who(struct bw_req *r, const char *claimed)
 {
-	const char	*routed = cache_setting(r->bw, "boot.routed");
-	int		 rc;
+	int	 rc;
 
 	bw_neigh_refresh();
-	if ((rc = bw_ident(r)) == NB_NOTFOUND && routed != NULL &&
-	    strcmp(routed, "claim") == 0) {
+	if ((rc = bw_ident(r)) == NB_NOTFOUND &&
+	    cache_setting_num(r->bw, NB_S_BOOT_ROUTED) == NB_ROUTED_CLAIM) {
 		strlcpy(r->mac, claimed, sizeof(r->mac));
 		r->how = NB_IDENT_CLAIM;
 		return NB_OK;
@@ -513,8 +511,8 @@ script_boot(struct bw_req *r, const char *uuid, json_t *inv,
 {
 	struct bootweb	*bw = r->bw;
 	uint8_t		 nonce[NB_NONCE_LEN];
-	const char	*life = cache_setting(bw, "token.lifetime"), *ip;
-	long long	 secs = life ? strtonum(life, 60, 604800, NULL) : 0;
+	const char	*ip;
+	long long	 secs = cache_setting_num(bw, NB_S_TOKEN_LIFETIME);
 	int		 rc = NB_OK;
 
 	arc4random_buf(nonce, sizeof(nonce));

@@ -15,6 +15,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "setting.h"
 
 struct stat;
 
@@ -282,18 +283,19 @@ size_t		 nb_evq_len(const struct nb_evq *);
 /* Free the queue and what it holds. */
 void		 nb_evq_free(struct nb_evq *);
 
-/* settings: key/value with a table of known keys, defaults and checks */
+/* settings: key = value, with the table of setting.h */
 /* The stored value of key, or its default (NULL if none); NB_INVALID for an unknown key. Caller frees *value. */
 int		 nb_setting_get(struct nb_db *, const char *key, char **value);
 /* Check and store key = value; NB_INVALID with the reason if either is bad. */
 int		 nb_setting_set(struct nb_db *, const char *key, const char *value);
 /* Forget a stored value so the default applies again. */
 int		 nb_setting_unset(struct nb_db *, const char *key);
-/* Check key and value without storing; NULL if good, else the reason. */
-const char	*nb_setting_check(const char *key, const char *value);
 /* Call fn for every known key with its value (stored or default) and whether it is the default. */
 int		 nb_setting_list(struct nb_db *, int (*fn)(const char *key, const char *value,
 		    int is_default, void *), void *arg);
+/* The same walk with typed values; fn returns non-zero to stop it. */
+int		 nb_setting_walk(struct nb_db *, int (*fn)(
+		    const struct nb_setting_val *, void *), void *arg);
 
 /* bootctl's extras (db_bootctl.c) */
 /* Write a consistent copy of the database to path (online backup API), replacing it atomically. */

@@ -99,13 +99,14 @@ int64_t
 nb_token_lifetime(struct nb_db *db)
 {
 	char		*v = NULL;
-	const char	*errstr = NULL;
-	long long	 n = NB_TOKEN_LIFETIME;
+	long long	 n = 0;
 
-	if (nb_setting_get(db, "token.lifetime", &v) == NB_OK && v != NULL)
-		n = strtonum(v, 60, 604800, &errstr);
+	/* 0: no value, or one out of the table's bounds (written by hand). */
+	if (nb_setting_get(db, nb_setting_def(NB_S_TOKEN_LIFETIME)->name,
+	    &v) == NB_OK)
+		n = nb_setting_num(NB_S_TOKEN_LIFETIME, v);
 	free(v);
-	return errstr != NULL ? NB_TOKEN_LIFETIME : n;
+	return n != 0 ? n : NB_TOKEN_LIFETIME;
 }
 
 int

@@ -26,18 +26,19 @@ pxe_printable(const char *s)
 	return 1;
 }
 
-const char *
-dhcp_pxe_menu_item(const char *v, int pos, struct dhcp_menu_item *it)
+int
+dhcp_pxe_menu_item(const char *v, int pos, struct dhcp_menu_item *it,
+    char *why, size_t whylen)
 {
-	static char	 why[160];
 	const char	*sp, *label, *errstr;
 	char		 word[8];
 	size_t		 wlen;
 
-	if ((sp = strchr(v, ' ')) == NULL || (wlen = (size_t)(sp - v)) >= sizeof(word)) {
-		snprintf(why, sizeof(why), "a menu item is 'network LABEL', 'local LABEL' or "
-		    "'TYPE LABEL' (TYPE 0 to 65535)");
-		return why;
+	if ((sp = strchr(v, ' ')) == NULL ||
+	    (wlen = (size_t)(sp - v)) >= sizeof(word)) {
+		snprintf(why, whylen, "a menu item is 'network LABEL', "
+		    "'local LABEL' or 'TYPE LABEL' (TYPE 0 to 65535)");
+		return -1;
 	}
 	memcpy(word, v, wlen);
 	word[wlen] = '\0';
@@ -50,30 +51,32 @@ dhcp_pxe_menu_item(const char *v, int pos, struct dhcp_menu_item *it)
 	else {
 		it->type = (uint16_t)strtonum(word, 0, 65535, &errstr);
 		if (errstr != NULL) {
-			snprintf(why, sizeof(why), "menu item type '%s' is not network, local or "
-			    "a number 0 to 65535", word);
-			return why;
+			snprintf(why, whylen, "menu item type '%s' is not "
+			    "network, local or a number 0 to 65535", word);
+			return -1;
 		}
 	}
-	if (*label == '\0' || strlen(label) > DHCP_MENU_LABEL_MAX || !pxe_printable(label)) {
-		snprintf(why, sizeof(why), "a menu label is 1 to %d printable ASCII characters "
-		    "(so that the menu fits option 43)", DHCP_MENU_LABEL_MAX);
-		return why;
+	if (*label == '\0' || strlen(label) > DHCP_MENU_LABEL_MAX ||
+	    !pxe_printable(label)) {
+		snprintf(why, whylen, "a menu label is 1 to %d printable ASCII "
+		    "characters (so that the menu fits option 43)",
+		    DHCP_MENU_LABEL_MAX);
+		return -1;
 	}
 	strlcpy(it->label, label, sizeof(it->label));
-	return NULL;
+	return 0;
 }
 
-const char *
-dhcp_pxe_menu_prompt(const char *v)
+int
+dhcp_pxe_menu_prompt(const char *v, char *why, size_t whylen)
 {
-	static char	 why[128];
-
-	if (*v != '\0' && strlen(v) <= DHCP_MENU_PROMPT_MAX && pxe_printable(v))
-		return NULL;
-	snprintf(why, sizeof(why), "the menu prompt is 1 to %d printable ASCII characters "
-	    "(so that the menu fits option 43)", DHCP_MENU_PROMPT_MAX);
-	return why;
+	if (*v != '\0' && strlen(v) <= DHCP_MENU_PROMPT_MAX &&
+	    pxe_printable(v))
+		return 0;
+	snprintf(why, whylen, "the menu prompt is 1 to %d printable ASCII "
+	    "characters (so that the menu fits option 43)",
+	    DHCP_MENU_PROMPT_MAX);
+	return -1;
 }
 
 int

@@ -61,10 +61,14 @@ struct dhcp_answer {
 	const struct dhcp_lease	*lease;		/* static mode; NULL for a proxy reply */
 };
 
-/* Parse an item "network LABEL", "local LABEL" or "TYPE LABEL" at position pos; NULL or why not. */
-const char *dhcp_pxe_menu_item(const char *v, int pos, struct dhcp_menu_item *it);
-/* Check a menu prompt; NULL or why not. */
-const char *dhcp_pxe_menu_prompt(const char *v);
+/*
+ * Parse an item "network LABEL", "local LABEL" or "TYPE LABEL" at
+ * position pos; 0, or -1 with why not in why.
+ */
+int	dhcp_pxe_menu_item(const char *v, int pos, struct dhcp_menu_item *it,
+	    char *why, size_t whylen);
+/* Check a menu prompt; 0, or -1 with why not in why. */
+int	dhcp_pxe_menu_prompt(const char *v, char *why, size_t whylen);
 /*
  * Parse a list of architecture numbers (0 to 65535) separated by commas
  * or blanks, as pxe.menu.arches holds; mark each below n in set (which

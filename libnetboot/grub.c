@@ -275,13 +275,13 @@ grub_exists(struct nb_db *db, const char *name)
 	return yes;
 }
 
-/* The setting key, or NULL (freed by the caller). */
+/* The setting of row id, or NULL (freed by the caller). */
 static char *
-grub_setting(struct nb_db *db, const char *key)
+grub_setting(struct nb_db *db, enum nb_setting_id id)
 {
 	char	*v = NULL;
 
-	if (nb_setting_get(db, key, &v) != NB_OK) {
+	if (nb_setting_get(db, nb_setting_def(id)->name, &v) != NB_OK) {
 		free(v);
 		return NULL;
 	}
@@ -292,13 +292,14 @@ grub_setting(struct nb_db *db, const char *key)
 static int
 grub_menu(struct grub_ctx *g, const struct nb_boot_decision *dc)
 {
-	char		*timeout = grub_setting(g->db, "menu.timeout");
-	char		*def = grub_setting(g->db, "menu.default");
+	char		*timeout = grub_setting(g->db, NB_S_MENU_TIMEOUT);
+	char		*def = grub_setting(g->db, NB_S_MENU_DEFAULT);
 	char		*id = NULL;
 	long long	 secs;
 	int		 rc;
 
-	secs = timeout ? strtonum(timeout, 0, 3600, NULL) : 10;
+	secs = nb_setting_num(NB_S_MENU_TIMEOUT, timeout ? timeout :
+	    nb_setting_default(NB_S_MENU_TIMEOUT, -1));
 	g->want = def;
 	if ((rc = nb_image_list(g->db, grub_entry, g)) == NB_OK) {
 		g->tools = 1;
@@ -336,9 +337,9 @@ nb_grub_cfg(struct nb_db *db, const struct nb_client *c, int found,
 	int			 rc = NB_OK;
 
 	memset(&g, 0, sizeof(g));
-	unknown = grub_setting(db, "unknown_clients");
-	action = grub_setting(db, "default_action");
-	defimg = grub_setting(db, "default_image");
+	unknown = grub_setting(db, NB_S_UNKNOWN_CLIENTS);
+	action = grub_setting(db, NB_S_DEFAULT_ACTION);
+	defimg = grub_setting(db, NB_S_DEFAULT_IMAGE);
 	bp.unknown_clients = unknown;
 	bp.default_action = action;
 	bp.default_image = defimg;

@@ -23,18 +23,6 @@
 #include "pxedhcpd.h"
 #include "xmalloc.h"
 
-static int
-settings_num(const char *v)
-{
-	return (int)strtonum(v, 0, 1000000, NULL);
-}
-
-static int
-settings_hex(char c)
-{
-	return c >= 'a' ? c - 'a' + 10 : c - '0';
-}
-
 /* A default bootloader counts only if the file is there (ipxe package or data dir). */
 static int
 policy_loader_present(const char *datadir, const char *file)
@@ -73,44 +61,6 @@ settings_addrs(const char *v, struct in_addr *out)
 	return n;
 }
 
-/* pxe.menu.*: the prompt, timeout, arches, Raspberry Pi profile, and the items in position order. */
-static void
-settings_menu(struct settings *s, const char *key, const char *v)
-{
-	struct dhcp_menu_item	 it;
-	const char		*why;
-	int			 pos, i;
-
-	if (strcmp(key, "pxe.menu.prompt") == 0) {
-		if (dhcp_pxe_menu_prompt(v) == NULL)
-			strlcpy(s->menu.prompt, v, sizeof(s->menu.prompt));
-	} else if (strcmp(key, "pxe.menu.timeout") == 0)
-		s->menu.timeout = (uint8_t)strtonum(v, 0, 255, NULL);
-	else if (strcmp(key, "pxe.menu.rpi") == 0)
-		s->menu_rpi = strcmp(v, "yes") == 0;
-	else if (strcmp(key, "pxe.menu.arches") == 0) {
-		/* Written past bootctl's check: what parses before the bad word stays. */
-		memset(s->menu_arch, 0, sizeof(s->menu_arch));
-		if (dhcp_pxe_arch_list(v, s->menu_arch, nitems(s->menu_arch)) == -1)
-			log_warnx("pxe.menu.arches '%s' is not a list of architecture "
-			    "numbers", v);
-	} else if ((pos = (int)strtonum(key + 9, 1, DHCP_MENU_MAX, NULL)) > 0 &&
-	    s->menu.nitem < DHCP_MENU_MAX) {
-		/* Written past bootctl's check (by hand in the database): left out, with a log line. */
-		if ((why = dhcp_pxe_menu_item(v, pos, &it)) != NULL) {
-			log_warnx("%s left out of the PXE menu: %s", key, why);
-			return;
-		}
-		for (i = s->menu.nitem; i > 0 && s->menu_pos[i - 1] > pos; i--) {
-			s->menu.item[i] = s->menu.item[i - 1];
-			s->menu_pos[i] = s->menu_pos[i - 1];
-		}
-		s->menu.item[i] = it;
-		s->menu_pos[i] = (uint8_t)pos;
-		s->menu.nitem++;
-	}
-}
-
 /* What policy_build() hands to its callbacks. */
 struct build {
 	struct policy			*pol;
@@ -118,75 +68,166 @@ struct build {
 	size_t				 n;
 };
 
+/* A pxe.menu.N item, in position order; a bad one is left out. */
+static void
+settings_menu_item(struct settings *s, const struct nb_setting_val *v)
+{
+	struct dhcp_menu_item	 it;
+	char			 why[160];
+	int			 pos = (int)v->arg, i;
+
+	if (pos < 1 || pos > DHCP_MENU_MAX || s->menu.nitem >= DHCP_MENU_MAX)
+		return;
+	/* Written past bootctl's check (by hand): left out, with a log line. */
+	if (dhcp_pxe_menu_item(v->str, pos, &it, why, sizeof(why)) == -1) {
+		log_warnx("%s left out of the PXE menu: %s", v->key, why);
+		return;
+	}
+	for (i = s->menu.nitem; i > 0 && s->menu_pos[i - 1] > pos; i--) {
+		s->menu.item[i] = s->menu.item[i - 1];
+		s->menu_pos[i] = s->menu_pos[i - 1];
+	}
+	s->menu.item[i] = it;
+	s->menu_pos[i] = (uint8_t)pos;
+	s->menu.nitem++;
+}
+
+/* pxe.menu.arches: what parses before a bad word (written by hand) stays. */
+static void
+settings_menu_arches(struct settings *s, const char *v)
+{
+	memset(s->menu_arch, 0, sizeof(s->menu_arch));
+	if (dhcp_pxe_arch_list(v, s->menu_arch, nitems(s->menu_arch)) == -1)
+		log_warnx("pxe.menu.arches '%s' is not a list of architecture "
+		    "numbers", v);
+}
+
+/* arch.oui.XXXXXX: the table's row took only 6 hex digits, in v->arg. */
+static void
+settings_oui(struct settings *s, const struct nb_setting_val *v)
+{
+	if (s->noui == PXEDHCPD_MAXOUI) {
+		log_warnx("more than %d arch.oui settings: %s ignored",
+		    PXEDHCPD_MAXOUI, v->key);
+		return;
+	}
+	s->oui[s->noui].oui[0] = (uint8_t)(v->arg >> 16);
+	s->oui[s->noui].oui[1] = (uint8_t)(v->arg >> 8);
+	s->oui[s->noui].oui[2] = (uint8_t)v->arg;
+	s->oui[s->noui++].arch = (uint16_t)v->num;
+}
+
+/* bootloader.N: a default counts only if its file is there. */
+static void
+settings_loader(struct build *b, const struct nb_setting_val *v)
+{
+	struct settings	*s = &b->pol->set;
+
+	if (v->arg >= PXEDHCPD_MAXARCH || *v->str == '\0' ||
+	    (v->is_default && !policy_loader_present(b->conf->datadir,
+	    v->str)))
+		return;
+	free(s->bootloader[v->arg]);
+	s->bootloader[v->arg] = xstrdup(policy_loader_name(v->str));
+}
+
+/* One setting into the snapshot: the table parsed it, by its row. */
 static int
-settings_one(const char *key, const char *v, int is_default, void *arg)
+settings_one(const struct nb_setting_val *v, void *arg)
 {
 	struct build	*b = arg;
 	struct settings	*s = &b->pol->set;
-	const char	*errstr;
-	int		 arch;
 
-	if (strcmp(key, "unknown_clients") == 0)
-		s->unknown_ignore = strcmp(v, "ignore") == 0;
-	else if (strcmp(key, "pxe.vendor_prefixes") == 0)
-		strlcpy(s->prefixes, v, sizeof(s->prefixes));
-	else if (strcmp(key, "pxe.reply_delay_ms") == 0)
-		s->delay_ms = settings_num(v);
-	else if (strncmp(key, "pxe.menu.", 9) == 0)
-		settings_menu(s, key, v);
-	else if (strcmp(key, "server_address") == 0)
-		nb_ip_parse(v, &s->server);
-	else if (strncmp(key, "bootloader.", 11) == 0) {
-		arch = (int)strtonum(key + 11, 0, PXEDHCPD_MAXARCH - 1, &errstr);
-		if (errstr == NULL && *v != '\0' &&
-		    (!is_default || policy_loader_present(b->conf->datadir, v))) {
-			free(s->bootloader[arch]);
-			s->bootloader[arch] = xstrdup(policy_loader_name(v));
-		}
-	} else if (strncmp(key, "option43.", 9) == 0) {
-		arch = (int)strtonum(key + 9, 0, PXEDHCPD_MAXARCH - 1, &errstr);
-		if (errstr == NULL)
-			s->opt43[arch] = strcmp(v, "direct") == 0 ? OPT43_FORCE_DIRECT :
-			    strcmp(v, "none") == 0 ? OPT43_FORCE_NONE : OPT43_AUTO;
-	} else if (strncmp(key, "arch.oui.", 9) == 0 && strlen(key) == 15) {
-		if (s->noui == PXEDHCPD_MAXOUI) {
-			log_warnx("more than %d arch.oui settings: %s ignored", PXEDHCPD_MAXOUI,
-			    key);
-			return 0;
-		}
-		/* nb_setting_check took only 6 lowercase hex digits: b827eb. */
-		for (arch = 0; arch < 3; arch++)
-			s->oui[s->noui].oui[arch] = (uint8_t)(settings_hex(key[9 + 2 * arch]) << 4 |
-			    settings_hex(key[10 + 2 * arch]));
-		s->oui[s->noui++].arch = (uint16_t)strtonum(v, 0, 65535, NULL);
-	} else if (strcmp(key, "dhcp6.enabled") == 0)
-		s->dhcp6_on = strcmp(v, "yes") == 0;
-	else if (strcmp(key, "dhcp6.pool") == 0)
-		s->pool6_on = dhcp6_pool_parse(v, s->pool6_lo, s->pool6_hi) == 0;
-	else if (strcmp(key, "dhcp6.lease_time") == 0)
-		s->lease6_time = (uint32_t)settings_num(v);
-	else if (strcmp(key, "dhcp6.leases_per_minute") == 0)
-		s->lease6_rate = (uint32_t)settings_num(v);
-	else if (strcmp(key, "dhcp6.leases_per_mac") == 0)
-		s->lease6_per_mac = (uint32_t)settings_num(v);
-	else if (strcmp(key, "dhcp6.dns") == 0)
-		s->ndns6 = MAX(dhcp6_addrs_parse(v, s->dns6, PXEDHCPD_MAXDNS6), 0);
-	else if (strcmp(key, "static.enabled") == 0)
-		s->static_on = strcmp(v, "yes") == 0;
-	else if (strcmp(key, "static.others") == 0)
-		s->static_proxy = strcmp(v, "proxy") == 0;
-	else if (strcmp(key, "static.netmask") == 0)
-		nb_ip_parse(v, &s->lease.netmask);
-	else if (strcmp(key, "static.router") == 0)
-		nb_ip_parse(v, &s->lease.router);
-	else if (strcmp(key, "static.dns") == 0)
-		s->lease.ndns = settings_addrs(v, s->lease.dns);
-	else if (strcmp(key, "static.ntp") == 0)
-		s->lease.nntp = settings_addrs(v, s->lease.ntp);
-	else if (strcmp(key, "static.domain") == 0 && *v != '\0')
-		s->domain = xstrdup(v);
-	else if (strcmp(key, "static.lease_time") == 0)
-		s->lease.lease_time = (uint32_t)settings_num(v);
+	switch (v->id) {
+	case NB_S_UNKNOWN_CLIENTS:
+		s->unknown_ignore = v->num == NB_UNKNOWN_IGNORE;
+		break;
+	case NB_S_PXE_VENDOR_PREFIXES:
+		strlcpy(s->prefixes, v->str, sizeof(s->prefixes));
+		break;
+	case NB_S_PXE_REPLY_DELAY_MS:
+		s->delay_ms = (int)v->num;
+		break;
+	case NB_S_PXE_MENU_ITEM:
+		settings_menu_item(s, v);
+		break;
+	case NB_S_PXE_MENU_PROMPT:
+		if (dhcp_pxe_menu_prompt(v->str, NULL, 0) == 0)
+			strlcpy(s->menu.prompt, v->str, sizeof(s->menu.prompt));
+		break;
+	case NB_S_PXE_MENU_TIMEOUT:
+		s->menu.timeout = (uint8_t)v->num;
+		break;
+	case NB_S_PXE_MENU_RPI:
+		s->menu_rpi = (int)v->num;
+		break;
+	case NB_S_PXE_MENU_ARCHES:
+		settings_menu_arches(s, v->str);
+		break;
+	case NB_S_SERVER_ADDRESS:
+		s->server = v->addr;
+		break;
+	case NB_S_BOOTLOADER:
+		settings_loader(b, v);
+		break;
+	case NB_S_OPTION43:
+		/* NB_OPT43_* is OPT43_*, -1 (a bad word) auto. */
+		if (v->arg < PXEDHCPD_MAXARCH)
+			s->opt43[v->arg] = v->num == NB_OPT43_DIRECT ?
+			    OPT43_FORCE_DIRECT : v->num == NB_OPT43_NONE ?
+			    OPT43_FORCE_NONE : OPT43_AUTO;
+		break;
+	case NB_S_ARCH_OUI:
+		settings_oui(s, v);
+		break;
+	case NB_S_DHCP6_ENABLED:
+		s->dhcp6_on = (int)v->num;
+		break;
+	case NB_S_DHCP6_POOL:
+		s->pool6_on = dhcp6_pool_parse(v->str, s->pool6_lo,
+		    s->pool6_hi) == 0;
+		break;
+	case NB_S_DHCP6_LEASE_TIME:
+		s->lease6_time = (uint32_t)v->num;
+		break;
+	case NB_S_DHCP6_LEASES_PER_MINUTE:
+		s->lease6_rate = (uint32_t)v->num;
+		break;
+	case NB_S_DHCP6_LEASES_PER_MAC:
+		s->lease6_per_mac = (uint32_t)v->num;
+		break;
+	case NB_S_DHCP6_DNS:
+		s->ndns6 = MAX(dhcp6_addrs_parse(v->str, s->dns6,
+		    PXEDHCPD_MAXDNS6), 0);
+		break;
+	case NB_S_STATIC_ENABLED:
+		s->static_on = (int)v->num;
+		break;
+	case NB_S_STATIC_OTHERS:
+		s->static_proxy = v->num == NB_OTHERS_PROXY;
+		break;
+	case NB_S_STATIC_NETMASK:
+		s->lease.netmask = v->addr;
+		break;
+	case NB_S_STATIC_ROUTER:
+		s->lease.router = v->addr;
+		break;
+	case NB_S_STATIC_DNS:
+		s->lease.ndns = settings_addrs(v->str, s->lease.dns);
+		break;
+	case NB_S_STATIC_NTP:
+		s->lease.nntp = settings_addrs(v->str, s->lease.ntp);
+		break;
+	case NB_S_STATIC_DOMAIN:
+		if (*v->str != '\0')
+			s->domain = xstrdup(v->str);
+		break;
+	case NB_S_STATIC_LEASE_TIME:
+		s->lease.lease_time = (uint32_t)v->num;
+		break;
+	default:	/* read by the other programs */
+		break;
+	}
 	return 0;
 }
 
@@ -300,7 +341,7 @@ policy_build(struct nb_db *db, const struct policy_conf *conf, uint32_t gen)
 
 	p->gen = gen;
 	if (nb_db_read_begin(db) != NB_OK ||
-	    nb_setting_list(db, settings_one, &b) != NB_OK)
+	    nb_setting_walk(db, settings_one, &b) != NB_OK)
 		log_warnx("reading settings: %s", nb_db_errmsg(db));
 	if (conf->prefixes[0] != '\0') {
 		if (p->set.prefixes[0] != '\0')

@@ -1,6 +1,6 @@
 #!/bin/sh
-# bootctl settings get | set | unset: defaults marked, values checked
-# against libnetboot's table, family keys (bootloader.N), --json.
+# bootctl settings get | set | unset | schema: defaults marked, values
+# checked against libnetboot's table, family keys (bootloader.N), --json.
 . "$top_srcdir/tests/bootctl-lib.sh"
 
 ok settings get
@@ -64,4 +64,19 @@ usage "missing argument" settings set menu.timeout
 usage "unexpected argument 'extra'" settings set menu.timeout 3 extra
 usage "unexpected argument 'b'" settings get a b
 usage "missing argument" settings unset
+
+# The table itself: a row per key or family, with its type and default.
+ok settings schema
+head -1 "$T/out" | grep -q '^KEY  *TYPE  *DEFAULT  *DOC$' ||
+	fail "schema header: $(head -1 "$T/out")"
+grep -q '^menu.timeout  *number  *10  *seconds' "$T/out" ||
+	fail "schema menu.timeout: $(cat "$T/out")"
+grep -q '^bootloader.N  *file  *-  ' "$T/out" ||
+	fail "schema bootloader.N: $(cat "$T/out")"
+ok --json settings schema
+json_ok
+jq -e '.[] | select(.name == "static.others") | .choices == ["proxy",
+    "ignore"] and .readers == ["pxedhcpd"]' "$T/out" >/dev/null ||
+	fail "schema static.others: $(cat "$T/out")"
+usage "unexpected argument 'x'" settings schema x
 exit 0
