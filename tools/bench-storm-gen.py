@@ -534,6 +534,7 @@ async def ipxe_boot(m, a, url):
             elif w[0] == "initrd":
                 initrds.append(url_arg(w))
         if kernel is None:
+            m.url = "%s -> %r" % (chain, text[:400])
             raise Fail("script-nokernel")
         if unattended is None:
             raise Fail("script-nounattended")
