@@ -379,8 +379,15 @@ http_send_range(struct bw_req *r, int fd, off_t off, off_t size, time_t mtime, c
 		http_reply(r, code, NULL, len);
 		return;
 	}
-	/* sendfile(2) from fd, never read into memory; the evbuffer closes fd. */
-	if ((evb = evbuffer_new()) == NULL || evbuffer_add_file(evb, fd, off + start, len) == -1) {
+	/*
+	 * sendfile(2) from fd, never read into memory; the evbuffer closes fd.
+	 * libevent makes a sendfile chain only in a buffer that drains to a
+	 * descriptor; in any other it maps the file and the socket gets
+	 * copies (bootweb held 2 GB of mapped initrds in a boot storm).
+	 */
+	if ((evb = evbuffer_new()) == NULL ||
+	    evbuffer_set_flags(evb, EVBUFFER_FLAG_DRAINS_TO_FD) == -1 ||
+	    evbuffer_add_file(evb, fd, off + start, len) == -1) {
 		log_warnx("cannot queue %lld bytes of a file", (long long)len);
 		close(fd);
 		if (evb != NULL)
