@@ -133,7 +133,7 @@ bw_data_kind(struct bootweb *bw, const struct nb_client *c, const char *rel)
 }
 
 #define NEIGH_MAX	4096	/* neighbour entries kept */
-#define NEIGH_STALE_MS	50	/* a miss re-reads the table at most this often */
+#define NEIGH_STALE_MS	50	/* a decision re-reads the table at most this often */
 #define NEIGH_MAX_AGE_MS 5000	/* a hit older than this re-reads it too (addresses move) */
 
 static struct nb_neigh	 neigh[NEIGH_MAX];
@@ -171,33 +171,27 @@ bw_neigh_refresh(void)
 
 /*
  * The MAC of the neighbour at ip, from the kernel's neighbour table; -1 if
- * none. The table is cached: a miss re-reads it, at most every 50 ms, so a
- * client new since the last read is found on its first request.
+ * none. The table is cached; a miss asks the kernel for that one address
+ * (nb_neigh_mac), so a client whose entry is newer than the copy is found
+ * on its first request, however many boot at once.
  */
 int
 bw_neigh_mac(const char *ip, char out[NB_MACSTR_LEN])
 {
 	struct in6_addr	 a;
 	size_t		 i;
-	int		 pass;
 
 	if (nb_neigh_addr(ip, &a) == -1)
 		return -1;
 	if (now_ms() - neigh_read_ms >= NEIGH_MAX_AGE_MS)
 		neigh_read();
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < nneigh; i++) {
-			if (memcmp(&neigh[i].ip, &a, sizeof(a)) == 0) {
-				nb_mac_format(neigh[i].mac, out);
-				return 0;
-			}
+	for (i = 0; i < nneigh; i++) {
+		if (memcmp(&neigh[i].ip, &a, sizeof(a)) == 0) {
+			nb_mac_format(neigh[i].mac, out);
+			return 0;
 		}
-		if (pass == 0 && now_ms() - neigh_read_ms >= NEIGH_STALE_MS)
-			neigh_read();
-		else
-			break;
 	}
-	return -1;
+	return nb_neigh_mac(ip, out);
 }
 
 /*

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <linux/neighbour.h>
+#include <net/if.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <netdb.h>
@@ -363,14 +364,121 @@ nb_neigh_read(struct nb_neigh *tab, size_t max)
 	return n + neigh_read6(tab + n, max - n);
 }
 
+/*
+ * The entry of a (IPv4-mapped or IPv6) on interface ifindex by one netlink
+ * RTM_GETNEIGH (Linux 5.0 and later): 0 and its MAC, -1 if there is none,
+ * -2 if the kernel cannot answer the question (then a dump must).
+ */
+static int
+neigh_get1(int s, int ifindex, const struct in6_addr *a, uint8_t mac[NB_MAC_LEN])
+{
+	struct {
+		struct nlmsghdr	 nh;
+		struct ndmsg	 nd;
+		struct rtattr	 rta;
+		uint8_t		 dst[16];
+	}			 req;
+	union {
+		struct nlmsghdr	 nh;
+		uint8_t		 buf[1024];
+	}			 rx;
+	const struct nlmsgerr	*err;
+	struct nb_neigh		 e;
+	int			 v4 = IN6_IS_ADDR_V4MAPPED(a), alen = v4 ? 4 : 16;
+	ssize_t			 got;
+
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.nd)) + RTA_LENGTH(alen);
+	req.nh.nlmsg_type = RTM_GETNEIGH;
+	req.nh.nlmsg_flags = NLM_F_REQUEST;
+	req.nd.ndm_family = v4 ? AF_INET : AF_INET6;
+	req.nd.ndm_ifindex = ifindex;
+	req.rta.rta_type = NDA_DST;
+	req.rta.rta_len = RTA_LENGTH(alen);
+	memcpy(req.dst, v4 ? &a->s6_addr[12] : a->s6_addr, alen);
+	if (send(s, &req, req.nh.nlmsg_len, 0) == -1 ||
+	    (got = recv(s, rx.buf, sizeof(rx.buf), 0)) < (ssize_t)NLMSG_HDRLEN ||
+	    !NLMSG_OK(&rx.nh, (int)got))
+		return -2;
+	if (rx.nh.nlmsg_type == NLMSG_ERROR) {
+		err = NLMSG_DATA(&rx.nh);
+		return err->error == -ENOENT || err->error == -ENODEV ? -1 : -2;
+	}
+	if (rx.nh.nlmsg_type != RTM_NEWNEIGH)
+		return -2;
+	/* neigh_msg6 reads the IPv6 form; an IPv4 reply is checked here */
+	if (v4) {
+		const struct ndmsg	*nd = NLMSG_DATA(&rx.nh);
+		const struct rtattr	*rta;
+		int			 len;
+		static const uint8_t	 zero[NB_MAC_LEN];
+
+		len = (int)rx.nh.nlmsg_len - (int)NLMSG_LENGTH(sizeof(*nd));
+		if (len < 0 || !(nd->ndm_state & NEIGH_VALID))
+			return -1;
+		for (rta = (const struct rtattr *)((const char *)nd +
+		    NLMSG_ALIGN(sizeof(*nd))); RTA_OK(rta, len);
+		    rta = RTA_NEXT(rta, len))
+			if (rta->rta_type == NDA_LLADDR &&
+			    RTA_PAYLOAD(rta) == NB_MAC_LEN &&
+			    memcmp(RTA_DATA(rta), zero, NB_MAC_LEN) != 0) {
+				memcpy(mac, RTA_DATA(rta), NB_MAC_LEN);
+				return 0;
+			}
+		return -1;
+	}
+	if (neigh_msg6(&rx.nh, &e) == -1)
+		return -1;
+	memcpy(mac, e.mac, NB_MAC_LEN);
+	return 0;
+}
+
+/*
+ * The entry of a asked of the kernel, interface by interface: 0 found,
+ * -1 none, -2 the kernel cannot be asked for one address (before 5.0).
+ */
+static int
+neigh_get(const struct in6_addr *a, uint8_t mac[NB_MAC_LEN])
+{
+	struct if_nameindex	*ifs, *i;
+	int			 s, rc = -1, r;
+
+	if ((s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) == -1)
+		return -2;
+	if ((ifs = if_nameindex()) == NULL) {
+		close(s);
+		return -2;
+	}
+	for (i = ifs; i->if_index != 0; i++) {
+		if ((r = neigh_get1(s, (int)i->if_index, a, mac)) == 0) {
+			rc = 0;
+			break;
+		}
+		if (r == -2)
+			rc = -2;
+	}
+	if_freenameindex(ifs);
+	close(s);
+	return rc;
+}
+
 int
 nb_neigh_mac(const char *ip, char out[NB_MACSTR_LEN])
 {
 	struct nb_neigh	 tab[256];
 	struct in6_addr	 a;
+	uint8_t		 mac[NB_MAC_LEN];
 	size_t		 i, n;
+	int		 rc;
 
 	if (nb_neigh_addr(ip, &a) == -1)
+		return -1;
+	/* One address asked of the kernel: no table to scan, however large. */
+	if ((rc = neigh_get(&a, mac)) == 0) {
+		nb_mac_format(mac, out);
+		return 0;
+	}
+	if (rc == -1)
 		return -1;
 	/* An IPv4 client needs only the ARP table, not a netlink dump. */
 	n = IN6_IS_ADDR_V4MAPPED(&a) ? neigh_read4(tab, sizeof(tab) / sizeof(tab[0])) :
