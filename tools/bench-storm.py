@@ -444,6 +444,7 @@ def one_run(a, tmp, srv, cli, stack, n, kinds, log_dir, base, conf):
             f.write("%s %s %s m%d\n" % (kinds[i], machine_mac(i),
                                         machine_addr(i), i))
     t = time.monotonic()
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     gen = subprocess.run(
         ["ip", "netns", "exec", cli, sys.executable,
          os.path.join(HERE, "bench-storm-gen.py"), "--machines", mfile,
@@ -451,6 +452,8 @@ def one_run(a, tmp, srv, cli, stack, n, kinds, log_dir, base, conf):
          "--seed", str(a.seed)],
         capture_output=True, text=True, timeout=a.deadline + 120)
     gen_wall = time.monotonic() - t
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    gen_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
     hz = os.sysconf("SC_CLK_TCK")
     after = {k: usage(p.pid) for k, p in ps.items()}
     dead = [k for k, p in ps.items() if p.poll() is not None]
@@ -479,7 +482,7 @@ def one_run(a, tmp, srv, cli, stack, n, kinds, log_dir, base, conf):
         "retries": dict(retries), "dead": dead,
         "wall": max((m["done"] for m in ok), default=float("nan")),
         "p50": pct(per, 0.50), "p99": pct(per, 0.99),
-        "gen_wall": gen_wall,
+        "gen_wall": gen_wall, "gen_cpu": gen_cpu,
         "cpu": {k: (after[k][0] - before[k][0]) / hz for k in ps},
         "rss": {k: after[k][1] for k in ps},
         "steps_p50": {s: pct([m["steps"][s] for m in ok
@@ -535,6 +538,8 @@ def report(s, d, mode, sizes):
     print("  stand-in CPU s: %s; peak RSS KiB: %s" % (
         ", ".join("%s %.2f" % kv for kv in dc.items()),
         ", ".join("%s %d" % kv for kv in d["rss"].items())))
+    print("  load generator CPU, s: %.2f (suite run), %.2f (stand-in run)" % (
+        s["gen_cpu"], d["gen_cpu"]))
     print("  database: %d bytes after (%d before the run), %s events" % (
         s["db_bytes"], s["db_base"], s["events"]))
     for x, name in ((s, "suite"), (d, "stand-in")):
