@@ -12,7 +12,14 @@ macvlan per machine on it (mode private: no frames between machines; each
 its own MAC and address, 10.77.1.1 on), built with one `ip -batch`; with
 arp_ignore = 1 only the macvlan that owns an address answers ARP for it,
 so the server's neighbour table holds each machine's own MAC, the identity
-bootweb and tftpd trust (TRUST MODEL in netboot(7)). One namespace with
+bootweb and tftpd trust (TRUST MODEL in netboot(7)). The kernel's ARP
+table is one for all namespaces, 1024 entries by default (gc_thresh3);
+past it, entries are refused ("neighbor table overflow") and both stacks
+lose machines for a reason that is neither's. So each machine has a
+permanent entry for the server, and when N + 256 exceeds gc_thresh3 the
+server gets a permanent entry per machine (its MAC, as ARP would give it;
+--server-neigh arp|permanent forces either). A real server for 1000
+machines raises gc_thresh1..3. One namespace with
 macvlans scales to 1000 machines here in about a second and a few MB of
 kernel memory, where a namespace and veth per machine would cost ~1000
 namespaces and bridge ports. The generator (bench-storm-gen.py, one asyncio
@@ -77,6 +84,7 @@ PORT_SUITE = 8080
 PORT_STANDIN = 80
 IPXE_DIR = "/usr/lib/ipxe"
 PROCS = []
+RUN_TAG = [""]
 NETNS = []
 
 
@@ -100,7 +108,7 @@ def size_arg(s):
 # ------------------------------------------------------------ processes
 
 def start(name, cmd, logdir):
-    f = open(os.path.join(logdir, name + ".log"), "w")
+    f = open(os.path.join(logdir, "%s%s.log" % (name, RUN_TAG[0])), "w")
     p = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT,
                          stdin=subprocess.DEVNULL)
     f.close()
@@ -192,7 +200,7 @@ def machine_mac(i):
                                          (i >> 8) & 255, i & 255)
 
 
-def net_up(nmax, tmp):
+def net_up(a, nmax, tmp):
     srv, cli = "nbs%d-srv" % os.getpid(), "nbs%d-cli" % os.getpid()
     for ns in (srv, cli):
         run("ip", "netns", "add", ns)
@@ -210,16 +218,36 @@ def net_up(nmax, tmp):
     run("ip", "-n", srv, "addr", "add", SRV_IP + "/16", "dev", "srv0")
     run("ip", "-n", srv, "link", "set", "srv0", "up")
     run("ip", "-n", cli, "link", "set", "cli0", "up")
+    srvmac = run("ip", "-n", srv, "-br", "link", "show", "srv0",
+                 capture_output=True, text=True).stdout.split()[2]
     batch = os.path.join(tmp, "macvlans.batch")
     with open(batch, "w") as f:
         for i in range(nmax):
             f.write("link add m%d link cli0 address %s type macvlan mode "
-                    "private\n" % (i, machine_mac(i)))
+                    "private bcqueuelen 10000\n" % (i, machine_mac(i)))
             f.write("addr add %s/16 dev m%d\n" % (machine_addr(i), i))
             f.write("link set m%d up\n" % i)
+            # the kernel's ARP table is one for all namespaces (gc_thresh3,
+            # 1024 here): the machines know the server's MAC, so that only
+            # the server's entries count
+            f.write("neigh replace %s lladdr %s dev m%d nud permanent\n" % (
+                SRV_IP, srvmac, i))
     t = time.monotonic()
     run("ip", "-n", cli, "-batch", batch)
     log("%d macvlans in %.1f s" % (nmax, time.monotonic() - t))
+    with open("/proc/sys/net/ipv4/neigh/default/gc_thresh3") as f:
+        thresh3 = int(f.read())
+    if a.server_neigh == "auto":
+        a.server_neigh = "arp" if nmax + 256 <= thresh3 else "permanent"
+    if a.server_neigh == "permanent":
+        # the server's entries set as ARP would: the same MAC per address
+        with open(batch, "w") as f:
+            for i in range(nmax):
+                f.write("neigh replace %s lladdr %s dev srv0 nud permanent\n"
+                        % (machine_addr(i), machine_mac(i)))
+        run("ip", "-n", srv, "-batch", batch)
+    log("server neighbour entries: %s (gc_thresh3 %d)" % (a.server_neigh,
+                                                          thresh3))
     return srv, cli
 
 
@@ -432,6 +460,7 @@ def pct(xs, q):
 
 def one_run(a, tmp, srv, cli, stack, n, kinds, log_dir, base, conf):
     run("ip", "-n", srv, "neigh", "flush", "all", check=False)
+    RUN_TAG[0] = "-%d-%s" % (n, a.mode_now)
     if stack == "suite":
         ps = suite_start(a, tmp, srv, conf, base, log_dir)
     else:
@@ -567,6 +596,8 @@ def main():
     p.add_argument("--deadline", type=float, default=600)
     p.add_argument("--seed", type=int, default=17)
     p.add_argument("--order", default="suite,standin")
+    p.add_argument("--server-neigh", default="auto",
+                   choices=("auto", "arp", "permanent"))
     p.add_argument("--json")
     p.add_argument("--keep", action="store_true")
     a = p.parse_args()
@@ -603,13 +634,14 @@ def main():
     kinds = rnd.choices(["bios", "uefi", "http"], weights=w, k=nmax)
     for f in ("vmlinuz", "initrd.gz"):
         write_file(os.path.join(tmp, "data", f), 1, 0)
-    srv, cli = net_up(nmax, tmp)
+    srv, cli = net_up(a, nmax, tmp)
     conf, base = suite_base(a, tmp, nmax, log_dir)
     standin_prepare(tmp, nmax)
     results = []
     print("bench-storm: %s; %d cores; mix bios:uefi:http %s; power-on "
-          "spread %.1f s" % (", ".join("N=%d" % n for n in ns_list),
-                             os.cpu_count(), a.mix, a.spread))
+          "spread %.1f s; server neighbour entries by %s" % (
+              ", ".join("N=%d" % n for n in ns_list), os.cpu_count(), a.mix,
+              a.spread, a.server_neigh))
     for mode in a.modes.split(","):
         a.mode_now = mode
         if mode == "full":
