@@ -47,6 +47,7 @@ import time
 import urllib.parse
 
 SO_BINDTODEVICE = getattr(socket, "SO_BINDTODEVICE", 25)
+SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
 DHCP_MAGIC = b"\x63\x82\x53\x63"
 ARCH = {"bios": 0, "uefi": 7, "http": 16}
 VENDOR = {
@@ -72,6 +73,7 @@ def sock_for(m, kind, port=0):
     s.setsockopt(socket.SOL_SOCKET, SO_BINDTODEVICE, m.ifname.encode())
     if kind == socket.SOCK_DGRAM:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+        s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 1 << 20)
     s.bind((m.ip, port))
     s.setblocking(False)
     return s
@@ -632,7 +634,9 @@ async def main_async(a):
     bs = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     bs.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     bs.setsockopt(socket.SOL_SOCKET, SO_BINDTODEVICE, a.parent.encode())
-    bs.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    # past net.core.rmem_max (root may): replies broadcast while the loop
+    # is busy with bulk HTTP must wait here, not be dropped
+    bs.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 64 << 20)
     bs.bind(("0.0.0.0", 68))
     tr, _ = await loop.create_datagram_endpoint(lambda: MUX, sock=bs)
     t0 = time.monotonic()

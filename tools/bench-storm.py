@@ -60,7 +60,9 @@ on error and on SIGINT/SIGTERM too. Needs root, dnsmasq, nginx, ip.
     tools/bench-storm.py [--builddir DIR] [--n "100 500 1000"]
         [--modes full,control] [--kernel 8M] [--initrd 40M]
         [--control-size 64k] [--mix 4:4:2] [--spread 2] [--deadline 600]
-        [--json FILE] [--keep]
+        [--json FILE] [--keep] [--callgrind bootweb,tftpd,pxedhcpd]
+    --callgrind runs those suite daemons under valgrind --tool=callgrind
+    (their profiles land in the kept directory's logs/; use a small N).
     make bench runs it through tools/bench-storm.sh (STORM_N, STORM_MODES).
 """
 import argparse
@@ -118,11 +120,11 @@ def start(name, cmd, logdir):
 
 
 def stop(p):
-    """TERM, then KILL after 5 s; by PID only."""
+    """TERM, then KILL after 30 s (a callgrind dump); by PID only."""
     if p.poll() is None:
         p.terminate()
         try:
-            p.wait(5)
+            p.wait(30)
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
@@ -139,12 +141,13 @@ def children(pid):
 
 
 def cpu_ticks(pid):
+    """(user, system) clock ticks of a process, all its threads."""
     try:
         with open("/proc/%d/stat" % pid) as f:
             w = f.read().rsplit(")", 1)[1].split()
-        return int(w[11]) + int(w[12])
+        return int(w[11]), int(w[12])
     except OSError:
-        return 0
+        return 0, 0
 
 
 def hwm_kib(pid):
@@ -165,7 +168,9 @@ def tree(pid):
 def usage(pid):
     """(CPU ticks, peak RSS KiB) of a daemon and its children (nginx's worker)."""
     ps = tree(pid)
-    return sum(cpu_ticks(p) for p in ps), sum(hwm_kib(p) for p in ps)
+    t = [cpu_ticks(p) for p in ps]
+    return (sum(u + s for u, s in t), sum(hwm_kib(p) for p in ps),
+            sum(s for u, s in t))
 
 
 # ------------------------------------------------------------ network
@@ -344,8 +349,13 @@ def suite_start(a, tmp, srv, conf, base, log_dir):
             ("tftpd", [b + "/tftpd/tftpd", "-d", "-f", conf], "udp", 69),
             ("bootweb", [b + "/bootweb/bootweb", "-d", "-f", conf], "tcp",
              PORT_SUITE)):
+        if name in a.callgrind.split(","):
+            # instructions of the daemon in the storm: slow, for small N
+            cmd = ["valgrind", "--tool=callgrind", "--vgdb=no",
+                   "--callgrind-out-file=%s/callgrind-%s%s.out" % (
+                       log_dir, name, RUN_TAG[0])] + cmd
         p = start("suite-" + name, ["ip", "netns", "exec", srv] + cmd, log_dir)
-        if not wait_listen(srv, proto, port, p):
+        if not wait_listen(srv, proto, port, p, 60):
             raise RuntimeError("%s did not start: see %s" % (name, log_dir))
         ps[name] = p
     return ps
@@ -514,6 +524,7 @@ def one_run(a, tmp, srv, cli, stack, n, kinds, log_dir, base, conf):
         "gen_wall": gen_wall, "gen_cpu": gen_cpu,
         "cpu": {k: (after[k][0] - before[k][0]) / hz for k in ps},
         "rss": {k: after[k][1] for k in ps},
+        "sys": {k: (after[k][2] - before[k][2]) / hz for k in ps},
         "steps_p50": {s: pct([m["steps"][s] for m in ok
                               if s in m["steps"]], 0.5)
                       for s in ("dhcp", "loader", "ipxe-dhcp")},
@@ -561,11 +572,13 @@ def report(s, d, mode, sizes):
                                            dc["dnsmasq"])))
     print(row % ("  HTTP CPU, s", fmt(sc["bootweb"]), fmt(dc["nginx"]),
                  ratio(sc["bootweb"], dc["nginx"])))
-    print("  suite CPU s: %s; peak RSS KiB: %s" % (
-        ", ".join("%s %.2f" % kv for kv in sc.items()),
+    print("  suite CPU s (of it system): %s; peak RSS KiB: %s" % (
+        ", ".join("%s %.2f (%.2f)" % (k, v, s["sys"][k])
+                  for k, v in sc.items()),
         ", ".join("%s %d" % kv for kv in s["rss"].items())))
-    print("  stand-in CPU s: %s; peak RSS KiB: %s" % (
-        ", ".join("%s %.2f" % kv for kv in dc.items()),
+    print("  stand-in CPU s (of it system): %s; peak RSS KiB: %s" % (
+        ", ".join("%s %.2f (%.2f)" % (k, v, d["sys"][k])
+                  for k, v in dc.items()),
         ", ".join("%s %d" % kv for kv in d["rss"].items())))
     print("  load generator CPU, s: %.2f (suite run), %.2f (stand-in run)" % (
         s["gen_cpu"], d["gen_cpu"]))
@@ -598,6 +611,8 @@ def main():
     p.add_argument("--order", default="suite,standin")
     p.add_argument("--server-neigh", default="auto",
                    choices=("auto", "arp", "permanent"))
+    p.add_argument("--callgrind", default="",
+                   help="suite daemons to run under callgrind: bootweb,tftpd")
     p.add_argument("--json")
     p.add_argument("--keep", action="store_true")
     a = p.parse_args()
