@@ -473,6 +473,10 @@ nb_neigh_mac(const char *ip, char out[NB_MACSTR_LEN])
 
 	if (nb_neigh_addr(ip, &a) == -1)
 		return -1;
+	/* A loopback peer has no neighbour entry: spare the kernel the questions. */
+	if (IN6_IS_ADDR_LOOPBACK(&a) ||
+	    (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127))
+		return -1;
 	/* One address asked of the kernel: no table to scan, however large. */
 	if ((rc = neigh_get(&a, mac)) == 0) {
 		nb_mac_format(mac, out);
