@@ -70,70 +70,102 @@ nb_setting_unset(struct nb_db *db, const char *key)
 	return db_exec_stmt(db, st);
 }
 
-/* One key: its value (stored or default) and whether it is stored. */
+/* The stored settings, read by one query and sorted by key. */
+struct setting_stored {
+	char	**kv;		/* key, value, key, value, ... */
+	size_t	  n;		/* pairs */
+};
+
+/* Read every stored row into st (the walk once asked two queries per key). */
 static int
-setting_walk_one(struct nb_db *db, const char *key, int id, long arg,
-    int (*fn)(const struct nb_setting_val *, void *), void *fnarg)
+setting_stored_load(struct nb_db *db, struct setting_stored *ss)
 {
-	static const char sql[] = "SELECT value FROM settings WHERE key = ?1";
-	struct nb_setting_val	 v;
-	sqlite3_stmt		*st;
-	char			*value = NULL;
-	int			 rc, stop;
+	static const char sql[] = "SELECT key, value FROM settings ORDER BY key";
+	sqlite3_stmt	*st;
+	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return -1;
-	db_bind_text(st, 1, key);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		value = db_col_str(st, 0);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+			continue;
+		ss->kv = xreallocarray(ss->kv, ss->n + 1, 2 * sizeof(char *));
+		ss->kv[2 * ss->n] = db_col_str(st, 0);
+		ss->kv[2 * ss->n + 1] = db_col_str(st, 1);
+		ss->n++;
+	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (rc != SQLITE_DONE) {
 		db_sqlerr(db, sqlite3_extended_errcode(db->sq));
 		return -1;
 	}
+	return 0;
+}
+
+static void
+setting_stored_free(struct setting_stored *ss)
+{
+	size_t	 i;
+
+	for (i = 0; i < 2 * ss->n; i++)
+		free(ss->kv[i]);
+	free(ss->kv);
+}
+
+/* The stored value of key, or NULL (binary search: ORDER BY is strcmp's order). */
+static const char *
+setting_stored_get(const struct setting_stored *ss, const char *key)
+{
+	size_t	 lo = 0, hi = ss->n, mid;
+	int	 c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(key, ss->kv[2 * mid])) == 0)
+			return ss->kv[2 * mid + 1];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* One key: its value (stored or default) and whether it is stored. */
+static int
+setting_walk_one(const struct setting_stored *ss, const char *key, int id,
+    long arg, int (*fn)(const struct nb_setting_val *, void *), void *fnarg)
+{
+	struct nb_setting_val	 v;
+	const char		*value = setting_stored_get(ss, key);
+
 	v.id = (enum nb_setting_id)id;
 	v.key = key;
 	v.arg = arg;
 	v.is_default = value == NULL;
 	nb_setting_parse(&v, value != NULL ? value :
 	    nb_setting_default(v.id, arg));
-	stop = fn(&v, fnarg) != 0;
-	free(value);
-	return stop;
+	return fn(&v, fnarg) != 0;
 }
 
 /* The stored keys of families, but for the bootloader.N with a default. */
 static int
-setting_walk_families(struct nb_db *db,
+setting_walk_families(const struct setting_stored *ss,
     int (*fn)(const struct nb_setting_val *, void *), void *fnarg)
 {
-	static const char sql[] = "SELECT key FROM settings ORDER BY key";
-	sqlite3_stmt	*st;
-	char		**keys = NULL;
 	const char	*k;
-	size_t		 i, n = 0;
+	size_t		 i;
 	long		 arg;
 	int		 id, stop = 0;
 
-	if ((st = db_stmt(db, sql)) == NULL)
-		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		k = (const char *)sqlite3_column_text(st, 0);
+	for (i = 0; i < ss->n && stop == 0; i++) {
+		k = ss->kv[2 * i];
 		if ((id = nb_setting_find(k, &arg)) == -1 || arg == -1 ||
 		    (id == NB_S_BOOTLOADER &&
 		    nb_setting_default(NB_S_BOOTLOADER, arg) != NULL))
 			continue;
-		keys = xreallocarray(keys, n + 1, sizeof(char *));
-		keys[n++] = xstrdup(k);
+		stop = setting_walk_one(ss, k, id, arg, fn, fnarg);
 	}
-	sqlite3_reset(st);
-	for (i = 0; i < n; i++) {
-		if (stop == 0 && (id = nb_setting_find(keys[i], &arg)) != -1)
-			stop = setting_walk_one(db, keys[i], id, arg, fn,
-			    fnarg);
-		free(keys[i]);
-	}
-	free(keys);
 	return stop;
 }
 
@@ -142,24 +174,30 @@ nb_setting_walk(struct nb_db *db,
     int (*fn)(const struct nb_setting_val *, void *), void *arg)
 {
 	const struct nb_setting_arch_file	*bl;
+	struct setting_stored			 ss = { NULL, 0 };
 	char					 key[64];
 	size_t					 i, n;
 	int					 stop = 0;
 
+	if (setting_stored_load(db, &ss) == -1) {
+		setting_stored_free(&ss);
+		return NB_ERR;
+	}
 	/* Plain keys (stored or default), bootloader defaults, families. */
 	for (i = 0; i < NB_S_COUNT && stop == 0; i++)
 		if (nb_setting_def(i)->family == NB_SF_NONE)
-			stop = setting_walk_one(db, nb_setting_def(i)->name,
+			stop = setting_walk_one(&ss, nb_setting_def(i)->name,
 			    (int)i, -1, fn, arg);
 	bl = nb_setting_arch_defaults(&n);
 	for (i = 0; i < n && stop == 0; i++) {
 		snprintf(key, sizeof(key), "bootloader.%d", bl[i].arch);
-		stop = setting_walk_one(db, key, NB_S_BOOTLOADER, bl[i].arch,
+		stop = setting_walk_one(&ss, key, NB_S_BOOTLOADER, bl[i].arch,
 		    fn, arg);
 	}
 	if (stop == 0)
-		stop = setting_walk_families(db, fn, arg);
-	return stop == -1 ? NB_ERR : NB_OK;
+		stop = setting_walk_families(&ss, fn, arg);
+	setting_stored_free(&ss);
+	return NB_OK;
 }
 
 struct setting_list {

@@ -60,8 +60,8 @@ on error and on SIGINT/SIGTERM too. Needs root, dnsmasq, nginx, ip.
     tools/bench-storm.py [--builddir DIR] [--n "100 500 1000"]
         [--modes full,control] [--kernel 8M] [--initrd 40M]
         [--control-size 64k] [--mix 4:4:2] [--spread 2] [--deadline 600]
-        [--json FILE] [--keep] [--callgrind bootweb,tftpd,pxedhcpd]
-    --callgrind runs those suite daemons under valgrind --tool=callgrind
+        [--json FILE] [--keep] [--callgrind bootweb]
+    --callgrind runs bootweb under valgrind --tool=callgrind as nobody
     (their profiles land in the kept directory's logs/; use a small N).
     make bench runs it through tools/bench-storm.sh (STORM_N, STORM_MODES).
 """
@@ -351,9 +351,12 @@ def suite_start(a, tmp, srv, conf, base, log_dir):
              PORT_SUITE)):
         if name in a.callgrind.split(","):
             # instructions of the daemon in the storm: slow, for small N
-            cmd = ["valgrind", "--tool=callgrind", "--vgdb=no",
-                   "--callgrind-out-file=%s/callgrind-%s%s.out" % (
-                       log_dir, name, RUN_TAG[0])] + cmd
+            # as nobody from the start: a daemon that drops to it later
+            # could not write the profile (bootweb; the others need root)
+            cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup",
+                   "--clear-groups", "valgrind", "--tool=callgrind",
+                   "--vgdb=no", "--callgrind-out-file=%s/callgrind-%s%s.out"
+                   % (log_dir, name, RUN_TAG[0])] + cmd
         p = start("suite-" + name, ["ip", "netns", "exec", srv] + cmd, log_dir)
         if not wait_listen(srv, proto, port, p, 60):
             raise RuntimeError("%s did not start: see %s" % (name, log_dir))
@@ -612,7 +615,7 @@ def main():
     p.add_argument("--server-neigh", default="auto",
                    choices=("auto", "arp", "permanent"))
     p.add_argument("--callgrind", default="",
-                   help="suite daemons to run under callgrind: bootweb,tftpd")
+                   help="suite daemons to run under callgrind: bootweb")
     p.add_argument("--json")
     p.add_argument("--keep", action="store_true")
     a = p.parse_args()
