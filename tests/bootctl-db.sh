@@ -90,7 +90,7 @@ if [ "$(id -u)" = 0 ]; then
 	setpriv --reuid daemon --regid daemon --clear-groups cat "$FRESH/netboot.db" \
 	    >/dev/null 2>&1 && fail "another user read the database"
 	if [ -x "$BOOTWEB" ] && command -v curl >/dev/null; then
-		PORT=$((20000 + ($$ + 11) % 20000))
+		PORT=$((20000 + ($$ + 11) % 12000))
 		start_bg bootweb "$BOOTWEB" -d -f "$T/fresh.conf" -l 127.0.0.1 -p $PORT -P 0
 		wait_for 5 curl -sf -o /dev/null "http://127.0.0.1:$PORT/boot.ipxe" ||
 			fail "bootweb as nobody on the new database: $(cat "$T/bootweb.log")"

@@ -8,7 +8,7 @@
 need_root
 need_cmd curl sqlite3
 
-PORT=$((20000 + ($$ + 3571) % 20000))
+PORT=$((20000 + ($$ + 3571) % 12000))
 APORT=$((PORT + 1))
 U=http://127.0.0.1:$PORT
 A=52:54:00:00:00:1a

@@ -12,7 +12,7 @@
 need_root
 need_cmd curl sqlite3
 
-PORT=$((20000 + ($$ + 104729) % 20000))
+PORT=$((20000 + ($$ + 104729) % 12000))
 U=http://127.0.0.1:$PORT
 V=52:54:00:00:00:1a
 mkdir -p "$T/ipxe" "$T/boot"

@@ -15,7 +15,7 @@
 need_root
 need_cmd curl sqlite3 ss
 
-PORT=$((20000 + ($$ + 4409) % 20000))
+PORT=$((20000 + ($$ + 4409) % 12000))
 APORT=$((PORT + 1))
 A=52:54:00:6b:00:02
 S=52:54:00:6b:00:03	# the stranger

@@ -9,7 +9,7 @@
 need_root
 need_cmd curl python3
 
-PORT=$((20000 + ($$ + 1231) % 20000))
+PORT=$((20000 + ($$ + 1231) % 12000))
 APORT=$((PORT + 1))
 U=http://127.0.0.1:$PORT
 mkdir -p "$T/ipxe" "$T/data"

@@ -14,7 +14,7 @@
 need_root
 need_cmd curl python3 sqlite3
 
-PORT=$((20000 + ($$ + 7) % 20000))
+PORT=$((20000 + ($$ + 7) % 12000))
 U=http://127.0.0.1:$PORT
 A=52:54:00:5e:00:01
 mkdir -p "$T/boot" "$T/.import-x" "$T/ipxe"

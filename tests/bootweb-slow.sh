@@ -14,7 +14,7 @@ need_cmd curl python3
 
 N=${SLOW_CLIENTS:-300}
 MIB=${SLOW_MIB:-20}
-PORT=$((20000 + ($$ + 4409) % 20000))
+PORT=$((20000 + ($$ + 4409) % 12000))
 APORT=$((PORT + 1))
 mkdir -p "$T/ipxe" "$T/data"
 head -c $((MIB * 1024 * 1024)) /dev/urandom >"$T/data/big"

@@ -8,7 +8,7 @@
 need_root
 need_cmd curl python3 sqlite3
 
-PORT=$((20000 + ($$ + 6007) % 20000))
+PORT=$((20000 + ($$ + 6007) % 12000))
 APORT=$((PORT + 1))
 U=http://127.0.0.1:$PORT
 mkdir -p "$T/ipxe" "$T/data"

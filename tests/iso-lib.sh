@@ -94,7 +94,7 @@ jget() { jq -r "$2" "$1"; }
 # checks first that bootweb is built and that we are root (it drops to
 # nobody, who then owns $T).
 iso_bootweb() {
-	PORT=$((20000 + $$ % 20000))
+	PORT=$((20000 + $$ % 12000))
 	U=http://127.0.0.1:$PORT
 	mkdir -p "$T/ipxe-dir"
 	CONF=$(test_config "[bootweb]
