@@ -43,6 +43,13 @@ static const struct conf_key conf_keys[] = {
 	{ NULL, "datadir", K_PATH, 0, 0, 0 },
 	{ NULL, "user", K_STRING, 0, 0, 0 },
 	{ NULL, "http_port", K_PORT, 0, 0, 0 },
+	/* upstream files (upstream.c): bootweb and tftpd alike */
+	{ NULL, "upstream_cache_max", K_NUM, 0, 1048576, 0 },
+	{ NULL, "upstream_max_size", K_NUM, 1, 1048576, 0 },
+	{ NULL, "upstream_fresh", K_NUM, 0, 31536000, 0 },
+	{ NULL, "upstream_connect_timeout", K_NUM, 1, 600, 0 },
+	{ NULL, "upstream_timeout", K_NUM, 1, 86400, 0 },
+	{ NULL, "upstream_max_fetches", K_NUM, 1, 1000, 0 },
 	{ "pxedhcpd", "listen", K_ADDR, 0, 0, 0 },
 	{ "pxedhcpd", "port", K_PORT, 0, 0, 0 },
 	{ "pxedhcpd", "proxy_port", K_PORT, 0, 0, 0 },
