@@ -19,7 +19,7 @@
 #include "bootctl.h"
 #include "xmalloc.h"
 
-enum { O_MAC = 1, O_GLOBAL, O_CONTENT_FILE, O_TEMPLATE, O_LOCAL, O_URL };
+enum { O_MAC = 1, O_GLOBAL, O_CONTENT_FILE, O_TEMPLATE, O_LOCAL, O_URL, O_PREFIX };
 
 struct file_opts {
 	const char	*mac;
@@ -29,6 +29,7 @@ struct file_opts {
 	const char	*tmpl;
 	const char	*local;
 	const char	*url;
+	int		 prefix;
 };
 
 static int
@@ -42,6 +43,7 @@ file_parse(struct bootctl *bc, int argc, char *argv[], struct file_opts *o, int 
 		{ "template", required_argument, NULL, O_TEMPLATE },
 		{ "local", required_argument, NULL, O_LOCAL },
 		{ "url", required_argument, NULL, O_URL },
+		{ "prefix", no_argument, NULL, O_PREFIX },
 		{ NULL, 0, NULL, 0 },
 	};
 	int	 ch;
@@ -74,6 +76,9 @@ file_parse(struct bootctl *bc, int argc, char *argv[], struct file_opts *o, int 
 			o->url = optarg;
 			o->nsources++;
 			break;
+		case O_PREFIX:
+			o->prefix = 1;
+			break;
 		default:
 			return bc_badopt(bc, ch, argv);
 		}
@@ -91,6 +96,11 @@ file_source_check(struct bootctl *bc, const struct file_opts *o)
 	if (o->url != NULL && (strncmp(o->url, "http://", 7) != 0 || o->url[7] == '\0') &&
 	    (strncmp(o->url, "https://", 8) != 0 || o->url[8] == '\0'))
 		return bc_cmd_usage(bc, "bad --url '%s' (http:// or https:// only)", o->url);
+	/* A prefix maps PATH/SUFFIX to URL/SUFFIX: both end in /. */
+	if (o->prefix && (o->url == NULL || o->url[strlen(o->url) - 1] != '/'))
+		return bc_cmd_usage(bc, "--prefix needs --url URL ending in /");
+	if (strchr(o->url != NULL ? o->url : "", '?') != NULL && o->prefix)
+		return bc_cmd_usage(bc, "--prefix needs --url without a query");
 	return 0;
 }
 
@@ -126,6 +136,7 @@ file_source_load(struct bootctl *bc, const struct file_opts *o, struct nb_file *
 	} else {
 		f->kind = NB_FILE_URL;
 		f->url = xstrdup(o->url);
+		f->prefix = o->prefix;
 	}
 	return 0;
 }
@@ -135,7 +146,7 @@ static int
 file_path(struct bootctl *bc, const char *arg, char **out)
 {
 	*out = xstrdup(arg);
-	if (nb_path_clean(*out) == -1 || strlen(*out) > 255) {
+	if (nb_file_path_clean(*out) == -1 || strlen(*out) > 255) {
 		free(*out);
 		*out = NULL;
 		return bc_cmd_usage(bc, "bad path '%s' (empty, too long, or with . or .. parts)",
@@ -165,6 +176,11 @@ file_add(struct bootctl *bc, int argc, char *argv[])
 		goto done;
 	if ((o.mac != NULL) == o.global) {
 		rc = bc_cmd_usage(bc, "give exactly one of --mac MAC, --global");
+		goto done;
+	}
+	if ((f.path[strlen(f.path) - 1] == '/') != o.prefix) {
+		rc = bc_cmd_usage(bc, "a path ending in / needs --prefix, and "
+		    "--prefix a path ending in /");
 		goto done;
 	}
 	if ((rc = file_mac(bc, o.mac, f.mac)) != 0 || (rc = file_source_check(bc, &o)) != 0 ||
@@ -230,6 +246,10 @@ list_row(const struct nb_file *f, void *arg)
 		source = f->local;
 		break;
 	case NB_FILE_URL:
+		if (f->prefix) {
+			snprintf(src, sizeof(src), "%.50s*", f->url);
+			break;
+		}
 		source = f->url;
 		break;
 	}
@@ -268,7 +288,7 @@ file_list(struct bootctl *bc, int argc, char *argv[])
 
 const struct bootctl_cmd bc_file_cmds[] = {
 	{ "file", "add", "PATH --mac MAC|--global --content-file F|--template T|--local FILE|"
-	    "--url URL", BC_OPEN_LATE, file_add },
+	    "--url URL [--prefix]", BC_OPEN_LATE, file_add },
 	{ "file", "list", "[--mac MAC]", BC_OPEN_LATE, file_list },
 	{ "file", "rm", "PATH [--mac MAC]", BC_OPEN_LATE, file_rm },
 	{ NULL, NULL, NULL, 0, NULL },

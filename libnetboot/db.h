@@ -226,7 +226,8 @@ struct nb_file {
 	size_t		 content_len;
 	char		*tmpl;
 	char		*local;		/* absolute path of a local file */
-	char		*url;
+	char		*url;		/* a prefix's ends in / */
+	int		 prefix;	/* path ends in /: maps path/SUFFIX to url/SUFFIX */
 	int64_t		 updated;
 };
 
@@ -236,11 +237,19 @@ void		 nb_file_clear(struct nb_file *f);
 const char	*nb_file_kind_name(enum nb_file_kind);
 /* Normalise a request path in place (\ to /, strip leading /); -1 if it has . or .. parts. */
 int		 nb_path_clean(char *path);
+/* Clean a files-table path in place as nb_path_clean, keeping one final / (a prefix). */
+int		 nb_file_path_clean(char *path);
+/* Whether the rest of a request path after a prefix may go into an upstream URL. */
+int		 nb_file_suffix_ok(const char *suffix);
 /* Insert a virtual file (NB_EXISTS if that path is taken for that MAC or globally). */
 int		 nb_file_add(struct nb_db *, const struct nb_file *f);
 /* Delete the file at path for mac (NULL or "": the global one). */
 int		 nb_file_rm(struct nb_db *, const char *path, const char *mac);
-/* Find the file a client gets at path: its own first, then the global one. mac may be NULL. */
+/*
+ * Find the file a client gets at path: its own first, then the global one,
+ * then the longest URL prefix (f->url then ends with the suffix; NB_INVALID
+ * if the suffix is refused). mac may be NULL.
+ */
 int		 nb_file_lookup(struct nb_db *, const char *path, const char *mac, struct nb_file *f);
 /* Call fn for each file, only mac's (and not global ones) when mac is given. */
 int		 nb_file_list(struct nb_db *, const char *mac, int (*fn)(const struct nb_file *, void *), void *arg);

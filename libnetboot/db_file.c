@@ -56,6 +56,51 @@ nb_path_clean(char *path)
 	return 0;
 }
 
+int
+nb_file_path_clean(char *path)
+{
+	size_t	 len = strlen(path);
+	int	 prefix = len > 0 && (path[len - 1] == '/' || path[len - 1] == '\\');
+
+	while (len > 0 && (path[len - 1] == '/' || path[len - 1] == '\\'))
+		path[--len] = '\0';
+	if (nb_path_clean(path) == -1)
+		return -1;
+	/* Stripping the /s left room for one. */
+	if (prefix)
+		strlcat(path, "/", len + 2);
+	return 0;
+}
+
+/*
+ * What may follow a prefix into an upstream URL: plain path characters
+ * only. No %, so nothing encoded (%2e%2e, %3f) reaches the upstream to be
+ * decoded there; no ? or #, so no query of the client's; no . or ..
+ * segment and no empty one.
+ */
+int
+nb_file_suffix_ok(const char *suffix)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~+,=@:/";
+	const char	*seg, *next;
+	size_t		 len;
+
+	if (*suffix == '\0' || strlen(suffix) > 1024 ||
+	    suffix[strspn(suffix, ok)] != '\0')
+		return 0;
+	for (seg = suffix; seg != NULL; seg = next) {
+		next = strchr(seg, '/');
+		len = next ? (size_t)(next - seg) : strlen(seg);
+		if (next != NULL)
+			next++;
+		if ((len == 0 && next != NULL) || (len == 1 && seg[0] == '.') ||
+		    (len == 2 && seg[0] == '.' && seg[1] == '.'))
+			return 0;
+	}
+	return 1;
+}
+
 static void
 file_from_row(sqlite3_stmt *st, struct nb_file *f)
 {
@@ -81,6 +126,8 @@ file_from_row(sqlite3_stmt *st, struct nb_file *f)
 	f->tmpl = db_col_str(st, 5);
 	f->local = db_col_str(st, 6);
 	f->url = db_col_str(st, 7);
+	f->prefix = f->path != NULL && f->path[0] != '\0' &&
+	    f->path[strlen(f->path) - 1] == '/';
 	f->updated = sqlite3_column_int64(st, 8);
 }
 
@@ -109,6 +156,10 @@ file_check(struct nb_db *db, const struct nb_file *f)
 	}
 	if (f->kind == NB_FILE_LOCAL && (f->local == NULL || f->local[0] != '/'))
 		return db_fail(db, NB_INVALID, "a local file needs an absolute path");
+	if (f->prefix && (f->kind != NB_FILE_URL || f->url == NULL ||
+	    f->url[0] == '\0' || f->url[strlen(f->url) - 1] != '/'))
+		return db_fail(db, NB_INVALID, "a prefix maps to an upstream URL "
+		    "ending in /");
 	return NB_OK;
 }
 
@@ -122,9 +173,15 @@ nb_file_add(struct nb_db *db, const struct nb_file *f)
 	int		 rc;
 
 	path = xstrdup(f->path ? f->path : "");
-	if (nb_path_clean(path) == -1) {
+	if (nb_file_path_clean(path) == -1) {
 		rc = db_fail(db, NB_INVALID, "bad path '%s' (empty, or . or .. parts)",
 		    f->path ? f->path : "");
+		goto done;
+	}
+	/* A path ending in / is a prefix, and only a prefix ends so. */
+	if ((path[strlen(path) - 1] == '/') != (f->prefix != 0)) {
+		rc = db_fail(db, NB_INVALID, "%s: a prefix is a path ending in / "
+		    "(and --prefix)", path);
 		goto done;
 	}
 	if ((rc = file_check(db, f)) != NB_OK)
@@ -163,7 +220,7 @@ nb_file_rm(struct nb_db *db, const char *path, const char *mac)
 	int		 rc;
 
 	clean = xstrdup(path);
-	if (nb_path_clean(clean) == -1) {
+	if (nb_file_path_clean(clean) == -1) {
 		rc = db_fail(db, NB_INVALID, "bad path '%s'", path);
 		goto done;
 	}
@@ -181,10 +238,53 @@ done:
 	return rc;
 }
 
+/*
+ * The longest upstream prefix of path for mac (its own before a global one
+ * of the same length), its URL extended by the rest of path.
+ */
+static int
+file_lookup_prefix(struct nb_db *db, const char *path, const char *mac,
+    struct nb_file *f)
+{
+	static const char sql[] = "SELECT " FILE_COLS " FROM files "
+	    "WHERE kind = 'url' AND substr(path, -1) = '/' "
+	    "AND length(?1) > length(path) "
+	    "AND substr(?1, 1, length(path)) = path "
+	    "AND (mac IS NULL OR mac = ?2) "
+	    "ORDER BY length(path) DESC, mac IS NULL LIMIT 1";
+	sqlite3_stmt	*st;
+	const char	*suffix;
+	char		*url;
+	int		 rc;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	db_bind_text(st, 1, path);
+	db_bind_text(st, 2, mac);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		file_from_row(st, f);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return db_fail(db, NB_NOTFOUND, "no file %s", path);
+	if (rc != SQLITE_ROW)
+		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+	suffix = path + strlen(f->path);
+	if (!nb_file_suffix_ok(suffix)) {
+		nb_file_clear(f);
+		return db_fail(db, NB_INVALID, "refused %s: its part after the "
+		    "prefix is not a plain path", path);
+	}
+	xasprintf(&url, "%s%s", f->url, suffix);
+	free(f->url);
+	f->url = url;
+	return NB_OK;
+}
+
 int
 nb_file_lookup(struct nb_db *db, const char *path, const char *mac, struct nb_file *f)
 {
 	static const char sql[] = "SELECT " FILE_COLS " FROM files WHERE path = ?1 "
+	    "AND substr(path, -1) <> '/' "
 	    "AND (mac IS NULL OR mac = ?2) ORDER BY mac IS NULL LIMIT 1";
 	sqlite3_stmt	*st;
 	int		 rc;
@@ -199,7 +299,7 @@ nb_file_lookup(struct nb_db *db, const char *path, const char *mac, struct nb_fi
 	if (rc == SQLITE_ROW)
 		return NB_OK;
 	if (rc == SQLITE_DONE)
-		return db_fail(db, NB_NOTFOUND, "no file %s", path);
+		return file_lookup_prefix(db, path, mac, f);
 	return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
 }
 
@@ -245,8 +345,10 @@ nb_file_json(const struct nb_file *f)
 		json_set_str(o, "template", f->tmpl);
 	if (f->kind == NB_FILE_LOCAL)
 		json_set_str(o, "local", f->local);
-	if (f->kind == NB_FILE_URL)
+	if (f->kind == NB_FILE_URL) {
 		json_set_str(o, "url", f->url);
+		json_object_set_new(o, "prefix", json_boolean(f->prefix));
+	}
 	json_object_set_new(o, "updated", json_integer(f->updated));
 	return o;
 }

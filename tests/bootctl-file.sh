@@ -43,7 +43,7 @@ ok file list --mac 52:54:00:00:00:01
 ok file list --json
 json_ok
 json_is length 8
-json_is '[.[] | select(.path == "upstream.iso")][0] | keys | join(",")' id,kind,mac,path,updated,url
+json_is '[.[] | select(.path == "upstream.iso")][0] | keys | join(",")' id,kind,mac,path,prefix,updated,url
 json_is '[.[] | select(.path == "menu.ipxe")][0] | keys | join(",")' id,kind,mac,path,template,updated
 json_is '[.[] | select(.path == "tools/local.bin")][0] | keys | join(",")' id,kind,local,mac,path,updated
 json_is '[.[] | select(.path == "stdin.txt")][0] | keys | join(",")' content,id,kind,mac,path,size,updated
@@ -83,4 +83,16 @@ ok file rm menu.ipxe --mac 52:54:00:00:00:02
 expect_out "removed file menu.ipxe for 52:54:00:00:00:02"
 ok file rm /upstream.iso
 [ "$(sql "SELECT count(*) FROM files WHERE path IN ('menu.ipxe', 'upstream.iso')")" = 0 ] || fail "file rm"
+
+# --prefix: one entry maps PATH/ to URL/; both end in /, and only a prefix does.
+ok file add debian/ --global --url http://mirror.example.org/debian/ --prefix
+expect_out "added file debian/ for all clients"
+ok file list --json
+json_is '[.[] | select(.path == "debian/")][0].prefix' true
+usage "a path ending in / needs --prefix" file add deb2/ --global --url http://m/d/
+usage "a path ending in / needs --prefix" file add deb2 --global --url http://m/d/ --prefix
+usage "--prefix needs --url URL ending in /" file add deb2/ --global --url http://m/d --prefix
+usage "--prefix needs --url URL ending in /" file add deb2/ --global --template menu --prefix
+ok file rm debian/
+expect_out "removed file debian/ for all clients"
 exit 0
