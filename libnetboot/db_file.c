@@ -238,6 +238,28 @@ done:
 	return rc;
 }
 
+/* The first row of sql (?1 path, ?2 mac) into f; NB_NOTFOUND if none. */
+static int
+file_row(struct nb_db *db, const char *sql, const char *path, const char *mac,
+    struct nb_file *f)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	db_bind_text(st, 1, path);
+	db_bind_text(st, 2, mac);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		file_from_row(st, f);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return NB_OK;
+	if (rc == SQLITE_DONE)
+		return db_fail(db, NB_NOTFOUND, "no file %s", path);
+	return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+}
+
 /*
  * The longest upstream prefix of path for mac (its own before a global one
  * of the same length), its URL extended by the rest of path.
@@ -252,22 +274,12 @@ file_lookup_prefix(struct nb_db *db, const char *path, const char *mac,
 	    "AND substr(?1, 1, length(path)) = path "
 	    "AND (mac IS NULL OR mac = ?2) "
 	    "ORDER BY length(path) DESC, mac IS NULL LIMIT 1";
-	sqlite3_stmt	*st;
 	const char	*suffix;
 	char		*url;
 	int		 rc;
 
-	if ((st = db_stmt(db, sql)) == NULL)
-		return NB_ERR;
-	db_bind_text(st, 1, path);
-	db_bind_text(st, 2, mac);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		file_from_row(st, f);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return db_fail(db, NB_NOTFOUND, "no file %s", path);
-	if (rc != SQLITE_ROW)
-		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+	if ((rc = file_row(db, sql, path, mac, f)) != NB_OK)
+		return rc;
 	suffix = path + strlen(f->path);
 	if (!nb_file_suffix_ok(suffix)) {
 		nb_file_clear(f);
@@ -286,21 +298,11 @@ nb_file_lookup(struct nb_db *db, const char *path, const char *mac, struct nb_fi
 	static const char sql[] = "SELECT " FILE_COLS " FROM files WHERE path = ?1 "
 	    "AND substr(path, -1) <> '/' "
 	    "AND (mac IS NULL OR mac = ?2) ORDER BY mac IS NULL LIMIT 1";
-	sqlite3_stmt	*st;
 	int		 rc;
 
-	if ((st = db_stmt(db, sql)) == NULL)
-		return NB_ERR;
-	db_bind_text(st, 1, path);
-	db_bind_text(st, 2, mac);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		file_from_row(st, f);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return NB_OK;
-	if (rc == SQLITE_DONE)
-		return file_lookup_prefix(db, path, mac, f);
-	return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+	if ((rc = file_row(db, sql, path, mac, f)) == NB_NOTFOUND)
+		rc = file_lookup_prefix(db, path, mac, f);
+	return rc;
 }
 
 int
