@@ -33,6 +33,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "bootweb.h"
+#include "upstream.h"
 #include "iso.h"
 #include "ratelim.h"
 #include "xmalloc.h"
@@ -958,6 +959,7 @@ main(int argc, char *argv[])
 	if (bw.admin != NULL)
 		evhttp_free(bw.admin);
 	cache_free(&bw);
+	nb_up_free(bw.up);
 	free(bw.listen_host);
 	free(bw.datadir);
 	free(bw.ipxedir);

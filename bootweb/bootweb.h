@@ -69,6 +69,7 @@ struct bw_cache {
 };
 
 struct bw_conn;
+struct nb_up;
 TAILQ_HEAD(bw_connq, bw_conn);
 
 /* A listening socket and its connections, counted and capped apart (conn.c). */
@@ -94,6 +95,7 @@ struct bootweb {
 	struct evhttp		*http;		/* boot plane */
 	struct evhttp		*admin;		/* admin plane */
 	char			*datadir;
+	struct nb_up		*up;		/* upstream files, made at first use */
 	char			*ipxedir;
 	int			 port;		/* the boot plane's port, for URLs */
 	char			*listen_host;	/* the boot plane's address unless a wildcard (0.0.0.0, ::) */

@@ -9,6 +9,11 @@
  *
  * The old form /unattended/<mac>/<file> is refused with an event, so a
  * timeline shows an installer (or anyone) still using it.
+ *
+ * An upstream URL file (or one under a URL prefix) is fetched through
+ * libnetboot's upstream cache (upstream.c) on this loop: the request waits,
+ * other clients do not, and the reply is the cached body, sent like a
+ * local file (Range, sendfile), or a 502 and an upstream-error event.
  */
 #include "config.h"
 
@@ -20,7 +25,19 @@
 
 #include "bootweb.h"
 #include "tmpl.h"
+#include "upstream.h"
 #include "xmalloc.h"
+
+/* A request for an upstream file, waiting for its body. */
+struct vf_up {
+	struct bootweb		*vu_bw;
+	struct evhttp_request	*vu_req;
+	int			 vu_head, vu_method, vu_boot;
+	char			 vu_ip[INET6_ADDRSTRLEN];
+	char			 vu_path[BW_PATHLEN];	/* as logs show it */
+	char			 vu_file[BW_PATHLEN];	/* for its type */
+	char			 vu_mac[NB_MACSTR_LEN];	/* "" if anonymous */
+};
 
 /* Names installers ask for: "my unattended file", whatever its template. */
 static const char *const aliases[] = {
@@ -123,6 +140,65 @@ unattended_serve(struct bw_req *r, const char *rest)
 }
 
 /*
+ * The upstream's answer for a waiting request: the body (the descriptor
+ * goes to the reply), or a 502 naming the host and what went wrong. If
+ * the client left meanwhile, evhttp frees the request at the reply.
+ */
+static void
+vfile_up_done(const struct nb_up_result *res, void *arg)
+{
+	struct vf_up	*vu = arg;
+	struct bw_req	 r;
+	const char	*mac = vu->vu_mac[0] != '\0' ? vu->vu_mac : NULL;
+
+	memset(&r, 0, sizeof(r));
+	r.bw = vu->vu_bw;
+	r.req = vu->vu_req;
+	r.head = vu->vu_head;
+	r.method = vu->vu_method;
+	r.req_boot = vu->vu_boot;
+	strlcpy(r.ip, vu->vu_ip, sizeof(r.ip));
+	strlcpy(r.path, vu->vu_path, sizeof(r.path));
+	if (!res->ok) {
+		nb_evq_push(r.bw->d->evq, mac, "upstream-error", r.ip,
+		    "%s: upstream %s: %s", vu->vu_file, res->host, res->msg);
+		http_error(&r, 502, "upstream %s: %s", res->host, res->msg);
+	} else {
+		nb_evq_push(r.bw->d->evq, mac, "http-file", r.ip,
+		    "file %s from upstream %s (%lld bytes, %s)", vu->vu_file,
+		    res->host, (long long)res->size, res->fetched ? "fetched" :
+		    res->status == 304 ? "validated" : "cached");
+		http_send_range(&r, res->fd, 0, res->size, res->mtime,
+		    http_content_type(vu->vu_file));
+	}
+	free(vu);
+}
+
+/* Ask the upstream cache for f's URL; the reply goes when it answers. */
+static int
+vfile_upstream(struct bw_req *r, const struct nb_file *f, const char *mac,
+    const char *path)
+{
+	struct bootweb	*bw = r->bw;
+	struct vf_up	*vu;
+
+	if (bw->up == NULL)
+		bw->up = nb_up_new(bw->d->base, bw->datadir, bw->d->conf);
+	vu = xcalloc(1, sizeof(*vu));
+	vu->vu_bw = bw;
+	vu->vu_req = r->req;
+	vu->vu_head = r->head;
+	vu->vu_method = r->method;
+	vu->vu_boot = r->req_boot;
+	strlcpy(vu->vu_ip, r->ip, sizeof(vu->vu_ip));
+	strlcpy(vu->vu_path, r->path, sizeof(vu->vu_path));
+	strlcpy(vu->vu_file, path, sizeof(vu->vu_file));
+	strlcpy(vu->vu_mac, mac != NULL ? mac : "", sizeof(vu->vu_mac));
+	nb_up_get(bw->up, f->url, vfile_up_done, vu);
+	return 0;
+}
+
+/*
  * A virtual file f at path for client c (NULL: anonymous); templates
  * render for c with its token tok.
  */
@@ -158,9 +234,7 @@ vfile_send(struct bw_req *r, const struct nb_file *f, const struct nb_client *c,
 	case NB_FILE_URL:
 		break;
 	}
-	/* No proxy: bootweb fetches nothing on a client's behalf. */
-	return bw_fail(r, 404, "%s is an upstream URL file; bootweb does not "
-	    "proxy", path);
+	return vfile_upstream(r, f, mac, path);
 }
 
 int
@@ -173,6 +247,8 @@ unattended_vfile(struct bw_req *r)
 	memset(&f, 0, sizeof(f));
 	/* Without a token only global files; a client's own need its token. */
 	if ((rc = nb_file_lookup(db, r->path, NULL, &f)) != NB_OK) {
+		if (rc == NB_INVALID)
+			return bw_fail(r, 400, "%s", nb_db_errmsg(db));
 		if (rc != NB_NOTFOUND)
 			log_warnx("looking up virtual file %s: %s", r->path,
 			    nb_db_errmsg(db));
@@ -240,6 +316,8 @@ token_file(struct bw_req *r, const struct nb_client *c, const char *tok,
 		http_send_mem(r, 200, "text/plain", "", 0);
 	} else if ((rc = nb_file_lookup(db, file, c->mac, &f)) == NB_OK)
 		code = vfile_send(r, &f, c, tok, file);
+	else if (rc == NB_INVALID)
+		code = bw_fail(r, 400, "%s", nb_db_errmsg(db));
 	else if (rc != NB_NOTFOUND) {
 		log_warnx("looking up virtual file %s: %s", file,
 		    nb_db_errmsg(db));

@@ -238,9 +238,9 @@ up_open(const struct nb_up *u, const char *name, struct nb_up_result *res)
 }
 
 struct up_ent {
-	char	 name[72];
-	off_t	 size;
-	time_t	 used;
+	char		 name[72];
+	off_t		 size;
+	struct timespec	 used;
 };
 
 static int
@@ -248,7 +248,10 @@ up_ent_cmp(const void *a, const void *b)
 {
 	const struct up_ent	*x = a, *y = b;
 
-	return x->used < y->used ? -1 : x->used > y->used;
+	if (x->used.tv_sec != y->used.tv_sec)
+		return x->used.tv_sec < y->used.tv_sec ? -1 : 1;
+	return x->used.tv_nsec < y->used.tv_nsec ? -1 :
+	    x->used.tv_nsec > y->used.tv_nsec;
 }
 
 /*
@@ -282,7 +285,7 @@ up_evict(struct nb_up *u)
 		}
 		strlcpy(e[n].name, de->d_name, sizeof(e[n].name));
 		e[n].size = st.st_size;
-		e[n].used = st.st_atime;
+		e[n].used = st.st_atim;
 		total += st.st_size;
 		n++;
 	}

@@ -328,13 +328,14 @@ expect 403 "the last boot's token" --interface 127.0.0.2 "$OLD/api/v1/self"
 expect 200 "this boot's token" --interface 127.0.0.2 "$TA/api/v1/self"
 note "self-API: ok"
 
-# Virtual files: a client's own first, then the global one; templates per client; no proxy.
+# Virtual files: a client's own first, then the global one; templates per client;
+# an upstream that refuses the connection is a 502 (bootweb-upstream.sh has more).
 echo global >"$T/g"; echo only-a >"$T/a"
 bc file add conf/site.txt --global --content-file "$T/g" >/dev/null
 bc file add conf/site.txt --mac $A --content-file "$T/a" >/dev/null
 bc file add conf/host.cfg --global --template t-raw >/dev/null
 bc file add conf/local.bin --global --local "$T/boot/vmlinuz" >/dev/null
-bc file add conf/up --global --url http://example.invalid/x >/dev/null
+bc file add conf/up --global --url http://127.0.0.1:1/x >/dev/null
 expect 200 "A's own file" --interface 127.0.0.2 "$TA/conf/site.txt"; [ "$(cat "$T/b")" = only-a ] || fail "A's file"
 expect 200 "A's own file, without a token" --interface 127.0.0.2 "$U/conf/site.txt"
 [ "$(cat "$T/b")" = global ] || fail "a per-client file without a token"
@@ -342,7 +343,7 @@ expect 200 "B gets the global one" --interface 127.0.0.3 "$TB/conf/site.txt"; [ 
 expect 200 "template file" --interface 127.0.0.3 "$TB/conf/host.cfg"; [ "$(cat "$T/b")" = "raw $B 7 menu" ] || fail "template file"
 expect 403 "template file without a token" --interface 127.0.0.3 "$U/conf/host.cfg"
 expect 200 "local file" "$U/conf/local.bin"; [ "$(cat "$T/b")" = kernel ] || fail "local file"
-expect 404 "url file" "$U/conf/up"
+expect 502 "url file, upstream refuses" "$U/conf/up"
 note "virtual files: ok"
 
 # Every request about a client is an event, written in batches.

@@ -1,0 +1,164 @@
+#!/bin/sh
+# bootweb-upstream.sh: files of the files table at an upstream URL, served
+# by bootweb from a local upstream (tests/upstream-server.py) in a private
+# network namespace: byte-exact bodies and Content-Length, a second GET
+# validated by a conditional request (304), one fetch for two clients, a
+# slow upstream that does not stall /boot.ipxe, 500, a body cut short, a
+# timeout and a file over the size limit as 502 with an upstream-error
+# event (host and status, never the query), the prefix mapping and its
+# traversal refusals, the cache cap, and the cache never served itself.
+. "${top_srcdir:-.}/tests/lib.sh"
+need_root
+need_cmd curl python3 sqlite3 ip
+
+NS=$(netns_new upweb)
+RUN="ip netns exec $NS"
+PORT=8080
+UPORT=8000
+U=http://127.0.0.1:$PORT
+UP=http://127.0.0.1:$UPORT
+MIB=1048576
+mkdir -p "$T/up/tree/a" "$T/ipxe"
+printf 'small upstream file\n' >"$T/up/small.txt"
+head -c $((3 * MIB + 7)) /dev/urandom >"$T/up/big1.bin"
+head -c $((3 * MIB + 11)) /dev/urandom >"$T/up/big2.bin"
+head -c $((6 * MIB)) /dev/urandom >"$T/up/huge.bin"
+head -c 100000 /dev/urandom >"$T/up/tree/a/b.bin"
+head -c 300000 /dev/urandom >"$T/up/slow.bin"
+printf 'in the tree\n' >"$T/up/tree/c.txt"
+CONF=$(test_config "upstream_fresh = 0
+upstream_cache_max = 4
+upstream_max_size = 5
+upstream_timeout = 4
+upstream_connect_timeout = 2
+[bootweb]
+ipxe_dir = $T/ipxe")
+$BOOTCTL -D "$DB" db init >/dev/null || fail "db init"
+chown -R nobody: "$T"
+start_bg upstream $RUN python3 "$top_srcdir/tests/upstream-server.py" \
+	--port $UPORT --dir "$T/up" --log "$T/up-req.log"
+start_bg bootweb $RUN "$BOOTWEB" -d -v -f "$CONF" -l 127.0.0.1 -p $PORT -P 0
+wait_for 5 $RUN curl -sf -o /dev/null "$U/boot.ipxe" ||
+	fail "bootweb did not start: $(cat "$T/bootweb.log")"
+wait_for 5 grep -q listening "$T/upstream.log" || fail "upstream did not start"
+
+add() { $BOOTCTL -D "$DB" file add "$@" --global >/dev/null || fail "file add $*"; }
+# get ARGS...: status code on stdout, headers in $T/h, body in $T/b
+get() { $RUN curl -s -o "$T/b" -D "$T/h" -w '%{http_code}' "$@"; }
+hdr() { tr -d '\r' <"$T/h" | sed -n "s/^$1: //Ip" | head -1; }
+expect() {	# expect WANT WHAT ARGS...
+	local want=$1 what=$2 got; shift 2
+	got=$(get "$@")
+	[ "$got" = "$want" ] || fail "$what: status $got, expected $want ($(head -c 200 "$T/b"))"
+}
+# reqs PATH: how many requests the upstream saw for PATH
+reqs() { grep -c "^GET $1 " "$T/up-req.log"; }
+events() { sqlite3 "$DB" "SELECT detail FROM events WHERE kind = '$1'"; }
+
+# A whole file, byte for byte, with its length; then validated by a 304.
+add small.txt --url "$UP/files/small.txt"
+expect 200 "upstream file" "$U/small.txt"
+cmp -s "$T/b" "$T/up/small.txt" || fail "body differs"
+[ "$(hdr content-length)" = "$(stat -c %s "$T/up/small.txt")" ] ||
+	fail "Content-Length $(hdr content-length)"
+grep -q '^GET /files/small.txt 200 inm=- ims=-$' "$T/up-req.log" ||
+	fail "first fetch not plain: $(cat "$T/up-req.log")"
+expect 200 "upstream file again" "$U/small.txt"
+cmp -s "$T/b" "$T/up/small.txt" || fail "second body differs"
+grep -q '^GET /files/small.txt 304 inm="' "$T/up-req.log" ||
+	fail "second fetch not conditional: $(cat "$T/up-req.log")"
+[ "$(reqs /files/small.txt)" = 2 ] || fail "requests: $(cat "$T/up-req.log")"
+expect 200 "HEAD" -I "$U/small.txt"
+[ "$(hdr content-length)" = 20 ] || fail "HEAD Content-Length $(hdr content-length)"
+note "fetched, then validated by If-None-Match and a 304: ok"
+
+# The cache is never served itself (a dot-directory of the data directory).
+NAME=$(printf '%s' "$UP/files/small.txt" | sha256sum | cut -c1-64)
+[ -f "$T/.cache/upstream/$NAME" ] || fail "no cached copy $NAME: $(ls -la "$T/.cache/upstream")"
+[ -f "$T/.cache/upstream/$NAME.meta" ] || fail "no $NAME.meta"
+for p in "data/.cache/upstream/$NAME" ".cache/upstream/$NAME"; do
+	got=$(get --path-as-is "$U/$p")
+	[ "$got" != 200 ] || fail "/$p served the cache"
+done
+note "the cache is not served: ok"
+
+# A slow upstream: two clients wait for one fetch, /boot.ipxe goes on.
+add slow.bin --url "$UP/slow/2/slow.bin"
+start=$(date +%s.%N)
+$RUN curl -s -o "$T/slow1" "$U/slow.bin" & p1=$!
+$RUN curl -s -o "$T/slow2" "$U/slow.bin" & p2=$!
+sleep 0.3
+for i in 1 2 3; do
+	t=$($RUN curl -s -o /dev/null -w '%{time_total}' "$U/boot.ipxe")
+	awk -v t="$t" 'BEGIN { exit !(t < 0.5) }' ||
+		fail "/boot.ipxe took $t s during a slow upstream fetch"
+done
+wait $p1 $p2
+cmp -s "$T/slow1" "$T/up/slow.bin" && cmp -s "$T/slow2" "$T/up/slow.bin" ||
+	fail "slow bodies differ"
+[ "$(reqs /slow/2/slow.bin)" = 1 ] || fail "two fetches for two clients: $(cat "$T/up-req.log")"
+note "slow upstream: /boot.ipxe answered meanwhile, one fetch for two: ok"
+
+# Failures: 502 and an event naming the host and the status, not the query.
+add fail.bin --url "$UP/fail/x?token=SECRET42"
+expect 502 "upstream 500" "$U/fail.bin"
+grep -q "HTTP status 500" "$T/b" || fail "502 body: $(cat "$T/b")"
+wait_for 3 sh -c "sqlite3 '$DB' \"SELECT detail FROM events WHERE kind = 'upstream-error'\" | grep -q 'fail.bin: upstream 127.0.0.1: HTTP status 500'" ||
+	fail "no upstream-error event: $(events upstream-error)"
+sqlite3 "$DB" "SELECT detail FROM events" | grep -q SECRET42 && fail "the query reached an event"
+grep -q SECRET42 "$T/bootweb.log" && fail "the query reached the log"
+add drop.bin --url "$UP/drop/big1.bin"
+expect 502 "body cut short" "$U/drop.bin"
+add hang.bin --url "$UP/slow/30/small.txt"
+t0=$(date +%s)
+expect 502 "upstream timeout" "$U/hang.bin"
+[ $(($(date +%s) - t0)) -le 7 ] || fail "the timeout took $(($(date +%s) - t0)) s"
+add huge.bin --url "$UP/files/huge.bin"
+expect 502 "over upstream_max_size" "$U/huge.bin"
+grep -q "upstream_max_size" "$T/b" || fail "502 body: $(cat "$T/b")"
+add refused.bin --url "http://127.0.0.1:1/x"
+expect 502 "connection refused" "$U/refused.bin"
+ls -a "$T/.cache/upstream" | grep -q '^\.part' && fail "partial downloads left: $(ls -a "$T/.cache/upstream")"
+for u in "$UP/drop/big1.bin" "$UP/files/huge.bin"; do
+	n=$(printf '%s' "$u" | sha256sum | cut -c1-64)
+	[ -e "$T/.cache/upstream/$n" ] && fail "a failed fetch of $u was kept"
+done
+note "500, cut body, timeout, too big, refused: 502 and events: ok"
+
+# A prefix maps a whole tree; what follows it must be a plain path.
+$BOOTCTL -D "$DB" file add debian/ --global --url "$UP/files/tree/" --prefix >/dev/null ||
+	fail "file add --prefix"
+expect 200 "prefix" "$U/debian/a/b.bin"
+cmp -s "$T/b" "$T/up/tree/a/b.bin" || fail "prefix body differs"
+expect 200 "prefix" "$U/debian/c.txt"
+cmp -s "$T/b" "$T/up/tree/c.txt" || fail "prefix body differs"
+for p in 'debian/../small.txt' 'debian/%2e%2e/small.txt' 'debian/%2E%2e/small.txt' \
+    'debian/a%3fx=INJECT' 'debian/a%23x' 'debian/%252e%252e/small.txt' \
+    'debian/a/..%2f..%2fsmall.txt' 'debian/a%20b' 'debian//c.txt'; do
+	got=$(get --path-as-is "$U/$p")
+	case $got in 4??) ;; *) fail "/$p: status $got" ;; esac
+done
+grep -q 'INJECT\|\.\.\|%2' "$T/up-req.log" && fail "a refused suffix reached the upstream: $(cat "$T/up-req.log")"
+note "prefix mapping and its refusals: ok"
+
+# The cap (4 MiB): the second big file evicts the first; both still serve.
+add big1.bin --url "$UP/files/big1.bin"
+add big2.bin --url "$UP/files/big2.bin"
+expect 200 "big1" "$U/big1.bin"
+cmp -s "$T/b" "$T/up/big1.bin" || fail "big1 differs"
+sleep 1.1	# access times order the eviction
+expect 200 "big2" "$U/big2.bin"
+cmp -s "$T/b" "$T/up/big2.bin" || fail "big2 differs"
+total=$(find "$T/.cache/upstream" -type f -regextype egrep -regex '.*/[0-9a-f]{64}' \
+	-printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+[ "$total" -le $((4 * MIB)) ] || fail "cache holds $total bytes, over 4 MiB"
+n1=$(printf '%s' "$UP/files/big1.bin" | sha256sum | cut -c1-64)
+[ -e "$T/.cache/upstream/$n1" ] && fail "big1 was not evicted"
+expect 200 "big1 again" "$U/big1.bin"
+cmp -s "$T/b" "$T/up/big1.bin" || fail "big1 differs after eviction"
+[ "$(reqs /files/big1.bin)" = 2 ] || fail "big1 not fetched again: $(cat "$T/up-req.log")"
+[ -e "$T/.cache/upstream/$n1" ] || fail "the most recent body was evicted"
+note "cache cap with LRU eviction: ok ($total bytes kept)"
+
+kill -0 "$(cat "$T/bootweb.pid")" || fail "bootweb died: $(tail "$T/bootweb.log")"
+exit 0
