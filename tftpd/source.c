@@ -24,6 +24,7 @@
 #include "tftpd.h"
 #include "tmpl.h"
 #include "token.h"
+#include "upstream.h"
 #include "xmalloc.h"
 
 #ifndef IPXE_DIR
@@ -125,6 +126,32 @@ tftpd_vpaths_free(struct tftpd *td)
 	td->vpaths = NULL;
 }
 
+static int
+vpaths_find(const struct tftpd_vpaths *v, const char *path)
+{
+	return bsearch(&path, v->path, v->n, sizeof(char *), vpaths_cmp) !=
+	    NULL;
+}
+
+/* Whether a URL prefix (a path ending in /) leads to path: a/, a/b/, ... */
+static int
+vpaths_prefix(const struct tftpd_vpaths *v, const char *path)
+{
+	char		 buf[TFTPD_NAME_MAX];
+	const char	*slash;
+
+	for (slash = strchr(path, '/'); slash != NULL && slash[1] != '\0';
+	    slash = strchr(slash + 1, '/')) {
+		if ((size_t)(slash - path) + 2 > sizeof(buf))
+			return 0;
+		memcpy(buf, path, (size_t)(slash - path) + 1);
+		buf[slash - path + 1] = '\0';
+		if (vpaths_find(v, buf))
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * Whether any virtual file (for any client) has this path. The set of
  * paths is read again only when another process changed the database, so
@@ -153,8 +180,8 @@ vpaths_has(struct tftpd *td, const char *path)
 			    vpaths_cmp);
 		td->vpaths_version = ver;
 	}
-	return td->vpaths->n > 0 && bsearch(&path, td->vpaths->path,
-	    td->vpaths->n, sizeof(char *), vpaths_cmp) != NULL;
+	return td->vpaths->n > 0 && (vpaths_find(td->vpaths, path) ||
+	    vpaths_prefix(td->vpaths, path));
 }
 
 static int
@@ -259,8 +286,13 @@ src_virtual(struct tftpd *td, const struct tftpd_peer *p, struct nb_file *vf,
 	case NB_FILE_URL:
 		break;
 	}
-	return src_fail(f, TFTP_ENOTFOUND, "File not found", "%s is a URL file, served over "
-	    "HTTP only", vf->path);
+	/* Fetched (or found in the cache) when the transfer starts: xfer.c. */
+	src->kind = SRC_UPSTREAM;
+	src->url = vf->url;
+	vf->url = NULL;
+	snprintf(src->origin, sizeof(src->origin), "upstream %s file",
+	    vf->mac[0] ? "per-client" : "global");
+	return 0;
 }
 
 /*
@@ -539,6 +571,9 @@ tftpd_src_open(struct tftpd *td, const struct tftpd_peer *p, const char *path,
 			nb_file_clear(&vf);
 			return rc;
 		}
+		if (rc == NB_INVALID)
+			return src_fail(f, TFTP_EACCESS, "Access violation",
+			    "%s", nb_db_errmsg(td->d->db));
 		if (rc != NB_NOTFOUND)
 			log_warnx("looking up virtual file %s: %s", path, nb_db_errmsg(td->d->db));
 	}
@@ -568,8 +603,24 @@ tftpd_src_close(struct tftpd_src *src)
 	if (src->fd != -1)
 		close(src->fd);
 	free(src->mem);
+	free(src->url);
 	src->fd = -1;
 	src->mem = NULL;
+	src->url = NULL;
+}
+
+struct nb_up *
+tftpd_up(struct tftpd *td)
+{
+	char	*data;
+
+	if (td->up == NULL) {
+		data = nb_datadir(nb_daemon_dbpath(td->d),
+		    nb_conf_get(td->d->conf, NULL, "datadir"));
+		td->up = nb_up_new(td->d->base, data, td->d->conf);
+		free(data);
+	}
+	return td->up;
 }
 
 /* Add dir to the roots; a default that does not exist is skipped quietly. */

@@ -25,7 +25,8 @@ struct tftpd_root {
 	int		 fd;		/* O_PATH directory */
 };
 
-struct tftpd_vpaths;			/* the set of virtual file paths (source.c) */
+struct tftpd_vpaths;		/* the set of virtual file paths (source.c) */
+struct nb_up;			/* upstream files (libnetboot/upstream.c) */
 
 struct tftpd {
 	struct nb_daemon	*d;
@@ -66,6 +67,7 @@ struct tftpd {
 	struct event		*ev_grace;
 
 	struct tftpd_vpaths	*vpaths;
+	struct nb_up		*up;		/* upstream files, made at first use */
 	int64_t			 vpaths_version;
 
 	/* the database, opened at the first request that needs it */
@@ -78,7 +80,7 @@ struct tftpd {
 	unsigned int		 warn_dropped;
 };
 
-enum tftpd_src_kind { SRC_FILE, SRC_MEM };
+enum tftpd_src_kind { SRC_FILE, SRC_MEM, SRC_UPSTREAM };
 
 /* What a transfer reads from. */
 struct tftpd_src {
@@ -86,6 +88,7 @@ struct tftpd_src {
 	int			 fd;		/* SRC_FILE */
 	uint8_t			*mem;		/* SRC_MEM, owned */
 	int64_t			 size;
+	char			*url;		/* SRC_UPSTREAM: until its body is cached */
 	char			 origin[96];	/* for logs and events: "/usr/lib/ipxe", "virtual template x" */
 };
 
@@ -130,6 +133,8 @@ int	tftpd_src_open(struct tftpd *, const struct tftpd_peer *, const char *path,
 ssize_t	tftpd_src_read(const struct tftpd_src *, void *buf, size_t len, int64_t off);
 /* Release a source. */
 void	tftpd_src_close(struct tftpd_src *);
+/* The upstream cache, made at its first use. */
+struct nb_up *tftpd_up(struct tftpd *);
 /* Open the roots: operands, else root keys, else the iPXE and data directories. */
 void	tftpd_roots_open(struct tftpd *, int startup);
 /* Close the roots. */

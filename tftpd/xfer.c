@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "tftpd.h"
+#include "upstream.h"
 #include "xmalloc.h"
 
 #define XFER_BATCH	64		/* blocks per sendmmsg */
@@ -50,7 +51,8 @@
 #define XFER_PACE	0.001		/* seconds between the bursts of a window */
 #define XFER_EARLY	0.0005		/* a timer this close to its deadline has reached it */
 
-enum xfer_state { XFER_OACK, XFER_DATA };
+/* XFER_WAIT: for an upstream file's body (nothing sent yet). */
+enum xfer_state { XFER_OACK, XFER_DATA, XFER_WAIT };
 
 struct xfer {
 	TAILQ_ENTRY(xfer)	 entry;
@@ -66,6 +68,8 @@ struct xfer {
 	struct tftpd_src	 src;
 	enum tftp_mode		 mode;
 	struct tftp_opts	 opts;
+	struct tftp_req		 req;		/* the options asked, for a late OACK */
+	struct nb_up_wait	*upw;		/* XFER_WAIT: the upstream's answer to come */
 	char			 optstr[96];
 	uint8_t			 oack[128];
 	size_t			 oacklen;
@@ -116,6 +120,8 @@ static void	xfer_tmo_cb(evutil_socket_t, short, void *);
 static void	xfer_send(struct xfer *, double now);
 static void	xfer_done(struct xfer *, int ok, int code, const char *why);
 static void	xfer_probe(struct xfer *);
+static void	xfer_begin(struct xfer *);
+static void	xfer_up_done(const struct nb_up_result *, void *);
 
 /* A static area for received packets: one process, one packet at a time. */
 static uint8_t	 rxbuf[1024];
@@ -283,13 +289,11 @@ xfer_start(struct tftpd *td, const struct tftpd_peer *p, const char *name,
 	x->blksize = opts->blksize;
 	x->window = opts->window;
 	x->burst = xfer_burst(x->blksize);
-	if (x->mode == TFTP_OCTET)
-		x->last = (uint64_t)x->src.size / x->blksize + 1;
-	tftp_opts_str(opts, x->optstr, sizeof(x->optstr));
-	x->oacklen = tftp_oack(req, opts, x->oack, sizeof(x->oack));
-	x->state = x->oacklen > 0 ? XFER_OACK : XFER_DATA;
+	/* Only which options came, in their order: file and val point into rxbuf. */
+	x->req = *req;
+	x->req.file = NULL;
+	memset(x->req.val, 0, sizeof(x->req.val));
 	x->next = 1;
-	xfer_buffers(x);
 
 	/*
 	 * The retransmit interval adapts to the measured round trip and backs
@@ -299,7 +303,6 @@ xfer_start(struct tftpd *td, const struct tftpd_peer *p, const char *name,
 	x->maxrto = opts->timeout ? opts->timeout : td->timeout;
 	x->rto = XFER_RTO_FIRST < x->maxrto ? XFER_RTO_FIRST : x->maxrto;
 	x->start = now;
-	x->deadline = now + td->transfer_timeout;
 
 	x->evwhat = EV_READ;
 	if ((x->ev = event_new(td->d->base, s, EV_READ | EV_PERSIST, xfer_cb, x)) == NULL ||
@@ -310,11 +313,76 @@ xfer_start(struct tftpd *td, const struct tftpd_peer *p, const char *name,
 	LIST_INSERT_HEAD(&td->byPeer[xfer_hash(&p->addr)], x, bypeer);
 	td->nxfers++;
 
-	nb_evq_push(td->d->evq, p->mac, "tftp-start", p->ip, "%s (%lld bytes from %s) %s",
-	    name, (long long)x->src.size, x->src.origin, x->optstr);
-	log_debug("%s: sending %s to %s port %d, %s", __func__, name, p->ip,
-	    nb_sa_port(&p->addr.sa), x->optstr);
+	/*
+	 * An upstream file: nothing goes out until its body is cached (a
+	 * client that asks again meanwhile is a retry, xfer_is_retry); its
+	 * tsize is the cached body's size.
+	 */
+	if (x->src.kind == SRC_UPSTREAM) {
+		x->state = XFER_WAIT;
+		log_debug("%s: %s for %s waits for its upstream", __func__,
+		    name, p->ip);
+		x->upw = nb_up_get(tftpd_up(td), x->src.url, xfer_up_done, x);
+		return;
+	}
+	xfer_begin(x);
+}
+
+/* Size, options and buffers are known now: OACK or the first DATA. */
+static void
+xfer_begin(struct xfer *x)
+{
+	struct tftpd	*td = x->td;
+	double		 now = tftpd_now();
+
+	if (x->mode == TFTP_OCTET)
+		x->last = (uint64_t)x->src.size / x->blksize + 1;
+	if (x->opts.accepted & 1u << TFTP_OPT_TSIZE)
+		x->opts.tsize = x->src.size;
+	tftp_opts_str(&x->opts, x->optstr, sizeof(x->optstr));
+	x->oacklen = tftp_oack(&x->req, &x->opts, x->oack, sizeof(x->oack));
+	x->state = x->oacklen > 0 ? XFER_OACK : XFER_DATA;
+	xfer_buffers(x);
+	/* The round trip and the deadline count from the first packet sent. */
+	x->start = now;
+	x->deadline = now + td->transfer_timeout;
+	nb_evq_push(td->d->evq, x->peer.mac, "tftp-start", x->peer.ip,
+	    "%s (%lld bytes from %s) %s", x->name, (long long)x->src.size,
+	    x->src.origin, x->optstr);
+	log_debug("%s: sending %s to %s port %d, %s", __func__, x->name,
+	    x->peer.ip, nb_sa_port(&x->peer.addr.sa), x->optstr);
 	xfer_send(x, now);
+}
+
+/*
+ * The upstream's answer: serve the cached body, or end the transfer with
+ * an ERROR naming the host and what failed, and an upstream-error event.
+ */
+static void
+xfer_up_done(const struct nb_up_result *res, void *arg)
+{
+	struct xfer	*x = arg;
+	char		 why[600];
+
+	x->upw = NULL;
+	if (!res->ok) {
+		nb_evq_push(x->td->d->evq, x->peer.mac, "upstream-error",
+		    x->peer.ip, "%s: upstream %s: %s", x->name, res->host,
+		    res->msg);
+		snprintf(why, sizeof(why), "upstream %s: %s", res->host,
+		    res->msg);
+		xfer_abort(x, TFTP_EUNDEF, why);
+		return;
+	}
+	free(x->src.url);
+	x->src.url = NULL;
+	x->src.kind = SRC_FILE;
+	x->src.fd = res->fd;
+	x->src.size = res->size;
+	snprintf(x->src.origin, sizeof(x->src.origin), "upstream %.60s, %s",
+	    res->host, res->fetched ? "fetched" : res->status == 304 ?
+	    "validated" : "cached");
+	xfer_begin(x);
 }
 
 /*
@@ -745,6 +813,7 @@ xfer_free(struct xfer *x)
 	TAILQ_REMOVE(&td->xfers, x, entry);
 	LIST_REMOVE(x, bypeer);
 	td->nxfers--;
+	nb_up_cancel(x->upw);
 	event_free(x->ev);
 	event_free(x->tmo);
 	close(x->sock);
