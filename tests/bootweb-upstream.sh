@@ -99,6 +99,14 @@ cmp -s "$T/slow1" "$T/up/slow.bin" && cmp -s "$T/slow2" "$T/up/slow.bin" ||
 [ "$(reqs /slow/2/slow.bin)" = 1 ] || fail "two fetches for two clients: $(cat "$T/up-req.log")"
 note "slow upstream: /boot.ipxe answered meanwhile, one fetch for two: ok"
 
+# A client that leaves while its upstream is slow: its reply goes nowhere.
+add slow3.bin --url "$UP/slow/1/slow.bin?again"
+$RUN curl -s --max-time 0.3 -o /dev/null "$U/slow3.bin"
+sleep 1.2
+expect 200 "after a client left" "$U/slow3.bin"
+cmp -s "$T/b" "$T/up/slow.bin" || fail "slow3 body differs"
+kill -0 "$(cat "$T/bootweb.pid")" || fail "bootweb died: $(tail "$T/bootweb.log")"
+
 # Failures: 502 and an event naming the host and the status, not the query.
 add fail.bin --url "$UP/fail/x?token=SECRET42"
 expect 502 "upstream 500" "$U/fail.bin"

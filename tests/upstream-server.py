@@ -40,7 +40,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def do_GET(self):
-        parts = self.path.split("/", 2)
+        parts = self.path.split("?", 1)[0].split("/", 2)
         kind = parts[1] if len(parts) > 1 else ""
         rest = parts[2] if len(parts) > 2 else ""
         if kind == "fail":
