@@ -19,7 +19,10 @@
 #include "bootctl.h"
 #include "xmalloc.h"
 
-enum { O_MAC = 1, O_GLOBAL, O_CONTENT_FILE, O_TEMPLATE, O_LOCAL, O_URL, O_PREFIX };
+enum {
+	O_MAC = 1, O_GLOBAL, O_CONTENT_FILE, O_TEMPLATE, O_LOCAL, O_URL,
+	O_PREFIX
+};
 
 struct file_opts {
 	const char	*mac;

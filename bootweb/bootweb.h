@@ -95,7 +95,7 @@ struct bootweb {
 	struct evhttp		*http;		/* boot plane */
 	struct evhttp		*admin;		/* admin plane */
 	char			*datadir;
-	struct nb_up		*up;		/* upstream files, made at first use */
+	struct nb_up		*up;		/* upstream files, or NULL */
 	char			*ipxedir;
 	int			 port;		/* the boot plane's port, for URLs */
 	char			*listen_host;	/* the boot plane's address unless a wildcard (0.0.0.0, ::) */

@@ -227,7 +227,7 @@ struct nb_file {
 	char		*tmpl;
 	char		*local;		/* absolute path of a local file */
 	char		*url;		/* a prefix's ends in / */
-	int		 prefix;	/* path ends in /: maps path/SUFFIX to url/SUFFIX */
+	int		 prefix;	/* path ends in /: path/X is url/X */
 	int64_t		 updated;
 };
 
@@ -237,9 +237,9 @@ void		 nb_file_clear(struct nb_file *f);
 const char	*nb_file_kind_name(enum nb_file_kind);
 /* Normalise a request path in place (\ to /, strip leading /); -1 if it has . or .. parts. */
 int		 nb_path_clean(char *path);
-/* Clean a files-table path in place as nb_path_clean, keeping one final / (a prefix). */
+/* nb_path_clean for a files row: a prefix keeps its final /. */
 int		 nb_file_path_clean(char *path);
-/* Whether the rest of a request path after a prefix may go into an upstream URL. */
+/* Whether what follows a prefix may go into its upstream URL. */
 int		 nb_file_suffix_ok(const char *suffix);
 /* Insert a virtual file (NB_EXISTS if that path is taken for that MAC or globally). */
 int		 nb_file_add(struct nb_db *, const struct nb_file *f);

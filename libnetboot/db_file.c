@@ -60,8 +60,9 @@ int
 nb_file_path_clean(char *path)
 {
 	size_t	 len = strlen(path);
-	int	 prefix = len > 0 && (path[len - 1] == '/' || path[len - 1] == '\\');
+	int	 prefix;
 
+	prefix = len > 0 && (path[len - 1] == '/' || path[len - 1] == '\\');
 	while (len > 0 && (path[len - 1] == '/' || path[len - 1] == '\\'))
 		path[--len] = '\0';
 	if (nb_path_clean(path) == -1)
@@ -158,8 +159,8 @@ file_check(struct nb_db *db, const struct nb_file *f)
 		return db_fail(db, NB_INVALID, "a local file needs an absolute path");
 	if (f->prefix && (f->kind != NB_FILE_URL || f->url == NULL ||
 	    f->url[0] == '\0' || f->url[strlen(f->url) - 1] != '/'))
-		return db_fail(db, NB_INVALID, "a prefix maps to an upstream URL "
-		    "ending in /");
+		return db_fail(db, NB_INVALID,
+		    "a prefix maps to an upstream URL ending in /");
 	return NB_OK;
 }
 
@@ -180,8 +181,8 @@ nb_file_add(struct nb_db *db, const struct nb_file *f)
 	}
 	/* A path ending in / is a prefix, and only a prefix ends so. */
 	if ((path[strlen(path) - 1] == '/') != (f->prefix != 0)) {
-		rc = db_fail(db, NB_INVALID, "%s: a prefix is a path ending in / "
-		    "(and --prefix)", path);
+		rc = db_fail(db, NB_INVALID,
+		    "%s: a prefix is a path ending in / (and --prefix)", path);
 		goto done;
 	}
 	if ((rc = file_check(db, f)) != NB_OK)

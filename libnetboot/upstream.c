@@ -45,7 +45,7 @@
 #include "upstream.h"
 #include "xmalloc.h"
 
-#define UP_FRESH	300		/* seconds a checked copy is served unchecked */
+#define UP_FRESH	300		/* seconds a copy goes unchecked */
 #define UP_CACHE_MAX	(1024LL << 20)	/* bytes of cache */
 #define UP_MAX_SIZE	(4096LL << 20)	/* bytes of one file */
 #define UP_CONNECT	10		/* seconds to connect */
@@ -58,8 +58,8 @@ struct up_fetch;
 struct nb_up_wait {
 	TAILQ_ENTRY(nb_up_wait)	 w_entry;
 	struct nb_up		*w_up;
-	struct up_fetch		*w_fetch;	/* NULL: answered from the cache */
-	struct event		*w_ev;		/* the cache's answer, next pass */
+	struct up_fetch		*w_fetch;	/* NULL: the cache answers */
+	struct event		*w_ev;		/* the cache's answer */
 	struct nb_up_result	 w_res;
 	nb_up_cb		*w_cb;
 	void			*w_arg;

@@ -21,13 +21,13 @@ struct nb_up_wait;
 /* What a waiter gets: a cached body to serve, or why there is none. */
 struct nb_up_result {
 	int		 ok;
-	int		 fd;		/* ok: the body, read-only; the waiter closes it */
+	int		 fd;		/* ok: the body; the waiter closes it */
 	int64_t		 size;
 	time_t		 mtime;
-	int		 fetched;	/* 1: a GET brought a body, 0: the cache served */
-	int		 status;	/* the upstream's HTTP status, 0 if none */
-	char		 host[256];	/* the URL's host, for events (never the query) */
-	char		 msg[256];	/* failure: for the client and the event */
+	int		 fetched;	/* a GET brought it (else cached) */
+	int		 status;	/* the upstream's HTTP status or 0 */
+	char		 host[256];	/* the URL's host, for events */
+	char		 msg[256];	/* why it failed */
 };
 
 typedef void	 nb_up_cb(const struct nb_up_result *, void *arg);

@@ -67,7 +67,7 @@ struct tftpd {
 	struct event		*ev_grace;
 
 	struct tftpd_vpaths	*vpaths;
-	struct nb_up		*up;		/* upstream files, made at first use */
+	struct nb_up		*up;		/* upstream files, or NULL */
 	int64_t			 vpaths_version;
 
 	/* the database, opened at the first request that needs it */
@@ -88,7 +88,7 @@ struct tftpd_src {
 	int			 fd;		/* SRC_FILE */
 	uint8_t			*mem;		/* SRC_MEM, owned */
 	int64_t			 size;
-	char			*url;		/* SRC_UPSTREAM: until its body is cached */
+	char			*url;		/* SRC_UPSTREAM, until cached */
 	char			 origin[96];	/* for logs and events: "/usr/lib/ipxe", "virtual template x" */
 };
 

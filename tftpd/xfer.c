@@ -68,8 +68,8 @@ struct xfer {
 	struct tftpd_src	 src;
 	enum tftp_mode		 mode;
 	struct tftp_opts	 opts;
-	struct tftp_req		 req;		/* the options asked, for a late OACK */
-	struct nb_up_wait	*upw;		/* XFER_WAIT: the upstream's answer to come */
+	struct tftp_req		 req;		/* for the OACK */
+	struct nb_up_wait	*upw;		/* XFER_WAIT: the upstream */
 	char			 optstr[96];
 	uint8_t			 oack[128];
 	size_t			 oacklen;
@@ -289,7 +289,7 @@ xfer_start(struct tftpd *td, const struct tftpd_peer *p, const char *name,
 	x->blksize = opts->blksize;
 	x->window = opts->window;
 	x->burst = xfer_burst(x->blksize);
-	/* Only which options came, in their order: file and val point into rxbuf. */
+	/* Which options came, in order: file and val point into rxbuf. */
 	x->req = *req;
 	x->req.file = NULL;
 	memset(x->req.val, 0, sizeof(x->req.val));
