@@ -6,7 +6,8 @@
 # slow upstream that does not stall /boot.ipxe, 500, a body cut short, a
 # timeout and a file over the size limit as 502 with an upstream-error
 # event (host and status, never the query), the prefix mapping and its
-# traversal refusals, the cache cap, and the cache never served itself.
+# traversal refusals, the cache cap, the cache never served itself, and
+# http_proxy / no_proxy from the environment as libcurl reads them.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_root
 need_cmd curl python3 sqlite3 ip
@@ -37,7 +38,9 @@ $BOOTCTL -D "$DB" db init >/dev/null || fail "db init"
 chown -R nobody: "$T"
 start_bg upstream $RUN python3 "$top_srcdir/tests/upstream-server.py" \
 	--port $UPORT --dir "$T/up" --log "$T/up-req.log"
-start_bg bootweb $RUN "$BOOTWEB" -d -v -f "$CONF" -l 127.0.0.1 -p $PORT -P 0
+# The upstream is also the proxy for every host but 127.0.0.1.
+start_bg bootweb $RUN env http_proxy=$UP no_proxy=127.0.0.1 \
+	"$BOOTWEB" -d -v -f "$CONF" -l 127.0.0.1 -p $PORT -P 0
 wait_for 5 $RUN curl -sf -o /dev/null "$U/boot.ipxe" ||
 	fail "bootweb did not start: $(cat "$T/bootweb.log")"
 wait_for 5 grep -q listening "$T/upstream.log" || fail "upstream did not start"
@@ -167,6 +170,16 @@ cmp -s "$T/b" "$T/up/big1.bin" || fail "big1 differs after eviction"
 [ "$(reqs /files/big1.bin)" = 2 ] || fail "big1 not fetched again: $(cat "$T/up-req.log")"
 [ -e "$T/.cache/upstream/$n1" ] || fail "the most recent body was evicted"
 note "cache cap with LRU eviction: ok ($total bytes kept)"
+
+# Through the proxy (no name is resolved here: the proxy takes the URL),
+# and only where no_proxy does not say otherwise.
+add proxied.txt --url "http://upstream.invalid/files/small.txt"
+expect 200 "through http_proxy" "$U/proxied.txt"
+cmp -s "$T/b" "$T/up/small.txt" || fail "proxied body differs"
+grep -q '^GET http://upstream.invalid/files/small.txt 200 ' "$T/up-req.log" ||
+	fail "not through the proxy: $(tail -3 "$T/up-req.log")"
+grep -q '^GET http://127.0.0.1' "$T/up-req.log" && fail "no_proxy was ignored"
+note "http_proxy and no_proxy: ok"
 
 kill -0 "$(cat "$T/bootweb.pid")" || fail "bootweb died: $(tail "$T/bootweb.log")"
 exit 0

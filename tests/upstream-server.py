@@ -6,6 +6,8 @@ Serves DIR with validators and can misbehave on purpose:
   /slow/SECS/PATH    the same after SECS seconds
   /fail/...          500
   /drop/PATH         half the body, then the connection closes
+A request in absolute form (http://host/files/...) is served as a proxy
+would, whatever the host: it shows a client went through a proxy.
 Every request is one line in LOG: "METHOD PATH STATUS inm=... ims=...".
 """
 import argparse
@@ -15,6 +17,7 @@ import os
 import sys
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 lock = threading.Lock()
@@ -40,7 +43,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def do_GET(self):
-        parts = self.path.split("?", 1)[0].split("/", 2)
+        parts = urllib.parse.urlsplit(self.path).path.split("/", 2)
         kind = parts[1] if len(parts) > 1 else ""
         rest = parts[2] if len(parts) > 2 else ""
         if kind == "fail":
