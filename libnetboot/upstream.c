@@ -255,6 +255,26 @@ up_ent_cmp(const void *a, const void *b)
 }
 
 /*
+ * Delete a temporary file no fetch can still be writing (older than
+ * upstream_timeout and a minute): what a daemon that died mid-fetch left.
+ */
+static void
+up_stale(const struct nb_up *u, int dfd, const char *name)
+{
+	struct stat	 st;
+
+	if ((strncmp(name, ".part-", 6) != 0 &&
+	    strncmp(name, ".meta-", 6) != 0) ||
+	    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISREG(st.st_mode) ||
+	    time(NULL) - st.st_mtime < u->u_timeout + 60)
+		return;
+	log_info("upstream cache: deleting %s, left by a fetch that died",
+	    name);
+	(void)unlinkat(dfd, name, 0);
+}
+
+/*
  * Evict the least recently served bodies until the cache holds at most
  * upstream_cache_max bytes. Served descriptors stay valid after unlink.
  */
@@ -274,6 +294,7 @@ up_evict(struct nb_up *u)
 		return;
 	dfd = dirfd(dir);
 	while ((de = readdir(dir)) != NULL) {
+		up_stale(u, dfd, de->d_name);
 		/* bodies only: not NAME.meta, not .part-* or .meta-* */
 		if (de->d_name[0] == '.' || strlen(de->d_name) != 64 ||
 		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||

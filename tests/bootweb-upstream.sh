@@ -152,6 +152,12 @@ done
 grep -q 'INJECT\|\.\.\|%2' "$T/up-req.log" && fail "a refused suffix reached the upstream: $(cat "$T/up-req.log")"
 note "prefix mapping and its refusals: ok"
 
+# A temporary file a dead fetch left goes at the next eviction; a young
+# one (a fetch of another daemon, perhaps) stays.
+: >"$T/.cache/upstream/.part-OLD123"; touch -d '-2 hours' "$T/.cache/upstream/.part-OLD123"
+: >"$T/.cache/upstream/.part-NEW123"
+chown nobody: "$T/.cache/upstream/.part-OLD123" "$T/.cache/upstream/.part-NEW123"
+
 # The cap (4 MiB): the second big file evicts the first; both still serve.
 add big1.bin --url "$UP/files/big1.bin"
 add big2.bin --url "$UP/files/big2.bin"
@@ -165,6 +171,9 @@ total=$(find "$T/.cache/upstream" -type f -regextype egrep -regex '.*/[0-9a-f]{6
 [ "$total" -le $((4 * MIB)) ] || fail "cache holds $total bytes, over 4 MiB"
 n1=$(printf '%s' "$UP/files/big1.bin" | sha256sum | cut -c1-64)
 [ -e "$T/.cache/upstream/$n1" ] && fail "big1 was not evicted"
+[ -e "$T/.cache/upstream/.part-OLD123" ] && fail "a stale .part was kept"
+[ -e "$T/.cache/upstream/.part-NEW123" ] || fail "a young .part was deleted"
+rm -f "$T/.cache/upstream/.part-NEW123"
 expect 200 "big1 again" "$U/big1.bin"
 cmp -s "$T/b" "$T/up/big1.bin" || fail "big1 differs after eviction"
 [ "$(reqs /files/big1.bin)" = 2 ] || fail "big1 not fetched again: $(cat "$T/up-req.log")"
