@@ -204,6 +204,11 @@ void	 http_send_range(struct bw_req *, int fd, off_t off, off_t size, time_t mti
  * any SQLite file; a status for why not if it fails.
  */
 int	 http_send_path(struct bw_req *, const char *path, const char *type);
+/*
+ * Start a 200 of len bytes whose body follows as it comes
+ * (evhttp_send_reply_chunk, then evhttp_send_reply_end).
+ */
+void	 http_stream_start(struct bw_req *, const char *type, off_t len);
 /* The content type for a file name. */
 const char *http_content_type(const char *name);
 /*

@@ -167,9 +167,9 @@ http_resolve(const char *root, const char *relpath, char **out)
 	return 0;
 }
 
-/* Count and send; the one place every reply goes through. */
+/* Count a reply and set up its connection for sending. */
 static void
-http_reply(struct bw_req *r, int code, struct evbuffer *body, off_t len)
+http_account(struct bw_req *r, int code, off_t len)
 {
 	struct bootweb	*bw = r->bw;
 
@@ -184,6 +184,13 @@ http_reply(struct bw_req *r, int code, struct evbuffer *body, off_t len)
 	conn_sending(bw, r->req);
 	evhttp_request_set_on_complete_cb(r->req, conn_sent,
 	    r->req_boot ? &bw->boot : &bw->adm);
+}
+
+/* Count and send; the one place every whole reply goes through. */
+static void
+http_reply(struct bw_req *r, int code, struct evbuffer *body, off_t len)
+{
+	http_account(r, code, len);
 	evhttp_send_reply(r->req, code, http_reason(code), r->head ? NULL : body);
 }
 
@@ -195,6 +202,17 @@ http_set_length(struct bw_req *r, off_t len)
 	snprintf(num, sizeof(num), "%lld", (long long)len);
 	evhttp_remove_header(evhttp_request_get_output_headers(r->req), "Content-Length");
 	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Content-Length", num);
+}
+
+void
+http_stream_start(struct bw_req *r, const char *type, off_t len)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    "Content-Type", type);
+	http_set_length(r, len);
+	http_account(r, 200, len);
+	/* With a Content-Length evhttp sends the pieces as they are. */
+	evhttp_send_reply_start(r->req, 200, http_reason(200));
 }
 
 void

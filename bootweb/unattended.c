@@ -12,21 +12,36 @@
  *
  * An upstream URL file (or one under a URL prefix) is fetched through
  * libnetboot's upstream cache (upstream.c) on this loop: the request waits,
- * other clients do not, and the reply is the cached body, sent like a
- * local file (Range, sendfile), or a 502 and an upstream-error event.
+ * other clients do not. A GET whose upstream answers 200 with a length is
+ * streamed as the body arrives (from the temporary file, by sendfile, so
+ * a firmware's idle timeout does not run out on a big first fetch); HEAD,
+ * a Range and a cached copy get the cached body like a local file. A
+ * failure is a 502 and an upstream-error event, or, once a 200 went out,
+ * a closed connection short of its Content-Length.
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/http.h>
 
 #include "bootweb.h"
 #include "tmpl.h"
 #include "upstream.h"
 #include "xmalloc.h"
+
+#define VF_STREAM_STEP	(256 * 1024)	/* bytes a streamed piece waits for */
+
+/* A descriptor shared by the file segments of a streamed reply. */
+struct vf_fd {
+	int	 fd;
+	int	 refs;
+};
 
 /* A request for an upstream file, waiting for its body. */
 struct vf_up {
@@ -37,6 +52,10 @@ struct vf_up {
 	char			 vu_path[BW_PATHLEN];	/* as logs show it */
 	char			 vu_file[BW_PATHLEN];	/* for its type */
 	char			 vu_mac[NB_MACSTR_LEN];	/* "" if anonymous */
+	int			 vu_range;	/* a Range: the whole body first */
+	int			 vu_streaming;	/* the 200 went, pieces follow */
+	off_t			 vu_sent, vu_total;
+	struct vf_fd		*vu_fd;
 };
 
 /* Names installers ask for: "my unattended file", whatever its template. */
@@ -139,6 +158,105 @@ unattended_serve(struct bw_req *r, const char *rest)
 	    "token URL of the client's boot script");
 }
 
+/* The request as the reply functions take it. */
+static void
+vfile_up_req(const struct vf_up *vu, struct bw_req *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->bw = vu->vu_bw;
+	r->req = vu->vu_req;
+	r->head = vu->vu_head;
+	r->method = vu->vu_method;
+	r->req_boot = vu->vu_boot;
+	strlcpy(r->ip, vu->vu_ip, sizeof(r->ip));
+	strlcpy(r->path, vu->vu_path, sizeof(r->path));
+}
+
+static void
+vf_fd_unref(struct vf_fd *ref)
+{
+	if (--ref->refs == 0) {
+		close(ref->fd);
+		free(ref);
+	}
+}
+
+static void
+vf_seg_done(const struct evbuffer_file_segment *seg, int flags, void *arg)
+{
+	vf_fd_unref(arg);
+}
+
+/*
+ * Send bytes [vu_sent, upto) of the file, by sendfile once the socket
+ * takes them. evhttp drops them if the client left (the request is then
+ * detached from its connection until the reply ends).
+ */
+static void
+vfile_up_push(struct vf_up *vu, off_t upto)
+{
+	struct evbuffer_file_segment	*seg;
+	struct evbuffer			*evb;
+	off_t				 len = upto - vu->vu_sent;
+
+	if (len <= 0)
+		return;
+	if ((seg = evbuffer_file_segment_new(vu->vu_fd->fd, vu->vu_sent, len,
+	    0)) == NULL || (evb = evbuffer_new()) == NULL)
+		fatalx("%s: out of memory", __func__);
+	vu->vu_fd->refs++;
+	evbuffer_file_segment_add_cleanup_cb(seg, vf_seg_done, vu->vu_fd);
+	evbuffer_add_file_segment(evb, seg, 0, len);
+	evbuffer_file_segment_free(seg);
+	evhttp_send_reply_chunk(vu->vu_req, evb);
+	evbuffer_free(evb);
+	vu->vu_sent = upto;
+}
+
+/* More of a 200 arrived: start the reply, or send what came since. */
+static void
+vfile_up_progress(const struct nb_up_progress *p, void *arg)
+{
+	struct vf_up	*vu = arg;
+	struct bw_req	 r;
+	int		 fd;
+
+	if (!vu->vu_streaming) {
+		if (vu->vu_head || vu->vu_range ||
+		    (fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0)) == -1)
+			return;
+		vu->vu_fd = xcalloc(1, sizeof(*vu->vu_fd));
+		vu->vu_fd->fd = fd;
+		vu->vu_fd->refs = 1;
+		vu->vu_streaming = 1;
+		vu->vu_total = p->total;
+		vfile_up_req(vu, &r);
+		http_stream_start(&r, http_content_type(vu->vu_file), p->total);
+	}
+	if (p->have - vu->vu_sent >= VF_STREAM_STEP)
+		vfile_up_push(vu, p->have);
+}
+
+/*
+ * The end of a streamed reply: the rest of the body and the end, or, if
+ * the fetch failed, the connection closed (the client sees the body short
+ * of its Content-Length: never a partial file taken for a whole one).
+ */
+static void
+vfile_up_finish(struct vf_up *vu, const struct nb_up_result *res)
+{
+	struct evhttp_connection	*evcon;
+
+	if (res->ok && res->size == vu->vu_total) {
+		vfile_up_push(vu, res->size);
+		evhttp_send_reply_end(vu->vu_req);
+	} else if ((evcon = evhttp_request_get_connection(vu->vu_req)) != NULL)
+		evhttp_connection_free(evcon);
+	else
+		evhttp_send_reply_end(vu->vu_req);	/* frees it */
+	vf_fd_unref(vu->vu_fd);
+}
+
 /*
  * The upstream's answer for a waiting request: the body (the descriptor
  * goes to the reply), or a 502 naming the host and what went wrong. If
@@ -151,15 +269,21 @@ vfile_up_done(const struct nb_up_result *res, void *arg)
 	struct bw_req	 r;
 	const char	*mac = vu->vu_mac[0] != '\0' ? vu->vu_mac : NULL;
 
-	memset(&r, 0, sizeof(r));
-	r.bw = vu->vu_bw;
-	r.req = vu->vu_req;
-	r.head = vu->vu_head;
-	r.method = vu->vu_method;
-	r.req_boot = vu->vu_boot;
-	strlcpy(r.ip, vu->vu_ip, sizeof(r.ip));
-	strlcpy(r.path, vu->vu_path, sizeof(r.path));
-	if (!res->ok) {
+	vfile_up_req(vu, &r);
+	if (vu->vu_streaming) {
+		if (res->ok)
+			nb_evq_push(r.bw->d->evq, mac, "http-file", r.ip,
+			    "file %s from upstream %s (%lld bytes, streamed)",
+			    vu->vu_file, res->host, (long long)res->size);
+		else
+			nb_evq_push(r.bw->d->evq, mac, "upstream-error", r.ip,
+			    "%s: upstream %s: %s (after %lld bytes sent)",
+			    vu->vu_file, res->host, res->msg,
+			    (long long)vu->vu_sent);
+		vfile_up_finish(vu, res);
+		if (res->ok)
+			close(res->fd);
+	} else if (!res->ok) {
 		nb_evq_push(r.bw->d->evq, mac, "upstream-error", r.ip,
 		    "%s: upstream %s: %s", vu->vu_file, res->host, res->msg);
 		http_error(&r, 502, "upstream %s: %s", res->host, res->msg);
@@ -194,7 +318,10 @@ vfile_upstream(struct bw_req *r, const struct nb_file *f, const char *mac,
 	strlcpy(vu->vu_path, r->path, sizeof(vu->vu_path));
 	strlcpy(vu->vu_file, path, sizeof(vu->vu_file));
 	strlcpy(vu->vu_mac, mac != NULL ? mac : "", sizeof(vu->vu_mac));
-	nb_up_get(bw->up, f->url, vfile_up_done, vu);
+	vu->vu_range = evhttp_find_header(evhttp_request_get_input_headers(
+	    r->req), "Range") != NULL;
+	nb_up_stream(nb_up_get(bw->up, f->url, vfile_up_done, vu),
+	    vfile_up_progress);
 	return 0;
 }
 

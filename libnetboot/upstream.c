@@ -62,6 +62,7 @@ struct nb_up_wait {
 	struct event		*w_ev;		/* the cache's answer */
 	struct nb_up_result	 w_res;
 	nb_up_cb		*w_cb;
+	nb_up_progress_cb	*w_progress;	/* NULL: only the whole body */
 	void			*w_arg;
 };
 TAILQ_HEAD(up_waits, nb_up_wait);
@@ -385,6 +386,27 @@ up_fail(struct up_fetch *f, int status, const char *fmt, ...)
 	up_finish(f, &res);
 }
 
+/* Tell streaming waiters how much of a 200 with a known length is here. */
+static void
+up_progress(struct up_fetch *f)
+{
+	struct nb_up_progress	 p;
+	struct nb_up_wait	*w;
+	curl_off_t		 cl = -1;
+	long			 code = 0;
+
+	curl_easy_getinfo(f->f_curl, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(f->f_curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+	if (code != 200 || cl < 0)
+		return;
+	p.fd = f->f_fd;
+	p.have = f->f_got;
+	p.total = cl;
+	TAILQ_FOREACH(w, &f->f_waits, w_entry)
+		if (w->w_progress != NULL)
+			w->w_progress(&p, w->w_arg);
+}
+
 /* Body bytes: to the temporary file, within upstream_max_size. */
 static size_t
 up_write(char *p, size_t sz, size_t n, void *arg)
@@ -408,6 +430,7 @@ up_write(char *p, size_t sz, size_t n, void *arg)
 		off += (size_t)w;
 	}
 	f->f_got += (int64_t)len;
+	up_progress(f);
 	return len;
 }
 
@@ -781,6 +804,12 @@ nb_up_get(struct nb_up *u, const char *url, nb_up_cb *cb, void *arg)
 		    u->u_running, f->f_host);
 	evtimer_add(u->u_timer, &now);
 	return w;
+}
+
+void
+nb_up_stream(struct nb_up_wait *w, nb_up_progress_cb *cb)
+{
+	w->w_progress = cb;
 }
 
 void

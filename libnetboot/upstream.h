@@ -32,6 +32,19 @@ struct nb_up_result {
 
 typedef void	 nb_up_cb(const struct nb_up_result *, void *arg);
 
+/* A fetch under way: the first have bytes of total are in fd. */
+struct nb_up_progress {
+	int		 fd;		/* the temporary file: pread or dup only */
+	int64_t		 have;
+	int64_t		 total;		/* the upstream's Content-Length */
+};
+
+/*
+ * Called as a 200 with a Content-Length arrives, from inside curl's
+ * callback: it may send what it has, never call nb_up_*.
+ */
+typedef void	 nb_up_progress_cb(const struct nb_up_progress *, void *arg);
+
 /* A fetcher on base, caching under datadir, limits from conf's global keys. */
 struct nb_up	*nb_up_new(struct event_base *base, const char *datadir,
 		    const struct nb_conf *conf);
@@ -40,6 +53,8 @@ void		 nb_up_free(struct nb_up *);
 /* Call cb later with url's body: cached, validated or fetched. */
 struct nb_up_wait *nb_up_get(struct nb_up *, const char *url, nb_up_cb *cb,
 		    void *arg);
+/* Also tell w of the body as it arrives, before it is whole. */
+void		 nb_up_stream(struct nb_up_wait *w, nb_up_progress_cb *cb);
 /* Forget a waiter whose client went away (its fetch goes on for the cache). */
 void		 nb_up_cancel(struct nb_up_wait *);
 

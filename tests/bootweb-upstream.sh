@@ -102,6 +102,24 @@ cmp -s "$T/slow1" "$T/up/slow.bin" && cmp -s "$T/slow2" "$T/up/slow.bin" ||
 [ "$(reqs /slow/2/slow.bin)" = 1 ] || fail "two fetches for two clients: $(cat "$T/up-req.log")"
 note "slow upstream: /boot.ipxe answered meanwhile, one fetch for two: ok"
 
+# A first fetch is streamed: the first bytes long before the upstream ends.
+add trickle.bin --url "$UP/trickle/2/big2.bin"
+tt=$($RUN curl -s -o "$T/b" -D "$T/h" -w '%{time_starttransfer} %{time_total}' "$U/trickle.bin")
+cmp -s "$T/b" "$T/up/big2.bin" || fail "streamed body differs"
+[ "$(hdr content-length)" = "$(stat -c %s "$T/up/big2.bin")" ] || fail "streamed Content-Length"
+echo "$tt" | awk '{ exit !($1 < 1.0 && $2 >= 1.5) }' || fail "not streamed: first byte, total: $tt"
+wait_for 3 sh -c "sqlite3 '$DB' \"SELECT detail FROM events WHERE kind = 'http-file'\" | grep -q 'trickle.bin.*streamed'" ||
+	fail "no streamed event: $(events http-file)"
+# A client that leaves mid-stream: the fetch goes on for the cache.
+add trickle2.bin --url "$UP/trickle/2/big1.bin"
+$RUN curl -s --max-time 0.8 -o /dev/null "$U/trickle2.bin"
+sleep 2
+expect 200 "after a client left mid-stream" "$U/trickle2.bin"
+cmp -s "$T/b" "$T/up/big1.bin" || fail "trickle2 body differs"
+[ "$(grep -c '^GET /trickle/2/big1.bin 200 ' "$T/up-req.log")" = 1 ] ||
+	fail "trickle2 fetched twice: $(cat "$T/up-req.log")"
+note "streamed first fetch (first byte, total: $tt); a client leaving mid-stream: ok"
+
 # A client that leaves while its upstream is slow: its reply goes nowhere.
 add slow3.bin --url "$UP/slow/1/slow.bin?again"
 $RUN curl -s --max-time 0.3 -o /dev/null "$U/slow3.bin"
@@ -118,8 +136,14 @@ wait_for 3 sh -c "sqlite3 '$DB' \"SELECT detail FROM events WHERE kind = 'upstre
 	fail "no upstream-error event: $(events upstream-error)"
 sqlite3 "$DB" "SELECT detail FROM events" | grep -q SECRET42 && fail "the query reached an event"
 grep -q SECRET42 "$T/bootweb.log" && fail "the query reached the log"
+# Cut short after a 200 and its length went: the client gets less than
+# the length, and the connection closed (curl: 18, partial file).
 add drop.bin --url "$UP/drop/big1.bin"
-expect 502 "body cut short" "$U/drop.bin"
+$RUN curl -s -o "$T/b" "$U/drop.bin"; rc=$?
+[ "$rc" = 18 ] || fail "a cut upstream body: curl exit $rc, not 18"
+[ "$(stat -c %s "$T/b")" -lt "$(stat -c %s "$T/up/big1.bin")" ] || fail "a cut body came whole"
+wait_for 3 sh -c "sqlite3 '$DB' \"SELECT detail FROM events WHERE kind = 'upstream-error'\" | grep -q '^drop.bin: upstream 127.0.0.1: Transferred a partial file (after'" ||
+	fail "no upstream-error event for drop.bin: $(events upstream-error)"
 add hang.bin --url "$UP/slow/30/small.txt"
 t0=$(date +%s)
 expect 502 "upstream timeout" "$U/hang.bin"

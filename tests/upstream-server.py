@@ -6,6 +6,7 @@ Serves DIR with validators and can misbehave on purpose:
   /slow/SECS/PATH    the same after SECS seconds
   /fail/...          500
   /drop/PATH         half the body, then the connection closes
+  /trickle/SECS/PATH the body in 8 pieces over SECS seconds
 A request in absolute form (http://host/files/...) is served as a proxy
 would, whatever the host: it shows a client went through a proxy.
 Every request is one line in LOG: "METHOD PATH STATUS inm=... ims=...".
@@ -48,9 +49,13 @@ class Handler(BaseHTTPRequestHandler):
         rest = parts[2] if len(parts) > 2 else ""
         if kind == "fail":
             return self.fail(500)
+        trickle = 0
         if kind == "slow":
             secs, _, rest = rest.partition("/")
             time.sleep(float(secs))
+        elif kind == "trickle":
+            secs, _, rest = rest.partition("/")
+            trickle = float(secs)
         elif kind not in ("files", "drop"):
             return self.fail(404)
         path = os.path.join(self.server.dir, rest)
@@ -76,6 +81,13 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body[:len(body) // 2])
             self.wfile.flush()
             self.close_connection = True
+            return
+        if trickle:
+            step = (len(body) + 7) // 8
+            for i in range(0, len(body), step):
+                self.wfile.write(body[i:i + step])
+                self.wfile.flush()
+                time.sleep(trickle / 8)
             return
         self.wfile.write(body)
 
