@@ -54,6 +54,7 @@ struct vf_up {
 	char			 vu_mac[NB_MACSTR_LEN];	/* "" if anonymous */
 	int			 vu_range;	/* a Range: the whole body first */
 	int			 vu_streaming;	/* the 200 went, pieces follow */
+	int			 vu_answered;	/* HEAD: answered from the headers */
 	off_t			 vu_sent, vu_total;
 	struct vf_fd		*vu_fd;
 };
@@ -221,10 +222,19 @@ vfile_up_progress(const struct nb_up_progress *p, void *arg)
 	struct bw_req	 r;
 	int		 fd;
 
+	if (vu->vu_answered || vu->vu_range)
+		return;
 	if (!vu->vu_streaming) {
-		if (vu->vu_head || vu->vu_range ||
-		    (fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		if ((fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0)) == -1)
 			return;
+		/* HEAD (UEFI HTTP Boot asks it first): the length will do. */
+		if (vu->vu_head) {
+			vfile_up_req(vu, &r);
+			http_send_range(&r, fd, 0, p->total, time(NULL),
+			    http_content_type(vu->vu_file));
+			vu->vu_answered = 1;
+			return;
+		}
 		vu->vu_fd = xcalloc(1, sizeof(*vu->vu_fd));
 		vu->vu_fd->fd = fd;
 		vu->vu_fd->refs = 1;
@@ -270,7 +280,10 @@ vfile_up_done(const struct nb_up_result *res, void *arg)
 	const char	*mac = vu->vu_mac[0] != '\0' ? vu->vu_mac : NULL;
 
 	vfile_up_req(vu, &r);
-	if (vu->vu_streaming) {
+	if (vu->vu_answered) {
+		if (res->ok)
+			close(res->fd);
+	} else if (vu->vu_streaming) {
 		if (res->ok)
 			nb_evq_push(r.bw->d->evq, mac, "http-file", r.ip,
 			    "file %s from upstream %s (%lld bytes, streamed)",

@@ -110,6 +110,12 @@ cmp -s "$T/b" "$T/up/big2.bin" || fail "streamed body differs"
 echo "$tt" | awk '{ exit !($1 < 1.0 && $2 >= 1.5) }' || fail "not streamed: first byte, total: $tt"
 wait_for 3 sh -c "sqlite3 '$DB' \"SELECT detail FROM events WHERE kind = 'http-file'\" | grep -q 'trickle.bin.*streamed'" ||
 	fail "no streamed event: $(events http-file)"
+# HEAD of a cold file (UEFI HTTP Boot's first request): its length at once.
+add trickle3.bin --url "$UP/trickle/2/big1.bin?head"
+t=$($RUN curl -s -I -o "$T/h" -w '%{time_total}' "$U/trickle3.bin")
+[ "$(hdr content-length)" = "$(stat -c %s "$T/up/big1.bin")" ] ||
+	fail "HEAD of a cold file: Content-Length $(hdr content-length)"
+awk -v t="$t" 'BEGIN { exit !(t < 1.0) }' || fail "HEAD of a cold file took $t s"
 # A client that leaves mid-stream: the fetch goes on for the cache.
 add trickle2.bin --url "$UP/trickle/2/big1.bin"
 $RUN curl -s --max-time 0.8 -o /dev/null "$U/trickle2.bin"
