@@ -143,11 +143,13 @@ wait_for 3 sh -c "sqlite3 '$DB' \"SELECT detail FROM events WHERE kind = 'upstre
 sqlite3 "$DB" "SELECT detail FROM events" | grep -q SECRET42 && fail "the query reached an event"
 grep -q SECRET42 "$T/bootweb.log" && fail "the query reached the log"
 # Cut short after a 200 and its length went: the client gets less than
-# the length, and the connection closed (curl: 18, partial file).
+# the length, and the connection closed (curl: 18, partial file; or 52,
+# empty reply, when the cut came in the same loop pass as the headers).
 add drop.bin --url "$UP/drop/big1.bin"
-$RUN curl -s -o "$T/b" "$U/drop.bin"; rc=$?
-[ "$rc" = 18 ] || fail "a cut upstream body: curl exit $rc, not 18"
-[ "$(stat -c %s "$T/b")" -lt "$(stat -c %s "$T/up/big1.bin")" ] || fail "a cut body came whole"
+$RUN curl -s -o "$T/drop.out" "$U/drop.bin"; rc=$?
+[ "$rc" = 18 ] || [ "$rc" = 52 ] || fail "a cut upstream body: curl exit $rc, not 18 or 52"
+[ ! -e "$T/drop.out" ] || [ "$(stat -c %s "$T/drop.out")" -lt "$(stat -c %s "$T/up/big1.bin")" ] ||
+	fail "a cut body came whole"
 wait_for 3 sh -c "sqlite3 '$DB' \"SELECT detail FROM events WHERE kind = 'upstream-error'\" | grep -q '^drop.bin: upstream 127.0.0.1: Transferred a partial file (after'" ||
 	fail "no upstream-error event for drop.bin: $(events upstream-error)"
 add hang.bin --url "$UP/slow/30/small.txt"
