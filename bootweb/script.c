@@ -99,36 +99,18 @@ seen_queue(struct bootweb *bw, const char *mac, const char *uuid, const char *ip
 void
 script_flush_seen(struct bootweb *bw)
 {
-	struct nb_db	*db = bw->d->db;
 	struct bw_seen	*s;
-	const char	*ip;
-	int		 rc = NB_OK;
 
-	if (TAILQ_EMPTY(&bw->seen))
-		return;
-	if ((rc = nb_db_begin(db)) != NB_OK)
-		goto fail;
-	TAILQ_FOREACH(s, &bw->seen, entry) {
-		ip = s->ip[0] != '\0' ? s->ip : NULL;
-		if ((rc = nb_client_seen(db, s->mac, -1, NULL, NULL, s->uuid, ip)) != NB_OK ||
-		    (rc = nb_client_set_inventory(db, s->mac, s->inventory, ip)) != NB_OK)
-			goto fail;
-	}
-	if ((rc = nb_db_commit(db)) != NB_OK)
-		goto fail;
+	/* To the write-behind queue: its thread writes them, the loop never waits. */
 	while ((s = TAILQ_FIRST(&bw->seen)) != NULL) {
 		TAILQ_REMOVE(&bw->seen, s, entry);
+		nb_wq_inventory(bw->d->evq, s->mac, s->uuid, s->ip[0] != '\0' ? s->ip : NULL,
+		    s->inventory);
 		free(s->uuid);
 		json_decref(s->inventory);
 		free(s);
 	}
 	bw->nseen = 0;
-	return;
- fail:
-	/* Busy: keep the reports for the next tick. */
-	nb_db_rollback(db);
-	if (rc != NB_BUSY)
-		log_warnx("recording inventory: %s", nb_db_errmsg(db));
 }
 
 /* The decision table at the top of this file. */
@@ -442,8 +424,8 @@ script_client(struct bw_req *r)
 	/* Settings and images come from the cache (bw_server_url refreshed it): one query. */
 	found = nb_client_get(db, c.mac, &c) == NB_OK;
 	clear = script_respond(r, &c, found);
-	if (clear != NB_NEXT_NONE && nb_client_next_boot_done(db, c.mac, clear) != NB_OK)
-		log_warnx("%s: clearing next_boot: %s", c.mac, nb_db_errmsg(db));
+	if (clear != NB_NEXT_NONE)
+		nb_wq_next_boot_done(r->bw->d->evq, c.mac, clear);
  done_client:
 	nb_client_clear(&c);
 	json_decref(c.vars);

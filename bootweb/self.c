@@ -38,10 +38,9 @@ self_fail(struct bw_req *r, int code, const char *msg)
 void
 self_serve(struct bw_req *r, const char *rest)
 {
-	struct nb_db		*db = r->bw->d->db;
 	struct nb_client	 c;
 	json_t			*o;
-	int			 rc, post = r->method == EVHTTP_REQ_POST;
+	int			 post = r->method == EVHTTP_REQ_POST;
 
 	nb_client_init(&c);
 	if (*rest != '\0' && strcmp(rest, "done") != 0 && strcmp(rest, "suspend") != 0 &&
@@ -59,26 +58,18 @@ self_serve(struct bw_req *r, const char *rest)
 		self_fail(r, 404, "no client is recorded at your address");
 		goto done;
 	}
+	/* Queued, and answered from the record as it will be once written. */
 	if (strcmp(rest, "done") == 0) {
-		rc = nb_client_next_boot_done(db, c.mac, NB_NEXT_NONE);
-		if (rc != NB_OK && rc != NB_NOTFOUND) {
-			self_fail(r, 503, nb_db_errmsg(db));
-			goto done;
-		}
+		nb_wq_next_boot_done(r->bw->d->evq, c.mac, NB_NEXT_NONE);
 		nb_evq_push(r->bw->d->evq, c.mac, "self-done", r->ip, "installation done%s%s",
-		    rc == NB_OK ? ", cleared next_boot " : "",
-		    rc == NB_OK ? nb_next_boot_name(c.next_boot) : "");
+		    c.next_boot != NB_NEXT_NONE ? ", cleared next_boot " : "",
+		    c.next_boot != NB_NEXT_NONE ? nb_next_boot_name(c.next_boot) : "");
+		c.next_boot = NB_NEXT_NONE;
 	} else if (*rest != '\0') {
-		if (nb_client_set_suspended(db, c.mac, strcmp(rest, "suspend") == 0) != NB_OK) {
-			self_fail(r, 503, nb_db_errmsg(db));
-			goto done;
-		}
-		nb_evq_push(r->bw->d->evq, c.mac, strcmp(rest, "suspend") == 0 ?
+		c.suspended = strcmp(rest, "suspend") == 0;
+		nb_wq_suspended(r->bw->d->evq, c.mac, c.suspended);
+		nb_evq_push(r->bw->d->evq, c.mac, c.suspended ?
 		    "self-suspend" : "self-unsuspend", r->ip, "%s by the client itself", rest);
-	}
-	if (*rest != '\0' && nb_client_get(db, c.mac, &c) != NB_OK) {
-		self_fail(r, 503, nb_db_errmsg(db));
-		goto done;
 	}
 	o = nb_client_json(&c);
 	self_json(r, 200, o);

@@ -18,6 +18,8 @@
 
 #define NB_DB_DEFAULT	LOCALSTATEDIR "/lib/netboot/netboot.db"
 #define NB_DB_VERSION	5		/* schema version this build writes */
+/* The busy timeout of an event loop's connection, which only reads: WAL readers do not wait for writers. */
+#define NB_DB_LOOP_BUSY_MS	50
 
 enum nb_rc {
 	NB_OK = 0,
@@ -55,8 +57,25 @@ int		 nb_db_begin(struct nb_db *);
 int		 nb_db_commit(struct nb_db *);
 /* Roll the transaction back; safe to call when none is open. */
 void		 nb_db_rollback(struct nb_db *);
-/* A number that changes whenever another connection commits (PRAGMA data_version). */
+/* Inside a transaction: open a savepoint, release it, or roll back to it and release it. */
+enum nb_savepoint { NB_SP_BEGIN, NB_SP_RELEASE, NB_SP_ROLLBACK };
+int		 nb_db_savepoint(struct nb_db *, enum nb_savepoint);
+/*
+ * A number that changes whenever another connection commits (PRAGMA
+ * data_version); on a loop's connection tied to its writer thread
+ * (nb_db_set_writer), whenever another process commits.
+ */
 int64_t		 nb_db_data_version(struct nb_db *);
+/* What a daemon's writer thread (wq.c) publishes for its loop's connection. */
+struct nb_db_writer {
+	_Atomic uint64_t	 started;	/* the writer's commits begun ... */
+	_Atomic uint64_t	 commits;	/* ... and done */
+	_Atomic uint64_t	 foreign;	/* commits by others the writer noticed */
+	int			(*check)(void *);	/* count others' commits now; 1 if it cannot */
+	void			*arg;
+};
+/* Tie a loop's connection to its process's writer: nb_db_data_version then ignores the writer's commits. */
+void		 nb_db_set_writer(struct nb_db *, struct nb_db_writer *);
 /* The data directory: datadir if set, else the directory holding the database. Caller frees. */
 char		*nb_datadir(const char *dbpath, const char *datadir);
 /* Before any nb_db_open: each connection stays in one thread; no global SQLite mutexes (pxedhcpd). */
@@ -119,6 +138,12 @@ int		 nb_client_seen(struct nb_db *, const char *mac, int arch, const char *vend
 		    const char *user_class, const char *uuid, const char *ip);
 /* Replace a client's inventory (an object) and its last address. */
 int		 nb_client_set_inventory(struct nb_db *, const char *mac, json_t *inventory, const char *ip);
+/* The largest rowid of clients (0 if none): rows added later have larger ones. */
+int64_t		 nb_client_last_rowid(struct nb_db *);
+/* Count the discovered clients whose rowid is above after (0: all of them). */
+int		 nb_client_discovered(struct nb_db *, int64_t after, int64_t *n);
+/* Delete at most n of the earliest discovered clients no operator has touched; *gone gets how many. */
+int		 nb_client_evict(struct nb_db *, int64_t n, int64_t *gone);
 /* The client as a JSON object with the keys documented in bootctl(8). */
 json_t		*nb_client_json(const struct nb_client *c);
 
@@ -226,7 +251,7 @@ struct nb_event {
 	const char	*detail;
 };
 
-/* Append one event now (for bootctl and tests; daemons use nb_evq). */
+/* Append one event now (for bootctl and tests; daemons queue them: nb_evq_push in wq.h). */
 int		 nb_event_add(struct nb_db *, const char *mac, const char *daemon, const char *kind,
 		    const char *ip, const char *fmt, ...) NB_PRINTF(6, 7);
 /* Call fn for events with id > after (oldest first), for mac if given, at most limit (0: all). */
@@ -237,19 +262,9 @@ int64_t		 nb_event_last_id(struct nb_db *, const char *mac);
 /* The event as a JSON object. */
 json_t		*nb_event_json(const struct nb_event *ev);
 
-/* A daemon's queue of events, written in one transaction per flush so a request never waits for a write. */
-struct nb_evq;
-/* A queue for daemon, holding at most max events (older ones are dropped and counted). */
-struct nb_evq	*nb_evq_new(const char *daemon, size_t max);
-/* Queue an event stamped now. */
-void		 nb_evq_push(struct nb_evq *, const char *mac, const char *kind, const char *ip,
-		    const char *fmt, ...) NB_PRINTF(5, 6);
-/* Write what is queued in one transaction; on NB_BUSY the events stay queued. */
-int		 nb_evq_flush(struct nb_evq *, struct nb_db *);
-/* How many events wait. */
-size_t		 nb_evq_len(const struct nb_evq *);
-/* Free the queue and what it holds. */
-void		 nb_evq_free(struct nb_evq *);
+/* Delete at most limit of the oldest events: those older than before, then beyond max_rows; *n gets how many. */
+int		 nb_event_trim(struct nb_db *, double before, int64_t max_rows, int64_t limit,
+		    int64_t *n);
 
 /* settings: key/value with a table of known keys, defaults and checks */
 /* The stored value of key, or its default (NULL if none); NB_INVALID for an unknown key. Caller frees *value. */
@@ -328,7 +343,7 @@ int		 nb_lease6_list(struct nb_db *, int (*fn)(const struct nb_lease6 *, void *)
 		    void *arg);
 /* Delete the lease of addr; NB_NOTFOUND if none. */
 int		 nb_lease6_rm(struct nb_db *, const char *addr);
-/* Set the connection's busy timeout (the default is 10 s). */
+/* Set the connection's busy timeout (the default is 10 s; an event loop's is NB_DB_LOOP_BUSY_MS). */
 void		 nb_db_busy_timeout(struct nb_db *, int msec);
 
 /* What decides a DHCP answer for one client. */

@@ -56,6 +56,9 @@ static const struct setting settings[] = {
 	{ "static.lease_time", "3600", S_NUM, NULL, 60, 31536000 },
 	{ "wimboot.path", NULL, S_PATH, NULL, 0, 0 },
 	{ "events.keep_days", "90", S_NUM, NULL, 1, 36500 },
+	/* Caps the daemons' write queue keeps (libnetboot/wq.c). */
+	{ "clients.max_discovered", "10000", S_NUM, NULL, 1, 10000000 },
+	{ "events.max_rows", "1000000", S_NUM, NULL, 1000, 1000000000 },
 };
 
 /* Defaults of the bootloader.* family: the ipxe package's files by arch. */
