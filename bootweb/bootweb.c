@@ -538,7 +538,7 @@ bw_reload(struct nb_daemon *d)
 	bw_paths(d->ctx);
 }
 
-/* The skeleton's tick: the inventory reports coalesced since the last one go to the queue. */
+/* The skeleton's tick: the inventory coalesced since the last one, queued. */
 static void
 bw_tick(struct nb_daemon *d)
 {
@@ -595,7 +595,7 @@ main(int argc, char *argv[])
 	nb_daemon_open_db(&d, 0, NULL);
 	log_info("data directory %s, bootloaders from %s", bw.datadir, bw.ipxedir);
 	rc = nb_daemon_run(&d);
-	script_flush_seen(&bw);		/* to the queue, which nb_daemon_free writes */
+	script_flush_seen(&bw);		/* queued: nb_daemon_free writes it */
 	conn_free(&bw);
 	evhttp_free(bw.http);
 	if (bw.admin != NULL)

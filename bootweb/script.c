@@ -101,11 +101,11 @@ script_flush_seen(struct bootweb *bw)
 {
 	struct bw_seen	*s;
 
-	/* To the write-behind queue: its thread writes them, the loop never waits. */
+	/* To the write queue: its thread writes, the loop never waits. */
 	while ((s = TAILQ_FIRST(&bw->seen)) != NULL) {
 		TAILQ_REMOVE(&bw->seen, s, entry);
-		nb_wq_inventory(bw->d->evq, s->mac, s->uuid, s->ip[0] != '\0' ? s->ip : NULL,
-		    s->inventory);
+		nb_wq_inventory(bw->d->evq, s->mac, s->uuid,
+		    s->ip[0] != '\0' ? s->ip : NULL, s->inventory);
 		free(s->uuid);
 		json_decref(s->inventory);
 		free(s);

@@ -61,9 +61,11 @@ self_serve(struct bw_req *r, const char *rest)
 	/* Queued, and answered from the record as it will be once written. */
 	if (strcmp(rest, "done") == 0) {
 		nb_wq_next_boot_done(r->bw->d->evq, c.mac, NB_NEXT_NONE);
-		nb_evq_push(r->bw->d->evq, c.mac, "self-done", r->ip, "installation done%s%s",
+		nb_evq_push(r->bw->d->evq, c.mac, "self-done", r->ip,
+		    "installation done%s%s",
 		    c.next_boot != NB_NEXT_NONE ? ", cleared next_boot " : "",
-		    c.next_boot != NB_NEXT_NONE ? nb_next_boot_name(c.next_boot) : "");
+		    c.next_boot != NB_NEXT_NONE ?
+		    nb_next_boot_name(c.next_boot) : "");
 		c.next_boot = NB_NEXT_NONE;
 	} else if (*rest != '\0') {
 		c.suspended = strcmp(rest, "suspend") == 0;

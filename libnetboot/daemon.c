@@ -24,8 +24,8 @@
 #include "daemon.h"
 #include "xmalloc.h"
 
-#define WQ_TICK_USEC	100000		/* how often the loop hands its writes over */
-#define DB_RETRY_SEC	5		/* between attempts to open the loop's connection */
+#define WQ_TICK_USEC	100000		/* the loop hands its writes over */
+#define DB_RETRY_SEC	5		/* between opens of the loop's db */
 
 int
 nb_daemon_getopt(struct nb_daemon *d, int argc, char *argv[], const char *extra_opts,
@@ -226,7 +226,7 @@ daemon_tick(evutil_socket_t fd, short events, void *arg)
 	nb_wq_tick(d->evq);
 }
 
-/* Create or upgrade the database in a child: the parent never loads SQLite's pages. */
+/* Create or upgrade the database in a child: the parent maps no SQLite. */
 static void
 daemon_db_check(const char *path)
 {
@@ -238,7 +238,8 @@ daemon_db_check(const char *path)
 	if ((pid = fork()) == -1)
 		fatal("fork");
 	if (pid == 0) {
-		if (nb_db_open(path, NB_DB_CREATE, &db, err, sizeof(err)) != NB_OK) {
+		if (nb_db_open(path, NB_DB_CREATE, &db, err,
+		    sizeof(err)) != NB_OK) {
 			log_warnx("%s", err);
 			_exit(1);
 		}
@@ -281,18 +282,23 @@ nb_daemon_db(struct nb_daemon *d)
 }
 
 void
-nb_daemon_open_db(struct nb_daemon *d, int flags, const struct nb_wq_hooks *hooks)
+nb_daemon_open_db(struct nb_daemon *d, int flags,
+    const struct nb_wq_hooks *hooks)
 {
 	struct timeval	 tick = { 0, WQ_TICK_USEC };
 	const char	*path = nb_daemon_dbpath(d);
 
-	/* Two connections in two threads: no global SQLite mutexes (db_dhcp.c). */
+	/* Connections in two threads: no global SQLite mutexes (db_dhcp.c). */
 	if (nb_db_threads_init() != NB_OK)
 		fatalx("cannot configure SQLite for threads");
 	if (flags & NB_DAEMON_LAZY)
 		daemon_db_check(path);
 	else if (nb_daemon_db(d) == NULL)
 		fatalx("cannot open the database %s", path);
+	if (flags & NB_DAEMON_NOLOOP) {
+		nb_db_close(d->db);
+		d->db = NULL;
+	}
 	d->evq = nb_wq_start(path, d->name, hooks);
 	if (d->db != NULL)
 		nb_db_set_writer(d->db, nb_wq_writer(d->evq));

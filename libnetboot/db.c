@@ -395,7 +395,7 @@ nb_db_data_version(struct nb_db *db)
 	/* Called per request by daemons: keep it prepared. */
 	if ((st = db_stmt(db, sql)) == NULL)
 		return -1;
-	if (db->w != NULL)		/* before the read: commits it surely includes */
+	if (db->w != NULL)		/* before the read: all it includes */
 		done = atomic_load(&db->w->commits);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);

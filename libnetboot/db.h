@@ -18,7 +18,7 @@
 
 #define NB_DB_DEFAULT	LOCALSTATEDIR "/lib/netboot/netboot.db"
 #define NB_DB_VERSION	5		/* schema version this build writes */
-/* The busy timeout of an event loop's connection, which only reads: WAL readers do not wait for writers. */
+/* The busy timeout of an event loop's connection (it only reads). */
 #define NB_DB_LOOP_BUSY_MS	50
 
 enum nb_rc {
@@ -57,7 +57,7 @@ int		 nb_db_begin(struct nb_db *);
 int		 nb_db_commit(struct nb_db *);
 /* Roll the transaction back; safe to call when none is open. */
 void		 nb_db_rollback(struct nb_db *);
-/* Inside a transaction: open a savepoint, release it, or roll back to it and release it. */
+/* In a transaction: open a savepoint, release it, or roll back to it. */
 enum nb_savepoint { NB_SP_BEGIN, NB_SP_RELEASE, NB_SP_ROLLBACK };
 int		 nb_db_savepoint(struct nb_db *, enum nb_savepoint);
 /*
@@ -68,13 +68,14 @@ int		 nb_db_savepoint(struct nb_db *, enum nb_savepoint);
 int64_t		 nb_db_data_version(struct nb_db *);
 /* What a daemon's writer thread (wq.c) publishes for its loop's connection. */
 struct nb_db_writer {
-	_Atomic uint64_t	 started;	/* the writer's commits begun ... */
+	_Atomic uint64_t	 started;	/* the writer's commits begun */
 	_Atomic uint64_t	 commits;	/* ... and done */
-	_Atomic uint64_t	 foreign;	/* commits by others the writer noticed */
-	int			(*check)(void *);	/* count others' commits now; 1 if it cannot */
+	_Atomic uint64_t	 foreign;	/* others' commits it noticed */
+	/* Count others' commits now; 1 if it cannot. */
+	int			(*check)(void *);
 	void			*arg;
 };
-/* Tie a loop's connection to its process's writer: nb_db_data_version then ignores the writer's commits. */
+/* Tie a loop's connection to its writer, whose commits it then ignores. */
 void		 nb_db_set_writer(struct nb_db *, struct nb_db_writer *);
 /* The data directory: datadir if set, else the directory holding the database. Caller frees. */
 char		*nb_datadir(const char *dbpath, const char *datadir);
@@ -138,11 +139,12 @@ int		 nb_client_seen(struct nb_db *, const char *mac, int arch, const char *vend
 		    const char *user_class, const char *uuid, const char *ip);
 /* Replace a client's inventory (an object) and its last address. */
 int		 nb_client_set_inventory(struct nb_db *, const char *mac, json_t *inventory, const char *ip);
-/* The largest rowid of clients (0 if none): rows added later have larger ones. */
+/* The largest rowid of clients (0 if none): later rows have larger ones. */
 int64_t		 nb_client_last_rowid(struct nb_db *);
-/* Count the discovered clients whose rowid is above after (0: all of them). */
-int		 nb_client_discovered(struct nb_db *, int64_t after, int64_t *n);
-/* Delete at most n of the earliest discovered clients no operator has touched; *gone gets how many. */
+/* Count the discovered clients with a rowid above after (0: all). */
+int		 nb_client_discovered(struct nb_db *, int64_t after,
+		    int64_t *n);
+/* Delete at most n of the earliest discovered, untouched clients. */
 int		 nb_client_evict(struct nb_db *, int64_t n, int64_t *gone);
 /* The client as a JSON object with the keys documented in bootctl(8). */
 json_t		*nb_client_json(const struct nb_client *c);
@@ -251,7 +253,7 @@ struct nb_event {
 	const char	*detail;
 };
 
-/* Append one event now (for bootctl and tests; daemons queue them: nb_evq_push in wq.h). */
+/* Append one event now (bootctl, tests; daemons queue: nb_evq_push). */
 int		 nb_event_add(struct nb_db *, const char *mac, const char *daemon, const char *kind,
 		    const char *ip, const char *fmt, ...) NB_PRINTF(6, 7);
 /* Call fn for events with id > after (oldest first), for mac if given, at most limit (0: all). */
@@ -262,9 +264,9 @@ int64_t		 nb_event_last_id(struct nb_db *, const char *mac);
 /* The event as a JSON object. */
 json_t		*nb_event_json(const struct nb_event *ev);
 
-/* Delete at most limit of the oldest events: those older than before, then beyond max_rows; *n gets how many. */
-int		 nb_event_trim(struct nb_db *, double before, int64_t max_rows, int64_t limit,
-		    int64_t *n);
+/* Delete at most limit events: older than before, then past max_rows. */
+int		 nb_event_trim(struct nb_db *, double before, int64_t max_rows,
+		    int64_t limit, int64_t *n);
 
 /* settings: key/value with a table of known keys, defaults and checks */
 /* The stored value of key, or its default (NULL if none); NB_INVALID for an unknown key. Caller frees *value. */
@@ -343,7 +345,7 @@ int		 nb_lease6_list(struct nb_db *, int (*fn)(const struct nb_lease6 *, void *)
 		    void *arg);
 /* Delete the lease of addr; NB_NOTFOUND if none. */
 int		 nb_lease6_rm(struct nb_db *, const char *addr);
-/* Set the connection's busy timeout (the default is 10 s; an event loop's is NB_DB_LOOP_BUSY_MS). */
+/* Set the connection's busy timeout (the default is 10 s). */
 void		 nb_db_busy_timeout(struct nb_db *, int msec);
 
 /* What decides a DHCP answer for one client. */

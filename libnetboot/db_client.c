@@ -362,7 +362,7 @@ nb_client_last_rowid(struct nb_db *db)
 int
 nb_client_discovered(struct nb_db *db, int64_t after, int64_t *n)
 {
-	/* A range of the rowid b-tree: the rows one transaction added, or all. */
+	/* A range of the rowid b-tree: the rows a transaction added, or all. */
 	static const char sql[] = "SELECT count(*) FROM clients "
 	    "WHERE rowid > ?1 AND state = 'discovered'";
 	sqlite3_stmt	*st;
@@ -390,10 +390,11 @@ nb_client_evict(struct nb_db *db, int64_t n, int64_t *gone)
 	 * a name, a denial, a static address, an image, an action.
 	 */
 	static const char sql[] = "DELETE FROM clients WHERE rowid IN "
-	    "(SELECT rowid FROM clients WHERE state = 'discovered' AND allowed = 1 "
-	    "AND suspended = 0 AND name IS NULL AND hostname IS NULL AND ip IS NULL "
-	    "AND image IS NULL AND template IS NULL AND next_boot IS NULL "
-	    "AND vars = '{}' AND NOT EXISTS (SELECT 1 FROM files WHERE files.mac = clients.mac) "
+	    "(SELECT rowid FROM clients WHERE state = 'discovered' "
+	    "AND allowed = 1 AND suspended = 0 AND name IS NULL "
+	    "AND hostname IS NULL AND ip IS NULL AND image IS NULL "
+	    "AND template IS NULL AND next_boot IS NULL AND vars = '{}' "
+	    "AND mac NOT IN (SELECT mac FROM files WHERE mac IS NOT NULL) "
 	    "ORDER BY rowid LIMIT ?1)";
 	sqlite3_stmt	*st;
 	int		 rc;

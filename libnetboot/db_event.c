@@ -127,7 +127,8 @@ nb_event_json(const struct nb_event *ev)
 }
 
 int
-nb_event_trim(struct nb_db *db, double before, int64_t max_rows, int64_t limit, int64_t *n)
+nb_event_trim(struct nb_db *db, double before, int64_t max_rows,
+    int64_t limit, int64_t *n)
 {
 	/*
 	 * Ids grow with time and only the oldest rows are ever deleted, so
@@ -138,7 +139,8 @@ nb_event_trim(struct nb_db *db, double before, int64_t max_rows, int64_t limit, 
 	static const char sql_age[] = "DELETE FROM events WHERE id < "
 	    "(SELECT min(id) FROM events) + ?2 AND ts < ?1";
 	static const char sql_count[] = "DELETE FROM events WHERE id <= min("
-	    "(SELECT max(id) FROM events) - ?1, (SELECT min(id) FROM events) + ?2 - 1)";
+	    "(SELECT max(id) FROM events) - ?1, "
+	    "(SELECT min(id) FROM events) + ?2 - 1)";
 	sqlite3_stmt	*st;
 	int		 rc;
 

@@ -27,31 +27,33 @@
 #include "wq.h"
 #include "xmalloc.h"
 
-#define WQ_MAX		400000		/* records queued at most (a long lock, a storm) */
+#define WQ_MAX		400000		/* records queued at most */
 #define WQ_ARENA	(64 << 20)	/* bytes of their strings at most */
-#define WQ_BLOCK	1024		/* records per block: blocks never move */
-#define WQ_TX		4096		/* records per transaction: bootctl never waits long */
+#define WQ_BLOCK	1024		/* records per block (never moved) */
+#define WQ_TX		4096		/* records per transaction */
 #define WQ_CHUNK	32		/* records per multi-row statement */
 #define WQ_POLL_MSEC	50		/* the idle hook's period */
-#define WQ_BUSY_MSEC	100		/* the writer's busy timeout; then it retries */
-#define WQ_STOP_SEC	10		/* how long an exiting daemon waits for a lock */
-#define WQ_RETRY_SEC	5		/* between attempts to open the database */
+#define WQ_BUSY_MSEC	100		/* the writer's busy timeout */
+#define WQ_STOP_SEC	10		/* an exiting daemon's lock wait */
+#define WQ_RETRY_SEC	5		/* between attempts to open the db */
 #define WQ_TRIM_SEC	10		/* between two prunes of the events */
-#define WQ_TRIM_ROWS	5000		/* events deleted per prune transaction */
-#define WQ_COUNT_SEC	1		/* between two counts of the discovered clients */
-#define WQ_NICE		10		/* the writer's nice value: answers first */
-#define WQ_CHECK_USEC	2000		/* the loop's wait for the writer's connection */
+#define WQ_TRIM_ROWS	5000		/* events deleted per prune */
+#define WQ_COUNT_SEC	1		/* between two counts of clients */
+#define WQ_NICE		10		/* the writer's nice: answers first */
+#define WQ_CHECK_USEC	2000		/* the loop's wait for the db */
 #define WQ_NONE		UINT32_MAX	/* an absent string */
 
-enum wq_type { WQ_EVENT, WQ_SEEN, WQ_INVENTORY, WQ_NEXT_DONE, WQ_SUSPENDED, WQ_USER };
+enum wq_type {
+	WQ_EVENT, WQ_SEEN, WQ_INVENTORY, WQ_NEXT_DONE, WQ_SUSPENDED, WQ_USER
+};
 
 /* One record; a daemon's own record follows it in the same slot. */
 struct wq_rec {
 	uint8_t		 type;		/* enum wq_type */
-	uint8_t		 arg;		/* next boot action, suspended flag */
+	uint8_t		 arg;		/* next boot action, suspended */
 	char		 mac[NB_MACSTR_LEN];
 	double		 ts;
-	uint32_t	 s[3];		/* arena offsets of strings, WQ_NONE: NULL */
+	uint32_t	 s[3];		/* arena offsets of strings */
 };
 
 struct wq_batch {
@@ -68,28 +70,28 @@ struct nb_wq {
 	struct nb_wq_hooks hooks;
 	size_t		 stride;	/* bytes per record slot */
 	struct nb_db	*db;		/* the writer's; opened by it */
-	struct nb_db_writer link;	/* for the loop's connection (nb_db_set_writer) */
-	int64_t		 dv;		/* the writer's data_version, last read */
+	struct nb_db_writer link;	/* for the loop's connection */
+	int64_t		 dv;		/* the writer's data_version */
 	pthread_t	 thread;
-	pthread_mutex_t	 dbmtx;		/* held while the writer uses db (wq_check) */
+	pthread_mutex_t	 dbmtx;		/* held while db is in use */
 	pthread_mutex_t	 mtx;
 	pthread_cond_t	 cond;
 	struct wq_batch	 batch[2];
 	struct wq_batch	*fill;		/* the loop's */
-	struct wq_batch	*write;		/* the writer's while busy */
+	struct wq_batch	*write;		/* the writer's, while busy */
 	int		 busy, quit, wake;
-	int		 stopping;	/* locks are waited for WQ_STOP_SEC at most */
+	int		 stopping;	/* wait WQ_STOP_SEC for a lock */
 	uint64_t	 dropped;
-	int64_t		 drop_sec;	/* when the last "full" line was logged */
+	int64_t		 drop_sec;	/* the last "full" log line */
 	/* The writer's own state. */
-	double		 open_at;	/* next attempt to open the database */
+	double		 open_at;	/* next attempt to open db */
 	double		 trim_at;	/* next prune of the events */
 	int64_t		 max_disc;	/* clients.max_discovered */
 	int64_t		 keep_days;	/* events.keep_days */
 	int64_t		 max_rows;	/* events.max_rows */
-	int64_t		 ndisc;		/* discovered clients, -1: count them */
-	int64_t		 disc_version;	/* data_version when ndisc was counted */
-	double		 disc_at;	/* when it may be counted again */
+	int64_t		 ndisc;		/* discovered clients; -1: count */
+	int64_t		 disc_version;	/* data_version of that count */
+	double		 disc_at;	/* the next count, at the earliest */
 	void		*recs[WQ_CHUNK];
 	struct nb_event	 ev[WQ_CHUNK];
 	struct nb_seen	 seen[WQ_CHUNK];
@@ -126,7 +128,8 @@ wq_now(void)
 static struct wq_rec *
 wq_at(const struct nb_wq *q, const struct wq_batch *b, size_t i)
 {
-	return (struct wq_rec *)(b->blocks[i / WQ_BLOCK] + (i % WQ_BLOCK) * q->stride);
+	return (struct wq_rec *)(b->blocks[i / WQ_BLOCK] +
+	    (i % WQ_BLOCK) * q->stride);
 }
 
 /* The queue is full: count, and say so at most once a second. */
@@ -156,7 +159,8 @@ wq_new(struct nb_wq *q, enum wq_type type)
 		return NULL;
 	}
 	if (b->n / WQ_BLOCK == b->nblocks) {
-		b->blocks = xreallocarray(b->blocks, b->nblocks + 1, sizeof(*b->blocks));
+		b->blocks = xreallocarray(b->blocks, b->nblocks + 1,
+		    sizeof(*b->blocks));
 		b->blocks[b->nblocks++] = xcalloc(WQ_BLOCK, q->stride);
 	}
 	r = wq_at(q, b, b->n++);
@@ -252,10 +256,11 @@ nb_evq_push(struct nb_wq *q, const char *mac, const char *kind, const char *ip,
 		va_end(ap);
 	}
 	r->s[0] = wq_str(q, kind, strlen(kind));
-	r->s[1] = ip != NULL && *ip != '\0' ? wq_str(q, ip, strlen(ip)) : WQ_NONE;
+	if (ip != NULL && *ip != '\0')
+		r->s[1] = wq_str(q, ip, strlen(ip));
 	r->s[2] = wq_str(q, big ? big : buf, len < 0 ? 0 : (size_t)len);
 	free(big);
-	if (r->s[0] == WQ_NONE)		/* out of arena: an event without a kind cannot be written */
+	if (r->s[0] == WQ_NONE)		/* no room for its kind: drop it */
 		q->fill->n--;
 }
 
@@ -277,8 +282,8 @@ nb_wq_seen(struct nb_wq *q, const char *mac, const char *uuid, const char *ip)
 }
 
 void
-nb_wq_inventory(struct nb_wq *q, const char *mac, const char *uuid, const char *ip,
-    const json_t *inv)
+nb_wq_inventory(struct nb_wq *q, const char *mac, const char *uuid,
+    const char *ip, const json_t *inv)
 {
 	struct wq_rec	*r;
 	char		*s;
@@ -288,7 +293,8 @@ nb_wq_inventory(struct nb_wq *q, const char *mac, const char *uuid, const char *
 	r->s[0] = uuid ? wq_str(q, uuid, strlen(uuid)) : WQ_NONE;
 	r->s[1] = ip ? wq_str(q, ip, strlen(ip)) : WQ_NONE;
 	if (inv != NULL) {
-		if ((s = json_dumps(inv, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		s = json_dumps(inv, JSON_COMPACT | JSON_SORT_KEYS);
+		if (s == NULL)
 			fatalx("%s: json_dumps", __func__);
 		r->s[2] = wq_str(q, s, strlen(s));
 		free(s);
@@ -359,18 +365,21 @@ wq_write_one(struct nb_wq *q, const struct wq_batch *b, const struct wq_rec *r)
 
 	switch (r->type) {
 	case WQ_INVENTORY:
-		rc = nb_client_seen(q->db, r->mac, -1, NULL, NULL, wq_s(b, r->s[0]),
-		    wq_s(b, r->s[1]));
+		rc = nb_client_seen(q->db, r->mac, -1, NULL, NULL,
+		    wq_s(b, r->s[0]), wq_s(b, r->s[1]));
 		if (rc != NB_OK || r->s[2] == WQ_NONE)
 			return rc;
 		if ((inv = json_loads(wq_s(b, r->s[2]), 0, NULL)) == NULL)
 			return NB_OK;
-		rc = nb_client_set_inventory(q->db, r->mac, inv, wq_s(b, r->s[1]));
+		rc = nb_client_set_inventory(q->db, r->mac, inv,
+		    wq_s(b, r->s[1]));
 		json_decref(inv);
 		return rc;
 	case WQ_NEXT_DONE:
-		rc = nb_client_next_boot_done(q->db, r->mac, (enum nb_next_boot)r->arg);
-		return rc == NB_NOTFOUND ? NB_OK : rc;	/* set again, or gone: nothing to clear */
+		rc = nb_client_next_boot_done(q->db, r->mac,
+		    (enum nb_next_boot)r->arg);
+		/* Set again meanwhile, or gone: nothing to clear. */
+		return rc == NB_NOTFOUND ? NB_OK : rc;
 	case WQ_SUSPENDED:
 		rc = nb_client_set_suspended(q->db, r->mac, r->arg);
 		return rc == NB_NOTFOUND ? NB_OK : rc;
@@ -394,7 +403,8 @@ wq_write_chunk(struct nb_wq *q, const struct wq_batch *b, size_t n)
 	case WQ_USER:
 		for (i = 0; i < n; i++)
 			q->recs[i] = (char *)q->recs[i] + sizeof(struct wq_rec);
-		return q->hooks.write(q->db, q->recs, n, b->arena, q->hooks.arg);
+		return q->hooks.write(q->db, q->recs, n, b->arena,
+		    q->hooks.arg);
 	}
 	for (i = 0; i < n; i++)
 		if ((rc = wq_write_one(q, b, q->recs[i])) != NB_OK)
@@ -448,12 +458,13 @@ wq_cap(struct nb_wq *q, int64_t before, int64_t *ndisc)
 	if ((rc = nb_client_evict(q->db, *ndisc - q->max_disc, &gone)) != NB_OK)
 		return rc;
 	*ndisc -= gone;
-	log_debug("evicted %lld discovered clients (clients.max_discovered %lld)",
+	log_debug("evicted %lld discovered clients "
+	    "(clients.max_discovered %lld)",
 	    (long long)gone, (long long)q->max_disc);
 	return NB_OK;
 }
 
-/* Note another process's commits for the loop's connection; the data_version read. */
+/* Count another process's commits for the loop; the data_version read. */
 static int64_t
 wq_foreign(struct nb_wq *q)
 {
@@ -481,7 +492,7 @@ wq_check(void *arg)
 	struct timespec	 ts;
 
 	if (pthread_mutex_trylock(&q->dbmtx) != 0) {
-		/* Most of the writer's holds are microseconds: worth a short wait. */
+		/* The writer's holds are mostly microseconds long. */
 		wq_deadline(&ts, CLOCK_REALTIME, WQ_CHECK_USEC);
 		if (pthread_mutex_timedlock(&q->dbmtx, &ts) != 0)
 			return 1;
@@ -516,13 +527,13 @@ static int
 wq_tx(struct nb_wq *q, struct wq_batch *b, size_t first, size_t n, int careful)
 {
 	struct wq_rec	*r;
-	size_t		 i, k, chunk = careful ? 1 : WQ_CHUNK;
+	size_t		 i, k, refused = 0, chunk = careful ? 1 : WQ_CHUNK;
 	int64_t		 before, ndisc;
 	int		 rc;
 
 	if ((rc = nb_db_begin(q->db)) != NB_OK)
 		return rc;
-	/* Holding the write lock: no other commit can come between this and ours. */
+	/* With the write lock held, no other commit comes before ours. */
 	if ((rc = wq_count(q, wq_foreign(q))) != NB_OK)
 		goto fail;
 	before = nb_client_last_rowid(q->db);
@@ -543,10 +554,13 @@ wq_tx(struct nb_wq *q, struct wq_batch *b, size_t first, size_t n, int careful)
 		}
 		if (!careful || rc == NB_BUSY)
 			goto fail;
-		log_warnx("a queued write (type %d, %s) dropped: %s", r->type, r->mac,
-		    nb_db_errmsg(q->db));
+		if (refused++ == 0)
+			log_warnx("a queued write (type %d, %s) dropped: %s",
+			    r->type, r->mac, nb_db_errmsg(q->db));
 		nb_db_savepoint(q->db, NB_SP_ROLLBACK);
 	}
+	if (refused > 1)
+		log_warnx("%zu queued writes dropped in all", refused);
 	if ((rc = wq_cap(q, before, &ndisc)) != NB_OK)
 		log_warnx("clients.max_discovered: %s", nb_db_errmsg(q->db));
 	atomic_fetch_add(&q->link.started, 1);
@@ -574,7 +588,8 @@ wq_open(struct nb_wq *q)
 	if ((now = wq_clock()) < q->open_at)
 		return -1;
 	if (nb_db_open(q->path, 0, &q->db, err, sizeof(err)) != NB_OK) {
-		log_warnx("write queue: %s (retrying in %d s)", err, WQ_RETRY_SEC);
+		log_warnx("write queue: %s (retrying in %d s)", err,
+		    WQ_RETRY_SEC);
 		q->db = NULL;
 		q->open_at = now + WQ_RETRY_SEC;
 		return -1;
@@ -584,7 +599,7 @@ wq_open(struct nb_wq *q)
 	q->dv = nb_db_data_version(q->db);
 	atomic_fetch_add(&q->link.foreign, 1);
 	q->ndisc = -1;
-	q->trim_at = 0;
+	q->trim_at = wq_clock() + WQ_TRIM_SEC;
 	wq_settings(q);
 	return 0;
 }
@@ -626,7 +641,8 @@ wq_write(struct nb_wq *q, struct wq_batch *b)
 		if (give_up == 0 && wq_stopping(q))
 			give_up = wq_clock() + WQ_STOP_SEC;
 		if (give_up != 0 && wq_clock() > give_up) {
-			log_warnx("exiting: %zu queued writes not written: %s", b->n - i,
+			log_warnx("exiting: %zu queued writes not written: "
+			    "%s", b->n - i,
 			    q->db ? nb_db_errmsg(q->db) : "no database");
 			return;
 		}
@@ -640,7 +656,7 @@ wq_write(struct nb_wq *q, struct wq_batch *b)
 		n = b->n - i < WQ_TX ? b->n - i : WQ_TX;
 		pthread_mutex_lock(&q->dbmtx);
 		rc = wq_tx(q, b, i, n, careful);
-		/* Locked: the busy timeout waited; the idle hook still gets its turn. */
+		/* Locked: the busy timeout waited; the idle hook runs. */
 		if (rc == NB_BUSY && q->hooks.idle != NULL)
 			q->hooks.idle(q->db, q->hooks.arg);
 		pthread_mutex_unlock(&q->dbmtx);
@@ -652,7 +668,8 @@ wq_write(struct nb_wq *q, struct wq_batch *b)
 		else if (!careful)
 			careful = 1;
 		else {
-			log_warnx("%zu queued writes dropped: %s", n, nb_db_errmsg(q->db));
+			log_warnx("%zu queued writes dropped: %s", n,
+			    nb_db_errmsg(q->db));
 			i += n;
 			careful = 0;
 		}
@@ -673,8 +690,8 @@ wq_trim(struct nb_wq *q)
 	wq_settings(q);
 	if (nb_db_begin(q->db) != NB_OK)
 		return;
-	if (nb_event_trim(q->db, wq_now() - (double)q->keep_days * 86400, q->max_rows,
-	    WQ_TRIM_ROWS, &n) != NB_OK) {
+	if (nb_event_trim(q->db, wq_now() - (double)q->keep_days * 86400,
+	    q->max_rows, WQ_TRIM_ROWS, &n) != NB_OK) {
 		nb_db_rollback(q->db);
 		return;
 	}
@@ -688,7 +705,7 @@ wq_trim(struct nb_wq *q)
 	if (n > 0)
 		log_debug("pruned %lld events", (long long)n);
 	if (n == WQ_TRIM_ROWS)
-		q->trim_at = now;	/* more to go: again after the next pass */
+		q->trim_at = now;	/* more to go: after the next pass */
 }
 
 static void *
@@ -701,7 +718,9 @@ wq_main(void *arg)
 	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WQ_NICE) == -1)
 		log_warn("cannot lower the priority of the database writer");
 	for (;;) {
-		wq_deadline(&ts, CLOCK_MONOTONIC, WQ_POLL_MSEC * 1000L);
+		/* No idle hook: nothing to do but batches and prunes. */
+		wq_deadline(&ts, CLOCK_MONOTONIC, q->hooks.idle != NULL ?
+		    WQ_POLL_MSEC * 1000L : WQ_TRIM_SEC * 1000000L);
 		pthread_mutex_lock(&q->mtx);
 		while (!q->busy && !q->quit && !q->wake &&
 		    pthread_cond_timedwait(&q->cond, &q->mtx, &ts) != ETIMEDOUT)
@@ -722,8 +741,6 @@ wq_main(void *arg)
 		if (quit)
 			return NULL;
 		pthread_mutex_lock(&q->dbmtx);
-		if (q->db != NULL)
-			wq_foreign(q);
 		if (q->hooks.idle != NULL && wq_open(q) == 0)
 			q->hooks.idle(q->db, q->hooks.arg);
 		wq_trim(q);
@@ -732,7 +749,8 @@ wq_main(void *arg)
 }
 
 struct nb_wq *
-nb_wq_start(const char *path, const char *daemon, const struct nb_wq_hooks *hooks)
+nb_wq_start(const char *path, const char *daemon,
+    const struct nb_wq_hooks *hooks)
 {
 	struct nb_wq		*q = xcalloc(1, sizeof(*q));
 	pthread_condattr_t	 ca;
@@ -741,11 +759,12 @@ nb_wq_start(const char *path, const char *daemon, const struct nb_wq_hooks *hook
 	q->daemon = daemon;
 	if (hooks != NULL)
 		q->hooks = *hooks;
-	q->stride = sizeof(struct wq_rec) + ((q->hooks.user_size + 7) & ~(size_t)7);
+	q->stride = sizeof(struct wq_rec) +
+	    ((q->hooks.user_size + 7) & ~(size_t)7);
 	q->fill = &q->batch[0];
 	q->write = &q->batch[1];
 	q->ndisc = -1;
-	q->max_disc = 10000;		/* until the settings are read (wq_open) */
+	q->max_disc = 10000;		/* until wq_open reads the settings */
 	q->keep_days = 90;
 	q->max_rows = 1000000;
 	pthread_mutex_init(&q->mtx, NULL);

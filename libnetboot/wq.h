@@ -21,22 +21,23 @@
 
 struct nb_wq;
 
-/* What a daemon adds to the writer thread: its own records and work between passes. */
+/* What a daemon adds to the writer thread: its records, its idle work. */
 struct nb_wq_hooks {
-	size_t		 user_size;	/* bytes of one of the daemon's records; 0: none */
-	/* Write n of the daemon's records inside the open transaction; their bytes are in arena. */
-	int		(*write)(struct nb_db *, void *const *recs, size_t n, const char *arena,
-			    void *arg);
-	/* Between passes, at least every 50 ms, on the writer's connection (pxedhcpd's policy). */
-	void		(*idle)(struct nb_db *, void *arg);
-	void		*arg;
+	size_t	  user_size;	/* bytes of one of its records; 0: none */
+	/* Write n of its records in the open transaction (bytes in arena). */
+	int	(*write)(struct nb_db *, void *const *recs, size_t n,
+		    const char *arena, void *arg);
+	/* Run between passes, every 50 ms at least (pxedhcpd's policy). */
+	void	(*idle)(struct nb_db *, void *arg);
+	void	 *arg;
 };
 
-/* Start the writer thread of daemon for the database at path (opened on its first need). */
-struct nb_wq	*nb_wq_start(const char *path, const char *daemon, const struct nb_wq_hooks *);
-/* Write everything queued (waiting a while for a lock), stop the thread and free the queue. */
+/* Start the writer of daemon for the database at path (opened when needed). */
+struct nb_wq	*nb_wq_start(const char *path, const char *daemon,
+		    const struct nb_wq_hooks *);
+/* Write what is queued (a lock is waited for 10 s), stop, free. */
 void		 nb_wq_stop(struct nb_wq *);
-/* Hand what the loop queued to the writer (once per loop tick); a busy writer gets it later. */
+/* Hand the loop's batch to the writer (each tick; later if it is busy). */
 void		 nb_wq_tick(struct nb_wq *);
 /* Wake the writer now, so that its idle hook runs. */
 void		 nb_wq_wake(struct nb_wq *);
@@ -47,24 +48,26 @@ struct nb_db_writer *nb_wq_writer(struct nb_wq *);
 /* How many writes were refused because the queue was full. */
 uint64_t	 nb_wq_dropped(struct nb_wq *);
 
-/* A new record of the daemon's own type, zeroed, valid until the next tick; NULL if full. */
+/* A new zeroed record of the daemon's type, valid until the next tick. */
 void		*nb_wq_user(struct nb_wq *);
-/* Copy bytes for the daemon's records; their offset in the arena, or -1 if full. */
+/* Copy bytes for the daemon's records: their arena offset, -1 if full. */
 int64_t		 nb_wq_bytes(struct nb_wq *, const void *, size_t);
 
 /* Queue an event of the daemon, stamped now. */
-void		 nb_evq_push(struct nb_wq *, const char *mac, const char *kind, const char *ip,
-		    const char *fmt, ...) NB_PRINTF(5, 6);
-/* How many writes wait (nb_wq_len; the name the callers know). */
+void		 nb_evq_push(struct nb_wq *, const char *mac, const char *kind,
+		    const char *ip, const char *fmt, ...) NB_PRINTF(5, 6);
+/* How many writes wait (nb_wq_len, under the name its callers know). */
 size_t		 nb_evq_len(struct nb_wq *);
-/* Queue nb_client_seen(mac) with the uuid and address given (NULL: keep), stamped now. */
-void		 nb_wq_seen(struct nb_wq *, const char *mac, const char *uuid, const char *ip);
-/* Queue nb_client_seen and nb_client_set_inventory (iPXE's report); inv is copied. */
-void		 nb_wq_inventory(struct nb_wq *, const char *mac, const char *uuid,
-		    const char *ip, const json_t *inv);
+/* Queue nb_client_seen(mac) with uuid and address (NULL: keep). */
+void		 nb_wq_seen(struct nb_wq *, const char *mac, const char *uuid,
+		    const char *ip);
+/* Queue nb_client_seen and nb_client_set_inventory; inv is copied. */
+void		 nb_wq_inventory(struct nb_wq *, const char *mac,
+		    const char *uuid, const char *ip, const json_t *inv);
 /* Queue nb_client_next_boot_done(mac, was). */
-void		 nb_wq_next_boot_done(struct nb_wq *, const char *mac, enum nb_next_boot was);
+void		 nb_wq_next_boot_done(struct nb_wq *, const char *mac,
+		    enum nb_next_boot was);
 /* Queue nb_client_set_suspended(mac, suspended). */
-void		 nb_wq_suspended(struct nb_wq *, const char *mac, int suspended);
+void		 nb_wq_suspended(struct nb_wq *, const char *mac, int);
 
 #endif

@@ -231,9 +231,9 @@ void		 proxy_handle(struct pxedhcpd *, struct request *);
 /* Send the queued replies. */
 void		 proxy_flush(struct pxedhcpd *);
 
-/* record.c: clients seen and events, written by the write-behind queue's thread (wq.h) */
+/* record.c: clients seen and events, written by the write queue (wq.h) */
 struct record;
-/* Start the daemon's database queue with pxedhcpd's records and policy; wait for the first policy. */
+/* Start the write queue with pxedhcpd's hooks; wait for the first policy. */
 struct record	*record_start(struct nb_daemon *, const struct policy_conf *);
 /* The newest policy: the loop's current one, or a newer one it switches to (freeing the old). */
 const struct policy *record_policy(struct record *);

@@ -32,7 +32,7 @@
 #include "pxedhcpd.h"
 #include "xmalloc.h"
 
-#define START_SEC	30	/* how long the start waits for the first policy */
+#define START_SEC	30	/* the start's wait for the first policy */
 
 /* The text of one record, as the writer words it. */
 struct rec_text {
@@ -44,7 +44,7 @@ struct rec_text {
 	char		 detail[400];
 };
 
-#define RECORD_CHUNK	32	/* records per write hook call (the queue's chunk) */
+#define RECORD_CHUNK	32	/* records per write hook call */
 
 struct record {
 	struct nb_wq	*wq;
@@ -302,7 +302,8 @@ record_word(struct record *r, const char *arena, const struct rec_item *it,
 		s->when = (int64_t)it->ts;
 	}
 	if (it->has_ev) {
-		record_detail(t->detail, sizeof(t->detail), it, arena + it->file_off);
+		record_detail(t->detail, sizeof(t->detail), it,
+		    arena + it->file_off);
 		ev = &r->ev[(*ne)++];
 		memset(ev, 0, sizeof(*ev));
 		ev->ts = it->ts;
@@ -315,9 +316,10 @@ record_word(struct record *r, const char *arena, const struct rec_item *it,
 	}
 }
 
-/* The queue's write hook: n records (at most RECORD_CHUNK) in the writer's transaction. */
+/* The queue's write hook: n records (RECORD_CHUNK at most), in its tx. */
 static int
-record_write(struct nb_db *db, void *const *recs, size_t n, const char *arena, void *arg)
+record_write(struct nb_db *db, void *const *recs, size_t n, const char *arena,
+    void *arg)
 {
 	struct record	*r = arg;
 	size_t		 k, ns = 0, ne = 0;
@@ -332,7 +334,10 @@ record_write(struct nb_db *db, void *const *recs, size_t n, const char *arena, v
 	return rc;
 }
 
-/* The queue's idle hook: a new policy if another process committed (or a reload asks), for the loop to take. */
+/*
+ * The queue's idle hook: a new policy for the loop to take, if another
+ * process committed or a reload asks.
+ */
 static void
 record_policy_check(struct nb_db *db, void *arg)
 {
@@ -362,8 +367,8 @@ struct record *
 record_start(struct nb_daemon *d, const struct policy_conf *conf)
 {
 	struct record		*r = xcalloc(1, sizeof(*r));
-	struct nb_wq_hooks	 hooks = { sizeof(struct rec_item), record_write,
-				    record_policy_check, r };
+	struct nb_wq_hooks	 hooks = { sizeof(struct rec_item),
+				    record_write, record_policy_check, r };
 	pthread_condattr_t	 ca;
 	struct timespec		 ts;
 
@@ -375,8 +380,8 @@ record_start(struct nb_daemon *d, const struct policy_conf *conf)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&r->cond, &ca);
 	pthread_condattr_destroy(&ca);
-	/* The loop never opens the database: checked in a child, used by the queue's thread. */
-	nb_daemon_open_db(d, NB_DAEMON_LAZY, &hooks);
+	/* The loop never reads the database: the queue's thread does. */
+	nb_daemon_open_db(d, NB_DAEMON_NOLOOP, &hooks);
 	r->wq = d->evq;
 	nb_wq_wake(r->wq);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -384,7 +389,8 @@ record_start(struct nb_daemon *d, const struct policy_conf *conf)
 	pthread_mutex_lock(&r->mtx);
 	while (r->next == NULL)
 		if (pthread_cond_timedwait(&r->cond, &r->mtx, &ts) == ETIMEDOUT)
-			fatalx("no policy after %d s: the database cannot be read", START_SEC);
+			fatalx("no policy after %d s: the database cannot "
+			    "be read", START_SEC);
 	pthread_mutex_unlock(&r->mtx);
 	record_policy(r);
 	return r;
