@@ -9,8 +9,10 @@
  * address, so it never needs to unicast to a client without one.
  * A third socket, UDP 547 (dhcp6.c), serves DHCPv6 boot when enabled.
  * This file: flags, sockets, the receive loop. proxy.c decides and
- * answers from a policy (policy.c) that the recorder thread (record.c)
- * reads from the database; record.c also writes what was seen.
+ * answers from a policy (policy.c) that the thread of the skeleton's
+ * write queue (libnetboot/wq.c, hooks in record.c) reads from the
+ * database; the same thread writes what was seen. The loop never touches
+ * the database.
  */
 #include "config.h"
 
@@ -340,7 +342,7 @@ prefix_add(const char *v, void *arg)
 		log_warnx("vendor prefixes longer than %zu bytes: truncated", sizeof(pc->prefixes));
 }
 
-/* What the recorder thread needs from the configuration to build a policy. */
+/* What the writer thread needs from the configuration to build a policy. */
 static void
 policy_conf(struct pxedhcpd *x, struct policy_conf *pc)
 {

@@ -5,13 +5,16 @@
 #
 #   db-stall.py IFACE SERVER HTTPPORT MAC idle OUT
 #       OUT gets each kind's idle figure (the median of a few requests).
-#   db-stall.py IFACE SERVER HTTPPORT MAC locked IDLE SECONDS OUT
-#       requests of every kind for SECONDS; each must come within
-#       SLACK_MS of its idle figure; one that does not is asked again (a
-#       loaded 2-core machine descheduled it), and fails the test only if
-#       it is late REPEATS times in a row. Prints every figure.
-# Both append to OUT.count the requests sent per kind, for the checks of
-# what reached the database afterwards.
+#   db-stall.py IFACE SERVER HTTPPORT MAC locked IDLE UNTIL OUT
+#       rounds of requests of every kind until UNTIL (seconds since the
+#       epoch); each must come within SLACK_MS of its idle figure; one
+#       that does not is asked again (a loaded 2-core machine descheduled
+#       it) and counts as late only if it is late REPEATS times in a row.
+#       Prints one line per round: "round END late..." (END: when its last
+#       answer came), for tests/db-stall.sh to judge the rounds that ended
+#       while the lock was still held.
+# Both append to OUT.count the requests answered per kind, for the checks
+# of what reached the database afterwards.
 import json
 import os
 import select
@@ -30,7 +33,8 @@ iface, SERVER, HTTPPORT, MAC, mode = sys.argv[1:6]
 HTTPPORT = int(HTTPPORT)
 args = sys.argv[6:]
 count = {"boot.ipxe": 0, "script": 0, "tftp": 0, "dhcp": 0}
-state = {"serial": 0, "dhcp": 0 if mode == "idle" else 0x100, "xid": 0x44420000}
+state = {"serial": 0, "dhcp": 0 if mode == "idle" else 0x100, "xid": 0x44420000,
+         "lost": 0}
 
 
 def http(path):
@@ -80,6 +84,7 @@ _rx = []
 
 
 def req_dhcp():
+    """A DISCOVER; no OFFER within 1.5 s counts as 1.5 s (asked again)."""
     from scapy.all import Ether, IP, UDP, Raw, conf
     if not _l2:
         _l2.append(conf.L2socket(iface=iface))
@@ -103,14 +108,15 @@ def req_dhcp():
     t0 = time.monotonic()
     _l2[0].send(frame)
     while True:
-        left = 5 - (time.monotonic() - t0)
+        left = 1.5 - (time.monotonic() - t0)
         r, _, _ = select.select(_rx, [], [], max(left, 0))
         if not r:
-            raise RuntimeError("DHCP: no OFFER for xid %#x" % xid)
+            state["lost"] += 1
+            return
         data = _rx[0].recv(4096)
         if data[4:8] == struct.pack("!I", xid):
-            break
-    count["dhcp"] += 1
+            count["dhcp"] += 1     # answered: its client and event are written
+            return
 
 
 KINDS = [("boot.ipxe", req_boot_ipxe), ("script", req_script), ("tftp", req_tftp),
@@ -144,16 +150,12 @@ def idle(out):
     return 0
 
 
-def locked(idlefile, seconds, out):
+def locked(idlefile, until, out):
     with open(idlefile) as f:
         figures = json.load(f)
     req_dhcp()		# warm the sockets again (a new process)
-    worst = {name: 0.0 for name, _ in KINDS}
-    late = []
-    end = time.monotonic() + seconds
-    rounds = 0
-    while time.monotonic() < end:
-        rounds += 1
+    while time.time() < until:
+        late = []
         for name, fn in KINDS:
             limit = figures[name] + SLACK_MS
             tries = []
@@ -161,20 +163,16 @@ def locked(idlefile, seconds, out):
                 tries.append(timed(fn))
                 if tries[-1] <= limit:
                     break
-            best = min(tries)
-            worst[name] = max(worst[name], best)
-            if best > limit:
-                late.append("%s: %s ms while the database was locked, idle %.1f ms "
-                            "(limit %.1f)" % (name, "/".join("%.1f" % x for x in tries),
-                                              figures[name], limit))
+            if min(tries) > limit:
+                late.append("%s:%s/idle=%.1f" % (name, "/".join("%.1f" % x for x in tries),
+                                                 figures[name]))
+            else:
+                print("# %s %.1f ms (idle %.1f)" % (name, min(tries), figures[name]))
+        print("round %.3f %s" % (time.time(), " ".join(late) if late else "ok"))
+        sys.stdout.flush()
         time.sleep(0.2)
-    for name, _ in KINDS:
-        print("# locked %-9s worst %.1f ms (idle %.1f ms), %d rounds" %
-              (name, worst[name], figures[name], rounds))
     save_counts(out)
-    for line in late:
-        print("not ok - " + line)
-    return 1 if late else 0
+    return 0
 
 
 try:

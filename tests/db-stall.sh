@@ -11,7 +11,7 @@
 need_cmd curl
 
 LOCK_SEC=10
-MEASURE_SEC=7		# inside the lock, after it is taken
+MEASURE_SEC=8		# rounds start until then, after the lock is taken
 STALL="$PY $top_srcdir/tests/db-stall.py cli0 $SERVER_IP 8080"
 CLIMAC=$(ip netns exec "$CLI" cat /sys/class/net/cli0/address)
 
@@ -38,7 +38,8 @@ sleep 0.5
 E_IPXE=$(ev bootweb http-boot-ipxe)
 ip netns exec "$CLI" $STALL "$CLIMAC" idle "$T/idle" || fail "idle requests failed"
 
-# The lock: BEGIN IMMEDIATE and an INSERT, held by a sleeping pipe.
+# The lock: BEGIN IMMEDIATE and an INSERT, held by a sleeping pipe; the
+# time it is released goes to $T/released.
 {
 	echo ".timeout 5000"
 	echo "BEGIN IMMEDIATE;"
@@ -46,7 +47,11 @@ ip netns exec "$CLI" $STALL "$CLIMAC" idle "$T/idle" || fail "idle requests fail
 	echo "SELECT 'locked';"
 	sleep $LOCK_SEC
 	echo "COMMIT;"
-} | sqlite3 "$DB" >"$T/lock.out" 2>&1 &
+	echo ".print released"
+} | sqlite3 "$DB" 2>&1 | while read -r line; do
+	echo "$line" >>"$T/lock.out"
+	[ "$line" = released ] && date +%s.%N >"$T/released"
+done &
 LOCKPID=$!
 at_exit "kill $LOCKPID 2>/dev/null"
 wait_for 5 grep -q locked "$T/lock.out" || fail "the lock was not taken: $(cat "$T/lock.out")"
@@ -57,16 +62,22 @@ is_locked() {
 	! printf '.timeout 0\nBEGIN IMMEDIATE;\nROLLBACK;\n' | sqlite3 "$DB" >/dev/null 2>&1
 }
 is_locked || fail "the database is not locked"
-ip netns exec "$CLI" $STALL "$CLIMAC" locked "$T/idle" $MEASURE_SEC "$T/locked" >"$T/locked.out" 2>&1
-RC=$?
-cat "$T/locked.out"
-ELAPSED=$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-is_locked || fail "the lock was released before the measurements ended (${ELAPSED} s): $(cat "$T/lock.out")"
-[ $RC = 0 ] || fail "answers were delayed while the database was locked (above)"
-note "every answer within 50 ms of its idle figure while locked (${ELAPSED} s into the lock)"
+UNTIL=$(awk -v t="$T0" -v s=$MEASURE_SEC 'BEGIN { printf "%.3f", t + s }')
+ip netns exec "$CLI" $STALL "$CLIMAC" locked "$T/idle" "$UNTIL" "$T/locked" >"$T/locked.out" 2>&1 ||
+	fail "requests failed while locked: $(cat "$T/locked.out")"
+wait $LOCKPID
+[ -s "$T/released" ] || fail "no release time: $(cat "$T/lock.out")"
+# Only the rounds that ended before the release count (a loaded machine may run late).
+awk -v r="$(cat "$T/released")" '$1 == "round" && $2 < r' "$T/locked.out" >"$T/rounds"
+IN=$(wc -l <"$T/rounds")
+LATE=$(grep -cv ' ok$' "$T/rounds")
+grep '^# ' "$T/locked.out" | sort -k2,2 -k3,3n | awk '{ w[$2] = $3; n[$2]++ }
+    END { for (k in w) printf "# locked %-9s worst %s ms in %d rounds\n", k, w[k], n[k] }'
+[ "$IN" -ge 3 ] || skip "only $IN rounds of requests ended while the database was locked: the machine is too loaded to tell ($(uptime))"
+[ "$LATE" = 0 ] || fail "answers were delayed while the database was locked: $(grep -v ' ok$' "$T/rounds")"
+note "every answer within 50 ms of its idle figure in $IN rounds while locked"
 
 # Nothing lost: once the lock is gone, all that was queued is written.
-wait $LOCKPID
 total() { awk -v k="$1" '$1 == k { n += $2 } END { print n + 0 }' "$T/idle.count" "$T/locked.count"; }
 N_IPXE=$(($(total boot.ipxe) + E_IPXE)); N_SCRIPT=$(total script); N_TFTP=$(total tftp); N_DHCP=$(total dhcp)
 SERIAL=$(awk '$1 == "serial" { s = $2 } END { print s }' "$T/locked.count")
@@ -74,8 +85,8 @@ written() {
 	[ "$(ev bootweb http-boot-ipxe)" = "$N_IPXE" ] &&
 	[ "$(ev bootweb http-script)" = "$N_SCRIPT" ] &&
 	[ "$(ev tftpd tftp-done)" = "$N_TFTP" ] &&
-	[ "$(ev pxedhcpd dhcp-offer)" = "$N_DHCP" ] &&
-	[ "$(q "SELECT count(*) FROM clients WHERE mac LIKE '02:db:57:%'")" = "$N_DHCP" ] &&
+	[ "$(ev pxedhcpd dhcp-offer)" -ge "$N_DHCP" ] &&
+	[ "$(q "SELECT count(*) FROM clients WHERE mac LIKE '02:db:57:%'")" -ge "$N_DHCP" ] &&
 	[ "$(q "SELECT json_extract(inventory, '$.serial') FROM clients WHERE mac = '$CLIMAC'")" = "S$SERIAL" ]
 }
 wait_for 10 written || fail "queued writes lost: events boot.ipxe $(ev bootweb http-boot-ipxe)/$N_IPXE, \
