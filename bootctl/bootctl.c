@@ -88,6 +88,31 @@ bc_mac_arg(const char *arg, char out[NB_MACSTR_LEN])
 	return 0;
 }
 
+int
+bc_client_arg(struct bootctl *bc, const char *arg, char mac[NB_MACSTR_LEN])
+{
+	struct nb_client	 c;
+	int			 rc;
+
+	if (nb_mac_canon(arg, mac) == 0)
+		return 0;
+	if (!nb_name_valid(arg))
+		return bc_usage("'%s' is neither a MAC address nor a client name",
+		    arg);
+	if ((rc = bc_open(bc)) != 0)
+		return rc;
+	nb_client_init(&c);
+	rc = nb_client_find_name(bc->db, arg, &c);
+	if (rc == NB_OK)
+		strlcpy(mac, c.mac, NB_MACSTR_LEN);
+	nb_client_clear(&c);
+	json_decref(c.vars);
+	json_decref(c.inventory);
+	if (rc == NB_NOTFOUND)
+		return bc_error("no client named '%s'", arg);
+	return rc == NB_OK ? 0 : bc_dberror(bc);
+}
+
 /* A lock held past the busy timeout fails here or at commit: name the file. */
 int
 bc_begin(struct bootctl *bc)
@@ -305,17 +330,69 @@ bc_show(const char *key, const char *value)
 	printf("%-14s %s\n", k, value != NULL && *value != '\0' ? value : "-");
 }
 
+/* The verbs of noun, one usage line each. */
 static void
-usage_all(FILE *fp)
+usage_noun(FILE *fp, const char *noun)
 {
 	const struct bootctl_cmd	*c;
 	size_t				 i;
 
-	fprintf(fp, "usage: bootctl [-D database] [-f config] [--json] noun verb [args]\n");
-	for (i = 0; i < sizeof(nouns) / sizeof(nouns[0]); i++)
+	for (i = 0; i < nitems(nouns); i++)
 		for (c = nouns[i]; c->noun != NULL; c++)
-			fprintf(fp, "       bootctl %s %s%s%s\n", c->noun, c->verb,
-			    c->usage[0] ? " " : "", c->usage);
+			if (strcmp(c->noun, noun) == 0)
+				fprintf(fp, "       bootctl %s %s%s%s\n", c->noun,
+				    c->verb, c->usage[0] ? " " : "", c->usage);
+}
+
+/* Whether noun was listed before nouns[i] (several tables share a noun). */
+static int
+noun_seen(size_t i, const char *noun)
+{
+	size_t	 j;
+
+	for (j = 0; j < i; j++)
+		if (strcmp(nouns[j]->noun, noun) == 0)
+			return 1;
+	return 0;
+}
+
+/* Every command, grouped by noun. */
+static void
+usage_all(FILE *fp)
+{
+	size_t	 i;
+
+	fprintf(fp, "usage: bootctl [-D database] [-f config] [--json] "
+	    "noun verb [args]\n"
+	    "   or: bootctl help [noun]\n"
+	    "   or: bootctl --version\n");
+	for (i = 0; i < nitems(nouns); i++) {
+		if (noun_seen(i, nouns[i]->noun))
+			continue;
+		fprintf(fp, "%s:\n", nouns[i]->noun);
+		usage_noun(fp, nouns[i]->noun);
+	}
+}
+
+/* bootctl help [NOUN]: every command, or the verbs of one noun. */
+static int
+help(int argc, char *argv[])
+{
+	size_t	 i;
+
+	if (argc > 2)
+		return bc_usage("usage: bootctl help [noun]");
+	if (argc < 2) {
+		usage_all(stdout);
+		return 0;
+	}
+	for (i = 0; i < nitems(nouns); i++)
+		if (strcmp(nouns[i]->noun, argv[1]) == 0) {
+			printf("usage:\n");
+			usage_noun(stdout, argv[1]);
+			return 0;
+		}
+	return bc_usage("unknown noun '%s' (bootctl help lists them)", argv[1]);
 }
 
 static const struct bootctl_cmd *
@@ -325,7 +402,7 @@ find_cmd(const char *noun, const char *verb, int *noun_found)
 	size_t				 i;
 
 	*noun_found = 0;
-	for (i = 0; i < sizeof(nouns) / sizeof(nouns[0]); i++) {
+	for (i = 0; i < nitems(nouns); i++) {
 		for (c = nouns[i]; c->noun != NULL; c++) {
 			if (strcmp(c->noun, noun) != 0)
 				continue;
@@ -381,6 +458,8 @@ bc_become_owner(const char *dbpath)
 int
 bc_open(struct bootctl *bc)
 {
+	if (bc->db != NULL)
+		return 0;
 	return open_db(bc, bc->cmd->open_flags & ~BC_OPEN_LATE);
 }
 
@@ -403,6 +482,7 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bootctl			 bc = { 0 };
@@ -427,6 +507,9 @@ main(int argc, char *argv[])
 		case 'h':
 			usage_all(stdout);
 			return 0;
+		case 'V':
+			printf("bootctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			return 0;
 		default:
 			usage_all(stderr);
 			return EXIT_USAGE;
@@ -440,12 +523,18 @@ main(int argc, char *argv[])
 	}
 	noun = argv[0];
 	verb = argc > 1 ? argv[1] : NULL;
+	if (strcmp(noun, "help") == 0)
+		return help(argc, argv);
 	if ((cmd = find_cmd(noun, verb, &found)) == NULL) {
 		if (!found)
-			return bc_usage("unknown command '%s' (bootctl -h lists them)", noun);
-		if (verb == NULL)
-			return bc_usage("%s needs a verb (bootctl -h lists them)", noun);
-		return bc_usage("unknown command '%s %s' (bootctl -h lists them)", noun, verb);
+			return bc_usage("unknown command '%s' (bootctl help lists them)", noun);
+		if (verb == NULL) {
+			bc_usage("%s needs a verb, one of:", noun);
+			usage_noun(stderr, noun);
+			return EXIT_USAGE;
+		}
+		return bc_usage("unknown command '%s %s' (bootctl help %s lists its verbs)",
+		    noun, verb, noun);
 	}
 	if ((bc.conf = nb_conf_load(bc.conffile, strcmp(bc.conffile, NB_CONF_DEFAULT) == 0,
 	    err, sizeof(err))) == NULL)

@@ -53,6 +53,8 @@ int	bc_dberror(struct bootctl *);
 void	bc_print_json(json_t *);
 /* Canonicalise a MAC argument or fail with a usage error naming it. */
 int	bc_mac_arg(const char *arg, char out[NB_MACSTR_LEN]);
+/* A client named by its MAC or its name: its MAC, or an exit code (2 bad, 1 none). */
+int	bc_client_arg(struct bootctl *, const char *arg, char mac[NB_MACSTR_LEN]);
 /* Begin a write transaction; every changing command is one transaction. */
 int	bc_begin(struct bootctl *);
 /* Commit, or report the error. */

@@ -53,10 +53,13 @@ struct timeline {
 	int		 json;
 };
 
-/* Steps that mean iPXE got its per-client script: the next DHCP is a new boot. */
+/*
+ * Steps that mean iPXE got its per-client script (or GRUB its grub.cfg):
+ * the next DHCP is a new boot.
+ */
 static const char *const tl_late_kinds[] = {
 	"http-script", "http-kernel", "http-initrd", "http-unattended", "http-iso",
-	"self-done", "self-suspend", "self-unsuspend",
+	"self-done", "self-suspend", "self-unsuspend", "tftp-grub-cfg",
 };
 
 static volatile sig_atomic_t tl_stop;
@@ -334,8 +337,8 @@ client_timeline(struct bootctl *bc, int argc, char *argv[])
 	}
 	if (argc - optind != 1)
 		return bc_usage("usage: bootctl client timeline MAC [--follow] [--json]");
-	if (bc_mac_arg(argv[optind], mac) == -1)
-		return EXIT_USAGE;
+	if ((rc = bc_client_arg(bc, argv[optind], mac)) != 0)
+		return rc;
 	nb_client_init(&c);
 	if ((rc = nb_client_get(bc->db, mac, &c)) == NB_OK && c.name != NULL)
 		name = xstrdup(c.name);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bootctl.h"
+#include "dhcp.h"
 #include "xmalloc.h"
 
 /* What add and set were asked to change; NULL: leave as is, "": clear. */
@@ -172,7 +173,7 @@ client_free(struct nb_client *c)
 	c->vars = c->inventory = NULL;
 }
 
-/* The MAC operand: canonical, or a usage error (exit 2). */
+/* The MAC operand of client add: canonical, or a usage error (exit 2). */
 static int
 mac_operand(struct bootctl *bc, const char *arg, char mac[NB_MACSTR_LEN])
 {
@@ -235,7 +236,7 @@ client_edit(struct bootctl *bc, const char *arg, int (*edit)(struct bootctl *,
 	char			 mac[NB_MACSTR_LEN];
 	int			 rc;
 
-	if ((rc = mac_operand(bc, arg, mac)) != 0)
+	if ((rc = bc_client_arg(bc, arg, mac)) != 0)
 		return rc;
 	if ((rc = bc_open(bc)) != 0 || (rc = bc_begin(bc)) != 0)
 		return rc;
@@ -368,7 +369,7 @@ client_rm(struct bootctl *bc, int argc, char *argv[])
 	int	 rc;
 
 	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0 ||
-	    (rc = mac_operand(bc, argv[optind], mac)) != 0 ||
+	    (rc = bc_client_arg(bc, argv[optind], mac)) != 0 ||
 	    (rc = bc_open(bc)) != 0 || (rc = bc_begin(bc)) != 0)
 		return rc;
 	if (nb_client_rm(bc->db, mac) != NB_OK)
@@ -445,7 +446,8 @@ show_json_text(const char *key, json_t *j)
 static void
 client_print(const struct nb_client *c)
 {
-	char	 buf[1024], num[32];
+	char		 buf[1024], num[64];
+	const char	*arch;
 
 	bc_show("mac", c->mac);
 	bc_show("name", c->name);
@@ -458,7 +460,8 @@ client_print(const struct nb_client *c)
 	bc_show("image", c->image);
 	bc_show("template", c->tmpl);
 	bc_show("next boot", nb_next_boot_name(c->next_boot));
-	snprintf(num, sizeof(num), "%d", c->arch);
+	dhcp_arch_kind(c->arch, &arch);
+	snprintf(num, sizeof(num), "%s (%d)", arch, c->arch);
 	bc_show("arch", c->arch >= 0 ? num : NULL);
 	/* These came from the network: escape them for the terminal. */
 	bc_show("vendor class", c->vendor_class ? bc_safe(buf, sizeof(buf), c->vendor_class) : NULL);
@@ -480,7 +483,7 @@ client_show(struct bootctl *bc, int argc, char *argv[])
 	int			 rc;
 
 	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0 ||
-	    (rc = mac_operand(bc, argv[optind], mac)) != 0 || (rc = bc_open(bc)) != 0)
+	    (rc = bc_client_arg(bc, argv[optind], mac)) != 0 || (rc = bc_open(bc)) != 0)
 		return rc;
 	nb_client_init(&c);
 	if (nb_client_get(bc->db, mac, &c) != NB_OK) {

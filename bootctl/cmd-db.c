@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 #include "conf.h"
 #include "xmalloc.h"
 
-/* mkdir -p: the state directory and what leads to it, 0755 as a package makes them. */
+/* mkdir -p: the parents 0755 as a package makes them, the last one 0750. */
 static int
 mkdir_parents(const char *dir)
 {
@@ -29,10 +30,71 @@ mkdir_parents(const char *dir)
 			rc = -1;
 		*p = '/';
 	}
-	if (rc == 0 && mkdir(copy, 0755) == -1 && errno != EEXIST)
+	if (rc == 0 && mkdir(copy, 0750) == -1 && errno != EEXIST)
 		rc = -1;
 	free(copy);
 	return rc;
+}
+
+/*
+ * The state directory, as systemd's StateDirectory= makes it: 0750 and
+ * owned by the user the daemons run as (netboot.conf's user, netboot by
+ * default), when root creates it. Then bootctl acts as that user
+ * (bc_become_owner), so the database and its journals are the daemons'.
+ * A directory that exists is never chowned: it may be /var/lib.
+ */
+static int
+db_init_dir(struct bootctl *bc, const char *dir)
+{
+	struct passwd	*pw = NULL;
+	struct stat	 sb;
+	const char	*user = nb_conf_get(bc->conf, NULL, "user");
+
+	if (user == NULL)
+		user = "netboot";
+	if (geteuid() == 0 && strcmp(user, "root") != 0)
+		pw = getpwnam(user);
+	if (stat(dir, &sb) == 0) {
+		if (pw != NULL && sb.st_uid == 0 && sb.st_uid != pw->pw_uid)
+			fprintf(stderr, "bootctl: warning: %s belongs to "
+			    "root: the daemons run as %s and cannot write the "
+			    "database there: chown -R %s: %s\n", dir, user,
+			    user, dir);
+		return 0;
+	}
+	if (mkdir_parents(dir) == -1)
+		return bc_error("cannot create %s: %s", dir, strerror(errno));
+	if (pw != NULL && chown(dir, pw->pw_uid, pw->pw_gid) == -1)
+		return bc_error("cannot give %s to %s: %s", dir, user,
+		    strerror(errno));
+	if (pw == NULL && geteuid() == 0 && strcmp(user, "root") != 0)
+		fprintf(stderr, "bootctl: warning: user %s does not exist, "
+		    "so %s belongs to root: create the user "
+		    "(systemd-sysusers), then chown -R %s: %s\n", user, dir,
+		    user, dir);
+	return 0;
+}
+
+/* An older database readable by others: not any more, nor its journals. */
+static void
+db_init_tighten(const char *dbpath)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+	struct stat	 sb;
+	char		*p;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		xasprintf(&p, "%s%s", dbpath, sfx[i]);
+		if (stat(p, &sb) == 0 && (sb.st_mode & S_IRWXO) != 0) {
+			if (chmod(p, sb.st_mode & 0770) == -1)
+				log_warn("chmod %s", p);
+			else
+				printf("%s was readable by others: now mode "
+				    "%04o\n", p, (unsigned)(sb.st_mode & 0770));
+		}
+		free(p);
+	}
 }
 
 static int
@@ -48,17 +110,16 @@ db_init(struct bootctl *bc, int argc, char *argv[])
 	if (bc->dbpath == NULL)
 		bc->dbpath = (v = nb_conf_get(bc->conf, NULL, "database")) ? v : NB_DB_DEFAULT;
 	existed = stat(bc->dbpath, &sb) == 0;
-	/* The state directory itself, as a package would create it. */
 	copy = xstrdup(bc->dbpath);
-	if (mkdir_parents(dirname(copy)) == -1) {
-		free(copy);
-		return bc_error("cannot create the directory of %s: %s", bc->dbpath,
-		    strerror(errno));
-	}
+	rc = db_init_dir(bc, dirname(copy));
 	free(copy);
+	if (rc != 0)
+		return rc;
 	bc_become_owner(bc->dbpath);
 	if (nb_db_open(bc->dbpath, NB_DB_CREATE, &bc->db, err, sizeof(err)) != NB_OK)
 		return bc_error("%s", err);
+	if (existed)
+		db_init_tighten(bc->dbpath);
 	printf("%s %s (schema version %d)\n", existed ? "opened" : "initialized",
 	    bc->dbpath, nb_db_version(bc->db));
 	return 0;

@@ -134,8 +134,8 @@ events_list(struct bootctl *bc, int argc, char *argv[])
 	while ((ch = bc_getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case O_MAC:
-			if (nb_mac_canon(optarg, mac) == -1)
-				return bc_cmd_usage(bc, "'%s' is not a MAC address", optarg);
+			if ((rc = bc_client_arg(bc, optarg, mac)) != 0)
+				return rc;
 			break;
 		case O_LIMIT:
 			limit = strtonum(optarg, 0, LIMIT_MAX, &errstr);

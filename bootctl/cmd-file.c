@@ -148,9 +148,7 @@ static int
 file_mac(struct bootctl *bc, const char *arg, char mac[NB_MACSTR_LEN])
 {
 	mac[0] = '\0';
-	if (arg != NULL && nb_mac_canon(arg, mac) == -1)
-		return bc_cmd_usage(bc, "'%s' is not a MAC address", arg);
-	return 0;
+	return arg != NULL ? bc_client_arg(bc, arg, mac) : 0;
 }
 
 static int

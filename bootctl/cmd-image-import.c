@@ -6,18 +6,24 @@
  * their bytes go by. Then one transaction adds the image row and the index
  * of the ISO's files, and the directory is renamed into place. A failure
  * at any step removes the directory and rolls the transaction back: no
- * file and no row are left behind.
+ * file and no row are left behind. An import that was killed leaves its
+ * .import-* directory; the daemons never serve it (a dot-directory), and
+ * the next import removes it: each import holds flock(2) on its own
+ * directory, so one whose lock can be taken is no longer running.
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bootctl.h"
@@ -33,12 +39,14 @@ struct import {
 	struct nb_detect	 det;
 	char			*datadir;
 	char			*tmpdir;	/* datadir/.import-NAME-XXXXXX until renamed */
+	int			 lockfd;	/* tmpdir, flock(2)ed */
 	char			*finaldir;	/* datadir/NAME */
 	const struct nb_iso_file *want[IMPORT_MAXFILES];
 	char			*names[IMPORT_MAXFILES];	/* file names in the directory */
 	int			 fds[IMPORT_MAXFILES];
 	size_t			 nwant;
 	char			*wimboot;	/* copied in for Windows images */
+	const char		*cmdline;	/* --cmdline: instead of the detected one */
 };
 
 static void
@@ -160,6 +168,68 @@ import_wimboot(struct bootctl *bc, struct import *im, char *err, size_t errsz)
 	return rc;
 }
 
+/* Remove the files of a stale import directory (open as dfd), then it. */
+static void
+import_rm_stale(int datafd, int dfd, const char *name, const char *datadir)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 fd;
+
+	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dfd, de->d_name, 0) == -1)
+			log_warn("%s/%s/%s", datadir, name, de->d_name);
+	}
+	closedir(d);
+	if (unlinkat(datafd, name, AT_REMOVEDIR) == -1)
+		log_warn("cannot remove %s/%s", datadir, name);
+	else
+		fprintf(stderr, "bootctl: removed %s/%s, left by an import "
+		    "that did not finish\n", datadir, name);
+}
+
+#define IMPORT_STALE_SECS	60	/* unlocked and this old: stale */
+
+/*
+ * Remove the .import-* directories of imports that are no longer running
+ * (killed, or the machine went down): their flock(2) is free. One that is
+ * locked belongs to an import running now and is left alone, and so is
+ * one younger than a minute (made, not yet locked).
+ */
+static void
+import_clean_stale(const char *datadir)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	int		 dfd;
+
+	if ((d = opendir(datadir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, ".import-", 8) != 0)
+			continue;
+		dfd = openat(dirfd(d), de->d_name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd == -1)
+			continue;
+		if (fstat(dfd, &st) == 0 &&
+		    st.st_mtime < time(NULL) - IMPORT_STALE_SECS &&
+		    flock(dfd, LOCK_EX | LOCK_NB) == 0)
+			import_rm_stale(dirfd(d), dfd, de->d_name, datadir);
+		close(dfd);
+	}
+	closedir(d);
+}
+
 /* Remove the temporary directory and what we put in it. */
 static void
 import_cleanup(struct import *im)
@@ -184,6 +254,15 @@ import_cleanup(struct import *im)
 	}
 	if (rmdir(im->tmpdir) == -1 && errno != ENOENT)
 		log_warn("cannot remove %s", im->tmpdir);
+}
+
+/* Unlock the directory (renamed into place or removed by now). */
+static void
+import_unlock(struct import *im)
+{
+	if (im->lockfd != -1)
+		close(im->lockfd);
+	im->lockfd = -1;
 }
 
 /* Extract the planned files during the one pass over the ISO. */
@@ -239,7 +318,7 @@ import_fill_image(struct import *im, const char *name, const char *tmpl, const c
 		nb_image_add_initrd(img, p);
 		free(p);
 	}
-	img->cmdline = xstrdup(im->det.cmdline);
+	img->cmdline = xstrdup(im->cmdline ? im->cmdline : im->det.cmdline);
 	img->iso_path = xstrdup(im->iso->path);
 	img->iso_sha256 = xstrdup(sha);
 	img->iso_size = im->iso->size;
@@ -249,7 +328,8 @@ import_fill_image(struct import *im, const char *name, const char *tmpl, const c
 static int
 import_usage(void)
 {
-	return bc_usage("usage: bootctl image import FILE.iso [--name NAME] [--template T]");
+	return bc_usage("usage: bootctl image import FILE.iso [--name NAME] "
+	    "[--template T] [--cmdline S]");
 }
 
 /* Checks that need no reading of the ISO's data: the name is free, the template exists. */
@@ -311,16 +391,20 @@ image_import(struct bootctl *bc, int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "template", required_argument, NULL, 't' },
+		{ "cmdline", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct import	 im;
 	struct nb_image	 img;
-	const char	*name_arg = NULL, *tmpl = NULL;
+	const char	*name_arg = NULL, *tmpl = NULL, *cmdline = NULL;
 	char		 err[1024], sha[65], *name = NULL;
 	int		 ch, rc = 1;
 
-	while ((ch = getopt_long(argc, argv, "n:t:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "n:t:c:", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'c':
+			cmdline = optarg;
+			break;
 		case 'n':
 			name_arg = optarg;
 			break;
@@ -336,6 +420,8 @@ image_import(struct bootctl *bc, int argc, char *argv[])
 	if (name_arg != NULL && !nb_name_valid(name_arg))
 		return bc_usage("bad image name '%s' (letters, digits, . _ -; at most 64)", name_arg);
 	memset(&im, 0, sizeof(im));
+	im.lockfd = -1;
+	im.cmdline = cmdline;
 	nb_image_init(&img);
 	if (nb_iso_open(argv[optind], &im.iso, err, sizeof(err)) == -1 ||
 	    nb_distro_detect(im.iso, &im.det, err, sizeof(err)) == -1) {
@@ -347,11 +433,18 @@ image_import(struct bootctl *bc, int argc, char *argv[])
 	if ((rc = import_precheck(bc, &im, name, tmpl)) != 0)
 		goto done;
 	rc = 1;
+	import_clean_stale(im.datadir);
 	xasprintf(&im.tmpdir, "%s/.import-%s-XXXXXX", im.datadir, name);
 	if (mkdtemp(im.tmpdir) == NULL || chmod(im.tmpdir, 0755) == -1) {
 		bc_error("cannot create a directory in %s: %s", im.datadir, strerror(errno));
 		free(im.tmpdir);
 		im.tmpdir = NULL;
+		goto done;
+	}
+	/* Ours while we run: another import leaves a locked directory alone. */
+	im.lockfd = open(im.tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (im.lockfd == -1 || flock(im.lockfd, LOCK_EX | LOCK_NB) == -1) {
+		bc_error("cannot lock %s: %s", im.tmpdir, strerror(errno));
 		goto done;
 	}
 	import_plan(&im);
@@ -374,6 +467,7 @@ image_import(struct bootctl *bc, int argc, char *argv[])
 		    im.det.arch ? im.det.arch : "-", im.det.kind, im.iso->nfiles, sha);
 done:
 	import_cleanup(&im);
+	import_unlock(&im);
 	for (size_t i = 0; i < im.nwant; i++)
 		free(im.names[i]);
 	nb_image_clear(&img);
@@ -388,7 +482,8 @@ done:
 }
 
 const struct bootctl_cmd bc_image_import_cmds[] = {
-	{ "image", "import", "FILE.iso [--name NAME] [--template T]", 0, image_import },
+	{ "image", "import", "FILE.iso [--name NAME] [--template T] "
+	    "[--cmdline S]", 0, image_import },
 	{ "image", "detect", "FILE.iso", -1, image_detect },
 	{ NULL, NULL, NULL, 0, NULL },
 };

@@ -1,8 +1,9 @@
 /*
  * cmd-template-render.c: bootctl template render NAME --mac MAC [--server URL].
- * Prints the template exactly as bootweb serves it at
- * /unattended/<mac>/<name> (the same engine and data, nb_tmpl_render_client),
- * or the same error, naming the line.
+ * Prints the template as bootweb serves it at the client's token URL
+ * (the same engine and data), or the same error, naming the line. The
+ * capability URLs (unattended_url, client_url, self_url) show the word
+ * TOKEN where bootweb puts the per-boot token: bootctl never prints one.
  */
 #include "config.h"
 
@@ -13,6 +14,7 @@
 #include "bootctl.h"
 #include "conf.h"
 #include "tmpl.h"
+#include "token.h"
 #include "xmalloc.h"
 
 enum { O_MAC = 1, O_SERVER };
@@ -37,6 +39,24 @@ render_server_url(struct bootctl *bc)
 	xasprintf(&url, "http://%s:%lld", addr, port);
 	free(addr);
 	return url;
+}
+
+/* Render template name for mac with the placeholder token; NB_OK and *out, or err. */
+static int
+render(struct nb_db *db, const char *name, const char *mac, const char *url,
+    char **out, size_t *len, char *err, size_t errsz)
+{
+	struct nb_client	 c;
+	int			 rc;
+
+	nb_client_init(&c);
+	if ((rc = nb_client_get(db, mac, &c)) != NB_OK)
+		snprintf(err, errsz, "%s", nb_db_errmsg(db));
+	else
+		rc = nb_tmpl_render_token(db, name, &c, url, NB_TOKEN_PLACEHOLDER,
+		    out, len, err, errsz);
+	nb_client_clear(&c);
+	return rc;
 }
 
 static int
@@ -83,8 +103,7 @@ template_render(struct bootctl *bc, int argc, char *argv[])
 			url[--slen] = '\0';
 	} else
 		url = render_server_url(bc);
-	if (nb_tmpl_render_client(bc->db, argv[optind], mac, url, &out, &len, err,
-	    sizeof(err)) != NB_OK) {
+	if (render(bc->db, argv[optind], mac, url, &out, &len, err, sizeof(err)) != NB_OK) {
 		free(url);
 		return bc_error("%s", err);
 	}

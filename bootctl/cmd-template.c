@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bootctl.h"
+#include "tmpl.h"
 #include "xmalloc.h"
 
 enum { O_KIND = 1, O_FILE };
@@ -37,7 +38,7 @@ template_parse(struct bootctl *bc, int argc, char *argv[], struct template_opts 
 		case O_KIND:
 			if (!nb_template_kind_valid(optarg))
 				return bc_cmd_usage(bc, "unknown template kind '%s' (preseed, "
-				    "kickstart, autoinstall, cloud-init, autounattend, ipxe or raw)",
+				    "kickstart, autoinstall, cloud-init, autounattend, autoyast, ipxe or raw)",
 				    optarg);
 			o->kind = optarg;
 			break;
@@ -55,11 +56,11 @@ template_parse(struct bootctl *bc, int argc, char *argv[], struct template_opts 
 	return 0;
 }
 
-/* Read a template body: text, so no NUL bytes. */
+/* Read a template body: text, so no NUL bytes, and tags that parse. */
 static char *
 template_read(struct bootctl *bc, const char *file, int *rc)
 {
-	char	*body;
+	char	*body, err[256];
 	size_t	 len;
 
 	if ((body = bc_read_file(file, &len)) == NULL) {
@@ -70,6 +71,11 @@ template_read(struct bootctl *bc, const char *file, int *rc)
 	if (memchr(body, '\0', len) != NULL) {
 		free(body);
 		*rc = bc_error("%s: has NUL bytes; a template is text", file);
+		return NULL;
+	}
+	if (nb_tmpl_check(body, err, sizeof(err)) == -1) {
+		free(body);
+		*rc = bc_error("%s: %s", file, err);
 		return NULL;
 	}
 	return body;
@@ -223,7 +229,8 @@ template_list(struct bootctl *bc, int argc, char *argv[])
 	return rc == NB_OK ? 0 : bc_dberror(bc);
 }
 
-#define TEMPLATE_KINDS "preseed|kickstart|autoinstall|cloud-init|autounattend|ipxe|raw"
+#define TEMPLATE_KINDS \
+	"preseed|kickstart|autoinstall|cloud-init|autounattend|autoyast|ipxe|raw"
 
 const struct bootctl_cmd bc_template_cmds[] = {
 	{ "template", "add", "NAME --kind " TEMPLATE_KINDS " --file FILE", BC_OPEN_LATE,

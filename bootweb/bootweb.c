@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -32,15 +33,16 @@
 
 #include "bootweb.h"
 #include "iso.h"
+#include "ratelim.h"
 #include "xmalloc.h"
 
 
 static void __attribute__((__noreturn__))
-usage(void)
+usage(int status)
 {
-	fprintf(stderr, "usage: bootweb [-dnv] [-D database] [-f file] [-L admin-address] "
+	fprintf(status ? stderr : stdout, "usage: bootweb [-dhnv] [-D database] [-f file] [-L admin-address] "
 	    "[-l address] [-P admin-port] [-p port]\n");
-	exit(2);
+	exit(status);
 }
 
 static const char	*admin_listen;
@@ -59,7 +61,7 @@ extra_flag(struct nb_daemon *d, int ch, const char *arg)
 		admin_port = (int)strtonum(arg, 0, 65535, &errstr);
 		if (errstr != NULL) {
 			fprintf(stderr, "bootweb: -P %s: port is %s\n", arg, errstr);
-			usage();
+			usage(2);
 		}
 		return 0;
 	}
@@ -155,6 +157,18 @@ neigh_read(void)
 }
 
 /*
+ * Before a decision that hands out a client's script and token: a copy of
+ * the table older than 50 ms is read again, so a host that has just taken
+ * over another's address is not taken for it from a stale hit.
+ */
+void
+bw_neigh_refresh(void)
+{
+	if (now_ms() - neigh_read_ms >= NEIGH_STALE_MS)
+		neigh_read();
+}
+
+/*
  * The MAC of the neighbour at ip, from the kernel's neighbour table; -1 if
  * none. The table is cached: a miss re-reads it, at most every 50 ms, so a
  * client new since the last read is found on its first request.
@@ -186,26 +200,37 @@ bw_neigh_mac(const char *ip, char out[NB_MACSTR_LEN])
 }
 
 /*
- * The client at the peer's address: for IPv4, the client whose static or
- * last address it is. The clients table holds IPv4 addresses only, so an
- * IPv6 peer is the client with the MAC that the IPv6 neighbour table gives
- * for its address (on the link), else the MAC of pxedhcpd's DHCPv6 lease
- * of that address. NB_NOTFOUND if none.
+ * Who is at the peer's address, from evidence only (netboot(7) TRUST
+ * MODEL): its neighbour entry, else a static ip, else for IPv6 a bound,
+ * unexpired DHCPv6 lease (nb_ident_client). Asked once per request. A
+ * database error is an error, logged, never "nobody".
  */
+int
+bw_ident(struct bw_req *r)
+{
+	struct nb_db	*db = r->bw->d->db;
+	char		 nmac[NB_MACSTR_LEN];
+	int		 isneigh;
+
+	if (r->ident_done)
+		return r->ident_rc;
+	r->ident_done = 1;
+	isneigh = bw_neigh_mac(r->ip, nmac) == 0;
+	r->ident_rc = nb_ident_client(db, r->ip, isneigh ? nmac : NULL, r->mac,
+	    &r->how);
+	if (r->ident_rc != NB_OK && r->ident_rc != NB_NOTFOUND)
+		log_warnx("who is at %s: %s", r->ip, nb_db_errmsg(db));
+	return r->ident_rc;
+}
+
 int
 bw_peer_client(struct bw_req *r, struct nb_client *c)
 {
-	struct nb_db		*db = r->bw->d->db;
-	struct nb_lease6	 l;
-	char			 mac[NB_MACSTR_LEN];
+	int	 rc;
 
-	if (strchr(r->ip, ':') == NULL)
-		return nb_client_find_ip(db, r->ip, c);
-	if (bw_neigh_mac(r->ip, mac) == 0 && nb_client_get(db, mac, c) == NB_OK)
-		return NB_OK;
-	if (nb_lease6_find(db, r->ip, &l) == NB_OK && l.mac[0] != '\0')
-		return nb_client_get(db, l.mac, c);
-	return NB_NOTFOUND;
+	if ((rc = bw_ident(r)) != NB_OK)
+		return rc;
+	return nb_client_get(r->bw->d->db, r->mac, c);
 }
 
 /* Push an event for a request, naming the client at the peer's address if there is one. */
@@ -214,36 +239,25 @@ bw_event(struct bw_req *r, const char *kind, const char *what, const char *rel)
 {
 	struct nb_client	 c;
 	const char		*mac = NULL;
-	char			 nmac[NB_MACSTR_LEN];
 
 	if (!bw_first_range(r) || r->head)
 		return;
 	nb_client_init(&c);
-	/* last_ip is written at the next flush: a kernel fetched right after the script needs the neighbour table. */
-	/* (bw_peer_client has asked the neighbour table already for an IPv6 peer.) */
-	if (bw_peer_client(r, &c) == NB_OK || (strchr(r->ip, ':') == NULL &&
-	    bw_neigh_mac(r->ip, nmac) == 0 && nb_client_get(r->bw->d->db, nmac, &c) == NB_OK)) {
+	if (bw_peer_client(r, &c) == NB_OK) {
 		mac = c.mac;
 		if (rel != NULL)
 			kind = bw_data_kind(r->bw, &c, rel);
 	}
 	nb_evq_push(r->bw->d->evq, mac, kind, r->ip, "%s /%s", what, r->path);
 	nb_client_clear(&c);
-	json_decref(c.vars);
-	json_decref(c.inventory);
 }
 
-/* The database and its -wal, -shm, -journal files, which may share the data directory. */
-static int
-bw_is_db(struct bootweb *bw, const char *path)
-{
-	char	 db[PATH_MAX];
-
-	if (realpath(nb_daemon_dbpath(bw->d), db) == NULL)
-		return 0;
-	return strncmp(path, db, strlen(db)) == 0;
-}
-
+/*
+ * A file of the data directory. What is not served is decided by what a
+ * file is, not by its name: http_resolve refuses dot-files and partial
+ * imports (.import-*) and anything outside the directory; http_send_path
+ * refuses the database, its journals and any other SQLite file (backups).
+ */
 static void
 bw_data(struct bw_req *r, const char *rel)
 {
@@ -254,18 +268,104 @@ bw_data(struct bw_req *r, const char *rel)
 		http_error(r, code, "%s", code == 403 ? "forbidden" : "not found");
 		return;
 	}
-	if (bw_is_db(r->bw, path)) {
-		log_info("refused the database file /data/%s to %s", rel, r->ip);
-		http_error(r, 404, "not found");
-		free(path);
-		return;
-	}
 	if ((code = http_send_path(r, path, http_content_type(rel))) != 0)
 		http_error(r, code, "not found");
 	else {
 		bw_event(r, "http-file", "served", rel);
 	}
 	free(path);
+}
+
+/*
+ * The file of an image's kernel or initrd as registered: relative to the
+ * data directory, or absolute anywhere (bootctl image add --kernel
+ * /srv/...). Its directory is never exposed: the URL names the image.
+ */
+static int
+bw_image_file(struct bw_req *r, const char *file, char **out)
+{
+	char	 rdata[PATH_MAX], rpath[PATH_MAX];
+	size_t	 dlen;
+
+	*out = NULL;
+	if (file == NULL || strstr(file, "://") != NULL)
+		return 404;
+	if (file[0] != '/')
+		return http_resolve(r->bw->datadir, file, out);
+	if (realpath(file, rpath) == NULL)
+		return errno == EACCES ? 403 : 404;
+	/* Inside the data directory, its rules hold (no dot-files). */
+	if (realpath(r->bw->datadir, rdata) != NULL) {
+		dlen = strlen(rdata);
+		if (strncmp(rpath, rdata, dlen) == 0 && rpath[dlen] == '/' &&
+		    nb_path_hidden(rpath + dlen))
+			return 404;
+	}
+	*out = xstrdup(rpath);
+	return 0;
+}
+
+/*
+ * /image/NAME/kernel[/BASENAME] and /image/NAME/initrd/N[/BASENAME]
+ * (N from 0): nb_tmpl_image writes these URLs for files outside the data
+ * directory; the basename is for iPXE, which names an image by it.
+ */
+static void
+bw_image(struct bw_req *r, const char *rest)
+{
+	const struct nb_image	*img;
+	char			 name[65], *path = NULL;
+	const char		*slash = strchr(rest, '/'), *part, *file;
+	const char		*kind, *errstr;
+	size_t			 nlen;
+	long long		 n;
+	int			 code = 404;
+
+	cache_refresh(r->bw);
+	nlen = slash ? (size_t)(slash - rest) : 0;
+	if (nlen == 0 || nlen >= sizeof(name))
+		goto fail;
+	memcpy(name, rest, nlen);
+	name[nlen] = '\0';
+	if ((img = cache_image(r->bw, name, NULL)) == NULL)
+		goto fail;
+	part = slash + 1;
+	if (strncmp(part, "kernel", 6) == 0 &&
+	    (part[6] == '\0' || part[6] == '/')) {
+		kind = "http-kernel";
+		file = img->kernel;
+		part += 6;
+	} else if (strncmp(part, "initrd/", 7) == 0) {
+		kind = "http-initrd";
+		part += 7;
+		slash = strchr(part, '/');
+		nlen = slash ? (size_t)(slash - part) : strlen(part);
+		if (nlen == 0 || nlen > 3)
+			goto fail;
+		memcpy(name, part, nlen);
+		name[nlen] = '\0';
+		n = strtonum(name, 0, (long long)img->ninitrds - 1, &errstr);
+		if (errstr != NULL)
+			goto fail;
+		file = img->initrds[n];
+		part += nlen;
+	} else
+		goto fail;
+	/* What may follow is the basename alone. */
+	if (*part == '/' && strchr(part + 1, '/') != NULL)
+		goto fail;
+	if ((code = bw_image_file(r, file, &path)) != 0)
+		goto fail;
+	if ((code = http_send_path(r, path, "application/octet-stream")) != 0) {
+		log_warnx("image %s: cannot serve %s", img->name, path);
+		goto fail;
+	}
+	bw_event(r, kind, "served", NULL);
+	free(path);
+	return;
+ fail:
+	free(path);
+	http_error(r, code, "%s", code == 403 ? "forbidden" : "not found");
 }
 
 static void
@@ -298,6 +398,18 @@ bw_iso(struct bw_req *r, const char *rest)
 		if ((code = http_send_path(r, img.iso_path, "application/octet-stream")) != 0) {
 			log_warnx("image %s: cannot open %s", name, img.iso_path);
 			http_error(r, code, "the ISO of %s is missing", name);
+			goto done;
+		}
+		/*
+		 * iPXE's SAN over HTTP asks the size by HEAD, then reads
+		 * ranges, on BIOS never from byte 0 (it starts at the El
+		 * Torito record; src/net/tcp/httpblock.c): the HEAD is
+		 * where a whole-ISO boot shows in the timeline.
+		 */
+		if (r->head) {
+			r->head = 0;
+			bw_event(r, "http-iso", "opened (HEAD)", NULL);
+			r->head = 1;
 			goto done;
 		}
 	} else {
@@ -339,15 +451,123 @@ bw_bootloader(struct bw_req *r)
 	return 0;
 }
 
-/* Everything a booting machine asks for, dispatched by path. */
+#define BW_ERR_PER_SOURCE	20	/* http-error events per source */
+#define BW_ERR_TOTAL		200	/* and of all sources together */
+#define BW_ERR_WINDOW_MS	60000
+
+/*
+ * A boot that dies on a 4xx shows where in its timeline: one http-error
+ * event with the status and the path, bounded per source address so that
+ * a scanner cannot flood the boot log. A path of several parts keeps only
+ * its first (/t/..., /unattended/..., /api/...), where a capability may
+ * be, unless it is a file route (/data/, /iso/, /image/).
+ */
+static void
+bw_fail_event(struct bw_req *r)
+{
+	static struct nb_ratelim	 lim;
+	const char			*shown = r->path, *more = "";
+	const char			*mac, *method;
+	int				 len;
+
+	if (lim.window_ms == 0)
+		nb_ratelim_init(&lim, BW_ERR_PER_SOURCE, BW_ERR_TOTAL,
+		    BW_ERR_WINDOW_MS);
+	if (r->status < 400 || r->status >= 500 || !r->req_boot)
+		return;
+	if (!nb_ratelim_hit(&lim, r->ip, nb_monotonic_ms())) {
+		log_debug("%s: %d for /%s from %s: no event (rate limit)",
+		    __func__, r->status, r->path, r->ip);
+		return;
+	}
+	len = (int)strlen(shown);
+	if (strncmp(shown, "data/", 5) != 0 && strncmp(shown, "iso/", 4) != 0 &&
+	    strncmp(shown, "image/", 6) != 0 && strchr(shown, '/') != NULL) {
+		len = (int)strcspn(shown, "/");
+		more = "/...";
+	}
+	if (len > 200) {
+		len = 200;
+		more = "...";
+	}
+	mac = bw_ident(r) == NB_OK ? r->mac : NULL;
+	method = r->head ? "HEAD" :
+	    r->method == EVHTTP_REQ_POST ? "POST" : "GET";
+	nb_evq_push(r->bw->d->evq, mac, "http-error", r->ip, "%d %s /%.*s%s",
+	    r->status, method, len, shown, more);
+}
+
+/* Route a request of the boot plane by its path; every handler replies. */
+static void
+bw_route(struct bw_req *r)
+{
+	struct evkeyvalq	*oh = evhttp_request_get_output_headers(r->req);
+	const char		*uri = evhttp_request_get_uri(r->req);
+	int			 code;
+
+	/* Every method reaches us (evhttp would answer 501): others get 405. */
+	if (r->method != EVHTTP_REQ_GET && r->method != EVHTTP_REQ_HEAD &&
+	    r->method != EVHTTP_REQ_POST) {
+		evhttp_add_header(oh, "Allow", "GET, HEAD, POST");
+		http_error(r, 405, "method not allowed");
+		return;
+	}
+	if ((code = http_path_decode(uri, r->path, sizeof(r->path))) != 0) {
+		log_debug("%s: bad request target from %s", __func__, r->ip);
+		http_error(r, code, "%s", code == 400 ? "bad request" :
+		    "not found");
+		return;
+	}
+	r->query = strchr(uri, '?');
+	if (r->query != NULL)
+		r->query++;
+	if (strncmp(r->path, "t/", 2) == 0) {
+		bw_server_url(r);
+		unattended_token(r, r->path + 2);
+		return;
+	}
+	if (strcmp(r->path, "api/v1/self") == 0 ||
+	    strncmp(r->path, "api/v1/self/", 12) == 0) {
+		bw_server_url(r);
+		self_serve(r, r->path[11] == '/' ? r->path + 12 : "");
+		return;
+	}
+	if (r->method == EVHTTP_REQ_POST) {
+		evhttp_add_header(oh, "Allow", "GET, HEAD");
+		http_error(r, 405, "only the self-API takes POST");
+		return;
+	}
+	if (strcmp(r->path, "boot.ipxe") == 0) {
+		bw_server_url(r);
+		script_boot_ipxe(r);
+	} else if (strcmp(r->path, "boot") == 0) {
+		bw_server_url(r);
+		script_client(r);
+	} else if (strncmp(r->path, "unattended/", 11) == 0) {
+		bw_server_url(r);
+		unattended_serve(r, r->path + 11);
+	} else if (strncmp(r->path, "data/", 5) == 0)
+		bw_data(r, r->path + 5);
+	else if (strncmp(r->path, "image/", 6) == 0)
+		bw_image(r, r->path + 6);
+	else if (strncmp(r->path, "iso/", 4) == 0)
+		bw_iso(r, r->path + 4);
+	else if (r->path[0] == '\0')
+		http_error(r, 404, "nothing here: see /boot.ipxe");
+	else {
+		bw_server_url(r);
+		if (unattended_vfile(r) == -1 && bw_bootloader(r) == -1)
+			http_error(r, 404, "not found");
+	}
+}
+
+/* Everything a booting machine asks for: routed, then a failure is an event. */
 static void
 bw_dispatch(struct evhttp_request *req, void *arg)
 {
 	struct bw_req			 r;
 	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
 	const struct sockaddr		*sa = evhttp_connection_get_addr(evcon);
-	const char			*uri = evhttp_request_get_uri(req);
-	int				 code;
 
 	memset(&r, 0, sizeof(r));
 	r.bw = arg;
@@ -357,51 +577,9 @@ bw_dispatch(struct evhttp_request *req, void *arg)
 	r.head = r.method == EVHTTP_REQ_HEAD;
 	if (sa != NULL)
 		nb_sa_ntop(sa, r.ip, sizeof(r.ip));
-	/* Every method reaches us (evhttp would answer 501), so unknown ones get a 405. */
-	if (r.method != EVHTTP_REQ_GET && r.method != EVHTTP_REQ_HEAD &&
-	    r.method != EVHTTP_REQ_POST) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD, POST");
-		http_error(&r, 405, "method not allowed");
-		return;
-	}
-	if ((code = http_path_decode(uri, r.path, sizeof(r.path))) != 0) {
-		log_debug("%s: bad request target from %s", __func__, r.ip);
-		http_error(&r, code, "%s", code == 400 ? "bad request" : "not found");
-		return;
-	}
-	r.query = strchr(uri, '?');
-	if (r.query != NULL)
-		r.query++;
-	if (strcmp(r.path, "api/v1/self") == 0 || strncmp(r.path, "api/v1/self/", 12) == 0) {
-		bw_server_url(&r);
-		self_serve(&r, r.path[11] == '/' ? r.path + 12 : "");
-		return;
-	}
-	if (r.method == EVHTTP_REQ_POST) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
-		http_error(&r, 405, "only the self-API takes POST");
-		return;
-	}
-	if (strcmp(r.path, "boot.ipxe") == 0) {
-		bw_server_url(&r);
-		script_boot_ipxe(&r);
-	} else if (strcmp(r.path, "boot") == 0) {
-		bw_server_url(&r);
-		script_client(&r);
-	} else if (strncmp(r.path, "unattended/", 11) == 0) {
-		bw_server_url(&r);
-		unattended_serve(&r, r.path + 11);
-	} else if (strncmp(r.path, "data/", 5) == 0)
-		bw_data(&r, r.path + 5);
-	else if (strncmp(r.path, "iso/", 4) == 0)
-		bw_iso(&r, r.path + 4);
-	else if (r.path[0] == '\0')
-		http_error(&r, 404, "nothing here: see /boot.ipxe");
-	else {
-		bw_server_url(&r);
-		if (unattended_vfile(&r) == -1 && bw_bootloader(&r) == -1)
-			http_error(&r, 404, "not found");
-	}
+	conn_request(&r.bw->boot, req);
+	bw_route(&r);
+	bw_fail_event(&r);
 }
 
 /* The admin plane: /metrics in Prometheus text; the admin API comes later. */
@@ -419,6 +597,7 @@ bw_admin(struct evhttp_request *req, void *arg)
 	r.req = req;
 	r.method = (int)evhttp_request_get_command(req);
 	r.head = r.method == EVHTTP_REQ_HEAD;
+	conn_request(&bw->adm, req);
 	if (r.method != EVHTTP_REQ_GET && !r.head) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
 		http_error(&r, 405, "method not allowed");
@@ -440,22 +619,22 @@ bw_admin(struct evhttp_request *req, void *arg)
 	    "# TYPE bootweb_cache_rebuilds_total counter\nbootweb_cache_rebuilds_total %llu\n"
 	    "# TYPE bootweb_connections gauge\nbootweb_connections %zu\n"
 	    "# TYPE bootweb_connections_max gauge\nbootweb_connections_max %zu\n"
-	    "# TYPE bootweb_accept_paused_total counter\nbootweb_accept_paused_total %llu\n",
+	    "# TYPE bootweb_accept_paused_total counter\n"
+	    "bootweb_accept_paused_total %llu\n"
+	    "# TYPE bootweb_refused_per_address_total counter\n"
+	    "bootweb_refused_per_address_total %llu\n"
+	    "# TYPE bootweb_request_deadline_total counter\n"
+	    "bootweb_request_deadline_total %llu\n"
+	    "# TYPE bootweb_admin_connections gauge\n"
+	    "bootweb_admin_connections %zu\n"
+	    "# TYPE bootweb_admin_connections_max gauge\n"
+	    "bootweb_admin_connections_max %zu\n",
 	    bw->nbytes, bw->nseen, nb_evq_len(bw->d->evq), bw->cache.nrefresh,
-	    bw->nconns, bw->max_conns, bw->npauses);
+	    bw->boot.pl_nconns, bw->boot.pl_max, bw->boot.pl_npauses,
+	    bw->boot.pl_nrefused, bw->boot.pl_nlate + bw->adm.pl_nlate,
+	    bw->adm.pl_nconns, bw->adm.pl_max);
 	http_send_evb(&r, 200, "text/plain; version=0.0.4", evb);
 	evbuffer_free(evb);
-}
-
-/* The admin plane's bufferevents (the boot plane's are conn_bev's): 1 MiB per write too. */
-static struct bufferevent *
-bw_bev(struct event_base *base, void *arg)
-{
-	struct bufferevent	*bev;
-
-	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) != NULL)
-		bufferevent_set_max_single_write(bev, BW_MAX_WRITE);
-	return bev;
 }
 
 /* Whether a listen address is a wildcard (0.0.0.0, ::): each connection then says where it arrived. */
@@ -484,7 +663,8 @@ bw_url_host(const char *addr)
 
 static struct evhttp *
 bw_listen(struct bootweb *bw, const char *addr, int port, ev_uint16_t methods,
-    void (*cb)(struct evhttp_request *, void *), struct evhttp_bound_socket **bound)
+    void (*cb)(struct evhttp_request *, void *),
+    struct evhttp_bound_socket **bound, struct bw_plane *pl)
 {
 	struct evhttp		*http;
 	union nb_sockaddr	 sa;
@@ -502,10 +682,8 @@ bw_listen(struct bootweb *bw, const char *addr, int port, ev_uint16_t methods,
 	evhttp_set_allowed_methods(http, methods);
 	evhttp_set_default_content_type(http, "text/plain");
 	evhttp_set_gencb(http, cb, bw);
-	if (cb == bw_dispatch)
-		evhttp_set_bevcb(http, conn_bev, bw);
-	else
-		evhttp_set_bevcb(http, bw_bev, NULL);
+	/* Each plane counts its connections apart (conn.c). */
+	evhttp_set_bevcb(http, conn_bev, pl);
 	/* Our own socket, not evhttp_bind_socket: "::" must be dual-stack whatever bindv6only says. */
 	if ((fd = nb_bind(addr, SOCK_STREAM, port)) == -1)
 		fatal("cannot listen on %s port %d", addr, port);
@@ -556,7 +734,7 @@ main(int argc, char *argv[])
 {
 	struct nb_daemon	 d = { .name = "bootweb" };
 	struct bootweb		 bw;
-	struct evhttp_bound_socket *bound;
+	struct evhttp_bound_socket *bound, *abound = NULL;
 	const char		*listen;
 	int			 rc, aport;
 
@@ -572,13 +750,15 @@ main(int argc, char *argv[])
 	bw_paths(&bw);
 	bw.timeout = (int)nb_conf_getnum(d.conf, "bootweb", "timeout", BW_TIMEOUT);
 	bw.grace = (int)nb_conf_getnum(d.conf, "bootweb", "shutdown_grace", BW_GRACE);
+	bw.req_timeout = (int)nb_conf_getnum(d.conf, "bootweb",
+	    "request_timeout", BW_REQ_TIMEOUT);
 	/* nb_daemon_init turns on epoll's changelist: 2 epoll_ctl a request, not 4. */
 	nb_daemon_init(&d);
 	/* The boot plane is dual-stack by default: DHCPv6 clients get http://[addr]:port URLs. */
 	listen = nb_daemon_listen(&d, "::");
 	bw.port = nb_daemon_port(&d, "port", BW_PORT);
-	bw.http = bw_listen(&bw, listen, bw.port, 0xffff, bw_dispatch, &bound);
-	conn_init(&bw, bound);
+	bw.http = bw_listen(&bw, listen, bw.port, 0xffff, bw_dispatch, &bound,
+	    &bw.boot);
 	/* Bound to one address: that is the address of every connection (no getsockname). */
 	if (!bw_wildcard(listen))
 		bw.listen_host = bw_url_host(listen);
@@ -586,11 +766,15 @@ main(int argc, char *argv[])
 	    (int)nb_conf_getnum(d.conf, "bootweb", "admin_port", BW_ADMIN_PORT);
 	if (admin_listen == NULL)
 		admin_listen = nb_conf_get(d.conf, "bootweb", "admin_listen");
-	/* The admin plane stays where it was: the boot plane's address if one is set, else IPv4's. */
+	/* The admin plane is for this host unless configured (netboot(7)). */
 	if (admin_listen == NULL)
-		admin_listen = nb_daemon_listen(&d, NULL) != NULL ? listen : "0.0.0.0";
+		admin_listen = "127.0.0.1";
 	if (aport != 0)
-		bw.admin = bw_listen(&bw, admin_listen, aport, 0xffff, bw_admin, &bw.admin_bound);
+		bw.admin = bw_listen(&bw, admin_listen, aport, 0xffff,
+		    bw_admin, &abound, &bw.adm);
+	conn_init(&bw, &bw.boot, bw.http, bound);
+	if (bw.admin != NULL)
+		conn_init(&bw, &bw.adm, bw.admin, abound);
 	nb_daemon_drop_privileges(&d);
 	nb_daemon_open_db(&d, 0, NULL);
 	log_info("data directory %s, bootloaders from %s", bw.datadir, bw.ipxedir);

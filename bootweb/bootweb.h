@@ -11,6 +11,7 @@
 #include <event2/http.h>
 
 #include "daemon.h"
+#include "token.h"
 
 #define BW_PORT		8080
 #define BW_ADMIN_PORT	8081
@@ -19,6 +20,12 @@
 #define BW_TIMEOUT	60		/* seconds without progress before a connection goes (timeout) */
 #define BW_GRACE	5		/* seconds replies in flight get after SIGTERM (shutdown_grace) */
 #define BW_MAX_CONNS	1024		/* boot plane connections at once (max_connections) */
+/* Of them from one address (max_connections_per_address). */
+#define BW_MAX_PER_ADDR	32
+/* Admin plane connections at once (admin_max_connections). */
+#define BW_ADMIN_CONNS	64
+/* Seconds a client has to send a whole request (request_timeout). */
+#define BW_REQ_TIMEOUT	10
 #define BW_SPARE_FDS	64		/* descriptors kept for the database, logs, listeners */
 #define BW_MAX_WRITE	(1024 * 1024)	/* bytes per write (sendfile) call */
 #define BW_BACKLOG	128		/* listen(2) backlog, as evhttp_bind_socket had it */
@@ -33,6 +40,8 @@ struct bw_seen {
 	char			*uuid;
 	char			 ip[INET6_ADDRSTRLEN];
 	json_t			*inventory;
+	uint8_t			 nonce[NB_NONCE_LEN];	/* this boot's */
+	int			 has_nonce;
 };
 TAILQ_HEAD(bw_seenq, bw_seen);
 
@@ -50,6 +59,8 @@ struct bw_cache {
 	struct nb_image		*images;	/* in name order */
 	size_t			 nimages;
 	json_t			*kinds;		/* template name -> kind */
+	uint8_t			 key[NB_TOKEN_KEYLEN];	/* nb_token_key() */
+	int			 has_key;
 	struct bw_site		 sites[BW_SITES];
 	size_t			 nsites, nextsite;
 	unsigned long long	 nrefresh;	/* rebuilds, for /metrics */
@@ -57,6 +68,24 @@ struct bw_cache {
 
 struct bw_conn;
 TAILQ_HEAD(bw_connq, bw_conn);
+
+/* A listening socket and its connections, counted and capped apart (conn.c). */
+struct bw_plane {
+	const char		*pl_name;	/* "boot", "admin" */
+	struct bootweb		*pl_bw;
+	struct evhttp		*pl_http;
+	struct evhttp_bound_socket *pl_bound;
+	struct evconnlistener	*pl_listener;
+	struct bw_connq		 pl_conns;	/* open, known */
+	struct bw_connq		 pl_pending;	/* accepted now */
+	size_t			 pl_nconns, pl_max;
+	size_t			 pl_max_addr;	/* per address, 0: - */
+	int			 pl_paused;
+	unsigned long long	 pl_npauses;	/* paused at pl_max */
+	unsigned long long	 pl_nrefused;	/* over pl_max_addr */
+	unsigned long long	 pl_nlate;	/* past the deadline */
+	struct event		*pl_ev_fixup, *pl_ev_retry;
+};
 
 struct bootweb {
 	struct nb_daemon	*d;
@@ -70,16 +99,12 @@ struct bootweb {
 	size_t			 nseen;
 	struct event		*ev_seen;
 	struct bw_cache		 cache;
-	/* connections of the boot plane (conn.c) */
-	struct evhttp_bound_socket *bound, *admin_bound;
-	struct evconnlistener	*listener;
-	struct bw_connq		 conns;		/* open, with their evhttp_connection */
-	struct bw_connq		 pending;	/* accepted in this loop pass */
-	size_t			 nconns, max_conns;
-	int			 paused, stopping;
+	/* connections (conn.c) */
+	struct bw_plane		 boot, adm;
+	int			 stopping;
 	int			 timeout, grace;	/* seconds */
-	unsigned long long	 npauses;
-	struct event		*ev_fixup, *ev_retry, *ev_stop, *ev_deadline;
+	int			 req_timeout;	/* seconds */
+	struct event		*ev_stop, *ev_deadline;
 	/* counters for /metrics */
 	unsigned long long	 nreq, nbytes, nstatus[6];
 };
@@ -94,17 +119,29 @@ struct bw_req {
 	char			 ip[INET6_ADDRSTRLEN];	/* the peer's address */
 	char			 path[BW_PATHLEN];	/* decoded, without the leading / */
 	const char		*query;		/* raw, or NULL */
+	int			 status;	/* of the reply sent, or 0 */
 	char			 server_url[BW_URLLEN];	/* http://addr:port this request reached */
+	/* who is at ip (bw_ident), looked up once per request */
+	int			 ident_done, ident_rc;
+	enum nb_ident		 how;
+	char			 mac[NB_MACSTR_LEN];
 };
 
 /* bootweb.c */
 /* The MAC of the neighbour at ip, from the kernel's neighbour table; -1 if none. */
 int	 bw_neigh_mac(const char *ip, char out[NB_MACSTR_LEN]);
-/* The client at the request's source address (IPv6: by neighbour table or DHCPv6 lease); NB_NOTFOUND if none. */
+/* Read the neighbour table again if the copy is older than 50 ms. */
+void	 bw_neigh_refresh(void);
+/* Who is at the source address, from evidence: r->mac, r->how. */
+int	 bw_ident(struct bw_req *);
+/* The client at the source address (bw_ident); NB_NOTFOUND if none. */
 int	 bw_peer_client(struct bw_req *, struct nb_client *);
 
 /* http.c */
-/* Decode a request target's path into out (no leading /); an HTTP status on failure, else 0. */
+/*
+ * Decode a request target's path (origin or absolute form) into out (no
+ * leading /); an HTTP status on failure, else 0.
+ */
 int	 http_path_decode(const char *target, char *out, size_t outsz);
 /* Send a complete in-memory body (not sent for HEAD) with its length and type. */
 void	 http_send_mem(struct bw_req *, int code, const char *type, const void *body, size_t len);
@@ -116,11 +153,17 @@ void	 http_error(struct bw_req *, int code, const char *fmt, ...)
 /* Send [off, off + size) of the open file fd as the whole entity, honouring Range; closes fd. */
 void	 http_send_range(struct bw_req *, int fd, off_t off, off_t size, time_t mtime,
 	    const char *type);
-/* Open path (absolute) read-only and send it; a status for why not if it fails. */
+/*
+ * Open path (absolute) read-only and send it unless it is the database or
+ * any SQLite file; a status for why not if it fails.
+ */
 int	 http_send_path(struct bw_req *, const char *path, const char *type);
 /* The content type for a file name. */
 const char *http_content_type(const char *name);
-/* Resolve relpath under root without leaving it (symlinks included); an HTTP status or 0 and *out (caller frees). */
+/*
+ * Resolve relpath under root without leaving it or reaching a dot-file
+ * (symlinks included); an HTTP status or 0 and *out (caller frees).
+ */
 int	 http_resolve(const char *root, const char *relpath, char **out);
 /* The reason phrase of a status. */
 const char *http_reason(int code);
@@ -132,6 +175,9 @@ void	 script_boot_ipxe(struct bw_req *);
 void	 script_client(struct bw_req *);
 /* Write the queued inventory reports in one transaction. */
 void	 script_flush_seen(struct bootweb *);
+/* mac's boot nonce: the one queued by its last /boot, else the stored one. */
+int	 script_nonce(struct bootweb *, const char *mac,
+	    uint8_t nonce[NB_NONCE_LEN]);
 
 /* The query keys of the inventory iPXE reports, in the order /boot.ipxe lists them. */
 extern const char *const script_inv_keys[];
@@ -146,20 +192,25 @@ const char *cache_setting(struct bootweb *, const char *key);
 const struct nb_image *cache_image(struct bootweb *, const char *name, size_t *idx);
 /* The parts built for server_url (the /boot.ipxe body, the images' template data). */
 struct bw_site *cache_site(struct bootweb *, const char *server_url);
-/* The unattended_url of template tname for mac; NULL if there is no such template. */
-json_t	*cache_unattended_url(struct bootweb *, const char *mac, const char *tname,
-	    const char *server_url);
+/* The unattended_url of template tname under base; NULL if none. */
+json_t	*cache_unattended_url(struct bootweb *, const char *base,
+	    const char *tname);
+/* The kind of template tname; NULL if there is none. */
+const char *cache_kind(struct bootweb *, const char *tname);
 /* Free the cache. */
 void	 cache_free(struct bootweb *);
 
 /* conn.c */
-/* evhttp's bufferevent callback for the boot plane: counts the connection, pauses accept at the limit. */
+/* evhttp's bufferevent callback of a plane: count, pause at the limit. */
 struct bufferevent *conn_bev(struct event_base *, void *);
-/* Set up connection accounting for the boot plane's bound socket (max_connections, descriptors). */
-void	 conn_init(struct bootweb *, struct evhttp_bound_socket *);
+/* Set up the accounting of a plane whose socket is bound. */
+void	 conn_init(struct bootweb *, struct bw_plane *, struct evhttp *,
+	    struct evhttp_bound_socket *);
+/* A whole request arrived: its deadline no longer applies. */
+void	 conn_request(struct bw_plane *, struct evhttp_request *);
 /* Before a reply is sent: only the inactivity timeout of writing applies. */
 void	 conn_sending(struct bootweb *, struct evhttp_request *);
-/* evhttp's on-complete callback of a reply: the read timeout again. */
+/* A reply's on-complete callback (arg: the plane): timeout, deadline again. */
 void	 conn_sent(struct evhttp_request *, void *);
 /* SIGTERM: refuse new connections, let replies in flight finish within shutdown_grace, then exit. */
 void	 conn_stop(struct bootweb *);
@@ -167,13 +218,17 @@ void	 conn_stop(struct bootweb *);
 void	 conn_free(struct bootweb *);
 
 /* unattended.c */
-/* GET /unattended/<mac>/<file>: the client's rendered template, to that client only. */
+/* GET /unattended/<mac>/<file>: refused, with an event. */
 void	 unattended_serve(struct bw_req *, const char *rest);
-/* A virtual file of the files table for the client at this address; 0 if served, else -1. */
+/* A global virtual file of the files table (no token); 0 if served, else -1. */
 int	 unattended_vfile(struct bw_req *);
+/* /t/TOKEN/...: the client's unattended and own files, its self-API. */
+void	 unattended_token(struct bw_req *, const char *rest);
 
 /* self.c */
-/* /api/v1/self[/done|/suspend|/unsuspend], scoped to the caller's own record. */
+/* /api/v1/self without a token: refused, with an event. */
 void	 self_serve(struct bw_req *, const char *rest);
+/* /t/TOKEN/api/v1/self[/done|/suspend|/unsuspend] for the token's mac. */
+void	 self_call(struct bw_req *, const char *mac, const char *rest);
 
 #endif

@@ -14,7 +14,8 @@
  *
  * Per server URL (one for each local address clients reach us at, or the
  * server_address setting) the /boot.ipxe body and the images as
- * templates see them are built on first use and kept with the rest.
+ * templates see them are built on first use and kept with the rest. The
+ * token key (table secrets) is kept too: it never changes once made.
  */
 #include "config.h"
 
@@ -101,6 +102,8 @@ cache_clear(struct bw_cache *c)
 	json_decref(c->settings);
 	json_decref(c->kinds);
 	c->settings = c->kinds = NULL;
+	explicit_bzero(c->key, sizeof(c->key));
+	c->has_key = 0;
 }
 
 void
@@ -124,6 +127,11 @@ cache_refresh(struct bootweb *bw)
 	}
 	if (readtx)
 		nb_db_read_end(db);
+	/* The token key: without it no capability URL is made or accepted. */
+	if (!(c->has_key = nb_token_key(db, c->key) == NB_OK)) {
+		log_warnx("reading the token key: %s", nb_db_errmsg(db));
+		c->version = -1;
+	}
 	c->nrefresh++;
 	log_debug("%s: %zu images, version %lld", __func__, c->nimages, (long long)c->version);
 }
@@ -161,16 +169,22 @@ cache_image(struct bootweb *bw, const char *name, size_t *idx)
 	return NULL;
 }
 
+const char *
+cache_kind(struct bootweb *bw, const char *tname)
+{
+	if (tname == NULL)
+		return NULL;
+	return json_string_value(json_object_get(bw->cache.kinds, tname));
+}
+
 json_t *
-cache_unattended_url(struct bootweb *bw, const char *mac, const char *tname,
-    const char *server_url)
+cache_unattended_url(struct bootweb *bw, const char *base, const char *tname)
 {
 	const char	*kind;
 
-	if (tname == NULL ||
-	    (kind = json_string_value(json_object_get(bw->cache.kinds, tname))) == NULL)
+	if ((kind = cache_kind(bw, tname)) == NULL)
 		return NULL;
-	return nb_tmpl_unattended_url_kind(mac, tname, kind, server_url);
+	return nb_tmpl_unattended_url_kind(base, tname, kind);
 }
 
 /* The /boot.ipxe body: chain to the per-client script with iPXE's inventory variables. */

@@ -1,7 +1,8 @@
 /*
- * conn.c: the boot plane's connections: how many are open, accept(2)
- * paused at max_connections and resumed below it, the timeouts, and the
- * graceful stop on SIGTERM.
+ * conn.c: the connections of both planes: how many are open, accept(2)
+ * paused at each plane's limit and resumed below it, the cap per source
+ * address, the timeouts and the request deadline, and the graceful stop
+ * on SIGTERM.
  *
  * libevent 2.1's evhttp has no connection limit and no callback for a
  * new connection except the one that makes its bufferevent (bevcb). So a
@@ -12,9 +13,13 @@
  * until then, even if evhttp gives up on the connection at once. The
  * close callback on the connection counts it out, exactly once.
  *
- * At the limit the listener is disabled: further clients wait in the
- * kernel's accept queue (never refused, never accepted only to be
- * dropped) until a connection closes.
+ * At a plane's limit its listener is disabled: further clients wait in
+ * the kernel's accept queue (never refused, never accepted only to be
+ * dropped) until a connection closes. The boot and admin planes are
+ * counted apart, and the descriptors are shared out between them at
+ * start, so idle connections to one cannot starve accept(2) on the other.
+ * A connection from an address that already has max_connections_per_address
+ * open on the boot plane is closed as soon as it is known (conn_fixup).
  *
  * Timeouts: evhttp puts one timeout on reading and writing, and keeps
  * reading enabled while it sends a reply, to notice a close. With the
@@ -24,10 +29,22 @@
  * timeout (the client took no byte for that long); the read timeout comes
  * back when the reply is done, for idle keep-alive connections and slow
  * request headers.
+ *
+ * The read timeout is reset by every byte, so a client that trickles a
+ * byte every few seconds would hold its connection for ever (slowloris).
+ * Hence the deadline: a whole request (headers and body) must arrive
+ * within request_timeout seconds of the connection's start, or of the end
+ * of the previous reply on a keep-alive connection, else the connection is
+ * closed. It is one timer per connection, stopped when evhttp hands us the
+ * request (conn_request) and started again when the reply is sent.
  */
 #include "config.h"
 
 #include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -46,84 +63,181 @@
 
 struct bw_conn {
 	TAILQ_ENTRY(bw_conn)		 entry;
-	struct bootweb			*bw;
+	struct bw_plane			*pl;
 	struct bufferevent		*bev;	/* referenced until the connection is known */
 	struct evhttp_connection	*evcon;
+	struct in6_addr			 addr;	/* peer, v4-mapped */
+	struct event			*ev_late;	/* deadline */
 };
 
 static struct bootweb	*conn_bw;	/* for the listener's error callback */
 
 static void
-conn_pause(struct bootweb *bw, const char *why)
+conn_pause(struct bw_plane *pl, const char *why)
 {
-	if (bw->paused || bw->listener == NULL)
+	if (pl->pl_paused || pl->pl_listener == NULL)
 		return;
-	evconnlistener_disable(bw->listener);
-	bw->paused = 1;
-	bw->npauses++;
-	log_debug("not accepting connections: %s", why);
+	evconnlistener_disable(pl->pl_listener);
+	pl->pl_paused = 1;
+	pl->pl_npauses++;
+	log_debug("%s plane: not accepting connections: %s", pl->pl_name, why);
 }
 
 static void
-conn_resume(struct bootweb *bw)
+conn_resume(struct bw_plane *pl)
 {
-	if (!bw->paused || bw->stopping || bw->listener == NULL)
+	if (!pl->pl_paused || pl->pl_bw->stopping || pl->pl_listener == NULL)
 		return;
-	if (bw->nconns >= bw->max_conns)
+	if (pl->pl_nconns >= pl->pl_max)
 		return;
-	evconnlistener_enable(bw->listener);
-	bw->paused = 0;
-	log_debug("accepting connections again (%zu open)", bw->nconns);
+	evconnlistener_enable(pl->pl_listener);
+	pl->pl_paused = 0;
+	log_debug("%s plane: accepting connections again (%zu open)",
+	    pl->pl_name, pl->pl_nconns);
 }
 
 /* One connection fewer: accept again below the limit, or finish stopping. */
 static void
-conn_gone(struct bootweb *bw)
+conn_gone(struct bw_plane *pl)
 {
-	bw->nconns--;
-	if (bw->stopping && bw->nconns == 0) {
+	struct bootweb	*bw = pl->pl_bw;
+
+	pl->pl_nconns--;
+	if (bw->stopping && pl == &bw->boot && pl->pl_nconns == 0) {
 		log_info("the last connection closed");
 		nb_daemon_exit(bw->d);
 		return;
 	}
-	conn_resume(bw);
+	conn_resume(pl);
+}
+
+static void
+conn_release(struct bw_conn *c)
+{
+	if (c->ev_late != NULL)
+		event_free(c->ev_late);
+	free(c);
 }
 
 static void
 conn_closed(struct evhttp_connection *evcon, void *arg)
 {
 	struct bw_conn	*c = arg;
-	struct bootweb	*bw = c->bw;
+	struct bw_plane	*pl = c->pl;
 
 	evhttp_connection_set_closecb(evcon, NULL, NULL);
-	TAILQ_REMOVE(&bw->conns, c, entry);
-	free(c);
-	conn_gone(bw);
+	TAILQ_REMOVE(&pl->pl_conns, c, entry);
+	conn_release(c);
+	conn_gone(pl);
+}
+
+/* No whole request within request_timeout: close (slowloris). */
+static void
+conn_late(evutil_socket_t fd, short events, void *arg)
+{
+	struct bw_conn	*c = arg;
+	char		 ip[INET6_ADDRSTRLEN];
+
+	c->pl->pl_nlate++;
+	log_debug("%s plane: no whole request from %s in %d s: closing",
+	    c->pl->pl_name, inet_ntop(AF_INET6, &c->addr, ip, sizeof(ip)) ?
+	    ip : "?", c->pl->pl_bw->req_timeout);
+	evhttp_connection_free(c->evcon);	/* conn_closed frees c */
+}
+
+static void
+conn_arm(struct bw_conn *c)
+{
+	struct timeval	 tv = { c->pl->pl_bw->req_timeout, 0 };
+
+	evtimer_add(c->ev_late, &tv);
+}
+
+/* The peer's address, IPv4 as IPv4-mapped so that both families compare. */
+static void
+conn_addr(const struct sockaddr *sa, struct in6_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET6)
+		*a = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+	else if (sa->sa_family == AF_INET) {
+		a->s6_addr[10] = a->s6_addr[11] = 0xff;
+		memcpy(&a->s6_addr[12],
+		    &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	}
+}
+
+/* Whether the plane already has its most connections from this address. */
+static int
+conn_addr_full(struct bw_plane *pl, const struct in6_addr *a)
+{
+	struct bw_conn	*c;
+	size_t		 n = 0;
+
+	if (pl->pl_max_addr == 0)
+		return 0;
+	TAILQ_FOREACH(c, &pl->pl_conns, entry)
+		if (memcmp(&c->addr, a, sizeof(*a)) == 0 &&
+		    ++n >= pl->pl_max_addr)
+			return 1;
+	return 0;
+}
+
+/* A connection now known: capped per address, else given its deadline. */
+static void
+conn_known(struct bw_plane *pl, struct bw_conn *c)
+{
+	char	 ip[INET6_ADDRSTRLEN];
+
+	conn_addr(evhttp_connection_get_addr(c->evcon), &c->addr);
+	if (conn_addr_full(pl, &c->addr)) {
+		if (pl->pl_nrefused++ == 0 || pl->pl_nrefused % 1000 == 0)
+			log_warnx("%s plane: %s has %zu connections open "
+			    "(max_connections_per_address): closing new ones "
+			    "(%llu so far)", pl->pl_name,
+			    inet_ntop(AF_INET6, &c->addr, ip, sizeof(ip)) ?
+			    ip : "?", pl->pl_max_addr, pl->pl_nrefused);
+		/* No close callback yet: counted out here. */
+		evhttp_connection_free(c->evcon);
+		conn_release(c);
+		conn_gone(pl);
+		return;
+	}
+	c->ev_late = evtimer_new(pl->pl_bw->d->base, conn_late, c);
+	if (c->ev_late == NULL) {
+		evhttp_connection_free(c->evcon);
+		conn_release(c);
+		conn_gone(pl);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&pl->pl_conns, c, entry);
+	evhttp_connection_set_closecb(c->evcon, conn_closed, c);
+	conn_arm(c);
 }
 
 /* Find the evhttp_connection of each connection accepted in this loop pass. */
 static void
 conn_fixup(evutil_socket_t fd, short events, void *arg)
 {
-	struct bootweb		*bw = arg;
+	struct bw_plane		*pl = arg;
 	struct bw_conn		*c;
 	bufferevent_event_cb	 eventcb;
 	void			*cbarg;
 
-	while ((c = TAILQ_FIRST(&bw->pending)) != NULL) {
-		TAILQ_REMOVE(&bw->pending, c, entry);
+	while ((c = TAILQ_FIRST(&pl->pl_pending)) != NULL) {
+		TAILQ_REMOVE(&pl->pl_pending, c, entry);
 		bufferevent_getcb(c->bev, NULL, NULL, &eventcb, &cbarg);
+		bufferevent_decref(c->bev);
+		c->bev = NULL;
 		if (eventcb != NULL && cbarg != NULL) {
 			c->evcon = cbarg;
-			TAILQ_INSERT_TAIL(&bw->conns, c, entry);
-			evhttp_connection_set_closecb(c->evcon, conn_closed, c);
-			bufferevent_decref(c->bev);
-			c->bev = NULL;
+			conn_known(pl, c);
 		} else {
 			/* evhttp dropped it already (out of memory): ours was the last reference. */
-			bufferevent_decref(c->bev);
-			free(c);
-			conn_gone(bw);
+			conn_release(c);
+			conn_gone(pl);
 		}
 	}
 }
@@ -131,7 +245,7 @@ conn_fixup(evutil_socket_t fd, short events, void *arg)
 struct bufferevent *
 conn_bev(struct event_base *base, void *arg)
 {
-	struct bootweb		*bw = arg;
+	struct bw_plane		*pl = arg;
 	struct bufferevent	*bev;
 	struct bw_conn		*c;
 
@@ -140,13 +254,13 @@ conn_bev(struct event_base *base, void *arg)
 	/* libevent hands a socket at most 16 KB per write: one sendfile(2) per 16 KB. */
 	bufferevent_set_max_single_write(bev, BW_MAX_WRITE);
 	c = xcalloc(1, sizeof(*c));
-	c->bw = bw;
+	c->pl = pl;
 	c->bev = bev;
 	bufferevent_incref(bev);
-	TAILQ_INSERT_TAIL(&bw->pending, c, entry);
-	event_active(bw->ev_fixup, EV_TIMEOUT, 1);
-	if (++bw->nconns >= bw->max_conns)
-		conn_pause(bw, "max_connections reached");
+	TAILQ_INSERT_TAIL(&pl->pl_pending, c, entry);
+	event_active(pl->pl_ev_fixup, EV_TIMEOUT, 1);
+	if (++pl->pl_nconns >= pl->pl_max)
+		conn_pause(pl, "its connection limit reached");
 	return bev;
 }
 
@@ -155,13 +269,16 @@ static void
 conn_accept_error(struct evconnlistener *lev, void *arg)
 {
 	struct bootweb	*bw = conn_bw;
+	struct bw_plane	*pl;
 	struct timeval	 tv = { ACCEPT_RETRY_SEC, 0 };
 	int		 err = errno;
 
-	log_warnx("accept: %s; pausing for %d s with %zu connections open",
-	    strerror(err), ACCEPT_RETRY_SEC, bw->nconns);
-	conn_pause(bw, "accept failed");
-	evtimer_add(bw->ev_retry, &tv);
+	pl = lev == bw->adm.pl_listener ? &bw->adm : &bw->boot;
+	log_warnx("%s plane: accept: %s; pausing for %d s with %zu "
+	    "connections open", pl->pl_name, strerror(err), ACCEPT_RETRY_SEC,
+	    pl->pl_nconns);
+	conn_pause(pl, "accept failed");
+	evtimer_add(pl->pl_ev_retry, &tv);
 }
 
 static void
@@ -186,32 +303,92 @@ conn_nofile(void)
 	return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1048576 ? 1048576 : rl.rlim_cur;
 }
 
-void
-conn_init(struct bootweb *bw, struct evhttp_bound_socket *bound)
+/* A plane's limit from the configuration, lowered to what descriptors allow. */
+static size_t
+conn_limit(struct bootweb *bw, const char *key, long long def, size_t most)
 {
-	size_t		 nofile = conn_nofile();
-	/* Each connection may hold a socket and a file being sent; keep some for the rest. */
-	size_t		 most = nofile > 2 * BW_SPARE_FDS ? (nofile - BW_SPARE_FDS) / 2 : 16;
-	long long	 want = nb_conf_getnum(bw->d->conf, "bootweb", "max_connections",
-	    BW_MAX_CONNS);
+	long long	 want;
 
-	TAILQ_INIT(&bw->conns);
-	TAILQ_INIT(&bw->pending);
+	want = nb_conf_getnum(bw->d->conf, "bootweb", key, def);
+	if ((unsigned long long)want <= most)
+		return (size_t)want;
+	log_warnx("%s %lld is more than the descriptors allow; using %zu",
+	    key, want, most);
+	return most;
+}
+
+/*
+ * Descriptors are shared out once, at the boot plane's conn_init: the
+ * admin plane's limit is set aside (one each), and each boot connection
+ * may hold a socket and a file being sent; some are kept for the rest.
+ */
+static void
+conn_limits(struct bootweb *bw)
+{
+	size_t	 nofile = conn_nofile(), spare, avail, boot;
+
+	spare = nofile / 4 < BW_SPARE_FDS ? nofile / 4 : BW_SPARE_FDS;
+	avail = nofile - spare;
+	bw->adm.pl_max = bw->admin == NULL ? 0 :
+	    conn_limit(bw, "admin_max_connections", BW_ADMIN_CONNS, avail / 4);
+	boot = (avail - bw->adm.pl_max) / 2;
+	bw->boot.pl_max = conn_limit(bw, "max_connections", BW_MAX_CONNS,
+	    boot > 0 ? boot : 1);
+	bw->boot.pl_max_addr = (size_t)nb_conf_getnum(bw->d->conf, "bootweb",
+	    "max_connections_per_address", BW_MAX_PER_ADDR);
+	log_debug("at most %zu boot, %zu from one address, and %zu admin "
+	    "connections (%zu descriptors)", bw->boot.pl_max,
+	    bw->boot.pl_max_addr, bw->adm.pl_max, nofile);
+}
+
+void
+conn_init(struct bootweb *bw, struct bw_plane *pl, struct evhttp *http,
+    struct evhttp_bound_socket *bound)
+{
+	TAILQ_INIT(&pl->pl_conns);
+	TAILQ_INIT(&pl->pl_pending);
 	conn_bw = bw;
-	bw->bound = bound;
-	bw->listener = evhttp_bound_socket_get_listener(bound);
-	bw->max_conns = (size_t)want;
-	if (bw->max_conns > most) {
-		log_warnx("max_connections %lld is more than %zu descriptors allow; using %zu",
-		    want, nofile, most);
-		bw->max_conns = most;
-	}
-	bw->ev_fixup = event_new(bw->d->base, -1, 0, conn_fixup, bw);
-	bw->ev_retry = evtimer_new(bw->d->base, conn_retry, bw);
-	if (bw->ev_fixup == NULL || bw->ev_retry == NULL)
+	pl->pl_bw = bw;
+	pl->pl_name = pl == &bw->boot ? "boot" : "admin";
+	pl->pl_http = http;
+	pl->pl_bound = bound;
+	pl->pl_listener = evhttp_bound_socket_get_listener(bound);
+	if (pl == &bw->boot)
+		conn_limits(bw);
+	pl->pl_ev_fixup = event_new(bw->d->base, -1, 0, conn_fixup, pl);
+	pl->pl_ev_retry = evtimer_new(bw->d->base, conn_retry, pl);
+	if (pl->pl_ev_fixup == NULL || pl->pl_ev_retry == NULL)
 		fatalx("%s: out of memory", __func__);
-	evconnlistener_set_error_cb(bw->listener, conn_accept_error);
-	log_debug("at most %zu connections (%zu descriptors)", bw->max_conns, nofile);
+	evconnlistener_set_error_cb(pl->pl_listener, conn_accept_error);
+}
+
+/*
+ * The connection of evcon on a plane, or NULL. It moves to the front: the
+ * lookup after a request's (its reply's end) and those of busy keep-alive
+ * connections are then short, not a walk of every idle connection.
+ */
+static struct bw_conn *
+conn_find(struct bw_plane *pl, struct evhttp_connection *evcon)
+{
+	struct bw_conn	*c;
+
+	TAILQ_FOREACH(c, &pl->pl_conns, entry)
+		if (c->evcon == evcon) {
+			TAILQ_REMOVE(&pl->pl_conns, c, entry);
+			TAILQ_INSERT_HEAD(&pl->pl_conns, c, entry);
+			return c;
+		}
+	return NULL;
+}
+
+/* A whole request arrived: its deadline no longer applies. */
+void
+conn_request(struct bw_plane *pl, struct evhttp_request *req)
+{
+	struct bw_conn	*c;
+
+	if ((c = conn_find(pl, evhttp_request_get_connection(req))) != NULL)
+		evtimer_del(c->ev_late);
 }
 
 /* Before a reply goes out: only the write timeout, which progress resets, applies. */
@@ -225,16 +402,21 @@ conn_sending(struct bootweb *bw, struct evhttp_request *req)
 		bufferevent_set_timeouts(evhttp_connection_get_bufferevent(evcon), NULL, &wtv);
 }
 
-/* After a reply: the read timeout again, for the next request or an idle keep-alive. */
+/* After a reply: the read timeout and the deadline, for the next request. */
 void
 conn_sent(struct evhttp_request *req, void *arg)
 {
-	struct bootweb			*bw = arg;
+	struct bw_plane			*pl = arg;
 	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
-	struct timeval			 tv = { bw->timeout, 0 };
+	struct timeval			 tv = { pl->pl_bw->timeout, 0 };
+	struct bw_conn			*c;
 
-	if (evcon != NULL)
-		bufferevent_set_timeouts(evhttp_connection_get_bufferevent(evcon), &tv, &tv);
+	if (evcon == NULL)
+		return;
+	bufferevent_set_timeouts(evhttp_connection_get_bufferevent(evcon),
+	    &tv, &tv);
+	if ((c = conn_find(pl, evcon)) != NULL)
+		conn_arm(c);
 }
 
 static void
@@ -242,7 +424,7 @@ conn_stop_tick(evutil_socket_t fd, short events, void *arg)
 {
 	struct bootweb	*bw = arg;
 
-	if (bw->nconns == 0)
+	if (bw->boot.pl_nconns == 0)
 		nb_daemon_exit(bw->d);
 }
 
@@ -251,8 +433,21 @@ conn_deadline(evutil_socket_t fd, short events, void *arg)
 {
 	struct bootweb	*bw = arg;
 
-	log_warnx("shutdown_grace over: closing %zu connections still open", bw->nconns);
+	log_warnx("shutdown_grace over: closing %zu connections still open",
+	    bw->boot.pl_nconns);
 	nb_daemon_exit(bw->d);
+}
+
+/* Stop accepting on a plane. */
+static void
+conn_unlisten(struct bw_plane *pl)
+{
+	if (pl->pl_ev_retry != NULL)
+		evtimer_del(pl->pl_ev_retry);
+	if (pl->pl_http != NULL && pl->pl_bound != NULL)
+		evhttp_del_accept_socket(pl->pl_http, pl->pl_bound);
+	pl->pl_bound = NULL;
+	pl->pl_listener = NULL;
 }
 
 /*
@@ -274,16 +469,10 @@ conn_stop(struct bootweb *bw)
 		return;
 	}
 	bw->stopping = 1;
-	evtimer_del(bw->ev_retry);
-	evhttp_del_accept_socket(bw->http, bw->bound);
-	bw->bound = NULL;
-	bw->listener = NULL;
-	if (bw->admin != NULL && bw->admin_bound != NULL) {
-		evhttp_del_accept_socket(bw->admin, bw->admin_bound);
-		bw->admin_bound = NULL;
-	}
+	conn_unlisten(&bw->boot);
+	conn_unlisten(&bw->adm);
 	/* Nothing read and nothing to send: between requests, safe to close. */
-	for (c = TAILQ_FIRST(&bw->conns); c != NULL; c = next) {
+	for (c = TAILQ_FIRST(&bw->boot.pl_conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
 		bev = evhttp_connection_get_bufferevent(c->evcon);
 		if (evbuffer_get_length(bufferevent_get_input(bev)) == 0 &&
@@ -291,8 +480,8 @@ conn_stop(struct bootweb *bw)
 			evhttp_connection_free(c->evcon);	/* conn_closed frees c */
 	}
 	log_info("stopped listening; %zu connections in flight, waiting up to %d s",
-	    bw->nconns, bw->grace);
-	if (bw->nconns == 0 && TAILQ_EMPTY(&bw->pending)) {
+	    bw->boot.pl_nconns, bw->grace);
+	if (bw->boot.pl_nconns == 0 && TAILQ_EMPTY(&bw->boot.pl_pending)) {
 		nb_daemon_exit(bw->d);
 		return;
 	}
@@ -303,26 +492,34 @@ conn_stop(struct bootweb *bw)
 		nb_daemon_exit(bw->d);
 }
 
+/* Free a plane's part of what conn_init made. */
+static void
+conn_free_plane(struct bw_plane *pl)
+{
+	struct bw_conn	*c;
+
+	while ((c = TAILQ_FIRST(&pl->pl_conns)) != NULL) {
+		evhttp_connection_set_closecb(c->evcon, NULL, NULL);
+		TAILQ_REMOVE(&pl->pl_conns, c, entry);
+		conn_release(c);
+	}
+	while ((c = TAILQ_FIRST(&pl->pl_pending)) != NULL) {
+		TAILQ_REMOVE(&pl->pl_pending, c, entry);
+		bufferevent_decref(c->bev);
+		conn_release(c);
+	}
+	if (pl->pl_ev_fixup != NULL)
+		event_free(pl->pl_ev_fixup);
+	if (pl->pl_ev_retry != NULL)
+		event_free(pl->pl_ev_retry);
+}
+
 /* Free what conn_init made; the connections themselves go with evhttp_free. */
 void
 conn_free(struct bootweb *bw)
 {
-	struct bw_conn	*c;
-
-	while ((c = TAILQ_FIRST(&bw->conns)) != NULL) {
-		evhttp_connection_set_closecb(c->evcon, NULL, NULL);
-		TAILQ_REMOVE(&bw->conns, c, entry);
-		free(c);
-	}
-	while ((c = TAILQ_FIRST(&bw->pending)) != NULL) {
-		TAILQ_REMOVE(&bw->pending, c, entry);
-		bufferevent_decref(c->bev);
-		free(c);
-	}
-	if (bw->ev_fixup != NULL)
-		event_free(bw->ev_fixup);
-	if (bw->ev_retry != NULL)
-		event_free(bw->ev_retry);
+	conn_free_plane(&bw->boot);
+	conn_free_plane(&bw->adm);
 	if (bw->ev_stop != NULL)
 		event_free(bw->ev_stop);
 	if (bw->ev_deadline != NULL)

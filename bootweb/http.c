@@ -91,6 +91,20 @@ http_path_decode(const char *target, char *out, size_t outsz)
 	size_t		 n = 0;
 	int		 hi, lo, c;
 
+	/*
+	 * The absolute form (RFC 9112 §3.2.2), which a server must accept:
+	 * "http://host:port/path" names the same resource as "/path" here,
+	 * the authority is ignored (there are no virtual hosts).
+	 */
+	if (strncasecmp(p, "http://", 7) == 0 ||
+	    strncasecmp(p, "https://", 8) == 0) {
+		p += strcspn(p, ":") + 3;
+		p += strcspn(p, "/?#");
+		if (*p != '/') {
+			out[0] = '\0';
+			return 0;
+		}
+	}
 	if (*p != '/')
 		return 400;
 	for (; *p != '\0' && *p != '?' && *p != '#'; p++) {
@@ -142,6 +156,9 @@ http_resolve(const char *root, const char *relpath, char **out)
 	/* A symlink may point anywhere: what counts is where it lands. */
 	if (strncmp(rpath, rroot, rlen) != 0 || (rpath[rlen] != '/' && rlen > 1))
 		return 403;
+	/* Dot-files and partial imports (.import-*), asked for or linked to. */
+	if (nb_path_hidden(relpath) || nb_path_hidden(rpath + rlen))
+		return 404;
 	if (stat(rpath, &st) == -1)
 		return 404;
 	if (!S_ISREG(st.st_mode))
@@ -156,6 +173,7 @@ http_reply(struct bw_req *r, int code, struct evbuffer *body, off_t len)
 {
 	struct bootweb	*bw = r->bw;
 
+	r->status = code;
 	bw->nreq++;
 	bw->nstatus[code / 100 < 6 ? code / 100 : 0]++;
 	if (!r->head && code < 300)
@@ -163,10 +181,9 @@ http_reply(struct bw_req *r, int code, struct evbuffer *body, off_t len)
 	/* Stopping: this reply is the connection's last. */
 	if (bw->stopping)
 		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Connection", "close");
-	if (r->req_boot) {
-		conn_sending(bw, r->req);
-		evhttp_request_set_on_complete_cb(r->req, conn_sent, bw);
-	}
+	conn_sending(bw, r->req);
+	evhttp_request_set_on_complete_cb(r->req, conn_sent,
+	    r->req_boot ? &bw->boot : &bw->adm);
 	evhttp_send_reply(r->req, code, http_reason(code), r->head ? NULL : body);
 }
 
@@ -368,12 +385,28 @@ http_send_range(struct bw_req *r, int fd, off_t off, off_t size, time_t mtime, c
 int
 http_send_path(struct bw_req *r, const char *path, const char *type)
 {
-	struct stat	 st;
+	struct stat	 pre, st;
+	const char	*why;
 	int		 fd;
 
+	/* The database is refused unopened: closing it would drop our locks. */
+	if (stat(path, &pre) == -1)
+		return errno == EACCES ? 403 : 404;
+	if (nb_db_own_file(nb_daemon_dbpath(r->bw->d), &pre)) {
+		log_warnx("refused %s to %s: it is the database or a journal "
+		    "of it", path, r->ip);
+		return 404;
+	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) == -1)
 		return errno == EACCES ? 403 : 404;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_dev != pre.st_dev || st.st_ino != pre.st_ino) {
+		close(fd);
+		return 404;
+	}
+	/* Whatever the route or name: never a backup, a copy, a journal. */
+	if ((why = nb_db_file_kind(fd)) != NULL) {
+		log_warnx("refused %s to %s: it is %s", path, r->ip, why);
 		close(fd);
 		return 404;
 	}

@@ -1,16 +1,20 @@
 /*
  * script.c: the iPXE scripts. /boot.ipxe chains to /boot with iPXE's
  * inventory variables; /boot records that inventory (batched, like every
- * hot-path write) and answers the script this client gets:
+ * hot-path write) and answers the script this client gets.
  *
- *   unknown client, unknown_clients = ignore   local disk
- *   denied (allowed = 0) or suspended           local disk
- *   next_boot install                           its image (kept until /done)
- *   next_boot local | menu | shell              that, once (then cleared)
- *   an image and default_action = image         its image
- *   default_action = image, default_image set   that image
- *   default_action = local                      local disk
- *   otherwise                                   the menu
+ * Which client asks is decided from evidence (bw_ident: neighbour entry,
+ * static ip, DHCPv6 lease), never from ?mac=, which is only a claim: a
+ * peer verified as Y gets Y's script whatever it claims, and a peer that
+ * cannot be verified gets the anonymous script below (no client's command
+ * line, no token, nothing recorded or consumed) unless boot.routed = claim.
+ * Each script of a recognised client starts a boot: a fresh boot nonce,
+ * queued with the inventory, and a token made from it for the capability
+ * URLs of that client (netboot(7) TRUST MODEL).
+ *
+ * What each client gets is nb_boot_decide()'s table (libnetboot/boot.c),
+ * shared with tftpd's GRUB configuration for Secure Boot; in front of it,
+ * a database read error gets the local disk (logged).
  *
  * An image script carries the menu after it: a kernel or initrd that fails
  * to load lands in the menu instead of a dead end.
@@ -25,6 +29,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "boot.h"
 #include "bootweb.h"
 #include "tmpl.h"
 #include "xmalloc.h"
@@ -34,15 +39,6 @@
 
 /* A string literal into an evbuffer, without printf's parsing (scripts are mostly constant text). */
 #define ADD_LIT(evb, s)	evbuffer_add((evb), (s), sizeof(s) - 1)
-
-enum action { ACT_IMAGE, ACT_MENU, ACT_LOCAL, ACT_SHELL };
-
-struct decision {
-	enum action		 act;
-	const char		*image;		/* ACT_IMAGE */
-	enum nb_next_boot	 clear;		/* one-time action to clear once served */
-	char			 why[128];
-};
 
 /* The inventory iPXE reports, by the query key it arrives under. */
 const char *const script_inv_keys[] = {
@@ -67,9 +63,13 @@ script_boot_ipxe(struct bw_req *r)
 	evbuffer_free(evb);
 }
 
-/* Queue the inventory for the next batched write, replacing one not yet written. */
-static void
-seen_queue(struct bootweb *bw, const char *mac, const char *uuid, const char *ip, json_t *inv)
+/*
+ * Queue the inventory and the boot nonce for the next batched write,
+ * replacing a report not yet written; -1 if the queue is full.
+ */
+static int
+seen_queue(struct bootweb *bw, const char *mac, const char *uuid, const char *ip, json_t *inv,
+    const uint8_t nonce[NB_NONCE_LEN])
 {
 	struct bw_seen	*s;
 
@@ -80,7 +80,7 @@ seen_queue(struct bootweb *bw, const char *mac, const char *uuid, const char *ip
 		if (bw->nseen >= SEEN_MAX) {
 			json_decref(inv);
 			log_warnx("inventory queue full, dropping %s", mac);
-			return;
+			return -1;
 		}
 		s = xcalloc(1, sizeof(*s));
 		strlcpy(s->mac, mac, sizeof(s->mac));
@@ -91,9 +91,30 @@ seen_queue(struct bootweb *bw, const char *mac, const char *uuid, const char *ip
 		json_decref(s->inventory);
 	}
 	s->uuid = uuid ? xstrdup(uuid) : NULL;
-	if (ip != NULL)		/* NULL (an IPv6 peer) keeps an address queued before */
+	if (ip != NULL)		/* NULL (not from the neighbour table) keeps one queued before */
 		strlcpy(s->ip, ip, sizeof(s->ip));
 	s->inventory = inv;
+	memcpy(s->nonce, nonce, NB_NONCE_LEN);
+	s->has_nonce = 1;
+	return 0;
+}
+
+int
+script_nonce(struct bootweb *bw, const char *mac, uint8_t nonce[NB_NONCE_LEN])
+{
+	struct bw_seen	*s;
+
+	/* The queue first: a boot not yet written is the current one. */
+	TAILQ_FOREACH(s, &bw->seen, entry) {
+		if (strcmp(s->mac, mac) == 0 && s->has_nonce) {
+			memcpy(nonce, s->nonce, NB_NONCE_LEN);
+			return NB_OK;
+		}
+	}
+	/* Then what went to the write queue but is not written yet. */
+	if (nb_wq_nonce_pending(bw->d->evq, mac, nonce))
+		return NB_OK;
+	return nb_boot_nonce_get(bw->d->db, mac, nonce);
 }
 
 void
@@ -106,52 +127,38 @@ script_flush_seen(struct bootweb *bw)
 		TAILQ_REMOVE(&bw->seen, s, entry);
 		nb_wq_inventory(bw->d->evq, s->mac, s->uuid,
 		    s->ip[0] != '\0' ? s->ip : NULL, s->inventory);
+		if (s->has_nonce)
+			nb_wq_nonce(bw->d->evq, s->mac, s->nonce);
 		free(s->uuid);
 		json_decref(s->inventory);
+		explicit_bzero(s->nonce, sizeof(s->nonce));
 		free(s);
 	}
 	bw->nseen = 0;
 }
 
-/* The decision table at the top of this file. */
-static void
-decide(struct bootweb *bw, const struct nb_client *c, int found, struct decision *dc)
+/* Whether booting image for c starts an unattended install (a template). */
+static int
+installs(void *arg, const struct nb_client *c, const char *image)
 {
-	const char	*unknown = cache_setting(bw, "unknown_clients");
-	const char	*action = cache_setting(bw, "default_action");
-	const char	*defimg = cache_setting(bw, "default_image");
+	const struct nb_image	*img = cache_image(arg, image, NULL);
 
-	memset(dc, 0, sizeof(*dc));
-	dc->act = ACT_MENU;
-	if ((!found || !c->known) && unknown != NULL && strcmp(unknown, "ignore") == 0) {
-		dc->act = ACT_LOCAL;
-		snprintf(dc->why, sizeof(dc->why), "unknown client, unknown_clients ignore");
-	} else if (found && (!c->allowed || c->suspended)) {
-		dc->act = ACT_LOCAL;
-		snprintf(dc->why, sizeof(dc->why), "%s", c->allowed ? "suspended" : "denied");
-	} else if (found && c->next_boot == NB_NEXT_INSTALL && c->image != NULL) {
-		dc->act = ACT_IMAGE;
-		dc->image = c->image;
-		snprintf(dc->why, sizeof(dc->why), "next_boot install");
-	} else if (found && c->next_boot != NB_NEXT_NONE && c->next_boot != NB_NEXT_INSTALL) {
-		dc->act = c->next_boot == NB_NEXT_LOCAL ? ACT_LOCAL :
-		    c->next_boot == NB_NEXT_SHELL ? ACT_SHELL : ACT_MENU;
-		dc->clear = c->next_boot;
-		snprintf(dc->why, sizeof(dc->why), "next_boot %s, once",
-		    nb_next_boot_name(c->next_boot));
-	} else if (action != NULL && strcmp(action, "image") == 0 && found && c->image != NULL) {
-		dc->act = ACT_IMAGE;
-		dc->image = c->image;
-		snprintf(dc->why, sizeof(dc->why), "assigned, default_action image");
-	} else if (action != NULL && strcmp(action, "image") == 0 && defimg != NULL) {
-		dc->act = ACT_IMAGE;
-		dc->image = defimg;
-		snprintf(dc->why, sizeof(dc->why), "default_image, default_action image");
-	} else if (action != NULL && strcmp(action, "local") == 0) {
-		dc->act = ACT_LOCAL;
-		snprintf(dc->why, sizeof(dc->why), "default_action local");
-	} else
-		snprintf(dc->why, sizeof(dc->why), "default_action %s", action ? action : "menu");
+	return c->tmpl != NULL || (img != NULL && img->tmpl != NULL);
+}
+
+/* nb_boot_decide() over the cached settings. */
+static void
+decide(struct bootweb *bw, const struct nb_client *c, int found,
+    struct nb_boot_decision *dc)
+{
+	struct nb_boot_policy	 bp;
+
+	bp.unknown_clients = cache_setting(bw, "unknown_clients");
+	bp.default_action = cache_setting(bw, "default_action");
+	bp.default_image = cache_setting(bw, "default_image");
+	bp.installs = installs;
+	bp.arg = bw;
+	nb_boot_decide(&bp, c, found, dc);
 }
 
 /* A rendered cmdline on one line: iPXE reads the script line by line. */
@@ -171,6 +178,15 @@ basename_of(const char *url)
 	return p ? p + 1 : url;
 }
 
+/* The arguments that hand the unattended URL to the installer, or NULL. */
+static const char *
+wire_args(struct bootweb *bw, const struct nb_client *c,
+    const struct nb_image *img)
+{
+	return nb_boot_wire(cache_kind(bw, c->tmpl ? c->tmpl : img->tmpl),
+	    img->kind, img->cmdline);
+}
+
 /* The label of one image (ij: its template data): its kernel, initrds and rendered cmdline, or why not. */
 static void
 script_image(struct bw_req *r, struct evbuffer *evb, const struct nb_client *c,
@@ -178,12 +194,16 @@ script_image(struct bw_req *r, struct evbuffer *evb, const struct nb_client *c,
 {
 	json_t		*urls, *u, *kurl;
 	char		 err[256], *cmdline;
+	const char	*base, *wire, *uurl;
 	size_t		 i;
 
 	json_object_set(ctx, "image", ij);
+	/* The capability prefix: only a recognised client's context has one. */
+	base = json_string_value(json_object_get(ctx, "client_url"));
 	if (c->tmpl == NULL) {
 		json_object_del(ctx, "unattended_url");
-		if ((u = cache_unattended_url(r->bw, c->mac, img->tmpl, r->server_url)) != NULL)
+		if (base != NULL &&
+		    (u = cache_unattended_url(r->bw, base, img->tmpl)) != NULL)
 			json_object_set_new(ctx, "unattended_url", u);
 	}
 	evbuffer_add_printf(evb, ":img-%s\necho netboot: booting %s\n", img->name, img->name);
@@ -205,11 +225,14 @@ script_image(struct bw_req *r, struct evbuffer *evb, const struct nb_client *c,
 		    img->kernel : json_string_value(kurl));
 		return;
 	}
-	cmdline = nb_tmpl_render(img->cmdline ? img->cmdline : "", ctx, NULL, err, sizeof(err));
+	cmdline = nb_tmpl_render_as(img->cmdline ? img->cmdline : "", ctx,
+	    NB_TMPL_ESC_CMDLINE, NULL, err, sizeof(err));
 	if (cmdline == NULL) {
 		oneline(err);
-		evbuffer_add_printf(evb, "echo netboot: the cmdline of %s does not render: %s\n"
-		    "goto failed\n", img->name, err);
+		evbuffer_add_printf(evb, "echo netboot: the cmdline of %s "
+		    "does not render: %s%s\ngoto failed\n", img->name, err,
+		    base == NULL ? " (unattended URLs are given to recognised "
+		    "clients only)" : "");
 		return;
 	}
 	oneline(cmdline);
@@ -218,7 +241,11 @@ script_image(struct bw_req *r, struct evbuffer *evb, const struct nb_client *c,
 	if (strcmp(img->kind, "windows") != 0)
 		json_array_foreach(urls, i, u)
 			evbuffer_add_printf(evb, " initrd=%s", basename_of(json_string_value(u)));
-	evbuffer_add_printf(evb, "%s%s || goto failed\n", *cmdline ? " " : "", cmdline);
+	evbuffer_add_printf(evb, "%s%s", *cmdline ? " " : "", cmdline);
+	uurl = json_string_value(json_object_get(ctx, "unattended_url"));
+	if (uurl != NULL && (wire = wire_args(r->bw, c, img)) != NULL)
+		evbuffer_add_printf(evb, " %s%s", wire, uurl);
+	ADD_LIT(evb, " || goto failed\n");
 	json_array_foreach(urls, i, u)
 		evbuffer_add_printf(evb, "initrd %s%s%s || goto failed\n", json_string_value(u),
 		    strcmp(img->kind, "windows") == 0 ? " " : "",
@@ -332,65 +359,167 @@ inventory(struct evkeyvalq *q)
 	return inv;
 }
 
-/* Build and send the script; returns the one-time action to clear, written after the reads end. */
+/* The local-disk script and nothing else. */
+static void
+script_local(struct evbuffer *evb)
+{
+	ADD_LIT(evb, ":local\n"
+	    "echo netboot: booting from local disk\n"
+	    "iseq ${platform} efi && exit ||\n"
+	    "sanboot --no-describe --drive 0x80 || exit\n");
+}
+
+/* The database could not say who this is: the local disk, and why. */
+static void
+script_refuse(struct bw_req *r, const char *mac, const char *what)
+{
+	struct evbuffer	*evb = evbuffer_new();
+	struct nb_db	*db = r->bw->d->db;
+
+	log_warnx("%s: %s: %s; serving the local disk", mac ? mac : r->ip, what,
+	    nb_db_errmsg(db));
+	nb_evq_push(r->bw->d->evq, mac, "http-script", r->ip,
+	    "local disk (%s failed)", what);
+	ADD_LIT(evb, "#!ipxe\n# netboot: the database could not be read\n"
+	    "goto local\n");
+	script_local(evb);
+	http_send_evb(r, 200, "text/plain", evb);
+	evbuffer_free(evb);
+}
+
+/*
+ * Build and send the script for c (found: it has a row; token: its
+ * capability token, NULL for an anonymous peer); returns the one-time
+ * action to clear, written after the reads end.
+ */
 static enum nb_next_boot
-script_respond(struct bw_req *r, struct nb_client *c, int found)
+script_respond(struct bw_req *r, struct nb_client *c, int found,
+    const char *token)
 {
 	struct bootweb		*bw = r->bw;
-	struct decision		 dc;
+	struct nb_boot_decision dc;
 	const struct nb_image	*img = NULL, *cimg;
 	struct evbuffer		*evb = evbuffer_new();
-	json_t			*ctx, *u;
+	json_t			*ctx, *u = NULL;
 	const char		*name = c->name;
+	const char		*who = c->mac[0] ? c->mac : "unverified peer";
+	char			*base;
 	size_t			 ci;
 
 	decide(bw, c, found, &dc);
-	if (dc.act == ACT_IMAGE && (img = cache_image(bw, dc.image, NULL)) == NULL) {
+	if (dc.act == NB_BOOT_IMAGE &&
+	    (img = cache_image(bw, dc.image, NULL)) == NULL) {
 		snprintf(dc.why, sizeof(dc.why), "image %s is missing", dc.image);
-		dc.act = ACT_MENU;
+		dc.act = NB_BOOT_MENU;
 	}
-	evbuffer_add_printf(evb, "#!ipxe\n# netboot: %s%s%s: %s\n", c->mac, name ? " " : "",
+	evbuffer_add_printf(evb, "#!ipxe\n# netboot: %s%s%s: %s\n", who, name ? " " : "",
 	    name ? name : "", dc.why);
 	switch (dc.act) {
-	case ACT_LOCAL:
+	case NB_BOOT_LOCAL:
 		ADD_LIT(evb, "goto local\n");
 		break;
-	case ACT_SHELL:
+	case NB_BOOT_SHELL:
 		ADD_LIT(evb, "goto shell\n");
 		break;
-	case ACT_IMAGE:
+	case NB_BOOT_IMAGE:
 		evbuffer_add_printf(evb, "goto img-%s\n", img->name);
 		break;
-	case ACT_MENU:
+	case NB_BOOT_MENU:
 		break;
 	}
-	if (dc.act == ACT_LOCAL) {
+	if (dc.act == NB_BOOT_LOCAL) {
 		/* Denied or ignored: nothing but the local disk, not even the menu. */
-		ADD_LIT(evb, ":local\n"
-		    "echo netboot: booting from local disk\n"
-		    "iseq ${platform} efi && exit ||\n"
-		    "sanboot --no-describe --drive 0x80 || exit\n");
+		script_local(evb);
 	} else {
 		/* nb_tmpl_context() from the cache: the same data, no query. */
 		cimg = cache_image(bw, c->image, &ci);
-		u = cache_unattended_url(bw, c->mac, c->tmpl ? c->tmpl : cimg ? cimg->tmpl : NULL,
-		    r->server_url);
-		ctx = nb_tmpl_context_parts(c, r->server_url, cimg == NULL ? NULL :
+		if (token != NULL) {
+			xasprintf(&base, "%s/t/%s", r->server_url, token);
+			u = cache_unattended_url(bw, base, c->tmpl ? c->tmpl :
+			    cimg ? cimg->tmpl : NULL);
+			free(base);
+		}
+		ctx = nb_tmpl_context_parts(c, r->server_url, token, cimg == NULL ? NULL :
 		    json_array_get(cache_site(bw, r->server_url)->images, ci), u,
 		    bw->cache.settings);
 		json_decref(u);
-		evbuffer_add_printf(evb, ":menu\nmenu netboot: %s%s%s\n", c->mac,
+		evbuffer_add_printf(evb, ":menu\nmenu netboot: %s%s%s\n", c->mac[0] ? c->mac : "menu",
 		    name ? " " : "", name ? name : "");
 		script_menu(r, evb, c, ctx);
 		json_decref(ctx);
 	}
-	nb_evq_push(r->bw->d->evq, c->mac, "http-script", r->ip, "%s%s%s (%s)",
-	    dc.act == ACT_IMAGE ? "image " : dc.act == ACT_MENU ? "menu" :
-	    dc.act == ACT_LOCAL ? "local disk" : "shell",
-	    dc.act == ACT_IMAGE ? img->name : "", "", dc.why);
+	nb_evq_push(r->bw->d->evq, c->mac[0] ? c->mac : NULL, "http-script", r->ip,
+	    "%s%s%s (%s)",
+	    dc.act == NB_BOOT_IMAGE ? "image " :
+	    dc.act == NB_BOOT_MENU ? "menu" :
+	    dc.act == NB_BOOT_LOCAL ? "local disk" : "shell",
+	    dc.act == NB_BOOT_IMAGE ? img->name : "", "", dc.why);
 	http_send_evb(r, 200, "text/plain", evb);
 	evbuffer_free(evb);
 	return dc.clear;
+}
+
+/*
+ * Who asks, from evidence; with boot.routed = claim, a peer without any is
+ * believed (documented as spoofable). NB_OK, NB_NOTFOUND (anonymous) or
+ * an error. A claim that evidence contradicts is logged.
+ */
+static int
+script_who(struct bw_req *r, const char *claimed)
+{
+	const char	*routed = cache_setting(r->bw, "boot.routed");
+	int		 rc;
+
+	bw_neigh_refresh();
+	if ((rc = bw_ident(r)) == NB_NOTFOUND && routed != NULL &&
+	    strcmp(routed, "claim") == 0) {
+		strlcpy(r->mac, claimed, sizeof(r->mac));
+		r->how = NB_IDENT_CLAIM;
+		return NB_OK;
+	}
+	if (rc == NB_OK && strcmp(r->mac, claimed) != 0) {
+		log_info("%s claimed %s but is %s (%s): serving %s's script",
+		    r->ip, claimed, r->mac, nb_ident_name(r->how), r->mac);
+		nb_evq_push(r->bw->d->evq, r->mac, "http-claim", r->ip,
+		    "claimed %s in /boot; is %s by its %s", claimed, r->mac,
+		    nb_ident_name(r->how));
+	}
+	return rc;
+}
+
+/*
+ * A new boot of a recognised client: a fresh nonce, queued with the
+ * inventory, and the token made from it; -1 if there can be no token.
+ */
+static int
+script_boot(struct bw_req *r, const char *uuid, json_t *inv,
+    char tok[NB_TOKEN_STRLEN])
+{
+	struct bootweb	*bw = r->bw;
+	uint8_t		 nonce[NB_NONCE_LEN];
+	const char	*life = cache_setting(bw, "token.lifetime"), *ip;
+	long long	 secs = life ? strtonum(life, 60, 604800, NULL) : 0;
+	int		 rc = NB_OK;
+
+	arc4random_buf(nonce, sizeof(nonce));
+	/*
+	 * last_ip only from the neighbour table: a static or claimed
+	 * identity proves nothing about the address.
+	 */
+	ip = r->how == NB_IDENT_NEIGH && !strchr(r->ip, ':') ? r->ip : NULL;
+	/* A full queue: this boot keeps the last one's nonce. */
+	if (seen_queue(bw, r->mac, uuid, ip, inv, nonce) == -1)
+		rc = script_nonce(bw, r->mac, nonce);
+	if (rc != NB_OK || !bw->cache.has_key) {
+		log_warnx("%s: no token for this boot: %s", r->mac,
+		    rc != NB_OK ? nb_db_errmsg(bw->d->db) : "no token key");
+		explicit_bzero(nonce, sizeof(nonce));
+		return -1;
+	}
+	nb_token_make(bw->cache.key, r->mac, nonce,
+	    nb_now() + (secs ? secs : NB_TOKEN_LIFETIME), tok);
+	explicit_bzero(nonce, sizeof(nonce));
+	return 0;
 }
 
 void
@@ -400,36 +529,52 @@ script_client(struct bw_req *r)
 	struct evkeyvalq	 q;
 	struct nb_client	 c;
 	const char		*mac, *uuid;
+	char			 claimed[NB_MACSTR_LEN];
+	char			 tok[NB_TOKEN_STRLEN];
 	json_t			*inv;
 	enum nb_next_boot	 clear;
-	int			 found;
+	int			 rc, havetok;
 
 	TAILQ_INIT(&q);
+	nb_client_init(&c);
 	if (r->query == NULL || evhttp_parse_query_str(r->query, &q) == -1) {
 		http_error(r, 400, "usage: /boot?mac=MAC[&uuid=...]");
 		goto done;
 	}
-	nb_client_init(&c);
-	if ((mac = evhttp_find_header(&q, "mac")) == NULL || nb_mac_canon(mac, c.mac) == -1) {
+	if ((mac = evhttp_find_header(&q, "mac")) == NULL || nb_mac_canon(mac, claimed) == -1) {
 		http_error(r, 400, "a MAC is needed: /boot?mac=aa:bb:cc:dd:ee:ff");
-		goto done_client;
+		goto done;
 	}
 	if ((inv = inventory(&q)) == NULL) {
 		http_error(r, 400, "an inventory value is longer than %d bytes", INV_MAXLEN);
-		goto done_client;
+		goto done;
 	}
+	if ((rc = script_who(r, claimed)) == NB_NOTFOUND) {
+		/* Nobody we can vouch for: the anonymous script. */
+		json_decref(inv);
+		script_respond(r, &c, 0, NULL);
+		goto done;
+	}
+	if (rc != NB_OK) {
+		json_decref(inv);
+		script_refuse(r, NULL, "finding the client at this address");
+		goto done;
+	}
+	/* Settings and images come from the cache: one query. */
+	rc = nb_client_get(db, r->mac, &c);
+	if (rc != NB_OK && rc != NB_NOTFOUND) {
+		json_decref(inv);
+		script_refuse(r, r->mac, "reading the client");
+		goto done;
+	}
+	strlcpy(c.mac, r->mac, sizeof(c.mac));
 	uuid = evhttp_find_header(&q, "uuid");
-	/* The clients table keeps IPv4 addresses only: an IPv6 peer leaves last_ip as it was. */
-	seen_queue(r->bw, c.mac, uuid && *uuid ? uuid : NULL, strchr(r->ip, ':') ? NULL : r->ip, inv);
-	/* Settings and images come from the cache (bw_server_url refreshed it): one query. */
-	found = nb_client_get(db, c.mac, &c) == NB_OK;
-	clear = script_respond(r, &c, found);
+	havetok = script_boot(r, uuid && *uuid ? uuid : NULL, inv, tok) == 0;
+	clear = script_respond(r, &c, rc == NB_OK, havetok ? tok : NULL);
+	explicit_bzero(tok, sizeof(tok));
 	if (clear != NB_NEXT_NONE)
 		nb_wq_next_boot_done(r->bw->d->evq, c.mac, clear);
- done_client:
-	nb_client_clear(&c);
-	json_decref(c.vars);
-	json_decref(c.inventory);
  done:
+	nb_client_clear(&c);
 	evhttp_clear_headers(&q);
 }

@@ -1,8 +1,9 @@
 /*
  * self.c: the self-API for booting hosts (netbootd parity). It cannot
- * authenticate anyone, so the caller is the client recorded at its source
- * address (an IPv6 caller: the client its address leads to, bw_peer_client)
- * and can only read or change that record.
+ * authenticate firmware, so a call is taken only under the capability
+ * prefix of the client's boot script, /t/TOKEN/api/v1/self (netboot(7)
+ * TRUST MODEL), and reads or changes only that client's record. The bare
+ * /api/v1/self is refused with an event.
  */
 #include "config.h"
 
@@ -38,24 +39,37 @@ self_fail(struct bw_req *r, int code, const char *msg)
 void
 self_serve(struct bw_req *r, const char *rest)
 {
+	log_info("refused /api/v1/self to %s: a token URL is needed", r->ip);
+	nb_evq_push(r->bw->d->evq, NULL, "self-refused", r->ip,
+	    "refused /%s: the self-API is served only under the token URL "
+	    "of the client's boot script", r->path);
+	self_fail(r, 403, "the self-API is served only under the self_url of "
+	    "your boot script");
+}
+
+void
+self_call(struct bw_req *r, const char *mac, const char *rest)
+{
+	struct nb_db		*db = r->bw->d->db;
 	struct nb_client	 c;
 	json_t			*o;
-	int			 post = r->method == EVHTTP_REQ_POST;
+	int			 rc, post = r->method == EVHTTP_REQ_POST;
 
 	nb_client_init(&c);
-	if (*rest != '\0' && strcmp(rest, "done") != 0 && strcmp(rest, "suspend") != 0 &&
-	    strcmp(rest, "unsuspend") != 0) {
+	if (*rest != '\0' && strcmp(rest, "done") != 0 &&
+	    strcmp(rest, "suspend") != 0 && strcmp(rest, "unsuspend") != 0) {
 		self_fail(r, 404, "no such self-API call");
 		goto done;
 	}
 	if ((*rest == '\0') == post) {
-		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Allow",
-		    post ? "GET, HEAD" : "POST");
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "Allow", post ? "GET, HEAD" : "POST");
 		self_fail(r, 405, *rest == '\0' ? "use GET" : "use POST");
 		goto done;
 	}
-	if (bw_peer_client(r, &c) != NB_OK) {
-		self_fail(r, 404, "no client is recorded at your address");
+	if ((rc = nb_client_get(db, mac, &c)) != NB_OK) {
+		self_fail(r, rc == NB_NOTFOUND ? 404 : 503, rc == NB_NOTFOUND ?
+		    "no such client" : nb_db_errmsg(db));
 		goto done;
 	}
 	/* Queued, and answered from the record as it will be once written. */
@@ -71,13 +85,12 @@ self_serve(struct bw_req *r, const char *rest)
 		c.suspended = strcmp(rest, "suspend") == 0;
 		nb_wq_suspended(r->bw->d->evq, c.mac, c.suspended);
 		nb_evq_push(r->bw->d->evq, c.mac, c.suspended ?
-		    "self-suspend" : "self-unsuspend", r->ip, "%s by the client itself", rest);
+		    "self-suspend" : "self-unsuspend", r->ip,
+		    "%s by the client itself", rest);
 	}
 	o = nb_client_json(&c);
 	self_json(r, 200, o);
 	json_decref(o);
  done:
 	nb_client_clear(&c);
-	json_decref(c.vars);
-	json_decref(c.inventory);
 }

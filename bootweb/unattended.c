@@ -1,8 +1,14 @@
 /*
- * unattended.c: files rendered or kept per client: /unattended/<mac>/<file>
- * (preseed, kickstart, cloud-init, autounattend.xml: they can hold password
- * hashes, so only the machine at that client's address gets them) and the
- * virtual files of the files table (static, template, local file).
+ * unattended.c: what belongs to one client, reached only through its
+ * capability prefix /t/TOKEN/ (netboot(7) TRUST MODEL): its unattended
+ * files (preseed, kickstart, cloud-init, autoyast, autounattend.xml: they
+ * can hold password hashes), its per-client virtual files and template
+ * files of the files table, and its self-API. The token comes only in the
+ * script served to the verified client; it names the client, its boot
+ * and an expiry. Global virtual files (static, local file) stay open.
+ *
+ * The old form /unattended/<mac>/<file> is refused with an event, so a
+ * timeline shows an installer (or anyone) still using it.
  */
 #include "config.h"
 
@@ -10,14 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/http.h>
+
 #include "bootweb.h"
 #include "tmpl.h"
 #include "xmalloc.h"
 
-/* Names installers ask for, meaning "my unattended file" whatever its template is called. */
+/* Names installers ask for: "my unattended file", whatever its template. */
 static const char *const aliases[] = {
-	"preseed.cfg", "ks.cfg", "user-data", "autoinstall.yaml", "autounattend.xml",
-	"unattend.xml", "autoinst.xml",
+	"preseed.cfg", "ks.cfg", "user-data", "autoinstall.yaml",
+	"autounattend.xml", "unattend.xml", "autoinst.xml",
 };
 
 static int
@@ -31,7 +39,10 @@ alias(const char *file)
 	return 0;
 }
 
-/* cloud-init NoCloud wants meta-data next to user-data; make one unless a template is called that. */
+/*
+ * cloud-init NoCloud wants meta-data next to user-data; make one unless a
+ * template is called that.
+ */
 static void
 meta_data(struct bw_req *r, const struct nb_client *c)
 {
@@ -43,7 +54,8 @@ meta_data(struct bw_req *r, const struct nb_client *c)
 		if (c->mac[i] != ':')
 			id[j++] = c->mac[i];
 	id[j] = '\0';
-	evbuffer_add_printf(evb, "instance-id: netboot-%s\nlocal-hostname: %s%s\n", id,
+	evbuffer_add_printf(evb,
+	    "instance-id: netboot-%s\nlocal-hostname: %s%s\n", id,
 	    c->hostname ? c->hostname : c->name ? c->name : "netboot-",
 	    c->hostname || c->name ? "" : id);
 	http_send_evb(r, 200, "text/plain", evb);
@@ -56,25 +68,29 @@ render_free(const void *data, size_t len, void *arg)
 	free(arg);
 }
 
-/* Render template name for c and send it, or the error bootctl template render prints. */
+/*
+ * Render template name for c with the request's token (so its URLs are
+ * this boot's) and send it, or the error bootctl template render prints.
+ * file is what the client asked for (the path without the token).
+ */
 static void
-render_send(struct bw_req *r, const char *name, const char *mac, const char *what)
+render_send(struct bw_req *r, const char *name, const struct nb_client *c,
+    const char *tok, const char *file, const char *what)
 {
-	struct nb_db	*db = r->bw->d->db;
-	struct evbuffer	*evb;
-	char		 err[512], *out = NULL;
-	size_t		 len = 0;
+	struct evbuffer		*evb;
+	char			 err[512], *out = NULL;
+	size_t			 len = 0;
 
-	if (nb_tmpl_render_client(db, name, mac, r->server_url, &out, &len, err,
-	    sizeof(err)) != NB_OK) {
-		log_warnx("%s: template %s: %s", mac, name, err);
-		nb_evq_push(r->bw->d->evq, mac, what, r->ip, "template %s does not render: %s",
-		    name, err);
+	if (nb_tmpl_render_token(r->bw->d->db, name, c, r->server_url, tok,
+	    &out, &len, err, sizeof(err)) != NB_OK) {
+		log_warnx("%s: template %s: %s", c->mac, name, err);
+		nb_evq_push(r->bw->d->evq, c->mac, what, r->ip,
+		    "template %s does not render: %s", name, err);
 		http_error(r, 500, "%s", err);
 		return;
 	}
-	nb_evq_push(r->bw->d->evq, mac, what, r->ip, "rendered %s (template %s, %zu bytes)",
-	    r->path, name, len);
+	nb_evq_push(r->bw->d->evq, c->mac, what, r->ip,
+	    "rendered %s (template %s, %zu bytes)", file, name, len);
 	/* The rendered text goes out as is, freed once written. */
 	evb = evbuffer_new();
 	if (evbuffer_add_reference(evb, out, len, render_free, out) == -1)
@@ -83,132 +99,242 @@ render_send(struct bw_req *r, const char *name, const char *mac, const char *wha
 	evbuffer_free(evb);
 }
 
-/*
- * Whether the request comes from client c: its static or last address
- * (IPv4), or for an IPv6 peer the client its address leads to
- * (bw_peer_client: the IPv6 neighbour table or a DHCPv6 lease).
- */
-static int
-unattended_is_peer(struct bw_req *r, const struct nb_client *c)
-{
-	struct nb_client	 p;
-	int			 same;
-
-	if (strchr(r->ip, ':') == NULL)
-		return (c->ip != NULL && strcmp(c->ip, r->ip) == 0) ||
-		    (c->last_ip != NULL && strcmp(c->last_ip, r->ip) == 0);
-	nb_client_init(&p);
-	same = bw_peer_client(r, &p) == NB_OK && strcmp(p.mac, c->mac) == 0;
-	nb_client_clear(&p);
-	json_decref(p.vars);
-	json_decref(p.inventory);
-	return same;
-}
-
 void
 unattended_serve(struct bw_req *r, const char *rest)
 {
-	struct nb_db		*db = r->bw->d->db;
-	struct nb_client	 c;
-	struct nb_template	 t;
-	struct nb_image		 img;
-	char			 mac[NB_MACSTR_LEN], macpart[64];
-	const char		*file, *slash, *eff = NULL;
+	char		 mac[NB_MACSTR_LEN], macpart[64];
+	const char	*slash = strchr(rest, '/');
+	int		 named;
 
-	nb_client_init(&c);
-	nb_image_init(&img);
-	memset(&t, 0, sizeof(t));
-	if ((slash = strchr(rest, '/')) == NULL || (size_t)(slash - rest) >= sizeof(macpart) ||
-	    strchr(slash + 1, '/') != NULL) {
-		http_error(r, 404, "not found: /unattended/<mac>/<file>");
-		goto done;
+	if (slash == NULL || (size_t)(slash - rest) >= sizeof(macpart)) {
+		http_error(r, 404, "not found: unattended files are under "
+		    "the token URL of the client's boot script");
+		return;
 	}
 	memcpy(macpart, rest, (size_t)(slash - rest));
 	macpart[slash - rest] = '\0';
-	file = slash + 1;
-	if (nb_mac_canon(macpart, mac) == -1 || nb_client_get(db, mac, &c) != NB_OK) {
-		http_error(r, 404, "no such client");
-		goto done;
+	named = nb_mac_canon(macpart, mac) == 0;
+	/* Whoever asks, whether the client exists or not: the same answer. */
+	log_info("refused /unattended/ for %s to %s: a token URL is needed",
+	    named ? mac : "?", r->ip);
+	nb_evq_push(r->bw->d->evq, named ? mac : NULL, "http-unattended", r->ip,
+	    "refused /unattended/%s/...: files are served only under the "
+	    "token URL of the client's boot script", named ? mac : "?");
+	http_error(r, 403, "unattended files are served only under the token "
+	    "URL of the client's boot script");
+}
+
+/*
+ * A virtual file f at path for client c (NULL: anonymous); templates
+ * render for c with its token tok.
+ */
+static void
+vfile_send(struct bw_req *r, const struct nb_file *f, const struct nb_client *c,
+    const char *tok, const char *path)
+{
+	const char	*mac = c != NULL ? c->mac : NULL;
+	int		 code;
+
+	switch (f->kind) {
+	case NB_FILE_CONTENT:
+		nb_evq_push(r->bw->d->evq, mac, "http-file", r->ip,
+		    "file %s (%zu bytes)", path, f->content_len);
+		http_send_mem(r, 200, http_content_type(path), f->content,
+		    f->content_len);
+		break;
+	case NB_FILE_TEMPLATE:
+		if (c == NULL) {
+			http_error(r, 403, "template files are rendered per "
+			    "client, under the token URL of its boot script");
+			break;
+		}
+		render_send(r, f->tmpl, c, tok, path, "http-file");
+		break;
+	case NB_FILE_LOCAL:
+		code = http_send_path(r, f->local, http_content_type(path));
+		if (code != 0) {
+			log_warnx("file %s: cannot open %s", path, f->local);
+			http_error(r, code, "not found");
+		} else
+			nb_evq_push(r->bw->d->evq, mac, "http-file", r->ip,
+			    "file %s from %s", path, f->local);
+		break;
+	case NB_FILE_URL:
+		/* No proxy: bootweb fetches nothing on a client's behalf. */
+		http_error(r, 404, "%s is an upstream URL file; bootweb does "
+		    "not proxy", path);
+		break;
 	}
-	/* The only proof of identity a booting machine has is its address. */
-	if (!unattended_is_peer(r, &c)) {
-		log_info("%s: refused %s to %s, not the client's address", mac, r->path, r->ip);
-		nb_evq_push(r->bw->d->evq, mac, "http-unattended", r->ip,
-		    "refused %s: %s is not the client's address", r->path, r->ip);
-		http_error(r, 403, "this file belongs to another machine");
-		goto done;
-	}
-	if (c.tmpl != NULL)
-		eff = c.tmpl;
-	else if (c.image != NULL && nb_image_get(db, c.image, &img) == NB_OK)
-		eff = img.tmpl;
-	if (nb_template_get(db, file, &t) == NB_OK)
-		render_send(r, file, mac, "http-unattended");
-	else if (eff != NULL && alias(file))
-		render_send(r, eff, mac, "http-unattended");
-	else if (eff != NULL && strcmp(file, "meta-data") == 0) {
-		nb_evq_push(r->bw->d->evq, mac, "http-unattended", r->ip, "generated meta-data");
-		meta_data(r, &c);
-	} else if (eff != NULL && strcmp(file, "vendor-data") == 0) {
-		nb_evq_push(r->bw->d->evq, mac, "http-unattended", r->ip, "empty vendor-data");
-		http_send_mem(r, 200, "text/plain", "", 0);
-	} else
-		http_error(r, 404, "no template %s for this client", file);
- done:
-	nb_template_clear(&t);
-	nb_image_clear(&img);
-	nb_client_clear(&c);
-	json_decref(c.vars);
-	json_decref(c.inventory);
 }
 
 int
 unattended_vfile(struct bw_req *r)
 {
+	struct nb_db	*db = r->bw->d->db;
+	struct nb_file	 f;
+	int		 rc;
+
+	memset(&f, 0, sizeof(f));
+	/* Without a token only global files; a client's own need its token. */
+	if ((rc = nb_file_lookup(db, r->path, NULL, &f)) != NB_OK) {
+		if (rc != NB_NOTFOUND)
+			log_warnx("looking up virtual file %s: %s", r->path,
+			    nb_db_errmsg(db));
+		nb_file_clear(&f);
+		return -1;
+	}
+	vfile_send(r, &f, NULL, NULL, r->path);
+	nb_file_clear(&f);
+	return 0;
+}
+
+/*
+ * Check tok: 0 and the client's MAC if it is valid now for that client's
+ * current boot, else an HTTP status. The nonce is the one queued by the
+ * client's last /boot, else the stored one; a database error is a 503.
+ */
+static int
+token_check(struct bw_req *r, const char *tok, char mac[NB_MACSTR_LEN])
+{
+	struct bootweb	*bw = r->bw;
+	uint8_t		 nonce[NB_NONCE_LEN];
+	int64_t		 expires;
+
+	if (nb_token_parse(tok, mac, &expires) == -1)
+		return 404;
+	if (!bw->cache.has_key)
+		return 503;
+	if (script_nonce(bw, mac, nonce) != NB_OK) {
+		log_warnx("%s: reading the boot nonce: %s", mac,
+		    nb_db_errmsg(bw->d->db));
+		return 503;
+	}
+	if (!nb_token_valid(bw->cache.key, tok, nonce, nb_now()))
+		return 403;
+	return 0;
+}
+
+/* A client's own file at file: its unattended files, then its virtual files. */
+static void
+token_file(struct bw_req *r, const struct nb_client *c, const char *tok,
+    const char *file)
+{
+	struct nb_db		*db = r->bw->d->db;
+	struct nb_template	 t;
+	struct nb_file		 f;
+	const struct nb_image	*img;
+	const char		*eff = c->tmpl;
+	int			 rc;
+
+	if (eff == NULL && (img = cache_image(r->bw, c->image, NULL)) != NULL)
+		eff = img->tmpl;
+	memset(&t, 0, sizeof(t));
+	memset(&f, 0, sizeof(f));
+	if (strchr(file, '/') == NULL && nb_template_get(db, file, &t) == NB_OK)
+		render_send(r, file, c, tok, file, "http-unattended");
+	else if (eff != NULL && alias(file))
+		render_send(r, eff, c, tok, file, "http-unattended");
+	else if (eff != NULL && strcmp(file, "meta-data") == 0) {
+		nb_evq_push(r->bw->d->evq, c->mac, "http-unattended", r->ip,
+		    "generated meta-data");
+		meta_data(r, c);
+	} else if (eff != NULL && strcmp(file, "vendor-data") == 0) {
+		nb_evq_push(r->bw->d->evq, c->mac, "http-unattended", r->ip,
+		    "empty vendor-data");
+		http_send_mem(r, 200, "text/plain", "", 0);
+	} else if ((rc = nb_file_lookup(db, file, c->mac, &f)) == NB_OK)
+		vfile_send(r, &f, c, tok, file);
+	else if (rc != NB_NOTFOUND) {
+		log_warnx("looking up virtual file %s: %s", file,
+		    nb_db_errmsg(db));
+		http_error(r, 503, "the database cannot be read");
+	} else
+		http_error(r, 404, "no template or file %s for this client",
+		    file);
+	nb_template_clear(&t);
+	nb_file_clear(&f);
+}
+
+/*
+ * Take the token out of r->path into tok (from here on, logs and events
+ * show /t/TOKEN/), and what follows it into file.
+ */
+static int
+token_split(struct bw_req *r, const char *rest, char tok[NB_TOKEN_STRLEN],
+    char file[BW_PATHLEN])
+{
+	const char	*slash = strchr(rest, '/');
+	size_t		 n;
+
+	n = slash ? (size_t)(slash - rest) : strlen(rest);
+
+	if (n == 0 || n >= NB_TOKEN_STRLEN) {
+		tok[0] = '\0';
+		n = strcspn(rest, "/");
+	} else {
+		memcpy(tok, rest, n);
+		tok[n] = '\0';
+	}
+	strlcpy(file, slash ? slash + 1 : "", BW_PATHLEN);
+	/* file was part of r->path: shorter than it, so this fits. */
+	strlcpy(r->path, "t/" NB_TOKEN_PLACEHOLDER "/", sizeof(r->path));
+	strlcat(r->path, file, sizeof(r->path));
+	return slash == NULL || tok[0] == '\0' ? -1 : 0;
+}
+
+void
+unattended_token(struct bw_req *r, const char *rest)
+{
 	struct nb_db		*db = r->bw->d->db;
 	struct nb_client	 c;
-	struct nb_file		 f;
-	const char		*mac = NULL;
-	int			 rc = 0, code;
+	char			 tok[NB_TOKEN_STRLEN], file[BW_PATHLEN];
+	char			 mac[NB_MACSTR_LEN];
+	const char		*why;
+	int			 code, rc;
 
 	nb_client_init(&c);
-	memset(&f, 0, sizeof(f));
-	if (bw_peer_client(r, &c) == NB_OK)
-		mac = c.mac;
-	if (nb_file_lookup(db, r->path, mac, &f) != NB_OK) {
-		rc = -1;
+	if (token_split(r, rest, tok, file) == -1) {
+		http_error(r, 404, "not found: /t/TOKEN/FILE");
 		goto done;
 	}
-	switch (f.kind) {
-	case NB_FILE_CONTENT:
-		nb_evq_push(r->bw->d->evq, mac, "http-file", r->ip, "file %s (%zu bytes)",
-		    r->path, f.content_len);
-		http_send_mem(r, 200, http_content_type(r->path), f.content, f.content_len);
-		break;
-	case NB_FILE_TEMPLATE:
-		if (mac == NULL) {
-			http_error(r, 403, "templates are rendered only for known clients");
-			break;
-		}
-		render_send(r, f.tmpl, mac, "http-file");
-		break;
-	case NB_FILE_LOCAL:
-		if ((code = http_send_path(r, f.local, http_content_type(r->path))) != 0) {
-			log_warnx("file %s: cannot open %s", r->path, f.local);
-			http_error(r, code, "not found");
-		} else
-			nb_evq_push(r->bw->d->evq, mac, "http-file", r->ip, "file %s from %s",
-			    r->path, f.local);
-		break;
-	case NB_FILE_URL:
-		/* No proxy: bootweb never fetches from elsewhere on a client's behalf. */
-		http_error(r, 404, "%s is an upstream URL file; bootweb does not proxy", r->path);
-		break;
+	if ((code = token_check(r, tok, mac)) != 0) {
+		/* Never the token itself in a log or an event. */
+		why = code == 403 ? "a stale, expired or forged" :
+		    code == 404 ? "a malformed" : "an unverifiable";
+		log_info("%s: refused %s token from %s for %s",
+		    code == 404 ? "?" : mac, why, r->ip, file);
+		nb_evq_push(r->bw->d->evq, code == 404 ? NULL : mac,
+		    "http-token", r->ip, "refused %s: %s token", file, why);
+		http_error(r, code, "%s", code == 503 ?
+		    "the database cannot be read" : "this URL is not valid "
+		    "(any more): boot again for a new one");
+		goto done;
 	}
+	if (strcmp(file, "api/v1/self") == 0 ||
+	    strncmp(file, "api/v1/self/", 12) == 0) {
+		self_call(r, mac, file[11] == '/' ? file + 12 : "");
+		goto done;
+	}
+	if (r->method == EVHTTP_REQ_POST) {
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "Allow", "GET, HEAD");
+		http_error(r, 405, "only the self-API takes POST");
+		goto done;
+	}
+	if ((rc = nb_client_get(db, mac, &c)) != NB_OK) {
+		if (rc != NB_NOTFOUND)
+			log_warnx("%s: reading the client: %s", mac,
+			    nb_db_errmsg(db));
+		http_error(r, rc == NB_NOTFOUND ? 404 : 503, "%s",
+		    rc == NB_NOTFOUND ? "no such client" :
+		    "the database cannot be read");
+		goto done;
+	}
+	if (file[0] == '\0')
+		http_error(r, 404, "not found: /t/TOKEN/FILE");
+	else
+		token_file(r, &c, tok, file);
  done:
-	nb_file_clear(&f);
+	explicit_bzero(tok, sizeof(tok));
 	nb_client_clear(&c);
-	json_decref(c.vars);
-	json_decref(c.inventory);
-	return rc;
 }

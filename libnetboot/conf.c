@@ -25,7 +25,9 @@
 #include "conf.h"
 #include "xmalloc.h"
 
-enum conf_kind { K_STRING, K_PATH, K_ADDR, K_ADDR46, K_PORT, K_NUM, K_BOOL };
+enum conf_kind {
+	K_STRING, K_PATH, K_ADDR, K_ADDR46, K_PORT, K_NUM, K_BOOL, K_NKINDS
+};
 
 struct conf_key {
 	const char	*section;	/* NULL for the global part */
@@ -62,6 +64,9 @@ static const struct conf_key conf_keys[] = {
 	{ "tftpd", "option_windowsize", K_BOOL, 0, 0, 0 },
 	{ "tftpd", "lowercase", K_BOOL, 0, 0, 0 },
 	{ "tftpd", "shutdown_grace", K_NUM, 0, 3600, 0 },
+	{ "tftpd", "timeout_max", K_NUM, 1, 255, 0 },
+	{ "tftpd", "max_transfers_per_address", K_NUM, 1, 100000, 0 },
+	{ "tftpd", "retries_silent", K_NUM, 0, 100, 0 },
 	{ "bootweb", "listen", K_ADDR46, 0, 0, 0 },
 	{ "bootweb", "port", K_PORT, 0, 0, 0 },
 	{ "bootweb", "admin_listen", K_ADDR46, 0, 0, 0 },
@@ -70,6 +75,9 @@ static const struct conf_key conf_keys[] = {
 	{ "bootweb", "ipxe_dir", K_PATH, 0, 0, 0 },
 	{ "bootweb", "timeout", K_NUM, 1, 3600, 0 },
 	{ "bootweb", "shutdown_grace", K_NUM, 0, 3600, 0 },
+	{ "bootweb", "request_timeout", K_NUM, 1, 3600, 0 },
+	{ "bootweb", "max_connections_per_address", K_NUM, 1, 100000, 0 },
+	{ "bootweb", "admin_max_connections", K_NUM, 1, 100000, 0 },
 };
 
 static const char *const conf_sections[] = { "global", "pxedhcpd", "tftpd", "bootweb", "bootctl" };
@@ -142,6 +150,8 @@ conf_check_value(const struct conf_key *k, const char *value)
 		if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0)
 			return NULL;
 		return "must be yes or no";
+	case K_NKINDS:
+		break;
 	}
 	return "has an unknown kind";
 }
@@ -343,10 +353,20 @@ nb_conf_foreach(const struct nb_conf *c, const char *section, const char *key,
 void
 nb_conf_dump_keys(void)
 {
-	static const char *const kinds[] = { "string", "path", "address", "port", "number", "bool" };
-	size_t	 i;
+	/* Indexed by the enum: a new kind cannot shift the names or overrun. */
+	static const char *const kinds[K_NKINDS] = {
+		[K_STRING] = "string", [K_PATH] = "path", [K_ADDR] = "address",
+		[K_ADDR46] = "address46", [K_PORT] = "port", [K_NUM] = "number",
+		[K_BOOL] = "bool",
+	};
+	const char	*kind;
+	size_t		 i;
 
-	for (i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++)
+	for (i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++) {
+		kind = conf_keys[i].kind < K_NKINDS ?
+		    kinds[conf_keys[i].kind] : NULL;
 		printf("%s %s %s%s\n", conf_keys[i].section ? conf_keys[i].section : "global",
-		    conf_keys[i].key, kinds[conf_keys[i].kind], conf_keys[i].repeat ? " repeat" : "");
+		    conf_keys[i].key, kind != NULL ? kind : "?",
+		    conf_keys[i].repeat ? " repeat" : "");
+	}
 }

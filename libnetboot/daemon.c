@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -29,16 +30,27 @@
 
 int
 nb_daemon_getopt(struct nb_daemon *d, int argc, char *argv[], const char *extra_opts,
-    int (*extra)(struct nb_daemon *, int, const char *), void (*usage)(void))
+    int (*extra)(struct nb_daemon *, int, const char *), void (*usage)(int))
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	char		 opts[64];
 	const char	*errstr;
 	int		 ch;
 
 	d->conffile = NB_CONF_DEFAULT;
-	snprintf(opts, sizeof(opts), "dvnf:D:l:p:%s", extra_opts ? extra_opts : "");
-	while ((ch = getopt(argc, argv, opts)) != -1) {
+	snprintf(opts, sizeof(opts), "dhvnf:D:l:p:%s", extra_opts ? extra_opts : "");
+	while ((ch = getopt_long(argc, argv, opts, longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'h':
+			usage(0);
+			break;
+		case 'V':
+			printf("%s (%s) %s\n", d->name, PACKAGE_NAME, PACKAGE_VERSION);
+			exit(0);
 		case 'd':
 			d->foreground = 1;
 			break;
@@ -59,7 +71,7 @@ nb_daemon_getopt(struct nb_daemon *d, int argc, char *argv[], const char *extra_
 			/* tftpd and bootweb take IPv6 too; pxedhcpd refuses it when it binds. */
 			if (!nb_addr_valid(optarg)) {
 				fprintf(stderr, "%s: -l %s: not an IP address\n", d->name, optarg);
-				usage();
+				usage(2);
 			}
 			d->listen = optarg;
 			break;
@@ -67,12 +79,12 @@ nb_daemon_getopt(struct nb_daemon *d, int argc, char *argv[], const char *extra_
 			d->port = (int)strtonum(optarg, 1, 65535, &errstr);
 			if (errstr != NULL) {
 				fprintf(stderr, "%s: -p %s: port is %s\n", d->name, optarg, errstr);
-				usage();
+				usage(2);
 			}
 			break;
 		default:
 			if (ch == '?' || extra == NULL || extra(d, ch, optarg) == -1)
-				usage();
+				usage(2);
 			break;
 		}
 	}

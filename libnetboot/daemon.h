@@ -39,11 +39,12 @@ struct nb_daemon {
 
 /*
  * Parse the shared flags and, through extra(), the daemon's own (listed in
- * extra_opts, getopt syntax). Bad usage calls usage(), which must exit 2.
- * Returns optind.
+ * extra_opts, getopt syntax). -h and --help call usage(0), which prints on
+ * stdout and exits 0; bad usage calls usage(2), which prints on stderr and
+ * exits 2; --version prints the version and exits. Returns optind.
  */
 int	nb_daemon_getopt(struct nb_daemon *, int argc, char *argv[], const char *extra_opts,
-	    int (*extra)(struct nb_daemon *, int ch, const char *arg), void (*usage)(void));
+	    int (*extra)(struct nb_daemon *, int ch, const char *arg), void (*usage)(int));
 /* Start logging and read the config; with -n print "configuration OK" and exit. */
 void	nb_daemon_config(struct nb_daemon *);
 /* The listen address: -l, else the section's listen key, else def. */

@@ -9,8 +9,13 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include <stdint.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -310,19 +315,76 @@ db_setup(struct nb_db *db)
 	return db_exec(db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
 }
 
+/*
+ * Why this process may not use the database at path, if that is the
+ * reason an open failed: who it acts as (effective ids: bootctl run by
+ * root acts as the database's owner) and what to chown. "" if not.
+ */
+static void
+db_perm_hint(const char *path, char *hint, size_t hintsz)
+{
+	struct passwd	*pw;
+	struct stat	 st;
+	char		*copy, who[64], owner[80];
+	const char	*dir, *what = NULL, *need = "";
+
+	hint[0] = '\0';
+	copy = xstrdup(path);
+	dir = dirname(copy);
+	if (faccessat(AT_FDCWD, dir, X_OK, AT_EACCESS) == -1 &&
+	    errno == EACCES) {
+		what = dir;
+		need = "enter";
+	} else if (faccessat(AT_FDCWD, dir, W_OK, AT_EACCESS) == -1 &&
+	    errno == EACCES) {
+		what = dir;
+		need = "write in";
+	} else if (faccessat(AT_FDCWD, path, R_OK | W_OK, AT_EACCESS) == -1 &&
+	    errno == EACCES) {
+		what = path;
+		need = "read and write";
+	}
+	if (what != NULL) {
+		if ((pw = getpwuid(geteuid())) != NULL)
+			strlcpy(who, pw->pw_name, sizeof(who));
+		else
+			snprintf(who, sizeof(who), "uid %u",
+			    (unsigned)geteuid());
+		if (stat(what, &st) == 0)
+			snprintf(owner, sizeof(owner),
+			    ", owned by uid %u mode %04o", (unsigned)st.st_uid,
+			    (unsigned)(st.st_mode & 07777));
+		else
+			snprintf(owner, sizeof(owner), " (%s)",
+			    strerror(errno));
+		snprintf(hint, hintsz, " (acting as %s, which cannot %s %s%s: "
+		    "chown -R the user the daemons run as, netboot by default, "
+		    "on %s)", who, need, what, owner, dir);
+	}
+	free(copy);
+}
+
 int
 nb_db_open(const char *path, int flags, struct nb_db **out, char *err, size_t errsz)
 {
 	struct nb_db	*db;
 	struct stat	 sb;
+	char		 hint[PATH_MAX + 200];
+	mode_t		 mask;
 	int		 oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-	int		 v;
+	int		 rc, v;
 
 	*out = NULL;
 	if (db_nmigrations != NB_DB_VERSION)
 		fatalx("%s: schema has %d migrations, NB_DB_VERSION is %d", __func__,
 		    db_nmigrations, NB_DB_VERSION);
 	if (!(flags & NB_DB_CREATE) && stat(path, &sb) == -1) {
+		if (errno == EACCES) {
+			db_perm_hint(path, hint, sizeof(hint));
+			snprintf(err, errsz, "%s: %s%s", path, strerror(EACCES),
+			    hint);
+			return NB_ERR;
+		}
 		snprintf(err, errsz, "%s: %s (create it with 'bootctl db init')", path,
 		    strerror(errno));
 		return NB_NOTFOUND;
@@ -331,13 +393,28 @@ nb_db_open(const char *path, int flags, struct nb_db **out, char *err, size_t er
 		oflags |= SQLITE_OPEN_CREATE;
 	db = xcalloc(1, sizeof(*db));
 	db->path = xstrdup(path);
+	/*
+	 * Never readable by others: it holds password hashes and secrets.
+	 * SQLite gives -wal, -shm and -journal the database's own mode.
+	 */
+	mask = umask(0);
+	umask(mask | S_IRWXO);
 	if (sqlite3_open_v2(path, &db->sq, oflags, NULL) != SQLITE_OK) {
-		snprintf(err, errsz, "%s: %s", path, sqlite3_errmsg(db->sq));
+		umask(mask);
+		db_perm_hint(path, hint, sizeof(hint));
+		snprintf(err, errsz, "%s: %s%s", path,
+		    db->sq ? sqlite3_errmsg(db->sq) : "out of memory", hint);
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->sq, 1);
-	if (db_setup(db) != NB_OK)
-		goto fail_db;
+	rc = db_setup(db);
+	umask(mask);
+	if (rc != NB_OK) {
+		/* Opened read-only (no write permission): WAL cannot start. */
+		db_perm_hint(path, hint, sizeof(hint));
+		snprintf(err, errsz, "%s: %s%s", path, db->err, hint);
+		goto fail;
+	}
 	if ((v = nb_db_version(db)) < 0)
 		goto fail_db;
 	if (v > NB_DB_VERSION) {
@@ -504,6 +581,81 @@ nb_datadir(const char *dbpath, const char *datadir)
 	dir = xstrdup(dirname(copy));
 	free(copy);
 	return dir;
+}
+
+/* Whether st is the file at path (same device and inode). */
+static int
+db_same_file(const struct stat *fst, const char *path)
+{
+	struct stat	 st;
+
+	return stat(path, &st) == 0 && st.st_dev == fst->st_dev &&
+	    st.st_ino == fst->st_ino;
+}
+
+int
+nb_db_own_file(const char *dbpath, const struct stat *st)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+	char	 p[PATH_MAX];
+	size_t	 i;
+
+	for (i = 0; dbpath != NULL && i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		if ((size_t)snprintf(p, sizeof(p), "%s%s", dbpath, sfx[i]) >=
+		    sizeof(p))
+			continue;
+		if (db_same_file(st, p))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * What the first bytes of a file say it is, if it is a file of SQLite:
+ * a database (its header string), a rollback journal (its 8-byte magic)
+ * or a WAL file (its two magic numbers), all per SQLite's file format
+ * document, and the wal-index (-shm), whose header version 3007000 is
+ * followed by a copy of the same 48 bytes.
+ */
+const char *
+nb_db_file_kind(int fd)
+{
+	static const uint8_t	 journal[8] = {
+		0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7 };
+	uint8_t			 b[96];
+	uint32_t		 v;
+	ssize_t			 n;
+
+	if ((n = pread(fd, b, sizeof(b), 0)) < 8)
+		return NULL;
+	if (n >= 16 && memcmp(b, "SQLite format 3", 16) == 0)
+		return "a SQLite database";
+	if (memcmp(b, journal, sizeof(journal)) == 0)
+		return "a SQLite journal";
+	v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
+	if (v == 0x377f0682 || v == 0x377f0683)
+		return "a SQLite WAL file";
+	memcpy(&v, b, sizeof(v));
+	if (n == sizeof(b) && v == 3007000 && memcmp(b, b + 48, 48) == 0)
+		return "a SQLite wal-index";
+	return NULL;
+}
+
+int
+nb_path_hidden(const char *path)
+{
+	const char	*p = path;
+
+	while (*p == '/')
+		p++;
+	while (*p != '\0') {
+		if (*p == '.')
+			return 1;
+		p += strcspn(p, "/");
+		p += strspn(p, "/");
+	}
+	return 0;
 }
 
 int

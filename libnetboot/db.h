@@ -16,8 +16,10 @@
 #include "addr.h"
 #include "log.h"
 
+struct stat;
+
 #define NB_DB_DEFAULT	LOCALSTATEDIR "/lib/netboot/netboot.db"
-#define NB_DB_VERSION	5		/* schema version this build writes */
+#define NB_DB_VERSION	6		/* schema version this build writes */
 /* The busy timeout of an event loop's connection (it only reads). */
 #define NB_DB_LOOP_BUSY_MS	50
 
@@ -79,6 +81,21 @@ struct nb_db_writer {
 void		 nb_db_set_writer(struct nb_db *, struct nb_db_writer *);
 /* The data directory: datadir if set, else the directory holding the database. Caller frees. */
 char		*nb_datadir(const char *dbpath, const char *datadir);
+/*
+ * Whether st (of a file about to be opened) is the database at dbpath or
+ * one of its -wal, -shm, -journal files, by device and inode. Check it
+ * before open(2): closing any descriptor of the database drops the
+ * process's SQLite locks on it (fcntl(2) locks are per process).
+ */
+int		 nb_db_own_file(const char *dbpath, const struct stat *st);
+/*
+ * What the open file fd is by its first bytes if it is any SQLite
+ * database, journal, WAL or wal-index ("a SQLite database", ...), else
+ * NULL: the daemons never send one (backups, copies, renames).
+ */
+const char	*nb_db_file_kind(int fd);
+/* Whether a path has a part starting with '.' (dot-files, partial imports). */
+int		 nb_path_hidden(const char *path);
 /* Before any nb_db_open: each connection stays in one thread; no global SQLite mutexes (pxedhcpd). */
 int		 nb_db_threads_init(void);
 /* Seconds since the epoch, for created/updated/seen columns. */
@@ -124,6 +141,9 @@ const char	*nb_next_boot_name(enum nb_next_boot);
 int		 nb_next_boot_parse(const char *, enum nb_next_boot *);
 /* Load the client with canonical mac into c. */
 int		 nb_client_get(struct nb_db *, const char *mac, struct nb_client *c);
+/* Load the client called name into c. */
+int		 nb_client_find_name(struct nb_db *, const char *name,
+		    struct nb_client *c);
 /* Load the client whose static or last seen address is ip. */
 int		 nb_client_find_ip(struct nb_db *, const char *ip, struct nb_client *c);
 /* Insert a new client (NB_EXISTS if the MAC is there; NB_NOTFOUND for a missing image or template). */
@@ -137,7 +157,7 @@ int		 nb_client_list(struct nb_db *, int (*fn)(const struct nb_client *, void *)
 /* Record that a daemon saw mac: create it as discovered if new, update last seen and what is given (NULL/-1: keep). */
 int		 nb_client_seen(struct nb_db *, const char *mac, int arch, const char *vendor_class,
 		    const char *user_class, const char *uuid, const char *ip);
-/* Replace a client's inventory (an object) and its last address. */
+/* Replace a client's inventory (an object, cleaned) and its last address. */
 int		 nb_client_set_inventory(struct nb_db *, const char *mac, json_t *inventory, const char *ip);
 /* The largest rowid of clients (0 if none): later rows have larger ones. */
 int64_t		 nb_client_last_rowid(struct nb_db *);
@@ -146,6 +166,17 @@ int		 nb_client_discovered(struct nb_db *, int64_t after,
 		    int64_t *n);
 /* Delete at most n of the earliest discovered, untouched clients. */
 int		 nb_client_evict(struct nb_db *, int64_t n, int64_t *gone);
+/* Client-supplied text (inventory, classes, uuid, names) is stored cleaned. */
+#define NB_CLIENT_TEXT_MAX	256	/* bytes of one value */
+#define NB_INVENTORY_MAX	32	/* keys of an inventory */
+#define NB_INVENTORY_KEY_MAX	64	/* bytes of one inventory key */
+/*
+ * s as stored: valid UTF-8 without control characters (C0, DEL, C1,
+ * U+2028/9), cut to NB_CLIENT_TEXT_MAX; s itself if already so, else out.
+ */
+const char	*nb_client_text(const char *s, char out[NB_CLIENT_TEXT_MAX + 1]);
+/* A new inventory: at most NB_INVENTORY_MAX clean keys of clean scalars. */
+json_t		*nb_client_inventory_clean(json_t *inv);
 /* The client as a JSON object with the keys documented in bootctl(8). */
 json_t		*nb_client_json(const struct nb_client *c);
 
@@ -338,7 +369,7 @@ int		 nb_lease6_release(struct nb_db *, const uint8_t *duid, size_t duidlen,
 /* Mark the IA's lease of addr declined until the given time; NB_NOTFOUND if it holds none. */
 int		 nb_lease6_decline(struct nb_db *, const uint8_t *duid, size_t duidlen,
 		    uint32_t iaid, const char *addr, int64_t until, int64_t now);
-/* The lease of addr (inet_ntop's form), in any state; NB_NOTFOUND if none. */
+/* The bound, unexpired lease of addr (inet_ntop's form); NB_NOTFOUND if none. */
 int		 nb_lease6_find(struct nb_db *, const char *addr, struct nb_lease6 *);
 /* Call fn for every lease, by address, until it returns non-zero. */
 int		 nb_lease6_list(struct nb_db *, int (*fn)(const struct nb_lease6 *, void *),

@@ -309,15 +309,17 @@ nb_client_seen(struct nb_db *db, const char *mac, int arch, const char *vendor_c
 	    "uuid = ifnull(?5, uuid), last_ip = ifnull(?6, last_ip), "
 	    "first_seen = ifnull(first_seen, ?7), last_seen = ?7";
 	sqlite3_stmt	*st;
+	char		 buf[NB_CLIENT_TEXT_MAX + 1];
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, mac);
 	if (arch >= 0)
 		sqlite3_bind_int(st, 2, arch);
-	db_bind_text(st, 3, vendor_class);
-	db_bind_text(st, 4, user_class);
-	db_bind_text(st, 5, uuid);
+	/* Client-supplied: cleaned as they enter (bound as copies). */
+	db_bind_text(st, 3, nb_client_text(vendor_class, buf));
+	db_bind_text(st, 4, nb_client_text(user_class, buf));
+	db_bind_text(st, 5, nb_client_text(uuid, buf));
 	db_bind_text(st, 6, ip);
 	sqlite3_bind_int64(st, 7, nb_now());
 	return db_exec_stmt(db, st);
@@ -329,12 +331,15 @@ nb_client_set_inventory(struct nb_db *db, const char *mac, json_t *inventory, co
 	static const char sql[] = "UPDATE clients SET inventory = ?2, "
 	    "last_ip = ifnull(?3, last_ip), last_seen = ?4 WHERE mac = ?1";
 	sqlite3_stmt	*st;
+	json_t		*clean;
 	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, mac);
-	db_bind_json(st, 2, inventory);
+	clean = nb_client_inventory_clean(inventory);
+	db_bind_json(st, 2, clean);
+	json_decref(clean);
 	db_bind_text(st, 3, ip);
 	sqlite3_bind_int64(st, 4, nb_now());
 	if ((rc = db_exec_stmt(db, st)) != NB_OK)
@@ -436,5 +441,120 @@ nb_client_json(const struct nb_client *c)
 	    json_object());
 	json_object_set_new(o, "created", json_integer(c->created));
 	json_object_set_new(o, "updated", json_integer(c->updated));
+	return o;
+}
+
+/* Load the client called name (names are unique); NB_NOTFOUND if none. */
+int
+nb_client_find_name(struct nb_db *db, const char *name, struct nb_client *c)
+{
+	static const char sql[] = "SELECT " CLIENT_COLS " FROM clients "
+	    "WHERE name = ?1";
+
+	return client_get_by(db, sql, name, c);
+}
+
+/*
+ * The length of the valid UTF-8 character at s (n bytes left) and its
+ * code point in *cp, or 0 if the bytes there are not one: overlong
+ * forms, surrogates and code points above U+10FFFF are not (RFC 3629).
+ */
+static size_t
+utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	static const uint32_t	 min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t			 len, i;
+	uint32_t		 c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Control characters: C0, DEL, C1, and the line and paragraph separators. */
+static int
+utf8_control(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 ||
+	    c == 0x2029;
+}
+
+const char *
+nb_client_text(const char *s, char out[NB_CLIENT_TEXT_MAX + 1])
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n, i, len, o = 0;
+	uint32_t		 c;
+	int			 clean, full = 0;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
+	clean = n <= NB_CLIENT_TEXT_MAX;
+	for (i = 0; i < n; i += len) {
+		if ((len = utf8_char(p + i, n - i, &c)) == 0) {
+			len = 1;	/* an invalid byte goes alone */
+			clean = 0;
+		} else if (utf8_control(c))
+			clean = 0;
+		else if (!full && o + len <= NB_CLIENT_TEXT_MAX) {
+			memcpy(out + o, p + i, len);
+			o += len;
+		} else
+			full = 1;	/* cut here, not a character later */
+	}
+	if (clean)
+		return s;
+	out[o] = '\0';
+	return out;
+}
+
+json_t *
+nb_client_inventory_clean(json_t *inv)
+{
+	json_t		*o = json_object(), *v;
+	const char	*key;
+	char		 kbuf[NB_CLIENT_TEXT_MAX + 1];
+	char		 vbuf[NB_CLIENT_TEXT_MAX + 1];
+	const char	*k;
+
+	if (!json_is_object(inv))
+		return o;
+	json_object_foreach(inv, key, v) {
+		if (json_object_size(o) >= NB_INVENTORY_MAX)
+			break;
+		k = nb_client_text(key, kbuf);
+		if (*k == '\0' || strlen(k) > NB_INVENTORY_KEY_MAX)
+			continue;
+		if (json_is_string(v))
+			json_object_set_new(o, k, json_string(nb_client_text(
+			    json_string_value(v), vbuf)));
+		else if (json_is_number(v) || json_is_boolean(v) ||
+		    json_is_null(v))
+			json_object_set(o, k, v);
+	}
 	return o;
 }

@@ -24,6 +24,19 @@ dhcp_bind(sqlite3_stmt *st, int idx, const char *s)
 		sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
 }
 
+/* Client-supplied text, cleaned as it enters; copied only if it changed. */
+static void
+dhcp_bind_client(sqlite3_stmt *st, int idx, const char *s)
+{
+	char		 buf[NB_CLIENT_TEXT_MAX + 1];
+	const char	*c = nb_client_text(s, buf);
+
+	if (c == buf)
+		sqlite3_bind_text(st, idx, c, -1, SQLITE_TRANSIENT);
+	else
+		dhcp_bind(st, idx, c);
+}
+
 /* Rows per multi-row statement, largest first; a batch is cut into these. */
 static const size_t dhcp_rows[] = { 32, 8, 1 };
 #define DHCP_NSIZES	(sizeof(dhcp_rows) / sizeof(dhcp_rows[0]))
@@ -126,9 +139,9 @@ nb_client_seen_many(struct nb_db *db, const struct nb_seen *s, size_t n)
 			dhcp_bind(st, p, s->mac);
 			if (s->arch >= 0)
 				sqlite3_bind_int(st, p + 1, s->arch);
-			dhcp_bind(st, p + 2, s->vendor_class);
-			dhcp_bind(st, p + 3, s->user_class);
-			dhcp_bind(st, p + 4, s->uuid);
+			dhcp_bind_client(st, p + 2, s->vendor_class);
+			dhcp_bind_client(st, p + 3, s->user_class);
+			dhcp_bind_client(st, p + 4, s->uuid);
 			dhcp_bind(st, p + 5, s->ip);
 			sqlite3_bind_int64(st, p + 6, s->when);
 		}

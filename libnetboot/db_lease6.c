@@ -180,13 +180,16 @@ nb_lease6_decline(struct nb_db *db, const uint8_t *duid, size_t duidlen, uint32_
 int
 nb_lease6_find(struct nb_db *db, const char *addr, struct nb_lease6 *out)
 {
-	static const char sql[] = "SELECT " LEASE6_COLS " FROM leases6 WHERE addr = ?1";
+	/* Only a lease in force names a client: never a declined or expired one. */
+	static const char sql[] = "SELECT " LEASE6_COLS " FROM leases6 "
+	    "WHERE addr = ?1 AND state = 'bound' AND expires > ?2";
 	sqlite3_stmt	*st;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-	return lease6_one(db, st, out, "no lease of that address");
+	sqlite3_bind_int64(st, 2, nb_now());
+	return lease6_one(db, st, out, "no bound, unexpired lease of that address");
 }
 
 int

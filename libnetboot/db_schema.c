@@ -176,6 +176,35 @@ const char *const db_migrations[] = {
 	"  updated INTEGER NOT NULL"
 	") STRICT;"
 	"CREATE UNIQUE INDEX leases6_ia ON leases6(duid, iaid) WHERE state = 'bound';",
+
+	/*
+	 * 5 -> 6: the boot plane's capabilities (netboot(7) TRUST MODEL).
+	 * secrets holds the key per-boot tokens are made with: 32 random
+	 * bytes made here once (SQLite's randomness: ChaCha20 seeded from
+	 * /dev/urandom), shared by every process on this database. boots
+	 * holds each client's boot nonce, renewed by each /boot script.
+	 * The template kinds gain autoyast: adding a value to the CHECK only
+	 * relaxes it, so the stored CREATE text is edited in place (SQLite's
+	 * "other kinds of table schema changes"); a rebuild would trip the
+	 * ON DELETE RESTRICT references of images, clients and files.
+	 * writable_schema = RESET reloads the schema on this connection.
+	 */
+	"CREATE TABLE secrets ("
+	"  name TEXT PRIMARY KEY CHECK (name = 'token'),"
+	"  value BLOB NOT NULL CHECK (length(value) = 32),"
+	"  created INTEGER NOT NULL"
+	") STRICT;"
+	"INSERT INTO secrets (name, value, created)"
+	"  VALUES ('token', randomblob(32), CAST(strftime('%s', 'now') AS INTEGER));"
+	"CREATE TABLE boots ("
+	"  mac TEXT PRIMARY KEY REFERENCES clients(mac) ON UPDATE CASCADE ON DELETE CASCADE,"
+	"  nonce BLOB NOT NULL CHECK (length(nonce) = 16),"
+	"  started INTEGER NOT NULL"
+	") STRICT;"
+	"PRAGMA writable_schema = ON;"
+	"UPDATE sqlite_schema SET sql = replace(sql, '''ipxe'', ''raw''))',"
+	"  '''ipxe'', ''raw'', ''autoyast''))') WHERE type = 'table' AND name = 'templates';"
+	"PRAGMA writable_schema = RESET;",
 };
 
 const int db_nmigrations = sizeof(db_migrations) / sizeof(db_migrations[0]);

@@ -56,6 +56,12 @@ static const struct setting settings[] = {
 	{ "static.lease_time", "3600", S_NUM, NULL, 60, 31536000 },
 	{ "wimboot.path", NULL, S_PATH, NULL, 0, 0 },
 	{ "events.keep_days", "90", S_NUM, NULL, 1, 36500 },
+	/* boot-plane trust: identity and capabilities (netboot(7) TRUST MODEL) */
+	{ "boot.routed", "static", S_CHOICE, "static|claim", 0, 0 },
+	{ "token.lifetime", "7200", S_NUM, NULL, 60, 604800 },
+	/* limits (issue 11) */
+	{ "dhcp6.leases_per_minute", "30", S_NUM, NULL, 1, 100000 },
+	{ "dhcp6.leases_per_mac", "1", S_NUM, NULL, 1, 1000 },
 	/* Caps the daemons' write queue keeps (libnetboot/wq.c). */
 	{ "clients.max_discovered", "10000", S_NUM, NULL, 1, 10000000 },
 	{ "events.max_rows", "1000000", S_NUM, NULL, 1000, 1000000000 },
@@ -151,8 +157,6 @@ setting_menu_check(const char *key, const char *suffix, const char *value)
 	static char		 why[256];
 	struct dhcp_menu_item	 it;
 	const char		*s, *errstr = NULL;
-	char			 num[8];
-	size_t			 len;
 	int			 pos;
 
 	if (suffix != NULL) {
@@ -170,22 +174,11 @@ setting_menu_check(const char *key, const char *suffix, const char *value)
 	if (strcmp(key, "pxe.menu.prompt") == 0)
 		return dhcp_pxe_menu_prompt(value);
 	/* pxe.menu.arches: "0" or "0, 7": architecture numbers. */
-	for (s = value; *s != '\0'; s += len) {
-		s += strspn(s, ", ");
-		if ((len = strcspn(s, ", ")) == 0)
-			break;
-		if (len < sizeof(num)) {
-			memcpy(num, s, len);
-			num[len] = '\0';
-			strtonum(num, 0, 65535, &errstr);
-		}
-		if (len >= sizeof(num) || errstr != NULL) {
-			snprintf(why, sizeof(why), "%s is a comma-separated list of architecture "
-			    "numbers 0 to 65535, not '%s'", key, value);
-			return why;
-		}
-	}
-	return NULL;
+	if (dhcp_pxe_arch_list(value, NULL, 0) > 0)
+		return NULL;
+	snprintf(why, sizeof(why), "%s is a comma-separated list of architecture "
+	    "numbers 0 to 65535, not '%s'", key, value);
+	return why;
 }
 
 static int

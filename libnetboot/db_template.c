@@ -9,6 +9,7 @@
 
 static const char *const template_kinds[] = {
 	"preseed", "kickstart", "autoinstall", "cloud-init", "autounattend", "ipxe", "raw",
+	"autoyast",
 };
 
 int

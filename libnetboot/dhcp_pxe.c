@@ -76,6 +76,33 @@ dhcp_pxe_menu_prompt(const char *v)
 	return why;
 }
 
+int
+dhcp_pxe_arch_list(const char *v, uint8_t *set, size_t n)
+{
+	const char	*errstr;
+	char		 num[8];
+	size_t		 len;
+	long long	 arch;
+	int		 count = 0;
+
+	for (; *v != '\0'; v += len) {
+		v += strspn(v, ", \t");
+		if ((len = strcspn(v, ", \t")) == 0)
+			break;
+		if (len >= sizeof(num))
+			return -1;
+		memcpy(num, v, len);
+		num[len] = '\0';
+		arch = strtonum(num, 0, 65535, &errstr);
+		if (errstr != NULL)
+			return -1;
+		if (set != NULL && (size_t)arch < n)
+			set[arch] = 1;
+		count++;
+	}
+	return count;
+}
+
 /*
  * Option 43 of a menu offer (PXE 2.1 §2.4, as dnsmasq sends it): 43.6 = 3
  * (no broadcast or multicast discovery: the servers are listed), 43.8 this

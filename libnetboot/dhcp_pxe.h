@@ -65,6 +65,12 @@ struct dhcp_answer {
 const char *dhcp_pxe_menu_item(const char *v, int pos, struct dhcp_menu_item *it);
 /* Check a menu prompt; NULL or why not. */
 const char *dhcp_pxe_menu_prompt(const char *v);
+/*
+ * Parse a list of architecture numbers (0 to 65535) separated by commas
+ * or blanks, as pxe.menu.arches holds; mark each below n in set (which
+ * may be NULL). The count of numbers, or -1 if a word is not one.
+ */
+int	dhcp_pxe_arch_list(const char *v, uint8_t *set, size_t n);
 /* Build the reply to req described by a; -1 if it cannot fit the client's limit. */
 int	dhcp_pxe_reply(struct dhcp_out *o, const struct dhcp_pkt *req, const struct dhcp_answer *a);
 

@@ -36,6 +36,7 @@
 
 #define TEXT_MAX	(64 << 10)	/* of a marker or config file we read */
 #define CFG_MAX		(256 << 10)
+#define KVER_MAX	(32 << 10)	/* of a kernel: its header and version string */
 
 /* The Debian live-boot way: the root file system fetched over HTTP into RAM. */
 #define LIVE_FETCH	"boot=live components ip=dhcp fetch={{image.tree_url}}/live/filesystem.squashfs"
@@ -52,7 +53,8 @@ struct distro_rule {
 	const char	*need[3];	/* globs (fnmatch, no case) that must each match a path */
 	const char	*idfile;	/* a marker file whose text, with the volume id, is matched */
 	const char	*id[3];		/* patterns: one must match that text (none: no check) */
-	const char	*versrc;	/* "@volid", a file, or "file#section.key" of an ini file */
+	const char	*versrc;	/* "@volid", "@kver" (the kernel's header), a file, or
+					   "file#section.key" of an ini file */
 	const char	*kernel[4];	/* globs: the first path matching one is the kernel */
 	const char	*initrd[5];	/* globs: each adds the first path it matches, in order */
 	const char	*cmdline;
@@ -77,8 +79,18 @@ static const struct distro_rule distro_rules[] = {
 	/* Windows PE: wimboot (the administrator supplies it, setting wimboot.path) loads these. */
 	{ "windows", "Windows", "windows", { "sources/boot.wim", "boot/bcd" }, NULL, { NULL },
 	  NULL, { NULL }, { "bootmgr", "boot/bcd", "boot/boot.sdi", "sources/boot.wim" }, "" },
-	{ "memtest86+", "Memtest86+", "tool", { "boot/memtest*" }, NULL, { NULL }, NULL,
+	{ "memtest86+", "Memtest86+", "tool", { "boot/memtest*" }, NULL,
+	  { NULL }, "@kver",
 	  { "boot/memtest*.bin", "boot/memtest64*", "boot/memtest" }, { NULL }, "" },
+	/*
+	 * Memtest86+'s own ISO (upstream's make iso, Debian's memtest86+):
+	 * boot/floppy.img for BIOS, EFI/BOOT/boot*.efi for UEFI. The .efi
+	 * also has the Linux boot header and setup code, so iPXE boots it
+	 * as a bzImage on BIOS and as an EFI image on UEFI.
+	 */
+	{ "memtest86+", "Memtest86+", "tool", { "EFI/BOOT/boot*.efi" }, NULL,
+	  { "MT86PLUS*" }, "@kver",
+	  { "EFI/BOOT/bootx64.efi", "EFI/BOOT/bootia32.efi" }, { NULL }, "" },
 	{ "ipxe", "iPXE", "tool", { "ipxe.*krn" }, NULL, { NULL }, NULL,
 	  { "ipxe.lkrn", "ipxe.krn" }, { NULL }, "" },
 	/* The installer wants its ISO appended to the initrd or as a disk: whole-ISO boot. */
@@ -287,8 +299,43 @@ ini_get(const char *text, const char *section, const char *key)
 	return NULL;
 }
 
+/*
+ * The version in the kernel_version string of the x86 boot header
+ * (Documentation/arch/x86/boot.rst, protocol 2.00+): "6.1.0-18-amd64 ...",
+ * "Memtest86+ v6.10".
+ */
 static char *
-find_version(const struct nb_iso *iso, const char *src)
+kernel_version(const struct nb_iso *iso, const struct nb_iso_file *k)
+{
+	unsigned char	*h;
+	size_t		 len, off, i;
+	char		*v = NULL, *s;
+
+	if (k == NULL ||
+	    (h = (unsigned char *)nb_iso_read(iso, k, KVER_MAX, &len)) == NULL)
+		return NULL;
+	if (len < 0x210 || memcmp(h + 0x202, "HdrS", 4) != 0 ||
+	    (h[0x206] | h[0x207] << 8) < 0x200 || (h[0x20e] | h[0x20f] << 8) == 0)
+		goto done;
+	off = 0x200 + (size_t)(h[0x20e] | h[0x20f] << 8);
+	if (off >= len)
+		goto done;
+	s = xstrndup((char *)h + off, len - off > 64 ? 64 : len - off);
+	/* "v6.10": the v does not glue the number to a word */
+	for (i = 0; s[i] != '\0'; i++)
+		if ((s[i] == 'v' || s[i] == 'V') && isdigit((unsigned char)s[i + 1]) &&
+		    (i == 0 || !isalnum((unsigned char)s[i - 1])))
+			break;
+	v = first_number(s[i] != '\0' ? s + i + 1 : s);
+	free(s);
+done:
+	free(h);
+	return v;
+}
+
+static char *
+find_version(const struct nb_iso *iso, const char *src,
+    const struct nb_iso_file *k)
 {
 	char	*text, *v = NULL, *file, *hash, *dot;
 
@@ -296,6 +343,8 @@ find_version(const struct nb_iso *iso, const char *src)
 		return NULL;
 	if (strcmp(src, "@volid") == 0)
 		return first_number(iso->volid);
+	if (strcmp(src, "@kver") == 0)
+		return kernel_version(iso, k);
 	file = xstrdup(src);
 	if ((hash = strchr(file, '#')) != NULL)
 		*hash++ = '\0';
@@ -627,7 +676,7 @@ rule_match(const struct ctx *c, const struct distro_rule *r, struct nb_detect *d
 	d->name = r->name;
 	d->kind = r->kind;
 	d->cmdline = cmdline;
-	d->version = find_version(c->iso, r->versrc);
+	d->version = find_version(c->iso, r->versrc, d->kernel);
 	d->arch = find_arch(c->iso, text, d->kernel);
 	if (d->arch == NULL && d->kernel != NULL)
 		d->arch = find_arch(c->iso, d->kernel->path, NULL);
@@ -640,6 +689,17 @@ done:
 	free(text);
 	free(idtext);
 	return ok;
+}
+
+/* Why whole-ISO boot cannot work: no El Torito image that iPXE starts. */
+static const char *
+sanboot_why(const struct nb_iso *iso)
+{
+	if (!iso->eltorito)
+		return "it has no El Torito boot record";
+	return "its El Torito boot record has neither a BIOS image without "
+	    "emulation (iPXE's BIOS sanboot cannot emulate a floppy or hard "
+	    "disk) nor a UEFI image";
 }
 
 /* No row: the boot loader config's first entry, else the whole ISO if El Torito can boot it. */
@@ -666,7 +726,7 @@ fallback(struct ctx *c, struct nb_detect *d, char *err, size_t errsz)
 		    "boot loader config", c->iso->volid, d->kernel->path);
 		return 0;
 	}
-	if (c->iso->eltorito) {
+	if (c->iso->eltorito_bios || c->iso->eltorito_efi) {
 		d->family = "unknown";
 		d->name = "unknown bootable ISO (whole-ISO boot)";
 		d->kind = "sanboot";
@@ -676,10 +736,39 @@ fallback(struct ctx *c, struct nb_detect *d, char *err, size_t errsz)
 		    "loader configs; El Torito boot record present", c->iso->volid);
 		return 0;
 	}
-	snprintf(err, errsz, "%s: unknown ISO (volume id '%s'): no family of the table matches, "
-	    "no boot loader config names a kernel, and it has no El Torito boot record",
-	    c->iso->path, c->iso->volid);
+	snprintf(err, errsz, "%s: unknown ISO (volume id '%s'): no family of "
+	    "the table matches, no boot loader config names a kernel, and %s",
+	    c->iso->path, c->iso->volid, sanboot_why(c->iso));
 	return -1;
+}
+
+/* Whole-ISO boot: say on which firmware, or refuse an ISO none can boot. */
+static int
+sanboot_check(const struct nb_iso *iso, struct nb_detect *d, char *err,
+    size_t errsz)
+{
+	const char	*how;
+	char		*ev;
+
+	if (strcmp(d->kind, "sanboot") != 0)
+		return 0;
+	if (!iso->eltorito_bios && !iso->eltorito_efi) {
+		snprintf(err, errsz, "%s: %s (volume id '%s') boots only whole, and %s: "
+		    "it cannot boot over the network", iso->path, d->name, iso->volid,
+		    sanboot_why(iso));
+		nb_detect_clear(d);
+		return -1;
+	}
+	if (iso->eltorito_bios && iso->eltorito_efi)
+		how = "BIOS and UEFI";
+	else if (iso->eltorito_bios)
+		how = "BIOS only (no El Torito image for UEFI)";
+	else
+		how = "UEFI only (no BIOS image that iPXE starts without emulation)";
+	xasprintf(&ev, "%s; whole-ISO boot (sanboot) on %s", d->evidence, how);
+	free(d->evidence);
+	d->evidence = ev;
+	return 0;
 }
 
 int
@@ -698,6 +787,8 @@ nb_distro_detect(const struct nb_iso *iso, struct nb_detect *d, char *err, size_
 			break;
 	if (i == sizeof(distro_rules) / sizeof(distro_rules[0]))
 		rc = fallback(&c, d, err, errsz);
+	if (rc == 0)
+		rc = sanboot_check(iso, d, err, errsz);
 	free(c.cfgtext);
 	free(c.boot.append);
 	return rc;
@@ -736,6 +827,8 @@ nb_detect_json(const struct nb_iso *iso, const struct nb_detect *d)
 	json_object_set_new(o, "names", json_string(iso->rockridge ? "rockridge" :
 	    iso->joliet ? "joliet" : "iso9660"));
 	json_object_set_new(o, "eltorito", json_boolean(iso->eltorito));
+	json_object_set_new(o, "sanboot_bios", json_boolean(iso->eltorito_bios));
+	json_object_set_new(o, "sanboot_uefi", json_boolean(iso->eltorito_efi));
 	json_object_set_new(o, "evidence", json_string(d->evidence));
 	return o;
 }

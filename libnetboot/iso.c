@@ -54,6 +54,15 @@
 #define DR_NAME		33
 #define DR_FLAG_DIR	0x02
 #define DR_FLAG_MULTI	0x80		/* more extents of this file follow */
+/* El Torito boot catalog: 32-byte entries, the first byte says what. */
+#define ELT_ENTRY	32
+#define ELT_VALIDATION	0x01
+#define ELT_BOOTABLE	0x88
+#define ELT_HEADER	0x90		/* a section header, more follow */
+#define ELT_LASTHEADER	0x91
+#define ELT_EXTENSION	0x44
+#define ELT_X86		0x00		/* platform ids */
+#define ELT_EFI		0xef
 
 struct walk {
 	struct nb_iso	*iso;
@@ -392,6 +401,48 @@ iso_cmp(const void *a, const void *b)
 	return strcmp(((const struct nb_iso_file *)a)->path, ((const struct nb_iso_file *)b)->path);
 }
 
+/*
+ * El Torito 1.0 sections 2.1-2.4: which firmware can boot the ISO whole.
+ * iPXE's BIOS sanboot runs the default entry only, and only without
+ * emulation (src/arch/x86/interface/pcbios/int13.c); its UEFI sanboot has
+ * the firmware mount the FAT image of an entry for platform 0xEF and runs
+ * EFI/BOOT/BOOTX64.EFI from it (src/interface/efi/efi_block.c).
+ */
+static void
+iso_eltorito(struct nb_iso *iso, uint32_t lba)
+{
+	unsigned char	 cat[NB_ISO_SECTOR], *e;
+	size_t		 off, n;
+	int		 platform, last = 0;
+
+	if (iso_pread(iso, cat, sizeof(cat), (int64_t)lba * NB_ISO_SECTOR) == -1 ||
+	    cat[0] != ELT_VALIDATION || cat[30] != 0x55 || cat[31] != 0xaa)
+		return;
+	e = cat + ELT_ENTRY;
+	if (e[0] == ELT_BOOTABLE && cat[1] == ELT_EFI)
+		iso->eltorito_efi = 1;
+	else if (e[0] == ELT_BOOTABLE && cat[1] == ELT_X86 && (e[1] & 0x0f) == 0)
+		iso->eltorito_bios = 1;
+	/* Section headers, each followed by its entries and their extensions. */
+	for (off = 2 * ELT_ENTRY; !last && off + ELT_ENTRY <= sizeof(cat);) {
+		e = cat + off;
+		if (e[0] != ELT_HEADER && e[0] != ELT_LASTHEADER)
+			break;
+		last = e[0] == ELT_LASTHEADER;
+		platform = e[1];
+		n = (size_t)(e[2] | e[3] << 8);
+		for (off += ELT_ENTRY; n > 0 && off + ELT_ENTRY <= sizeof(cat);
+		    off += ELT_ENTRY) {
+			e = cat + off;
+			if (e[0] == ELT_EXTENSION)
+				continue;
+			if (e[0] == ELT_BOOTABLE && platform == ELT_EFI)
+				iso->eltorito_efi = 1;
+			n--;
+		}
+	}
+}
+
 /* ECMA-119 8: find the primary descriptor, a Joliet supplementary one and an El Torito record. */
 static int
 iso_descriptors(struct walk *w, unsigned char pvd[NB_ISO_SECTOR], unsigned char svd[NB_ISO_SECTOR],
@@ -416,8 +467,11 @@ iso_descriptors(struct walk *w, unsigned char pvd[NB_ISO_SECTOR], unsigned char 
 		    (vd[90] == '@' || vd[90] == 'C' || vd[90] == 'E') && !*has_svd) {
 			memcpy(svd, vd, sizeof(vd));	/* Joliet levels 1-3 */
 			*has_svd = 1;
-		} else if (vd[0] == 0 && memcmp(vd + 7, "EL TORITO SPECIFICATION", 23) == 0)
+		} else if (vd[0] == 0 && memcmp(vd + 7, "EL TORITO SPECIFICATION", 23) == 0 &&
+		    !w->iso->eltorito) {
 			w->iso->eltorito = 1;
+			iso_eltorito(w->iso, le32(vd + 71));
+		}
 	}
 	if (!has_pvd) {
 		snprintf(w->err, w->errsz, "%s: not an ISO9660 image (no primary volume descriptor "
@@ -482,7 +536,9 @@ nb_iso_open(const char *path, struct nb_iso **out, char *err, size_t errsz)
 	iso->joliet = w.joliet;
 	if (root[DR_LEN] < 34 || iso_dir(&w, le32(root + DR_EXTENT), le32(root + DR_SIZE), "", 0) == -1)
 		goto fail;
-	qsort(iso->files, iso->nfiles, sizeof(*iso->files), iso_cmp);
+	/* qsort(3) must not be given NULL, even for no files (an empty ISO). */
+	if (iso->nfiles > 1)
+		qsort(iso->files, iso->nfiles, sizeof(*iso->files), iso_cmp);
 	/* Two records of one name: keep the first, the index key is unique. */
 	for (i = j = 0; i < iso->nfiles; i++) {
 		if (j > 0 && strcmp(iso->files[j - 1].path, iso->files[i].path) == 0) {

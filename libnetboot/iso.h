@@ -29,6 +29,8 @@ struct nb_iso {
 	int		 rockridge;	/* names came from Rock Ridge NM entries */
 	int		 joliet;	/* names came from the Joliet tree */
 	int		 eltorito;	/* it has an El Torito boot catalog (sanboot can work) */
+	int		 eltorito_bios;	/* its default entry: x86, no emulation (BIOS sanboot) */
+	int		 eltorito_efi;	/* an entry for UEFI, a FAT image (UEFI sanboot) */
 	struct nb_iso_file *files;	/* sorted by path */
 	size_t		 nfiles;
 	size_t		 skipped;	/* files left out of the index (not contiguous, ...) */

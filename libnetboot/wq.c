@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "token.h"
 #include "wq.h"
 #include "xmalloc.h"
 
@@ -44,7 +45,8 @@
 #define WQ_NONE		UINT32_MAX	/* an absent string */
 
 enum wq_type {
-	WQ_EVENT, WQ_SEEN, WQ_INVENTORY, WQ_NEXT_DONE, WQ_SUSPENDED, WQ_USER
+	WQ_EVENT, WQ_SEEN, WQ_INVENTORY, WQ_NEXT_DONE, WQ_SUSPENDED, WQ_NONCE,
+	WQ_USER
 };
 
 /* One record; a daemon's own record follows it in the same slot. */
@@ -319,6 +321,52 @@ nb_wq_suspended(struct nb_wq *q, const char *mac, int suspended)
 		r->arg = suspended ? 1 : 0;
 }
 
+void
+nb_wq_nonce(struct nb_wq *q, const char *mac, const uint8_t *nonce)
+{
+	struct wq_rec	*r;
+	int64_t		 off;
+
+	if ((r = wq_mac(q, WQ_NONCE, mac)) == NULL)
+		return;
+	if ((off = nb_wq_bytes(q, nonce, NB_NONCE_LEN)) == -1)
+		q->fill->n--;		/* no room: the boot keeps its old nonce */
+	else
+		r->s[0] = (uint32_t)off;
+}
+
+/* The newest nonce of mac in batch b, newest record first; 1 if found. */
+static int
+wq_nonce_in(const struct nb_wq *q, const struct wq_batch *b, const char *mac,
+    uint8_t *nonce)
+{
+	const struct wq_rec	*r;
+	size_t			 i;
+
+	for (i = b->n; i-- > 0; ) {
+		r = wq_at(q, b, i);
+		if (r->type == WQ_NONCE && strcmp(r->mac, mac) == 0) {
+			memcpy(nonce, b->arena + r->s[0], NB_NONCE_LEN);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int
+nb_wq_nonce_pending(struct nb_wq *q, const char *mac, uint8_t *nonce)
+{
+	int	 found;
+
+	/* The loop's batch first; the writer only reads the one it holds. */
+	if (wq_nonce_in(q, q->fill, mac, nonce))
+		return 1;
+	pthread_mutex_lock(&q->mtx);
+	found = q->busy && wq_nonce_in(q, q->write, mac, nonce);
+	pthread_mutex_unlock(&q->mtx);
+	return found;
+}
+
 /* The writer: events of a chunk in multi-row statements. */
 static int
 wq_write_events(struct nb_wq *q, const struct wq_batch *b, size_t n)
@@ -383,6 +431,9 @@ wq_write_one(struct nb_wq *q, const struct wq_batch *b, const struct wq_rec *r)
 	case WQ_SUSPENDED:
 		rc = nb_client_set_suspended(q->db, r->mac, r->arg);
 		return rc == NB_NOTFOUND ? NB_OK : rc;
+	case WQ_NONCE:
+		return nb_boot_nonce_set(q->db, r->mac,
+		    (const uint8_t *)b->arena + r->s[0]);
 	}
 	return NB_OK;
 }

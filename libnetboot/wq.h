@@ -1,8 +1,8 @@
 /*
  * wq.h: the write-behind queue of the three daemons (netboot(7), "The
  * database and the event loops"). A loop queues its writes (events,
- * clients seen, inventory, next-boot clearing, the suspended flag, a
- * daemon's own records) in memory and never waits for the database; one
+ * clients seen, inventory, next-boot clearing, the suspended flag, boot
+ * nonces, a daemon's own records) in memory and never waits for the database; one
  * thread per daemon, with its own connection, writes them a batch per
  * pass in one transaction, retrying while another process holds the
  * write lock. Nothing queued is dropped, except past the queue's bound.
@@ -69,5 +69,9 @@ void		 nb_wq_next_boot_done(struct nb_wq *, const char *mac,
 		    enum nb_next_boot was);
 /* Queue nb_client_set_suspended(mac, suspended). */
 void		 nb_wq_suspended(struct nb_wq *, const char *mac, int);
+/* Queue nb_boot_nonce_set(mac, nonce) (NB_NONCE_LEN bytes, after mac's row). */
+void		 nb_wq_nonce(struct nb_wq *, const char *mac, const uint8_t *);
+/* 1 and the nonce if one for mac is queued and not yet written, else 0. */
+int		 nb_wq_nonce_pending(struct nb_wq *, const char *mac, uint8_t *);
 
 #endif

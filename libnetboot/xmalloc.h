@@ -5,6 +5,11 @@
 #include <stddef.h>
 #include "log.h"
 
+/* The number of elements of an array (OpenBSD's; Debian 12's libbsd lacks it). */
+#ifndef nitems
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 /* calloc or exit. */
 void	*xcalloc(size_t, size_t);
 /* malloc or exit. */

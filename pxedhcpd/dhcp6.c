@@ -19,6 +19,15 @@
  * Not a hot path: each request is decided and answered on its own, with
  * its event pushed to the daemon's event queue. Leases are read and
  * written on a connection of the loop whose busy timeout is short.
+ *
+ * Who the client is comes from what we observed (netboot(7), trust
+ * model): the kernel's neighbour entry for the source address, else the
+ * MAC of an EUI-64 link-local source. A DUID-LL or DUID-LLT is only the
+ * client's claim: its MAC never names the client, the lease or an event.
+ * Leases that an anonymous sender can take are bounded: new leases per
+ * link per minute (dhcp6.leases_per_minute, a token bucket per arrival
+ * interface) and bound leases per MAC (dhcp6.leases_per_mac: a new one
+ * replaces the oldest, so firmware and iPXE with two DUIDs still boot).
  */
 #include "config.h"
 
@@ -48,6 +57,9 @@
 #define DHCP6_WARN_PER_SEC	20	/* malformed-datagram log lines per second */
 #define DHCP6_BUSY_MS		200	/* the leases' lock: wait no longer, the client retries */
 #define DHCP6_PROBES		256	/* pool addresses tried for a new lease */
+#define DHCP6_LINKS		32	/* links with a lease budget */
+#define DHCP6_NEIGH_PER_SEC	50	/* neighbour reads a second */
+#define DHCP6_MAC_LEASES	64	/* leases of one MAC looked at */
 
 /* All_DHCP_Relay_Agents_and_Servers (RFC 8415 §7.1). */
 static const struct in6_addr all_servers = { { { 0xff, 0x02, 0, 0, 0, 0, 0, 0,
@@ -205,6 +217,15 @@ dhcp6_type_name(int type)
 	}
 }
 
+/* The new-lease budget of one link (dhcp6.leases_per_minute). */
+struct d6link {
+	int		 ifindex;	/* 0: free slot */
+	uint32_t	 rate;		/* the setting it was filled for */
+	double		 tokens;	/* new leases it may take */
+	double		 at;		/* when tokens was updated */
+};
+static struct d6link	 d6links[DHCP6_LINKS];
+
 /* A request being answered: what every step needs. */
 struct d6req {
 	const struct dhcp6_pkt	*p;
@@ -212,6 +233,7 @@ struct d6req {
 	uint8_t			 mac[6];
 	const char		*macp;		/* NULL: no MAC known */
 	char			 macstr[NB_MACSTR_LEN];
+	int			 ifindex;	/* the link it arrived on */
 	struct in6_addr		 local;		/* our address on the arrival interface */
 	uint8_t			 duid[10];	/* our server id */
 	struct dhcp6_out	 o;
@@ -349,7 +371,7 @@ dhcp6_free(struct pxedhcpd *x, struct nb_db *db, const struct d6req *r, uint32_t
  */
 static int
 dhcp6_pick(struct pxedhcpd *x, struct nb_db *db, const struct d6req *r,
-    const struct dhcp6_ia *ia, uint8_t out[16])
+    const struct dhcp6_ia *ia, uint8_t out[16], int *fresh)
 {
 	const struct settings	*s = &x->pol->set;
 	struct nb_lease6	 l;
@@ -360,9 +382,12 @@ dhcp6_pick(struct pxedhcpd *x, struct nb_db *db, const struct d6req *r,
 	rc = nb_lease6_get(db, r->p->clientid.data, r->p->clientid.len, ia->iaid, &l);
 	if (rc != NB_OK && rc != NB_NOTFOUND)
 		return -1;
+	/* Its own lease, bound and unexpired, is no new one (not limited). */
+	*fresh = rc != NB_OK || l.declined || l.expires <= x->now;
 	if (rc == NB_OK && inet_pton(AF_INET6, l.addr, out) == 1 &&
 	    (rc = dhcp6_free(x, db, r, ia->iaid, out)) != 0)
 		return rc;
+	*fresh = 1;
 	if (ia->has_addr && (rc = dhcp6_free(x, db, r, ia->iaid, ia->addr)) != 0) {
 		memcpy(out, ia->addr, 16);
 		return rc;
@@ -379,6 +404,108 @@ dhcp6_pick(struct pxedhcpd *x, struct nb_db *db, const struct d6req *r,
 			return rc;
 	}
 	return 0;
+}
+
+/* A link's lease budget, up to date: a token bucket of a minute's worth. */
+static struct d6link *
+dhcp6_link(const struct pxedhcpd *x, int ifindex)
+{
+	struct d6link	*l, *use = &d6links[0];
+	double		 rate = x->pol->set.lease6_rate;
+	double		 now = x->now_ts, dt;
+	size_t		 i;
+
+	/* Its slot, else a free one, else the one unused longest. */
+	for (i = 0; i < nitems(d6links); i++) {
+		l = &d6links[i];
+		if (l->ifindex == ifindex) {
+			use = l;
+			break;
+		}
+		if (use->ifindex != 0 && (l->ifindex == 0 || l->at < use->at))
+			use = l;
+	}
+	/* A new link, or a new setting: a full minute's worth. */
+	if (use->ifindex != ifindex || use->rate != x->pol->set.lease6_rate) {
+		use->ifindex = ifindex;
+		use->rate = x->pol->set.lease6_rate;
+		use->tokens = rate;
+		use->at = now;
+	}
+	/* A clock stepped back counts as no time; forward, a minute at most. */
+	dt = now - use->at < 0 ? 0 : now - use->at > 60 ? 60 : now - use->at;
+	use->tokens += dt * rate / 60;
+	if (use->tokens > rate)
+		use->tokens = rate;
+	use->at = now;
+	return use;
+}
+
+/* What dhcp6_mac_limit collects: the other bound leases of one MAC. */
+struct d6mac {
+	const struct pxedhcpd	*x;
+	const struct d6req	*r;
+	uint32_t		 iaid;
+	size_t			 n;
+	struct {
+		char		 addr[INET6_ADDRSTRLEN];
+		int64_t		 updated;
+	}			 l[DHCP6_MAC_LEASES];
+};
+
+static int
+dhcp6_mac_lease(const struct nb_lease6 *l, void *arg)
+{
+	struct d6mac	*m = arg;
+
+	const struct dhcp6_opt	*cid = &m->r->p->clientid;
+
+	if (strcmp(l->mac, m->r->macp) != 0 || l->declined ||
+	    l->expires <= m->x->now)
+		return 0;
+	if (l->iaid == m->iaid && l->duidlen == cid->len &&
+	    memcmp(l->duid, cid->data, cid->len) == 0)
+		return 0;	/* the lease just bound */
+	if (m->n < nitems(m->l)) {
+		strlcpy(m->l[m->n].addr, l->addr, sizeof(m->l[m->n].addr));
+		m->l[m->n].updated = l->updated;
+		m->n++;
+	}
+	return 0;
+}
+
+/*
+ * One MAC holds at most dhcp6.leases_per_mac bound leases: after a new
+ * one, the oldest others go. A machine whose firmware and iPXE use two
+ * DUIDs keeps booting; fresh DUIDs from one machine take one address.
+ */
+static void
+dhcp6_mac_limit(struct pxedhcpd *x, struct nb_db *db, const struct d6req *r,
+    uint32_t iaid)
+{
+	struct d6mac	 m;
+	size_t		 i, oldest, max = x->pol->set.lease6_per_mac;
+
+	memset(&m, 0, sizeof(m));
+	m.x = x;
+	m.r = r;
+	m.iaid = iaid;
+	if (nb_lease6_list(db, dhcp6_mac_lease, &m) != NB_OK) {
+		log_warnx("DHCPv6 %s: leases: %s", r->srcstr, nb_db_errmsg(db));
+		return;
+	}
+	while (m.n + 1 > max && m.n > 0) {
+		for (oldest = 0, i = 1; i < m.n; i++)
+			if (m.l[i].updated < m.l[oldest].updated)
+				oldest = i;
+		log_info("DHCPv6 %s: %s has %zu leases (dhcp6.leases_per_mac "
+		    "%zu): %s released", r->srcstr, r->macp, m.n + 1, max,
+		    m.l[oldest].addr);
+		if (nb_lease6_rm(db, m.l[oldest].addr) != NB_OK)
+			log_warnx("DHCPv6 %s: cannot release %s: %s", r->srcstr,
+			    m.l[oldest].addr, nb_db_errmsg(db));
+		m.l[oldest] = m.l[--m.n];
+	}
 }
 
 /* An address answered, for the event: in its note, and the first one as its address. */
@@ -415,6 +542,8 @@ dhcp6_grant(struct pxedhcpd *x, struct nb_db *db, struct d6req *r, const struct 
 			    nb_db_errmsg(db));
 			return -1;
 		}
+		if (r->macp != NULL)
+			dhcp6_mac_limit(x, db, r, ia->iaid);
 	}
 	/* T1 and T2 at 1/2 and 4/5 of the lifetime (RFC 8415 §21.4). */
 	if (dhcp6_put_ia_na(&r->o, ia->iaid, t / 2, t / 5 * 4, addr, t, t, 0, NULL) == -1)
@@ -428,16 +557,37 @@ static int
 dhcp6_assign(struct pxedhcpd *x, struct d6req *r, int commit)
 {
 	struct nb_db		*db;
+	static unsigned long long nlimited;	/* log 1st, every 100th */
+	struct d6link		*link;
 	uint8_t			 addr[16];
-	int			 i, rc, n = 0;
+	int			 i, rc, n = 0, fresh;
 
 	if ((db = dhcp6_ldb(x)) == NULL)
 		return -1;
 	for (i = 0; i < r->p->nia; i++) {
-		if ((rc = dhcp6_pick(x, db, r, &r->p->ia[i], addr)) == -1) {
+		rc = dhcp6_pick(x, db, r, &r->p->ia[i], addr, &fresh);
+		if (rc == -1) {
 			log_warnx("DHCPv6 %s: leases: %s", r->srcstr, nb_db_errmsg(db));
 			return -1;
 		}
+		link = fresh ? dhcp6_link(x, r->ifindex) : NULL;
+		if (rc == 1 && link != NULL && link->tokens < 1) {
+			/* This minute's are taken: as if the pool were full. */
+			if (dhcp6_put_ia_na(&r->o, r->p->ia[i].iaid, 0, 0, NULL,
+			    0, 0, D6S_NOADDRS,
+			    "too many new leases on this link") == -1)
+				return -1;
+			strlcat(r->note, " (dhcp6.leases_per_minute reached)",
+			    sizeof(r->note));
+			if (nlimited++ % 100 == 0)
+				log_warnx("DHCPv6 %s: dhcp6.leases_per_minute "
+				    "(%u) reached on interface %d: no lease",
+				    r->srcstr, x->pol->set.lease6_rate,
+				    r->ifindex);
+			continue;
+		}
+		if (rc == 1 && link != NULL && commit)
+			link->tokens -= 1;
 		if (rc == 0) {
 			/* RFC 8415 §18.3.2 and §18.3.9: NoAddrsAvail inside the IA. */
 			if (dhcp6_put_ia_na(&r->o, r->p->ia[i].iaid, 0, 0, NULL, 0, 0, D6S_NOADDRS,
@@ -683,6 +833,49 @@ toobig:
 	return -1;
 }
 
+/* The neighbour table's MAC for the source (DHCP6_NEIGH_PER_SEC a second). */
+static int
+dhcp6_neigh(const struct d6req *r, char mac[NB_MACSTR_LEN])
+{
+	static int64_t	 sec;
+	static unsigned	 reads;
+	int64_t		 now = nb_now();
+
+	if (now != sec) {
+		sec = now;
+		reads = 0;
+	}
+	if (reads++ >= DHCP6_NEIGH_PER_SEC)
+		return -1;
+	return nb_neigh_mac(r->srcstr, mac);
+}
+
+/*
+ * Who sent r, from evidence only (netboot(7)): the MAC of an EUI-64
+ * link-local source, else the neighbour table's entry for the source.
+ * The MAC of a DUID-LL(T) is a claim anyone can make: it names nobody,
+ * and one that differs from the evidence is logged. No evidence: unknown.
+ */
+static void
+dhcp6_identify(struct d6req *r, const struct sockaddr_in6 *src)
+{
+	char	 claim[NB_MACSTR_LEN];
+
+	if (dhcp6_eui64_mac(src->sin6_addr.s6_addr, r->mac) == 0)
+		nb_mac_format(r->mac, r->macstr);
+	else if (dhcp6_neigh(r, r->macstr) == -1 ||
+	    nb_mac_parse(r->macstr, r->mac) == -1)
+		r->macstr[0] = '\0';
+	r->macp = r->macstr[0] != '\0' ? r->macstr : NULL;
+	if (r->p->has_mac) {
+		nb_mac_format(r->p->mac, claim);
+		if (r->macp == NULL || strcmp(claim, r->macp) != 0)
+			log_debug("DHCPv6 %s: its DUID names %s, which the "
+			    "source does not confirm: %s", r->srcstr, claim,
+			    r->macp ? r->macp : "MAC unknown");
+	}
+}
+
 /* Decide and answer one parsed request that arrived on ifindex from src. */
 static void
 dhcp6_handle(struct pxedhcpd *x, const struct dhcp6_pkt *p, int ifindex,
@@ -716,13 +909,8 @@ dhcp6_handle(struct pxedhcpd *x, const struct dhcp6_pkt *p, int ifindex,
 	memset(&r, 0, sizeof(r));
 	r.p = p;
 	r.srcstr = srcstr;
-	/* The MAC: from a DUID-LL(T), else from an EUI-64 link-local source (for a DUID-UUID or -EN). */
-	if (p->has_mac)
-		memcpy(r.mac, p->mac, 6);
-	if (p->has_mac || dhcp6_eui64_mac(src->sin6_addr.s6_addr, r.mac) == 0) {
-		nb_mac_format(r.mac, r.macstr);
-		r.macp = r.macstr;
-	}
+	r.ifindex = ifindex;
+	dhcp6_identify(&r, src);
 	/* The server id is the DUID-LL of the arrival interface's MAC. */
 	if (dhcp6_local(ifindex, ifmac, &r.local) == -1) {
 		log_debug("DHCPv6: interface %d has no MAC or IPv6 address to answer from",

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "dhcp6.h"
+#include "grub.h"
 #include "pxedhcpd.h"
 #include "xmalloc.h"
 
@@ -46,6 +47,16 @@ policy_loader_present(const char *datadir, const char *file)
 		return 1;
 	snprintf(path, sizeof(path), "%s/%s", datadir, file);
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * The file a bootloader.N value names: "shim" is Debian's signed shim,
+ * by the name tftpd and bootweb serve it (netboot(7) SECURE BOOT).
+ */
+static const char *
+policy_loader_name(const char *v)
+{
+	return strcmp(v, "shim") == 0 ? NB_SHIM_NAME : v;
 }
 
 /* Parse "a, b, c" into up to DHCP_LEASE_MAXADDR addresses. */
@@ -78,13 +89,11 @@ settings_menu(struct settings *s, const char *key, const char *v)
 	else if (strcmp(key, "pxe.menu.rpi") == 0)
 		s->menu_rpi = strcmp(v, "yes") == 0;
 	else if (strcmp(key, "pxe.menu.arches") == 0) {
+		/* Written past bootctl's check: what parses before the bad word stays. */
 		memset(s->menu_arch, 0, sizeof(s->menu_arch));
-		for (; *v != '\0'; v += strcspn(v, ", ")) {
-			v += strspn(v, ", ");
-			pos = (int)strtonum(v, 0, PXEDHCPD_MAXARCH - 1, NULL);
-			if (*v >= '0' && *v <= '9')
-				s->menu_arch[pos] = 1;
-		}
+		if (dhcp_pxe_arch_list(v, s->menu_arch, nitems(s->menu_arch)) == -1)
+			log_warnx("pxe.menu.arches '%s' is not a list of architecture "
+			    "numbers", v);
 	} else if ((pos = (int)strtonum(key + 9, 1, DHCP_MENU_MAX, NULL)) > 0 &&
 	    s->menu.nitem < DHCP_MENU_MAX) {
 		/* Written past bootctl's check (by hand in the database): left out, with a log line. */
@@ -132,7 +141,7 @@ settings_one(const char *key, const char *v, int is_default, void *arg)
 		if (errstr == NULL && *v != '\0' &&
 		    (!is_default || policy_loader_present(b->conf->datadir, v))) {
 			free(s->bootloader[arch]);
-			s->bootloader[arch] = xstrdup(v);
+			s->bootloader[arch] = xstrdup(policy_loader_name(v));
 		}
 	} else if (strncmp(key, "option43.", 9) == 0) {
 		arch = (int)strtonum(key + 9, 0, PXEDHCPD_MAXARCH - 1, &errstr);
@@ -156,6 +165,10 @@ settings_one(const char *key, const char *v, int is_default, void *arg)
 		s->pool6_on = dhcp6_pool_parse(v, s->pool6_lo, s->pool6_hi) == 0;
 	else if (strcmp(key, "dhcp6.lease_time") == 0)
 		s->lease6_time = (uint32_t)settings_num(v);
+	else if (strcmp(key, "dhcp6.leases_per_minute") == 0)
+		s->lease6_rate = (uint32_t)settings_num(v);
+	else if (strcmp(key, "dhcp6.leases_per_mac") == 0)
+		s->lease6_per_mac = (uint32_t)settings_num(v);
 	else if (strcmp(key, "dhcp6.dns") == 0)
 		s->ndns6 = MAX(dhcp6_addrs_parse(v, s->dns6, PXEDHCPD_MAXDNS6), 0);
 	else if (strcmp(key, "static.enabled") == 0)

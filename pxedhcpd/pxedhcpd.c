@@ -61,11 +61,11 @@
 static struct pxedhcpd	 px;
 
 static void __attribute__((__noreturn__))
-usage(void)
+usage(int status)
 {
-	fprintf(stderr, "usage: pxedhcpd [-dnv] [-D database] [-f file] [-i interface] "
+	fprintf(status ? stderr : stdout, "usage: pxedhcpd [-dhnv] [-D database] [-f file] [-i interface] "
 	    "[-l address] [-p port] [-P proxy-port] [-w http-port]\n");
-	exit(2);
+	exit(status);
 }
 
 /* Remember an interface name; resolve_interfaces() turns it into an index once logging is up. */
@@ -403,7 +403,7 @@ main(int argc, char *argv[])
 	d.reload = reload;
 	nb_daemon_getopt(&d, argc, argv, "i:P:w:", extra_flag, usage);
 	if (optind != argc)
-		usage();
+		usage(2);
 	nb_daemon_config(&d);
 	nb_daemon_init(&d);
 	setup(x, &d);

@@ -45,6 +45,8 @@ struct settings {
 	int		 pool6_on;		/* dhcp6.pool set: stateful DHCPv6 */
 	uint8_t		 pool6_lo[16], pool6_hi[16];
 	uint32_t	 lease6_time;		/* dhcp6.lease_time */
+	uint32_t	 lease6_rate;	/* dhcp6.leases_per_minute */
+	uint32_t	 lease6_per_mac;	/* dhcp6.leases_per_mac */
 	uint8_t		 dns6[PXEDHCPD_MAXDNS6][16];	/* dhcp6.dns */
 	int		 ndns6;
 };

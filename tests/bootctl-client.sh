@@ -79,11 +79,25 @@ grep -q '^aa:bb:cc:00:00:04 .*denied' "$T/out" || fail "list does not show denie
 ok client allow aa:bb:cc:00:00:04
 [ "$(sql "SELECT allowed FROM clients WHERE mac = 'aa:bb:cc:00:00:04'")" = 1 ] || fail "allow"
 
+# A client's name stands for its MAC wherever one is expected (not in add).
+ok client show web-1 --json
+json_is .mac aa:bb:cc:00:00:01
+ok client next-boot web-1 local
+[ "$(sql "SELECT next_boot FROM clients WHERE mac = 'aa:bb:cc:00:00:01'")" = local ] ||
+	fail "next-boot by name not stored"
+ok client next-boot web-1 clear
+ok client timeline web-1
+ok events list --mac web-1
+
 # A client a daemon discovered is adopted by add, and becomes known.
-sql "INSERT INTO clients (mac, state, vendor_class, created, updated) VALUES
-	('aa:bb:cc:00:00:05', 'discovered', 'PXEClient:Arch:00007', 1, 1)"
+sql "INSERT INTO clients (mac, state, vendor_class, arch, created, updated) VALUES
+	('aa:bb:cc:00:00:05', 'discovered', 'PXEClient:Arch:00007', 7, 1, 1)"
 ok client show aa:bb:cc:00:00:05 --json
 json_is .state discovered
+json_is .arch 7
+# In words for people, with the number that DHCP option 93 carried.
+ok client show aa:bb:cc:00:00:05
+grep -qx 'arch: *x64 UEFI (7)' "$T/out" || fail "arch in words: $(grep arch "$T/out")"
 ok client add aa:bb:cc:00:00:05 --name found
 expect_out "adopted"
 ok client show aa:bb:cc:00:00:05 --json
@@ -92,9 +106,10 @@ json_is .vendor_class PXEClient:Arch:00007
 
 # Usage errors: exit 2, the bad thing named, nothing written.
 usage "'aa:bb:cc:00:00' is not a MAC address" client add aa:bb:cc:00:00
-usage "'zz:bb:cc:00:00:01' is not a MAC address" client show zz:bb:cc:00:00:01
-usage "'nope' is not a MAC address" client rm nope
-usage "'x' is not a MAC address" client assign x deb12
+usage "'zz:bb:cc:00:00:01' is neither a MAC address nor a client name" client show zz:bb:cc:00:00:01
+error "no client named 'nope'" client rm nope
+error "no client named 'x'" client assign x deb12
+usage "'a b' is neither a MAC address nor a client name" client deny 'a b'
 usage "unknown option '--colour'" client add aa:bb:cc:00:00:09 --colour red
 usage "option '--name' needs a value" client add aa:bb:cc:00:00:09 --name
 usage "missing argument" client add

@@ -1,6 +1,8 @@
 #!/bin/sh
 # bootctl db init | check | migrate | backup, and the errors of the
 # command line as a whole (unknown nouns and verbs, a missing database).
+# File modes: the database 0640, the state directory 0750 and, made by
+# root, owned by the daemons' user; permission errors say what to chown.
 . "$top_srcdir/tests/bootctl-lib.sh"
 
 # init: creates the directory and the file, in WAL mode; again: just opens it.
@@ -12,6 +14,17 @@ v=$(sqlite3 "$NEW" 'PRAGMA user_version')
 [ "$v" -ge 2 ] || fail "schema version $v"
 expect_rc 0 "$BOOTCTL" -D "$NEW" db init
 expect_out "opened $NEW (schema version $v)"
+# Never readable by others (netboot(7)): the file 0640, the directory bootctl made 0750.
+[ "$(stat -c %a "$NEW")" = 640 ] || fail "database mode $(stat -c %a "$NEW"), want 640"
+[ "$(stat -c %a "$(dirname "$NEW")")" = 750 ] || fail "directory mode $(stat -c %a "$(dirname "$NEW")")"
+for f in "$NEW"-wal "$NEW"-shm; do
+	[ ! -e "$f" ] || [ "$(stat -c %a "$f")" = 640 ] || fail "$f mode $(stat -c %a "$f")"
+done
+# An older database readable by others is tightened by init.
+chmod 0644 "$NEW"
+expect_rc 0 "$BOOTCTL" -D "$NEW" db init
+expect_out "$NEW was readable by others: now mode 0640"
+[ "$(stat -c %a "$NEW")" = 640 ] || fail "init left mode $(stat -c %a "$NEW")"
 # netboot.conf's database key is used without -D.
 printf 'database = %s\n' "$NEW" >"$T/netboot.conf"
 expect_rc 0 "$BOOTCTL" -f "$T/netboot.conf" db check
@@ -62,6 +75,46 @@ mkdir "$T/isdir"
 error "$T/isdir" db backup "$T/isdir"
 [ -z "$(ls "$T"/isdir.* 2>/dev/null)" ] || fail "failed backup left a temporary file: $(ls "$T"/isdir.*)"
 
+# README's by-hand flow on a fresh machine, as root: db init makes the
+# state directory for the daemons' user (here nobody), 0750, and creates
+# the database as that user, 0640; a daemon started by hand then uses it.
+if [ "$(id -u)" = 0 ]; then
+	FRESH=$T/fresh/var/lib/netboot
+	printf 'database = %s/netboot.db\nuser = nobody\n' "$FRESH" >"$T/fresh.conf"
+	expect_rc 0 "$BOOTCTL" -f "$T/fresh.conf" db init
+	[ "$(stat -c '%U %a' "$FRESH")" = "nobody 750" ] ||
+		fail "state directory: $(stat -c '%U %a' "$FRESH")"
+	[ "$(stat -c '%U %a' "$FRESH/netboot.db")" = "nobody 640" ] ||
+		fail "database: $(stat -c '%U %a' "$FRESH/netboot.db")"
+	[ "$(stat -c '%U %a' "$T/fresh/var")" = "root 755" ] || fail "parents: $(stat -c '%U %a' "$T/fresh/var")"
+	setpriv --reuid daemon --regid daemon --clear-groups cat "$FRESH/netboot.db" \
+	    >/dev/null 2>&1 && fail "another user read the database"
+	if [ -x "$BOOTWEB" ] && command -v curl >/dev/null; then
+		PORT=$((20000 + ($$ + 11) % 20000))
+		start_bg bootweb "$BOOTWEB" -d -f "$T/fresh.conf" -l 127.0.0.1 -p $PORT -P 0
+		wait_for 5 curl -sf -o /dev/null "http://127.0.0.1:$PORT/boot.ipxe" ||
+			fail "bootweb as nobody on the new database: $(cat "$T/bootweb.log")"
+		expect_rc 0 "$BOOTCTL" -f "$T/fresh.conf" settings set menu.timeout 3
+		for f in "$FRESH"/netboot.db-*; do
+			[ "$(stat -c '%U %a' "$f")" = "nobody 640" ] || fail "$f: $(stat -c '%U %a' "$f")"
+		done
+		kill "$(cat "$T/bootweb.pid")"
+	fi
+	# A directory that exists is not chowned; init says what to do.
+	mkdir -p "$T/rootdir"
+	printf 'database = %s/rootdir/netboot.db\nuser = nobody\n' "$T" >"$T/rootdir.conf"
+	expect_rc 0 "$BOOTCTL" -f "$T/rootdir.conf" db init
+	expect_err "$T/rootdir belongs to root: the daemons run as nobody"
+	expect_err "chown -R nobody: $T/rootdir"
+	# A permission error says whom bootctl acts as and what to chown.
+	chmod 0750 "$T/rootdir"
+	expect_rc 1 setpriv --reuid nobody --regid nogroup --clear-groups \
+	    "$BOOTCTL" -D "$T/rootdir/netboot.db" client list
+	expect_err "acting as nobody, which cannot"
+	expect_err "chown -R the user the daemons run as, netboot by default, on $T/rootdir"
+	note "fresh machine: directory 0750 and database 0640 for the daemons' user"
+fi
+
 usage "missing argument" db backup
 usage "unexpected argument 'b'" db backup a b
 usage "unexpected argument 'now'" db check now
@@ -76,7 +129,20 @@ usage "db needs a verb" db
 expect_rc 2 "$BOOTCTL"
 expect_err "usage: bootctl"
 expect_rc 2 "$BOOTCTL" -Z
+# help, grouped by noun; a noun alone lists its verbs; --version.
+expect_rc 0 "$BOOTCTL" help client
+expect_out "bootctl client next-boot MAC"
+grep -q "bootctl image" "$T/out" && fail "help client lists image verbs"
+expect_rc 2 "$BOOTCTL" help nosuch
+expect_err "unknown noun 'nosuch'"
+expect_rc 2 "$BOOTCTL" image
+expect_err "bootctl image add NAME"
+expect_rc 0 "$BOOTCTL" --version
+grep -qx "bootctl (netboot) [0-9][0-9.]*" "$T/out" || fail "--version: $(cat "$T/out")"
+expect_rc 0 "$BOOTCTL" help
+expect_out "client:"
 expect_rc 0 "$BOOTCTL" -h
+expect_out "template:"
 for v in "db init" "db backup" "client add" "client set" "client next-boot" "image add" \
     "template add" "template edit" "file add" "events list" "events prune" "settings unset"; do
 	grep -q "bootctl $v" "$T/out" || fail "bootctl -h lacks '$v'"

@@ -92,7 +92,8 @@ expect_out "pruned 0 events"
 # Usage errors.
 usage "--limit '-1' is too small" events list --limit -1
 usage "--limit 'many' is invalid" events list --limit many
-usage "'52:54' is not a MAC address" events list --mac 52:54
+usage "'52:54' is neither a MAC address nor a client name" events list --mac 52:54
+error "no client named 'nosuch'" events list --mac nosuch
 usage "unknown option '--tail'" events list --tail
 usage "unexpected argument 'now'" events list now
 usage "--older-than DAYS is required" events prune

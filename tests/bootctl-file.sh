@@ -57,7 +57,7 @@ usage "give exactly one of --mac MAC, --global" file add x --content-file "$T/te
 usage "give exactly one of --mac MAC, --global" file add x --global --mac 52:54:00:00:00:01 --content-file "$T/text"
 usage "give exactly one of --content-file, --template, --local, --url" file add x --global
 usage "give exactly one of --content-file, --template, --local, --url" file add x --global --template menu --url http://a/
-usage "'52:54' is not a MAC address" file add x --mac 52:54 --content-file "$T/text"
+usage "'52:54' is neither a MAC address nor a client name" file add x --mac 52:54 --content-file "$T/text"
 usage "bad --url 'ftp://a/b'" file add x --global --url ftp://a/b
 usage "bad path '../etc/passwd'" file add ../etc/passwd --global --content-file "$T/text"
 usage "bad path 'a/./b'" file add a/./b --global --content-file "$T/text"
@@ -65,8 +65,8 @@ usage "bad path '/'" file add / --global --content-file "$T/text"
 usage "missing argument" file add --global --content-file "$T/text"
 usage "unknown option '--global'" file rm x --global
 usage "unknown option '--url'" file list --url http://a/
-usage "'bad' is not a MAC address" file list --mac bad
-usage "'bad' is not a MAC address" file rm x --mac bad
+error "no client named 'bad'" file list --mac bad
+error "no client named 'bad'" file rm x --mac bad
 usage "unexpected argument 'y'" file rm x y
 
 # Runtime errors.

@@ -12,7 +12,7 @@ cmp "$T/out" "$T/pre.cfg" || fail "show does not print the body exactly"
 
 # Every kind, the last one from standard input.
 n=0
-for k in kickstart autoinstall cloud-init autounattend ipxe raw; do
+for k in kickstart autoinstall cloud-init autounattend autoyast ipxe raw; do
 	n=$((n + 1))
 	printf 'body of %s\n' "$k" >"$T/b$n"
 	ok template add "t-$k" --kind "$k" --file "$T/b$n"
@@ -24,13 +24,13 @@ printf '#!ipxe\nchain http://x/\n' | cmp - "$T/out" || fail "stdin body differs"
 
 ok template list
 head -1 "$T/out" | grep -q '^NAME  *KIND  *SIZE  *UPDATED$' || fail "list header: $(head -1 "$T/out")"
-[ "$(wc -l <"$T/out")" = 9 ] || fail "list: $(cat "$T/out")"
+[ "$(wc -l <"$T/out")" = 10 ] || fail "list: $(cat "$T/out")"
 grep -q "^pre  *preseed  *$(wc -c <"$T/pre.cfg") " "$T/out" || fail "list size of pre: $(cat "$T/out")"
 ok template list --json
 json_ok
-json_is 'length' 8
+json_is 'length' 9
 json_is '.[0] | keys | join(",")' kind,name,size,updated
-json_is '[.[].kind] | sort | join(",")' autoinstall,autounattend,cloud-init,ipxe,ipxe,kickstart,preseed,raw
+json_is '[.[].kind] | sort | join(",")' autoinstall,autounattend,autoyast,cloud-init,ipxe,ipxe,kickstart,preseed,raw
 ok template show pre --json
 json_ok
 json_is 'keys | join(",")' body,kind,name,size,updated
@@ -65,6 +65,11 @@ error "$T/none: No such file or directory" template add x --kind raw --file "$T/
 error "$T/none: No such file or directory" template edit pre --file "$T/none"
 printf 'a\000b' >"$T/nul"
 error "has NUL bytes" template add x --kind raw --file "$T/nul"
+printf 'a\nb {{client.hostname\n' >"$T/open"
+error "$T/open: line 2: unterminated tag" template add x --kind raw --file "$T/open"
+error "$T/open: line 2: unterminated tag" template edit pre --file "$T/open"
+printf '{{#vars}}\nx\n' >"$T/open"
+error "$T/open: line 1: unclosed section 'vars'" template add x --kind raw --file "$T/open"
 error "template 'pre' exists already" template add pre --kind raw --file "$T/new"
 error "no template named 'nope'" template show nope
 error "no template named 'nope'" template edit nope --file "$T/new"

@@ -10,7 +10,7 @@
 # the self-API and the unattended scoping work for IPv6 peers (the client is
 # the one the IPv6 neighbour table names: the clients table holds IPv4
 # addresses only, so last_ip is left alone); IPv4 peers of the dual-stack
-# socket are a.b.c.d, never ::ffff:a.b.c.d; the admin plane stays on IPv4.
+# socket are a.b.c.d, never ::ffff:a.b.c.d; the admin plane is on 127.0.0.1.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_root
 need_cmd curl sqlite3 ss
@@ -32,7 +32,7 @@ bc template add t-preseed --kind preseed --file "$T/preseed"
 bc image add debian --kernel boot/vmlinuz --initrd boot/initrd.gz \
     --cmdline 'auto=true url={{unattended_url}}' --template t-preseed
 bc client add $A --name v6 --hostname v6host --image debian
-bc settings set default_action image
+bc client next-boot $A install
 chown -R nobody: "$T"
 
 ns=$(netns_new web) || exit 1
@@ -70,9 +70,9 @@ grep -q "listening on :: port $PORT (boot)" "$T/bootweb.log" ||
 # ss shows an AF_INET6 socket on :: without IPV6_V6ONLY as *:PORT.
 ip netns exec "$ns" ss -tln | grep -q " \*:$PORT " ||
 	fail "no dual-stack socket on port $PORT: $(ip netns exec "$ns" ss -tln)"
-ip netns exec "$ns" ss -tln | grep -q " 0\.0\.0\.0:$APORT " ||
-	fail "the admin plane left IPv4's 0.0.0.0: $(ip netns exec "$ns" ss -tln)"
-note "boot plane dual-stack on :: port $PORT; admin plane on 0.0.0.0 port $APORT as before"
+ip netns exec "$ns" ss -tln | grep -q " 127\.0\.0\.1:$APORT " ||
+	fail "the admin plane is not on 127.0.0.1: $(ip netns exec "$ns" ss -tln)"
+note "boot plane dual-stack on :: port $PORT; admin plane on 127.0.0.1 port $APORT"
 
 get() { ip netns exec "$cl" curl -g -s -o "$T/b" -w '%{http_code}' "$@"; }
 sget() { ip netns exec "$st" curl -g -s -o "$T/b" -w '%{http_code}' "$@"; }
@@ -96,10 +96,13 @@ note "boot.ipxe: $U6/boot over IPv6, $U4/boot over IPv4"
 # The client's script over IPv4, then over IPv6 (which leaves last_ip alone:
 # the clients table holds IPv4 addresses only).
 expect 200 "script over IPv4" "$U4/boot?mac=$A"
-has "kernel $U4/data/boot/vmlinuz initrd=initrd.gz auto=true url=$U4/unattended/$A/t-preseed" "v4 script"
+grep -q "^kernel $U4/data/boot/vmlinuz initrd=initrd.gz auto=true url=$U4/t/[0-9a-f]\{52\}/t-preseed " "$T/b" ||
+	fail "v4 script: $(cat "$T/b")"
 hasnt "fd80" "v4 script"
 expect 200 "script over IPv6" "$U6/boot?mac=$A"
-has "kernel $U6/data/boot/vmlinuz initrd=initrd.gz auto=true url=$U6/unattended/$A/t-preseed" "v6 script"
+TOK6=$(grep -o "$(printf '%s' "$U6" | sed 's/[][]/\\&/g')/t/[0-9a-f]\{52\}" "$T/b" | head -1)
+grep -qF "kernel $U6/data/boot/vmlinuz initrd=initrd.gz auto=true url=$TOK6/t-preseed " "$T/b" ||
+	fail "v6 script: $(cat "$T/b")"
 has "initrd $U6/data/boot/initrd.gz" "v6 script"
 hasnt "10.79.0.1" "v6 script"
 sleep 0.3
@@ -118,16 +121,20 @@ expect 206 "suffix range over IPv6" -H "Range: bytes=-100" "$U6/data/boot/vmlinu
 tail -c 100 "$T/boot/vmlinuz" | cmp -s "$T/b" - || fail "the last 100 bytes over IPv6 differ"
 note "bootloader byte-exact, ranges 1000-1999 and -100 over IPv6"
 
-# Unattended file and self-API, scoped to the caller's IPv6 address.
-expect 200 "preseed over IPv6" "$U6/unattended/$A/t-preseed"
+# Unattended file and self-API under the token URL of the IPv6 script.
+expect 200 "preseed over IPv6" "$TOK6/t-preseed"
 has "# for v6host from $U6" "preseed server_url"
 code=$(sget "$U6/unattended/$A/t-preseed")
 [ "$code" = 403 ] || fail "the stranger got the client's preseed over IPv6: $code"
-expect 200 "self over IPv6" "$U6/api/v1/self"
+expect 200 "self over IPv6" "$TOK6/api/v1/self"
 has "\"mac\": \"$A\"" "self over IPv6"
 code=$(sget "$U6/api/v1/self")
-[ "$code" = 404 ] || fail "the stranger's self over IPv6: $code, want 404 ($(cat "$T/b"))"
-expect 200 "self done over IPv6" -X POST "$U6/api/v1/self/done"
+[ "$code" = 403 ] || fail "the stranger's self over IPv6: $code, want 403 ($(cat "$T/b"))"
+# The stranger claims A's MAC: it gets its own script (the NDP entry says who it is).
+code=$(sget "$U6/boot?mac=$A")
+[ "$code" = 200 ] && grep -q "^# netboot: $S" "$T/b" && ! grep -qF "$TOK6" "$T/b" ||
+	fail "the stranger claiming A over IPv6 got: $code $(head -3 "$T/b")"
+expect 200 "self done over IPv6" -X POST "$TOK6/api/v1/self/done"
 note "unattended and self-API: fd80::2 is the client, fd80::3 a stranger"
 
 # Who is named how: IPv6 peers by their address (and the MAC of the IPv6
@@ -143,9 +150,11 @@ grep -q ffff "$T/who" && fail "an IPv4-mapped address in the events: $(cat "$T/w
 grep -q ffff "$T/bootweb.log" && fail "an IPv4-mapped address in the log: $(grep ffff "$T/bootweb.log")"
 note "events: fd80::2 and 10.79.0.2 with the client's MAC; no ::ffff: anywhere"
 
-# The admin plane kept its IPv4 default.
-ip netns exec "$cl" curl -sf -o /dev/null "http://10.79.0.1:$APORT/metrics" ||
-	fail "admin plane over IPv4"
+# The admin plane is for the server itself by default (issue 11).
+ip netns exec "$ns" curl -sf -o /dev/null "http://127.0.0.1:$APORT/metrics" ||
+	fail "admin plane on 127.0.0.1"
+ip netns exec "$cl" curl -s --max-time 3 -o /dev/null "http://10.79.0.1:$APORT/metrics" &&
+	fail "the admin plane answers the boot network over IPv4 without admin_listen"
 ip netns exec "$cl" curl -g -s --max-time 3 -o /dev/null "http://[fd80::1]:$APORT/metrics" &&
 	fail "the admin plane answers over IPv6 without admin_listen"
 

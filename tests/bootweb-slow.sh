@@ -21,7 +21,8 @@ head -c $((MIB * 1024 * 1024)) /dev/urandom >"$T/data/big"
 CONF=$(test_config "datadir = $T/data
 [bootweb]
 ipxe_dir = $T/ipxe
-timeout = 4")
+timeout = 4
+max_connections_per_address = 1000")
 "$BOOTCTL" -D "$DB" db init >/dev/null || fail "db init"
 chown -R nobody: "$T"
 start_bg bootweb "$BOOTWEB" -d -f "$CONF" -l 127.0.0.1 -p $PORT -P $APORT

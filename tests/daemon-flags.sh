@@ -23,13 +23,22 @@ for d in pxedhcpd tftpd bootweb; do
 	expect_err "usage: $d"
 	expect_rc 2 "$bin" -p 0 -n -f "$conf"
 	expect_rc 2 "$bin" -l not-an-address -n -f "$conf"
+	# -h and --help: the usage on stdout, exit 0; --version names the suite.
+	for h in -h --help; do
+		expect_rc 0 "$bin" $h
+		expect_out "usage: $d [-dhnv]"
+	done
+	expect_rc 0 "$bin" --version
+	grep -qx "$d (netboot) [0-9][0-9.]*" "$T/out" || fail "$d --version: $(cat "$T/out")"
 done
 
 # Each daemon starts in the foreground on a high port, as root it drops
-# to the config's user, and SIGTERM makes it exit 0.
-start_bg pxedhcpd "$PXEDHCPD" -d -f "$conf" -l 127.0.0.1 -p 40067
-start_bg tftpd "$TFTPD" -d -f "$conf" -l 127.0.0.1 -p 40069 "$T"
-start_bg bootweb "$BOOTWEB" -d -f "$conf" -l 127.0.0.1 -p 48080
+# to the config's user, and SIGTERM makes it exit 0. In a namespace of its
+# own: fixed ports on the host's loopback could be another test's.
+ns=$(netns_new flags)
+start_bg pxedhcpd ip netns exec "$ns" "$PXEDHCPD" -d -f "$conf" -l 127.0.0.1 -p 40067
+start_bg tftpd ip netns exec "$ns" "$TFTPD" -d -f "$conf" -l 127.0.0.1 -p 40069 "$T"
+start_bg bootweb ip netns exec "$ns" "$BOOTWEB" -d -f "$conf" -l 127.0.0.1 -p 48080
 sleep 2
 for d in pxedhcpd tftpd bootweb; do
 	pid=$(cat "$T/$d.pid")

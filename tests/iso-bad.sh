@@ -119,6 +119,14 @@ off=$(record_offset "$T/extent.iso" casper initrd) || fail "record_offset"
 patch "$T/extent.iso" $((off + 2)) 00ffff0000ffff00
 refuse "$T/extent.iso" "extends past the end"
 
+# An ISO with no file at all: the index is empty (once qsort(NULL, 0),
+# which UBSan reports), detection finds nothing, and that is all it says.
+mkdir "$T/nothing"
+make_iso "$T/nothing.iso" "EMPTY" rr "$T/nothing"
+rmdir "$T/nothing"
+refuse "$T/nothing.iso" "unknown ISO"
+grep -q "runtime error" "$T/err" && fail "empty ISO: $(cat "$T/err")"
+
 # A directory that contains itself: the walk stops, it does not loop.
 cp "$T/good.iso" "$T/loop.iso"
 off=$(record_offset "$T/loop.iso" "" casper) || fail "record_offset"

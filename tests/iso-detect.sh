@@ -31,6 +31,17 @@ iso_case() {
 	make_iso "$T/case$n.iso" "$volid" rr "$T/tree$n"
 	check_iso "$T/case$n.iso"
 }
+# iso_case_boot "MKISOFS-OPTS" VOLID SPEC...: the same, bootable as OPTS say
+# (whole-ISO boot needs an El Torito image iPXE can start).
+iso_case_boot() {
+	local opts=$1 volid=$2; shift 2
+	n=$((n + 1))
+	iso_tree "$T/tree$n" "$@"
+	# shellcheck disable=SC2086
+	make_iso_boot "$T/case$n.iso" "$volid" "$T/tree$n" $opts
+	check_iso "$T/case$n.iso"
+}
+NOEMUL="-b cdboot.bin -no-emul-boot -boot-load-size 4"
 check_iso() {
 	local j="$T/detect.json" got
 	"$BOOTCTL" image detect "$1" --json >"$j" 2>"$T/err" ||
@@ -90,7 +101,7 @@ expect devuan linux 5.0.1 x86_64 live/vmlinuz live/initrd.img "$LIVE"
 iso_case "devuan_daedalus_live" live/vmlinuz=K live/initrd.img=I \
 	'.disk/info=T:Devuan GNU+Linux 5.0.1 daedalus amd64 desktop-live'
 expect mx sanboot 23.2 x86_64 - - ''
-iso_case "MX-23.2_x64" antiX/vmlinuz=K antiX/initrd.gz=I antiX/linuxfs=I
+iso_case_boot "$NOEMUL" "MX-23.2_x64" cdboot.bin=I antiX/vmlinuz=K antiX/initrd.gz=I antiX/linuxfs=I
 expect clonezilla tool 3.1.2 x86_64 live/vmlinuz live/initrd.img \
 	'boot=live union=overlay username=user config components noswap edd=on nomodeset ocs_live_run="ocs-live-general" ocs_live_batch=no ip=dhcp net.ifnames=0 fetch={{image.tree_url}}/live/filesystem.squashfs'
 iso_case "3.1.2-22-amd64" live/vmlinuz=K live/initrd.img=I \
@@ -102,7 +113,7 @@ iso_case "GParted-live" live/vmlinuz=K live/initrd.img=I \
 expect truenas-scale linux 24.04.1 x86_64 live/vmlinuz live/initrd.img "$LIVE"
 iso_case "TRUENAS-SCALE-24.04.1" live/vmlinuz=K live/initrd.img=I TrueNAS-SCALE.update=I
 expect proxmox-ve sanboot 8.2 - - - ''
-iso_case "PVE" proxmox/packages=D boot/linux26=K boot/initrd.img=I \
+iso_case_boot "$NOEMUL" "PVE" cdboot.bin=I proxmox/packages=D boot/linux26=K boot/initrd.img=I \
 	'.cd-info=T:PRODUCT=pve\nPRODUCTLONG=Proxmox VE\nRELEASE=8.2\nISORELEASE=8.2\n'
 
 # --- Fedora, Red Hat and their rebuilds (.treeinfo)
@@ -187,7 +198,7 @@ iso_case "SlackDVD" kernels/huge.s/bzImage=K32 kernels/generic.s/bzImage=K32 iso
 expect memtest86+ tool - x86_64 boot/memtest64.bin - ''
 iso_case "MT86PLUS_64" boot/memtest64.bin=K boot/memtest64.efi=I
 expect freebsd sanboot 14 x86_64 - - ''
-iso_case "14_0_RELEASE_AMD64_CD" boot/kernel/kernel=I boot/loader=I
+iso_case_boot "$NOEMUL" "14_0_RELEASE_AMD64_CD" cdboot.bin=I boot/kernel/kernel=I boot/loader=I
 expect windows windows - x86_64 - "bootmgr boot/bcd boot/boot.sdi sources/boot.wim" ''
 iso_case "CCCOMA_X64FRE_EN-US_DV9" bootmgr=I boot/bcd=I boot/boot.sdi=I sources/boot.wim=I \
 	efi/microsoft/boot/bootmgfw.efi=I sources/install.wim=I
@@ -205,12 +216,74 @@ iso_tree "$T/tree$n" boot/eltorito.bin=I README.TXT=T:hello
 make_iso_eltorito "$T/case$n.iso" "SOMEDISK" "$T/tree$n" boot/eltorito.bin
 check_iso "$T/case$n.iso"
 
-# --- the real iPXE ISO of the ipxe package (isolinux, Joliet names)
-if [ -f /usr/lib/ipxe/ipxe.iso ]; then
+# --- whole-ISO boot by firmware: iPXE's BIOS sanboot starts the default
+# El Torito entry without emulation only, its UEFI sanboot the FAT image of
+# an entry for platform 0xEF; with neither, the ISO cannot boot at all.
+# check_sanboot BIOS UEFI [HOW]: what the last detection says of each
+# firmware, and its evidence names HOW (for the kinds booted whole).
+check_sanboot() {
+	[ "$(jget "$T/detect.json" '"\(.sanboot_bios) \(.sanboot_uefi)"')" = "$1 $2" ] ||
+		fail "sanboot bios/uefi: $(jget "$T/detect.json" '"\(.sanboot_bios) \(.sanboot_uefi)"'), expected $1 $2"
+	[ -z "$3" ] || grep -qF "whole-ISO boot (sanboot) on $3" "$T/detect.json" ||
+		fail "the evidence does not say 'on $3': $(jget "$T/detect.json" .evidence)"
+}
+expect freebsd sanboot 14 x86_64 - - ''
+iso_case_boot "-e efi.img -no-emul-boot" "14_0_RELEASE_AMD64_UEFI" efi.img=B:64 \
+	boot/kernel/kernel=I boot/loader=I
+check_sanboot false true "UEFI only"
+expect freebsd sanboot 14 x86_64 - - ''
+iso_case_boot "$NOEMUL -eltorito-alt-boot -e efi.img -no-emul-boot" "14_0_RELEASE_AMD64_BOTH" \
+	cdboot.bin=I efi.img=B:64 boot/kernel/kernel=I boot/loader=I
+check_sanboot true true "BIOS and UEFI"
+# A floppy-emulated BIOS image alone: no firmware can boot it over iPXE.
+n=$((n + 1))
+iso_tree "$T/tree$n" floppy.img=B:1440 boot/kernel/kernel=I
+make_iso_boot "$T/case$n.iso" "14_0_FLOPPY" "$T/tree$n" -b floppy.img
+expect_rc 1 "$BOOTCTL" image detect "$T/case$n.iso"
+expect_err "FreeBSD (volume id '14_0_FLOPPY') boots only whole"
+expect_err "neither a BIOS image without emulation"
+expect_err "cannot boot over the network"
+# A family booted whole, without any El Torito record.
+n=$((n + 1))
+iso_tree "$T/tree$n" boot/kernel/kernel=I boot/loader=I
+make_iso "$T/case$n.iso" "14_0_NOBOOT" rr "$T/tree$n"
+expect_rc 1 "$BOOTCTL" image detect "$T/case$n.iso"
+expect_err "boots only whole, and it has no El Torito boot record"
+"$BOOTCTL" -D "$DB" db init >/dev/null || fail "db init"
+expect_rc 1 "$BOOTCTL" -D "$DB" image import "$T/case$n.iso" --name noboot
+expect_err "it has no El Torito boot record"
+
+# --- real ISOs that Debian packages (CI installs them: tools/deps/iso.txt);
+# a missing package makes the test skip (77) at the end, after the rest.
+missing=""
+# real_iso PATH PACKAGE: the ISO is there, else its package is noted missing.
+real_iso() {
+	[ -f "$1" ] && return 0
+	missing="$missing $2"
+	note "no $1 (Debian package $2)"
+	return 1
+}
+# memtest86+: its ISO has only a floppy-emulated BIOS image and an EFI
+# image; the .efi is also a bzImage, booted as the kernel on both firmware.
+if real_iso /usr/lib/memtest86+/memtest86+x64.iso memtest86+; then
+	expect memtest86+ tool 6.10 x86_64 EFI/BOOT/bootx64.efi - ''
+	check_iso /usr/lib/memtest86+/memtest86+x64.iso
+	check_sanboot false true ""
+	[ "$(jget "$T/detect.json" .volume_id)" = MT86PLUS_64 ] || fail "memtest86+: volume id"
+	expect memtest86+ tool 6.10 i386 EFI/BOOT/bootia32.efi - ''
+	check_iso /usr/lib/memtest86+/memtest86+ia32.iso
+fi
+# iPXE (isolinux, Joliet names)
+if real_iso /usr/lib/ipxe/ipxe.iso ipxe; then
 	expect ipxe tool - i386 ipxe.krn - ''
 	check_iso /usr/lib/ipxe/ipxe.iso
-else
-	note "no /usr/lib/ipxe/ipxe.iso (package ipxe): not checked"
+	check_sanboot true true ""
+fi
+# GRUB's rescue CD: no kernel to name, BIOS-only El Torito (no emulation)
+if real_iso /usr/lib/grub-rescue/grub-rescue-cdrom.iso grub-rescue-pc; then
+	expect unknown sanboot - - - - ''
+	check_iso /usr/lib/grub-rescue/grub-rescue-cdrom.iso
+	check_sanboot true false "BIOS only"
 fi
 
 # --- the same detection whatever the names: Joliet only, and plain ISO9660
@@ -232,3 +305,23 @@ expect_err "unknown ISO (volume id 'DATA_DISC')"
 expect_rc 2 "$BOOTCTL" image detect
 expect_rc 2 "$BOOTCTL" image detect a.iso b.iso
 note "$n ISOs detected"
+
+# --- every family of the table (and generic, unknown) has its row in
+# netboot(7)'s ISO FAMILIES table, which says what it boots by
+python3 - "$top_srcdir/libnetboot/distro.c" "$top_srcdir/man/netboot.7" <<'EOF' ||
+import re, sys
+src, man = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+fams = set(re.findall(r'^\t\{ "([a-z0-9+-]+)", "[^"]*", "(?:linux|tool|windows|sanboot)"', src, re.M))
+fams |= {"generic", "unknown"}
+sec = man.split(".Sh ISO FAMILIES", 1)[1].split("\n.Sh ", 1)[0]
+documented = set()
+for line in sec.splitlines():
+    if line.startswith(".It ") and " Ta " in line:
+        documented |= {f.strip() for f in line[4:].split(" Ta ")[0].split(",")}
+missing = sorted(fams - documented)
+if len(fams) < 40 or missing:
+    sys.exit("netboot(7) ISO FAMILIES lacks: %s (%d families)" % (" ".join(missing), len(fams)))
+print("# %d families in netboot(7)" % len(fams))
+EOF
+	fail "a family is not documented"
+[ -z "$missing" ] || skip "real ISOs not checked, packages missing:$missing"

@@ -129,8 +129,8 @@ iso_extract "$T/win.iso" sources/boot.wim "$T/w"
 cmp -s "$T/w" "$T/win/boot.wim" || fail "boot.wim differs"
 
 # --- whole-ISO boot (sanboot) and the real iPXE ISO
-iso_tree "$T/src-bsd" boot/kernel/kernel=I boot/loader=I
-make_iso "$T/bsd.iso" "14_0_RELEASE_AMD64_CD" rr "$T/src-bsd"
+iso_tree "$T/src-bsd" boot/kernel/kernel=I boot/loader=I boot/cdboot=I
+make_iso_eltorito "$T/bsd.iso" "14_0_RELEASE_AMD64_CD" "$T/src-bsd" boot/cdboot
 expect_rc 0 "$BOOTCTL" -D "$DB" image import "$T/bsd.iso" --name bsd
 [ "$(q "SELECT kind, kernel IS NULL, iso_path FROM images WHERE name = 'bsd'")" = "sanboot|1|$T/bsd.iso" ] ||
 	fail "sanboot row: $(q "SELECT kind, kernel, iso_path FROM images WHERE name = 'bsd'")"
@@ -139,6 +139,19 @@ if [ -f /usr/lib/ipxe/ipxe.iso ]; then
 	iso_extract /usr/lib/ipxe/ipxe.iso ipxe.krn "$T/x"
 	cmp -s "$T/x" "$T/ipxe/ipxe.krn" || fail "ipxe.krn differs"
 	check_index /usr/lib/ipxe/ipxe.iso ipxe
+fi
+# Memtest86+'s own ISO: its .efi is the kernel; --cmdline replaces the
+# detected (empty) command line.
+MT=/usr/lib/memtest86+/memtest86+x64.iso
+if [ -f $MT ]; then
+	expect_rc 0 "$BOOTCTL" -D "$DB" image import $MT --name memtest --cmdline 'console=ttyS0,115200'
+	expect_out "imported memtest: memtest86+ 6.10 x86_64 (tool)"
+	[ "$(q "SELECT kind, kernel, initrds, cmdline FROM images WHERE name = 'memtest'")" = \
+	    'tool|memtest/bootx64.efi|[]|console=ttyS0,115200' ] ||
+		fail "memtest86+ row: $(q "SELECT kind, kernel, initrds, cmdline FROM images WHERE name = 'memtest'")"
+	iso_extract $MT EFI/BOOT/bootx64.efi "$T/x"
+	cmp -s "$T/x" "$T/memtest/bootx64.efi" || fail "bootx64.efi differs"
+	check_index $MT memtest
 fi
 leftovers
 
@@ -158,15 +171,7 @@ if [ ! -x "$BOOTWEB" ]; then
 	exit 0
 fi
 [ "$(id -u)" = 0 ] || { note "SKIP HTTP part: needs root (bootweb drops to nobody)"; exit 0; }
-PORT=$((20000 + $$ % 20000))
-U=http://127.0.0.1:$PORT
-mkdir -p "$T/ipxe-dir"
-CONF=$(test_config "[bootweb]
-ipxe_dir = $T/ipxe-dir")
-chown -R nobody: "$T"
-start_bg bootweb "$BOOTWEB" -d -f "$CONF" -l 127.0.0.1 -p $PORT -P $((PORT + 1))
-wait_for 5 curl -sf -o /dev/null "$U/iso/ubu.iso" -r 0-0 ||
-	fail "bootweb did not serve /iso/ubu.iso: $(cat "$T/bootweb.log")"
+iso_bootweb ubu
 for f in casper/vmlinuz casper/filesystem.squashfs 'pool/main/l/linux/linux-image 6.8_amd64.deb' \
     a/b/c/d/e/f/g/h/i/deep.txt empty; do
 	iso_extract "$T/ubuntu.iso" "$f" "$T/ref"
@@ -185,6 +190,13 @@ curl -sf -o "$T/got" "$U/iso/ubu.iso" || fail "GET /iso/ubu.iso failed"
 cmp -s "$T/got" "$T/ubuntu.iso" || fail "/iso/ubu.iso differs from the ISO"
 curl -sf -r 32768-34815 -o "$T/got" "$U/iso/bsd.iso" || fail "range of the whole ISO failed"
 tail -c +32769 "$T/bsd.iso" | head -c 2048 | cmp -s - "$T/got" || fail "ISO range differs"
+# iPXE's SAN over HTTP starts with HEAD, then ranges (BIOS: not from 0):
+# the HEAD is the event of a whole-ISO boot, the ranges add none.
+curl -sfI -o /dev/null "$U/iso/bsd.iso" || fail "HEAD /iso/bsd.iso failed"
+heads() { [ "$(q "SELECT count(*) FROM events WHERE kind = 'http-iso' AND detail = 'opened (HEAD) /iso/bsd.iso'")" = "$1" ]; }
+wait_for 5 heads 1 || fail "no http-iso event for the HEAD of /iso/bsd.iso"
+[ "$(q "SELECT count(*) FROM events WHERE detail LIKE '%/iso/bsd.iso'")" = 1 ] ||
+	fail "events of /iso/bsd.iso: $(q "SELECT kind, detail FROM events WHERE detail LIKE '%/iso/bsd.iso'")"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$U/iso/ubu/casper/nosuch")
 [ "$code" = 404 ] || fail "missing file in the ISO: status $code"
 code=$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$U/iso/ubu/../ubu.iso")
@@ -203,3 +215,29 @@ expect_rc 0 "$BOOTCTL" -D "$DB" image rm ubu
 [ "$(q "SELECT count(*) FROM iso_files WHERE image = 'ubu'")" = 0 ] || fail "index rows left"
 [ -f "$T/ubuntu.iso" ] || fail "image rm removed the ISO itself"
 note "image rm: row, index and extracted files gone, ISO kept"
+
+# --- A killed import leaves its .import-* directory (never served: see
+# tests/bootweb-served.sh, tests/tftpd-served.sh). The next import removes
+# it; one whose import still runs (its flock held) stays, and so does one
+# made less than a minute ago (not locked yet).
+mkdir "$T/.import-old-AAAAAA" "$T/.import-busy-BBBBBB" "$T/.import-new-CCCCCC"
+echo partial >"$T/.import-old-AAAAAA/initrd.gz"
+echo partial >"$T/.import-busy-BBBBBB/initrd.gz"
+# As an import makes them: owned by whoever owns the database (bootctl acts as it).
+chown -R --reference="$DB" "$T"/.import-*
+touch -d '1 hour ago' "$T/.import-old-AAAAAA" "$T/.import-busy-BBBBBB"
+flock "$T/.import-busy-BBBBBB" sleep 60 &
+holder=$!
+at_exit "kill $holder 2>/dev/null"
+locked() { ! flock -n "$1" true; }
+wait_for 5 locked "$T/.import-busy-BBBBBB" || fail "flock(1) did not take the lock"
+expect_rc 0 "$BOOTCTL" -D "$DB" image import "$T/ubuntu.iso" --name ubu3
+expect_err "removed $T/.import-old-AAAAAA, left by an import that did not finish"
+[ -e "$T/.import-old-AAAAAA" ] && fail "the stale import directory is still there"
+[ -f "$T/.import-busy-BBBBBB/initrd.gz" ] || fail "a running import's directory was removed"
+[ -d "$T/.import-new-CCCCCC" ] || fail "a directory just made was removed"
+[ -f "$T/ubu3/vmlinuz" ] || fail "the import after the cleanup did not finish"
+kill $holder
+rm -rf "$T/.import-busy-BBBBBB" "$T/.import-new-CCCCCC"
+leftovers
+note "a killed import's directory is removed by the next import; running ones stay"

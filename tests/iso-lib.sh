@@ -69,6 +69,16 @@ make_iso_eltorito() {
 		-o "$1" "$3" 2>"$T/xorriso.err" || fail "xorriso: $(cat "$T/xorriso.err")"
 }
 
+# make_iso_boot OUT VOLID DIR OPTS...: like make_iso rr, with El Torito
+# entries as xorriso -as mkisofs OPTS say (-b F -no-emul-boot: BIOS; -b F
+# alone: BIOS with floppy emulation; -e F -no-emul-boot: UEFI; both with
+# -eltorito-alt-boot between).
+make_iso_boot() {
+	local out=$1 volid=$2 dir=$3; shift 3
+	xorriso -as mkisofs -quiet -R -J -V "$volid" "$@" -o "$out" "$dir" \
+		2>"$T/xorriso.err" || fail "xorriso: $(cat "$T/xorriso.err")"
+}
+
 # iso_extract ISO PATH OUT: the reference copy of a file, by xorriso -osirrox.
 iso_extract() {
 	rm -f "$3"
@@ -78,3 +88,19 @@ iso_extract() {
 
 # jget FILE EXPR: a jq expression of a JSON file, raw.
 jget() { jq -r "$2" "$1"; }
+
+# iso_bootweb IMAGE: bootweb on 127.0.0.1 (U is its URL), serving the test
+# database, up once it answers a range of /iso/IMAGE.iso. The caller
+# checks first that bootweb is built and that we are root (it drops to
+# nobody, who then owns $T).
+iso_bootweb() {
+	PORT=$((20000 + $$ % 20000))
+	U=http://127.0.0.1:$PORT
+	mkdir -p "$T/ipxe-dir"
+	CONF=$(test_config "[bootweb]
+ipxe_dir = $T/ipxe-dir")
+	chown -R nobody: "$T"
+	start_bg bootweb "$BOOTWEB" -d -f "$CONF" -l 127.0.0.1 -p $PORT -P $((PORT + 1))
+	wait_for 5 curl -sf -o /dev/null -r 0-0 "$U/iso/$1.iso" ||
+		fail "bootweb did not serve /iso/$1.iso: $(cat "$T/bootweb.log")"
+}

@@ -13,13 +13,23 @@
 # the 8th argument, with the server id and address made ours) |
 # stateful (dhcp6.pool set: IA_NA leases, RENEW, REBIND, CONFIRM,
 # DECLINE, RELEASE) | again (after a restart: the lease is remembered) |
-# full (a pool of two addresses runs out). URLHOST is the address the
-# boot file URLs name (default SERVER-LL); POOL is "START-END".
+# full (a pool of two addresses runs out) | forge (a DUID-LL naming a
+# victim's MAC sent from another EUI-64 source, and from a forged source
+# that answers no neighbour solicitation) | forge-ok (the victim's own
+# source confirms it) | flood-mac (70 REQUESTs with fresh DUIDs from one
+# source) | flood-link (70 REQUESTs with fresh DUIDs from 70 forged
+# sources). URLHOST is the address the boot file URLs name (default
+# SERVER-LL); POOL is "START-END".
+#
+# Each request goes out from the EUI-64 link-local address of the MAC its
+# DUID-LL names (added to IFACE here), as firmware sends it: pxedhcpd
+# believes a MAC only from the source address or its neighbour table.
 # Output: TAP lines; exit 1 if any check failed.
 import logging
 import os
 import socket
 import struct
+import subprocess
 import sys
 
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
@@ -81,6 +91,51 @@ def vendor(cls, arch):
     return DHCP6OptVendorClass(enterprisenum=343, vcdata=[VENDOR_CLASS_DATA(data=data)])
 
 
+def eui64_ll(mac):
+    """The EUI-64 link-local address of mac (RFC 4291 appendix A)."""
+    b = macb(mac)
+    iid = bytes([b[0] ^ 2]) + b[1:3] + b"\xff\xfe" + b[3:]
+    return socket.inet_ntop(socket.AF_INET6, b"\xfe\x80" + b"\x00" * 6 + iid)
+
+
+have_ll = set()
+
+
+def ensure_ll(addr):
+    """Add addr to iface (no duplicate address detection), once."""
+    if addr not in have_ll:
+        subprocess.run(["ip", "-6", "addr", "add", addr + "/64", "dev", iface, "nodad"],
+                       stderr=subprocess.DEVNULL)
+        have_ll.add(addr)
+
+
+# Client ids (option 1 bytes) sent from the EUI-64 address of another MAC than their DUID's.
+SRC_MAC = {}
+
+
+def source_for(raw):
+    """The source address a request goes out from: see the top of this file."""
+    cid = client_id_bytes(raw)
+    if cid in SRC_MAC:
+        return eui64_ll(SRC_MAC[cid])
+    duid = cid[4:]
+    if duid[:4] == b"\x00\x03\x00\x01" and len(duid) == 10:
+        return eui64_ll(":".join("%02x" % c for c in duid[4:]))
+    if duid[:4] == b"\x00\x01\x00\x01" and len(duid) == 14:
+        return eui64_ll(":".join("%02x" % c for c in duid[8:]))
+    # Else the interface's own (the kernel could pick any of those added).
+    with open("/sys/class/net/%s/address" % iface) as f:
+        return eui64_ll(f.read().strip())
+
+
+def send(raw):
+    src = source_for(raw)
+    ensure_ll(src)
+    pktinfo = socket.inet_pton(socket.AF_INET6, src) + struct.pack("@I", IFINDEX)
+    sock.sendmsg([raw], [(socket.IPPROTO_IPV6, socket.IPV6_PKTINFO, pktinfo)], 0,
+                 ("ff02::1:2", 547, 0, IFINDEX))
+
+
 def exchange(raw, timeout=1.5):
     """Send raw to ff02::1:2:547 out of iface; the first reply with the same xid, or None."""
     while True:     # drain late replies of earlier cases
@@ -89,7 +144,7 @@ def exchange(raw, timeout=1.5):
             sock.recv(4096)
         except (BlockingIOError, socket.timeout):
             break
-    sock.sendto(raw, ("ff02::1:2", 547, 0, IFINDEX))
+    send(raw)
     sock.settimeout(timeout)
     try:
         while True:
@@ -244,6 +299,8 @@ def stateful(which):
     dns = opt(23, socket.inet_pton(socket.AF_INET6, DNS))
     url = opt(59, TFTP7.encode())
     A, B, C = uuid_duid(1), uuid_duid(2), uuid_duid(3)
+    # A from the interface's own address; B and C are other machines.
+    SRC_MAC[B], SRC_MAC[C] = "02:77:00:00:00:51", "02:77:00:00:00:52"
     if which == "again":
         # The lease of A (written before the restart) is A's again.
         raw = edk2(1, A, ia_na_req(1))
@@ -349,6 +406,60 @@ def stateful(which):
            lambda d: head(2, raw, A) + url + ia_na_ok(1, addr) + opt(7, b"\xff") + dns)
 
 
+VICTIM = "52:54:00:66:00:77"
+
+
+def ll_duid(mac):
+    return opt(1, b"\x00\x03\x00\x01" + macb(mac))
+
+
+def forge(which):
+    """Issue 11: a DUID-LL naming VICTIM must not make the lease VICTIM's."""
+    url = opt(59, TFTP7.encode())
+    dns = opt(23, socket.inet_pton(socket.AF_INET6, DNS))
+    cid = ll_duid(VICTIM)
+    if which == "forge-ok":
+        # The victim itself, from its EUI-64 source: its MAC is confirmed.
+        raw = edk2(3, cid, ia_na_req(0x77c), True)
+        got = exchange(raw)
+        ok(got is not None and leased(got[0]) is not None,
+           "DUID-LL of %s from its own EUI-64 source: leased %s" % (VICTIM, got and leased(got[0])))
+        return
+    # From another machine's EUI-64 source: answered, but the lease is that machine's.
+    SRC_MAC[cid] = "02:77:00:00:00:66"
+    raw = edk2(3, cid, ia_na_req(0x77a), True)
+    got = exchange(raw)
+    ok(got is not None and leased(got[0]) is not None,
+       "DUID-LL of %s from 02:77:00:00:00:66's source: leased %s" % (VICTIM, got and leased(got[0])))
+    # From a forged source that no neighbour entry confirms (no reply can reach it).
+    l2_request(edk2(3, cid, ia_na_req(0x77b), True), "fe80::dead:beef:1:2")
+    ok(True, "DUID-LL of %s from the forged source fe80::dead:beef:1:2: sent" % VICTIM)
+
+
+def l2_request(raw, src, smac="02:99:00:00:00:01"):
+    """Send raw from a source address no host owns, as a spoofer does (scapy, layer 2)."""
+    from scapy.all import Ether, IPv6, UDP, Raw, sendp
+    sendp(Ether(src=smac, dst="33:33:00:01:00:02") / IPv6(src=src, dst="ff02::1:2", hlim=1) /
+          UDP(sport=546, dport=547) / Raw(load=raw), iface=iface, verbose=0)
+
+
+def flood(which):
+    """Issue 11: 70 REQUESTs with fresh DUIDs, from one source or from 70 forged ones."""
+    import time
+    for n in range(70):
+        tag = 0x70 if which == "flood-mac" else 0x71
+        cid = opt(1, b"\x00\x04" + bytes([tag] * 14) + struct.pack("!H", n))
+        raw = edk2(3, cid, ia_na_req(1), True)
+        if which == "flood-mac":
+            SRC_MAC[cid] = "02:77:00:00:00:70"
+            send(raw)
+        else:
+            l2_request(raw, "fe80::7070:%x:%x" % (os.getpid() & 0xffff, n + 1))
+        time.sleep(0.01)
+    time.sleep(0.5)
+    ok(True, "%s: 70 REQUESTs sent" % which)
+
+
 def rebuild(data, addr):
     """A captured client message, naming our server id and the address we offered."""
     out = data[:4]
@@ -431,6 +542,10 @@ elif suite == "on":
     case("after the malformed ones, arch 7 SOLICIT", solicit_pxe(M1, 7), 2, TFTP7)
 elif suite in ("stateful", "again", "full"):
     stateful(suite)
+elif suite in ("forge", "forge-ok"):
+    forge(suite)
+elif suite in ("flood-mac", "flood-link"):
+    flood(suite)
 elif suite == "replay":
     replay(sys.argv[8])
 else:

@@ -9,7 +9,11 @@
 # Then the stateful mode (dhcp6.pool): EDK2's exchange with IA_NA leases,
 # RENEW, REBIND, CONFIRM, DECLINE, RELEASE, leases kept across a restart,
 # bootctl lease list/rm, the client recorded by the MAC of its EUI-64
-# source address, and a pool that runs out.
+# source address, and a pool that runs out. Then issue 11: a DUID-LL
+# naming a victim's MAC makes nothing the victim's unless the source
+# confirms it (its EUI-64 address or the neighbour table), and 70
+# REQUESTs with fresh DUIDs take one lease per MAC (dhcp6.leases_per_mac)
+# and at most a minute's dhcp6.leases_per_minute per link, never the pool.
 . "$top_srcdir/tests/lib.sh"
 
 need_root
@@ -115,8 +119,9 @@ sleep 0.4	# one event flush, one recorder tick
 	fail "the DHCPv6 client is not recorded: $(sqlite3 "$DB" 'SELECT * FROM clients')"
 n=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE mac = '$CLIMAC' AND kind = 'dhcp-ack' AND ip = '$A' AND detail = 'DHCPv6 REPLY with boot file URL tftp://[fd78::2]/snponly.efi, address $A for x64 UEFI (arch 7)'")
 [ "$n" -ge 1 ] || fail "no REPLY event naming the lease: $(sqlite3 "$DB" "SELECT kind, ip, detail FROM events WHERE mac = '$CLIMAC'")"
+# B declined and released: it sends from its own EUI-64 source, 02:77:00:00:00:51's.
 for k in dhcp-decline dhcp-release; do
-	[ "$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE mac = '$CLIMAC' AND kind = '$k'")" -ge 1 ] ||
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE mac = '02:77:00:00:00:51' AND kind = '$k'")" -ge 1 ] ||
 		fail "no $k event"
 done
 grep -q "dropped .*DHCPv6 datagram.*malformed IA_NA" "$T/pxedhcpd.log" ||
@@ -143,4 +148,54 @@ bctl settings set dhcp6.pool fd78::2000-fd78::2001
 sleep 0.3
 client full fd78::2 fd78::2000-fd78::2001
 grep -q "no free address in dhcp6.pool" "$T/pxedhcpd.log" || fail "no log line for the full pool"
+
+# ------------------------------------------------------------ issue 11
+POOL=fd78::3000-fd78::30ff	# 256 addresses
+bctl settings set dhcp6.pool $POOL
+sleep 0.3
+VICTIM=52:54:00:66:00:77
+q() { sqlite3 "$DB" "$1"; }
+lmac() { q "SELECT ifnull(mac, '') FROM leases6 WHERE iaid = $(($1))"; }
+client forge fd78::2 $POOL
+sleep 0.6	# event flush and recorder tick
+[ "$(lmac 0x77a)" = 02:77:00:00:00:66 ] ||
+	fail "DUID-LL of $VICTIM from 02:77:00:00:00:66's source: lease MAC '$(lmac 0x77a)'"
+wait_for 3 sh -c "[ -n \"\$(sqlite3 $DB 'SELECT addr FROM leases6 WHERE iaid = $((0x77b))')\" ]" ||
+	fail "the forged REQUEST was not answered: $(tail -n 5 "$T/pxedhcpd.log")"
+[ -z "$(lmac 0x77b)" ] ||
+	fail "DUID-LL of $VICTIM from a forged source: lease MAC '$(lmac 0x77b)', want none"
+[ "$(q "SELECT count(*) FROM events WHERE mac = '$VICTIM'")" = 0 ] ||
+	fail "events name $VICTIM: $(q "SELECT kind, detail FROM events WHERE mac = '$VICTIM'")"
+[ "$(q "SELECT count(*) FROM clients WHERE mac = '$VICTIM'")" = 0 ] ||
+	fail "a clients row for $VICTIM from a DUID alone"
+note "a DUID-LL naming $VICTIM: the sender's MAC or none on the lease, no event, no clients row"
+client forge-ok fd78::2 $POOL
+sleep 0.6
+[ "$(lmac 0x77c)" = $VICTIM ] || fail "$VICTIM from its own source: lease MAC '$(lmac 0x77c)'"
+[ "$(q "SELECT count(*) FROM clients WHERE mac = '$VICTIM'")" = 1 ] ||
+	fail "$VICTIM from its own source is not recorded"
+note "the same DUID from $VICTIM's own EUI-64 source: its lease and clients row"
+
+# 70 REQUESTs with fresh DUIDs from one source: one bound lease for its MAC.
+bctl settings set dhcp6.leases_per_minute 1000	# the per-MAC limit alone
+sleep 0.3
+client flood-mac fd78::2 $POOL
+n=$(q "SELECT count(*) FROM leases6 WHERE hex(duid) LIKE '00047070%'")
+m=$(q "SELECT count(*) FROM leases6 WHERE mac = '02:77:00:00:00:70'")
+note "70 REQUESTs with fresh DUIDs from one source: $n leases, $m with its MAC"
+[ "$m" = 1 ] && [ "$n" = 1 ] || fail "fresh DUIDs from one MAC hold $n leases ($m with its MAC)"
+grep -q "dhcp6.leases_per_mac 1" "$T/pxedhcpd.log" || fail "no log line for leases_per_mac"
+
+# 70 from 70 forged sources (no MAC known): a minute's worth per link.
+bctl settings set dhcp6.leases_per_minute 30
+sleep 0.3
+client flood-link fd78::2 $POOL
+sleep 0.3
+n=$(q "SELECT count(*) FROM leases6 WHERE hex(duid) LIKE '00047171%'")
+all=$(q "SELECT count(*) FROM leases6 WHERE addr LIKE 'fd78::30%'")
+note "70 REQUESTs with fresh DUIDs from 70 forged sources: $n leases; pool: $all of 256 taken"
+[ "$n" -ge 20 ] || fail "only $n of 70 forged REQUESTs leased: the test did not load the limit"
+[ "$n" -le 40 ] || fail "$n leases in seconds with dhcp6.leases_per_minute = 30"
+grep -q "dhcp6.leases_per_minute (30) reached" "$T/pxedhcpd.log" ||
+	fail "no log line for leases_per_minute"
 exit 0

@@ -65,6 +65,11 @@ client menu "$EFI" 7 255 Choose "32768=Network boot (iPXE)" "0=Boot from local d
 client menu-4011 "$EFI" 7 32768 snponly.efi
 bctl settings set pxe.menu.arches 7
 client direct "$BIOS" 0
+# "7, 9" was once applied as {0, 9}: BIOS got the menu, x64 UEFI did not.
+bctl settings set pxe.menu.arches "7, 9"
+client direct "$BIOS" 0
+client menu "$EFI" 7 255 Choose "32768=Network boot (iPXE)" "0=Boot from local disk" "42=Tools"
+client menu "$EFI" 9 255 Choose "32768=Network boot (iPXE)" "0=Boot from local disk" "42=Tools"
 bctl settings unset pxe.menu.arches
 client direct "$EFI" 7
 

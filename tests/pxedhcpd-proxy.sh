@@ -3,7 +3,7 @@
 # reply checked byte by byte (BIOS ROM, OVMF arch 7, arch 9, arm64, iPXE
 # BIOS and EFI, HTTPClient arch 16, non-PXE, relayed, no option 97, port
 # 4011 from arch 7 and 0); then that the clients were recorded and every
-# decision became an event.
+# decision became an event; last, bootloader.7 = shim offers shimx64.efi.
 . "$top_srcdir/tests/pxedhcpd-lib.sh"
 
 # arm64 has no loader in Debian's ipxe: an explicit setting is used as is.
@@ -35,4 +35,8 @@ grep -q "boot.ipxe for iPXE on x64 UEFI" "$T/ev" || fail "iPXE event: $(cat "$T/
 sqlite3 "$DB" "SELECT detail FROM events WHERE mac = '52:54:00:77:00:24'" |
 	grep -q "this iPXE has no HTTP (175.19)" || fail "no warning for an iPXE without HTTP"
 ps -o user= -p "$(cat "$T/pxedhcpd.pid")" | grep -q nobody || fail "daemon still runs as root"
+# bootloader.7 = shim (Secure Boot): the offer names Debian's signed shim
+# as tftpd serves it, byte for byte like any other loader
+bctl settings set bootloader.7 shim
+client oui 52:54:00:77:00:70 7 7 shimx64.efi
 exit 0

@@ -46,7 +46,7 @@ oack "b'\\x00\\x06tsize\\x001000\\x00blksize\\x00512\\x00'" tsize 0 blksize 512
 oack "b'\\x00\\x06blksize\\x008\\x00timeout\\x001\\x00windowsize\\x0016\\x00tsize\\x001000\\x00'" \
     blksize 8 timeout 1 windowsize 16 tsize 0
 oack "b'\\x00\\x06windowsize\\x0064\\x00blksize\\x00512\\x00'" WindowSize 64 BLKSIZE 512
-oack "b'\\x00\\x06timeout\\x00255\\x00'" timeout 255
+oack "b'\\x00\\x06timeout\\x0010\\x00'" timeout 10
 note "OACK: each option alone, pairs in either order, all four, upper-case names"
 
 # Out of range: clamped where the RFC lets the server answer smaller, left out otherwise.
@@ -59,10 +59,11 @@ data1 blksize abc
 data1 blksize -512
 data1 timeout 0
 data1 timeout 256
+data1 timeout 255
 data1 windowsize 0
 data1 tsize x
 oack "b'\\x00\\x06blksize\\x001024\\x00'" blksize 1024 timeout 300
-note "out of range: windowsize and blksize clamped; blksize<8, timeout 0/256, windowsize 0, non-numbers left out"
+note "out of range: windowsize and blksize clamped; blksize<8, timeout 0/256 and over timeout_max, windowsize 0, non-numbers left out"
 
 # Unknown options are ignored, known ones still answered; garbage after the options too.
 data1 foo bar

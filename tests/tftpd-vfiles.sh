@@ -73,8 +73,16 @@ nsx curl -s --max-time 10 -o "$O/x" tftp://127.0.0.1/boot.cfg && fail "another c
 nsx curl -s --max-time 10 -o "$O/x" tftp://127.0.0.1/kernel.bin && fail "another client's local file was served"
 note "address in the database: that client's file; other clients' files are not served"
 
-# Once that client is gone, loopback is nobody: global files only; a template cannot render.
+# A client merely seen at an address (last_ip, which a claimed MAC used to set) is
+# not recognised there: only a neighbour entry or a static address identify.
 bc client rm 02:00:00:00:00:01
+sqlite3 "$DB" "INSERT INTO clients (mac, last_ip, state, created, updated) VALUES ('02:00:00:00:00:02', '127.0.0.1', 'discovered', 0, 0)"
+bc file add pxelinux.cfg/default --mac 02:00:00:00:00:02 --content-file "$T/l1"
+get nsx 127.0.0.1 pxelinux.cfg/default "$O/u"; content "$O/u" "everybody"
+bc client rm 02:00:00:00:00:02
+note "last_ip alone: global files only"
+
+# Once that client is gone, loopback is nobody: global files only; a template cannot render.
 get nsx 127.0.0.1 pxelinux.cfg/default "$O/u"; content "$O/u" "everybody"
 got=$(nsx $CLIENT oack 127.0.0.1 69 global.cfg | sed -n 1p)
 case "$got" in "b'\\x00\\x05\\x00\\x00Cannot render file\\x00'") ;; *) fail "template without a client: $got";; esac

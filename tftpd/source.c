@@ -13,14 +13,17 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "grub.h"
 #include "tftpd.h"
 #include "tmpl.h"
+#include "token.h"
 #include "xmalloc.h"
 
 #ifndef IPXE_DIR
@@ -64,22 +67,29 @@ tftpd_path_clean(char *path, int lowercase)
 	return 0;
 }
 
+/*
+ * Who the peer is, from evidence only (nb_ident_client, netboot(7) TRUST
+ * MODEL): its neighbour entry, else a client's static ip, else a bound,
+ * unexpired DHCPv6 lease of ours; never last_ip, which anyone can set by
+ * claiming a MAC. Unrecognised: only global virtual files.
+ */
 void
 tftpd_peer_identify(struct tftpd *td, struct tftpd_peer *p)
 {
-	struct nb_client	 c;
-	struct nb_db		*db;
+	struct nb_db	*db = NULL;
+	enum nb_ident	 how;
+	char		 nmac[NB_MACSTR_LEN];
+	int		 neigh, rc;
 
 	p->mac[0] = '\0';
-	if (nb_neigh_mac(p->ip, p->mac) == 0)
-		return;
-	/* Not a neighbour (routed, or loopback): what pxedhcpd or bootctl recorded. */
-	nb_client_init(&c);
-	if ((db = tftpd_db(td)) != NULL && nb_client_find_ip(db, p->ip, &c) == NB_OK)
-		strlcpy(p->mac, c.mac, sizeof(p->mac));
-	nb_client_clear(&c);
-	json_decref(c.vars);
-	json_decref(c.inventory);
+	neigh = nb_neigh_mac(p->ip, nmac) == 0;
+	if (!neigh)
+		db = tftpd_db(td);
+	rc = nb_ident_client(db, p->ip, neigh ? nmac : NULL, p->mac, &how);
+	if (rc != NB_OK && rc != NB_NOTFOUND)
+		log_warnx("who is at %s: %s", p->ip, nb_db_errmsg(db));
+	if (rc != NB_OK)
+		p->mac[0] = '\0';
 }
 
 static int
@@ -137,10 +147,14 @@ vpaths_has(struct tftpd *td, const char *path)
 			tftpd_vpaths_free(td);
 			return 1;	/* cannot tell: ask the database */
 		}
-		qsort(td->vpaths->path, td->vpaths->n, sizeof(char *), vpaths_cmp);
+		/* No virtual files: path is NULL, which qsort must not get (C11 7.22.5). */
+		if (td->vpaths->n > 0)
+			qsort(td->vpaths->path, td->vpaths->n, sizeof(char *),
+			    vpaths_cmp);
 		td->vpaths_version = ver;
 	}
-	return bsearch(&path, td->vpaths->path, td->vpaths->n, sizeof(char *), vpaths_cmp) != NULL;
+	return td->vpaths->n > 0 && bsearch(&path, td->vpaths->path,
+	    td->vpaths->n, sizeof(char *), vpaths_cmp) != NULL;
 }
 
 static int
@@ -160,16 +174,33 @@ src_fail(struct tftpd_fail *f, int code, const char *msg, const char *fmt, ...)
 	return -1;
 }
 
-/* Take an open fd as the source if it is a regular file. */
+/*
+ * Take an open fd as the source if it is a regular file, the one pre
+ * (its stat before it was opened, which the caller checked is not the
+ * database) describes, and not any SQLite file (a backup, a copy):
+ * whatever its name and whichever root or virtual file it came from.
+ */
 static int
-src_from_fd(struct tftpd_src *src, int fd, struct tftpd_fail *f, const char *path)
+src_from_fd(struct tftpd_src *src, int fd, const struct stat *pre,
+    struct tftpd_fail *f, const char *path)
 {
 	struct stat	 st;
+	const char	*why;
 
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return src_fail(f, TFTP_ENOTFOUND, "File not found", "%s is not a regular file",
 		    path);
+	}
+	if (st.st_dev != pre->st_dev || st.st_ino != pre->st_ino) {
+		close(fd);
+		return src_fail(f, TFTP_ENOTFOUND, "File not found",
+		    "%s changed while opened", path);
+	}
+	if ((why = nb_db_file_kind(fd)) != NULL) {
+		close(fd);
+		return src_fail(f, TFTP_ENOTFOUND, "File not found",
+		    "%s refused: it is %s", path, why);
 	}
 	src->kind = SRC_FILE;
 	src->fd = fd;
@@ -182,9 +213,11 @@ static int
 src_virtual(struct tftpd *td, const struct tftpd_peer *p, struct nb_file *vf,
     struct tftpd_src *src, struct tftpd_fail *f)
 {
-	char	 url[80], host[INET6_ADDRSTRLEN], err[256], *out = NULL;
-	size_t	 outlen = 0;
-	int	 fd;
+	struct stat	 st;
+	char		 url[80], host[INET6_ADDRSTRLEN], err[256];
+	char		*out = NULL;
+	size_t		 outlen = 0;
+	int		 fd;
 
 	switch (vf->kind) {
 	case NB_FILE_CONTENT:
@@ -210,12 +243,19 @@ src_virtual(struct tftpd *td, const struct tftpd_peer *p, struct nb_file *vf,
 		snprintf(src->origin, sizeof(src->origin), "template %s", vf->tmpl);
 		return 0;
 	case NB_FILE_LOCAL:
+		/* The database is refused unopened (closing it drops locks). */
+		if (stat(vf->local, &st) == -1)
+			memset(&st, 0, sizeof(st));	/* open says why */
+		else if (nb_db_own_file(nb_daemon_dbpath(td->d), &st))
+			return src_fail(f, TFTP_ENOTFOUND, "File not found",
+			    "local file %s refused: it is the database",
+			    vf->local);
 		if ((fd = open(vf->local, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) == -1)
 			return src_fail(f, errno == ENOENT ? TFTP_ENOTFOUND : TFTP_EACCESS,
 			    errno == ENOENT ? "File not found" : "Access violation",
 			    "local file %s: %s", vf->local, strerror(errno));
 		snprintf(src->origin, sizeof(src->origin), "local file");
-		return src_from_fd(src, fd, f, vf->local);
+		return src_from_fd(src, fd, &st, f, vf->local);
 	case NB_FILE_URL:
 		break;
 	}
@@ -277,17 +317,72 @@ root_openat(int dirfd, const char *path)
 	return fd;
 }
 
-/* The file path under the first root that has it. */
+/*
+ * Whether the file open as fd lies in a dot-directory or is a dot-file
+ * below the root open as rootfd, where a symlink may have led (the path
+ * asked for was checked already). Both are read back from /proc.
+ */
+static int
+root_hidden(int rootfd, int fd)
+{
+	char	 link[64], rpath[PATH_MAX], fpath[PATH_MAX];
+	ssize_t	 rlen, flen;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", rootfd);
+	if ((rlen = readlink(link, rpath, sizeof(rpath) - 1)) <= 0)
+		return 0;	/* no /proc: openat2 kept it beneath anyway */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((flen = readlink(link, fpath, sizeof(fpath) - 1)) <= 0)
+		return 0;
+	rpath[rlen] = '\0';
+	fpath[flen] = '\0';
+	if (rlen == 1)
+		rlen = 0;	/* the root is / */
+	if (flen <= rlen || strncmp(fpath, rpath, (size_t)rlen) != 0 ||
+	    fpath[rlen] != '/')
+		return 1;	/* not beneath the root as we see it: refuse */
+	return nb_path_hidden(fpath + rlen);
+}
+
+/*
+ * The file path under the first root that has it. Dot-files and
+ * dot-directories (the .import-* of an import in progress or killed)
+ * are never served, by name or through a symlink.
+ */
 static int
 src_roots(struct tftpd *td, const char *path, struct tftpd_src *src, struct tftpd_fail *f)
 {
-	size_t	 i;
-	int	 fd, refused = 0, why = 0;
+	struct stat	 st;
+	size_t		 i;
+	int		 fd, refused = 0, failed = 0, why = 0;
 
+	if (nb_path_hidden(path))
+		return src_fail(f, TFTP_ENOTFOUND, "File not found",
+		    "%s refused: a dot-file", path);
 	for (i = 0; i < td->nroots; i++) {
+		/*
+		 * The database is refused unopened: closing a descriptor of it
+		 * would drop our SQLite locks. Only compared, so following a
+		 * symlink out of the root here leaks nothing.
+		 */
+		if (fstatat(td->roots[i].fd, path, &st, 0) == -1)
+			memset(&st, 0, sizeof(st));	/* openat2 says */
+		else if (nb_db_own_file(nb_daemon_dbpath(td->d), &st))
+			return src_fail(f, TFTP_ENOTFOUND, "File not found",
+			    "%s refused: it is the database or one of its "
+			    "journals", path);
 		if ((fd = root_openat(td->roots[i].fd, path)) != -1) {
-			if (src_from_fd(src, fd, f, path) == -1)
+			if (root_hidden(td->roots[i].fd, fd)) {
+				close(fd);
+				return src_fail(f, TFTP_ENOTFOUND,
+				    "File not found",
+				    "%s refused: it leads to a dot-file", path);
+			}
+			/* f says why, unless another root has it. */
+			if (src_from_fd(src, fd, &st, f, path) == -1) {
+				failed = 1;
 				continue;
+			}
 			strlcpy(src->origin, td->roots[i].path, sizeof(src->origin));
 			return 0;
 		}
@@ -296,10 +391,130 @@ src_roots(struct tftpd *td, const char *path, struct tftpd_src *src, struct tftp
 			why = errno;
 		}
 	}
+	if (failed)
+		return -1;
 	if (refused)
 		return src_fail(f, TFTP_EACCESS, "Access violation", "%s refused: %s", path,
 		    why == EXDEV ? "leads outside the served root" : strerror(why));
 	return src_fail(f, TFTP_ENOTFOUND, "File not found", "%s not found", path);
+}
+
+/*
+ * Debian's signed shim and network GRUB under the names shim is offered
+ * by (pxedhcpd, bootloader.N = shim) and loads GRUB by: shim's netboot.c
+ * asks for DEFAULT_LOADER (grubx64.efi) in the directory of its own boot
+ * file. A file of that name in a root wins. 1: not one of these names.
+ */
+static int
+src_signed(struct tftpd *td, const struct tftpd_peer *p, const char *path,
+    struct tftpd_src *src, struct tftpd_fail *f)
+{
+	struct stat	 st;
+	const char	*file, *kind;
+	int		 fd;
+
+	if (strcmp(path, NB_SHIM_NAME) == 0) {
+		file = SHIM_SIGNED;
+		kind = "tftp-shim";
+	} else if (strcmp(path, NB_GRUB_NAME) == 0) {
+		file = GRUB_SIGNED;
+		kind = "tftp-grub";
+	} else
+		return 1;
+	if (stat(file, &st) == -1 ||
+	    (fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		return src_fail(f, TFTP_ENOTFOUND, "File not found",
+		    "%s: %s (package %s)", path, strerror(errno),
+		    kind[5] == 's' ? "shim-signed" : "grub-efi-amd64-signed");
+	if (src_from_fd(src, fd, &st, f, file) == -1)
+		return -1;
+	strlcpy(src->origin, file, sizeof(src->origin));
+	nb_evq_push(td->d->evq, p->mac[0] ? p->mac : NULL, kind, p->ip,
+	    "%s (%s)", path, file);
+	return 0;
+}
+
+/*
+ * A fresh boot of a recognised client that has a row: a new nonce, and
+ * the token made from it into tok; -1 if there can be none. One short
+ * write per boot (bootweb batches its nonces; GRUB's boot has no later
+ * request to carry one): if the database is busy, the token of the
+ * current nonce instead, valid as long as it.
+ */
+static int
+src_grub_token(struct nb_db *db, const char *mac, char tok[NB_TOKEN_STRLEN])
+{
+	uint8_t	 nonce[NB_NONCE_LEN];
+	int	 rc;
+
+	arc4random_buf(nonce, sizeof(nonce));
+	if ((rc = nb_db_begin(db)) == NB_OK &&
+	    (rc = nb_boot_nonce_set(db, mac, nonce)) == NB_OK)
+		rc = nb_db_commit(db);
+	if (rc != NB_OK) {
+		nb_db_rollback(db);
+		log_warnx("%s: no fresh boot nonce: %s", mac, nb_db_errmsg(db));
+	}
+	explicit_bzero(nonce, sizeof(nonce));
+	rc = nb_token_mint(db, mac, tok);
+	if (rc != NB_OK)
+		log_warnx("%s: no token for this boot: %s", mac,
+		    nb_db_errmsg(db));
+	return rc == NB_OK ? 0 : -1;
+}
+
+/*
+ * grub/grub.cfg for the signed GRUB (libnetboot/grub.c): made for the
+ * peer recognised from evidence (tftpd_peer_identify), never for a MAC
+ * in the request. Like bootweb's /boot, it starts a boot: a fresh token,
+ * and a one-time next_boot is cleared once served.
+ */
+static int
+src_grub_cfg(struct tftpd *td, const struct tftpd_peer *p,
+    struct tftpd_src *src, struct tftpd_fail *f)
+{
+	struct nb_db		*db = tftpd_db(td);
+	struct nb_client	 c;
+	struct nb_boot_decision	 dc;
+	char			 url[80], host[INET6_ADDRSTRLEN], what[256];
+	char			 tok[NB_TOKEN_STRLEN], *out = NULL;
+	size_t			 outlen = 0;
+	int			 rc = NB_NOTFOUND, havetok = 0;
+
+	if (db == NULL)
+		return src_fail(f, TFTP_EUNDEF, "Database unavailable",
+		    "%s: no database", NB_GRUB_CFG);
+	nb_client_init(&c);
+	if (p->mac[0] != '\0')
+		rc = nb_client_get(db, p->mac, &c);
+	if (rc != NB_OK && rc != NB_NOTFOUND) {
+		nb_client_clear(&c);
+		return src_fail(f, TFTP_EUNDEF, "Database error",
+		    "%s for %s: %s", NB_GRUB_CFG, p->mac, nb_db_errmsg(db));
+	}
+	strlcpy(c.mac, p->mac, sizeof(c.mac));
+	if (rc == NB_OK)
+		havetok = src_grub_token(db, p->mac, tok) == 0;
+	nb_sa_ntop(&p->local.sa, host, sizeof(host));
+	snprintf(url, sizeof(url), strchr(host, ':') ? "http://[%s]:%d" :
+	    "http://%s:%d", host, td->http_port);
+	if (nb_grub_cfg(db, &c, rc == NB_OK, url, havetok ? tok : NULL, &dc,
+	    what, sizeof(what), &out, &outlen) != NB_OK)
+		log_warnx("%s for %s: %s", NB_GRUB_CFG, p->ip,
+		    nb_db_errmsg(db));
+	explicit_bzero(tok, sizeof(tok));
+	src->kind = SRC_MEM;
+	src->mem = (uint8_t *)out;
+	src->size = (int64_t)outlen;
+	snprintf(src->origin, sizeof(src->origin), "GRUB configuration");
+	nb_evq_push(td->d->evq, p->mac[0] ? p->mac : NULL, "tftp-grub-cfg",
+	    p->ip, "%s", what);
+	if (dc.clear != NB_NEXT_NONE &&
+	    nb_client_next_boot_done(db, c.mac, dc.clear) != NB_OK)
+		log_warnx("%s: clearing next_boot: %s", c.mac,
+		    nb_db_errmsg(db));
+	nb_client_clear(&c);
+	return 0;
 }
 
 int
@@ -314,6 +529,8 @@ tftpd_src_open(struct tftpd *td, const struct tftpd_peer *p, const char *path,
 	memset(f, 0, sizeof(*f));
 	if (path[0] == '\0')
 		return src_fail(f, TFTP_ENOTFOUND, "File not found", "empty path");
+	if (strcmp(path, NB_GRUB_CFG) == 0)
+		return src_grub_cfg(td, p, src, f);
 	if (vpaths_has(td, path)) {
 		memset(&vf, 0, sizeof(vf));
 		rc = nb_file_lookup(td->d->db, path, p->mac[0] ? p->mac : NULL, &vf);
@@ -325,7 +542,11 @@ tftpd_src_open(struct tftpd *td, const struct tftpd_peer *p, const char *path,
 		if (rc != NB_NOTFOUND)
 			log_warnx("looking up virtual file %s: %s", path, nb_db_errmsg(td->d->db));
 	}
-	return src_roots(td, path, src, f);
+	rc = src_roots(td, path, src, f);
+	if (rc == 0 || f->code != TFTP_ENOTFOUND)
+		return rc;
+	/* not in a root: shim or GRUB of the Debian packages, if asked for */
+	return src_signed(td, p, path, src, f) == 0 ? 0 : -1;
 }
 
 ssize_t

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ratelim.h"
 #include "tftpd.h"
 #include "xmalloc.h"
 
@@ -34,11 +35,11 @@
 static void	tftpd_exit(struct tftpd *);
 
 static void __attribute__((__noreturn__))
-usage(void)
+usage(int status)
 {
-	fprintf(stderr, "usage: tftpd [-dnv] [-D database] [-f file] [-l address] [-p port] "
+	fprintf(status ? stderr : stdout, "usage: tftpd [-dhnv] [-D database] [-f file] [-l address] [-p port] "
 	    "[directory ...]\n");
-	exit(2);
+	exit(status);
 }
 
 double
@@ -127,15 +128,25 @@ tftpd_mtu(struct tftpd *td, int ifindex, unsigned int overhead)
 	return mtu;
 }
 
-/* Refuse a request: one log line, one ERROR, one event. */
+#define TFTPD_ERR_PER_SOURCE	20	/* tftp-error events per source */
+#define TFTPD_ERR_TOTAL		200	/* of all (UDP is spoofed) */
+#define TFTPD_ERR_WINDOW_MS	60000
+
+/* Refuse a request: a log line, an ERROR, an event unless rate-limited. */
 static void
 tftpd_refuse(struct tftpd *td, struct tftpd_peer *p, const char *name, int code,
     const char *msg, const char *why)
 {
+	static struct nb_ratelim	 lim;
+
+	if (lim.window_ms == 0)
+		nb_ratelim_init(&lim, TFTPD_ERR_PER_SOURCE, TFTPD_ERR_TOTAL,
+		    TFTPD_ERR_WINDOW_MS);
 	log_info("%s from %s refused: %s", name, p->ip, why);
 	tftpd_send_error(td, p, code, msg);
-	nb_evq_push(td->d->evq, p->mac, "tftp-error", p->ip, "%s: %s (error %d)", name, why,
-	    code);
+	if (nb_ratelim_hit(&lim, p->ip, nb_monotonic_ms()))
+		nb_evq_push(td->d->evq, p->mac, "tftp-error", p->ip,
+		    "%s: %s (error %d)", name, why, code);
 }
 
 /* One request from the listening socket. */
@@ -193,6 +204,13 @@ tftpd_request(struct tftpd *td, uint8_t *pkt, size_t len, struct tftpd_peer *p)
 		    td->max_transfers, name, p->ip);
 		return;
 	}
+	if (xfer_count_addr(td, &p->addr) >= td->max_per_addr) {
+		/* One address must not take every slot: silence, as above. */
+		tftpd_warn(td, "%s has %u transfers "
+		    "(max_transfers_per_address): dropped request for %s",
+		    p->ip, td->max_per_addr, name);
+		return;
+	}
 	tftpd_peer_identify(td, p);
 	if (tftpd_src_open(td, p, path, &src, &fail) == -1) {
 		tftpd_refuse(td, p, name, fail.code, fail.msg, fail.why);
@@ -211,6 +229,18 @@ tftpd_request(struct tftpd *td, uint8_t *pkt, size_t len, struct tftpd_peer *p)
 	lim.refuse = td->refuse;
 	lim.tsize = req.mode == TFTP_OCTET ? src.size : -1;
 	tftp_negotiate(&req, &lim, &opts);
+	/*
+	 * RFC 2349 lets the server only echo the timeout or leave it out: one
+	 * above timeout_max is left out, so a client cannot make us keep a
+	 * slot for minutes (timeout 255) and the timeout key applies.
+	 */
+	if (opts.timeout > td->timeout_max) {
+		log_debug("%s: %s from %s: timeout %u over timeout_max %u, "
+		    "left out", __func__, name, p->ip, opts.timeout,
+		    td->timeout_max);
+		opts.timeout = 0;
+		opts.accepted &= ~(1u << TFTP_OPT_TIMEOUT);
+	}
 	if (req.nunknown > 0 || req.garbage > 0)
 		log_debug("%s: %s from %s: %d unknown options, %d bytes of trailing garbage "
 		    "ignored", __func__, name, p->ip, req.nunknown, req.garbage);
@@ -391,6 +421,13 @@ tftpd_conf(struct tftpd *td)
 	td->window_max = (unsigned int)nb_conf_getnum(c, "tftpd", "windowsize_max", 64);
 	td->retries = (unsigned int)nb_conf_getnum(c, "tftpd", "retries", 8);
 	td->timeout = (unsigned int)nb_conf_getnum(c, "tftpd", "timeout", 8);
+	/* Limits that hold under attack (netboot(7)). */
+	td->timeout_max = (unsigned int)nb_conf_getnum(c, "tftpd",
+	    "timeout_max", 10);
+	td->max_per_addr = (unsigned int)nb_conf_getnum(c, "tftpd",
+	    "max_transfers_per_address", 8);
+	td->retries_silent = (unsigned int)nb_conf_getnum(c, "tftpd",
+	    "retries_silent", 2);
 	td->mtu = (unsigned int)nb_conf_getnum(c, "tftpd", "mtu", 0);
 	td->transfer_timeout = (unsigned int)nb_conf_getnum(c, "tftpd", "transfer_timeout", 600);
 	td->grace = (unsigned int)nb_conf_getnum(c, "tftpd", "shutdown_grace", 5);

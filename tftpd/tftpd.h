@@ -47,6 +47,11 @@ struct tftpd {
 	unsigned int		 window_max;
 	unsigned int		 retries;
 	unsigned int		 timeout;	/* seconds: the longest retransmit interval */
+	/* Limits under attack: the largest timeout option accepted (s),
+	 * transfers to one address, resends to a client silent so far. */
+	unsigned int		 timeout_max;
+	unsigned int		 max_per_addr;
+	unsigned int		 retries_silent;
 	unsigned int		 mtu;		/* 0: the interface's */
 	unsigned int		 refuse;	/* 1 << enum tftp_opt */
 	unsigned int		 transfer_timeout;	/* seconds */
@@ -137,6 +142,8 @@ void	xfer_start(struct tftpd *, const struct tftpd_peer *, const char *name,
 	    const struct tftp_req *, const struct tftp_opts *, struct tftpd_src *);
 /* The transfer from this peer address and port, or NULL. */
 struct xfer *xfer_find(struct tftpd *, const union nb_sockaddr *);
+/* How many transfers go to the address of sa (any port). */
+unsigned int xfer_count_addr(struct tftpd *, const union nb_sockaddr *);
 /* Whether a retransmitted request belongs to x (same file, nothing acknowledged yet). */
 int	xfer_is_retry(const struct xfer *, const char *name);
 /* End a transfer now: tell the client why (code >= 0) and record the outcome. */

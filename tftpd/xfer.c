@@ -107,6 +107,7 @@ struct xfer {
 	uint64_t		 probe_blk;
 	double			 maxrto;
 	unsigned int		 tries;		/* timeouts in a row without progress */
+	int			 heard;		/* an ACK came */
 	uint64_t		 retransmits;
 };
 
@@ -156,6 +157,26 @@ xfer_find(struct tftpd *td, const union nb_sockaddr *sa)
 		if (xfer_same_peer(&x->peer.addr, sa))
 			return x;
 	return NULL;
+}
+
+unsigned int
+xfer_count_addr(struct tftpd *td, const union nb_sockaddr *sa)
+{
+	struct xfer		*x;
+	union nb_sockaddr	 a;
+	unsigned int		 n = 0;
+
+	/* Same address, any port: compare with the port of each transfer. */
+	TAILQ_FOREACH(x, &td->xfers, entry) {
+		a = *sa;
+		if (a.sa.sa_family == AF_INET6)
+			a.sin6.sin6_port = x->peer.addr.sin6.sin6_port;
+		else
+			a.sin.sin_port = x->peer.addr.sin.sin_port;
+		if (xfer_same_peer(&x->peer.addr, &a))
+			n++;
+	}
+	return n;
 }
 
 int
@@ -566,6 +587,7 @@ xfer_ack(struct xfer *x, uint16_t blk, double now)
 		if (blk != 0)
 			return 0;
 		x->state = XFER_DATA;
+		x->heard = 1;
 		if (x->probe_at == 0 && x->retransmits == 0)
 			xfer_rtt(x, now - x->start);
 		x->tries = 0;
@@ -577,6 +599,7 @@ xfer_ack(struct xfer *x, uint16_t blk, double now)
 		return 0;	/* duplicate or stale: never answered (Sorcerer's Apprentice) */
 	x->acked += delta;
 	x->tries = 0;
+	x->heard = 1;
 	if (x->srtt > 0)
 		xfer_rto(x);	/* progress ends the backoff */
 	if (x->probe_at != 0 && x->acked >= x->probe_blk) {
@@ -654,6 +677,16 @@ xfer_timeout(struct xfer *x, double now)
 	}
 	if (++x->tries > x->td->retries) {
 		xfer_done(x, 0, TFTP_EUNDEF, "timed out waiting for the client");
+		return;
+	}
+	/*
+	 * A source that never acknowledged anything may be a spoofed one: a
+	 * 22-byte RRQ must not draw retries + 1 blocks to a victim. Silence,
+	 * not an ERROR, which would be one more packet to it.
+	 */
+	if (!x->heard && x->tries > x->td->retries_silent) {
+		xfer_done(x, 0, -1,
+		    "no answer from the client (retries_silent)");
 		return;
 	}
 	x->retransmits++;

@@ -58,7 +58,7 @@ where() {	# where PROXYADDR: where to look while it runs
 netboot demo — everything below lives in $T
   pxedhcpd  proxyDHCP on UDP 67 and 4011 ($1)   log $E2E_LOG/pxedhcpd.log
   tftpd     TFTP on UDP 69                       log $E2E_LOG/tftpd.log
-  bootweb   boot plane http://$E2E_SERVER_IP:$E2E_HTTP_PORT/ (boot.ipxe, boot?mac=, /data/, /unattended/)
+  bootweb   boot plane http://$E2E_SERVER_IP:$E2E_HTTP_PORT/ (boot.ipxe, boot?mac=, /data/, /t/TOKEN/)
             log $E2E_LOG/bootweb.log
   config    $E2E_CONF
   database  $DB

@@ -38,6 +38,13 @@ CHAINS = {
     # UEFI HTTP Boot: the EFI loader over HTTP, no TFTP at all
     'uefi-http': ['pxedhcpd:dhcp-offer', 'bootweb:http-bootloader~.efi',
                   'pxedhcpd:dhcp-offer'] + COMMON,
+    # Secure Boot: EDK2 PXE loads Debian's signed shim, shim loads the signed
+    # GRUB, GRUB reads its grub.cfg, the kernel and initrd over TFTP
+    'uefi-sb': ['pxedhcpd:dhcp-offer', 'pxedhcpd:dhcp-ack', 'tftpd:tftp-shim',
+                'tftpd:tftp-done~shimx64.efi', 'tftpd:tftp-grub',
+                'tftpd:tftp-done~grubx64.efi', 'tftpd:tftp-grub-cfg~image ',
+                'tftpd:tftp-done~grub/grub.cfg', 'tftpd:tftp-done~/linux',
+                'tftpd:tftp-done~/initrd.gz', 'bootweb:http-unattended'],
     # EDK2 PXEv6: DHCPv6 SOLICIT/ADVERTISE, REQUEST/REPLY with an address,
     # TFTP of the EFI loader over IPv6; then iPXE over IPv4 as above
     'uefi6': ['pxedhcpd:dhcp-offer~DHCPv6 ADVERTISE', 'pxedhcpd:dhcp-ack~DHCPv6 REPLY',

@@ -28,8 +28,12 @@ E2E_DIR=$top_srcdir/tests/e2e
 : "${E2E_RA:=1}"		# router sends IPv6 RAs: spares each iPXE a 16 s wait
 : "${E2E_PCAP:=1}"		# capture the bridge (without bulk TCP data)
 : "${E2E_TIMEOUT:=240}"		# seconds from VM start to the preseed fetch
+: "${E2E_ROUTER_EXTRA:=}"	# more lines for the router's dnsmasq.conf
 : "${OVMF_CODE:=/usr/share/OVMF/OVMF_CODE_4M.fd}"
 : "${OVMF_VARS:=/usr/share/OVMF/OVMF_VARS_4M.fd}"
+# Secure Boot enforced, Microsoft's keys enrolled (the uefi-sb* variants)
+: "${OVMF_SB_CODE:=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd}"
+: "${OVMF_SB_VARS:=/usr/share/OVMF/OVMF_VARS_4M.ms.fd}"
 E2E_PREFIX=24
 E2E_NETMASK=255.255.255.0
 E2E_SUBNET=10.77.0.0
@@ -222,6 +226,7 @@ dhcp-option=option:router,$E2E_ROUTER_IP
 dhcp-option=option:dns-server,$E2E_ROUTER_IP
 dhcp-leasefile=$E2E_LOG/router.leases
 log-dhcp
+${E2E_ROUTER_EXTRA:-}
 EOF
 	if [ "$E2E_RA" = 1 ]; then
 		ip -n "$E2E_NS_RTR" addr add fd77::1/64 dev rtr0 nodad
@@ -426,6 +431,9 @@ e2e_mac() {
 	uefi) echo 52:54:00:77:00:02 ;;
 	uefi-http) echo 52:54:00:77:00:03 ;;
 	uefi6) echo 52:54:00:77:00:06 ;;
+	uefi-sb) echo 52:54:00:77:00:07 ;;
+	uefi-sb-ipxe) echo 52:54:00:77:00:08 ;;
+	uefi-sb-http) echo 52:54:00:77:00:09 ;;
 	bios-pxe) echo 52:54:00:77:00:04 ;;
 	*) fail "unknown variant $1" ;;
 	esac
@@ -440,8 +448,11 @@ e2e_mac() {
 #   uefi-http  OVMF without option ROM, PXE off: UEFI HTTP Boot
 #   uefi6      OVMF without option ROM, PXEv4 off: EDK2's PXE over IPv6
 #              (DHCPv6 with IA_NA, option 59 tftp://[..]/, TFTP over IPv6)
+#   uefi-sb*   as uefi (uefi-sb-http: as uefi-http) on OVMF with Secure
+#              Boot enforced: SMM, a secure flash, Microsoft's keys
 e2e_vm_start() {
-	local v=$1 mac accel cpu rom="" qemu_args
+	local v=$1 mac accel cpu rom="" qemu_args machine=q35
+	local code=$OVMF_CODE vars=$OVMF_VARS
 	mac=$(e2e_mac "$v")
 	E2E_RUN=$E2E_LOG/$2
 	mkdir -p "$E2E_RUN"
@@ -460,7 +471,13 @@ e2e_vm_start() {
 	accel=$(e2e_accel)
 	if [ "$accel" = kvm ]; then cpu=host; else cpu=max accel=tcg,thread=multi; fi
 	printf '\370\003' >"$E2E_RUN/sercon-port"	# SeaBIOS console on 0x3f8
-	qemu_args="-name e2e-$v -machine q35 -accel $accel -cpu $cpu -smp $E2E_SMP -m $E2E_MEM
+	case $v in
+	uefi-sb*)
+		# EDK2's SMM variable store: only SMM code may write the keys
+		machine="q35,smm=on -global driver=cfi.pflash01,property=secure,value=on"
+		code=$OVMF_SB_CODE vars=$OVMF_SB_VARS ;;
+	esac
+	qemu_args="-name e2e-$v -machine $machine -accel $accel -cpu $cpu -smp $E2E_SMP -m $E2E_MEM
 	    -display none -vga none -no-user-config -nodefaults
 	    -chardev socket,id=ser0,path=$E2E_RUN/serial.sock,server=on,wait=on,logfile=$E2E_RUN/serial.raw
 	    -serial chardev:ser0 -monitor none
@@ -472,11 +489,11 @@ e2e_vm_start() {
 		qemu_args="$qemu_args
 		    -device virtio-net-pci,disable-legacy=on,netdev=n0,mac=$mac,romfile=$E2E_BIOS_ROM
 		    -fw_cfg name=etc/sercon-port,file=$E2E_RUN/sercon-port -boot order=n" ;;
-	uefi|uefi-http|uefi6)
-		cp "$OVMF_VARS" "$E2E_RUN/OVMF_VARS.fd"
+	uefi|uefi-http|uefi6|uefi-sb*)
+		cp "$vars" "$E2E_RUN/OVMF_VARS.fd"
 		# no option ROM: OVMF's own VirtioNetDxe, PxeBcDxe and HttpBootDxe
 		qemu_args="$qemu_args
-		    -drive if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE
+		    -drive if=pflash,format=raw,unit=0,readonly=on,file=$code
 		    -drive if=pflash,format=raw,unit=1,file=$E2E_RUN/OVMF_VARS.fd
 		    -device virtio-net-pci,disable-legacy=on,netdev=n0,mac=$mac,romfile=,bootindex=1"
 		# PXEv6 is slow to give up: only the uefi6 case wants it
@@ -490,9 +507,10 @@ e2e_vm_start() {
 			    -fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=no"
 		fi
 		# HTTP Boot: no PXE boot options, so "UEFI HTTPv4" comes first
-		[ "$v" = uefi-http ] && qemu_args="$qemu_args
+		case $v in uefi-http|uefi-sb-http) qemu_args="$qemu_args
 		    -fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=no
 		    -fw_cfg name=opt/org.tianocore/IPv6Support,string=no" ;;
+		esac ;;
 	esac
 	echo "ip netns exec $E2E_NS_SW qemu-system-x86_64 $qemu_args" | tr -s ' \t\n' ' ' >"$E2E_RUN/cmdline.txt"
 	E2E_T0=$(date +%s.%N)
@@ -741,8 +759,10 @@ e2e_boot_suite() {
 	# and on the wire: the installer itself asked bootweb for its preseed
 	if [ -s "$E2E_LOG/suite-$v/wire-http.txt" ]; then
 		sed 's/^/#   wire: /' "$E2E_LOG/suite-$v/wire-http.txt"
-		grep -q "GET /unattended/$mac/.*debian-installer" "$E2E_LOG/suite-$v/wire-http.txt" ||
-			{ echo "FAIL suite $v: no GET /unattended/$mac/ by the installer on the wire"; return 1; }
+		# under the token URL of its script: /t/ + the MAC's hex, expiry and tag
+		grep -q "GET /t/$(echo "$mac" | tr -d :)[0-9a-f]\{40\}/.*debian-installer" \
+		    "$E2E_LOG/suite-$v/wire-http.txt" ||
+			{ echo "FAIL suite $v: no GET /t/TOKEN/ by the installer on the wire"; return 1; }
 	fi
 	[ "$v" = uefi6 ] && { e2e_check_v6 "$mac" || return 1; }
 	return 0

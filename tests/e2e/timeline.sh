@@ -1,6 +1,7 @@
 #!/bin/sh
 # bootctl client timeline: which events make up the last boot, times since
-# the first DHCP packet, text and JSON, --follow, and usage errors. The
+# the first DHCP packet, text and JSON, --follow, a boot through shim and
+# GRUB, and usage errors. The
 # events are written the way the daemons write them (rows of the events
 # table); the real chain from real firmware is checked by the e2e cases.
 . "$top_srcdir/tests/lib.sh"
@@ -14,8 +15,8 @@ expect_rc 0 $B client add $M --name vm1
 # usage and lookup errors
 expect_rc 2 $B client timeline
 expect_err "usage: bootctl client timeline MAC"
-expect_rc 2 $B client timeline not-a-mac
-expect_err "'not-a-mac' is not a MAC address"
+expect_rc 1 $B client timeline not-a-mac
+expect_err "no client named 'not-a-mac'"
 expect_rc 2 $B client timeline $M extra
 expect_rc 2 $B client timeline $M --bogus
 expect_rc 1 $B client timeline 52:54:00:77:00:99
@@ -95,4 +96,22 @@ wait "$fpid"; rc=$?
 grep -q "$M (vm1): new boot" "$T/follow" || fail "no new-boot header: $(cat "$T/follow")"
 grep -q "    +1.00s  bootweb   http-boot-ipxe   next boot.ipxe" "$T/follow" ||
 	fail "times restart at the new boot: $(cat "$T/follow")"
+
+# Secure Boot: shim and GRUB over TFTP; after GRUB's grub.cfg a DHCP
+# answer is a new boot, as after an iPXE script (no gap needed)
+S=52:54:00:77:00:07
+expect_rc 0 $B client add $S --name sb1
+now=$(date +%s)
+ev 300 pxedhcpd dhcp-offer "sb old: shimx64.efi" $S
+ev 299 tftpd tftp-shim "shimx64.efi" $S
+ev 295 tftpd tftp-grub "grubx64.efi" $S
+ev 290 tftpd tftp-grub-cfg "image debian12 (next_boot install)" $S
+ev 250 pxedhcpd dhcp-offer "sb: shimx64.efi" $S
+ev 249 tftpd tftp-shim "shimx64.efi" $S
+ev 245 tftpd tftp-grub "grubx64.efi" $S
+ev 240 tftpd tftp-grub-cfg "menu (default_action menu)" $S
+expect_rc 0 $B client timeline $S
+grep -q "sb old" "$T/out" && fail "the boot before the last grub.cfg leaks in: $(cat "$T/out")"
+expect_out "  +10.00s  tftpd     tftp-grub-cfg    menu (default_action menu)"
+[ "$(grep -c 's  ' "$T/out")" = 4 ] || fail "the GRUB boot has 4 steps: $(cat "$T/out")"
 exit 0

@@ -14,6 +14,7 @@
 
 #include "db.h"
 #include "tap.h"
+#include "token.h"
 
 static char	 dir[] = "/tmp/nbdb.XXXXXX";
 static char	 path[256];
@@ -77,6 +78,36 @@ open_db(int flags)
 	return db;
 }
 
+/* What schema 6 adds, checked on the connection that migrated (from) and on a new one. */
+static void
+migrated_to_6(struct nb_db *db, int from)
+{
+	struct nb_template	 t;
+	uint8_t			 k1[NB_TOKEN_KEYLEN], k2[NB_TOKEN_KEYLEN];
+	struct nb_db		*db2 = NULL;
+
+	ok(raw_count("SELECT count(*) FROM secrets WHERE name = 'token' AND length(value) = 32")
+	    == 1, "from %d: one 32-byte token key", from);
+	ok(nb_token_key(db, k1) == NB_OK && (db2 = open_db(0)) != NULL &&
+	    nb_token_key(db2, k2) == NB_OK && memcmp(k1, k2, sizeof(k1)) == 0,
+	    "from %d: every connection reads the same key", from);
+	if (db2 != NULL)
+		nb_db_close(db2);
+	ok(raw_count("SELECT count(*) FROM boots") == 0, "from %d: a boots table", from);
+	memset(&t, 0, sizeof(t));
+	t.name = (char *)(uintptr_t)"ay";
+	t.kind = (char *)(uintptr_t)"autoyast";
+	t.body = (char *)(uintptr_t)"<x/>";
+	ok(nb_template_add(db, &t) == NB_OK,
+	    "from %d: an autoyast template on the migrating connection: %s", from,
+	    nb_db_errmsg(db));
+	ok(raw("INSERT INTO templates VALUES ('ay2', 'autoyast', '', 0)") == SQLITE_OK &&
+	    raw("INSERT INTO templates VALUES ('bad', 'yast', '', 0)") != SQLITE_OK,
+	    "from %d: the CHECK takes autoyast and still refuses unknown kinds", from);
+	ok(raw_count("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'")
+	    == 1, "from %d: integrity_check ok", from);
+}
+
 static void
 test_migrations(void)
 {
@@ -123,6 +154,8 @@ test_migrations(void)
 			ok(nb_event_add(db, NULL, "bootweb", "new", NULL, "three") == NB_OK &&
 			    nb_event_last_id(db, NULL) == 3, "and new ones follow them");
 		}
+		if (from < 6)
+			migrated_to_6(db, from);
 		nb_db_close(db);
 	}
 
