@@ -15,8 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "wq.h"
 #include "tap.h"
+#include "token.h"
+#include "wq.h"
 
 static char	 dir[] = "/tmp/nbwq.XXXXXX";
 static char	 path[256];
@@ -71,6 +72,7 @@ test_records(void)
 {
 	struct nb_wq	*q = nb_wq_start(path, "bootweb", NULL);
 	json_t		*inv = json_pack("{s:s}", "serial", "SN1");
+	uint8_t		 nonce[NB_NONCE_LEN], got[NB_NONCE_LEN];
 
 	exec("INSERT INTO clients (mac, state, next_boot, created, updated) "
 	    "VALUES ('" M1 "', 'known', 'local', 0, 0)");
@@ -102,16 +104,26 @@ test_records(void)
 	    "another connection takes the write lock");
 	nb_evq_push(q, NULL, "http-boot-ipxe", NULL, "during the lock");
 	nb_wq_seen(q, M4, NULL, NULL);
+	memset(nonce, 0xab, sizeof(nonce));
+	nb_wq_nonce(q, M4, nonce);
+	memset(got, 0, sizeof(got));
+	ok(nb_wq_nonce_pending(q, M4, got) == 1 &&
+	    memcmp(got, nonce, sizeof(got)) == 0, "a queued nonce is pending");
 	nb_wq_tick(q);
 	usleep(400000);
-	ok(nb_wq_len(q) == 2, "two writes wait while locked (%zu)",
+	ok(nb_wq_len(q) == 3, "three writes wait while locked (%zu)",
 	    nb_wq_len(q));
+	ok(nb_wq_nonce_pending(q, M4, got) == 1,
+	    "the nonce is still pending in the writer's hands");
 	ok(exec("COMMIT") == SQLITE_OK, "the lock is released");
 	ok(drain(q), "then the queue empties");
 	ok(count("SELECT count(*) FROM events WHERE detail = "
 	    "'during the lock'") == 1 &&
-	    count("SELECT count(*) FROM clients WHERE mac = '%s'", M4) == 1,
-	    "and both writes are in the database");
+	    count("SELECT count(*) FROM clients WHERE mac = '%s'", M4) == 1 &&
+	    count("SELECT count(*) FROM boots WHERE mac = '%s' AND "
+	    "hex(nonce) = '%s'", M4, "ABABABABABABABABABABABABABABABAB") == 1,
+	    "and the three writes are in the database");
+	ok(nb_wq_nonce_pending(q, M4, got) == 0, "no longer pending");
 
 	/* Stopping writes what is queued. */
 	nb_evq_push(q, NULL, "http-boot-ipxe", NULL, "at stop");
