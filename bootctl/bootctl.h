@@ -95,5 +95,9 @@ extern const struct bootctl_cmd bc_settings_cmds[];
 extern const struct bootctl_cmd bc_template_render_cmds[];
 extern const struct bootctl_cmd bc_image_import_cmds[];
 extern const struct bootctl_cmd bc_client_timeline_cmds[];
+extern const struct bootctl_cmd bc_user_cmds[];
+extern const struct bootctl_cmd bc_token_cmds[];
+/* db init's first admin, password shown once, if there is no user. */
+int	bc_user_first_admin(struct bootctl *);
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * cmd-client.c: bootctl client add | set | list | show | assign |
- * next-boot | allow | deny | rm. Every change loads the row, edits it and
- * writes it back inside one transaction. Editing a client the daemons
- * discovered makes it known: an operator now manages it.
+ * next-boot | allow | deny | rm | wake. Every change loads the row,
+ * edits it and writes it back inside one transaction. Editing a client
+ * the daemons discovered makes it known: an operator now manages it.
  */
 #include "config.h"
 
@@ -500,6 +500,56 @@ client_show(struct bootctl *bc, int argc, char *argv[])
 
 #define CLIENT_OPTS "[--name N] [--hostname H] [--ip A] [--image I] [--template T] [--var k=v ...]"
 
+/*
+ * client wake MAC|NAME [--secureon PW] [--next-boot ACTION]: nb_wake sets
+ * the next boot (if asked) and sends the magic packet in one transaction:
+ * the next boot is kept only if the packet went out.
+ */
+static int
+client_wake(struct bootctl *bc, int argc, char *argv[])
+{
+	enum { O_SECUREON = 1, O_NEXT };
+	static const struct option opts[] = {
+		{ "secureon", required_argument, NULL, O_SECUREON },
+		{ "next-boot", required_argument, NULL, O_NEXT },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum nb_next_boot	 next = NB_NEXT_NONE;
+	uint8_t			 pw[NB_MAC_LEN];
+	char			 mac[NB_MACSTR_LEN], sent[NB_WAKE_ADDRLEN];
+	int			 ch, rc, secureon = 0;
+
+	while ((ch = bc_getopt(argc, argv, opts)) != -1) {
+		switch (ch) {
+		case O_SECUREON:
+			if (nb_mac_parse(optarg, pw) == -1)
+				return bc_cmd_usage(bc, "bad --secureon '%s' "
+				    "(6 bytes as xx:xx:xx:xx:xx:xx)", optarg);
+			secureon = 1;
+			break;
+		case O_NEXT:
+			if (nb_next_boot_parse(optarg, &next) == -1 ||
+			    next == NB_NEXT_NONE)
+				return bc_cmd_usage(bc, "unknown action '%s' "
+				    "(install, local, menu or shell)", optarg);
+			break;
+		default:
+			return bc_badopt(bc, ch, argv);
+		}
+	}
+	if ((rc = bc_nargs(bc, argc - optind, argv + optind, 1, 1)) != 0 ||
+	    (rc = bc_client_arg(bc, argv[optind], mac)) != 0 ||
+	    (rc = bc_open(bc)) != 0)
+		return rc;
+	if (nb_wake(bc->db, "bootctl", mac, next, secureon ? pw : NULL,
+	    sent) != NB_OK)
+		return bc_dberror(bc);
+	printf("woke %s: magic packet sent to %s port %d%s%s\n", mac, sent,
+	    NB_WAKE_PORT, next != NB_NEXT_NONE ? ", next boot " : "",
+	    nb_next_boot_name(next));
+	return 0;
+}
+
 const struct bootctl_cmd bc_client_cmds[] = {
 	{ "client", "add", "MAC " CLIENT_OPTS, BC_OPEN_LATE, client_add },
 	{ "client", "set", "MAC " CLIENT_OPTS " [--unset-var k ...]", BC_OPEN_LATE, client_set },
@@ -511,5 +561,7 @@ const struct bootctl_cmd bc_client_cmds[] = {
 	{ "client", "allow", "MAC", BC_OPEN_LATE, client_allow },
 	{ "client", "deny", "MAC", BC_OPEN_LATE, client_deny },
 	{ "client", "rm", "MAC", BC_OPEN_LATE, client_rm },
+	{ "client", "wake", "MAC|NAME [--secureon PW] [--next-boot ACTION]",
+	    BC_OPEN_LATE, client_wake },
 	{ NULL, NULL, NULL, 0, NULL },
 };

@@ -122,7 +122,7 @@ db_init(struct bootctl *bc, int argc, char *argv[])
 		db_init_tighten(bc->dbpath);
 	printf("%s %s (schema version %d)\n", existed ? "opened" : "initialized",
 	    bc->dbpath, nb_db_version(bc->db));
-	return 0;
+	return bc_user_first_admin(bc);
 }
 
 static void

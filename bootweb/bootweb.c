@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,7 @@ extra_flag(struct nb_daemon *d, int ch, const char *arg)
 /*
  * The URL this client reached us at: the server_address setting if set,
  * else the local address of its connection, which it can reach for sure.
+ * The cache must be current (BW_RT_URL routes refresh it first).
  */
 static void
 bw_server_url(struct bw_req *r)
@@ -81,8 +83,6 @@ bw_server_url(struct bw_req *r)
 	char				 host[INET6_ADDRSTRLEN];
 	const char			*set;
 
-	/* Every route that needs the URL reads settings or images: make them current. */
-	cache_refresh(r->bw);
 	host[0] = '\0';
 	if ((set = cache_setting(r->bw, "server_address")) != NULL)
 		strlcpy(host, set, sizeof(host));
@@ -258,22 +258,20 @@ bw_event(struct bw_req *r, const char *kind, const char *what, const char *rel)
  * imports (.import-*) and anything outside the directory; http_send_path
  * refuses the database, its journals and any other SQLite file (backups).
  */
-static void
+static int
 bw_data(struct bw_req *r, const char *rel)
 {
 	char	*path;
 	int	 code;
 
-	if ((code = http_resolve(r->bw->datadir, rel, &path)) != 0) {
-		http_error(r, code, "%s", code == 403 ? "forbidden" : "not found");
-		return;
-	}
+	if ((code = http_resolve(r->bw->datadir, rel, &path)) != 0)
+		return code;
 	if ((code = http_send_path(r, path, http_content_type(rel))) != 0)
-		http_error(r, code, "not found");
-	else {
+		code = bw_fail(r, code, "not found");
+	else
 		bw_event(r, "http-file", "served", rel);
-	}
 	free(path);
+	return code;
 }
 
 /*
@@ -310,7 +308,7 @@ bw_image_file(struct bw_req *r, const char *file, char **out)
  * (N from 0): nb_tmpl_image writes these URLs for files outside the data
  * directory; the basename is for iPXE, which names an image by it.
  */
-static void
+static int
 bw_image(struct bw_req *r, const char *rest)
 {
 	const struct nb_image	*img;
@@ -321,7 +319,6 @@ bw_image(struct bw_req *r, const char *rest)
 	long long		 n;
 	int			 code = 404;
 
-	cache_refresh(r->bw);
 	nlen = slash ? (size_t)(slash - rest) : 0;
 	if (nlen == 0 || nlen >= sizeof(name))
 		goto fail;
@@ -362,13 +359,13 @@ bw_image(struct bw_req *r, const char *rest)
 	}
 	bw_event(r, kind, "served", NULL);
 	free(path);
-	return;
+	return 0;
  fail:
 	free(path);
-	http_error(r, code, "%s", code == 403 ? "forbidden" : "not found");
+	return code;
 }
 
-static void
+static int
 bw_iso(struct bw_req *r, const char *rest)
 {
 	struct nb_db	*db = r->bw->d->db;
@@ -378,26 +375,30 @@ bw_iso(struct bw_req *r, const char *rest)
 	const char	*slash = strchr(rest, '/');
 	size_t		 nlen = slash ? (size_t)(slash - rest) : strlen(rest);
 	off_t		 off, size;
-	int		 fd, code;
+	int		 fd, code = 0;
 
 	nb_image_init(&img);
 	if (slash == NULL && nlen > 4 && strcmp(rest + nlen - 4, ".iso") == 0)
 		nlen -= 4;
 	if (nlen == 0 || nlen >= sizeof(name)) {
-		http_error(r, 404, "not found");
+		code = 404;
 		goto done;
 	}
 	memcpy(name, rest, nlen);
 	name[nlen] = '\0';
 	if (slash == NULL) {
 		/* The whole ISO, for sanboot and for installers that loop-mount it. */
-		if (nb_image_get(db, name, &img) != NB_OK || img.iso_path == NULL) {
-			http_error(r, 404, "no ISO for image %s", name);
+		if (nb_image_get(db, name, &img) != NB_OK ||
+		    img.iso_path == NULL) {
+			code = bw_fail(r, 404, "no ISO for image %s", name);
 			goto done;
 		}
-		if ((code = http_send_path(r, img.iso_path, "application/octet-stream")) != 0) {
-			log_warnx("image %s: cannot open %s", name, img.iso_path);
-			http_error(r, code, "the ISO of %s is missing", name);
+		if ((code = http_send_path(r, img.iso_path,
+		    "application/octet-stream")) != 0) {
+			log_warnx("image %s: cannot open %s", name,
+			    img.iso_path);
+			code = bw_fail(r, code, "the ISO of %s is missing",
+			    name);
 			goto done;
 		}
 		/*
@@ -413,16 +414,20 @@ bw_iso(struct bw_req *r, const char *rest)
 			goto done;
 		}
 	} else {
-		if (nb_iso_locate(db, name, slash + 1, &iso, &off, &size) != NB_OK) {
-			http_error(r, 404, "no %s in the ISO of %s", slash + 1, name);
+		if (nb_iso_locate(db, name, slash + 1, &iso, &off,
+		    &size) != NB_OK) {
+			code = bw_fail(r, 404, "no %s in the ISO of %s",
+			    slash + 1, name);
 			goto done;
 		}
 		if ((fd = open(iso, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1 ||
 		    fstat(fd, &st) == -1 || off < 0 || size < 0 || off > st.st_size - size) {
 			if (fd != -1)
 				close(fd);
-			log_warnx("image %s: %s does not hold %s", name, iso, slash + 1);
-			http_error(r, 404, "the ISO of %s is missing or changed", name);
+			log_warnx("image %s: %s does not hold %s", name, iso,
+			    slash + 1);
+			code = bw_fail(r, 404, "the ISO of %s is missing or "
+			    "changed", name);
 			goto done;
 		}
 		http_send_range(r, fd, off, size, st.st_mtime, http_content_type(slash + 1));
@@ -431,24 +436,266 @@ bw_iso(struct bw_req *r, const char *rest)
  done:
 	free(iso);
 	nb_image_clear(&img);
+	return code;
 }
 
-/* A bootloader of the ipxe package (UEFI HTTP Boot fetches it by HEAD then GET). */
+/*
+ * A bootloader of the ipxe package (UEFI HTTP Boot fetches it by HEAD
+ * then GET): 0 if sent, a status if not, -1 if there is none at r->path.
+ */
 static int
 bw_bootloader(struct bw_req *r)
 {
 	char	*path;
 	int	 code;
 
-	if (strchr(r->path, '/') != NULL || http_resolve(r->bw->ipxedir, r->path, &path) != 0)
+	if (strchr(r->path, '/') != NULL ||
+	    http_resolve(r->bw->ipxedir, r->path, &path) != 0)
 		return -1;
 	if ((code = http_send_path(r, path, http_content_type(r->path))) != 0)
-		http_error(r, code, "not found");
-	else {
+		code = bw_fail(r, code, "not found");
+	else
 		bw_event(r, "http-bootloader", "bootloader", NULL);
-	}
 	free(path);
+	return code;
+}
+
+/* Any other path of the boot plane: a global virtual file, a bootloader. */
+static int
+bw_other(struct bw_req *r, const char *rest)
+{
+	int	 code;
+
+	if ((code = unattended_vfile(r)) != -1 ||
+	    (code = bw_bootloader(r)) != -1)
+		return code;
+	return 404;
+}
+
+static int
+bw_root(struct bw_req *r, const char *rest)
+{
+	return bw_fail(r, 404, "nothing here: see /boot.ipxe");
+}
+
+/* /metrics of the admin plane, in Prometheus text. */
+static int
+bw_metrics(struct bw_req *r, const char *rest)
+{
+	static const char *const classes[] = {
+		"other", "1xx", "2xx", "3xx", "4xx", "5xx"
+	};
+	struct bootweb	*bw = r->bw;
+	struct evbuffer	*evb;
+	size_t		 i;
+
+	if ((evb = evbuffer_new()) == NULL)
+		return 500;
+	evbuffer_add_printf(evb, "# TYPE bootweb_requests_total counter\n");
+	for (i = 1; i < 6; i++)
+		evbuffer_add_printf(evb,
+		    "bootweb_requests_total{code=\"%s\"} %llu\n",
+		    classes[i], bw->nstatus[i]);
+	evbuffer_add_printf(evb, "# TYPE bootweb_sent_bytes_total counter\n"
+	    "bootweb_sent_bytes_total %llu\n"
+	    "# TYPE bootweb_inventory_queued gauge\n"
+	    "bootweb_inventory_queued %zu\n"
+	    "# TYPE bootweb_events_queued gauge\n"
+	    "bootweb_events_queued %zu\n"
+	    "# TYPE bootweb_cache_rebuilds_total counter\n"
+	    "bootweb_cache_rebuilds_total %llu\n"
+	    "# TYPE bootweb_connections gauge\nbootweb_connections %zu\n"
+	    "# TYPE bootweb_connections_max gauge\n"
+	    "bootweb_connections_max %zu\n"
+	    "# TYPE bootweb_accept_paused_total counter\n"
+	    "bootweb_accept_paused_total %llu\n"
+	    "# TYPE bootweb_refused_per_address_total counter\n"
+	    "bootweb_refused_per_address_total %llu\n"
+	    "# TYPE bootweb_request_deadline_total counter\n"
+	    "bootweb_request_deadline_total %llu\n"
+	    "# TYPE bootweb_admin_connections gauge\n"
+	    "bootweb_admin_connections %zu\n"
+	    "# TYPE bootweb_admin_connections_max gauge\n"
+	    "bootweb_admin_connections_max %zu\n",
+	    bw->nbytes, bw->nseen, nb_evq_len(bw->d->evq), bw->cache.nrefresh,
+	    bw->boot.pl_nconns, bw->boot.pl_max, bw->boot.pl_npauses,
+	    bw->boot.pl_nrefused, bw->boot.pl_nlate + bw->adm.pl_nlate,
+	    bw->adm.pl_nconns, bw->adm.pl_max);
+	http_send_evb(r, 200, "text/plain; version=0.0.4", evb);
+	evbuffer_free(evb);
 	return 0;
+}
+
+static int
+bw_admin_none(struct bw_req *r, const char *rest)
+{
+	return bw_fail(r, 404,
+	    "the admin API is not implemented yet; only /metrics is");
+}
+
+#define EXACT(p)	p, sizeof(p) - 1, 0
+#define PREFIX(p)	p, sizeof(p) - 1, 1
+
+/*
+ * Every route of both planes. A path takes the first route that matches
+ * it and its method; if routes match the path but none the method, the
+ * answer is a 405 whose Allow lists their methods (those of the routes
+ * with the first one's pattern). The busiest routes come first.
+ *
+ * A new route is a row here, above the catch-all PREFIX("") of its
+ * plane, and a handler int fn(struct bw_req *, const char *rest) that
+ * replies and returns 0, or returns a status (return bw_fail(r, 404,
+ * "...") for a text of its own); tests/bootweb-routes.sh checks its
+ * methods without being told.
+ */
+static const struct bw_route routes[] = {
+	{ BW_BOOT, BW_GET, EXACT("boot.ipxe"), BW_RT_URL, script_boot_ipxe },
+	{ BW_BOOT, BW_GET, EXACT("boot"), BW_RT_URL, script_client },
+	{ BW_BOOT, BW_GET | BW_POST, PREFIX("t/"), BW_RT_URL,
+	    unattended_token },
+	{ BW_BOOT, BW_GET, PREFIX("data/"), 0, bw_data },
+	{ BW_BOOT, BW_GET, PREFIX("image/"), BW_RT_CACHE, bw_image },
+	{ BW_BOOT, BW_GET, PREFIX("iso/"), 0, bw_iso },
+	/* The self-API without a token: refused, with an event. */
+	{ BW_BOOT, BW_GET | BW_POST, EXACT("api/v1/self"), 0, self_serve },
+	{ BW_BOOT, BW_GET | BW_POST, PREFIX("api/v1/self/"), 0, self_serve },
+	{ BW_BOOT, BW_GET, PREFIX("unattended/"), 0, unattended_serve },
+	{ BW_BOOT, BW_GET, EXACT(""), 0, bw_root },
+	{ BW_BOOT, BW_GET, PREFIX(""), 0, bw_other },
+	{ BW_ADMIN, BW_GET, EXACT("metrics"), 0, bw_metrics },
+	{ BW_ADMIN, BW_GET, PREFIX(""), 0, bw_admin_none },
+};
+
+static const struct {
+	int		 bit;
+	const char	*name;
+} method_names[] = {
+	{ EVHTTP_REQ_GET, "GET" }, { EVHTTP_REQ_HEAD, "HEAD" },
+	{ EVHTTP_REQ_POST, "POST" }, { EVHTTP_REQ_PUT, "PUT" },
+	{ EVHTTP_REQ_DELETE, "DELETE" }, { EVHTTP_REQ_OPTIONS, "OPTIONS" },
+	{ EVHTTP_REQ_TRACE, "TRACE" }, { EVHTTP_REQ_CONNECT, "CONNECT" },
+	{ EVHTTP_REQ_PATCH, "PATCH" },
+};
+
+/* A method's name from its EVHTTP_REQ_* bit, "?" if unknown. */
+static const char *
+bw_method_name(int method)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(method_names); i++)
+		if (method_names[i].bit == method)
+			return method_names[i].name;
+	return "?";
+}
+
+/* A set of methods as an Allow header says it: "GET, HEAD, POST". */
+static void
+bw_method_list(int set, char *out, size_t outsz)
+{
+	size_t	 i;
+
+	out[0] = '\0';
+	for (i = 0; i < nitems(method_names); i++) {
+		if ((set & method_names[i].bit) == 0)
+			continue;
+		if (out[0] != '\0')
+			strlcat(out, ", ", outsz);
+		strlcat(out, method_names[i].name, outsz);
+	}
+}
+
+/* Log the route table (-v): the test of every route reads it. */
+static void
+bw_routes_log(void)
+{
+	const struct bw_route	*rt;
+	char			 list[128];
+
+	for (rt = routes; rt < routes + nitems(routes); rt++) {
+		bw_method_list(rt->rt_methods, list, sizeof(list));
+		log_debug("route: %s %s /%s%s", rt->rt_plane == BW_BOOT ?
+		    "boot" : "admin", list, rt->rt_path,
+		    rt->rt_prefix ? "*" : "");
+	}
+}
+
+static int
+bw_path_match(const struct bw_route *rt, const char *path)
+{
+	if (rt->rt_prefix)
+		return strncmp(path, rt->rt_path, rt->rt_len) == 0;
+	return strcmp(path, rt->rt_path) == 0;
+}
+
+/*
+ * The route of a path and method on a plane; NULL and in *allow the
+ * methods the path takes if it does not take this one (0: no route).
+ */
+static const struct bw_route *
+bw_match(int plane, const char *path, int method, int *allow)
+{
+	const struct bw_route	*rt, *first = NULL;
+
+	*allow = 0;
+	for (rt = routes; rt < routes + nitems(routes); rt++) {
+		if (rt->rt_plane != plane || !bw_path_match(rt, path))
+			continue;
+		if (first == NULL)
+			first = rt;
+		else if (rt->rt_prefix != first->rt_prefix ||
+		    strcmp(rt->rt_path, first->rt_path) != 0)
+			continue;
+		if (rt->rt_methods & method)
+			return rt;
+		*allow |= rt->rt_methods;
+	}
+	return NULL;
+}
+
+int
+bw_fail(struct bw_req *r, int code, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->why, sizeof(r->why), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/*
+ * The abort path: the one place a failed request is answered, with the
+ * handler's text (bw_fail) or one for the status, as text or as JSON,
+ * and on a 405 the Allow header.
+ */
+static void
+bw_abort(struct bw_req *r, int code)
+{
+	const char	*text = r->why;
+	char		 allow[128];
+	json_t		*o;
+
+	if (r->status != 0) {
+		log_warnx("%s: /%s: %d after a %d reply", __func__, r->path,
+		    code, r->status);
+		return;
+	}
+	if (code == 405 && r->allow != 0) {
+		bw_method_list(r->allow, allow, sizeof(allow));
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "Allow", allow);
+	}
+	if (text[0] == '\0')
+		text = code == 400 ? "bad request" : code == 403 ? "forbidden" :
+		    code == 404 ? "not found" : code == 405 ?
+		    "method not allowed" : http_reason(code);
+	if (r->json) {
+		o = json_pack("{s:s}", "error", text);
+		http_send_json(r, code, o);
+		json_decref(o);
+	} else
+		http_error(r, code, "%s", text);
 }
 
 #define BW_ERR_PER_SOURCE	20	/* http-error events per source */
@@ -460,14 +707,15 @@ bw_bootloader(struct bw_req *r)
  * event with the status and the path, bounded per source address so that
  * a scanner cannot flood the boot log. A path of several parts keeps only
  * its first (/t/..., /unattended/..., /api/...), where a capability may
- * be, unless it is a file route (/data/, /iso/, /image/).
+ * be, unless it is a file route (/data/, /iso/, /image/). Every 4xx
+ * counts, whether the abort path sent it or a handler (a 416).
  */
 static void
 bw_fail_event(struct bw_req *r)
 {
 	static struct nb_ratelim	 lim;
 	const char			*shown = r->path, *more = "";
-	const char			*mac, *method;
+	const char			*mac;
 	int				 len;
 
 	if (lim.window_ms == 0)
@@ -491,150 +739,76 @@ bw_fail_event(struct bw_req *r)
 		more = "...";
 	}
 	mac = bw_ident(r) == NB_OK ? r->mac : NULL;
-	method = r->head ? "HEAD" :
-	    r->method == EVHTTP_REQ_POST ? "POST" : "GET";
 	nb_evq_push(r->bw->d->evq, mac, "http-error", r->ip, "%d %s /%.*s%s",
-	    r->status, method, len, shown, more);
+	    r->status, bw_method_name(r->method), len, shown, more);
 }
 
-/* Route a request of the boot plane by its path; every handler replies. */
-static void
-bw_route(struct bw_req *r)
+/*
+ * Route a request, in one visible order: its path decoded, its route
+ * found (bw_match), the cache and the server URL made current if the
+ * route needs them, its handler run. 0 if a reply went, else a status.
+ */
+static int
+bw_route(struct bw_req *r, int plane)
 {
-	struct evkeyvalq	*oh = evhttp_request_get_output_headers(r->req);
 	const char		*uri = evhttp_request_get_uri(r->req);
+	const struct bw_route	*rt;
 	int			 code;
 
-	/* Every method reaches us (evhttp would answer 501): others get 405. */
-	if (r->method != EVHTTP_REQ_GET && r->method != EVHTTP_REQ_HEAD &&
-	    r->method != EVHTTP_REQ_POST) {
-		evhttp_add_header(oh, "Allow", "GET, HEAD, POST");
-		http_error(r, 405, "method not allowed");
-		return;
-	}
 	if ((code = http_path_decode(uri, r->path, sizeof(r->path))) != 0) {
 		log_debug("%s: bad request target from %s", __func__, r->ip);
-		http_error(r, code, "%s", code == 400 ? "bad request" :
-		    "not found");
-		return;
+		return code;
 	}
-	r->query = strchr(uri, '?');
-	if (r->query != NULL)
+	if ((rt = bw_match(plane, r->path, r->method, &r->allow)) == NULL)
+		return r->allow != 0 ? 405 : 404;
+	if ((r->query = strchr(uri, '?')) != NULL)
 		r->query++;
-	if (strncmp(r->path, "t/", 2) == 0) {
+	r->json = (rt->rt_flags & BW_RT_JSON) != 0;
+	if (rt->rt_flags & (BW_RT_CACHE | BW_RT_URL))
+		cache_refresh(r->bw);
+	if (rt->rt_flags & BW_RT_URL)
 		bw_server_url(r);
-		unattended_token(r, r->path + 2);
-		return;
-	}
-	if (strcmp(r->path, "api/v1/self") == 0 ||
-	    strncmp(r->path, "api/v1/self/", 12) == 0) {
-		bw_server_url(r);
-		self_serve(r, r->path[11] == '/' ? r->path + 12 : "");
-		return;
-	}
-	if (r->method == EVHTTP_REQ_POST) {
-		evhttp_add_header(oh, "Allow", "GET, HEAD");
-		http_error(r, 405, "only the self-API takes POST");
-		return;
-	}
-	if (strcmp(r->path, "boot.ipxe") == 0) {
-		bw_server_url(r);
-		script_boot_ipxe(r);
-	} else if (strcmp(r->path, "boot") == 0) {
-		bw_server_url(r);
-		script_client(r);
-	} else if (strncmp(r->path, "unattended/", 11) == 0) {
-		bw_server_url(r);
-		unattended_serve(r, r->path + 11);
-	} else if (strncmp(r->path, "data/", 5) == 0)
-		bw_data(r, r->path + 5);
-	else if (strncmp(r->path, "image/", 6) == 0)
-		bw_image(r, r->path + 6);
-	else if (strncmp(r->path, "iso/", 4) == 0)
-		bw_iso(r, r->path + 4);
-	else if (r->path[0] == '\0')
-		http_error(r, 404, "nothing here: see /boot.ipxe");
-	else {
-		bw_server_url(r);
-		if (unattended_vfile(r) == -1 && bw_bootloader(r) == -1)
-			http_error(r, 404, "not found");
-	}
+	return rt->rt_fn(r, r->path + rt->rt_len);
 }
 
-/* Everything a booting machine asks for: routed, then a failure is an event. */
+/*
+ * A request on either plane: routed; a status the route returns is sent
+ * by the abort path; a 4xx of the boot plane is an event.
+ */
 static void
-bw_dispatch(struct evhttp_request *req, void *arg)
+bw_serve(struct bootweb *bw, struct evhttp_request *req, int plane)
 {
-	struct bw_req			 r;
 	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
 	const struct sockaddr		*sa = evhttp_connection_get_addr(evcon);
-
-	memset(&r, 0, sizeof(r));
-	r.bw = arg;
-	r.req = req;
-	r.req_boot = 1;
-	r.method = (int)evhttp_request_get_command(req);
-	r.head = r.method == EVHTTP_REQ_HEAD;
-	if (sa != NULL)
-		nb_sa_ntop(sa, r.ip, sizeof(r.ip));
-	conn_request(&r.bw->boot, req);
-	bw_route(&r);
-	bw_fail_event(&r);
-}
-
-/* The admin plane: /metrics in Prometheus text; the admin API comes later. */
-static void
-bw_admin(struct evhttp_request *req, void *arg)
-{
-	struct bootweb	*bw = arg;
-	struct bw_req	 r;
-	struct evbuffer	*evb;
-	static const char *const classes[] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
-	size_t		 i;
+	struct bw_req			 r;
+	int				 code;
 
 	memset(&r, 0, sizeof(r));
 	r.bw = bw;
 	r.req = req;
+	r.req_boot = plane == BW_BOOT;
 	r.method = (int)evhttp_request_get_command(req);
 	r.head = r.method == EVHTTP_REQ_HEAD;
-	conn_request(&bw->adm, req);
-	if (r.method != EVHTTP_REQ_GET && !r.head) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
-		http_error(&r, 405, "method not allowed");
-		return;
-	}
-	if (strcmp(evhttp_request_get_uri(req), "/metrics") != 0) {
-		http_error(&r, 404, "the admin API is not implemented yet; only /metrics is");
-		return;
-	}
-	evb = evbuffer_new();
-	evbuffer_add_printf(evb, "# TYPE bootweb_requests_total counter\n");
-	for (i = 1; i < 6; i++)
-		evbuffer_add_printf(evb, "bootweb_requests_total{code=\"%s\"} %llu\n",
-		    classes[i], bw->nstatus[i]);
-	evbuffer_add_printf(evb, "# TYPE bootweb_sent_bytes_total counter\n"
-	    "bootweb_sent_bytes_total %llu\n"
-	    "# TYPE bootweb_inventory_queued gauge\nbootweb_inventory_queued %zu\n"
-	    "# TYPE bootweb_events_queued gauge\nbootweb_events_queued %zu\n"
-	    "# TYPE bootweb_cache_rebuilds_total counter\nbootweb_cache_rebuilds_total %llu\n"
-	    "# TYPE bootweb_connections gauge\nbootweb_connections %zu\n"
-	    "# TYPE bootweb_connections_max gauge\nbootweb_connections_max %zu\n"
-	    "# TYPE bootweb_accept_paused_total counter\n"
-	    "bootweb_accept_paused_total %llu\n"
-	    "# TYPE bootweb_refused_per_address_total counter\n"
-	    "bootweb_refused_per_address_total %llu\n"
-	    "# TYPE bootweb_request_deadline_total counter\n"
-	    "bootweb_request_deadline_total %llu\n"
-	    "# TYPE bootweb_admin_connections gauge\n"
-	    "bootweb_admin_connections %zu\n"
-	    "# TYPE bootweb_admin_connections_max gauge\n"
-	    "bootweb_admin_connections_max %zu\n",
-	    bw->nbytes, bw->nseen, nb_evq_len(bw->d->evq), bw->cache.nrefresh,
-	    bw->boot.pl_nconns, bw->boot.pl_max, bw->boot.pl_npauses,
-	    bw->boot.pl_nrefused, bw->boot.pl_nlate + bw->adm.pl_nlate,
-	    bw->adm.pl_nconns, bw->adm.pl_max);
-	http_send_evb(&r, 200, "text/plain; version=0.0.4", evb);
-	evbuffer_free(evb);
+	if (sa != NULL)
+		nb_sa_ntop(sa, r.ip, sizeof(r.ip));
+	conn_request(plane == BW_BOOT ? &bw->boot : &bw->adm, req);
+	if ((code = bw_route(&r, plane)) != 0)
+		bw_abort(&r, code);
+	bw_fail_event(&r);
+}
+
+/* The boot plane: everything a booting machine asks for. */
+static void
+bw_boot_cb(struct evhttp_request *req, void *arg)
+{
+	bw_serve(arg, req, BW_BOOT);
+}
+
+/* The admin plane: /metrics; the admin API comes later. */
+static void
+bw_admin_cb(struct evhttp_request *req, void *arg)
+{
+	bw_serve(arg, req, BW_ADMIN);
 }
 
 /* Whether a listen address is a wildcard (0.0.0.0, ::): each connection then says where it arrived. */
@@ -695,7 +869,7 @@ bw_listen(struct bootweb *bw, const char *addr, int port, ev_uint16_t methods,
 	if ((*bound = evhttp_accept_socket_with_handle(http, fd)) == NULL)
 		fatalx("cannot accept on %s port %d", addr, port);
 	log_info("listening on %s port %d (%s)", nb_sa_ntop(&sa.sa, host, sizeof(host)), port,
-	    cb == bw_dispatch ? "boot" : "admin");
+	    cb == bw_boot_cb ? "boot" : "admin");
 	return http;
 }
 
@@ -757,7 +931,7 @@ main(int argc, char *argv[])
 	/* The boot plane is dual-stack by default: DHCPv6 clients get http://[addr]:port URLs. */
 	listen = nb_daemon_listen(&d, "::");
 	bw.port = nb_daemon_port(&d, "port", BW_PORT);
-	bw.http = bw_listen(&bw, listen, bw.port, 0xffff, bw_dispatch, &bound,
+	bw.http = bw_listen(&bw, listen, bw.port, 0xffff, bw_boot_cb, &bound,
 	    &bw.boot);
 	/* Bound to one address: that is the address of every connection (no getsockname). */
 	if (!bw_wildcard(listen))
@@ -771,10 +945,11 @@ main(int argc, char *argv[])
 		admin_listen = "127.0.0.1";
 	if (aport != 0)
 		bw.admin = bw_listen(&bw, admin_listen, aport, 0xffff,
-		    bw_admin, &abound, &bw.adm);
+		    bw_admin_cb, &abound, &bw.adm);
 	conn_init(&bw, &bw.boot, bw.http, bound);
 	if (bw.admin != NULL)
 		conn_init(&bw, &bw.adm, bw.admin, abound);
+	bw_routes_log();
 	nb_daemon_drop_privileges(&d);
 	nb_daemon_open_db(&d, 0, NULL);
 	log_info("data directory %s, bootloaders from %s", bw.datadir, bw.ipxedir);

@@ -109,6 +109,39 @@ struct bootweb {
 	unsigned long long	 nreq, nbytes, nstatus[6];
 };
 
+/* The planes a route belongs to. */
+#define BW_BOOT		0	/* booting machines (-l/-p) */
+#define BW_ADMIN	1	/* the admin plane (-L/-P) */
+
+/* A route's methods: EVHTTP_REQ_* bits; GET always with HEAD. */
+#define BW_GET		(EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
+#define BW_POST		EVHTTP_REQ_POST
+
+/* A route's flags: what bw_route does before its handler. */
+#define BW_RT_CACHE	0x01	/* settings and images made current */
+#define BW_RT_URL	0x02	/* r->server_url set (implies BW_RT_CACHE) */
+#define BW_RT_AUTH	0x04	/* admin: an authenticated caller (issue 13) */
+#define BW_RT_JSON	0x08	/* errors as {"error": ...} */
+
+struct bw_req;
+
+/*
+ * A route: on a plane, a path (decoded, without the leading /) matched
+ * exactly or as a prefix, the methods it takes. The handler gets what
+ * follows the prefix; it replies and returns 0, or returns an HTTP status
+ * that the abort path sends (bw_fail gives its text). bootweb.c holds the
+ * table.
+ */
+struct bw_route {
+	int		 rt_plane;	/* BW_BOOT, BW_ADMIN */
+	int		 rt_methods;	/* BW_GET, BW_POST, ... */
+	const char	*rt_path;
+	size_t		 rt_len;	/* strlen(rt_path) */
+	int		 rt_prefix;	/* rt_path starts the path */
+	int		 rt_flags;	/* BW_RT_* */
+	int		(*rt_fn)(struct bw_req *, const char *rest);
+};
+
 /* One request as the handlers see it. */
 struct bw_req {
 	struct bootweb		*bw;
@@ -125,6 +158,10 @@ struct bw_req {
 	int			 ident_done, ident_rc;
 	enum nb_ident		 how;
 	char			 mac[NB_MACSTR_LEN];
+	/* a failure, for the abort path (bw_fail) */
+	char			 why[512];	/* the text; "": the reason's */
+	int			 allow;		/* methods for Allow on a 405 */
+	int			 json;		/* the body as {"error": why} */
 };
 
 /* bootweb.c */
@@ -136,6 +173,9 @@ void	 bw_neigh_refresh(void);
 int	 bw_ident(struct bw_req *);
 /* The client at the source address (bw_ident); NB_NOTFOUND if none. */
 int	 bw_peer_client(struct bw_req *, struct nb_client *);
+/* Note why a request fails, for the abort path; returns code. */
+int	 bw_fail(struct bw_req *, int code, const char *fmt, ...)
+	    __attribute__((__format__(__printf__, 3, 4)));
 
 /* http.c */
 /*
@@ -150,6 +190,8 @@ void	 http_send_evb(struct bw_req *, int code, const char *type, struct evbuffer
 /* Send an error status with a one-line text body. */
 void	 http_error(struct bw_req *, int code, const char *fmt, ...)
 	    __attribute__((__format__(__printf__, 3, 4)));
+/* Send a JSON value, indented, keys sorted. */
+void	 http_send_json(struct bw_req *, int code, json_t *);
 /* Send [off, off + size) of the open file fd as the whole entity, honouring Range; closes fd. */
 void	 http_send_range(struct bw_req *, int fd, off_t off, off_t size, time_t mtime,
 	    const char *type);
@@ -170,9 +212,9 @@ const char *http_reason(int code);
 
 /* script.c */
 /* GET /boot.ipxe: the chain script with iPXE's inventory variables. */
-void	 script_boot_ipxe(struct bw_req *);
+int	 script_boot_ipxe(struct bw_req *, const char *rest);
 /* GET /boot?mac=...: record the inventory and answer the client's script. */
-void	 script_client(struct bw_req *);
+int	 script_client(struct bw_req *, const char *rest);
 /* Write the queued inventory reports in one transaction. */
 void	 script_flush_seen(struct bootweb *);
 /* mac's boot nonce: the one queued by its last /boot, else the stored one. */
@@ -219,16 +261,19 @@ void	 conn_free(struct bootweb *);
 
 /* unattended.c */
 /* GET /unattended/<mac>/<file>: refused, with an event. */
-void	 unattended_serve(struct bw_req *, const char *rest);
-/* A global virtual file of the files table (no token); 0 if served, else -1. */
+int	 unattended_serve(struct bw_req *, const char *rest);
+/*
+ * A global virtual file of the files table (no token): 0 if served, an
+ * HTTP status if it failed, -1 if there is none at r->path.
+ */
 int	 unattended_vfile(struct bw_req *);
 /* /t/TOKEN/...: the client's unattended and own files, its self-API. */
-void	 unattended_token(struct bw_req *, const char *rest);
+int	 unattended_token(struct bw_req *, const char *rest);
 
 /* self.c */
 /* /api/v1/self without a token: refused, with an event. */
-void	 self_serve(struct bw_req *, const char *rest);
+int	 self_serve(struct bw_req *, const char *rest);
 /* /t/TOKEN/api/v1/self[/done|/suspend|/unsuspend] for the token's mac. */
-void	 self_call(struct bw_req *, const char *mac, const char *rest);
+int	 self_call(struct bw_req *, const char *mac, const char *rest);
 
 #endif

@@ -9,7 +9,13 @@
  * connection is counted there, and its evhttp_connection, which does not
  * exist yet, is picked up right after evhttp has made it (conn_fixup, run
  * in the same loop pass): evhttp passes it as the argument of the
- * bufferevent's callbacks. A reference on the bufferevent keeps it valid
+ * bufferevent's callbacks. That is not evhttp's documented API but what
+ * every bufferevent_setcb of libevent's http.c does (2.1: in
+ * evhttp_connection_base_bufferevent_new and evhttp_start_read_, both
+ * run by evhttp_get_request_connection before the next loop pass);
+ * tests/bootweb-evhttp.c fails if a libevent release changes it, and a
+ * request on a connection the fixup did not know is logged
+ * (conn_request). A reference on the bufferevent keeps it valid
  * until then, even if evhttp gives up on the connection at once. The
  * close callback on the connection counts it out, exactly once.
  *
@@ -385,10 +391,15 @@ conn_find(struct bw_plane *pl, struct evhttp_connection *evcon)
 void
 conn_request(struct bw_plane *pl, struct evhttp_request *req)
 {
+	static int	 warned;
 	struct bw_conn	*c;
 
 	if ((c = conn_find(pl, evhttp_request_get_connection(req))) != NULL)
 		evtimer_del(c->ev_late);
+	else if (!warned++)
+		log_warnx("%s plane: a request on a connection not counted: "
+		    "libevent's evhttp no longer works as conn.c expects",
+		    pl->pl_name);
 }
 
 /* Before a reply goes out: only the write timeout, which progress resets, applies. */

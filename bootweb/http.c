@@ -247,6 +247,17 @@ http_error(struct bw_req *r, int code, const char *fmt, ...)
 	http_send_mem(r, code, "text/plain", msg, (size_t)n);
 }
 
+void
+http_send_json(struct bw_req *r, int code, json_t *o)
+{
+	char	*s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS), *t;
+
+	xasprintf(&t, "%s\n", s);
+	http_send_mem(r, code, "application/json", t, strlen(t));
+	free(s);
+	free(t);
+}
+
 /* A decimal byte position: digits only, no sign, no overflow. */
 static int
 range_num(const char **p, off_t *v)

@@ -47,8 +47,8 @@ const char *const script_inv_keys[] = {
 };
 const size_t script_ninv = sizeof(script_inv_keys) / sizeof(script_inv_keys[0]);
 
-void
-script_boot_ipxe(struct bw_req *r)
+int
+script_boot_ipxe(struct bw_req *r, const char *rest)
 {
 	struct evbuffer	*evb = evbuffer_new();
 	char		 nmac[NB_MACSTR_LEN];
@@ -61,6 +61,7 @@ script_boot_ipxe(struct bw_req *r)
 	    "http-boot-ipxe", r->ip, "served /boot.ipxe");
 	http_send_evb(r, 200, "text/plain", evb);
 	evbuffer_free(evb);
+	return 0;
 }
 
 /*
@@ -522,8 +523,8 @@ script_boot(struct bw_req *r, const char *uuid, json_t *inv,
 	return 0;
 }
 
-void
-script_client(struct bw_req *r)
+int
+script_client(struct bw_req *r, const char *rest)
 {
 	struct nb_db		*db = r->bw->d->db;
 	struct evkeyvalq	 q;
@@ -533,20 +534,23 @@ script_client(struct bw_req *r)
 	char			 tok[NB_TOKEN_STRLEN];
 	json_t			*inv;
 	enum nb_next_boot	 clear;
-	int			 rc, havetok;
+	int			 rc, havetok, code = 0;
 
 	TAILQ_INIT(&q);
 	nb_client_init(&c);
 	if (r->query == NULL || evhttp_parse_query_str(r->query, &q) == -1) {
-		http_error(r, 400, "usage: /boot?mac=MAC[&uuid=...]");
+		code = bw_fail(r, 400, "usage: /boot?mac=MAC[&uuid=...]");
 		goto done;
 	}
-	if ((mac = evhttp_find_header(&q, "mac")) == NULL || nb_mac_canon(mac, claimed) == -1) {
-		http_error(r, 400, "a MAC is needed: /boot?mac=aa:bb:cc:dd:ee:ff");
+	if ((mac = evhttp_find_header(&q, "mac")) == NULL ||
+	    nb_mac_canon(mac, claimed) == -1) {
+		code = bw_fail(r, 400,
+		    "a MAC is needed: /boot?mac=aa:bb:cc:dd:ee:ff");
 		goto done;
 	}
 	if ((inv = inventory(&q)) == NULL) {
-		http_error(r, 400, "an inventory value is longer than %d bytes", INV_MAXLEN);
+		code = bw_fail(r, 400, "an inventory value is longer than %d "
+		    "bytes", INV_MAXLEN);
 		goto done;
 	}
 	if ((rc = script_who(r, claimed)) == NB_NOTFOUND) {
@@ -577,4 +581,5 @@ script_client(struct bw_req *r)
  done:
 	nb_client_clear(&c);
 	evhttp_clear_headers(&q);
+	return code;
 }

@@ -16,60 +16,49 @@
 #include "bootweb.h"
 #include "xmalloc.h"
 
-static void
-self_json(struct bw_req *r, int code, json_t *o)
-{
-	char	*s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS), *t;
-
-	xasprintf(&t, "%s\n", s);
-	http_send_mem(r, code, "application/json", t, strlen(t));
-	free(s);
-	free(t);
-}
-
-static void
+/* A failure of the self-API: {"error": msg}, sent by the abort path. */
+static int
 self_fail(struct bw_req *r, int code, const char *msg)
 {
-	json_t	*o = json_pack("{s:s}", "error", msg);
-
-	self_json(r, code, o);
-	json_decref(o);
+	r->json = 1;
+	return bw_fail(r, code, "%s", msg);
 }
 
-void
+int
 self_serve(struct bw_req *r, const char *rest)
 {
 	log_info("refused /api/v1/self to %s: a token URL is needed", r->ip);
 	nb_evq_push(r->bw->d->evq, NULL, "self-refused", r->ip,
 	    "refused /%s: the self-API is served only under the token URL "
 	    "of the client's boot script", r->path);
-	self_fail(r, 403, "the self-API is served only under the self_url of "
-	    "your boot script");
+	return self_fail(r, 403, "the self-API is served only under the "
+	    "self_url of your boot script");
 }
 
-void
+int
 self_call(struct bw_req *r, const char *mac, const char *rest)
 {
 	struct nb_db		*db = r->bw->d->db;
 	struct nb_client	 c;
 	json_t			*o;
-	int			 rc, post = r->method == EVHTTP_REQ_POST;
+	int			 rc, code = 0;
+	int			 post = r->method == EVHTTP_REQ_POST;
 
 	nb_client_init(&c);
 	if (*rest != '\0' && strcmp(rest, "done") != 0 &&
 	    strcmp(rest, "suspend") != 0 && strcmp(rest, "unsuspend") != 0) {
-		self_fail(r, 404, "no such self-API call");
+		code = self_fail(r, 404, "no such self-API call");
 		goto done;
 	}
 	if ((*rest == '\0') == post) {
-		evhttp_add_header(evhttp_request_get_output_headers(r->req),
-		    "Allow", post ? "GET, HEAD" : "POST");
-		self_fail(r, 405, *rest == '\0' ? "use GET" : "use POST");
+		r->allow = post ? BW_GET : BW_POST;
+		code = self_fail(r, 405, *rest == '\0' ? "use GET" :
+		    "use POST");
 		goto done;
 	}
 	if ((rc = nb_client_get(db, mac, &c)) != NB_OK) {
-		self_fail(r, rc == NB_NOTFOUND ? 404 : 503, rc == NB_NOTFOUND ?
-		    "no such client" : nb_db_errmsg(db));
+		code = self_fail(r, rc == NB_NOTFOUND ? 404 : 503,
+		    rc == NB_NOTFOUND ? "no such client" : nb_db_errmsg(db));
 		goto done;
 	}
 	/* Queued, and answered from the record as it will be once written. */
@@ -89,8 +78,9 @@ self_call(struct bw_req *r, const char *mac, const char *rest)
 		    "%s by the client itself", rest);
 	}
 	o = nb_client_json(&c);
-	self_json(r, 200, o);
+	http_send_json(r, 200, o);
 	json_decref(o);
  done:
 	nb_client_clear(&c);
+	return code;
 }

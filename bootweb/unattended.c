@@ -73,7 +73,7 @@ render_free(const void *data, size_t len, void *arg)
  * this boot's) and send it, or the error bootctl template render prints.
  * file is what the client asked for (the path without the token).
  */
-static void
+static int
 render_send(struct bw_req *r, const char *name, const struct nb_client *c,
     const char *tok, const char *file, const char *what)
 {
@@ -86,8 +86,7 @@ render_send(struct bw_req *r, const char *name, const struct nb_client *c,
 		log_warnx("%s: template %s: %s", c->mac, name, err);
 		nb_evq_push(r->bw->d->evq, c->mac, what, r->ip,
 		    "template %s does not render: %s", name, err);
-		http_error(r, 500, "%s", err);
-		return;
+		return bw_fail(r, 500, "%s", err);
 	}
 	nb_evq_push(r->bw->d->evq, c->mac, what, r->ip,
 	    "rendered %s (template %s, %zu bytes)", file, name, len);
@@ -97,20 +96,19 @@ render_send(struct bw_req *r, const char *name, const struct nb_client *c,
 		free(out);
 	http_send_evb(r, 200, "text/plain", evb);
 	evbuffer_free(evb);
+	return 0;
 }
 
-void
+int
 unattended_serve(struct bw_req *r, const char *rest)
 {
 	char		 mac[NB_MACSTR_LEN], macpart[64];
 	const char	*slash = strchr(rest, '/');
 	int		 named;
 
-	if (slash == NULL || (size_t)(slash - rest) >= sizeof(macpart)) {
-		http_error(r, 404, "not found: unattended files are under "
+	if (slash == NULL || (size_t)(slash - rest) >= sizeof(macpart))
+		return bw_fail(r, 404, "not found: unattended files are under "
 		    "the token URL of the client's boot script");
-		return;
-	}
 	memcpy(macpart, rest, (size_t)(slash - rest));
 	macpart[slash - rest] = '\0';
 	named = nb_mac_canon(macpart, mac) == 0;
@@ -120,15 +118,15 @@ unattended_serve(struct bw_req *r, const char *rest)
 	nb_evq_push(r->bw->d->evq, named ? mac : NULL, "http-unattended", r->ip,
 	    "refused /unattended/%s/...: files are served only under the "
 	    "token URL of the client's boot script", named ? mac : "?");
-	http_error(r, 403, "unattended files are served only under the token "
-	    "URL of the client's boot script");
+	return bw_fail(r, 403, "unattended files are served only under the "
+	    "token URL of the client's boot script");
 }
 
 /*
  * A virtual file f at path for client c (NULL: anonymous); templates
  * render for c with its token tok.
  */
-static void
+static int
 vfile_send(struct bw_req *r, const struct nb_file *f, const struct nb_client *c,
     const char *tok, const char *path)
 {
@@ -141,30 +139,28 @@ vfile_send(struct bw_req *r, const struct nb_file *f, const struct nb_client *c,
 		    "file %s (%zu bytes)", path, f->content_len);
 		http_send_mem(r, 200, http_content_type(path), f->content,
 		    f->content_len);
-		break;
+		return 0;
 	case NB_FILE_TEMPLATE:
-		if (c == NULL) {
-			http_error(r, 403, "template files are rendered per "
-			    "client, under the token URL of its boot script");
-			break;
-		}
-		render_send(r, f->tmpl, c, tok, path, "http-file");
-		break;
+		if (c == NULL)
+			return bw_fail(r, 403, "template files are rendered "
+			    "per client, under the token URL of its boot "
+			    "script");
+		return render_send(r, f->tmpl, c, tok, path, "http-file");
 	case NB_FILE_LOCAL:
 		code = http_send_path(r, f->local, http_content_type(path));
 		if (code != 0) {
 			log_warnx("file %s: cannot open %s", path, f->local);
-			http_error(r, code, "not found");
-		} else
-			nb_evq_push(r->bw->d->evq, mac, "http-file", r->ip,
-			    "file %s from %s", path, f->local);
-		break;
+			return bw_fail(r, code, "not found");
+		}
+		nb_evq_push(r->bw->d->evq, mac, "http-file", r->ip,
+		    "file %s from %s", path, f->local);
+		return 0;
 	case NB_FILE_URL:
-		/* No proxy: bootweb fetches nothing on a client's behalf. */
-		http_error(r, 404, "%s is an upstream URL file; bootweb does "
-		    "not proxy", path);
 		break;
 	}
+	/* No proxy: bootweb fetches nothing on a client's behalf. */
+	return bw_fail(r, 404, "%s is an upstream URL file; bootweb does not "
+	    "proxy", path);
 }
 
 int
@@ -183,9 +179,9 @@ unattended_vfile(struct bw_req *r)
 		nb_file_clear(&f);
 		return -1;
 	}
-	vfile_send(r, &f, NULL, NULL, r->path);
+	rc = vfile_send(r, &f, NULL, NULL, r->path);
 	nb_file_clear(&f);
-	return 0;
+	return rc;
 }
 
 /*
@@ -215,7 +211,7 @@ token_check(struct bw_req *r, const char *tok, char mac[NB_MACSTR_LEN])
 }
 
 /* A client's own file at file: its unattended files, then its virtual files. */
-static void
+static int
 token_file(struct bw_req *r, const struct nb_client *c, const char *tok,
     const char *file)
 {
@@ -224,16 +220,16 @@ token_file(struct bw_req *r, const struct nb_client *c, const char *tok,
 	struct nb_file		 f;
 	const struct nb_image	*img;
 	const char		*eff = c->tmpl;
-	int			 rc;
+	int			 rc, code = 0;
 
 	if (eff == NULL && (img = cache_image(r->bw, c->image, NULL)) != NULL)
 		eff = img->tmpl;
 	memset(&t, 0, sizeof(t));
 	memset(&f, 0, sizeof(f));
 	if (strchr(file, '/') == NULL && nb_template_get(db, file, &t) == NB_OK)
-		render_send(r, file, c, tok, file, "http-unattended");
+		code = render_send(r, file, c, tok, file, "http-unattended");
 	else if (eff != NULL && alias(file))
-		render_send(r, eff, c, tok, file, "http-unattended");
+		code = render_send(r, eff, c, tok, file, "http-unattended");
 	else if (eff != NULL && strcmp(file, "meta-data") == 0) {
 		nb_evq_push(r->bw->d->evq, c->mac, "http-unattended", r->ip,
 		    "generated meta-data");
@@ -243,16 +239,17 @@ token_file(struct bw_req *r, const struct nb_client *c, const char *tok,
 		    "empty vendor-data");
 		http_send_mem(r, 200, "text/plain", "", 0);
 	} else if ((rc = nb_file_lookup(db, file, c->mac, &f)) == NB_OK)
-		vfile_send(r, &f, c, tok, file);
+		code = vfile_send(r, &f, c, tok, file);
 	else if (rc != NB_NOTFOUND) {
 		log_warnx("looking up virtual file %s: %s", file,
 		    nb_db_errmsg(db));
-		http_error(r, 503, "the database cannot be read");
+		code = bw_fail(r, 503, "the database cannot be read");
 	} else
-		http_error(r, 404, "no template or file %s for this client",
-		    file);
+		code = bw_fail(r, 404, "no template or file %s for this "
+		    "client", file);
 	nb_template_clear(&t);
 	nb_file_clear(&f);
+	return code;
 }
 
 /*
@@ -282,7 +279,7 @@ token_split(struct bw_req *r, const char *rest, char tok[NB_TOKEN_STRLEN],
 	return slash == NULL || tok[0] == '\0' ? -1 : 0;
 }
 
-void
+int
 unattended_token(struct bw_req *r, const char *rest)
 {
 	struct nb_db		*db = r->bw->d->db;
@@ -294,7 +291,7 @@ unattended_token(struct bw_req *r, const char *rest)
 
 	nb_client_init(&c);
 	if (token_split(r, rest, tok, file) == -1) {
-		http_error(r, 404, "not found: /t/TOKEN/FILE");
+		code = bw_fail(r, 404, "not found: /t/TOKEN/FILE");
 		goto done;
 	}
 	if ((code = token_check(r, tok, mac)) != 0) {
@@ -305,36 +302,36 @@ unattended_token(struct bw_req *r, const char *rest)
 		    code == 404 ? "?" : mac, why, r->ip, file);
 		nb_evq_push(r->bw->d->evq, code == 404 ? NULL : mac,
 		    "http-token", r->ip, "refused %s: %s token", file, why);
-		http_error(r, code, "%s", code == 503 ?
+		code = bw_fail(r, code, "%s", code == 503 ?
 		    "the database cannot be read" : "this URL is not valid "
 		    "(any more): boot again for a new one");
 		goto done;
 	}
 	if (strcmp(file, "api/v1/self") == 0 ||
 	    strncmp(file, "api/v1/self/", 12) == 0) {
-		self_call(r, mac, file[11] == '/' ? file + 12 : "");
+		code = self_call(r, mac, file[11] == '/' ? file + 12 : "");
 		goto done;
 	}
 	if (r->method == EVHTTP_REQ_POST) {
-		evhttp_add_header(evhttp_request_get_output_headers(r->req),
-		    "Allow", "GET, HEAD");
-		http_error(r, 405, "only the self-API takes POST");
+		r->allow = BW_GET;
+		code = bw_fail(r, 405, "only the self-API takes POST");
 		goto done;
 	}
 	if ((rc = nb_client_get(db, mac, &c)) != NB_OK) {
 		if (rc != NB_NOTFOUND)
 			log_warnx("%s: reading the client: %s", mac,
 			    nb_db_errmsg(db));
-		http_error(r, rc == NB_NOTFOUND ? 404 : 503, "%s",
+		code = bw_fail(r, rc == NB_NOTFOUND ? 404 : 503, "%s",
 		    rc == NB_NOTFOUND ? "no such client" :
 		    "the database cannot be read");
 		goto done;
 	}
 	if (file[0] == '\0')
-		http_error(r, 404, "not found: /t/TOKEN/FILE");
+		code = bw_fail(r, 404, "not found: /t/TOKEN/FILE");
 	else
-		token_file(r, &c, tok, file);
+		code = token_file(r, &c, tok, file);
  done:
 	explicit_bzero(tok, sizeof(tok));
 	nb_client_clear(&c);
+	return code;
 }

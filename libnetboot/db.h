@@ -19,7 +19,7 @@
 struct stat;
 
 #define NB_DB_DEFAULT	LOCALSTATEDIR "/lib/netboot/netboot.db"
-#define NB_DB_VERSION	6		/* schema version this build writes */
+#define NB_DB_VERSION	7		/* schema version this build writes */
 /* The busy timeout of an event loop's connection (it only reads). */
 #define NB_DB_LOOP_BUSY_MS	50
 
@@ -389,5 +389,198 @@ struct nb_client_policy {
 /* Call fn for each client not answered like an unknown one (known, denied, suspended, next boot or static address). */
 int		 nb_client_policy_list(struct nb_db *,
 		    int (*fn)(const struct nb_client_policy *, void *), void *arg);
+
+/*
+ * The admin plane's credentials and fleet actions (issue 13; netboot(7)
+ * ADMIN PLANE). bootctl and bootweb call the same functions.
+ * db_user.c: users and roles; auth.c: API tokens, browser sessions,
+ * login throttling; wake.c: Wake-on-LAN.
+ */
+/* Roles, ordered: a role may do what every lower one may. */
+enum nb_role { NB_ROLE_NONE, NB_ROLE_VIEWER, NB_ROLE_OPERATOR, NB_ROLE_ADMIN };
+
+#define NB_PASSWORD_MIN	8	/* bytes of a password */
+#define NB_PASSWORD_MAX	256
+#define NB_PASSWORD_RANDOM_LEN 24	/* a made-up one: about 140 bits */
+
+struct nb_user {
+	char		*name;
+	enum nb_role	 role;
+	int64_t		 created;
+	int64_t		 updated;	/* password or role changed; 0: never */
+};
+
+/* Who a credential stands for, and with which role. */
+struct nb_auth {
+	char		 user[65];
+	enum nb_role	 role;
+	int64_t		 token;		/* token or session row; 0: password */
+};
+
+/* The name of a role ("viewer", ...; "" for none). */
+const char	*nb_role_name(enum nb_role);
+/* Parse a role name; -1 if unknown. */
+int		 nb_role_parse(const char *, enum nb_role *);
+/* Free what u owns and zero it. */
+void		 nb_user_clear(struct nb_user *u);
+/* Hash a password with yescrypt (crypt(3)) into out; -1 on failure. */
+int		 nb_password_hash(const char *pw, char *out, size_t outsz);
+/* Whether pw matches the crypt(3) hash (constant-time compare). */
+int		 nb_password_check(const char *pw, const char *hash);
+/* A random password of NB_PASSWORD_RANDOM_LEN letters and digits. */
+void		 nb_password_random(char out[NB_PASSWORD_RANDOM_LEN + 1]);
+/* NULL if pw is acceptable as a password, else the reason. */
+const char	*nb_password_rule(const char *pw);
+/* Add a user with role and password (NB_EXISTS; NB_INVALID, why). */
+int		 nb_user_add(struct nb_db *, const char *name,
+		    enum nb_role role, const char *pw);
+/* Load the user called name. */
+int		 nb_user_get(struct nb_db *, const char *name,
+		    struct nb_user *u);
+/* Replace a user's password; the user's sessions end, tokens stay. */
+int		 nb_user_passwd(struct nb_db *, const char *name,
+		    const char *pw);
+/* Change a user's role (NB_INUSE: it would leave no admin). */
+int		 nb_user_set_role(struct nb_db *, const char *name,
+		    enum nb_role);
+/* Delete a user, tokens and sessions too (NB_INUSE: the last admin). */
+int		 nb_user_rm(struct nb_db *, const char *name);
+/* Call fn for each user in name order. */
+int		 nb_user_list(struct nb_db *,
+		    int (*fn)(const struct nb_user *, void *), void *arg);
+/* The number of users; -1 on error. */
+int		 nb_user_count(struct nb_db *);
+/* With no user at all, add admin name with a random password (in pw). */
+int		 nb_user_first_admin(struct nb_db *, const char *name,
+		    char pw[NB_PASSWORD_RANDOM_LEN + 1]);
+/* The user as a JSON object (never the hash). */
+json_t		*nb_user_json(const struct nb_user *u);
+
+/* API tokens (Authorization: Bearer) and browser sessions, stored hashed */
+#define NB_APITOKEN_PREFIX	"nbt_"	/* API tokens */
+#define NB_SESSION_PREFIX	"nbs_"	/* browser session ids */
+#define NB_SECRET_BYTES		32	/* 256 random bits */
+#define NB_APITOKEN_STRLEN	(4 + 2 * NB_SECRET_BYTES + 1)
+#define NB_CSRF_STRLEN		(2 * 32 + 1)
+#define NB_SESSION_IDLE		1800	/* s: default idle expiry */
+#define NB_SESSION_MAX		43200	/* s: default absolute expiry */
+#define NB_LASTUSED_STEP	60	/* s: a token's last_used resolution */
+
+struct nb_apitoken {
+	int64_t		 id;
+	char		*user;
+	char		*label;
+	enum nb_role	 role;		/* NB_ROLE_NONE: the user's */
+	int		 session;	/* a browser session */
+	int64_t		 created;
+	int64_t		 expires;	/* 0: never */
+	int64_t		 last_used;	/* 0: never */
+};
+
+/* Free what t owns and zero it. */
+void		 nb_apitoken_clear(struct nb_apitoken *t);
+/* Compare n bytes in time independent of their contents; 1 if equal. */
+int		 nb_ct_equal(const void *a, const void *b, size_t n);
+/*
+ * Make an API token for user with role (NONE: the user's, whatever it is
+ * when used; never above it), expiring at expires (0: never). The token
+ * is in out, to be shown once; *id is its row.
+ */
+int		 nb_token_create(struct nb_db *, const char *user,
+		    enum nb_role role, const char *label, int64_t expires,
+		    char out[NB_APITOKEN_STRLEN], int64_t *id);
+/* Call fn for each API token (of user if given; sessions too if asked). */
+int		 nb_token_list(struct nb_db *, const char *user, int sessions,
+		    int (*fn)(const struct nb_apitoken *, void *), void *arg);
+/* Delete the token or session with that id. */
+int		 nb_token_revoke(struct nb_db *, int64_t id);
+/*
+ * Who a presented bearer token stands for at now, marking it used: NB_OK
+ * with out, or NB_NOTFOUND alike for unknown, wrong and expired ones.
+ */
+int		 nb_token_auth(struct nb_db *, const char *tok, int64_t now,
+		    struct nb_auth *out);
+/* The token as a JSON object (never its hash). */
+json_t		*nb_apitoken_json(const struct nb_apitoken *t);
+/*
+ * Start a browser session for user at now, ending after idle seconds
+ * unused or max seconds in all; its id (a cookie value) in out.
+ */
+int		 nb_session_create(struct nb_db *, const char *user,
+		    int64_t idle, int64_t max, int64_t now,
+		    char out[NB_APITOKEN_STRLEN]);
+/* Who a session id stands for at now, marking it used; or NB_NOTFOUND. */
+int		 nb_session_auth(struct nb_db *, const char *sid, int64_t now,
+		    struct nb_auth *out);
+/* End the session with that id (logout); NB_NOTFOUND if none. */
+int		 nb_session_revoke(struct nb_db *, const char *sid);
+/* The CSRF token of a session: HMAC-SHA256 of its id, server key. */
+int		 nb_session_csrf(struct nb_db *, const char *sid,
+		    char out[NB_CSRF_STRLEN]);
+/* 1 if csrf is the session's CSRF token (constant-time), else 0. */
+int		 nb_session_csrf_check(struct nb_db *, const char *sid,
+		    const char *csrf);
+
+/*
+ * Failed-login throttling, per address and per user name. After
+ * NB_LOGIN_FREE failures in a row the next try waits 2^(n - FREE) s, at
+ * most NB_LOGIN_DELAY_MAX; a success resets, and a count is forgotten
+ * NB_LOGIN_FORGET s after its last failure.
+ */
+#define NB_LOGIN_FREE		5
+#define NB_LOGIN_DELAY_MAX	300
+#define NB_LOGIN_FORGET		86400
+/* Seconds to wait after failures failed tries in a row (pure). */
+int64_t		 nb_login_delay(int64_t failures);
+/* Seconds still to wait at now after failures, the last at last (pure). */
+int64_t		 nb_login_wait(int64_t failures, int64_t last, int64_t now);
+/* Seconds addr or user must still wait at now (the larger); -1: error. */
+int64_t		 nb_login_throttled(struct nb_db *, const char *addr,
+		    const char *user, int64_t now);
+/* Count a failure of addr and user at now. */
+int		 nb_login_failed(struct nb_db *, const char *addr,
+		    const char *user, int64_t now);
+/* Forget the failures of addr and user (a success). */
+int		 nb_login_reset(struct nb_db *, const char *addr,
+		    const char *user);
+/*
+ * A password login from addr, recorded as daemon's events: NB_OK with
+ * out; NB_NOTFOUND alike for an unknown user and a wrong password
+ * (counted, and a login.fail event); NB_BUSY with *retry > 0 while
+ * throttled (the password is not even checked). It costs one yescrypt
+ * call (about 20 ms of CPU and 16 MiB): keep it off an event loop.
+ */
+int		 nb_login(struct nb_db *, const char *daemon, const char *addr,
+		    const char *user, const char *pw, int64_t now,
+		    struct nb_auth *out, int64_t *retry);
+
+/* Wake-on-LAN (wake.c) */
+#define NB_WAKE_PORT	9	/* UDP discard: what most tools send to */
+#define NB_WAKE_LEN	102	/* 6 x 0xff, then the MAC 16 times */
+#define NB_WAKE_MAXLEN	(NB_WAKE_LEN + 6)	/* with SecureOn */
+#define NB_WAKE_VAR	"wake_broadcast"	/* a client's own override */
+#define NB_WAKE_ADDRLEN	16	/* INET_ADDRSTRLEN */
+
+/* mac's magic packet, SecureOn password appended if not NULL; its size. */
+size_t		 nb_wake_packet(const uint8_t mac[NB_MAC_LEN],
+		    const uint8_t *secureon, uint8_t out[NB_WAKE_MAXLEN]);
+/*
+ * Where mac's packet goes (an IPv4 address) and why: "client" (its var),
+ * "setting", "interface" (of its last address) or "default".
+ */
+int		 nb_wake_target(struct nb_db *, const char *mac,
+		    char addr[NB_WAKE_ADDRLEN], const char **why);
+/* Send a magic packet to addr port NB_WAKE_PORT; -1 with errno. */
+int		 nb_wake_send(const char *addr, const uint8_t *pkt,
+		    size_t len);
+/*
+ * Wake a client in one transaction: set its next boot unless
+ * NB_NEXT_NONE, send its packet (secureon may be NULL), record daemon's
+ * wake event; the address used in sent. If sending fails (NB_ERR with
+ * the reason) nothing is changed.
+ */
+int		 nb_wake(struct nb_db *, const char *daemon, const char *mac,
+		    enum nb_next_boot next, const uint8_t *secureon,
+		    char sent[NB_WAKE_ADDRLEN]);
 
 #endif

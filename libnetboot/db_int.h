@@ -6,7 +6,7 @@
 
 #include "db.h"
 
-#define DB_STMT_CACHE	64
+#define DB_STMT_CACHE	128
 
 struct nb_db {
 	sqlite3		*sq;

@@ -205,6 +205,34 @@ const char *const db_migrations[] = {
 	"UPDATE sqlite_schema SET sql = replace(sql, '''ipxe'', ''raw''))',"
 	"  '''ipxe'', ''raw'', ''autoyast''))') WHERE type = 'table' AND name = 'templates';"
 	"PRAGMA writable_schema = RESET;",
+
+	/*
+	 * 6 -> 7: the admin plane (netboot(7) ADMIN PLANE). Users gain a
+	 * role; rows made by hand before any tool made them become viewers,
+	 * the least privilege. API tokens and browser sessions share the
+	 * tokens table and its lookup by hash: kind tells them apart, role
+	 * narrows a token below its user's (NULL: the user's), idle is a
+	 * session's idle expiry in seconds. login_failures holds the counts
+	 * that failed-login throttling reads, per address and per user.
+	 * ADD COLUMN keeps every row and every reference to these tables.
+	 */
+	"ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'viewer'"
+	"  CHECK (role = 'viewer' OR role = 'operator' OR role = 'admin');"
+	"ALTER TABLE users ADD COLUMN updated INTEGER;"
+	"ALTER TABLE tokens ADD COLUMN kind TEXT NOT NULL DEFAULT 'api'"
+	"  CHECK (kind = 'api' OR kind = 'session');"
+	"ALTER TABLE tokens ADD COLUMN role TEXT CHECK (role IS NULL"
+	"  OR role = 'viewer' OR role = 'operator' OR role = 'admin');"
+	"ALTER TABLE tokens ADD COLUMN idle INTEGER"
+	"  CHECK (idle IS NULL OR idle > 0);"
+	"CREATE INDEX tokens_user ON tokens(user);"
+	"CREATE TABLE login_failures ("
+	"  scope TEXT NOT NULL CHECK (scope = 'addr' OR scope = 'user'),"
+	"  key TEXT NOT NULL CHECK (length(key) BETWEEN 1 AND 256),"
+	"  failures INTEGER NOT NULL CHECK (failures >= 0),"
+	"  last INTEGER NOT NULL,"
+	"  PRIMARY KEY (scope, key)"
+	") STRICT, WITHOUT ROWID;",
 };
 
 const int db_nmigrations = sizeof(db_migrations) / sizeof(db_migrations[0]);

@@ -62,6 +62,8 @@ static const struct setting settings[] = {
 	/* limits (issue 11) */
 	{ "dhcp6.leases_per_minute", "30", S_NUM, NULL, 1, 100000 },
 	{ "dhcp6.leases_per_mac", "1", S_NUM, NULL, 1, 1000 },
+	/* admin (issue 13) */
+	{ "wake.broadcast", NULL, S_ADDR, NULL, 0, 0 },
 	/* Caps the daemons' write queue keeps (libnetboot/wq.c). */
 	{ "clients.max_discovered", "10000", S_NUM, NULL, 1, 10000000 },
 	{ "events.max_rows", "1000000", S_NUM, NULL, 1000, 1000000000 },

@@ -108,6 +108,42 @@ migrated_to_6(struct nb_db *db, int from)
 	    == 1, "from %d: integrity_check ok", from);
 }
 
+/*
+ * What schema 7 adds: a user made by hand before it (from 2 on) becomes a
+ * viewer; roles, token kinds and login_failures are checked by the schema.
+ */
+static void
+migrated_to_7(struct nb_db *db, int from)
+{
+	struct nb_user	 u;
+
+	memset(&u, 0, sizeof(u));
+	if (from >= 2)
+		ok(nb_user_get(db, "old", &u) == NB_OK &&
+		    u.role == NB_ROLE_VIEWER,
+		    "from %d: a user made before roles is a viewer", from);
+	nb_user_clear(&u);
+	ok(raw("INSERT INTO users (name, hash, role, created) "
+	    "VALUES ('r7', '$x', 'root', 0)") != SQLITE_OK &&
+	    raw("INSERT INTO users (name, hash, role, created) "
+	    "VALUES ('r7', '$x', 'operator', 0)") == SQLITE_OK,
+	    "from %d: the role CHECK refuses unknown roles", from);
+	ok(raw("INSERT INTO tokens (user, hash, created, kind) VALUES ('r7', "
+	    "printf('%064x', 255), 0, 'cookie')") != SQLITE_OK &&
+	    raw("INSERT INTO tokens (user, hash, created, kind, idle) VALUES "
+	    "('r7', printf('%064x', 255), 0, 'session', 60)") == SQLITE_OK,
+	    "from %d: token kinds are api or session", from);
+	ok(raw_count("SELECT count(*) FROM tokens WHERE kind = 'session' "
+	    "AND role IS NULL") == 1, "from %d: a token's role may be NULL",
+	    from);
+	ok(raw("INSERT INTO login_failures VALUES ('addr', '::1', 1, 0)") ==
+	    SQLITE_OK && raw("INSERT INTO login_failures VALUES "
+	    "('mac', 'x', 1, 0)") != SQLITE_OK,
+	    "from %d: a login_failures table with scopes addr and user", from);
+	ok(raw_count("SELECT count(*) FROM pragma_foreign_key_check") == 0,
+	    "from %d: no dangling reference", from);
+}
+
 static void
 test_migrations(void)
 {
@@ -141,6 +177,13 @@ test_migrations(void)
 			    nb_event_add(db, c.mac, "tftpd", "old", NULL, "two") == NB_OK,
 			    "two events stored at version %d", from);
 		}
+		if (from >= 2) {
+			nb_db_close(db);
+			ok(raw("INSERT INTO users (name, hash, created) VALUES "
+			    "('old', '$y$x', 0)") == SQLITE_OK,
+			    "a user stored at version %d", from);
+			db = open_db(NB_DB_NOMIGRATE);
+		}
 		nb_db_close(db);
 		db = open_db(0);
 		ok(db != NULL && nb_db_version(db) == NB_DB_VERSION,
@@ -156,6 +199,8 @@ test_migrations(void)
 		}
 		if (from < 6)
 			migrated_to_6(db, from);
+		if (from < 7)
+			migrated_to_7(db, from);
 		nb_db_close(db);
 	}
 
