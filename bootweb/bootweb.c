@@ -38,7 +38,6 @@
 #include "ratelim.h"
 #include "xmalloc.h"
 
-#define SEEN_TICK_USEC	100000		/* inventory writes, batched like events */
 
 static void __attribute__((__noreturn__))
 usage(int status)
@@ -886,10 +885,11 @@ bw_reload(struct nb_daemon *d)
 	bw_paths(d->ctx);
 }
 
+/* The skeleton's tick: the inventory coalesced since the last one, queued. */
 static void
-bw_seen_tick(evutil_socket_t fd, short events, void *arg)
+bw_tick(struct nb_daemon *d)
 {
-	script_flush_seen(arg);
+	script_flush_seen(d->ctx);
 }
 
 static void
@@ -903,7 +903,6 @@ main(int argc, char *argv[])
 {
 	struct nb_daemon	 d = { .name = "bootweb" };
 	struct bootweb		 bw;
-	struct timeval		 tick = { 0, SEEN_TICK_USEC };
 	struct evhttp_bound_socket *bound, *abound = NULL;
 	const char		*listen;
 	int			 rc, aport;
@@ -916,6 +915,7 @@ main(int argc, char *argv[])
 	d.ctx = &bw;
 	d.reload = bw_reload;
 	d.shutdown = bw_shutdown;
+	d.tick = bw_tick;
 	bw_paths(&bw);
 	bw.timeout = (int)nb_conf_getnum(d.conf, "bootweb", "timeout", BW_TIMEOUT);
 	bw.grace = (int)nb_conf_getnum(d.conf, "bootweb", "shutdown_grace", BW_GRACE);
@@ -946,14 +946,10 @@ main(int argc, char *argv[])
 		conn_init(&bw, &bw.adm, bw.admin, abound);
 	bw_routes_log();
 	nb_daemon_drop_privileges(&d);
-	nb_daemon_open_db(&d);
+	nb_daemon_open_db(&d, 0, NULL);
 	log_info("data directory %s, bootloaders from %s", bw.datadir, bw.ipxedir);
-	bw.ev_seen = event_new(d.base, -1, EV_PERSIST, bw_seen_tick, &bw);
-	if (bw.ev_seen == NULL || event_add(bw.ev_seen, &tick) == -1)
-		fatalx("cannot start the inventory timer");
 	rc = nb_daemon_run(&d);
-	script_flush_seen(&bw);
-	event_free(bw.ev_seen);
+	script_flush_seen(&bw);		/* queued: nb_daemon_free writes it */
 	conn_free(&bw);
 	evhttp_free(bw.http);
 	if (bw.admin != NULL)

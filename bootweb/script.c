@@ -112,45 +112,30 @@ script_nonce(struct bootweb *bw, const char *mac, uint8_t nonce[NB_NONCE_LEN])
 			return NB_OK;
 		}
 	}
+	/* Then what went to the write queue but is not written yet. */
+	if (nb_wq_nonce_pending(bw->d->evq, mac, nonce))
+		return NB_OK;
 	return nb_boot_nonce_get(bw->d->db, mac, nonce);
 }
 
 void
 script_flush_seen(struct bootweb *bw)
 {
-	struct nb_db	*db = bw->d->db;
 	struct bw_seen	*s;
-	const char	*ip;
-	int		 rc = NB_OK;
 
-	if (TAILQ_EMPTY(&bw->seen))
-		return;
-	if ((rc = nb_db_begin(db)) != NB_OK)
-		goto fail;
-	TAILQ_FOREACH(s, &bw->seen, entry) {
-		ip = s->ip[0] != '\0' ? s->ip : NULL;
-		if ((rc = nb_client_seen(db, s->mac, -1, NULL, NULL, s->uuid, ip)) != NB_OK ||
-		    (rc = nb_client_set_inventory(db, s->mac, s->inventory, ip)) != NB_OK)
-			goto fail;
-		if (s->has_nonce && (rc = nb_boot_nonce_set(db, s->mac, s->nonce)) != NB_OK)
-			goto fail;
-	}
-	if ((rc = nb_db_commit(db)) != NB_OK)
-		goto fail;
+	/* To the write queue: its thread writes, the loop never waits. */
 	while ((s = TAILQ_FIRST(&bw->seen)) != NULL) {
 		TAILQ_REMOVE(&bw->seen, s, entry);
+		nb_wq_inventory(bw->d->evq, s->mac, s->uuid,
+		    s->ip[0] != '\0' ? s->ip : NULL, s->inventory);
+		if (s->has_nonce)
+			nb_wq_nonce(bw->d->evq, s->mac, s->nonce);
 		free(s->uuid);
 		json_decref(s->inventory);
 		explicit_bzero(s->nonce, sizeof(s->nonce));
 		free(s);
 	}
 	bw->nseen = 0;
-	return;
- fail:
-	/* Busy: keep the reports for the next tick. */
-	nb_db_rollback(db);
-	if (rc != NB_BUSY)
-		log_warnx("recording inventory: %s", nb_db_errmsg(db));
 }
 
 /* Whether booting image for c starts an unattended install (a template). */
@@ -589,8 +574,8 @@ script_client(struct bw_req *r, const char *rest)
 	havetok = script_boot(r, uuid && *uuid ? uuid : NULL, inv, tok) == 0;
 	clear = script_respond(r, &c, rc == NB_OK, havetok ? tok : NULL);
 	explicit_bzero(tok, sizeof(tok));
-	if (clear != NB_NEXT_NONE && nb_client_next_boot_done(db, c.mac, clear) != NB_OK)
-		log_warnx("%s: clearing next_boot: %s", c.mac, nb_db_errmsg(db));
+	if (clear != NB_NEXT_NONE)
+		nb_wq_next_boot_done(r->bw->d->evq, c.mac, clear);
  done:
 	nb_client_clear(&c);
 	evhttp_clear_headers(&q);

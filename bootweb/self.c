@@ -61,29 +61,21 @@ self_call(struct bw_req *r, const char *mac, const char *rest)
 		    rc == NB_NOTFOUND ? "no such client" : nb_db_errmsg(db));
 		goto done;
 	}
+	/* Queued, and answered from the record as it will be once written. */
 	if (strcmp(rest, "done") == 0) {
-		rc = nb_client_next_boot_done(db, c.mac, NB_NEXT_NONE);
-		if (rc != NB_OK && rc != NB_NOTFOUND) {
-			code = self_fail(r, 503, nb_db_errmsg(db));
-			goto done;
-		}
+		nb_wq_next_boot_done(r->bw->d->evq, c.mac, NB_NEXT_NONE);
 		nb_evq_push(r->bw->d->evq, c.mac, "self-done", r->ip,
 		    "installation done%s%s",
-		    rc == NB_OK ? ", cleared next_boot " : "",
-		    rc == NB_OK ? nb_next_boot_name(c.next_boot) : "");
+		    c.next_boot != NB_NEXT_NONE ? ", cleared next_boot " : "",
+		    c.next_boot != NB_NEXT_NONE ?
+		    nb_next_boot_name(c.next_boot) : "");
+		c.next_boot = NB_NEXT_NONE;
 	} else if (*rest != '\0') {
-		if (nb_client_set_suspended(db, c.mac,
-		    strcmp(rest, "suspend") == 0) != NB_OK) {
-			code = self_fail(r, 503, nb_db_errmsg(db));
-			goto done;
-		}
-		nb_evq_push(r->bw->d->evq, c.mac, strcmp(rest, "suspend") == 0 ?
+		c.suspended = strcmp(rest, "suspend") == 0;
+		nb_wq_suspended(r->bw->d->evq, c.mac, c.suspended);
+		nb_evq_push(r->bw->d->evq, c.mac, c.suspended ?
 		    "self-suspend" : "self-unsuspend", r->ip,
 		    "%s by the client itself", rest);
-	}
-	if (*rest != '\0' && nb_client_get(db, c.mac, &c) != NB_OK) {
-		code = self_fail(r, 503, nb_db_errmsg(db));
-		goto done;
 	}
 	o = nb_client_json(&c);
 	http_send_json(r, 200, o);

@@ -1,7 +1,15 @@
-/* daemon.c: the skeleton the three daemons share (flags, config, signals, privileges). */
+/*
+ * daemon.c: the skeleton the three daemons share: flags, config, signals,
+ * privileges, and the database. A loop never writes to the database nor
+ * waits for it: it reads through its own connection, whose busy timeout
+ * is short (WAL readers do not wait for a writer), and queues every write
+ * on the write-behind queue (wq.c), whose thread does the waiting.
+ */
 #include "config.h"
 
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -17,8 +25,8 @@
 #include "daemon.h"
 #include "xmalloc.h"
 
-#define EVQ_MAX		100000		/* events held while the database is locked */
-#define EVQ_TICK_USEC	100000		/* how often queued events are written */
+#define WQ_TICK_USEC	100000		/* the loop hands its writes over */
+#define DB_RETRY_SEC	5		/* between opens of the loop's db */
 
 int
 nb_daemon_getopt(struct nb_daemon *d, int argc, char *argv[], const char *extra_opts,
@@ -221,31 +229,107 @@ background:
 }
 
 static void
-daemon_flush(evutil_socket_t fd, short events, void *arg)
+daemon_tick(evutil_socket_t fd, short events, void *arg)
 {
 	struct nb_daemon	*d = arg;
-	int			 rc;
 
-	if (nb_evq_len(d->evq) == 0)
-		return;
-	if ((rc = nb_evq_flush(d->evq, d->db)) != NB_OK && rc != NB_BUSY)
-		log_warnx("writing events: %s", nb_db_errmsg(d->db));
+	if (d->tick != NULL)
+		d->tick(d);
+	nb_wq_tick(d->evq);
+}
+
+/* Create or upgrade the database in a child: the parent maps no SQLite. */
+static void
+daemon_db_check(const char *path)
+{
+	struct nb_db	*db;
+	char		 err[1024];
+	pid_t		 pid;
+	int		 status;
+
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid == 0) {
+		if (nb_db_open(path, NB_DB_CREATE, &db, err,
+		    sizeof(err)) != NB_OK) {
+			log_warnx("%s", err);
+			_exit(1);
+		}
+		nb_db_close(db);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			fatal("waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fatalx("cannot open the database %s", path);
+}
+
+struct nb_db *
+nb_daemon_db(struct nb_daemon *d)
+{
+	struct timeval	 tv;
+	const char	*path;
+	char		 err[1024];
+	double		 now;
+
+	if (d->db != NULL)
+		return d->db;
+	gettimeofday(&tv, NULL);
+	now = (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+	if (now < d->db_retry_at)
+		return NULL;
+	path = nb_daemon_dbpath(d);
+	if (nb_db_open(path, NB_DB_CREATE, &d->db, err, sizeof(err)) != NB_OK) {
+		log_warnx("%s (retrying in %d s)", err, DB_RETRY_SEC);
+		d->db = NULL;
+		d->db_retry_at = now + DB_RETRY_SEC;
+		return NULL;
+	}
+	nb_db_busy_timeout(d->db, NB_DB_LOOP_BUSY_MS);
+	if (d->evq != NULL)
+		nb_db_set_writer(d->db, nb_wq_writer(d->evq));
+	log_debug("database %s, schema version %d", path, nb_db_version(d->db));
+	return d->db;
 }
 
 void
-nb_daemon_open_db(struct nb_daemon *d)
+nb_daemon_open_db(struct nb_daemon *d, int flags,
+    const struct nb_wq_hooks *hooks)
 {
-	struct timeval	 tick = { 0, EVQ_TICK_USEC };
+	struct timeval	 tick = { 0, WQ_TICK_USEC };
 	const char	*path = nb_daemon_dbpath(d);
-	char		 err[1024];
 
-	if (nb_db_open(path, NB_DB_CREATE, &d->db, err, sizeof(err)) != NB_OK)
-		fatalx("%s", err);
-	d->evq = nb_evq_new(d->name, EVQ_MAX);
-	d->ev_flush = event_new(d->base, -1, EV_PERSIST, daemon_flush, d);
+	/* Connections in two threads: no global SQLite mutexes (db_dhcp.c). */
+	if (nb_db_threads_init() != NB_OK)
+		fatalx("cannot configure SQLite for threads");
+	if (flags & NB_DAEMON_LAZY)
+		daemon_db_check(path);
+	else if (nb_daemon_db(d) == NULL)
+		fatalx("cannot open the database %s", path);
+	if (flags & NB_DAEMON_NOLOOP) {
+		nb_db_close(d->db);
+		d->db = NULL;
+	}
+	d->evq = nb_wq_start(path, d->name, hooks);
+	if (d->db != NULL)
+		nb_db_set_writer(d->db, nb_wq_writer(d->evq));
+	d->ev_flush = event_new(d->base, -1, EV_PERSIST, daemon_tick, d);
 	if (d->ev_flush == NULL || event_add(d->ev_flush, &tick) == -1)
-		fatalx("cannot start the event queue timer");
-	log_debug("database %s, schema version %d", path, nb_db_version(d->db));
+		fatalx("cannot start the write queue timer");
+}
+
+void
+nb_daemon_stop_queue(struct nb_daemon *d)
+{
+	size_t	 n;
+
+	if (d->evq == NULL)
+		return;
+	if ((n = nb_wq_len(d->evq)) > 0)
+		log_debug("writing %zu queued writes", n);
+	nb_wq_stop(d->evq);
+	d->evq = NULL;
 }
 
 int
@@ -254,8 +338,6 @@ nb_daemon_run(struct nb_daemon *d)
 	log_info("started");
 	if (event_base_dispatch(d->base) == -1)
 		fatalx("event loop failed");
-	if (d->evq != NULL && nb_evq_flush(d->evq, d->db) != NB_OK)
-		log_warnx("%zu events not written: %s", nb_evq_len(d->evq), nb_db_errmsg(d->db));
 	log_info("exiting");
 	return 0;
 }
@@ -276,7 +358,7 @@ nb_daemon_free(struct nb_daemon *d)
 			event_free(d->ev_sig[i]);
 	if (d->ev_flush != NULL)
 		event_free(d->ev_flush);
-	nb_evq_free(d->evq);
+	nb_daemon_stop_queue(d);
 	nb_db_close(d->db);
 	nb_conf_free(d->conf);
 	if (d->base != NULL)

@@ -1,7 +1,8 @@
 /*
  * daemon.h: what the three daemons share: the common flags of DESIGN §4
  * (-d -v -f -n -D -l -p), the config, signals, privilege dropping, the
- * database handle and the batched event queue.
+ * database: the loop's connection, which only reads and is opened on
+ * first use, and the write-behind queue (wq.h) for every write.
  */
 #ifndef NB_DAEMON_H
 #define NB_DAEMON_H
@@ -10,6 +11,7 @@
 
 #include "conf.h"
 #include "db.h"
+#include "wq.h"
 
 struct nb_daemon {
 	const char		*name;		/* program and config section name */
@@ -22,12 +24,15 @@ struct nb_daemon {
 	const char		*listen;	/* -l, else [section] listen */
 	int			 port;		/* -p, else [section] port; 0 if neither */
 	struct nb_conf		*conf;
-	struct nb_db		*db;
+	struct nb_db		*db;		/* the loop's: nb_daemon_db() */
+	double			 db_retry_at;	/* when to open it again */
 	struct event_base	*base;
-	struct nb_evq		*evq;
+	struct nb_wq		*evq;		/* the write queue (wq.h) */
 	void			*ctx;		/* the daemon's own state */
 	void			(*reload)(struct nb_daemon *);	/* after SIGHUP re-read the config */
 	void			(*shutdown)(struct nb_daemon *);	/* on SIGTERM; NULL: exit the loop */
+	/* Called before each hand-over to the queue (every 100 ms). */
+	void			(*tick)(struct nb_daemon *);
 	struct event		*ev_sig[3];
 	struct event		*ev_flush;
 };
@@ -52,13 +57,27 @@ const char *nb_daemon_dbpath(const struct nb_daemon *);
 void	nb_daemon_init(struct nb_daemon *);
 /* After binding: if root, become the configured user (default netboot); then, unless -d, go to the background. */
 void	nb_daemon_drop_privileges(struct nb_daemon *);
-/* Open (creating if need be) the database, and start the event queue flushed every tick. */
-void	nb_daemon_open_db(struct nb_daemon *);
-/* Run the event loop until a signal ends it; flush the events; return the exit code. */
+/*
+ * Create or upgrade the database now (a bad path fails the start), then
+ * start the write-behind queue, handed what the loop queued every tick.
+ * NB_DAEMON_LAZY: do it in a short-lived child, so that the daemon maps
+ * no SQLite pages until a request needs the database (nb_daemon_db).
+ * NB_DAEMON_NOLOOP: the loop never reads the database (pxedhcpd: the
+ * queue's thread does); check it here and keep no connection.
+ */
+#define NB_DAEMON_LAZY		0x1
+#define NB_DAEMON_NOLOOP	0x2
+void	nb_daemon_open_db(struct nb_daemon *, int flags,
+	    const struct nb_wq_hooks *);
+/* The loop's connection (reads, 50 ms busy timeout), opened now if need be. */
+struct nb_db *nb_daemon_db(struct nb_daemon *);
+/* Write what is queued (a lock is waited for 10 s) and stop the writer. */
+void	nb_daemon_stop_queue(struct nb_daemon *);
+/* Run the event loop until a signal ends it; return the exit code. */
 int	nb_daemon_run(struct nb_daemon *);
 /* Stop the loop now (from a shutdown callback once in-flight work is done). */
 void	nb_daemon_exit(struct nb_daemon *);
-/* Free what nb_daemon_* allocated. */
+/* Stop the queue (writing what it holds), free what nb_daemon_* made. */
 void	nb_daemon_free(struct nb_daemon *);
 
 #endif

@@ -14,8 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <pwd.h>
 #include <limits.h>
+#include <pwd.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,6 +222,16 @@ nb_db_rollback(struct nb_db *db)
 		return;
 	sqlite3_exec(db->sq, "ROLLBACK", NULL, NULL, NULL);
 	db->in_tx = 0;
+}
+
+int
+nb_db_savepoint(struct nb_db *db, enum nb_savepoint op)
+{
+	static const char *const sql[] = {
+		"SAVEPOINT nb", "RELEASE nb", "ROLLBACK TO nb; RELEASE nb",
+	};
+
+	return db_exec(db, sql[op]);
 }
 
 int
@@ -448,20 +459,65 @@ nb_db_path(const struct nb_db *db)
 	return db->path;
 }
 
+static int64_t	db_foreign_version(struct nb_db *, int64_t, uint64_t);
+
 int64_t
 nb_db_data_version(struct nb_db *db)
 {
 	static const char sql[] = "PRAGMA data_version";
 	sqlite3_stmt	*st;
 	int64_t		 v = -1;
+	uint64_t	 done = 0;
 
 	/* Called per request by daemons: keep it prepared. */
 	if ((st = db_stmt(db, sql)) == NULL)
 		return -1;
+	if (db->w != NULL)		/* before the read: all it includes */
+		done = atomic_load(&db->w->commits);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return v;
+	return db->w == NULL || v == -1 ? v : db_foreign_version(db, v, done);
+}
+
+/*
+ * The loop's own writes come from its writer thread's connection, so they
+ * move PRAGMA data_version too; a daemon's caches must follow only other
+ * processes. When raw moves, the writer looks at its own data_version,
+ * which only other processes' commits move, and counts them (w->check,
+ * wq.c): a change is someone else's if that count moved (a commit
+ * counted after the raw read is then in the cache's fresh reads anyway),
+ * or if no commit of the writer can be in it (none began, started, since
+ * the last look's done count, read before its raw), or if the writer was
+ * too busy to look.
+ */
+static int64_t
+db_foreign_version(struct nb_db *db, int64_t raw, uint64_t done)
+{
+	uint64_t	 started, foreign;
+	int		 unsure;
+
+	if (raw == db->w_raw)
+		return db->w_version;
+	started = atomic_load(&db->w->started);
+	unsure = db->w->check(db->w->arg);
+	foreign = atomic_load(&db->w->foreign);
+	if (unsure || started == db->w_commits || foreign != db->w_foreign)
+		db->w_version++;
+	db->w_raw = raw;
+	db->w_commits = done;
+	db->w_foreign = foreign;
+	return db->w_version;
+}
+
+void
+nb_db_set_writer(struct nb_db *db, struct nb_db_writer *w)
+{
+	db->w = w;
+	db->w_raw = -2;		/* the first look is a change */
+	db->w_version = 1;
+	db->w_commits = atomic_load(&w->commits);
+	db->w_foreign = atomic_load(&w->foreign);
 }
 
 /* Report every row of a check pragma except the "ok" one; return how many. */

@@ -21,6 +21,8 @@ struct stat;
 
 #define NB_DB_DEFAULT	LOCALSTATEDIR "/lib/netboot/netboot.db"
 #define NB_DB_VERSION	7		/* schema version this build writes */
+/* The busy timeout of an event loop's connection (it only reads). */
+#define NB_DB_LOOP_BUSY_MS	50
 
 enum nb_rc {
 	NB_OK = 0,
@@ -58,8 +60,26 @@ int		 nb_db_begin(struct nb_db *);
 int		 nb_db_commit(struct nb_db *);
 /* Roll the transaction back; safe to call when none is open. */
 void		 nb_db_rollback(struct nb_db *);
-/* A number that changes whenever another connection commits (PRAGMA data_version). */
+/* In a transaction: open a savepoint, release it, or roll back to it. */
+enum nb_savepoint { NB_SP_BEGIN, NB_SP_RELEASE, NB_SP_ROLLBACK };
+int		 nb_db_savepoint(struct nb_db *, enum nb_savepoint);
+/*
+ * A number that changes whenever another connection commits (PRAGMA
+ * data_version); on a loop's connection tied to its writer thread
+ * (nb_db_set_writer), whenever another process commits.
+ */
 int64_t		 nb_db_data_version(struct nb_db *);
+/* What a daemon's writer thread (wq.c) publishes for its loop's connection. */
+struct nb_db_writer {
+	_Atomic uint64_t	 started;	/* the writer's commits begun */
+	_Atomic uint64_t	 commits;	/* ... and done */
+	_Atomic uint64_t	 foreign;	/* others' commits it noticed */
+	/* Count others' commits now; 1 if it cannot. */
+	int			(*check)(void *);
+	void			*arg;
+};
+/* Tie a loop's connection to its writer, whose commits it then ignores. */
+void		 nb_db_set_writer(struct nb_db *, struct nb_db_writer *);
 /* The data directory: datadir if set, else the directory holding the database. Caller frees. */
 char		*nb_datadir(const char *dbpath, const char *datadir);
 /*
@@ -140,6 +160,13 @@ int		 nb_client_seen(struct nb_db *, const char *mac, int arch, const char *vend
 		    const char *user_class, const char *uuid, const char *ip);
 /* Replace a client's inventory (an object, cleaned) and its last address. */
 int		 nb_client_set_inventory(struct nb_db *, const char *mac, json_t *inventory, const char *ip);
+/* The largest rowid of clients (0 if none): later rows have larger ones. */
+int64_t		 nb_client_last_rowid(struct nb_db *);
+/* Count the discovered clients with a rowid above after (0: all). */
+int		 nb_client_discovered(struct nb_db *, int64_t after,
+		    int64_t *n);
+/* Delete at most n of the earliest discovered, untouched clients. */
+int		 nb_client_evict(struct nb_db *, int64_t n, int64_t *gone);
 /* Client-supplied text (inventory, classes, uuid, names) is stored cleaned. */
 #define NB_CLIENT_TEXT_MAX	256	/* bytes of one value */
 #define NB_INVENTORY_MAX	32	/* keys of an inventory */
@@ -267,7 +294,7 @@ struct nb_event {
 	const char	*detail;
 };
 
-/* Append one event now (for bootctl and tests; daemons use nb_evq). */
+/* Append one event now (bootctl, tests; daemons queue: nb_evq_push). */
 int		 nb_event_add(struct nb_db *, const char *mac, const char *daemon, const char *kind,
 		    const char *ip, const char *fmt, ...) NB_PRINTF(6, 7);
 /* Call fn for events with id > after (oldest first), for mac if given, at most limit (0: all). */
@@ -278,19 +305,9 @@ int64_t		 nb_event_last_id(struct nb_db *, const char *mac);
 /* The event as a JSON object. */
 json_t		*nb_event_json(const struct nb_event *ev);
 
-/* A daemon's queue of events, written in one transaction per flush so a request never waits for a write. */
-struct nb_evq;
-/* A queue for daemon, holding at most max events (older ones are dropped and counted). */
-struct nb_evq	*nb_evq_new(const char *daemon, size_t max);
-/* Queue an event stamped now. */
-void		 nb_evq_push(struct nb_evq *, const char *mac, const char *kind, const char *ip,
-		    const char *fmt, ...) NB_PRINTF(5, 6);
-/* Write what is queued in one transaction; on NB_BUSY the events stay queued. */
-int		 nb_evq_flush(struct nb_evq *, struct nb_db *);
-/* How many events wait. */
-size_t		 nb_evq_len(const struct nb_evq *);
-/* Free the queue and what it holds. */
-void		 nb_evq_free(struct nb_evq *);
+/* Delete at most limit events: older than before, then past max_rows. */
+int		 nb_event_trim(struct nb_db *, double before, int64_t max_rows,
+		    int64_t limit, int64_t *n);
 
 /* settings: key = value, with the table of setting.h */
 /* The stored value of key, or its default (NULL if none); NB_INVALID for an unknown key. Caller frees *value. */

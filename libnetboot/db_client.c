@@ -349,6 +349,71 @@ nb_client_set_inventory(struct nb_db *db, const char *mac, json_t *inventory, co
 	return NB_OK;
 }
 
+int64_t
+nb_client_last_rowid(struct nb_db *db)
+{
+	static const char sql[] = "SELECT ifnull(max(rowid), 0) FROM clients";
+	sqlite3_stmt	*st;
+	int64_t		 id = 0;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return id;
+}
+
+int
+nb_client_discovered(struct nb_db *db, int64_t after, int64_t *n)
+{
+	/* A range of the rowid b-tree: the rows a transaction added, or all. */
+	static const char sql[] = "SELECT count(*) FROM clients "
+	    "WHERE rowid > ?1 AND state = 'discovered'";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*n = 0;
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	sqlite3_bind_int64(st, 1, after);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+	return NB_OK;
+}
+
+int
+nb_client_evict(struct nb_db *db, int64_t n, int64_t *gone)
+{
+	/*
+	 * clients.max_discovered (netboot(7)): the earliest discovered, in
+	 * rowid order (a walk from the start of the table, no sort), and
+	 * never one an operator or the client itself gave anything to keep:
+	 * a name, a denial, a static address, an image, an action.
+	 */
+	static const char sql[] = "DELETE FROM clients WHERE rowid IN "
+	    "(SELECT rowid FROM clients WHERE state = 'discovered' "
+	    "AND allowed = 1 AND suspended = 0 AND name IS NULL "
+	    "AND hostname IS NULL AND ip IS NULL AND image IS NULL "
+	    "AND template IS NULL AND next_boot IS NULL AND vars = '{}' "
+	    "AND mac NOT IN (SELECT mac FROM files WHERE mac IS NOT NULL) "
+	    "ORDER BY rowid LIMIT ?1)";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*gone = 0;
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	sqlite3_bind_int64(st, 1, n);
+	if ((rc = db_exec_stmt(db, st)) != NB_OK)
+		return rc;
+	*gone = sqlite3_changes64(db->sq);
+	return NB_OK;
+}
+
 json_t *
 nb_client_json(const struct nb_client *c)
 {

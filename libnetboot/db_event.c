@@ -1,11 +1,9 @@
 /*
- * db_event.c: the append-only events table, and the queue through which
- * daemons write it: a request is answered first, its event is queued, and
- * the queue is written in one transaction per loop tick.
+ * db_event.c: the append-only events table. Daemons do not write it
+ * here: they queue their events (nb_evq_push, wq.c), a thread writes them.
  */
 #include "config.h"
 
-#include <sys/queue.h>
 #include <sys/time.h>
 
 #include <arpa/inet.h>
@@ -128,116 +126,40 @@ nb_event_json(const struct nb_event *ev)
 	return o;
 }
 
-struct evq_item {
-	STAILQ_ENTRY(evq_item)	 entry;
-	double			 ts;
-	char			 mac[NB_MACSTR_LEN];
-	char			 ip[INET_ADDRSTRLEN];
-	char			 kind[64];
-	char			*detail;
-};
-
-struct nb_evq {
-	STAILQ_HEAD(, evq_item)	 items;
-	const char		*daemon;
-	size_t			 len, max;
-	uint64_t		 dropped;
-};
-
-struct nb_evq *
-nb_evq_new(const char *daemon, size_t max)
-{
-	struct nb_evq	*q = xcalloc(1, sizeof(*q));
-
-	STAILQ_INIT(&q->items);
-	q->daemon = daemon;
-	q->max = max;
-	return q;
-}
-
-static void
-evq_pop(struct nb_evq *q)
-{
-	struct evq_item	*it = STAILQ_FIRST(&q->items);
-
-	STAILQ_REMOVE_HEAD(&q->items, entry);
-	free(it->detail);
-	free(it);
-	q->len--;
-}
-
-void
-nb_evq_push(struct nb_evq *q, const char *mac, const char *kind, const char *ip,
-    const char *fmt, ...)
-{
-	struct evq_item	*it;
-	va_list		 ap;
-
-	if (q->len >= q->max) {
-		evq_pop(q);
-		if (q->dropped++ == 0)
-			log_warnx("event queue full: dropping the oldest events");
-	}
-	it = xcalloc(1, sizeof(*it));
-	it->ts = now_precise();
-	strlcpy(it->mac, mac ? mac : "", sizeof(it->mac));
-	strlcpy(it->ip, ip ? ip : "", sizeof(it->ip));
-	strlcpy(it->kind, kind, sizeof(it->kind));
-	va_start(ap, fmt);
-	if (vasprintf(&it->detail, fmt, ap) == -1)
-		fatal("%s", __func__);
-	va_end(ap);
-	STAILQ_INSERT_TAIL(&q->items, it, entry);
-	q->len++;
-}
-
 int
-nb_evq_flush(struct nb_evq *q, struct nb_db *db)
+nb_event_trim(struct nb_db *db, double before, int64_t max_rows,
+    int64_t limit, int64_t *n)
 {
-	struct evq_item	*it;
+	/*
+	 * Ids grow with time and only the oldest rows are ever deleted, so
+	 * the oldest limit events are a range of the rowid b-tree from its
+	 * start, and max(id) - min(id) + 1 is the row count: no scan. The
+	 * age rule deletes in that range; then the count rule.
+	 */
+	static const char sql_age[] = "DELETE FROM events WHERE id < "
+	    "(SELECT min(id) FROM events) + ?2 AND ts < ?1";
+	static const char sql_count[] = "DELETE FROM events WHERE id <= min("
+	    "(SELECT max(id) FROM events) - ?1, "
+	    "(SELECT min(id) FROM events) + ?2 - 1)";
+	sqlite3_stmt	*st;
 	int		 rc;
 
-	if (q->len == 0)
+	*n = 0;
+	if ((st = db_stmt(db, sql_age)) == NULL)
+		return NB_ERR;
+	sqlite3_bind_double(st, 1, before);
+	sqlite3_bind_int64(st, 2, limit);
+	if ((rc = db_exec_stmt(db, st)) != NB_OK)
+		return rc;
+	*n = sqlite3_changes64(db->sq);
+	if (*n >= limit || max_rows <= 0)
 		return NB_OK;
-	if ((rc = nb_db_begin(db)) != NB_OK)
+	if ((st = db_stmt(db, sql_count)) == NULL)
+		return NB_ERR;
+	sqlite3_bind_int64(st, 1, max_rows);
+	sqlite3_bind_int64(st, 2, limit - *n);
+	if ((rc = db_exec_stmt(db, st)) != NB_OK)
 		return rc;
-	STAILQ_FOREACH(it, &q->items, entry) {
-		rc = event_insert(db, it->ts, it->mac, q->daemon, it->kind,
-		    it->ip[0] ? it->ip : NULL, it->detail);
-		if (rc != NB_OK) {
-			nb_db_rollback(db);
-			if (rc != NB_BUSY) {
-				/* A row the schema refuses would block the queue for good. */
-				log_warnx("event %s dropped: %s", it->kind, nb_db_errmsg(db));
-				STAILQ_REMOVE(&q->items, it, evq_item, entry);
-				free(it->detail);
-				free(it);
-				q->len--;
-			}
-			return rc;
-		}
-	}
-	if ((rc = nb_db_commit(db)) != NB_OK) {
-		nb_db_rollback(db);
-		return rc;
-	}
-	while (q->len > 0)
-		evq_pop(q);
+	*n += sqlite3_changes64(db->sq);
 	return NB_OK;
-}
-
-size_t
-nb_evq_len(const struct nb_evq *q)
-{
-	return q->len;
-}
-
-void
-nb_evq_free(struct nb_evq *q)
-{
-	if (q == NULL)
-		return;
-	while (q->len > 0)
-		evq_pop(q);
-	free(q);
 }

@@ -18,6 +18,10 @@ struct nb_db {
 		sqlite3_stmt	*st;
 	}		 cache[DB_STMT_CACHE];
 	int		 ncache;
+	struct nb_db_writer *w;		/* nb_db_set_writer */
+	int64_t		 w_raw;		/* PRAGMA data_version, last read */
+	int64_t		 w_version;	/* what nb_db_data_version returns */
+	uint64_t	 w_commits, w_foreign;	/* w's counters, last read */
 };
 
 /* A cached, reset prepared statement for a static SQL string; NULL on error. */

@@ -127,6 +127,13 @@ static const struct nb_setting_def settings[NB_S_COUNT] = {
 	[NB_S_DHCP6_LEASES_PER_MAC] = { "dhcp6.leases_per_mac", NB_SF_NONE,
 	    NB_ST_NUM, NULL, 1, 1000, "1", P,
 	    "bound DHCPv6 leases one MAC holds at once" },
+	/* the database caps of each daemon's writer (issue 11) */
+	[NB_S_CLIENTS_MAX_DISCOVERED] = { "clients.max_discovered",
+	    NB_SF_NONE, NB_ST_NUM, NULL, 1, 10000000, "10000", P | T | W,
+	    "discovered clients kept; the oldest untouched ones go first" },
+	[NB_S_EVENTS_MAX_ROWS] = { "events.max_rows", NB_SF_NONE,
+	    NB_ST_NUM, NULL, 1000, 1000000000, "1000000", P | T | W,
+	    "events kept; the oldest are pruned every 10 s" },
 	/* admin (issue 13) */
 	[NB_S_WAKE_BROADCAST] = { "wake.broadcast", NB_SF_NONE,
 	    NB_ST_ADDR, NULL, 0, 0, NULL, W | C,

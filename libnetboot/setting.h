@@ -52,6 +52,9 @@ enum nb_setting_id {
 	/* limits (issue 11) */
 	NB_S_DHCP6_LEASES_PER_MINUTE,
 	NB_S_DHCP6_LEASES_PER_MAC,
+	/* the database caps of each daemon's writer (issue 11) */
+	NB_S_CLIENTS_MAX_DISCOVERED,
+	NB_S_EVENTS_MAX_ROWS,
 	/* admin (issue 13) */
 	NB_S_WAKE_BROADCAST,
 	NB_S_COUNT

@@ -9,8 +9,10 @@
  * address, so it never needs to unicast to a client without one.
  * A third socket, UDP 547 (dhcp6.c), serves DHCPv6 boot when enabled.
  * This file: flags, sockets, the receive loop. proxy.c decides and
- * answers from a policy (policy.c) that the recorder thread (record.c)
- * reads from the database; record.c also writes what was seen.
+ * answers from a policy (policy.c) that the thread of the skeleton's
+ * write queue (libnetboot/wq.c, hooks in record.c) reads from the
+ * database; the same thread writes what was seen. The loop never touches
+ * the database.
  */
 #include "config.h"
 
@@ -54,7 +56,6 @@
  * beside a QEMU) dropped a lone request.
  */
 #define RX_STALE_MSEC	500
-#define TICK_USEC	100000		/* how often the recorder gets a batch */
 #define WARN_PER_SEC	20		/* malformed-packet log lines per second */
 
 static struct pxedhcpd	 px;
@@ -331,14 +332,6 @@ rx(evutil_socket_t fd, short events, void *arg)
 }
 
 static void
-tick(evutil_socket_t fd, short events, void *arg)
-{
-	struct pxedhcpd	*x = arg;
-
-	record_tick(x->rec);
-}
-
-static void
 prefix_add(const char *v, void *arg)
 {
 	struct policy_conf	*pc = arg;
@@ -349,7 +342,7 @@ prefix_add(const char *v, void *arg)
 		log_warnx("vendor prefixes longer than %zu bytes: truncated", sizeof(pc->prefixes));
 }
 
-/* What the recorder thread needs from the configuration to build a policy. */
+/* What the writer thread needs from the configuration to build a policy. */
 static void
 policy_conf(struct pxedhcpd *x, struct policy_conf *pc)
 {
@@ -402,7 +395,6 @@ main(int argc, char *argv[])
 {
 	struct nb_daemon	 d = { .name = "pxedhcpd" };
 	struct pxedhcpd		*x = &px;
-	struct timeval		 tv = { 0, TICK_USEC };
 	struct policy_conf	 pc;
 	int			 rc, i;
 
@@ -416,20 +408,15 @@ main(int argc, char *argv[])
 	nb_daemon_init(&d);
 	setup(x, &d);
 	nb_daemon_drop_privileges(&d);
-	if (nb_db_threads_init() != NB_OK)
-		fatalx("cannot configure SQLite for threads");
-	nb_daemon_open_db(&d);
 	policy_conf(x, &pc);
-	x->rec = record_start(nb_daemon_dbpath(&d), &pc);
+	x->rec = record_start(&d, &pc);
 	x->pol = record_policy(x->rec);
 	x->coal = xcalloc(COAL_SLOTS, sizeof(*x->coal));
 	rx_init();
 	x->ev67 = event_new(d.base, x->fd67, EV_READ | EV_PERSIST, rx, x);
 	x->ev4011 = event_new(d.base, x->fd4011, EV_READ | EV_PERSIST, rx, x);
-	x->ev_tick = event_new(d.base, -1, EV_PERSIST, tick, x);
-	if (x->ev67 == NULL || x->ev4011 == NULL || x->ev_tick == NULL ||
-	    event_add(x->ev67, NULL) == -1 || event_add(x->ev4011, NULL) == -1 ||
-	    event_add(x->ev_tick, &tv) == -1)
+	if (x->ev67 == NULL || x->ev4011 == NULL ||
+	    event_add(x->ev67, NULL) == -1 || event_add(x->ev4011, NULL) == -1)
 		fatalx("cannot set up the event loop");
 	if (dhcp6_srv_start(x) == -1)
 		fatalx("cannot set up the DHCPv6 event");
@@ -442,10 +429,9 @@ main(int argc, char *argv[])
 	    (unsigned long long)x->answered, (unsigned long long)x->ignored,
 	    (unsigned long long)x->malformed, (unsigned long long)x->stale,
 	    (unsigned long long)x->send_dropped);
-	record_stop(x->rec);
+	record_stop(x->rec, &d);
 	event_free(x->ev67);
 	event_free(x->ev4011);
-	event_free(x->ev_tick);
 	close(x->fd67);
 	close(x->fd4011);
 	dhcp6_srv_stop(x);

@@ -164,7 +164,7 @@ struct txq {
 struct pxedhcpd {
 	struct nb_daemon	*d;
 	int			 fd67, fd4011;
-	struct event		*ev67, *ev4011, *ev_tick;
+	struct event		*ev67, *ev4011;
 	int			 port67, port4011;
 	int			 http_port;		/* bootweb's boot port, for URLs */
 	int			 http_port_flag;	/* -w given: the config does not override it */
@@ -233,10 +233,10 @@ void		 proxy_handle(struct pxedhcpd *, struct request *);
 /* Send the queued replies. */
 void		 proxy_flush(struct pxedhcpd *);
 
-/* record.c: nb_client_seen and events, written by a thread in one transaction per tick */
+/* record.c: clients seen and events, written by the write queue (wq.h) */
 struct record;
-/* Start the writer thread with its own connection to the database at path; builds the first policy. */
-struct record	*record_start(const char *dbpath, const struct policy_conf *);
+/* Start the write queue with pxedhcpd's hooks; wait for the first policy. */
+struct record	*record_start(struct nb_daemon *, const struct policy_conf *);
 /* The newest policy: the loop's current one, or a newer one it switches to (freeing the old). */
 const struct policy *record_policy(struct record *);
 /* Build a new policy with this configuration now (SIGHUP). */
@@ -245,9 +245,7 @@ void		 record_reload(struct record *, const struct policy_conf *);
 struct rec_item	*record_new(struct record *);
 /* Copy bytes into the batch's arena; their offset, or -1 if the writer is too far behind. */
 int64_t		 record_bytes(struct record *, const void *, size_t);
-/* Hand what was queued to the writer thread (once per loop tick). */
-void		 record_tick(struct record *);
-/* Write what is left and stop the thread. */
-void		 record_stop(struct record *);
+/* Write what is left (the skeleton's queue) and free the policies. */
+void		 record_stop(struct record *, struct nb_daemon *);
 
 #endif

@@ -1,21 +1,22 @@
 /*
- * record.c: the recorder thread, pxedhcpd's only user of the database
- * once it runs. It writes what the loop saw (nb_client_seen) and decided
- * (events) without ever delaying a reply: the loop fills one batch of raw
- * records in memory; once per tick the batch goes to this thread, which
- * words the events, escapes the client's strings and writes the batch in
- * transactions of multi-row INSERTs, while the loop fills the other
- * batch. A DISCOVER storm therefore costs the loop a few copies per packet.
+ * record.c: what pxedhcpd writes and what it reads, both on the thread of
+ * the skeleton's write-behind queue (libnetboot/wq.c), pxedhcpd's only
+ * user of the database once it runs. The loop queues raw records (the
+ * client seen, the decision) of a fixed size, their bytes in the queue's
+ * arena; the writer thread words the events, escapes the client's
+ * strings and writes them in multi-row INSERTs (the queue's write hook),
+ * so a DISCOVER storm costs the loop a few copies per packet. These
+ * records stay pxedhcpd's own type rather than the queue's generic ones
+ * because the wording (record_detail) is pxedhcpd's and costs less on
+ * that thread than on the loop.
  *
- * The same thread watches PRAGMA data_version on its own connection, which
- * changes only when another process (bootctl, bootweb) commits, never for
- * its own writes; it then builds a new policy (policy.c) and hands it to
- * the loop, which switches between two receive batches.
+ * The same thread, between passes (the queue's idle hook), watches PRAGMA
+ * data_version on its connection, which changes only when another process
+ * (bootctl, bootweb) commits, never for its own writes; it then builds a
+ * new policy (policy.c) and hands it to the loop, which switches between
+ * two receive batches.
  */
 #include "config.h"
-
-#include <sys/resource.h>
-#include <sys/syscall.h>
 
 #include <arpa/inet.h>
 
@@ -31,24 +32,7 @@
 #include "pxedhcpd.h"
 #include "xmalloc.h"
 
-/*
- * A batch holds at most this much: a backlog of several seconds of a storm
- * that the writer (at a lower priority) catches up with afterwards. Beyond,
- * records are dropped and counted.
- */
-#define RECORD_MAX	400000		/* records (about 80 bytes each) */
-#define RECORD_ARENA	(32 << 20)	/* bytes of their strings */
-#define RECORD_TX	4096		/* records per transaction: bootctl never waits long */
-#define RECORD_CHUNK	32	/* records worded and written per multi-row statement */
-#define POLL_MSEC	50	/* how often an idle writer looks for other processes' commits */
-#define RECORD_NICE	10	/* the writer's nice value (the loop's is the process's) */
-
-struct rec_batch {
-	struct rec_item	*items;
-	size_t		 n, cap;
-	char		*arena;		/* the records' strings */
-	size_t		 used, size;
-};
+#define START_SEC	30	/* the start's wait for the first policy */
 
 /* The text of one record, as the writer words it. */
 struct rec_text {
@@ -60,16 +44,12 @@ struct rec_text {
 	char		 detail[400];
 };
 
+#define RECORD_CHUNK	32	/* records per write hook call */
+
 struct record {
-	struct nb_db	*db;
-	pthread_t	 thread;
+	struct nb_wq	*wq;
 	pthread_mutex_t	 mtx;
 	pthread_cond_t	 cond;
-	struct rec_batch batch[2];
-	struct rec_batch *fill;		/* the loop's */
-	struct rec_batch *write;	/* the thread's while busy */
-	int		 busy, quit;
-	uint64_t	 dropped;
 	/* The policy: the loop's, and a newer one waiting for it. */
 	struct policy	*cur, *next;
 	atomic_int	 fresh;		/* next is set */
@@ -83,51 +63,16 @@ struct record {
 	struct nb_event	 ev[RECORD_CHUNK];
 };
 
-static void
-record_behind(struct record *r)
-{
-	if (r->dropped++ % 10000 == 0)
-		log_warnx("database writer behind: %llu records dropped",
-		    (unsigned long long)r->dropped);
-}
-
 struct rec_item *
 record_new(struct record *r)
 {
-	struct rec_batch *b = r->fill;
-
-	if (b->n == b->cap) {
-		if (b->cap >= RECORD_MAX) {
-			record_behind(r);
-			return NULL;
-		}
-		/* Grows to the largest batch once; no allocation per packet after that. */
-		b->cap = b->cap ? b->cap * 2 : 1024;
-		b->items = xreallocarray(b->items, b->cap, sizeof(*b->items));
-	}
-	return &b->items[b->n++];
+	return nb_wq_user(r->wq);
 }
 
 int64_t
 record_bytes(struct record *r, const void *p, size_t len)
 {
-	struct rec_batch *b = r->fill;
-	size_t		 off = b->used;
-
-	if (len == 0)
-		return (int64_t)off;
-	if (b->used + len > b->size) {
-		if (b->used + len > RECORD_ARENA) {
-			record_behind(r);
-			return -1;
-		}
-		while (b->used + len > b->size)
-			b->size = b->size ? b->size * 2 : 64 << 10;
-		b->arena = xreallocarray(b->arena, b->size, 1);
-	}
-	memcpy(b->arena + off, p, len);
-	b->used += len;
-	return (int64_t)off;
+	return nb_wq_bytes(r->wq, p, len);
 }
 
 static const char *
@@ -308,21 +253,38 @@ record_detail(char *buf, size_t bufsz, const struct rec_item *it, const char *fi
 	}
 }
 
-/* Word one record of batch b into text slot t and add it to the rows of the chunk. */
+/*
+ * The address a client is recorded at: its ciaddr only when the kernel's
+ * neighbour table maps that address to the chaddr (the reply went there,
+ * so the entry is fresh by the time this thread runs). A ciaddr alone is
+ * the client's word, and would let anyone bind a victim's MAC to its own
+ * address (netboot(7), trust model).
+ */
 static void
-record_word(struct record *r, const struct rec_batch *b, const struct rec_item *it,
+record_ip(char ip[INET_ADDRSTRLEN], const struct rec_item *it, const char *mac)
+{
+	char	 nmac[NB_MACSTR_LEN];
+
+	ip[0] = '\0';
+	if (it->ciaddr.s_addr == 0)
+		return;
+	dhcp_ntoa(it->ciaddr, ip);
+	if (nb_neigh_mac(ip, nmac) == -1 || strcmp(nmac, mac) != 0)
+		ip[0] = '\0';
+}
+
+/* Word one record into text slot t and add it to the rows of the chunk. */
+static void
+record_word(struct record *r, const char *arena, const struct rec_item *it,
     struct rec_text *t, size_t *ns, size_t *ne)
 {
-	const char	*cls = b->arena + it->class_off;
+	const char	*cls = arena + it->class_off;
 
 	struct nb_seen	*s;
 	struct nb_event	*ev;
 
 	record_mac(t->mac, it->mac);
-	if (it->ciaddr.s_addr != 0)
-		dhcp_ntoa(it->ciaddr, t->ip);
-	else
-		t->ip[0] = '\0';
+	record_ip(t->ip, it, t->mac);
 	if (it->seen) {
 		record_safe(t->vendor, sizeof(t->vendor), cls, it->vendor_len);
 		record_safe(t->user, sizeof(t->user), cls + it->vendor_len, it->user_len);
@@ -340,7 +302,8 @@ record_word(struct record *r, const struct rec_batch *b, const struct rec_item *
 		s->when = (int64_t)it->ts;
 	}
 	if (it->has_ev) {
-		record_detail(t->detail, sizeof(t->detail), it, b->arena + it->file_off);
+		record_detail(t->detail, sizeof(t->detail), it,
+		    arena + it->file_off);
 		ev = &r->ev[(*ne)++];
 		memset(ev, 0, sizeof(*ev));
 		ev->ts = it->ts;
@@ -353,45 +316,32 @@ record_word(struct record *r, const struct rec_batch *b, const struct rec_item *
 	}
 }
 
-/* Write n records of batch b from first in one transaction; a failure is logged, they are dropped. */
-static void
-record_tx(struct record *r, const struct rec_batch *b, size_t first, size_t n)
+/* The queue's write hook: n records (RECORD_CHUNK at most), in its tx. */
+static int
+record_write(struct nb_db *db, void *const *recs, size_t n, const char *arena,
+    void *arg)
 {
-	size_t		 i, k, ns, ne;
+	struct record	*r = arg;
+	size_t		 k, ns = 0, ne = 0;
 	int		 rc = NB_OK;
 
-	if ((rc = nb_db_begin(r->db)) != NB_OK)
-		goto fail;
-	for (i = first; i < first + n && rc == NB_OK; i += RECORD_CHUNK) {
-		ns = ne = 0;
-		for (k = 0; k < RECORD_CHUNK && i + k < first + n; k++)
-			record_word(r, b, &b->items[i + k], &r->text[k], &ns, &ne);
-		if (ns > 0)
-			rc = nb_client_seen_many(r->db, r->seen, ns);
-		if (rc == NB_OK && ne > 0)
-			rc = nb_event_add_many(r->db, "pxedhcpd", r->ev, ne);
-	}
-	if (rc == NB_OK && (rc = nb_db_commit(r->db)) == NB_OK)
-		return;
-	nb_db_rollback(r->db);
- fail:
-	log_warnx("recording %zu clients/events failed: %s", n, nb_db_errmsg(r->db));
+	for (k = 0; k < n && k < RECORD_CHUNK; k++)
+		record_word(r, arena, recs[k], &r->text[k], &ns, &ne);
+	if (ns > 0)
+		rc = nb_client_seen_many(db, r->seen, ns);
+	if (rc == NB_OK && ne > 0)
+		rc = nb_event_add_many(db, "pxedhcpd", r->ev, ne);
+	return rc;
 }
 
-/* Write one batch, RECORD_TX records per transaction. */
+/*
+ * The queue's idle hook: a new policy for the loop to take, if another
+ * process committed or a reload asks.
+ */
 static void
-record_write(struct record *r, struct rec_batch *b)
+record_policy_check(struct nb_db *db, void *arg)
 {
-	size_t	 i;
-
-	for (i = 0; i < b->n; i += RECORD_TX)
-		record_tx(r, b, i, b->n - i < RECORD_TX ? b->n - i : RECORD_TX);
-}
-
-/* A new policy if another process committed (or a reload asks), for the loop to take. */
-static void
-record_policy_check(struct record *r)
-{
+	struct record		*r = arg;
 	struct policy_conf	 conf;
 	struct policy		*p, *old = NULL;
 	int			 reload;
@@ -401,82 +351,48 @@ record_policy_check(struct record *r)
 	r->reload = 0;
 	conf = r->conf;
 	pthread_mutex_unlock(&r->mtx);
-	if (!nb_db_changed(r->db, &r->data_version) && !reload)
+	if (!nb_db_changed(db, &r->data_version) && !reload)
 		return;
-	p = policy_build(r->db, &conf, ++r->gen);
+	p = policy_build(db, &conf, ++r->gen);
 	pthread_mutex_lock(&r->mtx);
 	old = r->next;		/* built earlier, never taken: superseded */
 	r->next = p;
 	atomic_store_explicit(&r->fresh, 1, memory_order_release);
+	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->mtx);
 	policy_free(old);
 }
 
-static void *
-record_main(void *arg)
-{
-	struct record	*r = arg;
-	struct timespec	 ts;
-	int		 quit, busy;
-
-	/*
-	 * Replies first: when the CPUs are busy, the scheduler gives the loop
-	 * ten times this thread's share (nice 10); the batch waits in memory
-	 * (RECORD_MAX) instead of the requests in the socket.
-	 */
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RECORD_NICE) == -1)
-		log_warn("cannot lower the priority of the database writer");
-	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += POLL_MSEC * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_mutex_lock(&r->mtx);
-		while (!r->busy && !r->quit && !r->reload &&
-		    pthread_cond_timedwait(&r->cond, &r->mtx, &ts) != ETIMEDOUT)
-			;
-		quit = r->quit;
-		busy = r->busy;
-		pthread_mutex_unlock(&r->mtx);
-		if (busy) {
-			record_write(r, r->write);
-			pthread_mutex_lock(&r->mtx);
-			r->write->n = 0;
-			r->write->used = 0;
-			r->busy = 0;
-			pthread_cond_broadcast(&r->cond);
-			pthread_mutex_unlock(&r->mtx);
-		}
-		if (quit)
-			return NULL;
-		record_policy_check(r);
-	}
-}
-
 struct record *
-record_start(const char *dbpath, const struct policy_conf *conf)
+record_start(struct nb_daemon *d, const struct policy_conf *conf)
 {
 	struct record		*r = xcalloc(1, sizeof(*r));
+	struct nb_wq_hooks	 hooks = { sizeof(struct rec_item),
+				    record_write, record_policy_check, r };
 	pthread_condattr_t	 ca;
-	char			 err[1024];
+	struct timespec		 ts;
 
-	if (nb_db_open(dbpath, 0, &r->db, err, sizeof(err)) != NB_OK)
-		fatalx("%s", err);
-	r->fill = &r->batch[0];
-	r->write = &r->batch[1];
 	r->conf = *conf;
-	/* The first policy, before any packet: from now on only other processes' commits count. */
-	nb_db_changed(r->db, &r->data_version);
-	r->cur = policy_build(r->db, conf, ++r->gen);
+	r->reload = 1;		/* the first policy, before any packet */
+	r->data_version = -1;
 	pthread_mutex_init(&r->mtx, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&r->cond, &ca);
 	pthread_condattr_destroy(&ca);
-	if (pthread_create(&r->thread, NULL, record_main, r) != 0)
-		fatalx("cannot start the database writer thread");
+	/* The loop never reads the database: the queue's thread does. */
+	nb_daemon_open_db(d, NB_DAEMON_NOLOOP, &hooks);
+	r->wq = d->evq;
+	nb_wq_wake(r->wq);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += START_SEC;
+	pthread_mutex_lock(&r->mtx);
+	while (r->next == NULL)
+		if (pthread_cond_timedwait(&r->cond, &r->mtx, &ts) == ETIMEDOUT)
+			fatalx("no policy after %d s: the database cannot "
+			    "be read", START_SEC);
+	pthread_mutex_unlock(&r->mtx);
+	record_policy(r);
 	return r;
 }
 
@@ -507,48 +423,15 @@ record_reload(struct record *r, const struct policy_conf *conf)
 	pthread_mutex_lock(&r->mtx);
 	r->conf = *conf;
 	r->reload = 1;
-	pthread_cond_signal(&r->cond);
 	pthread_mutex_unlock(&r->mtx);
+	nb_wq_wake(r->wq);
 }
 
 void
-record_tick(struct record *r)
+record_stop(struct record *r, struct nb_daemon *d)
 {
-	struct rec_batch *t;
-
-	if (r->fill->n == 0)
-		return;
-	pthread_mutex_lock(&r->mtx);
-	if (!r->busy) {
-		t = r->write;
-		r->write = r->fill;
-		r->fill = t;
-		r->busy = 1;
-		pthread_cond_signal(&r->cond);
-	}
-	pthread_mutex_unlock(&r->mtx);
-}
-
-void
-record_stop(struct record *r)
-{
-	int	 i;
-
-	pthread_mutex_lock(&r->mtx);
-	while (r->busy)
-		pthread_cond_wait(&r->cond, &r->mtx);
-	pthread_mutex_unlock(&r->mtx);
-	record_tick(r);
-	pthread_mutex_lock(&r->mtx);
-	r->quit = 1;
-	pthread_cond_signal(&r->cond);
-	pthread_mutex_unlock(&r->mtx);
-	pthread_join(r->thread, NULL);
-	nb_db_close(r->db);
-	for (i = 0; i < 2; i++) {
-		free(r->batch[i].items);
-		free(r->batch[i].arena);
-	}
+	/* Its hooks use r: the queue goes first, writing what it holds. */
+	nb_daemon_stop_queue(d);
 	policy_free(r->cur);
 	policy_free(r->next);
 	pthread_mutex_destroy(&r->mtx);

@@ -188,10 +188,16 @@ first "goto local" "local"; has "sanboot --no-describe --drive 0x80 || exit" "lo
 has 'iseq ${platform} efi && exit ||' "local on UEFI"
 bc settings set default_action menu
 
+# db_wait SQL VALUE: bootweb's writes are queued (libnetboot/wq.c) and
+# reach the database within a tick or two.
+db_wait() {
+	wait_for 5 sh -c '[ "$(sqlite3 "$1" "$2")" = "$3" ]' sh "$DB" "$1" "$2"
+}
+
 # One-time actions: served once, then cleared; install stays until /done.
 bc client next-boot $A local
 script $A 127.0.0.2 a; first "goto local" "next_boot local"
-[ -z "$(sqlite3 "$DB" "SELECT next_boot FROM clients WHERE mac = '$A'")" ] || fail "next_boot local not cleared"
+db_wait "SELECT next_boot FROM clients WHERE mac = '$A'" "" || fail "next_boot local not cleared"
 script $A 127.0.0.2 a; first ":menu" "after next_boot local"
 bc client next-boot $A shell
 script $A 127.0.0.2 a; first "goto shell" "next_boot shell"
@@ -307,10 +313,11 @@ expect 405 "POST self" --interface 127.0.0.2 -X POST "$TA/api/v1/self"
 expect 404 "bad call" --interface 127.0.0.2 -X POST "$TA/api/v1/self/reboot"
 expect 405 "POST a file" --interface 127.0.0.2 -X POST "$TA/t-raw"
 expect 200 "B suspends itself" --interface 127.0.0.3 -X POST "$TB/api/v1/self/suspend"
-[ "$(sqlite3 "$DB" "SELECT mac FROM clients WHERE suspended = 1")" = $B ] || fail "suspend hit the wrong host"
+db_wait "SELECT mac FROM clients WHERE suspended = 1" $B || fail "suspend hit the wrong host"
 expect 200 "B unsuspends" --interface 127.0.0.3 -X POST "$TB/api/v1/self/unsuspend"
-[ "$(sqlite3 "$DB" "SELECT count(*) FROM clients WHERE suspended = 1")" = 0 ] || fail "unsuspend"
+db_wait "SELECT count(*) FROM clients WHERE suspended = 1" 0 || fail "unsuspend"
 expect 200 "B suspends itself again" --interface 127.0.0.3 -X POST "$TB/api/v1/self/suspend"
+db_wait "SELECT count(*) FROM clients WHERE suspended = 1" 1 || fail "suspend again"
 script $B 127.0.0.3 b; first "goto local" "suspended"; hasnt "/t/" "a local-disk script has no token"
 expect 403 "B's token after B booted again" --interface 127.0.0.3 -X POST "$TB/api/v1/self/unsuspend"
 sqlite3 "$DB" "UPDATE clients SET suspended = 0"
@@ -319,7 +326,7 @@ expect 200 "B done" --interface 127.0.0.3 -X POST "$TB/api/v1/self/done"
 [ "$(sqlite3 "$DB" "SELECT next_boot FROM clients WHERE mac = '$A'")" = install ] || fail "B's done cleared A"
 expect 200 "A done" --interface 127.0.0.2 -X POST "$TA/api/v1/self/done"
 has '"next_boot": null' "done"
-[ -z "$(sqlite3 "$DB" "SELECT next_boot FROM clients WHERE mac = '$A'")" ] || fail "A's done did not clear"
+db_wait "SELECT next_boot FROM clients WHERE mac = '$A'" "" || fail "A's done did not clear"
 # A new boot of A: the tokens of the last one are worthless.
 OLD=$TA
 script $A 127.0.0.2 a; TA=$(tokurl)

@@ -9,7 +9,6 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,9 +31,6 @@
 #define TFTPD_WARN_PER_SEC	20	/* per-packet warnings logged each second */
 #define TFTPD_MTU_TTL		10.0	/* seconds an interface MTU is cached */
 #define SD_LISTEN_FDS_START	3
-#define TFTPD_EVQ_MAX		100000	/* events held while the database is away */
-#define TFTPD_FLUSH_USEC	100000	/* how often queued events are written */
-#define TFTPD_DB_RETRY		10.0	/* seconds before opening a failed database again */
 
 static void	tftpd_exit(struct tftpd *);
 
@@ -493,89 +489,21 @@ tftpd_grace_cb(evutil_socket_t fd, short what, void *arg)
 /*
  * The database is opened on first use, not at startup: an idle tftpd never
  * maps SQLite's pages or its page cache (idle RSS), and a database that is
- * locked or missing for a moment costs a retry, not the daemon.
+ * locked or missing for a moment costs a retry, not the daemon. The
+ * skeleton's connection (nb_daemon_db) only reads; events go through its
+ * write-behind queue, whose thread opens its own when it first writes.
  */
 struct nb_db *
 tftpd_db(struct tftpd *td)
 {
-	struct nb_daemon	*d = td->d;
-	const char		*path;
-	char			 err[1024];
-	double			 now;
-
-	if (d->db != NULL)
-		return d->db;
-	if ((now = tftpd_now()) < td->db_retry_at)
-		return NULL;
-	path = nb_daemon_dbpath(d);
-	if (nb_db_open(path, NB_DB_CREATE, &d->db, err, sizeof(err)) != NB_OK) {
-		log_warnx("%s (retrying in %.0f s)", err, TFTPD_DB_RETRY);
-		d->db = NULL;
-		td->db_retry_at = now + TFTPD_DB_RETRY;
-		return NULL;
-	}
-	log_debug("database %s, schema version %d", path, nb_db_version(d->db));
-	return d->db;
+	return nb_daemon_db(td->d);
 }
 
-/*
- * At startup, a short-lived child creates (or upgrades) the database and
- * checks that it opens, as the other daemons do by opening it: a bad path
- * fails the start, and bootctl finds the database. The daemon itself does
- * not touch SQLite until a request needs it.
- */
-static void
-tftpd_db_check(struct tftpd *td)
-{
-	const char	*path = nb_daemon_dbpath(td->d);
-	struct nb_db	*db;
-	char		 err[1024];
-	pid_t		 pid;
-	int		 status;
-
-	if ((pid = fork()) == -1)
-		fatal("fork");
-	if (pid == 0) {
-		if (nb_db_open(path, NB_DB_CREATE, &db, err, sizeof(err)) != NB_OK) {
-			log_warnx("%s", err);
-			_exit(1);
-		}
-		nb_db_close(db);
-		_exit(0);
-	}
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			fatal("waitpid");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fatalx("cannot open the database %s", path);
-}
-
-/* Write the queued events in one transaction (the daemon skeleton's tick, with a lazy database). */
-static void
-tftpd_flush_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct tftpd	*td = arg;
-	struct nb_db	*db;
-	int		 rc;
-
-	if (nb_evq_len(td->d->evq) == 0 || (db = tftpd_db(td)) == NULL)
-		return;
-	if ((rc = nb_evq_flush(td->d->evq, db)) != NB_OK && rc != NB_BUSY)
-		log_warnx("writing events: %s", nb_db_errmsg(db));
-}
-
-/* Stop the loop; nb_daemon_run then flushes the queue, which needs the database. */
+/* Stop the loop; the skeleton then writes what is queued (nb_daemon_free). */
 static void
 tftpd_exit(struct tftpd *td)
 {
-	struct nb_daemon	*d = td->d;
-
-	if (nb_evq_len(d->evq) > 0 && tftpd_db(td) == NULL) {
-		log_warnx("%zu events not written: no database", nb_evq_len(d->evq));
-		nb_evq_free(d->evq);
-		d->evq = nb_evq_new(d->name, TFTPD_EVQ_MAX);
-	}
-	nb_daemon_exit(d);
+	nb_daemon_exit(td->d);
 }
 
 void
@@ -637,18 +565,12 @@ main(int argc, char *argv[])
 	tftpd_listen(&td);
 	tftpd_roots_open(&td, 1);
 	nb_daemon_drop_privileges(&d);
-	/* Not nb_daemon_open_db: the database opens at the first request (tftpd_db). */
-	tftpd_db_check(&td);
-	d.evq = nb_evq_new(d.name, TFTPD_EVQ_MAX);
-	td.ev_flush = event_new(d.base, -1, EV_PERSIST, tftpd_flush_cb, &td);
-	if (td.ev_flush == NULL || event_add(td.ev_flush,
-	    &(struct timeval){ 0, TFTPD_FLUSH_USEC }) == -1)
-		fatalx("cannot start the event queue timer");
+	/* Checked now, opened at the first request that needs it (tftpd_db). */
+	nb_daemon_open_db(&d, NB_DAEMON_LAZY, NULL);
 	rc = nb_daemon_run(&d);
 	tftpd_abort_all(&td, "server shutting down");
 	if (td.ev_grace != NULL)
 		event_free(td.ev_grace);
-	event_free(td.ev_flush);
 	event_free(td.ev_listen);
 	if (td.lfd != -1)
 		close(td.lfd);

@@ -71,8 +71,6 @@ struct tftpd {
 	int64_t			 vpaths_version;
 
 	/* the database, opened at the first request that needs it */
-	struct event		*ev_flush;
-	double			 db_retry_at;
 
 	/* rate limit of per-packet warnings */
 	time_t			 warn_sec;

@@ -1,0 +1,930 @@
+/*
+ * wq.c: the write-behind queue (wq.h). The loop fills one batch of
+ * fixed-size records (their strings in the batch's byte arena) while the
+ * writer thread writes the other; a tick swaps them when the writer is
+ * idle. A batch that meets a lock stays with the writer, which retries
+ * it, while the loop's batch grows up to WQ_MAX records: a locked
+ * database costs memory, never a late answer.
+ */
+#include "config.h"
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "token.h"
+#include "wq.h"
+#include "xmalloc.h"
+
+#define WQ_MAX		400000		/* records queued at most */
+#define WQ_ARENA	(64 << 20)	/* bytes of their strings at most */
+#define WQ_BLOCK	1024		/* records per block (never moved) */
+#define WQ_TX		4096		/* records per transaction */
+#define WQ_CHUNK	32		/* records per multi-row statement */
+#define WQ_POLL_MSEC	50		/* the idle hook's period */
+#define WQ_BUSY_MSEC	100		/* the writer's busy timeout */
+#define WQ_STOP_SEC	10		/* an exiting daemon's lock wait */
+#define WQ_RETRY_SEC	5		/* between attempts to open the db */
+#define WQ_TRIM_SEC	10		/* between two prunes of the events */
+#define WQ_TRIM_ROWS	5000		/* events deleted per prune */
+#define WQ_COUNT_SEC	1		/* between two counts of clients */
+#define WQ_NICE		10		/* the writer's nice: answers first */
+#define WQ_CHECK_USEC	2000		/* the loop's wait for the db */
+#define WQ_NONE		UINT32_MAX	/* an absent string */
+
+enum wq_type {
+	WQ_EVENT, WQ_SEEN, WQ_INVENTORY, WQ_NEXT_DONE, WQ_SUSPENDED, WQ_NONCE,
+	WQ_USER
+};
+
+/* One record; a daemon's own record follows it in the same slot. */
+struct wq_rec {
+	uint8_t		 type;		/* enum wq_type */
+	uint8_t		 arg;		/* next boot action, suspended */
+	char		 mac[NB_MACSTR_LEN];
+	double		 ts;
+	uint32_t	 s[3];		/* arena offsets of strings */
+};
+
+struct wq_batch {
+	char		**blocks;
+	size_t		 nblocks;
+	size_t		 n;		/* records */
+	char		*arena;
+	size_t		 used, size;
+};
+
+struct nb_wq {
+	char		*path;
+	const char	*daemon;
+	struct nb_wq_hooks hooks;
+	size_t		 stride;	/* bytes per record slot */
+	struct nb_db	*db;		/* the writer's; opened by it */
+	struct nb_db_writer link;	/* for the loop's connection */
+	int64_t		 dv;		/* the writer's data_version */
+	pthread_t	 thread;
+	pthread_mutex_t	 dbmtx;		/* held while db is in use */
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cond;
+	struct wq_batch	 batch[2];
+	struct wq_batch	*fill;		/* the loop's */
+	struct wq_batch	*write;		/* the writer's, while busy */
+	int		 busy, quit, wake;
+	int		 stopping;	/* wait WQ_STOP_SEC for a lock */
+	uint64_t	 dropped;
+	int64_t		 drop_sec;	/* the last "full" log line */
+	/* The writer's own state. */
+	double		 open_at;	/* next attempt to open db */
+	double		 trim_at;	/* next prune of the events */
+	int64_t		 max_disc;	/* clients.max_discovered */
+	int64_t		 keep_days;	/* events.keep_days */
+	int64_t		 max_rows;	/* events.max_rows */
+	int64_t		 ndisc;		/* discovered clients; -1: count */
+	int64_t		 disc_version;	/* data_version of that count */
+	double		 disc_at;	/* the next count, at the earliest */
+	void		*recs[WQ_CHUNK];
+	struct nb_event	 ev[WQ_CHUNK];
+	struct nb_seen	 seen[WQ_CHUNK];
+};
+
+static double
+wq_clock(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* usec from now on clock clk, for the timed waits. */
+static void
+wq_deadline(struct timespec *ts, clockid_t clk, long usec)
+{
+	clock_gettime(clk, ts);
+	ts->tv_nsec += usec * 1000L;
+	ts->tv_sec += ts->tv_nsec / 1000000000L;
+	ts->tv_nsec %= 1000000000L;
+}
+
+static double
+wq_now(void)
+{
+	struct timeval	 tv;
+
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+static struct wq_rec *
+wq_at(const struct nb_wq *q, const struct wq_batch *b, size_t i)
+{
+	return (struct wq_rec *)(b->blocks[i / WQ_BLOCK] +
+	    (i % WQ_BLOCK) * q->stride);
+}
+
+/* The queue is full: count, and say so at most once a second. */
+static void
+wq_full(struct nb_wq *q)
+{
+	int64_t	 now = nb_now();
+
+	q->dropped++;
+	if (now == q->drop_sec)
+		return;
+	q->drop_sec = now;
+	log_warnx("write queue full (%zu records waiting for the database): "
+	    "%llu writes dropped so far", q->fill->n,
+	    (unsigned long long)q->dropped);
+}
+
+/* A new zeroed record of type in the loop's batch, or NULL if full. */
+static struct wq_rec *
+wq_new(struct nb_wq *q, enum wq_type type)
+{
+	struct wq_batch	*b = q->fill;
+	struct wq_rec	*r;
+
+	if (b->n >= WQ_MAX) {
+		wq_full(q);
+		return NULL;
+	}
+	if (b->n / WQ_BLOCK == b->nblocks) {
+		b->blocks = xreallocarray(b->blocks, b->nblocks + 1,
+		    sizeof(*b->blocks));
+		b->blocks[b->nblocks++] = xcalloc(WQ_BLOCK, q->stride);
+	}
+	r = wq_at(q, b, b->n++);
+	memset(r, 0, q->stride);
+	r->type = (uint8_t)type;
+	r->s[0] = r->s[1] = r->s[2] = WQ_NONE;
+	return r;
+}
+
+int64_t
+nb_wq_bytes(struct nb_wq *q, const void *p, size_t len)
+{
+	struct wq_batch	*b = q->fill;
+	size_t		 off = b->used;
+
+	if (len == 0)
+		return (int64_t)off;
+	if (b->used + len > b->size) {
+		if (b->used + len > WQ_ARENA) {
+			wq_full(q);
+			return -1;
+		}
+		while (b->used + len > b->size)
+			b->size = b->size ? b->size * 2 : 64 << 10;
+		b->arena = xreallocarray(b->arena, b->size, 1);
+	}
+	memcpy(b->arena + off, p, len);
+	b->used += len;
+	return (int64_t)off;
+}
+
+/* Copy a string with its NUL; WQ_NONE for NULL or when full. */
+static uint32_t
+wq_str(struct nb_wq *q, const char *s, size_t len)
+{
+	int64_t	 off;
+
+	if (s == NULL)
+		return WQ_NONE;
+	if ((off = nb_wq_bytes(q, s, len)) == -1 || nb_wq_bytes(q, "", 1) == -1)
+		return WQ_NONE;
+	return (uint32_t)off;
+}
+
+static const char *
+wq_s(const struct wq_batch *b, uint32_t off)
+{
+	return off == WQ_NONE ? NULL : b->arena + off;
+}
+
+void *
+nb_wq_user(struct nb_wq *q)
+{
+	struct wq_rec	*r;
+
+	if ((r = wq_new(q, WQ_USER)) == NULL)
+		return NULL;
+	return (char *)r + sizeof(*r);
+}
+
+/* A record about mac (canonical, or NULL for an event without one). */
+static struct wq_rec *
+wq_mac(struct nb_wq *q, enum wq_type type, const char *mac)
+{
+	struct wq_rec	*r;
+
+	if ((r = wq_new(q, type)) == NULL)
+		return NULL;
+	if (mac != NULL)
+		strlcpy(r->mac, mac, sizeof(r->mac));
+	r->ts = wq_now();
+	return r;
+}
+
+void
+nb_evq_push(struct nb_wq *q, const char *mac, const char *kind, const char *ip,
+    const char *fmt, ...)
+{
+	struct wq_rec	*r;
+	va_list		 ap;
+	char		 buf[512], *big = NULL;
+	int		 len;
+
+	if ((r = wq_mac(q, WQ_EVENT, mac)) == NULL)
+		return;
+	va_start(ap, fmt);
+	len = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (len >= (int)sizeof(buf)) {
+		va_start(ap, fmt);
+		if (vasprintf(&big, fmt, ap) == -1)
+			fatal("%s", __func__);
+		va_end(ap);
+	}
+	r->s[0] = wq_str(q, kind, strlen(kind));
+	if (ip != NULL && *ip != '\0')
+		r->s[1] = wq_str(q, ip, strlen(ip));
+	r->s[2] = wq_str(q, big ? big : buf, len < 0 ? 0 : (size_t)len);
+	free(big);
+	if (r->s[0] == WQ_NONE)		/* no room for its kind: drop it */
+		q->fill->n--;
+}
+
+size_t
+nb_evq_len(struct nb_wq *q)
+{
+	return nb_wq_len(q);
+}
+
+void
+nb_wq_seen(struct nb_wq *q, const char *mac, const char *uuid, const char *ip)
+{
+	struct wq_rec	*r;
+
+	if ((r = wq_mac(q, WQ_SEEN, mac)) == NULL)
+		return;
+	r->s[0] = uuid ? wq_str(q, uuid, strlen(uuid)) : WQ_NONE;
+	r->s[1] = ip ? wq_str(q, ip, strlen(ip)) : WQ_NONE;
+}
+
+void
+nb_wq_inventory(struct nb_wq *q, const char *mac, const char *uuid,
+    const char *ip, const json_t *inv)
+{
+	struct wq_rec	*r;
+	char		*s;
+
+	if ((r = wq_mac(q, WQ_INVENTORY, mac)) == NULL)
+		return;
+	r->s[0] = uuid ? wq_str(q, uuid, strlen(uuid)) : WQ_NONE;
+	r->s[1] = ip ? wq_str(q, ip, strlen(ip)) : WQ_NONE;
+	if (inv != NULL) {
+		s = json_dumps(inv, JSON_COMPACT | JSON_SORT_KEYS);
+		if (s == NULL)
+			fatalx("%s: json_dumps", __func__);
+		r->s[2] = wq_str(q, s, strlen(s));
+		free(s);
+	}
+}
+
+void
+nb_wq_next_boot_done(struct nb_wq *q, const char *mac, enum nb_next_boot was)
+{
+	struct wq_rec	*r;
+
+	if ((r = wq_mac(q, WQ_NEXT_DONE, mac)) != NULL)
+		r->arg = (uint8_t)was;
+}
+
+void
+nb_wq_suspended(struct nb_wq *q, const char *mac, int suspended)
+{
+	struct wq_rec	*r;
+
+	if ((r = wq_mac(q, WQ_SUSPENDED, mac)) != NULL)
+		r->arg = suspended ? 1 : 0;
+}
+
+void
+nb_wq_nonce(struct nb_wq *q, const char *mac, const uint8_t *nonce)
+{
+	struct wq_rec	*r;
+	int64_t		 off;
+
+	if ((r = wq_mac(q, WQ_NONCE, mac)) == NULL)
+		return;
+	if ((off = nb_wq_bytes(q, nonce, NB_NONCE_LEN)) == -1)
+		q->fill->n--;		/* no room: the boot keeps its old nonce */
+	else
+		r->s[0] = (uint32_t)off;
+}
+
+/* The newest nonce of mac in batch b, newest record first; 1 if found. */
+static int
+wq_nonce_in(const struct nb_wq *q, const struct wq_batch *b, const char *mac,
+    uint8_t *nonce)
+{
+	const struct wq_rec	*r;
+	size_t			 i;
+
+	for (i = b->n; i-- > 0; ) {
+		r = wq_at(q, b, i);
+		if (r->type == WQ_NONCE && strcmp(r->mac, mac) == 0) {
+			memcpy(nonce, b->arena + r->s[0], NB_NONCE_LEN);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int
+nb_wq_nonce_pending(struct nb_wq *q, const char *mac, uint8_t *nonce)
+{
+	int	 found;
+
+	/* The loop's batch first; the writer only reads the one it holds. */
+	if (wq_nonce_in(q, q->fill, mac, nonce))
+		return 1;
+	pthread_mutex_lock(&q->mtx);
+	found = q->busy && wq_nonce_in(q, q->write, mac, nonce);
+	pthread_mutex_unlock(&q->mtx);
+	return found;
+}
+
+/* The writer: events of a chunk in multi-row statements. */
+static int
+wq_write_events(struct nb_wq *q, const struct wq_batch *b, size_t n)
+{
+	const struct wq_rec	*r;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		r = q->recs[i];
+		memset(&q->ev[i], 0, sizeof(q->ev[i]));
+		q->ev[i].ts = r->ts;
+		memcpy(q->ev[i].mac, r->mac, sizeof(r->mac));
+		q->ev[i].kind = wq_s(b, r->s[0]);
+		q->ev[i].ip = wq_s(b, r->s[1]);
+		q->ev[i].detail = wq_s(b, r->s[2]);
+	}
+	return nb_event_add_many(q->db, q->daemon, q->ev, n);
+}
+
+static int
+wq_write_seen(struct nb_wq *q, const struct wq_batch *b, size_t n)
+{
+	const struct wq_rec	*r;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		r = q->recs[i];
+		memset(&q->seen[i], 0, sizeof(q->seen[i]));
+		q->seen[i].mac = r->mac;
+		q->seen[i].arch = -1;
+		q->seen[i].uuid = wq_s(b, r->s[0]);
+		q->seen[i].ip = wq_s(b, r->s[1]);
+		q->seen[i].when = (int64_t)r->ts;
+	}
+	return nb_client_seen_many(q->db, q->seen, n);
+}
+
+/* One record of a type written one at a time. */
+static int
+wq_write_one(struct nb_wq *q, const struct wq_batch *b, const struct wq_rec *r)
+{
+	json_t	*inv;
+	int	 rc;
+
+	switch (r->type) {
+	case WQ_INVENTORY:
+		rc = nb_client_seen(q->db, r->mac, -1, NULL, NULL,
+		    wq_s(b, r->s[0]), wq_s(b, r->s[1]));
+		if (rc != NB_OK || r->s[2] == WQ_NONE)
+			return rc;
+		if ((inv = json_loads(wq_s(b, r->s[2]), 0, NULL)) == NULL)
+			return NB_OK;
+		rc = nb_client_set_inventory(q->db, r->mac, inv,
+		    wq_s(b, r->s[1]));
+		json_decref(inv);
+		return rc;
+	case WQ_NEXT_DONE:
+		rc = nb_client_next_boot_done(q->db, r->mac,
+		    (enum nb_next_boot)r->arg);
+		/* Set again meanwhile, or gone: nothing to clear. */
+		return rc == NB_NOTFOUND ? NB_OK : rc;
+	case WQ_SUSPENDED:
+		rc = nb_client_set_suspended(q->db, r->mac, r->arg);
+		return rc == NB_NOTFOUND ? NB_OK : rc;
+	case WQ_NONCE:
+		return nb_boot_nonce_set(q->db, r->mac,
+		    (const uint8_t *)b->arena + r->s[0]);
+	}
+	return NB_OK;
+}
+
+/* Write the records recs[0..n) of one type. */
+static int
+wq_write_chunk(struct nb_wq *q, const struct wq_batch *b, size_t n)
+{
+	const struct wq_rec	*r = q->recs[0];
+	size_t			 i;
+	int			 rc;
+
+	switch (r->type) {
+	case WQ_EVENT:
+		return wq_write_events(q, b, n);
+	case WQ_SEEN:
+		return wq_write_seen(q, b, n);
+	case WQ_USER:
+		for (i = 0; i < n; i++)
+			q->recs[i] = (char *)q->recs[i] + sizeof(struct wq_rec);
+		return q->hooks.write(q->db, q->recs, n, b->arena,
+		    q->hooks.arg);
+	}
+	for (i = 0; i < n; i++)
+		if ((rc = wq_write_one(q, b, q->recs[i])) != NB_OK)
+			return rc;
+	return NB_OK;
+}
+
+/* A numeric setting (checked when it was set); cur if it cannot be read. */
+static int64_t
+wq_setting(struct nb_wq *q, const char *key, int64_t cur)
+{
+	const char	*errstr;
+	char		*s;
+	int64_t		 v;
+
+	if (nb_setting_get(q->db, key, &s) != NB_OK || s == NULL) {
+		log_warnx("setting %s: %s", key, nb_db_errmsg(q->db));
+		return cur;
+	}
+	v = strtonum(s, 0, INT64_MAX, &errstr);
+	free(s);
+	return errstr == NULL ? v : cur;
+}
+
+/* The settings the writer applies, read when it opens and at each prune. */
+static void
+wq_settings(struct nb_wq *q)
+{
+	q->max_disc = wq_setting(q, "clients.max_discovered", q->max_disc);
+	q->keep_days = wq_setting(q, "events.keep_days", q->keep_days);
+	q->max_rows = wq_setting(q, "events.max_rows", q->max_rows);
+}
+
+/*
+ * clients.max_discovered, in the transaction that added clients: the new
+ * discovered rows are those above the largest rowid before it, so the
+ * count costs a range scan of them, not of the table.
+ */
+static int
+wq_cap(struct nb_wq *q, int64_t before, int64_t *ndisc)
+{
+	int64_t	 n, gone;
+	int	 rc;
+
+	*ndisc = q->ndisc;
+	if ((rc = nb_client_discovered(q->db, before, &n)) != NB_OK)
+		return rc;
+	*ndisc += n;
+	if (*ndisc <= q->max_disc)
+		return NB_OK;
+	if ((rc = nb_client_evict(q->db, *ndisc - q->max_disc, &gone)) != NB_OK)
+		return rc;
+	*ndisc -= gone;
+	log_debug("evicted %lld discovered clients "
+	    "(clients.max_discovered %lld)",
+	    (long long)gone, (long long)q->max_disc);
+	return NB_OK;
+}
+
+/* Count another process's commits for the loop; the data_version read. */
+static int64_t
+wq_foreign(struct nb_wq *q)
+{
+	int64_t	 v = nb_db_data_version(q->db);
+
+	if (v != q->dv) {
+		q->dv = v;
+		atomic_fetch_add(&q->link.foreign, 1);
+	}
+	return v;
+}
+
+/*
+ * From the loop (nb_db_data_version, through link.check): count another
+ * process's commits now. The writer's own data_version tells, as nothing
+ * else in this process writes. Its connection is borrowed only if the
+ * writer is not using it: when it is for more than WQ_CHECK_USEC, the
+ * answer is 1 (cannot tell), which costs a needless re-read, never a long
+ * wait.
+ */
+static int
+wq_check(void *arg)
+{
+	struct nb_wq	*q = arg;
+	struct timespec	 ts;
+
+	if (pthread_mutex_trylock(&q->dbmtx) != 0) {
+		/* The writer's holds are mostly microseconds long. */
+		wq_deadline(&ts, CLOCK_REALTIME, WQ_CHECK_USEC);
+		if (pthread_mutex_timedlock(&q->dbmtx, &ts) != 0)
+			return 1;
+	}
+	if (q->db != NULL)
+		wq_foreign(q);
+	pthread_mutex_unlock(&q->dbmtx);
+	return 0;
+}
+
+/*
+ * Count the discovered clients again (a scan of the table) when another
+ * process committed, at most once a second: between two counts, their
+ * additions may pass the cap by what they add in a second.
+ */
+static int
+wq_count(struct nb_wq *q, int64_t v)
+{
+	if (q->ndisc >= 0 && (v == q->disc_version || wq_clock() < q->disc_at))
+		return NB_OK;
+	q->disc_version = v;
+	q->disc_at = wq_clock() + WQ_COUNT_SEC;
+	return nb_client_discovered(q->db, 0, &q->ndisc);
+}
+
+/*
+ * Write n records of b from first in one transaction. careful: each in a
+ * savepoint of its own, so that one the schema refuses is logged and
+ * dropped without the others.
+ */
+static int
+wq_tx(struct nb_wq *q, struct wq_batch *b, size_t first, size_t n, int careful)
+{
+	struct wq_rec	*r;
+	size_t		 i, k, refused = 0, chunk = careful ? 1 : WQ_CHUNK;
+	int64_t		 before, ndisc;
+	int		 rc;
+
+	if ((rc = nb_db_begin(q->db)) != NB_OK)
+		return rc;
+	/* With the write lock held, no other commit comes before ours. */
+	if ((rc = wq_count(q, wq_foreign(q))) != NB_OK)
+		goto fail;
+	before = nb_client_last_rowid(q->db);
+	for (i = first; i < first + n; i += k) {
+		r = wq_at(q, b, i);
+		q->recs[0] = r;
+		for (k = 1; k < chunk && i + k < first + n; k++) {
+			if (wq_at(q, b, i + k)->type != r->type)
+				break;
+			q->recs[k] = wq_at(q, b, i + k);
+		}
+		if (careful && nb_db_savepoint(q->db, NB_SP_BEGIN) != NB_OK)
+			goto fail;
+		if ((rc = wq_write_chunk(q, b, k)) == NB_OK) {
+			if (careful)
+				nb_db_savepoint(q->db, NB_SP_RELEASE);
+			continue;
+		}
+		if (!careful || rc == NB_BUSY)
+			goto fail;
+		if (refused++ == 0)
+			log_warnx("a queued write (type %d, %s) dropped: %s",
+			    r->type, r->mac, nb_db_errmsg(q->db));
+		nb_db_savepoint(q->db, NB_SP_ROLLBACK);
+	}
+	if (refused > 1)
+		log_warnx("%zu queued writes dropped in all", refused);
+	if ((rc = wq_cap(q, before, &ndisc)) != NB_OK)
+		log_warnx("clients.max_discovered: %s", nb_db_errmsg(q->db));
+	atomic_fetch_add(&q->link.started, 1);
+	rc = nb_db_commit(q->db);
+	atomic_fetch_add(&q->link.commits, 1);
+	if (rc != NB_OK)
+		goto fail;
+	q->ndisc = ndisc;
+	return NB_OK;
+ fail:
+	rc = rc == NB_OK ? NB_ERR : rc;
+	nb_db_rollback(q->db);
+	return rc;
+}
+
+/* Open the writer's connection if need be; 0 when it is there. */
+static int
+wq_open(struct nb_wq *q)
+{
+	char	 err[1024];
+	double	 now;
+
+	if (q->db != NULL)
+		return 0;
+	if ((now = wq_clock()) < q->open_at)
+		return -1;
+	if (nb_db_open(q->path, 0, &q->db, err, sizeof(err)) != NB_OK) {
+		log_warnx("write queue: %s (retrying in %d s)", err,
+		    WQ_RETRY_SEC);
+		q->db = NULL;
+		q->open_at = now + WQ_RETRY_SEC;
+		return -1;
+	}
+	nb_db_busy_timeout(q->db, WQ_BUSY_MSEC);
+	/* Others may have committed before this first look: say so once. */
+	q->dv = nb_db_data_version(q->db);
+	atomic_fetch_add(&q->link.foreign, 1);
+	q->ndisc = -1;
+	q->trim_at = wq_clock() + WQ_TRIM_SEC;
+	wq_settings(q);
+	return 0;
+}
+
+/* Sleep up to msec unless stopped meanwhile. */
+static void
+wq_nap(struct nb_wq *q, int msec)
+{
+	struct timespec	 ts;
+
+	wq_deadline(&ts, CLOCK_MONOTONIC, (long)msec * 1000);
+	pthread_mutex_lock(&q->mtx);
+	while (!q->stopping &&
+	    pthread_cond_timedwait(&q->cond, &q->mtx, &ts) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&q->mtx);
+}
+
+static int
+wq_stopping(struct nb_wq *q)
+{
+	int	 stopping;
+
+	pthread_mutex_lock(&q->mtx);
+	stopping = q->stopping;
+	pthread_mutex_unlock(&q->mtx);
+	return stopping;
+}
+
+/* Write a whole batch, WQ_TX records a transaction, retrying while locked. */
+static void
+wq_write(struct nb_wq *q, struct wq_batch *b)
+{
+	size_t	 i = 0, n;
+	double	 give_up = 0;
+	int	 rc, careful = 0;
+
+	while (i < b->n) {
+		if (give_up == 0 && wq_stopping(q))
+			give_up = wq_clock() + WQ_STOP_SEC;
+		if (give_up != 0 && wq_clock() > give_up) {
+			log_warnx("exiting: %zu queued writes not written: "
+			    "%s", b->n - i,
+			    q->db ? nb_db_errmsg(q->db) : "no database");
+			return;
+		}
+		pthread_mutex_lock(&q->dbmtx);
+		rc = wq_open(q);
+		pthread_mutex_unlock(&q->dbmtx);
+		if (rc == -1) {
+			wq_nap(q, 1000);
+			continue;
+		}
+		n = b->n - i < WQ_TX ? b->n - i : WQ_TX;
+		pthread_mutex_lock(&q->dbmtx);
+		rc = wq_tx(q, b, i, n, careful);
+		/* Locked: the busy timeout waited; the idle hook runs. */
+		if (rc == NB_BUSY && q->hooks.idle != NULL)
+			q->hooks.idle(q->db, q->hooks.arg);
+		pthread_mutex_unlock(&q->dbmtx);
+		if (rc == NB_OK) {
+			i += n;
+			careful = 0;
+		} else if (rc == NB_BUSY)
+			continue;
+		else if (!careful)
+			careful = 1;
+		else {
+			log_warnx("%zu queued writes dropped: %s", n,
+			    nb_db_errmsg(q->db));
+			i += n;
+			careful = 0;
+		}
+	}
+}
+
+/* events.keep_days and events.max_rows, a bounded number of rows at a time. */
+static void
+wq_trim(struct nb_wq *q)
+{
+	int64_t	 n = 0;
+	double	 now = wq_clock();
+	int	 rc;
+
+	if (now < q->trim_at || q->db == NULL)
+		return;
+	q->trim_at = now + WQ_TRIM_SEC;
+	wq_settings(q);
+	if (nb_db_begin(q->db) != NB_OK)
+		return;
+	if (nb_event_trim(q->db, wq_now() - (double)q->keep_days * 86400,
+	    q->max_rows, WQ_TRIM_ROWS, &n) != NB_OK) {
+		nb_db_rollback(q->db);
+		return;
+	}
+	atomic_fetch_add(&q->link.started, 1);
+	rc = nb_db_commit(q->db);
+	atomic_fetch_add(&q->link.commits, 1);
+	if (rc != NB_OK) {
+		nb_db_rollback(q->db);
+		return;
+	}
+	if (n > 0)
+		log_debug("pruned %lld events", (long long)n);
+	if (n == WQ_TRIM_ROWS)
+		q->trim_at = now;	/* more to go: after the next pass */
+}
+
+static void *
+wq_main(void *arg)
+{
+	struct nb_wq	*q = arg;
+	struct timespec	 ts;
+	int		 quit, busy;
+
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WQ_NICE) == -1)
+		log_warn("cannot lower the priority of the database writer");
+	for (;;) {
+		/* No idle hook: nothing to do but batches and prunes. */
+		wq_deadline(&ts, CLOCK_MONOTONIC, q->hooks.idle != NULL ?
+		    WQ_POLL_MSEC * 1000L : WQ_TRIM_SEC * 1000000L);
+		pthread_mutex_lock(&q->mtx);
+		while (!q->busy && !q->quit && !q->wake &&
+		    pthread_cond_timedwait(&q->cond, &q->mtx, &ts) != ETIMEDOUT)
+			;
+		quit = q->quit;
+		busy = q->busy;
+		q->wake = 0;
+		pthread_mutex_unlock(&q->mtx);
+		if (busy) {
+			wq_write(q, q->write);
+			pthread_mutex_lock(&q->mtx);
+			q->write->n = 0;
+			q->write->used = 0;
+			q->busy = 0;
+			pthread_cond_broadcast(&q->cond);
+			pthread_mutex_unlock(&q->mtx);
+		}
+		if (quit)
+			return NULL;
+		pthread_mutex_lock(&q->dbmtx);
+		if (q->hooks.idle != NULL && wq_open(q) == 0)
+			q->hooks.idle(q->db, q->hooks.arg);
+		wq_trim(q);
+		pthread_mutex_unlock(&q->dbmtx);
+	}
+}
+
+struct nb_wq *
+nb_wq_start(const char *path, const char *daemon,
+    const struct nb_wq_hooks *hooks)
+{
+	struct nb_wq		*q = xcalloc(1, sizeof(*q));
+	pthread_condattr_t	 ca;
+
+	q->path = xstrdup(path);
+	q->daemon = daemon;
+	if (hooks != NULL)
+		q->hooks = *hooks;
+	q->stride = sizeof(struct wq_rec) +
+	    ((q->hooks.user_size + 7) & ~(size_t)7);
+	q->fill = &q->batch[0];
+	q->write = &q->batch[1];
+	q->ndisc = -1;
+	q->max_disc = 10000;		/* until wq_open reads the settings */
+	q->keep_days = 90;
+	q->max_rows = 1000000;
+	pthread_mutex_init(&q->mtx, NULL);
+	pthread_mutex_init(&q->dbmtx, NULL);
+	q->link.check = wq_check;
+	q->link.arg = q;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&q->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&q->thread, NULL, wq_main, q) != 0)
+		fatalx("cannot start the database writer thread");
+	return q;
+}
+
+void
+nb_wq_tick(struct nb_wq *q)
+{
+	struct wq_batch	*t;
+
+	if (q->fill->n == 0)
+		return;
+	pthread_mutex_lock(&q->mtx);
+	if (!q->busy) {
+		t = q->write;
+		q->write = q->fill;
+		q->fill = t;
+		q->busy = 1;
+		pthread_cond_signal(&q->cond);
+	}
+	pthread_mutex_unlock(&q->mtx);
+}
+
+void
+nb_wq_wake(struct nb_wq *q)
+{
+	pthread_mutex_lock(&q->mtx);
+	q->wake = 1;
+	pthread_cond_signal(&q->cond);
+	pthread_mutex_unlock(&q->mtx);
+}
+
+size_t
+nb_wq_len(struct nb_wq *q)
+{
+	size_t	 n;
+
+	if (q == NULL)
+		return 0;
+	pthread_mutex_lock(&q->mtx);
+	n = q->fill->n + (q->busy ? q->write->n : 0);
+	pthread_mutex_unlock(&q->mtx);
+	return n;
+}
+
+struct nb_db_writer *
+nb_wq_writer(struct nb_wq *q)
+{
+	return &q->link;
+}
+
+uint64_t
+nb_wq_dropped(struct nb_wq *q)
+{
+	return q->dropped;
+}
+
+/* Wait until the writer has finished the batch it holds. */
+static void
+wq_drain(struct nb_wq *q)
+{
+	pthread_mutex_lock(&q->mtx);
+	while (q->busy)
+		pthread_cond_wait(&q->cond, &q->mtx);
+	pthread_mutex_unlock(&q->mtx);
+}
+
+void
+nb_wq_stop(struct nb_wq *q)
+{
+	size_t	 i, k;
+
+	if (q == NULL)
+		return;
+	pthread_mutex_lock(&q->mtx);
+	q->stopping = 1;
+	pthread_cond_broadcast(&q->cond);
+	pthread_mutex_unlock(&q->mtx);
+	wq_drain(q);
+	nb_wq_tick(q);
+	wq_drain(q);
+	pthread_mutex_lock(&q->mtx);
+	q->quit = 1;
+	pthread_cond_broadcast(&q->cond);
+	pthread_mutex_unlock(&q->mtx);
+	pthread_join(q->thread, NULL);
+	if (q->dropped > 0)
+		log_warnx("%llu writes were dropped: the write queue was full",
+		    (unsigned long long)q->dropped);
+	nb_db_close(q->db);
+	for (i = 0; i < 2; i++) {
+		for (k = 0; k < q->batch[i].nblocks; k++)
+			free(q->batch[i].blocks[k]);
+		free(q->batch[i].blocks);
+		free(q->batch[i].arena);
+	}
+	pthread_mutex_destroy(&q->mtx);
+	pthread_mutex_destroy(&q->dbmtx);
+	pthread_cond_destroy(&q->cond);
+	free(q->path);
+	free(q);
+}
