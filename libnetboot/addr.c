@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -261,17 +262,14 @@ nb_neigh_addr(const char *ip, struct in6_addr *out)
 	return inet_pton(AF_INET6, ip, out) == 1 ? 0 : -1;
 }
 
-/* The complete entries of /proc/net/arp (flags 0 is an incomplete one, with a zero address). */
-static size_t
-neigh_read4(struct nb_neigh *tab, size_t max)
+size_t
+nb_neigh_parse_arp(FILE *fp, struct nb_neigh *tab, size_t max)
 {
-	FILE		*fp;
 	char		 line[256], ip[64], hw[64];
 	unsigned int	 type, flags;
 	size_t		 n = 0;
 
-	if ((fp = fopen("/proc/net/arp", "re")) == NULL)
-		return 0;
+	/* Flags 0 is an incomplete entry, with a zero address. */
 	while (n < max && fgets(line, sizeof(line), fp) != NULL) {
 		if (sscanf(line, "%63s 0x%x 0x%x %63s", ip, &type, &flags, hw) != 4)
 			continue;
@@ -281,6 +279,19 @@ neigh_read4(struct nb_neigh *tab, size_t max)
 			continue;
 		n++;
 	}
+	return n;
+}
+
+/* The complete entries of /proc/net/arp. */
+static size_t
+neigh_read4(struct nb_neigh *tab, size_t max)
+{
+	FILE		*fp;
+	size_t		 n;
+
+	if ((fp = fopen("/proc/net/arp", "re")) == NULL)
+		return 0;
+	n = nb_neigh_parse_arp(fp, tab, max);
 	fclose(fp);
 	return n;
 }
@@ -310,6 +321,24 @@ neigh_msg6(const struct nlmsghdr *nh, struct nb_neigh *e)
 	return dst && ll ? 0 : -1;
 }
 
+size_t
+nb_neigh_parse_nl(const void *buf, size_t len, struct nb_neigh *tab, size_t max, int *done)
+{
+	const struct nlmsghdr	*nh = buf;
+	size_t			 n = 0;
+	int			 left = len > INT_MAX ? INT_MAX : (int)len;
+
+	for (; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
+		if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR) {
+			*done = 1;
+			break;
+		}
+		if (nh->nlmsg_type == RTM_NEWNEIGH && n < max && neigh_msg6(nh, &tab[n]) == 0)
+			n++;
+	}
+	return n;
+}
+
 /* The valid entries of the IPv6 neighbour table (what ip -6 neigh shows), by a netlink dump. */
 static size_t
 neigh_read6(struct nb_neigh *tab, size_t max)
@@ -322,10 +351,9 @@ neigh_read6(struct nb_neigh *tab, size_t max)
 		struct nlmsghdr	 nh;
 		struct ndmsg	 nd;
 	}			 req;
-	struct nlmsghdr		*nh;
 	ssize_t			 got;
 	size_t			 n = 0;
-	int			 s, left, end = 0;
+	int			 s, end = 0;
 
 	if ((s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) == -1)
 		return 0;
@@ -340,17 +368,8 @@ neigh_read6(struct nb_neigh *tab, size_t max)
 		return 0;
 	}
 	/* The kernel answers a dump at once, in parts, up to NLMSG_DONE. */
-	while (!end && (got = recv(s, rx.buf, sizeof(rx.buf), 0)) > 0) {
-		left = (int)got;
-		for (nh = &rx.nh; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
-			if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR) {
-				end = 1;
-				break;
-			}
-			if (nh->nlmsg_type == RTM_NEWNEIGH && n < max && neigh_msg6(nh, &tab[n]) == 0)
-				n++;
-		}
-	}
+	while (!end && (got = recv(s, rx.buf, sizeof(rx.buf), 0)) > 0)
+		n += nb_neigh_parse_nl(rx.buf, (size_t)got, tab + n, max - n, &end);
 	close(s);
 	return n;
 }
