@@ -6,7 +6,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -296,25 +295,38 @@ neigh_read4(struct nb_neigh *tab, size_t max)
 	return n;
 }
 
-/* One RTM_NEWNEIGH message into e if it is a valid IPv6 entry with a 6-byte link address. */
+/*
+ * One RTM_NEWNEIGH message of len bytes (header included) into e if it is
+ * a valid IPv6 entry with a 6-byte link address. Headers are copied out,
+ * so the message may lie at any alignment (rtnetlink(7) layout).
+ */
 static int
-neigh_msg6(const struct nlmsghdr *nh, struct nb_neigh *e)
+neigh_msg6(const uint8_t *msg, size_t len, struct nb_neigh *e)
 {
-	const struct ndmsg	*nd = NLMSG_DATA(nh);
-	const struct rtattr	*rta;
-	int			 len, dst = 0, ll = 0;
 	static const uint8_t	 zero[NB_MAC_LEN];
+	struct ndmsg		 nd;
+	struct rtattr		 rta;
+	const uint8_t		*data;
+	size_t			 off, plen;
+	int			 dst = 0, ll = 0;
 
-	len = (int)nh->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*nd));
-	if (len < 0 || nd->ndm_family != AF_INET6 || !(nd->ndm_state & NEIGH_VALID))
+	if (len < NLMSG_LENGTH(sizeof(nd)))
 		return -1;
-	for (rta = (const struct rtattr *)((const char *)nd + NLMSG_ALIGN(sizeof(*nd)));
-	    RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
-		if (rta->rta_type == NDA_DST && RTA_PAYLOAD(rta) == sizeof(e->ip)) {
-			memcpy(&e->ip, RTA_DATA(rta), sizeof(e->ip));
+	memcpy(&nd, msg + NLMSG_HDRLEN, sizeof(nd));
+	if (nd.ndm_family != AF_INET6 || !(nd.ndm_state & NEIGH_VALID))
+		return -1;
+	for (off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nd)); off + sizeof(rta) <= len;
+	    off += RTA_ALIGN(rta.rta_len)) {
+		memcpy(&rta, msg + off, sizeof(rta));
+		if (rta.rta_len < sizeof(rta) || rta.rta_len > len - off)
+			break;
+		plen = rta.rta_len - RTA_LENGTH(0);
+		data = msg + off + RTA_LENGTH(0);
+		if (rta.rta_type == NDA_DST && plen == sizeof(e->ip)) {
+			memcpy(&e->ip, data, sizeof(e->ip));
 			dst = 1;
-		} else if (rta->rta_type == NDA_LLADDR && RTA_PAYLOAD(rta) == NB_MAC_LEN) {
-			memcpy(e->mac, RTA_DATA(rta), NB_MAC_LEN);
+		} else if (rta.rta_type == NDA_LLADDR && plen == NB_MAC_LEN) {
+			memcpy(e->mac, data, NB_MAC_LEN);
 			ll = memcmp(e->mac, zero, NB_MAC_LEN) != 0;
 		}
 	}
@@ -324,17 +336,22 @@ neigh_msg6(const struct nlmsghdr *nh, struct nb_neigh *e)
 size_t
 nb_neigh_parse_nl(const void *buf, size_t len, struct nb_neigh *tab, size_t max, int *done)
 {
-	const struct nlmsghdr	*nh = buf;
-	size_t			 n = 0;
-	int			 left = len > INT_MAX ? INT_MAX : (int)len;
+	const uint8_t	*p = buf;
+	struct nlmsghdr	 nh;
+	size_t		 off = 0, n = 0;
 
-	for (; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
-		if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR) {
+	while (off + sizeof(nh) <= len) {
+		memcpy(&nh, p + off, sizeof(nh));
+		if (nh.nlmsg_len < sizeof(nh) || nh.nlmsg_len > len - off)
+			break;
+		if (nh.nlmsg_type == NLMSG_DONE || nh.nlmsg_type == NLMSG_ERROR) {
 			*done = 1;
 			break;
 		}
-		if (nh->nlmsg_type == RTM_NEWNEIGH && n < max && neigh_msg6(nh, &tab[n]) == 0)
+		if (nh.nlmsg_type == RTM_NEWNEIGH && n < max &&
+		    neigh_msg6(p + off, nh.nlmsg_len, &tab[n]) == 0)
 			n++;
+		off += NLMSG_ALIGN(nh.nlmsg_len);
 	}
 	return n;
 }

@@ -74,8 +74,8 @@ size_t	nb_neigh_read(struct nb_neigh *tab, size_t max);
 /* The complete entries of /proc/net/arp text read from fp into tab; how many. */
 size_t	nb_neigh_parse_arp(FILE *fp, struct nb_neigh *tab, size_t max);
 /*
- * The valid IPv6 entries of len bytes of a netlink RTM_GETNEIGH dump (buf
- * aligned to 4) into tab; how many. *done is set at NLMSG_DONE or an error.
+ * The valid IPv6 entries of len bytes of a netlink RTM_GETNEIGH dump into
+ * tab; how many. *done is set at NLMSG_DONE or an error message.
  */
 size_t	nb_neigh_parse_nl(const void *buf, size_t len, struct nb_neigh *tab, size_t max,
 	    int *done);
