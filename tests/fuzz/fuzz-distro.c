@@ -100,6 +100,16 @@ tree_load(struct nb_iso *iso, const uint8_t *data, size_t size)
 	return 0;
 }
 
+/* No control byte: a boot script line stays one line. */
+static int
+plain(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
 static json_t	*tdata;
 
 /* The command line renders with what bootweb gives it. */
@@ -140,6 +150,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_check(d.family != NULL && d.kind != NULL && d.cmdline != NULL,
 			    "a detection is complete");
 			fuzz_check(d.ninitrds <= NB_DISTRO_MAXINITRD, "initrds bounded");
+			fuzz_check(d.kernel == NULL || plain(d.kernel->path), "a plain kernel name");
+			for (i = 0; i < d.ninitrds; i++)
+				fuzz_check(plain(d.initrds[i]->path), "plain initrd names");
+			fuzz_check(plain(d.cmdline), "a command line of one line");
 			check_cmdline(d.cmdline);
 			j = nb_detect_json(&iso, &d);
 			s = json_dumps(j, 0);
