@@ -124,7 +124,8 @@ check_cmdline(const char *cmdline)
 		    "{\"name\": \"x\", \"tree_url\": \"http://10.0.0.1:8080/data/x\", "
 		    "\"iso_url\": \"http://10.0.0.1:8080/iso/x.iso\", \"kernel_url\": \"k\"}, "
 		    "\"unattended_url\": \"http://10.0.0.1:8080/u\"}", 0, NULL);
-	out = nb_tmpl_render(cmdline, tdata, &len, err, sizeof(err));
+	out = nb_tmpl_render_as(cmdline, tdata, NB_TMPL_ESC_CMDLINE, &len, err,
+	    sizeof(err));
 	if (out == NULL)
 		fprintf(stderr, "cmdline '%s': %s\n", cmdline, err);
 	fuzz_check(out != NULL, "a detected command line renders");

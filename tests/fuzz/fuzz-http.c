@@ -5,8 +5,9 @@
  * then the target is decoded and resolved under a scratch root holding
  * symlinks that lead out of it, the Range header is parsed against files
  * of several sizes, and the query is read as GET /boot reads it (a MAC
- * and the inventory values). Whatever the input, the target and the
- * Range header also go through the decoders on their own.
+ * and the inventory, cleaned as the database stores it). Whatever the
+ * input, the target and the Range header also go through the decoders
+ * on their own.
  */
 #include "config.h"
 
@@ -144,16 +145,31 @@ fuzz_range(const char *h)
 	}
 }
 
-/* The query as GET /boot reads it (bootweb/script.c): a MAC, bounded inventory. */
+/* Clean text as the database stores it: no control byte, bounded. */
+static void
+check_clean(const char *v)
+{
+	const unsigned char	*p;
+
+	fuzz_check(strlen(v) <= NB_CLIENT_TEXT_MAX, "a stored value is bounded");
+	for (p = (const unsigned char *)v; *p != '\0'; p++)
+		fuzz_check(*p >= 0x20 && *p != 0x7f, "a stored value has no control byte");
+}
+
+/*
+ * The query as GET /boot reads it (bootweb/script.c): a MAC, and the
+ * inventory as nb_client_set_inventory stores it, cleaned.
+ */
 static void
 fuzz_query(const char *q)
 {
 	static const char *const inv[] = { "uuid", "serial", "manufacturer", "product",
 	    "platform", "buildarch", "memsize", "asset", "ip" };
 	struct evkeyvalq	 kv;
-	const char		*v;
-	char			 mac[NB_MACSTR_LEN];
-	json_t			*o;
+	struct evkeyval		*e;
+	const char		*v, *k;
+	char			 mac[NB_MACSTR_LEN], buf[NB_CLIENT_TEXT_MAX + 1];
+	json_t			*o, *clean, *jv;
 	size_t			 i;
 
 	TAILQ_INIT(&kv);
@@ -165,8 +181,25 @@ fuzz_query(const char *q)
 		fuzz_check(strlen(mac) == NB_MACSTR_LEN - 1, "a canonical MAC");
 	o = json_object();
 	for (i = 0; i < sizeof(inv) / sizeof(inv[0]); i++)
-		if ((v = evhttp_find_header(&kv, inv[i])) != NULL && strlen(v) <= 256)
+		if ((v = evhttp_find_header(&kv, inv[i])) != NULL)
 			json_object_set_new(o, inv[i], json_stringn(v, strlen(v)));
+	/* Any other key too: the cleaning bounds keys and their number. */
+	TAILQ_FOREACH(e, &kv, next) {
+		check_clean(nb_client_text(e->value, buf));
+		if (strcmp(e->key, "mac") != 0)
+			json_object_set_new(o, e->key, json_stringn(e->value,
+			    strlen(e->value)));
+	}
+	clean = nb_client_inventory_clean(o);
+	fuzz_check(clean != NULL && json_is_object(clean), "a clean inventory");
+	fuzz_check(json_object_size(clean) <= NB_INVENTORY_MAX, "inventory keys bounded");
+	json_object_foreach(clean, k, jv) {
+		fuzz_check(strlen(k) <= NB_INVENTORY_KEY_MAX, "an inventory key is bounded");
+		check_clean(k);
+		if (json_is_string(jv))
+			check_clean(json_string_value(jv));
+	}
+	json_decref(clean);
 	json_decref(o);
 	evhttp_clear_headers(&kv);
 }
