@@ -315,8 +315,8 @@ neigh_msg6(const uint8_t *msg, size_t len, struct nb_neigh *e)
 	memcpy(&nd, msg + NLMSG_HDRLEN, sizeof(nd));
 	if (nd.ndm_family != AF_INET6 || !(nd.ndm_state & NEIGH_VALID))
 		return -1;
-	for (off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nd)); off + sizeof(rta) <= len;
-	    off += RTA_ALIGN(rta.rta_len)) {
+	for (off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nd));
+	    off + sizeof(rta) <= len; off += RTA_ALIGN(rta.rta_len)) {
 		memcpy(&rta, msg + off, sizeof(rta));
 		if (rta.rta_len < sizeof(rta) || rta.rta_len > len - off)
 			break;
@@ -334,7 +334,8 @@ neigh_msg6(const uint8_t *msg, size_t len, struct nb_neigh *e)
 }
 
 size_t
-nb_neigh_parse_nl(const void *buf, size_t len, struct nb_neigh *tab, size_t max, int *done)
+nb_neigh_parse_nl(const void *buf, size_t len, struct nb_neigh *tab,
+    size_t max, int *done)
 {
 	const uint8_t	*p = buf;
 	struct nlmsghdr	 nh;
@@ -344,7 +345,8 @@ nb_neigh_parse_nl(const void *buf, size_t len, struct nb_neigh *tab, size_t max,
 		memcpy(&nh, p + off, sizeof(nh));
 		if (nh.nlmsg_len < sizeof(nh) || nh.nlmsg_len > len - off)
 			break;
-		if (nh.nlmsg_type == NLMSG_DONE || nh.nlmsg_type == NLMSG_ERROR) {
+		if (nh.nlmsg_type == NLMSG_DONE ||
+		    nh.nlmsg_type == NLMSG_ERROR) {
 			*done = 1;
 			break;
 		}
@@ -386,7 +388,8 @@ neigh_read6(struct nb_neigh *tab, size_t max)
 	}
 	/* The kernel answers a dump at once, in parts, up to NLMSG_DONE. */
 	while (!end && (got = recv(s, rx.buf, sizeof(rx.buf), 0)) > 0)
-		n += nb_neigh_parse_nl(rx.buf, (size_t)got, tab + n, max - n, &end);
+		n += nb_neigh_parse_nl(rx.buf, (size_t)got, tab + n, max - n,
+		    &end);
 	close(s);
 	return n;
 }

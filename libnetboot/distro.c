@@ -226,7 +226,7 @@ glob_match(const char *pat, const char *path)
 	return fnmatch(pat, path, FNM_PATHNAME | FNM_CASEFOLD) == 0;
 }
 
-/* A name with a control byte (a line break in a boot script) is never a boot file. */
+/* A name with a control byte (a line break in a script) is no boot file. */
 static int
 name_plain(const char *s)
 {

@@ -56,7 +56,10 @@ name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* A file, or every file of a directory in name order (the order is part of the run). */
+/*
+ * A file, or every file of a directory in name order (the order is part of the
+ * run).
+ */
 static void
 load(const char *path)
 {
@@ -79,7 +82,8 @@ load(const char *path)
 		exit(2);
 	}
 	while ((de = readdir(d)) != NULL && n < MAXSEEDS)
-		if (de->d_name[0] != '.' && (names[n] = strdup(de->d_name)) != NULL)
+		if (de->d_name[0] != '.' &&
+		    (names[n] = strdup(de->d_name)) != NULL)
 			n++;
 	closedir(d);
 	qsort(names, (size_t)n, sizeof(names[0]), name_cmp);
@@ -112,8 +116,10 @@ mutate(uint8_t *b, size_t len, size_t cap)
 	at = fuzz_rnd((uint32_t)len + 1);
 	switch (fuzz_rnd(9)) {
 	case 0:		/* flip bits */
-		for (n = 1 + fuzz_rnd(4); n > 0 && len > 0; n--)
-			b[fuzz_rnd((uint32_t)len)] ^= (uint8_t)(1u << fuzz_rnd(8));
+		for (n = 1 + fuzz_rnd(4); n > 0 && len > 0; n--) {
+			i = fuzz_rnd((uint32_t)len);
+			b[i] ^= (uint8_t)(1u << fuzz_rnd(8));
+		}
 		break;
 	case 1:		/* random bytes */
 		for (n = 1 + fuzz_rnd(8); n > 0 && len > 0; n--)
@@ -121,8 +127,10 @@ mutate(uint8_t *b, size_t len, size_t cap)
 		break;
 	case 2:		/* interesting bytes */
 		if (len > 0) {
-			static const uint8_t v[] = { 0, 0xff, 0x7f, 0x80, '\n', '\r', ' ',
-			    '%', '/', '.', '{', '}', '=', ',', '-', '#', '[', ']', '"' };
+			static const uint8_t v[] = { 0, 0xff, 0x7f, 0x80, '\n',
+			    '\r', ' ',
+			    '%', '/', '.', '{', '}', '=', ',', '-', '#', '[',
+			        ']', '"' };
 			b[fuzz_rnd((uint32_t)len)] = v[fuzz_rnd(sizeof(v))];
 		}
 		break;
@@ -142,7 +150,8 @@ mutate(uint8_t *b, size_t len, size_t cap)
 	case 5:		/* duplicate a piece of itself */
 		if (len > 0) {
 			i = fuzz_rnd((uint32_t)len);
-			n = 1 + fuzz_rnd((uint32_t)(len - i < sizeof(tmp) ? len - i : sizeof(tmp)));
+			n = 1 + fuzz_rnd((uint32_t)(len - i < sizeof(tmp) ?
+			    len - i : sizeof(tmp)));
 			memcpy(tmp, b + i, n);
 			len = insert(b, len, cap, at, tmp, n);
 		}
@@ -151,8 +160,9 @@ mutate(uint8_t *b, size_t len, size_t cap)
 		s = (int)fuzz_rnd((uint32_t)nseeds);
 		if (seedlen[s] > 0) {
 			i = fuzz_rnd((uint32_t)seedlen[s]);
-			n = 1 + fuzz_rnd((uint32_t)(seedlen[s] - i < sizeof(tmp) ?
-			    seedlen[s] - i : sizeof(tmp)));
+			n = seedlen[s] - i < sizeof(tmp) ? seedlen[s] - i :
+			    sizeof(tmp);
+			n = 1 + fuzz_rnd((uint32_t)n);
 			len = insert(b, len, cap, at, seeds[s] + i, n);
 		}
 		break;
@@ -190,21 +200,24 @@ main(int argc, char *argv[])
 			if (errstr != NULL)
 				return 2;
 		} else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
-			fuzz_srand((uint64_t)strtonum(argv[++i], 1, LLONG_MAX, &errstr));
+			fuzz_srand((uint64_t)strtonum(argv[++i], 1, LLONG_MAX,
+			    &errstr));
 			if (errstr != NULL)
 				return 2;
 		} else {
-			fprintf(stderr, "usage: %s [-n rounds] [-s seed] [file | dir ...]\n",
-			    argv[0]);
+			fprintf(stderr, "usage: %s [-n rounds] [-s seed] "
+			    "[file | dir ...]\n", argv[0]);
 			return 2;
 		}
 	}
 	if (i == argc) {
-		name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+		name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 :
+		    argv[0];
 		if (strncmp(name, "fuzz-", 5) == 0)
 			name += 5;
 		top = getenv("top_srcdir") ? getenv("top_srcdir") : ".";
-		snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/%s", top, name);
+		snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/%s", top,
+		    name);
 		load(dir);
 	}
 	for (; i < argc; i++)
@@ -224,7 +237,10 @@ main(int argc, char *argv[])
 		len = seedlen[k];
 		for (n = 1 + (int)fuzz_rnd(4); n > 0; n--)
 			len = mutate(buf, len, cap);
-		/* A heap copy of exactly len bytes: ASan sees any read past the end. */
+		/*
+		 * A heap copy of exactly len bytes: ASan sees any read past the
+		 * end.
+		 */
 		{
 			uint8_t *in = malloc(len ? len : 1);
 

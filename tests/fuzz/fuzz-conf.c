@@ -12,14 +12,17 @@
 #include "fuzz.h"
 #include "tmpfile.h"
 
-const char *const fuzz_tokens[] = { "[tftpd]", "[bootweb]", "[pxedhcpd]", "[global]",
-	"[bootctl]", " = ", "\n", "port", "listen", "root", "database", "\"", "#", ";",
-	"max_transfers", "::", "0.0.0.0", "yes", NULL };
+const char *const fuzz_tokens[] = {
+	"[tftpd]", "[bootweb]", "[pxedhcpd]", "[global]", "[bootctl]", " = ",
+	"\n", "port", "listen", "root", "database", "\"", "#", ";",
+	"max_transfers", "::", "0.0.0.0", "yes", NULL
+};
 
 static void
 count(const char *value, void *arg)
 {
-	fuzz_check(value != NULL && *value != '\0', "a repeated key has a value");
+	fuzz_check(value != NULL && *value != '\0',
+	    "a repeated key has a value");
 	(*(int *)arg)++;
 }
 
@@ -27,9 +30,11 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const keys[][2] = {
-		{ NULL, "database" }, { NULL, "datadir" }, { NULL, "http_port" },
-		{ "tftpd", "port" }, { "tftpd", "listen" }, { "tftpd", "max_transfers" },
-		{ "tftpd", "root" }, { "bootweb", "listen" }, { "bootweb", "timeout" },
+		{ NULL, "database" }, { NULL, "datadir" },
+		{ NULL, "http_port" }, { "tftpd", "port" },
+		{ "tftpd", "listen" }, { "tftpd", "max_transfers" },
+		{ "tftpd", "root" }, { "bootweb", "listen" },
+		{ "bootweb", "timeout" },
 		{ "pxedhcpd", "interface" }, { "pxedhcpd", "listen" },
 	};
 	struct nb_conf	*c;

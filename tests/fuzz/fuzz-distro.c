@@ -26,10 +26,13 @@
 
 #define MAXFILES	256
 
-const char *const fuzz_tokens[] = { "\n@@ ", "isolinux/isolinux.cfg", "boot/grub/grub.cfg",
-	"casper/vmlinuz", "casper/initrd", "label ", "kernel ", "append ", "initrd=",
-	"menuentry ", "linux ", "initrd ", ".treeinfo", "[general]", "version = ",
-	"images/pxeboot/vmlinuz", "live/vmlinuz", "(hd0)", "${", "{{", "HdrS", NULL };
+const char *const fuzz_tokens[] = {
+	"\n@@ ", "isolinux/isolinux.cfg", "boot/grub/grub.cfg",
+	"casper/vmlinuz", "casper/initrd", "label ", "kernel ", "append ",
+	"initrd=", "menuentry ", "linux ", "initrd ", ".treeinfo", "[general]",
+	"version = ", "images/pxeboot/vmlinuz", "live/vmlinuz", "(hd0)", "${",
+	"{{", "HdrS", NULL
+};
 
 static int
 file_cmp(const void *a, const void *b)
@@ -38,7 +41,9 @@ file_cmp(const void *a, const void *b)
 	    ((const struct nb_iso_file *)b)->path);
 }
 
-/* The tree of the input: files, sorted and unique as nb_iso_open leaves them. */
+/*
+ * The tree of the input: files, sorted and unique as nb_iso_open leaves them.
+ */
 static int
 tree_load(struct nb_iso *iso, const uint8_t *data, size_t size)
 {
@@ -68,7 +73,8 @@ tree_load(struct nb_iso *iso, const uint8_t *data, size_t size)
 		p += 3;
 		nl = memchr(p, '\n', (size_t)(end - p));
 		plen = (size_t)((nl != NULL ? nl : end) - p);
-		next = nl != NULL ? memmem(nl, (size_t)(end - nl), "\n@@ ", 4) : NULL;
+		next = nl != NULL ? memmem(nl, (size_t)(end - nl), "\n@@ ", 4) :
+		    NULL;
 		if (plen == 0 || memchr(p, '\0', plen) != NULL) {
 			p = next;
 			continue;
@@ -90,7 +96,8 @@ tree_load(struct nb_iso *iso, const uint8_t *data, size_t size)
 	}
 	qsort(iso->files, iso->nfiles, sizeof(*iso->files), file_cmp);
 	for (i = j = 0; i < iso->nfiles; i++) {
-		if (j > 0 && strcmp(iso->files[j - 1].path, iso->files[i].path) == 0) {
+		if (j > 0 && strcmp(iso->files[j - 1].path,
+		    iso->files[i].path) == 0) {
 			free(iso->files[i].path);
 			continue;
 		}
@@ -120,9 +127,11 @@ check_cmdline(const char *cmdline)
 	size_t	 len;
 
 	if (tdata == NULL)
-		tdata = json_loads("{\"server_url\": \"http://10.0.0.1:8080\", \"image\": "
-		    "{\"name\": \"x\", \"tree_url\": \"http://10.0.0.1:8080/data/x\", "
-		    "\"iso_url\": \"http://10.0.0.1:8080/iso/x.iso\", \"kernel_url\": \"k\"}, "
+		tdata = json_loads("{\"server_url\": \"http://10.0.0.1:8080\","
+		    "\"image\": {\"name\": \"x\","
+		    "  \"tree_url\": \"http://10.0.0.1:8080/data/x\","
+		    "  \"iso_url\": \"http://10.0.0.1:8080/iso/x.iso\","
+		    "  \"kernel_url\": \"k\"},"
 		    "\"unattended_url\": \"http://10.0.0.1:8080/u\"}", 0, NULL);
 	out = nb_tmpl_render_as(cmdline, tdata, NB_TMPL_ESC_CMDLINE, &len, err,
 	    sizeof(err));
@@ -148,13 +157,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (tree_load(&iso, data, size) == 0) {
 		err[0] = '\0';
 		if (nb_distro_detect(&iso, &d, err, sizeof(err)) == 0) {
-			fuzz_check(d.family != NULL && d.kind != NULL && d.cmdline != NULL,
+			fuzz_check(d.family != NULL && d.kind != NULL &&
+			    d.cmdline != NULL,
 			    "a detection is complete");
-			fuzz_check(d.ninitrds <= NB_DISTRO_MAXINITRD, "initrds bounded");
-			fuzz_check(d.kernel == NULL || plain(d.kernel->path), "a plain kernel name");
+			fuzz_check(d.ninitrds <= NB_DISTRO_MAXINITRD,
+			    "initrds bounded");
+			fuzz_check(d.kernel == NULL || plain(d.kernel->path),
+			    "a plain kernel name");
 			for (i = 0; i < d.ninitrds; i++)
-				fuzz_check(plain(d.initrds[i]->path), "plain initrd names");
-			fuzz_check(plain(d.cmdline), "a command line of one line");
+				fuzz_check(plain(d.initrds[i]->path),
+				    "plain initrd names");
+			fuzz_check(plain(d.cmdline),
+			    "a command line of one line");
 			check_cmdline(d.cmdline);
 			j = nb_detect_json(&iso, &d);
 			s = json_dumps(j, 0);

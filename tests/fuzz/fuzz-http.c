@@ -46,18 +46,20 @@ conn_sent(struct evhttp_request *req, void *arg)
 	abort();
 }
 
-const char *const fuzz_tokens[] = { "GET ", "HEAD ", "POST ", " HTTP/1.1\r\n", "\r\n",
-	"Range: bytes=", "If-Range: ", "Host: ", "%2e", "%2f", "%00", "%5c", "/..", "/.",
-	"?mac=", "&serial=", "&uuid=", "52:54:00:12:34:56", "/boot", "/data/", "/out/",
-	"/in", "/up/", NULL };
+const char *const fuzz_tokens[] = {
+	"GET ", "HEAD ", "POST ", " HTTP/1.1\r\n", "\r\n", "Range: bytes=",
+	"If-Range: ", "Host: ", "%2e", "%2f", "%00", "%5c", "/..", "/.",
+	"?mac=", "&serial=", "&uuid=", "52:54:00:12:34:56", "/boot", "/data/",
+	"/out/", "/in", "/up/", NULL
+};
 
 static char	 root[PATH_MAX], rroot[PATH_MAX];
 
 static void
 root_remove(void)
 {
-	static const char *const names[] = { "a.efi", "dir/b.cfg", "out", "up", "loop", "in",
-	    "dir/esc", "dir" };
+	static const char *const names[] = { "a.efi", "dir/b.cfg", "out",
+	    "up", "loop", "in", "dir/esc", "dir" };
 	char	 p[PATH_MAX + 16];
 	size_t	 i;
 
@@ -77,8 +79,10 @@ root_make(void)
 	char		 p[PATH_MAX + 16];
 	FILE		*f;
 
-	snprintf(root, sizeof(root), "%s/fuzz-http.XXXXXX", tmp != NULL ? tmp : "/tmp");
-	fuzz_check(mkdtemp(root) != NULL && realpath(root, rroot) != NULL, "a scratch root");
+	snprintf(root, sizeof(root), "%s/fuzz-http.XXXXXX",
+	    tmp != NULL ? tmp : "/tmp");
+	fuzz_check(mkdtemp(root) != NULL && realpath(root, rroot) != NULL,
+	    "a scratch root");
 	atexit(root_remove);
 	snprintf(p, sizeof(p), "%s/dir", root);
 	mkdir(p, 0755);
@@ -110,27 +114,38 @@ fuzz_path(const char *target)
 	if (http_path_decode(target, path, sizeof(path)) != 0)
 		return;
 	fuzz_check(strlen(path) < sizeof(path), "a decoded path fits");
-	fuzz_check(path[0] != '/' && strstr(path, "//") == NULL, "no empty part");
-	/* Encoded control bytes (%0a, %7f) pass http_path_decode today: not checked. */
+	fuzz_check(path[0] != '/' && strstr(path, "//") == NULL,
+	    "no empty part");
+	/*
+	 * Encoded control bytes (%0a, %7f) pass http_path_decode today: not
+	 * checked.
+	 */
 	for (i = 0; path[i] != '\0'; i++)
 		fuzz_check(path[i] != '\\', "no backslash");
 	copy = strdup(path);
-	for (seg = strtok_r(copy, "/", &save); seg != NULL; seg = strtok_r(NULL, "/", &save))
-		fuzz_check(strcmp(seg, ".") != 0 && strcmp(seg, "..") != 0, "no . or .. part");
+	for (seg = strtok_r(copy, "/", &save); seg != NULL;
+	    seg = strtok_r(NULL, "/", &save))
+		fuzz_check(strcmp(seg, ".") != 0 && strcmp(seg, "..") != 0,
+		    "no . or .. part");
 	free(copy);
 	http_content_type(path);
 	if (http_resolve(root, path, &out) == 0) {
 		fuzz_check(strncmp(out, rroot, strlen(rroot)) == 0 &&
-		    out[strlen(rroot)] == '/', "a resolved path stays under its root");
+		    out[strlen(rroot)] == '/',
+		    "a resolved path stays under its root");
 		free(out);
 	}
 }
 
-/* range_parse against files of several sizes: a range it grants lies inside the file. */
+/*
+ * range_parse against files of several sizes: a range it grants lies inside the
+ * file.
+ */
 static void
 fuzz_range(const char *h)
 {
-	static const off_t sizes[] = { 0, 1, 100, 4096, (off_t)1 << 40, INT64_MAX };
+	static const off_t sizes[] = { 0, 1, 100, 4096, (off_t)1 << 40,
+	    INT64_MAX };
 	off_t	 start, end;
 	size_t	 i;
 	int	 rc;
@@ -138,7 +153,8 @@ fuzz_range(const char *h)
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		start = end = -7;
 		rc = range_parse(h, sizes[i], &start, &end);
-		fuzz_check(rc >= -1 && rc <= 1, "range_parse returns -1, 0 or 1");
+		fuzz_check(rc >= -1 && rc <= 1,
+		    "range_parse returns -1, 0 or 1");
 		if (rc == 1)
 			fuzz_check(start >= 0 && start <= end && end < sizes[i],
 			    "a granted range lies inside the file");
@@ -151,9 +167,11 @@ check_clean(const char *v)
 {
 	const unsigned char	*p;
 
-	fuzz_check(strlen(v) <= NB_CLIENT_TEXT_MAX, "a stored value is bounded");
+	fuzz_check(strlen(v) <= NB_CLIENT_TEXT_MAX,
+	    "a stored value is bounded");
 	for (p = (const unsigned char *)v; *p != '\0'; p++)
-		fuzz_check(*p >= 0x20 && *p != 0x7f, "a stored value has no control byte");
+		fuzz_check(*p >= 0x20 && *p != 0x7f,
+		    "a stored value has no control byte");
 }
 
 /*
@@ -163,12 +181,13 @@ check_clean(const char *v)
 static void
 fuzz_query(const char *q)
 {
-	static const char *const inv[] = { "uuid", "serial", "manufacturer", "product",
-	    "platform", "buildarch", "memsize", "asset", "ip" };
+	static const char *const inv[] = { "uuid", "serial", "manufacturer",
+	    "product", "platform", "buildarch", "memsize", "asset", "ip" };
 	struct evkeyvalq	 kv;
 	struct evkeyval		*e;
 	const char		*v, *k;
-	char			 mac[NB_MACSTR_LEN], buf[NB_CLIENT_TEXT_MAX + 1];
+	char			 mac[NB_MACSTR_LEN];
+	char			 buf[NB_CLIENT_TEXT_MAX + 1];
 	json_t			*o, *clean, *jv;
 	size_t			 i;
 
@@ -177,12 +196,14 @@ fuzz_query(const char *q)
 		evhttp_clear_headers(&kv);
 		return;
 	}
-	if ((v = evhttp_find_header(&kv, "mac")) != NULL && nb_mac_canon(v, mac) == 0)
+	if ((v = evhttp_find_header(&kv, "mac")) != NULL &&
+	    nb_mac_canon(v, mac) == 0)
 		fuzz_check(strlen(mac) == NB_MACSTR_LEN - 1, "a canonical MAC");
 	o = json_object();
 	for (i = 0; i < sizeof(inv) / sizeof(inv[0]); i++)
 		if ((v = evhttp_find_header(&kv, inv[i])) != NULL)
-			json_object_set_new(o, inv[i], json_stringn(v, strlen(v)));
+			json_object_set_new(o, inv[i],
+			    json_stringn(v, strlen(v)));
 	/* Any other key too: the cleaning bounds keys and their number. */
 	TAILQ_FOREACH(e, &kv, next) {
 		check_clean(nb_client_text(e->value, buf));
@@ -192,9 +213,11 @@ fuzz_query(const char *q)
 	}
 	clean = nb_client_inventory_clean(o);
 	fuzz_check(clean != NULL && json_is_object(clean), "a clean inventory");
-	fuzz_check(json_object_size(clean) <= NB_INVENTORY_MAX, "inventory keys bounded");
+	fuzz_check(json_object_size(clean) <= NB_INVENTORY_MAX,
+	    "inventory keys bounded");
 	json_object_foreach(clean, k, jv) {
-		fuzz_check(strlen(k) <= NB_INVENTORY_KEY_MAX, "an inventory key is bounded");
+		fuzz_check(strlen(k) <= NB_INVENTORY_KEY_MAX,
+		    "an inventory key is bounded");
 		check_clean(k);
 		if (json_is_string(jv))
 			check_clean(json_string_value(jv));
@@ -210,7 +233,8 @@ fuzz_uri(const char *target)
 {
 	struct evhttp_uri	*u;
 
-	if ((u = evhttp_uri_parse_with_flags(target, EVHTTP_URI_NONCONFORMANT)) == NULL)
+	if ((u = evhttp_uri_parse_with_flags(target,
+	    EVHTTP_URI_NONCONFORMANT)) == NULL)
 		return;
 	evhttp_uri_get_host(u);
 	evhttp_uri_get_path(u);
@@ -233,11 +257,13 @@ fuzz_request(const uint8_t *data, size_t size)
 	 * server's virtual hosts, which a request without a connection lacks:
 	 * such a target goes to the decoders on its own (below) instead.
 	 */
-	if ((sp = memchr(data, ' ', size)) == NULL || sp + 1 == data + size || sp[1] != '/')
+	if ((sp = memchr(data, ' ', size)) == NULL || sp + 1 == data + size ||
+	    sp[1] != '/')
 		goto done;
 	req->kind = EVHTTP_REQUEST;
 	evbuffer_add(buf, data, size);
-	if (evhttp_parse_firstline_(req, buf) != 1 || evhttp_parse_headers_(req, buf) != 1)
+	if (evhttp_parse_firstline_(req, buf) != 1 ||
+	    evhttp_parse_headers_(req, buf) != 1)
 		goto done;
 	if ((uri = evhttp_request_get_uri(req)) == NULL)
 		goto done;

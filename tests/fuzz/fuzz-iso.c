@@ -19,9 +19,11 @@
 
 #define SYSAREA	(16 * NB_ISO_SECTOR)
 
-const char *const fuzz_tokens[] = { "CD001", "\x01" "CD001", "\x02" "CD001",
-	"\xff" "CD001", "%/E", "SP\x07\x01\xbe\xef", "RR", "NM", "CE", "PX", "SL",
-	"EL TORITO SPECIFICATION", NULL };
+const char *const fuzz_tokens[] = {
+	"CD001", "\x01" "CD001", "\x02" "CD001", "\xff" "CD001", "%/E",
+	"SP\x07\x01\xbe\xef", "RR", "NM", "CE", "PX", "SL",
+	"EL TORITO SPECIFICATION", NULL
+};
 
 /* An image is 40 KiB and more, written and read whole: fewer rounds. */
 const long fuzz_rounds = 2000;
@@ -43,7 +45,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memcpy(img + SYSAREA, data, size);
 	err[0] = '\0';
-	if (nb_iso_open(fuzz_tmpfile(img, SYSAREA + size), &iso, err, sizeof(err)) == -1) {
+	if (nb_iso_open(fuzz_tmpfile(img, SYSAREA + size), &iso, err,
+	    sizeof(err)) == -1) {
 		if (err[0] == '\0')
 			fprintf(stderr, "fuzz-iso: refused without a reason\n");
 		free(img);
@@ -52,13 +55,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(img);
 	for (i = 0; i < iso->nfiles; i++) {
 		f = &iso->files[i];
-		fuzz_check(f->path[0] != '\0' && f->path[0] != '/', "a relative path");
-		fuzz_check(i == 0 || strcmp(iso->files[i - 1].path, f->path) < 0,
+		fuzz_check(f->path[0] != '\0' && f->path[0] != '/',
+		    "a relative path");
+		fuzz_check(i == 0 || strcmp(iso->files[i - 1].path,
+		    f->path) < 0,
 		    "sorted and unique");
 		fuzz_check(nb_iso_find(iso, f->path) == f, "found again");
 		fuzz_check(f->start >= 0 && f->size >= 0, "an extent");
 		if ((buf = nb_iso_read(iso, f, 4096, &len)) != NULL) {
-			fuzz_check(!f->isdir && f->start + (int64_t)len <= iso->size,
+			fuzz_check(!f->isdir &&
+			    f->start + (int64_t)len <= iso->size,
 			    "a read stays inside the image");
 			free(buf);
 		}

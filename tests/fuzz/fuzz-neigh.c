@@ -16,8 +16,10 @@
 #include "addr.h"
 #include "fuzz.h"
 
-const char *const fuzz_tokens[] = { "0x1", "0x2", "0x0", "0x6", " * ", "eth0",
-	"00:00:00:00:00:00", "\n", NULL };
+const char *const fuzz_tokens[] = {
+	"0x1", "0x2", "0x0", "0x6", " * ", "eth0", "00:00:00:00:00:00", "\n",
+	NULL
+};
 
 static const uint8_t zero[NB_MAC_LEN];
 
@@ -28,7 +30,8 @@ check_tab(const struct nb_neigh *tab, size_t n, size_t max)
 
 	fuzz_check(n <= max, "the table bound holds");
 	for (i = 0; i < n; i++)
-		fuzz_check(memcmp(tab[i].mac, zero, NB_MAC_LEN) != 0, "no zero MAC");
+		fuzz_check(memcmp(tab[i].mac, zero, NB_MAC_LEN) != 0,
+		    "no zero MAC");
 }
 
 int
@@ -47,14 +50,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	max = 1 + data[0] % 8 / 2;
 	if (data[0] % 2 == 0) {
-		if (size == 1 || (fp = fmemopen((void *)(uintptr_t)(data + 1), size - 1,
-		    "r")) == NULL)
+		if (size == 1 || (fp = fmemopen((void *)(uintptr_t)(data + 1),
+		    size - 1, "r")) == NULL)
 			return 0;
 		n = nb_neigh_parse_arp(fp, tab, max);
 		fclose(fp);
 		check_tab(tab, n, max);
 		for (max = 0; max < n; max++)
-			fuzz_check(IN6_IS_ADDR_V4MAPPED(&tab[max].ip), "an IPv4 entry");
+			fuzz_check(IN6_IS_ADDR_V4MAPPED(&tab[max].ip),
+			    "an IPv4 entry");
 		return 0;
 	}
 	/* A heap copy of the exact size: reads past the datagram are seen. */

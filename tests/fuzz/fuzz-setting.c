@@ -13,16 +13,18 @@
 #include "db.h"
 #include "fuzz.h"
 
-const char *const fuzz_tokens[] = { "pxe.menu.", "dhcp6.", "yes", "no", "::", "-",
-	"fd00::", "/", "..", ".", ", ", NULL };
+const char *const fuzz_tokens[] = {
+	"pxe.menu.", "dhcp6.", "yes", "no", "::", "-", "fd00::", "/", "..", ".",
+	", ", NULL
+};
 
 /* Keys of every kind of the settings table (netboot(7)). */
 static const char *const keys[] = {
 	"unknown_clients", "default_action", "menu.timeout", "server_address",
-	"bootloader.7", "option43.0", "arch.oui.525400", "pxe.menu.1", "pxe.menu.8",
-	"pxe.menu.prompt", "pxe.menu.timeout", "pxe.menu.arches", "pxe.menu.rpi",
-	"dhcp6.pool", "dhcp6.dns", "static.netmask", "static.dns", "wimboot.path",
-	"events.keep_days", "no.such.key",
+	"bootloader.7", "option43.0", "arch.oui.525400", "pxe.menu.1",
+	"pxe.menu.8", "pxe.menu.prompt", "pxe.menu.timeout", "pxe.menu.arches",
+	"pxe.menu.rpi", "dhcp6.pool", "dhcp6.dns", "static.netmask",
+	"static.dns", "wimboot.path", "events.keep_days", "no.such.key",
 };
 
 static void
@@ -31,7 +33,8 @@ check_one(const char *key, const char *value)
 	const char	*why;
 
 	why = nb_setting_check(key, value);
-	fuzz_check(why == NULL || (strlen(why) > 0 && strlen(why) < 256), "a reason");
+	fuzz_check(why == NULL || (strlen(why) > 0 && strlen(why) < 256),
+	    "a reason");
 }
 
 int
@@ -43,11 +46,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (klen < size)
 		check_one(s, s + klen + 1);
 	else if (size > 0)
-		check_one(keys[data[0] % (sizeof(keys) / sizeof(keys[0]))], s + 1);
+		check_one(keys[data[0] % (sizeof(keys) / sizeof(keys[0]))],
+		    s + 1);
 	nb_name_valid(s);
 	copy = strdup(s);
 	if (nb_path_clean(copy) == 0)
-		fuzz_check(copy[0] != '/' && strstr(copy, "//") == NULL, "a clean path");
+		fuzz_check(copy[0] != '/' && strstr(copy, "//") == NULL,
+		    "a clean path");
 	free(copy);
 	free(s);
 	return 0;

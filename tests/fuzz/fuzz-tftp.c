@@ -15,28 +15,38 @@
 
 #define PKTMAX	(TFTP_BLKSIZE_MAX + TFTP_HDR_LEN)
 
-const char *const fuzz_tokens[] = { "octet", "netascii", "blksize", "tsize", "timeout",
-	"windowsize", "BLKSIZE", "65464", "1468", "0", "255", "256", "-1", "\0", NULL };
+const char *const fuzz_tokens[] = {
+	"octet", "netascii", "blksize", "tsize", "timeout", "windowsize",
+	"BLKSIZE", "65464", "1468", "0", "255", "256", "-1", "\0", NULL
+};
 
 static void
-check_oack(const struct tftp_req *req, const struct tftp_opts *o, const struct tftp_limits *lim)
+check_oack(const struct tftp_req *req, const struct tftp_opts *o,
+    const struct tftp_limits *lim)
 {
 	uint8_t	 buf[512];
 	size_t	 n;
 	char	 line[128];
 
-	fuzz_check(o->blksize >= TFTP_BLKSIZE_MIN && o->blksize <= TFTP_BLKSIZE_MAX &&
-	    (o->blksize <= lim->blksize_max || o->blksize == TFTP_BLKSIZE_DEFAULT),
+	fuzz_check(o->blksize >= TFTP_BLKSIZE_MIN &&
+	    o->blksize <= TFTP_BLKSIZE_MAX &&
+	    (o->blksize <= lim->blksize_max ||
+	    o->blksize == TFTP_BLKSIZE_DEFAULT),
 	    "blksize within the limits");
-	fuzz_check(o->window >= 1 && o->window <= lim->window_max, "window within the limit");
+	fuzz_check(o->window >= 1 && o->window <= lim->window_max,
+	    "window within the limit");
 	fuzz_check(o->timeout <= TFTP_TIMEOUT_MAX, "timeout at most 255");
-	fuzz_check((o->accepted & lim->refuse) == 0, "refused options stay out");
-	fuzz_check(o->tsize == -1 || o->tsize == lim->tsize, "tsize is the file's");
+	fuzz_check((o->accepted & lim->refuse) == 0,
+	    "refused options stay out");
+	fuzz_check(o->tsize == -1 || o->tsize == lim->tsize,
+	    "tsize is the file's");
 	n = tftp_oack(req, o, buf, sizeof(buf));
 	fuzz_check(n <= sizeof(buf), "OACK inside its buffer");
-	fuzz_check(n == 0 || (buf[0] == 0 && buf[1] == TFTP_OACK && buf[n - 1] == '\0'),
+	fuzz_check(n == 0 || (buf[0] == 0 && buf[1] == TFTP_OACK &&
+	    buf[n - 1] == '\0'),
 	    "OACK header and last NUL");
-	fuzz_check((n == 0) == (o->accepted == 0), "an OACK exactly when something was agreed");
+	fuzz_check((n == 0) == (o->accepted == 0),
+	    "an OACK exactly when something was agreed");
 	n = tftp_oack(req, o, buf, 7);
 	fuzz_check(n <= 7, "a small OACK buffer is not overrun");
 	tftp_opts_str(o, line, sizeof(line));
@@ -44,7 +54,10 @@ check_oack(const struct tftp_req *req, const struct tftp_opts *o, const struct t
 	fuzz_check(strlen(line) < 8, "opts_str truncates");
 }
 
-/* Encode in blocks of outsz, carrying the state, and decode: the bytes come back. */
+/*
+ * Encode in blocks of outsz, carrying the state, and decode: the bytes come
+ * back.
+ */
 static void
 check_netascii(const uint8_t *in, size_t len, size_t outsz)
 {
@@ -56,7 +69,8 @@ check_netascii(const uint8_t *in, size_t len, size_t outsz)
 		abort();
 	while (i < len || st.pending != 0) {
 		n = tftp_netascii(&st, in + i, len - i, &used, blk, outsz);
-		fuzz_check(n <= outsz && used <= len - i, "netascii stays in its buffers");
+		fuzz_check(n <= outsz && used <= len - i,
+		    "netascii stays in its buffers");
 		fuzz_check(n > 0 || outsz == 0, "netascii makes progress");
 		memcpy(out + o, blk, n);
 		o += n;
@@ -65,13 +79,16 @@ check_netascii(const uint8_t *in, size_t len, size_t outsz)
 	/* CR LF is LF, CR NUL is CR. */
 	for (k = 0; k < o; k++) {
 		if (out[k] == '\r') {
-			fuzz_check(k + 1 < o && (out[k + 1] == '\n' || out[k + 1] == '\0'),
+			fuzz_check(k + 1 < o && (out[k + 1] == '\n' ||
+			    out[k + 1] == '\0'),
 			    "a CR is followed by LF or NUL");
-			fuzz_check(in[d++] == (out[k + 1] == '\n' ? '\n' : '\r'),
+			fuzz_check(in[d++] == (out[k + 1] == '\n' ? '\n' :
+			    '\r'),
 			    "netascii decodes back");
 			k++;
 		} else
-			fuzz_check(d < len && in[d++] == out[k], "netascii decodes back");
+			fuzz_check(d < len && in[d++] == out[k],
+			    "netascii decodes back");
 	}
 	fuzz_check(d == len, "netascii keeps every byte");
 	free(out);
@@ -80,7 +97,8 @@ check_netascii(const uint8_t *in, size_t len, size_t outsz)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const unsigned int blk[] = { 8, 512, 1408, 1432, 1468, 8192, 65464 };
+	static const unsigned int blk[] = { 8, 512, 1408, 1432, 1468, 8192,
+	    65464 };
 	struct tftp_limits lim;
 	struct tftp_req	 req;
 	struct tftp_opts opts;
@@ -97,25 +115,34 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lim.refuse = data[2] & 0x0f;
 	lim.tsize = data[3] & 0x80 ? -1 : (int64_t)data[3] << 24;
 	len = size - 4;
-	/* tftpd's buffer has room for the NUL the parser writes after the packet. */
+	/*
+	 * tftpd's buffer has room for the NUL the parser writes after the
+	 * packet.
+	 */
 	if ((pkt = malloc(len + 1)) == NULL)
 		abort();
 	memcpy(pkt, data + 4, len);
 	rc = tftp_req_parse(pkt, len, &req, &why);
 	fuzz_check(rc == 0 || why != NULL, "a refusal says why");
 	if (rc == 0) {
-		fuzz_check(req.op == TFTP_RRQ || req.op == TFTP_WRQ, "a request");
+		fuzz_check(req.op == TFTP_RRQ || req.op == TFTP_WRQ,
+		    "a request");
 		fuzz_check(req.file[0] != '\0', "a file name");
-		fuzz_check(req.norder >= 0 && req.norder <= TFTP_OPT_MAX, "options bounded");
-		fuzz_check(req.garbage >= 0 && (size_t)req.garbage <= len, "garbage bounded");
+		fuzz_check(req.norder >= 0 && req.norder <= TFTP_OPT_MAX,
+		    "options bounded");
+		fuzz_check(req.garbage >= 0 && (size_t)req.garbage <= len,
+		    "garbage bounded");
 		for (i = 0; i < req.norder; i++)
-			fuzz_check(req.val[req.order[i]] != NULL, "an ordered option has a value");
+			fuzz_check(req.val[req.order[i]] != NULL,
+			    "an ordered option has a value");
 		tftp_negotiate(&req, &lim, &opts);
 		check_oack(&req, &opts, &lim);
-		fuzz_check(tftp_errpkt(err, sizeof(err), TFTP_ENOTFOUND, req.file) <= sizeof(err),
+		fuzz_check(tftp_errpkt(err, sizeof(err), TFTP_ENOTFOUND,
+		    req.file) <= sizeof(err),
 		    "ERROR inside its buffer");
 	} else if (rc > 0)
-		fuzz_check(tftp_errpkt(err, sizeof(err), rc, why) > 4, "ERROR written");
+		fuzz_check(tftp_errpkt(err, sizeof(err), rc, why) > 4,
+		    "ERROR written");
 	fuzz_check(tftp_errpkt(err, 4, 0, "x") == 0, "no ERROR in 4 bytes");
 	free(pkt);
 	check_netascii(data + 4, len, 1 + data[0] % 8);

@@ -18,9 +18,11 @@
 #include "fuzz.h"
 #include "tmpl.h"
 
-const char *const fuzz_tokens[] = { "{{", "}}", "{{{", "}}}", "{{#", "{{/", "{{^", "{{&",
-	"{{!", "{{.}}", "vars.users", "client.mac", "vars.pkgs", "image.initrd_urls.1",
-	"settings.menu.timeout", "{{=", "=}}", NULL };
+const char *const fuzz_tokens[] = {
+	"{{", "}}", "{{{", "}}}", "{{#", "{{/", "{{^", "{{&", "{{!", "{{.}}",
+	"vars.users", "client.mac", "vars.pkgs", "image.initrd_urls.1",
+	"settings.menu.timeout", "{{=", "=}}", NULL
+};
 
 static json_t	*data;
 
@@ -30,16 +32,20 @@ init(void)
 	json_error_t	 je;
 
 	data = json_loads("{\"server_url\": \"http://10.77.0.2:8080\","
-	    "\"client\": {\"mac\": \"52:54:00:12:34:56\", \"hostname\": \"web1\", \"name\": null,"
-	    "  \"vars\": {\"disk\": \"/dev/vda\"}, \"allowed\": true, \"suspended\": false},"
-	    "\"vars\": {\"disk\": \"/dev/vda\", \"pkgs\": [\"vim\", \"curl\"], \"n\": 3,"
-	    "  \"zero\": 0, \"empty\": \"\", \"none\": [], \"users\": [{\"name\": \"ann\","
-	    "  \"uid\": 1000}, {\"name\": \"bob\", \"uid\": 1001}], \"ratio\": 0.5,"
+	    "\"client\": {\"mac\": \"52:54:00:12:34:56\","
+	    "  \"hostname\": \"web1\", \"name\": null,"
+	    "  \"vars\": {\"disk\": \"/dev/vda\"}, \"allowed\": true,"
+	    "  \"suspended\": false},"
+	    "\"vars\": {\"disk\": \"/dev/vda\", \"pkgs\": [\"vim\", \"curl\"],"
+	    "  \"n\": 3, \"zero\": 0, \"empty\": \"\", \"none\": [],"
+	    "  \"users\": [{\"name\": \"ann\", \"uid\": 1000},"
+	    "  {\"name\": \"bob\", \"uid\": 1001}], \"ratio\": 0.5,"
 	    "  \"lt\": \"<&>\\\"\", \"nl\": \"a\\nb\"},"
-	    "\"settings\": {\"menu.timeout\": \"10\", \"bootloader.7\": \"snponly.efi\"},"
-	    "\"image\": {\"name\": \"debian12\", \"initrd_urls\": [\"http://s/data/a\","
-	    "  \"http://s/data/b\"]},"
-	    "\"unattended_url\": \"http://10.77.0.2:8080/unattended/52:54:00:12:34:56/p.cfg\"}",
+	    "\"settings\": {\"menu.timeout\": \"10\","
+	    "  \"bootloader.7\": \"snponly.efi\"},"
+	    "\"image\": {\"name\": \"debian12\","
+	    "  \"initrd_urls\": [\"http://s/data/a\", \"http://s/data/b\"]},"
+	    "\"unattended_url\": \"http://10.77.0.2:8080/t/0123/p.cfg\"}",
 	    0, &je);
 	fuzz_check(data != NULL, "the test data parses");
 }
@@ -91,24 +97,30 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 	if (data == NULL)
 		init();
 	if (blen + 1 < size)
-		d = json_loadb(body + blen + 1, size - blen - 1, JSON_DECODE_ANY, NULL);
+		d = json_loadb(body + blen + 1, size - blen - 1,
+		    JSON_DECODE_ANY, NULL);
 	parses = nb_tmpl_check(body, err, sizeof(err)) == 0;
 	err[0] = '\0';
-	out = nb_tmpl_render_as(body, d != NULL ? d : data, esc, &outlen, err, sizeof(err));
+	out = nb_tmpl_render_as(body, d != NULL ? d : data, esc, &outlen, err,
+	    sizeof(err));
 	if (out == NULL) {
 		fuzz_check(strlen(err) > 0, "an error says why");
 		goto done;
 	}
 	fuzz_check(parses, "a body that renders parses");
-	fuzz_check(memchr(out, '\0', outlen + 1) != NULL, "output NUL-terminated");
+	fuzz_check(memchr(out, '\0', outlen + 1) != NULL,
+	    "output NUL-terminated");
 	if (esc != NB_TMPL_ESC_RAW) {
 		x = plain_values(d != NULL ? d : data);
-		out2 = nb_tmpl_render_as(body, x, esc, &outlen2, err, sizeof(err));
+		out2 = nb_tmpl_render_as(body, x, esc, &outlen2, err,
+		    sizeof(err));
 		fuzz_check(out2 != NULL, "it renders with other values");
 		if (lines(out, outlen) != lines(out2, outlen2))
-			fprintf(stderr, "escaping %d: %zu lines, %zu with plain values\n",
+			fprintf(stderr,
+			    "escaping %d: %zu lines, %zu with plain values\n",
 			    (int)esc, lines(out, outlen), lines(out2, outlen2));
-		fuzz_check(lines(out, outlen) == lines(out2, outlen2), "no value adds a line");
+		fuzz_check(lines(out, outlen) == lines(out2, outlen2),
+		    "no value adds a line");
 		free(out2);
 		json_decref(x);
 	}

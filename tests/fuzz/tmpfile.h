@@ -5,7 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Write data to the target's scratch file (made once, removed at exit); its path. */
+/*
+ * Write data to the target's scratch file (made once, removed at exit); its
+ * path.
+ */
 const char	*fuzz_tmpfile(const uint8_t *data, size_t size);
 
 #endif

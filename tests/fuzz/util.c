@@ -73,7 +73,8 @@ fuzz_tmpfile(const uint8_t *data, size_t size)
 		close(fd);
 		atexit(tmp_remove);
 	}
-	if ((f = fopen(tmppath, "w")) == NULL || fwrite(data, 1, size, f) != size ||
+	if ((f = fopen(tmppath, "w")) == NULL || fwrite(data, 1, size,
+	    f) != size ||
 	    fclose(f) != 0) {
 		perror(tmppath);
 		abort();
