@@ -264,17 +264,21 @@ nb_neigh_addr(const char *ip, struct in6_addr *out)
 size_t
 nb_neigh_parse_arp(FILE *fp, struct nb_neigh *tab, size_t max)
 {
-	char		 line[256], ip[64], hw[64];
-	unsigned int	 type, flags;
-	size_t		 n = 0;
+	static const uint8_t	 zero[NB_MAC_LEN];
+	char			 line[256], ip[64], hw[64];
+	unsigned int		 type, flags;
+	size_t			 n = 0;
 
 	/* Flags 0 is an incomplete entry, with a zero address. */
 	while (n < max && fgets(line, sizeof(line), fp) != NULL) {
-		if (sscanf(line, "%63s 0x%x 0x%x %63s", ip, &type, &flags, hw) != 4)
+		if (sscanf(line, "%63s 0x%x 0x%x %63s", ip, &type, &flags,
+		    hw) != 4)
 			continue;
-		if (flags == 0 || strcmp(hw, "00:00:00:00:00:00") == 0 ||
-		    !nb_ip_valid(ip) || nb_neigh_addr(ip, &tab[n].ip) == -1 ||
-		    nb_mac_parse(hw, tab[n].mac) == -1)
+		/* A zero address in any spelling is no one's (as NDA_LLADDR). */
+		if (flags == 0 || !nb_ip_valid(ip) ||
+		    nb_neigh_addr(ip, &tab[n].ip) == -1 ||
+		    nb_mac_parse(hw, tab[n].mac) == -1 ||
+		    memcmp(tab[n].mac, zero, NB_MAC_LEN) == 0)
 			continue;
 		n++;
 	}
