@@ -439,7 +439,9 @@ cfg_resolve(const struct nb_iso *iso, const char *cfgpath, const char *p, size_t
 	*slash = '\0';
 	if (strlcat(dir, "/", sizeof(dir)) >= sizeof(dir) || strlcat(dir, path, sizeof(dir)) >= sizeof(dir))
 		return NULL;
-	if ((f = nb_iso_find(iso, dir)) != NULL && !f->isdir)
+	/* The config's own directory may be the one with a bad name. */
+	if ((f = nb_iso_find(iso, dir)) != NULL && !f->isdir &&
+	    name_plain(f->path))
 		return f;
 	return NULL;
 }
