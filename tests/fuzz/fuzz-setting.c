@@ -1,7 +1,8 @@
 /*
- * fuzz-setting.c: the settings validators (libnetboot/db_setting.c
+ * fuzz-setting.c: the settings validators (libnetboot/setting.c
  * nb_setting_check and what it calls: numbers, choices, addresses, IPv6
- * pools, PXE menu texts) and the name and path checks of libnetboot/db.c.
+ * pools, PXE menu texts), the parse of a value that passes, and the name
+ * and path checks of libnetboot/db.c.
  * The input is "key NUL value"; without a NUL, a key chosen by its first
  * byte gets the whole input as its value.
  */
@@ -27,14 +28,27 @@ static const char *const keys[] = {
 	"static.dns", "wimboot.path", "events.keep_days", "no.such.key",
 };
 
+/* A value check says why it refuses; a value it takes parses by its row. */
 static void
 check_one(const char *key, const char *value)
 {
-	const char	*why;
+	struct nb_setting_val	 v;
+	char			 why[256];
+	int			 rc, id;
 
-	why = nb_setting_check(key, value);
-	fuzz_check(why == NULL || (strlen(why) > 0 && strlen(why) < 256),
-	    "a reason");
+	why[0] = '\0';
+	rc = nb_setting_check(key, value, why, sizeof(why));
+	fuzz_check(rc == 0 || rc == -1, "nb_setting_check returns 0 or -1");
+	if (rc == -1) {
+		fuzz_check(strlen(why) > 0, "a refusal says why");
+		return;
+	}
+	fuzz_check((id = nb_setting_find(key, &v.arg)) != -1,
+	    "a key that checks has a row");
+	v.id = (enum nb_setting_id)id;
+	v.key = key;
+	nb_setting_default(v.id, v.arg);
+	nb_setting_parse(&v, value);
 }
 
 int
