@@ -262,53 +262,105 @@ nb_neigh_addr(const char *ip, struct in6_addr *out)
 	return inet_pton(AF_INET6, ip, out) == 1 ? 0 : -1;
 }
 
-/* The complete entries of /proc/net/arp (flags 0 is an incomplete one, with a zero address). */
+size_t
+nb_neigh_parse_arp(FILE *fp, struct nb_neigh *tab, size_t max)
+{
+	static const uint8_t	 zero[NB_MAC_LEN];
+	char			 line[256], ip[64], hw[64];
+	unsigned int		 type, flags;
+	size_t			 n = 0;
+
+	/* Flags 0 is an incomplete entry, with a zero address. */
+	while (n < max && fgets(line, sizeof(line), fp) != NULL) {
+		if (sscanf(line, "%63s 0x%x 0x%x %63s", ip, &type, &flags,
+		    hw) != 4)
+			continue;
+		/* A zero address in any spelling is no one's (as NDA_LLADDR). */
+		if (flags == 0 || !nb_ip_valid(ip) ||
+		    nb_neigh_addr(ip, &tab[n].ip) == -1 ||
+		    nb_mac_parse(hw, tab[n].mac) == -1 ||
+		    memcmp(tab[n].mac, zero, NB_MAC_LEN) == 0)
+			continue;
+		n++;
+	}
+	return n;
+}
+
+/* The complete entries of /proc/net/arp. */
 static size_t
 neigh_read4(struct nb_neigh *tab, size_t max)
 {
 	FILE		*fp;
-	char		 line[256], ip[64], hw[64];
-	unsigned int	 type, flags;
-	size_t		 n = 0;
+	size_t		 n;
 
 	if ((fp = fopen("/proc/net/arp", "re")) == NULL)
 		return 0;
-	while (n < max && fgets(line, sizeof(line), fp) != NULL) {
-		if (sscanf(line, "%63s 0x%x 0x%x %63s", ip, &type, &flags, hw) != 4)
-			continue;
-		if (flags == 0 || strcmp(hw, "00:00:00:00:00:00") == 0 ||
-		    !nb_ip_valid(ip) || nb_neigh_addr(ip, &tab[n].ip) == -1 ||
-		    nb_mac_parse(hw, tab[n].mac) == -1)
-			continue;
-		n++;
-	}
+	n = nb_neigh_parse_arp(fp, tab, max);
 	fclose(fp);
 	return n;
 }
 
-/* One RTM_NEWNEIGH message into e if it is a valid IPv6 entry with a 6-byte link address. */
+/*
+ * One RTM_NEWNEIGH message of len bytes (header included) into e if it is
+ * a valid IPv6 entry with a 6-byte link address. Headers are copied out,
+ * so the message may lie at any alignment (rtnetlink(7) layout).
+ */
 static int
-neigh_msg6(const struct nlmsghdr *nh, struct nb_neigh *e)
+neigh_msg6(const uint8_t *msg, size_t len, struct nb_neigh *e)
 {
-	const struct ndmsg	*nd = NLMSG_DATA(nh);
-	const struct rtattr	*rta;
-	int			 len, dst = 0, ll = 0;
 	static const uint8_t	 zero[NB_MAC_LEN];
+	struct ndmsg		 nd;
+	struct rtattr		 rta;
+	const uint8_t		*data;
+	size_t			 off, plen;
+	int			 dst = 0, ll = 0;
 
-	len = (int)nh->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*nd));
-	if (len < 0 || nd->ndm_family != AF_INET6 || !(nd->ndm_state & NEIGH_VALID))
+	if (len < NLMSG_LENGTH(sizeof(nd)))
 		return -1;
-	for (rta = (const struct rtattr *)((const char *)nd + NLMSG_ALIGN(sizeof(*nd)));
-	    RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
-		if (rta->rta_type == NDA_DST && RTA_PAYLOAD(rta) == sizeof(e->ip)) {
-			memcpy(&e->ip, RTA_DATA(rta), sizeof(e->ip));
+	memcpy(&nd, msg + NLMSG_HDRLEN, sizeof(nd));
+	if (nd.ndm_family != AF_INET6 || !(nd.ndm_state & NEIGH_VALID))
+		return -1;
+	for (off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nd));
+	    off + sizeof(rta) <= len; off += RTA_ALIGN(rta.rta_len)) {
+		memcpy(&rta, msg + off, sizeof(rta));
+		if (rta.rta_len < sizeof(rta) || rta.rta_len > len - off)
+			break;
+		plen = rta.rta_len - RTA_LENGTH(0);
+		data = msg + off + RTA_LENGTH(0);
+		if (rta.rta_type == NDA_DST && plen == sizeof(e->ip)) {
+			memcpy(&e->ip, data, sizeof(e->ip));
 			dst = 1;
-		} else if (rta->rta_type == NDA_LLADDR && RTA_PAYLOAD(rta) == NB_MAC_LEN) {
-			memcpy(e->mac, RTA_DATA(rta), NB_MAC_LEN);
+		} else if (rta.rta_type == NDA_LLADDR && plen == NB_MAC_LEN) {
+			memcpy(e->mac, data, NB_MAC_LEN);
 			ll = memcmp(e->mac, zero, NB_MAC_LEN) != 0;
 		}
 	}
 	return dst && ll ? 0 : -1;
+}
+
+size_t
+nb_neigh_parse_nl(const void *buf, size_t len, struct nb_neigh *tab,
+    size_t max, int *done)
+{
+	const uint8_t	*p = buf;
+	struct nlmsghdr	 nh;
+	size_t		 off = 0, n = 0;
+
+	while (off + sizeof(nh) <= len) {
+		memcpy(&nh, p + off, sizeof(nh));
+		if (nh.nlmsg_len < sizeof(nh) || nh.nlmsg_len > len - off)
+			break;
+		if (nh.nlmsg_type == NLMSG_DONE ||
+		    nh.nlmsg_type == NLMSG_ERROR) {
+			*done = 1;
+			break;
+		}
+		if (nh.nlmsg_type == RTM_NEWNEIGH && n < max &&
+		    neigh_msg6(p + off, nh.nlmsg_len, &tab[n]) == 0)
+			n++;
+		off += NLMSG_ALIGN(nh.nlmsg_len);
+	}
+	return n;
 }
 
 /* The valid entries of the IPv6 neighbour table (what ip -6 neigh shows), by a netlink dump. */
@@ -323,10 +375,9 @@ neigh_read6(struct nb_neigh *tab, size_t max)
 		struct nlmsghdr	 nh;
 		struct ndmsg	 nd;
 	}			 req;
-	struct nlmsghdr		*nh;
 	ssize_t			 got;
 	size_t			 n = 0;
-	int			 s, left, end = 0;
+	int			 s, end = 0;
 
 	if ((s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) == -1)
 		return 0;
@@ -341,17 +392,9 @@ neigh_read6(struct nb_neigh *tab, size_t max)
 		return 0;
 	}
 	/* The kernel answers a dump at once, in parts, up to NLMSG_DONE. */
-	while (!end && (got = recv(s, rx.buf, sizeof(rx.buf), 0)) > 0) {
-		left = (int)got;
-		for (nh = &rx.nh; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
-			if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR) {
-				end = 1;
-				break;
-			}
-			if (nh->nlmsg_type == RTM_NEWNEIGH && n < max && neigh_msg6(nh, &tab[n]) == 0)
-				n++;
-		}
-	}
+	while (!end && (got = recv(s, rx.buf, sizeof(rx.buf), 0)) > 0)
+		n += nb_neigh_parse_nl(rx.buf, (size_t)got, tab + n, max - n,
+		    &end);
 	close(s);
 	return n;
 }

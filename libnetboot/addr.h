@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 
@@ -70,6 +71,14 @@ int	nb_neigh_addr(const char *ip, struct in6_addr *out);
  * /proc/net/arp, IPv6 by netlink (RTM_GETNEIGH); return how many (0 if unreadable).
  */
 size_t	nb_neigh_read(struct nb_neigh *tab, size_t max);
+/* The complete entries of the /proc/net/arp text of fp into tab; how many. */
+size_t	nb_neigh_parse_arp(FILE *fp, struct nb_neigh *tab, size_t max);
+/*
+ * The valid IPv6 entries of len bytes of a netlink RTM_GETNEIGH dump into
+ * tab; how many. *done is set at NLMSG_DONE or an error message.
+ */
+size_t	nb_neigh_parse_nl(const void *buf, size_t len, struct nb_neigh *tab,
+	    size_t max, int *done);
 /* The MAC of ip (IPv4 or IPv6) in the kernel's neighbour table, read now; -1 if none. */
 int	nb_neigh_mac(const char *ip, char out[NB_MACSTR_LEN]);
 

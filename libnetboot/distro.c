@@ -226,14 +226,28 @@ glob_match(const char *pat, const char *path)
 	return fnmatch(pat, path, FNM_PATHNAME | FNM_CASEFOLD) == 0;
 }
 
+/* A name with a control byte (a line break in a script) is no boot file. */
+static int
+name_plain(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
 static const struct nb_iso_file *
 glob_first(const struct nb_iso *iso, const char *pat, int files_only)
 {
+	const struct nb_iso_file *f;
 	size_t	 i;
 
-	for (i = 0; i < iso->nfiles; i++)
-		if ((!files_only || !iso->files[i].isdir) && glob_match(pat, iso->files[i].path))
-			return &iso->files[i];
+	for (i = 0; i < iso->nfiles; i++) {
+		f = &iso->files[i];
+		if ((!files_only || (!f->isdir && name_plain(f->path))) &&
+		    glob_match(pat, f->path))
+			return f;
+	}
 	return NULL;
 }
 
@@ -413,6 +427,8 @@ cfg_resolve(const struct nb_iso *iso, const char *cfgpath, const char *p, size_t
 	if (len == 0 || len >= sizeof(path) || memchr(p, '$', len) != NULL)
 		return NULL;
 	snprintf(path, sizeof(path), "%.*s", (int)len, p);
+	if (!name_plain(path))
+		return NULL;
 	if ((f = nb_iso_find(iso, path)) != NULL && !f->isdir)
 		return f;
 	if (path[0] == '/')
@@ -423,7 +439,9 @@ cfg_resolve(const struct nb_iso *iso, const char *cfgpath, const char *p, size_t
 	*slash = '\0';
 	if (strlcat(dir, "/", sizeof(dir)) >= sizeof(dir) || strlcat(dir, path, sizeof(dir)) >= sizeof(dir))
 		return NULL;
-	if ((f = nb_iso_find(iso, dir)) != NULL && !f->isdir)
+	/* The config's own directory may be the one with a bad name. */
+	if ((f = nb_iso_find(iso, dir)) != NULL && !f->isdir &&
+	    name_plain(f->path))
 		return f;
 	return NULL;
 }
@@ -577,6 +595,23 @@ cfg_token(const struct ctx *c, const char *word)
 	return NULL;
 }
 
+/*
+ * A marker's value comes from the ISO: it may not open a template tag
+ * (braces), break the line (control bytes) or, unless it is the argument
+ * list @APPEND@, split or quote a kernel argument.
+ */
+static int
+marker_ok(const char *v, int words)
+{
+	const unsigned char	*s;
+
+	for (s = (const unsigned char *)v; *s != '\0'; s++)
+		if (*s < 0x20 || *s == 0x7f || *s == '{' || *s == '}' ||
+		    (!words && strchr(" \"'", *s) != NULL))
+			return 0;
+	return 1;
+}
+
 /* Fill the @NAME@ markers; NULL if one cannot be filled (the row then does not match). */
 static char *
 expand(const struct ctx *c, const char *tmpl, const struct nb_iso_file *k)
@@ -614,7 +649,8 @@ expand(const struct ctx *c, const char *tmpl, const struct nb_iso_file *k)
 			else if (n == 4 && strncmp(p + 1, "REPO", 4) == 0)
 				v = xstrdup(glob_first(c->iso, "*/repodata", 0) ||
 				    glob_first(c->iso, "repodata", 0) ? "inst.repo" : "inst.stage2");
-			if (v == NULL || v[0] == '\0') {
+			if (v == NULL || v[0] == '\0' || !marker_ok(v,
+			    n == 6 && strncmp(p + 1, "APPEND", 6) == 0)) {
 				free(v);
 				free(out);
 				return NULL;

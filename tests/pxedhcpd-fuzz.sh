@@ -5,4 +5,4 @@
 # make fuzz-dhcp runs the same target under libFuzzer for longer.
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
-exec "$top_builddir/tests/fuzz-dhcp" -n 1000000 "$top_srcdir"/tests/pxedhcpd-captures/*.pcap*
+exec "$top_builddir/tests/fuzz/fuzz-dhcp" -n 1000000 "$top_srcdir"/tests/pxedhcpd-captures/*.pcap*

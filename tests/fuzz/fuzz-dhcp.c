@@ -4,8 +4,9 @@
  * datagram as pxedhcpd does, then builds every kind of reply to it and
  * checks the reply's invariants; a broken invariant aborts.
  *
- * Built with clang -fsanitize=fuzzer (make fuzz-dhcp), LLVMFuzzerTestOneInput
- * is the entry point. Built without it (make check), main() is a
+ * Built with clang -fsanitize=fuzzer (make fuzz-dhcp, tests/fuzz.am),
+ * LLVMFuzzerTestOneInput is the entry point; its seeds are in
+ * tests/fuzz/corpus/dhcp. Built without it (make check), main() is a
  * deterministic driver: it takes the DHCP messages found in the files it
  * is given (pcap, pcapng or raw: every magic cookie at offset 236 marks
  * one), feeds each one and N mutations of it through fuzz_one(), and
@@ -25,8 +26,7 @@
 #include "dhcp.h"
 #include "dhcp6.h"
 #include "dhcp_pxe.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+#include "fuzz.h"
 
 static void
 check(int cond, const char *what)
@@ -227,18 +227,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #define MAXSEEDS	256
 #define SEEDLEN		1500
 
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-/* xorshift64: the same mutations on every run, so a failure can be replayed. */
-static uint32_t
-rnd(uint32_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return n ? (uint32_t)(rng % n) : 0;
-}
-
 static uint8_t	*seeds[MAXSEEDS];
 static size_t	 seedlen[MAXSEEDS];
 static int	 nseeds;
@@ -282,23 +270,23 @@ mutate(uint8_t *b, size_t len, size_t cap)
 {
 	size_t	 i, n, at;
 
-	switch (rnd(8)) {
+	switch (fuzz_rnd(8)) {
 	case 0:		/* flip bits */
-		for (n = 1 + rnd(8); n > 0; n--)
-			b[rnd((uint32_t)len)] ^= (uint8_t)(1u << rnd(8));
+		for (n = 1 + fuzz_rnd(8); n > 0; n--)
+			b[fuzz_rnd((uint32_t)len)] ^= (uint8_t)(1u << fuzz_rnd(8));
 		break;
 	case 1:		/* truncate */
-		len = rnd((uint32_t)len + 1);
+		len = fuzz_rnd((uint32_t)len + 1);
 		break;
 	case 2:		/* a length byte in the options goes wild */
-		at = DHCP_HDR_LEN + 4 + rnd((uint32_t)(len > 244 ? len - 244 : 1));
+		at = DHCP_HDR_LEN + 4 + fuzz_rnd((uint32_t)(len > 244 ? len - 244 : 1));
 		if (at < len)
-			b[at] = (uint8_t)(rnd(2) ? 255 : rnd(256));
+			b[at] = (uint8_t)(fuzz_rnd(2) ? 255 : fuzz_rnd(256));
 		break;
 	case 3:		/* random bytes over the options */
-		at = DHCP_HDR_LEN + rnd(64);
-		for (i = at; i < len && i < at + rnd(64); i++)
-			b[i] = (uint8_t)rnd(256);
+		at = DHCP_HDR_LEN + fuzz_rnd(64);
+		for (i = at; i < len && i < at + fuzz_rnd(64); i++)
+			b[i] = (uint8_t)fuzz_rnd(256);
 		break;
 	case 4:		/* the end option disappears */
 		for (i = len; i > DHCP_HDR_LEN + 4; i--)
@@ -308,23 +296,23 @@ mutate(uint8_t *b, size_t len, size_t cap)
 			}
 		break;
 	case 5:		/* grow: random options appended up to the cap */
-		while (len + 2 < cap && rnd(16) != 0) {
-			b[len] = (uint8_t)rnd(256);
-			b[len + 1] = (uint8_t)rnd(16);
+		while (len + 2 < cap && fuzz_rnd(16) != 0) {
+			b[len] = (uint8_t)fuzz_rnd(256);
+			b[len + 1] = (uint8_t)fuzz_rnd(16);
 			len += 2;
 		}
 		break;
 	case 6:		/* interesting option values: 52, 93, 97, 77, 175, 43, 57 */
-		at = DHCP_HDR_LEN + 4 + rnd(32);
+		at = DHCP_HDR_LEN + 4 + fuzz_rnd(32);
 		if (at + 3 < len) {
 			static const uint8_t codes[] = { 52, 93, 97, 77, 175, 43, 57, 53, 60 };
-			b[at] = codes[rnd(sizeof(codes))];
-			b[at + 1] = (uint8_t)rnd(20);
-			b[at + 2] = (uint8_t)rnd(256);
+			b[at] = codes[fuzz_rnd(sizeof(codes))];
+			b[at + 1] = (uint8_t)fuzz_rnd(20);
+			b[at + 2] = (uint8_t)fuzz_rnd(256);
 		}
 		break;
 	default:	/* header fields: op, htype, hlen, flags */
-		b[rnd(12)] = (uint8_t)rnd(256);
+		b[fuzz_rnd(12)] = (uint8_t)fuzz_rnd(256);
 		break;
 	}
 	return len;
@@ -388,11 +376,11 @@ main(int argc, char *argv[])
 	/* Requests and replies alike are in the captures; replies are refused (op 2). */
 	printf("%sok 2 - %d of them parse as requests\n", parsed >= 5 ? "" : "not ", parsed);
 	for (r = 0; r < rounds && nseeds > 0; r++) {
-		i = (int)rnd((uint32_t)nseeds);
+		i = (int)fuzz_rnd((uint32_t)nseeds);
 		memcpy(buf, seeds[i], seedlen[i]);
 		len = seedlen[i];
 		len = mutate(buf, len, sizeof(buf));
-		if (rnd(4) == 0)
+		if (fuzz_rnd(4) == 0)
 			len = mutate(buf, len, sizeof(buf));
 		LLVMFuzzerTestOneInput(buf, len);
 	}
