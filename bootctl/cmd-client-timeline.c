@@ -243,7 +243,9 @@ tl_feed(struct tl_feed_arg *fa)
 	struct timeline	*tl = fa->tl;
 	size_t		 i;
 
-	qsort(fa->batch.v, fa->batch.n, sizeof(*fa->batch.v), tl_step_cmp);
+	if (fa->batch.n > 0)	/* never qsort(NULL, 0): C11 7.22.5 */
+		qsort(fa->batch.v, fa->batch.n, sizeof(*fa->batch.v),
+		    tl_step_cmp);
 	for (i = 0; i < fa->batch.n; i++) {
 		if (tl_starts_boot(tl, &fa->batch.v[i])) {
 			tl_clear(tl);

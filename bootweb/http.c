@@ -119,7 +119,9 @@ http_path_decode(const char *target, char *out, size_t outsz)
 				return 400;
 			if (c == '/' || c == '\\')
 				return 404;
-		} else if (c < 0x20 || c == 0x7f)
+		}
+		/* Control bytes, literal or encoded, never reach a path, log or event. */
+		if (c < 0x20 || c == 0x7f)
 			return 400;
 		if (n + 1 >= outsz)
 			return 404;

@@ -350,8 +350,9 @@ inventory(struct evkeyvalq *q)
 	for (i = 0; i < script_ninv; i++) {
 		if ((v = evhttp_find_header(q, script_inv_keys[i])) == NULL || *v == '\0')
 			continue;
-		if (strlen(v) > INV_MAXLEN || !json_object_set_new(inv, script_inv_keys[i],
-		    json_stringn(v, strlen(v))) == 0) {
+		/* json_stringn refuses text that is not UTF-8 */
+		if (strlen(v) > INV_MAXLEN || json_object_set_new(inv,
+		    script_inv_keys[i], json_stringn(v, strlen(v))) != 0) {
 			json_decref(inv);
 			return NULL;
 		}
@@ -548,7 +549,7 @@ script_client(struct bw_req *r, const char *rest)
 	}
 	if ((inv = inventory(&q)) == NULL) {
 		code = bw_fail(r, 400, "an inventory value is longer than %d "
-		    "bytes", INV_MAXLEN);
+		    "bytes or not UTF-8", INV_MAXLEN);
 		goto done;
 	}
 	if ((rc = script_who(r, claimed)) == NB_NOTFOUND) {

@@ -470,7 +470,7 @@ neigh_get1(int s, int ifindex, const struct in6_addr *a, uint8_t mac[NB_MAC_LEN]
 			}
 		return -1;
 	}
-	if (neigh_msg6(&rx.nh, &e) == -1)
+	if (neigh_msg6((const uint8_t *)&rx.nh, rx.nh.nlmsg_len, &e) == -1)
 		return -1;
 	memcpy(mac, e.mac, NB_MAC_LEN);
 	return 0;

@@ -534,7 +534,11 @@ nb_iso_open(const char *path, struct nb_iso **out, char *err, size_t errsz)
 	}
 	iso->rockridge = w.rr;
 	iso->joliet = w.joliet;
-	if (root[DR_LEN] < 34 || iso_dir(&w, le32(root + DR_EXTENT), le32(root + DR_SIZE), "", 0) == -1)
+	if (root[DR_LEN] < 34) {
+		iso_fail(&w, "bad root directory record");
+		goto fail;
+	}
+	if (iso_dir(&w, le32(root + DR_EXTENT), le32(root + DR_SIZE), "", 0) == -1)
 		goto fail;
 	/* qsort(3) must not be given NULL, even for no files (an empty ISO). */
 	if (iso->nfiles > 1)
@@ -721,7 +725,9 @@ nb_iso_pass(struct nb_iso *iso, const struct nb_iso_file *const *want, const int
 	}
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		entries++;
+		/* libarchive may name no path for a damaged entry */
 		if (archive_entry_filetype(e) == AE_IFREG &&
+		    archive_entry_pathname(e) != NULL &&
 		    (f = nb_iso_find(iso, archive_entry_pathname(e))) != NULL &&
 		    f->size != archive_entry_size(e))
 			mismatch++;

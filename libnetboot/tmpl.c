@@ -596,6 +596,10 @@ nb_tmpl_render_as(const char *body, json_t *data, enum nb_tmpl_esc esc,
 	struct render	 r;
 
 	memset(&r, 0, sizeof(r));
+	/* The escapers look back along the output: it is never NULL. */
+	r.out.cap = 256;
+	r.out.buf = xmalloc(r.out.cap);
+	r.out.buf[0] = '\0';
 	r.t = &t;
 	r.esc = esc;
 	r.stack[r.depth++] = data;
@@ -606,8 +610,6 @@ nb_tmpl_render_as(const char *body, json_t *data, enum nb_tmpl_esc esc,
 		return NULL;
 	}
 	free(t.nodes);
-	if (r.out.buf == NULL)
-		r.out.buf = xstrdup("");
 	if (outlen != NULL)
 		*outlen = r.out.len;
 	return r.out.buf;

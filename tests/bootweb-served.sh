@@ -85,6 +85,9 @@ for p in .import-x/initrd.gz %2eimport-x/initrd.gz boot/.netrc boot/%2Enetrc boo
 	grep -q partial "$T/b" && fail "/data/$p: the partial import was sent"
 done
 expect 404 "dot bootloader" "$U/.hidden.efi"
+# Control bytes encoded in a path would reach logs and events (fuzz-http).
+expect 400 "an encoded newline" "$U/data/a%0ab"
+expect 400 "an encoded DEL" "$U/data/boot/vmlinuz%7f"
 expect 200 "bootloader" "$U/snponly.efi"
 expect 200 "kernel of the data directory" "$U/data/boot/vmlinuz"
 cmp -s "$T/b" "$T/boot/vmlinuz" || fail "vmlinuz differs"

@@ -382,6 +382,16 @@ main(void)
 
 	ok(nb_tmpl_render("{{x}}", data, NULL, err, 8) == NULL && strlen(err) == 7,
 	    "a short error buffer is truncated, not overrun");
+	/* A value before any text: the escapers look back along an output
+	 * that was NULL then (UBSan, found by tests/fuzz/fuzz-tmpl). */
+	for (i = NB_TMPL_ESC_RAW; i <= NB_TMPL_ESC_XML; i++) {
+		char	*o = nb_tmpl_render_as("{{client.mac}}", data,
+		    (enum nb_tmpl_esc)i, NULL, err, sizeof(err));
+
+		ok(o != NULL && strstr(o, "52:54:00:12:34:56") != NULL,
+		    "a value first in context %zu: %s", i, o ? o : err);
+		free(o);
+	}
 	ctx_ipxe();
 	ctx_lines();
 	ctx_docs();
