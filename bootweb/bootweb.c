@@ -32,6 +32,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "api.h"
 #include "bootweb.h"
 #include "upstream.h"
 #include "iso.h"
@@ -521,12 +522,8 @@ bw_metrics(struct bw_req *r, const char *rest)
 	return 0;
 }
 
-static int
-bw_admin_none(struct bw_req *r, const char *rest)
-{
-	return bw_fail(r, 404,
-	    "the admin API is not implemented yet; only /metrics is");
-}
+#define API_OPER	(BW_RT_AUTH | BW_RT_OPER)
+#define API_ADMIN	(BW_RT_AUTH | BW_RT_ADMINROLE)
 
 #define EXACT(p)	p, sizeof(p) - 1, 0
 #define PREFIX(p)	p, sizeof(p) - 1, 1
@@ -557,8 +554,44 @@ static const struct bw_route routes[] = {
 	{ BW_BOOT, BW_GET, PREFIX("unattended/"), 0, unattended_serve },
 	{ BW_BOOT, BW_GET, EXACT(""), 0, bw_root },
 	{ BW_BOOT, BW_GET, PREFIX(""), 0, bw_other },
-	{ BW_ADMIN, BW_GET, EXACT("metrics"), 0, bw_metrics },
-	{ BW_ADMIN, BW_GET, PREFIX(""), 0, bw_admin_none },
+	{ BW_ADMIN, BW_GET, EXACT("metrics"), BW_RT_AUTH | BW_RT_METRICS,
+	    bw_metrics },
+	/* the admin API (api.c, api-*.c, sse.c; bootweb(8) ADMIN API) */
+	{ BW_ADMIN, BW_GET, EXACT("api/v1/health"), 0, api_health },
+	{ BW_ADMIN, BW_POST, EXACT("api/v1/login"), 0, api_login },
+	{ BW_ADMIN, BW_POST, EXACT("api/v1/logout"), BW_RT_AUTH, api_logout },
+	{ BW_ADMIN, BW_GET, EXACT("api/v1/openapi.json"), BW_RT_AUTH,
+	    api_openapi },
+	{ BW_ADMIN, BW_GET, EXACT("api/v1/clients"), BW_RT_AUTH, api_clients },
+	{ BW_ADMIN, BW_POST, EXACT("api/v1/clients"), API_OPER, api_clients },
+	{ BW_ADMIN, BW_GET, PREFIX("api/v1/clients/"), BW_RT_AUTH, api_client },
+	{ BW_ADMIN, BW_POST | EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE,
+	    PREFIX("api/v1/clients/"), API_OPER, api_client },
+	{ BW_ADMIN, BW_GET, EXACT("api/v1/events/stream"), API_OPER,
+	    sse_stream },
+	{ BW_ADMIN, BW_GET, EXACT("api/v1/events"), API_OPER, api_events },
+	{ BW_ADMIN, BW_GET, EXACT("api/v1/images"), BW_RT_AUTH, api_images },
+	{ BW_ADMIN, BW_GET, PREFIX("api/v1/images/"), BW_RT_AUTH, api_images },
+	{ BW_ADMIN, BW_GET, EXACT("api/v1/templates"), BW_RT_AUTH,
+	    api_templates },
+	{ BW_ADMIN, BW_GET, PREFIX("api/v1/templates/"), BW_RT_AUTH | BW_RT_URL,
+	    api_templates },
+	{ BW_ADMIN, BW_GET, EXACT("api/v1/settings"), BW_RT_AUTH, api_settings },
+	{ BW_ADMIN, BW_GET, PREFIX("api/v1/settings/"), BW_RT_AUTH,
+	    api_settings },
+	{ BW_ADMIN, EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE,
+	    PREFIX("api/v1/settings/"), API_ADMIN, api_settings },
+	{ BW_ADMIN, BW_GET, EXACT("api/v1/leases"), BW_RT_AUTH, api_leases },
+	{ BW_ADMIN, BW_GET | BW_POST, EXACT("api/v1/users"), API_ADMIN,
+	    api_users },
+	{ BW_ADMIN, BW_GET | EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE,
+	    PREFIX("api/v1/users/"), API_ADMIN, api_users },
+	{ BW_ADMIN, BW_GET | BW_POST, EXACT("api/v1/tokens"), API_ADMIN,
+	    api_tokens },
+	{ BW_ADMIN, EVHTTP_REQ_DELETE, PREFIX("api/v1/tokens/"), API_ADMIN,
+	    api_tokens },
+	{ BW_ADMIN, BW_GET | BW_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
+	    EVHTTP_REQ_DELETE, PREFIX(""), BW_RT_AUTH, api_notfound },
 };
 
 static const struct {
@@ -572,8 +605,7 @@ static const struct {
 	{ EVHTTP_REQ_PATCH, "PATCH" },
 };
 
-/* A method's name from its EVHTTP_REQ_* bit, "?" if unknown. */
-static const char *
+const char *
 bw_method_name(int method)
 {
 	size_t	 i;
@@ -664,7 +696,7 @@ bw_fail(struct bw_req *r, int code, const char *fmt, ...)
  * handler's text (bw_fail) or one for the status, as text or as JSON,
  * and on a 405 the Allow header.
  */
-static void
+void
 bw_abort(struct bw_req *r, int code)
 {
 	const char	*text = r->why;
@@ -686,7 +718,8 @@ bw_abort(struct bw_req *r, int code)
 		    code == 404 ? "not found" : code == 405 ?
 		    "method not allowed" : http_reason(code);
 	if (r->json) {
-		o = json_pack("{s:s}", "error", text);
+		o = json_pack("{s:{s:s, s:s}}", "error", "code",
+		    api_code(code), "message", text);
 		http_send_json(r, code, o);
 		json_decref(o);
 	} else
@@ -754,11 +787,16 @@ bw_route(struct bw_req *r, int plane)
 		log_debug("%s: bad request target from %s", __func__, r->ip);
 		return code;
 	}
+	/* The admin API's errors are JSON whatever fails. */
+	r->json = plane == BW_ADMIN && strncmp(r->path, "api/", 4) == 0;
 	if ((rt = bw_match(plane, r->path, r->method, &r->allow)) == NULL)
 		return r->allow != 0 ? 405 : 404;
 	if ((r->query = strchr(uri, '?')) != NULL)
 		r->query++;
-	r->json = (rt->rt_flags & BW_RT_JSON) != 0;
+	r->json |= (rt->rt_flags & BW_RT_JSON) != 0;
+	if ((rt->rt_flags & BW_RT_AUTH) &&
+	    (code = api_auth(r, rt->rt_flags)) != 0)
+		return code;
 	if (rt->rt_flags & (BW_RT_CACHE | BW_RT_URL))
 		cache_refresh(r->bw);
 	if (rt->rt_flags & BW_RT_URL)
@@ -948,9 +986,13 @@ main(int argc, char *argv[])
 	nb_daemon_drop_privileges(&d);
 	nb_daemon_open_db(&d, 0, NULL);
 	log_info("data directory %s, bootloaders from %s", bw.datadir, bw.ipxedir);
+	if (bw.admin != NULL)
+		api_init(&bw);
 	rc = nb_daemon_run(&d);
 	script_flush_seen(&bw);		/* queued: nb_daemon_free writes it */
 	conn_free(&bw);
+	if (bw.admin != NULL)
+		api_free(&bw);
 	evhttp_free(bw.http);
 	if (bw.admin != NULL)
 		evhttp_free(bw.admin);

@@ -126,6 +126,9 @@ struct bootweb {
 #define BW_RT_URL	0x02	/* r->server_url set (implies BW_RT_CACHE) */
 #define BW_RT_AUTH	0x04	/* admin: an authenticated caller (issue 13) */
 #define BW_RT_JSON	0x08	/* errors as {"error": ...} */
+#define BW_RT_OPER	0x10	/* with BW_RT_AUTH: the operator role */
+#define BW_RT_ADMINROLE	0x20	/* with BW_RT_AUTH: the admin role */
+#define BW_RT_METRICS	0x40	/* with BW_RT_AUTH: or from metrics.allow */
 
 struct bw_req;
 
@@ -166,6 +169,10 @@ struct bw_req {
 	char			 why[512];	/* the text; "": the reason's */
 	int			 allow;		/* methods for Allow on a 405 */
 	int			 json;		/* the body as {"error": why} */
+	/* the admin API's caller (api_auth) */
+	enum nb_role		 role;
+	char			 user[65];
+	char			 sid[NB_APITOKEN_STRLEN];	/* a session's */
 };
 
 /* bootweb.c */
@@ -180,6 +187,10 @@ int	 bw_peer_client(struct bw_req *, struct nb_client *);
 /* Note why a request fails, for the abort path; returns code. */
 int	 bw_fail(struct bw_req *, int code, const char *fmt, ...)
 	    __attribute__((__format__(__printf__, 3, 4)));
+/* Answer a failed request (the abort path): text, or JSON if r->json. */
+void	 bw_abort(struct bw_req *, int code);
+/* A method's name from its EVHTTP_REQ_* bit, "?" if unknown. */
+const char *bw_method_name(int method);
 
 /* http.c */
 /*

@@ -61,6 +61,7 @@
 #include <event2/http.h>
 #include <event2/listener.h>
 
+#include "api.h"
 #include "bootweb.h"
 #include "xmalloc.h"
 
@@ -132,6 +133,8 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 	struct bw_plane	*pl = c->pl;
 
 	evhttp_connection_set_closecb(evcon, NULL, NULL);
+	if (pl == &pl->pl_bw->adm)
+		api_conn_closed(pl->pl_bw, evcon);
 	TAILQ_REMOVE(&pl->pl_conns, c, entry);
 	conn_release(c);
 	conn_gone(pl);

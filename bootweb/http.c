@@ -32,8 +32,11 @@ static const struct {
 	int		 code;
 	const char	*reason;
 } reasons[] = {
-	{ 200, "OK" }, { 206, "Partial Content" }, { 400, "Bad Request" },
-	{ 403, "Forbidden" }, { 404, "Not Found" }, { 405, "Method Not Allowed" },
+	{ 200, "OK" }, { 201, "Created" }, { 206, "Partial Content" },
+	{ 400, "Bad Request" }, { 401, "Unauthorized" }, { 403, "Forbidden" },
+	{ 412, "Precondition Failed" }, { 413, "Content Too Large" },
+	{ 415, "Unsupported Media Type" }, { 422, "Unprocessable Content" },
+	{ 429, "Too Many Requests" }, { 404, "Not Found" }, { 405, "Method Not Allowed" },
 	{ 409, "Conflict" }, { 416, "Range Not Satisfiable" },
 	{ 500, "Internal Server Error" }, { 502, "Bad Gateway" }, { 503, "Service Unavailable" },
 };

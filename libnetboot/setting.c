@@ -138,6 +138,10 @@ static const struct nb_setting_def settings[NB_S_COUNT] = {
 	[NB_S_WAKE_BROADCAST] = { "wake.broadcast", NB_SF_NONE,
 	    NB_ST_ADDR, NULL, 0, 0, NULL, W | C,
 	    "where Wake-on-LAN packets go when a client names no address" },
+	/* admin API (issue 13) */
+	[NB_S_METRICS_ALLOW] = { "metrics.allow", NB_SF_NONE,
+	    NB_ST_TEXT, NULL, 0, 0, NULL, W,
+	    "addresses that may read /metrics without a token" },
 };
 
 /* Defaults of the bootloader.N family: the ipxe package's files by arch. */

@@ -57,6 +57,8 @@ enum nb_setting_id {
 	NB_S_EVENTS_MAX_ROWS,
 	/* admin (issue 13) */
 	NB_S_WAKE_BROADCAST,
+	/* admin API (issue 13) */
+	NB_S_METRICS_ALLOW,
 	NB_S_COUNT
 };
 

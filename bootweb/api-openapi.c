@@ -1,0 +1,106 @@
+/*
+ * api-openapi.c: GET /api/v1/openapi.json, the admin API described
+ * (OpenAPI 3.0), built from the table below; tests/api-openapi.sh checks
+ * the table against the routes bootweb logs (every route documented,
+ * nothing documented that no route takes).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+#include "xmalloc.h"
+
+static const struct {
+	const char	*method;	/* lower case, as OpenAPI has it */
+	const char	*path;
+	const char	*role;		/* NULL: no credentials */
+	const char	*summary;
+} ops[] = {
+	{ "get", "/api/v1/health", NULL, "whether the server answers" },
+	{ "post", "/api/v1/login", NULL, "log in with {user, password}: "
+	    "a session cookie and its CSRF token" },
+	{ "post", "/api/v1/logout", "viewer", "end this session" },
+	{ "get", "/api/v1/openapi.json", "viewer", "this document" },
+	{ "get", "/metrics", "viewer", "Prometheus metrics (or from "
+	    "metrics.allow)" },
+	{ "get", "/api/v1/clients", "viewer", "list clients (image, name, "
+	    "allowed, known, q, limit, offset)" },
+	{ "post", "/api/v1/clients", "operator", "add a client {mac, name, "
+	    "hostname, ip, image, template, vars, allowed}" },
+	{ "get", "/api/v1/clients/{id}", "viewer", "one client by MAC or "
+	    "name, with its ETag" },
+	{ "patch", "/api/v1/clients/{id}", "operator", "change members "
+	    "(null clears); If-Match" },
+	{ "delete", "/api/v1/clients/{id}", "operator", "remove; If-Match" },
+	{ "post", "/api/v1/clients/{id}/next-boot", "operator",
+	    "{next_boot: install|local|menu|shell|clear}" },
+	{ "post", "/api/v1/clients/{id}/allow", "operator", "allow booting" },
+	{ "post", "/api/v1/clients/{id}/deny", "operator", "deny booting" },
+	{ "post", "/api/v1/clients/{id}/wake", "operator", "Wake-on-LAN, "
+	    "optionally {next_boot} first" },
+	{ "get", "/api/v1/events", "operator", "events (after, mac, kind, "
+	    "limit)" },
+	{ "get", "/api/v1/events/stream", "operator", "events as "
+	    "Server-Sent Events" },
+	{ "get", "/api/v1/images", "viewer", "list images" },
+	{ "get", "/api/v1/images/{name}", "viewer", "one image" },
+	{ "get", "/api/v1/templates", "viewer", "list templates" },
+	{ "get", "/api/v1/templates/{name}", "viewer", "one template with "
+	    "its body" },
+	{ "get", "/api/v1/templates/{name}/render", "viewer", "render for "
+	    "?mac=" },
+	{ "get", "/api/v1/settings", "viewer", "every setting, value and "
+	    "whether default" },
+	{ "get", "/api/v1/settings/{key}", "viewer", "one setting" },
+	{ "put", "/api/v1/settings/{key}", "admin", "set {value}" },
+	{ "delete", "/api/v1/settings/{key}", "admin", "back to the "
+	    "default" },
+	{ "get", "/api/v1/leases", "viewer", "DHCPv6 leases" },
+	{ "get", "/api/v1/users", "admin", "list users" },
+	{ "post", "/api/v1/users", "admin", "add {name, role, password}" },
+	{ "get", "/api/v1/users/{name}", "admin", "one user" },
+	{ "patch", "/api/v1/users/{name}", "admin", "change {role, "
+	    "password}" },
+	{ "delete", "/api/v1/users/{name}", "admin", "remove a user" },
+	{ "get", "/api/v1/tokens", "admin", "list API tokens" },
+	{ "post", "/api/v1/tokens", "admin", "create {user, role, label, "
+	    "expires}; the token is shown once" },
+	{ "delete", "/api/v1/tokens/{id}", "admin", "revoke a token" },
+};
+
+int
+api_openapi(struct bw_req *r, const char *rest)
+{
+	json_t	*paths = json_object(), *p, *op;
+	size_t	 i;
+
+	for (i = 0; i < nitems(ops); i++) {
+		if ((p = json_object_get(paths, ops[i].path)) == NULL) {
+			p = json_object();
+			json_object_set_new(paths, ops[i].path, p);
+		}
+		op = json_pack("{s:s, s:{s:{s:s}, s:{s:s}, s:{s:s}}}",
+		    "summary", ops[i].summary, "responses", "200",
+		    "description", "done", "4XX", "description",
+		    "{\"error\": {\"code\", \"message\"}}", "401",
+		    "description", "no or bad credentials");
+		if (ops[i].role != NULL)
+			json_object_set_new(op, "x-role",
+			    json_string(ops[i].role));
+		else
+			json_object_set_new(op, "security", json_array());
+		json_object_set_new(p, ops[i].method, op);
+	}
+	api_send(r, 200, json_pack("{s:s, s:{s:s, s:s}, s:o, s:{s:{s:{s:s, "
+	    "s:s}, s:{s:s, s:s, s:s}}}, s:[{s:[]}, {s:[]}]}",
+	    "openapi", "3.0.3",
+	    "info", "title", "netboot admin API", "version", PACKAGE_VERSION,
+	    "paths", paths,
+	    "components", "securitySchemes", "bearer", "type", "http",
+	    "scheme", "bearer", "session", "type", "apiKey", "in", "cookie",
+	    "name", "nb_session",
+	    "security", "bearer", "session"));
+	return 0;
+}
