@@ -18,6 +18,7 @@ CONF=$(test_config "[bootweb]
 ipxe_dir = $T/ipxe")
 bc() { "$BOOTCTL" -f "$CONF" -D "$DB" "$@" >/dev/null || fail "bootctl $*: exit $?"; }
 bc db init
+bc settings set metrics.allow 127.0.0.1 >/dev/null	# /metrics without a token
 bc image add deb --kernel boot/vmlinuz --initrd boot/initrd --cmdline 'one {{client.hostname}} {{settings.menu.timeout}}'
 bc client add $A --hostname alpha --ip 127.0.0.1 --image deb
 bc settings set default_action image

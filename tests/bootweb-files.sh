@@ -26,6 +26,8 @@ printf 'MARKER-4.5G!' | dd of="$T/boot/big.img" bs=1 seek=4831838208 conv=notrun
 CONF=$(test_config "[bootweb]
 ipxe_dir = $T/ipxe")
 $BOOTCTL -D "$DB" db init >/dev/null || fail "db init"
+"$BOOTCTL" -D "$DB" settings set metrics.allow 127.0.0.1 >/dev/null ||
+	fail "metrics.allow"	# /metrics without a token
 chown -R nobody: "$T"
 start_bg bootweb "$BOOTWEB" -d -f "$CONF" -l 127.0.0.1 -p $PORT -P $APORT
 wait_for 5 curl -sf -o /dev/null "$U/snponly.efi" || fail "bootweb did not start: $(cat "$T/bootweb.log")"
@@ -154,10 +156,10 @@ curl -s -o /dev/null -o /dev/null -o /dev/null -w '%{http_code} %{num_connects}\
     "$U/snponly.efi" "$U/data/boot/sub/initrd.gz" "$U/nosuch" >"$T/ka"
 [ "$(cat "$T/ka" | tr '\n' ' ')" = "200 1 200 0 404 0 " ] || fail "keep-alive: $(cat "$T/ka")"
 
-# Admin plane: /metrics only, for now.
+# Admin plane: /metrics for an address in metrics.allow.
 expect 200 "metrics" "http://127.0.0.1:$APORT/metrics"
 grep -q '^bootweb_requests_total{code="2xx"} [1-9]' "$T/b" || fail "metrics: $(cat "$T/b")"
-expect 404 "admin API" "http://127.0.0.1:$APORT/api/v1/clients"
+expect 401 "admin API without a token" "http://127.0.0.1:$APORT/api/v1/clients"
 
 # Dropped to the configured user after binding.
 [ "$(ps -o user= -p "$(cat "$T/bootweb.pid")")" = nobody ] || fail "not running as nobody"

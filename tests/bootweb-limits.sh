@@ -32,6 +32,8 @@ for _ in range(200):
 APORT=$((PORT + 1))
 mkdir -p "$T/ipxe"
 "$BOOTCTL" -D "$DB" db init >/dev/null || fail "db init"
+"$BOOTCTL" -D "$DB" settings set metrics.allow 127.0.0.1 >/dev/null ||
+	fail "metrics.allow"	# /metrics without a token
 chown -R nobody: "$T"
 
 # run_bootweb CONF-LINES [ULIMIT]: a fresh bootweb on 127.0.0.1 with these [bootweb] keys.

@@ -19,6 +19,8 @@ CONF=$(test_config "datadir = $T/data
 ipxe_dir = $T/ipxe
 max_connections = 5")
 "$BOOTCTL" -D "$DB" db init >/dev/null || fail "db init"
+"$BOOTCTL" -D "$DB" settings set metrics.allow 127.0.0.1 >/dev/null ||
+	fail "metrics.allow"	# /metrics without a token
 chown -R nobody: "$T"
 start_bg bootweb "$BOOTWEB" -d -f "$CONF" -l 127.0.0.1 -p $PORT -P $APORT
 PID=$(cat "$T/bootweb.pid")

@@ -24,6 +24,8 @@ ipxe_dir = $T/ipxe
 timeout = 4
 max_connections_per_address = 1000")
 "$BOOTCTL" -D "$DB" db init >/dev/null || fail "db init"
+"$BOOTCTL" -D "$DB" settings set metrics.allow 127.0.0.1 >/dev/null ||
+	fail "metrics.allow"	# /metrics without a token
 chown -R nobody: "$T"
 start_bg bootweb "$BOOTWEB" -d -f "$CONF" -l 127.0.0.1 -p $PORT -P $APORT
 wait_for 5 curl -sf -o /dev/null "http://127.0.0.1:$PORT/data/big" ||
