@@ -61,6 +61,8 @@ int	 api_openapi(struct bw_req *, const char *);
 /* sse.c */
 int	 sse_stream(struct bw_req *, const char *);
 void	 sse_conn_closed(struct bootweb *, struct evhttp_connection *);
+/* The event streams' counters in Prometheus text. */
+void	 sse_metrics(struct evbuffer *);
 void	 sse_init(struct bootweb *);
 void	 sse_free(struct bootweb *);
 

@@ -517,6 +517,7 @@ bw_metrics(struct bw_req *r, const char *rest)
 	    bw->boot.pl_nconns, bw->boot.pl_max, bw->boot.pl_npauses,
 	    bw->boot.pl_nrefused, bw->boot.pl_nlate + bw->adm.pl_nlate,
 	    bw->adm.pl_nconns, bw->adm.pl_max);
+	sse_metrics(evb);
 	http_send_evb(r, 200, "text/plain; version=0.0.4", evb);
 	evbuffer_free(evb);
 	return 0;
