@@ -113,6 +113,7 @@ struct list_ctx {
 	struct bw_req	*r;
 	const char	*image, *name, *q;
 	int		 allowed, known;	/* -1: any */
+	int		 count;		/* walk on to count them all */
 	long long	 offset, limit, total;
 	json_t		*a;
 };
@@ -139,7 +140,8 @@ list_one(const struct nb_client *c, void *arg)
 	if (lc->total >= lc->offset && lc->total < lc->offset + lc->limit)
 		json_array_append_new(lc->a, nb_client_json(c));
 	lc->total++;
-	return 0;
+	/* One past the page says whether there are more; stop there. */
+	return !lc->count && lc->total > lc->offset + lc->limit;
 }
 
 /* A boolean query parameter: -1 absent, 0, 1; -2 bad. */
@@ -183,6 +185,7 @@ clients_list(struct bw_req *r)
 {
 	struct evkeyvalq	 q;
 	struct list_ctx		 lc;
+	json_t			*o;
 	int			 code, rc;
 
 	TAILQ_INIT(&q);
@@ -195,19 +198,24 @@ clients_list(struct bw_req *r)
 	lc.q = api_query(r, &q, "q");
 	lc.allowed = qbool(api_query(r, &q, "allowed"));
 	lc.known = qbool(api_query(r, &q, "known"));
-	if (lc.allowed == -2 || lc.known == -2) {
+	lc.count = qbool(api_query(r, &q, "total"));
+	if (lc.allowed == -2 || lc.known == -2 || lc.count == -2) {
 		code = bw_fail(r, 400, "allowed and known are true or false");
 		goto done;
 	}
+	lc.count = lc.count == 1;
 	lc.a = json_array();
 	if ((rc = nb_client_list(r->bw->d->db, list_one, &lc)) != NB_OK) {
 		json_decref(lc.a);
 		code = api_dberr(r, rc);
 		goto done;
 	}
-	api_send(r, 200, json_pack("{s:o, s:I, s:I, s:I}", "clients", lc.a,
-	    "total", (json_int_t)lc.total, "limit", (json_int_t)lc.limit,
-	    "offset", (json_int_t)lc.offset));
+	o = json_pack("{s:o, s:b, s:I, s:I}", "clients", lc.a, "more",
+	    lc.total > lc.offset + lc.limit, "limit", (json_int_t)lc.limit,
+	    "offset", (json_int_t)lc.offset);
+	if (lc.count)
+		json_object_set_new(o, "total", json_integer(lc.total));
+	api_send(r, 200, o);
 done:
 	evhttp_clear_headers(&q);
 	return code;

@@ -26,7 +26,7 @@ static const struct {
 	{ "get", "/metrics", "viewer", "Prometheus metrics (or from "
 	    "metrics.allow)" },
 	{ "get", "/api/v1/clients", "viewer", "list clients (image, name, "
-	    "allowed, known, q, limit, offset)" },
+	    "allowed, known, q, limit, offset, total)" },
 	{ "post", "/api/v1/clients", "operator", "add a client {mac, name, "
 	    "hostname, ip, image, template, vars, allowed}" },
 	{ "get", "/api/v1/clients/{id}", "viewer", "one client by MAC or "
