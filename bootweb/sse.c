@@ -17,11 +17,17 @@
  * a second, the events after the oldest subscriber's position are read in
  * one query, at most SSE_BATCH, and each goes to the subscribers it
  * matches. A full batch reads again at the next tick rather than hold the
- * loop. A comment line every SSE_HEARTBEAT_SEC keeps proxies and the
- * write timeout from closing an idle stream. A subscriber whose unsent
- * output passes SSE_MAX_BUF is dropped (its connection closed, logged):
- * memory is never spent on a client that does not read; it reconnects
- * with Last-Event-ID and loses nothing.
+ * loop (the next batch runs in the next loop pass, after the I/O).
+ * A comment line every SSE_HEARTBEAT_SEC keeps proxies and the write
+ * timeout from closing an idle stream.
+ *
+ * Flow control: once a subscriber's unsent output passes SSE_HIGH it gets
+ * nothing more (its position stays) until the socket has taken all of it
+ * (evhttp's chunk callback), so a stream never holds more than SSE_HIGH
+ * plus one event. One that has not drained for SSE_STALL_SEC is dropped
+ * (its connection closed, logged, counted): a client that does not read
+ * costs bounded memory for a bounded time; it reconnects with
+ * Last-Event-ID and loses nothing.
  */
 #include "config.h"
 
@@ -39,13 +45,15 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api.h"
+#include "ratelim.h"
 #include "xmalloc.h"
 
 #define SSE_TICK_MS		250
 #define SSE_SLOW_TICKS		4	/* look without a data_version change */
 #define SSE_HEARTBEAT_SEC	15
-#define SSE_BATCH		2000	/* events read per tick */
-#define SSE_MAX_BUF		(256 * 1024)	/* unsent bytes of a subscriber */
+#define SSE_BATCH		500	/* events read per pass */
+#define SSE_HIGH		(64 * 1024)	/* unsent bytes: pause */
+#define SSE_STALL_SEC		10	/* paused that long: dropped */
 #define SSE_MAX_SUBS		256	/* subscribers at once */
 
 struct sse_sub {
@@ -55,6 +63,7 @@ struct sse_sub {
 	char				 mac[NB_MACSTR_LEN];	/* "": any */
 	char				*kind;		/* NULL: any */
 	int64_t				 last;	/* the last id it was past */
+	uint64_t			 paused;	/* since (ms), 0: not */
 	int				 drop;
 	char				 ip[INET6_ADDRSTRLEN];
 };
@@ -64,9 +73,9 @@ static struct {
 	struct bootweb		*bw;
 	struct sse_subq		 subs;
 	size_t			 nsubs;
-	struct event		*ev_tick, *ev_beat;
+	struct event		*ev_tick, *ev_beat, *ev_kick;
 	int64_t			 version;
-	int			 ticks, more;
+	int			 ticks;
 	unsigned long long	 nsent, ndropped;
 } sse;
 
@@ -79,18 +88,32 @@ sse_sub_free(struct sse_sub *s)
 	free(s);
 }
 
-/* Queue text for s; mark it for dropping past the bound. */
+/* Its output drained: it may have more, at once. */
+static void
+sse_drained(struct evhttp_connection *evcon, void *arg)
+{
+	struct sse_sub	*s;
+
+	TAILQ_FOREACH(s, &sse.subs, entry)
+		if (s->evcon == evcon && s->paused) {
+			s->paused = 0;
+			event_active(sse.ev_kick, EV_TIMEOUT, 1);
+		}
+}
+
+/* Queue text for s; past SSE_HIGH unsent, pause it until it drains. */
 static void
 sse_write(struct sse_sub *s, struct evbuffer *evb)
 {
 	struct bufferevent	*bev = evhttp_connection_get_bufferevent(
 	    s->evcon);
 
-	if (s->drop)
+	if (s->drop || s->paused)
 		return;
 	if (evbuffer_get_length(bufferevent_get_output(bev)) +
-	    evbuffer_get_length(evb) > SSE_MAX_BUF) {
-		s->drop = 1;
+	    evbuffer_get_length(evb) > SSE_HIGH) {
+		s->paused = nb_monotonic_ms();
+		evhttp_send_reply_chunk_with_cb(s->req, evb, sse_drained, NULL);
 		return;
 	}
 	evhttp_send_reply_chunk(s->req, evb);
@@ -106,8 +129,8 @@ sse_drop(void)
 	TAILQ_FOREACH_SAFE(s, &sse.subs, entry, next) {
 		if (!s->drop)
 			continue;
-		log_warnx("event stream of %s dropped: over %d bytes unsent "
-		    "(at event %" PRId64 ")", s->ip, SSE_MAX_BUF, s->last);
+		log_warnx("event stream of %s dropped: not reading for %d s "
+		    "(at event %" PRId64 ")", s->ip, SSE_STALL_SEC, s->last);
 		sse.ndropped++;
 		evcon = s->evcon;
 		/* Forgotten first: the close callback then finds nothing. */
@@ -131,7 +154,7 @@ sse_event(const struct nb_event *ev, void *arg)
 
 	b->n++;
 	TAILQ_FOREACH(s, &sse.subs, entry) {
-		if (ev->id <= s->last)
+		if (ev->id <= s->last || s->paused || s->drop)
 			continue;
 		s->last = ev->id;
 		if ((s->mac[0] != '\0' && strcmp(s->mac, ev->mac) != 0) ||
@@ -160,20 +183,34 @@ sse_poll(void)
 	struct sse_sub		*s;
 	struct sse_batch	 b;
 	int64_t			 from = INT64_MAX;
+	uint64_t		 now = nb_monotonic_ms();
 
-	TAILQ_FOREACH(s, &sse.subs, entry)
-		if (s->last < from)
+	TAILQ_FOREACH(s, &sse.subs, entry) {
+		if (s->paused && now - s->paused > SSE_STALL_SEC * 1000)
+			s->drop = 1;
+		else if (!s->paused && s->last < from)
 			from = s->last;
-	if (from == INT64_MAX)
+	}
+	if (from == INT64_MAX) {
+		sse_drop();
 		return;
+	}
 	memset(&b, 0, sizeof(b));
 	if ((b.evb = evbuffer_new()) == NULL)
 		return;
 	if (nb_event_list(db, NULL, from, SSE_BATCH, sse_event, &b) != NB_OK)
 		log_warnx("event stream: %s", nb_db_errmsg(db));
 	evbuffer_free(b.evb);
-	sse.more = b.n == SSE_BATCH;
 	sse_drop();
+	/* A full batch: the rest in the next loop pass, after the I/O. */
+	if (b.n == SSE_BATCH)
+		event_active(sse.ev_kick, EV_TIMEOUT, 1);
+}
+
+static void
+sse_kick(evutil_socket_t fd, short events, void *arg)
+{
+	sse_poll();
 }
 
 static void
@@ -184,7 +221,7 @@ sse_tick(evutil_socket_t fd, short events, void *arg)
 	if (TAILQ_EMPTY(&sse.subs))
 		return;
 	changed = nb_db_changed(sse.bw->d->db, &sse.version);
-	if (changed || sse.more || ++sse.ticks >= SSE_SLOW_TICKS) {
+	if (changed || ++sse.ticks >= SSE_SLOW_TICKS) {
 		sse.ticks = 0;
 		sse_poll();
 	}
@@ -264,8 +301,8 @@ sse_stream(struct bw_req *r, const char *rest)
 	r->bw->nstatus[2]++;
 	conn_sending(r->bw, r->req);
 	evhttp_send_reply_start(r->req, 200, "OK");
-	/* The backlog, if any, at the next tick. */
-	sse.more = 1;
+	/* The backlog, if any, in the next loop pass. */
+	event_active(sse.ev_kick, EV_TIMEOUT, 1);
 	log_debug("event stream for %s (%s) from %" PRId64, r->ip, r->user,
 	    last);
 done:
@@ -307,7 +344,8 @@ sse_init(struct bootweb *bw)
 	sse.version = nb_db_data_version(bw->d->db);
 	sse.ev_tick = event_new(bw->d->base, -1, EV_PERSIST, sse_tick, NULL);
 	sse.ev_beat = event_new(bw->d->base, -1, EV_PERSIST, sse_beat, NULL);
-	if (sse.ev_tick == NULL || sse.ev_beat == NULL ||
+	sse.ev_kick = event_new(bw->d->base, -1, 0, sse_kick, NULL);
+	if (sse.ev_tick == NULL || sse.ev_beat == NULL || sse.ev_kick == NULL ||
 	    event_add(sse.ev_tick, &tick) == -1 ||
 	    event_add(sse.ev_beat, &beat) == -1)
 		fatalx("cannot start the event stream timers");
@@ -324,5 +362,7 @@ sse_free(struct bootweb *bw)
 		event_free(sse.ev_tick);
 	if (sse.ev_beat != NULL)
 		event_free(sse.ev_beat);
-	sse.ev_tick = sse.ev_beat = NULL;
+	if (sse.ev_kick != NULL)
+		event_free(sse.ev_kick);
+	sse.ev_tick = sse.ev_beat = sse.ev_kick = NULL;
 }

@@ -76,7 +76,7 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 s.connect(("127.0.0.1", int(sys.argv[1])))
 s.sendall(("GET /api/v1/events/stream HTTP/1.1\r\nHost: x\r\n"
     "Authorization: Bearer %s\r\n\r\n" % sys.argv[2]).encode())
-time.sleep(15)
+time.sleep(25)
 PYEOF
 SLOW=$!
 sleep 0.5
@@ -84,7 +84,7 @@ sqlite3 "$DB" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n
     WHERE i < 20000) INSERT INTO events (ts, daemon, kind, detail)
     SELECT 1, 'bootctl', 'flood', printf('%.300c', 'x') FROM n" ||
 	fail "cannot flood"
-wait_for 10 grep -q 'event stream of .* dropped' "$T/bootweb.log" ||
+wait_for 20 grep -q 'event stream of .* dropped' "$T/bootweb.log" ||
 	fail "slow consumer not dropped: $(tail -5 "$T/bootweb.log")"
 kill "$SLOW" 2>/dev/null
 api_call 200 GET /metrics -H "$O"
