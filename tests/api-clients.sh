@@ -4,7 +4,7 @@
 # If-Match (412 on a stale ETag), next-boot, allow, deny, delete; 409 and
 # 422 with the library's message; events with after/mac/kind/limit;
 # images, templates and render, settings, leases, users, tokens (shown
-# once, usable, revoked). Then each client action once through bootctl
+# once, usable, revoked), wake to loopback. Then each client action once through bootctl
 # and once through the API: the database rows must be the same.
 API_SEED=101
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -141,6 +141,32 @@ api_call 401 GET /api/v1/events -H "Authorization: Bearer $NEW"
 api_call 409 DELETE /api/v1/users/admin -H "$A"
 api_call 200 DELETE /api/v1/users/ci -H "$A"
 note "users and tokens: created, shown once, used, revoked"
+
+# Wake-on-LAN to loopback (wake.broadcast), with a next boot in one call.
+api_call 200 PUT /api/v1/settings/wake.broadcast -H "$A" -H "$J" -d '{"value":"127.0.0.1"}'
+python3 - "$T/wol" <<'PYEOF' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 9))
+s.settimeout(10)
+open(sys.argv[1], "wb").write(s.recv(2048))
+PYEOF
+WOL=$!
+sleep 0.5
+api_call 200 POST /api/v1/clients/web1/wake -H "$O" -H "$J" -d '{"next_boot":"local"}'
+api_json "j['sent_to'] == '127.0.0.1' and j['next_boot'] == 'local'"
+wait "$WOL" || fail "no magic packet on 127.0.0.1:9"
+python3 -c 'import sys
+p = open(sys.argv[1], "rb").read()
+mac = bytes.fromhex(sys.argv[2].replace(":", ""))
+sys.exit(0 if p == b"\xff" * 6 + mac * 16 else 1)' "$T/wol" "$M1" ||
+	fail "magic packet: $(od -An -tx1 "$T/wol" | head -2)"
+[ "$(sqlite3 "$DB" "SELECT next_boot FROM clients WHERE mac = '$M1'")" = local ] ||
+	fail "wake did not set the next boot"
+api_call 403 POST /api/v1/clients/web1/wake -H "$V"
+api_call 404 POST /api/v1/clients/nosuch/wake -H "$O"
+note "wake: the 102-byte packet for the client's MAC, next boot set"
 
 # One implementation: the same actions by bootctl and by the API, same rows.
 row() {
