@@ -64,6 +64,7 @@ struct sse_sub {
 	char				*kind;		/* NULL: any */
 	int64_t				 last;	/* the last id it was past */
 	uint64_t			 paused;	/* since (ms), 0: not */
+	struct evbuffer			*pend;	/* this pass's, one chunk */
 	int				 drop;
 	char				 ip[INET6_ADDRSTRLEN];
 };
@@ -84,6 +85,7 @@ sse_sub_free(struct sse_sub *s)
 {
 	TAILQ_REMOVE(&sse.subs, s, entry);
 	sse.nsubs--;
+	evbuffer_free(s->pend);
 	free(s->kind);
 	free(s);
 }
@@ -101,22 +103,42 @@ sse_drained(struct evhttp_connection *evcon, void *arg)
 		}
 }
 
-/* Queue text for s; past SSE_HIGH unsent, pause it until it drains. */
+/*
+ * Send what s has pending as one chunk (one chunk per pass: a chunk per
+ * event would cost an evbuffer chain of 1 KiB or more for each). Past
+ * SSE_HIGH unsent, pause it until its socket took everything.
+ */
 static void
-sse_write(struct sse_sub *s, struct evbuffer *evb)
+sse_flush(struct sse_sub *s)
 {
 	struct bufferevent	*bev = evhttp_connection_get_bufferevent(
 	    s->evcon);
 
-	if (s->drop || s->paused)
+	if (s->drop || evbuffer_get_length(s->pend) == 0)
 		return;
 	if (evbuffer_get_length(bufferevent_get_output(bev)) +
-	    evbuffer_get_length(evb) > SSE_HIGH) {
+	    evbuffer_get_length(s->pend) > SSE_HIGH) {
 		s->paused = nb_monotonic_ms();
-		evhttp_send_reply_chunk_with_cb(s->req, evb, sse_drained, NULL);
-		return;
-	}
-	evhttp_send_reply_chunk(s->req, evb);
+		evhttp_send_reply_chunk_with_cb(s->req, s->pend, sse_drained,
+		    NULL);
+	} else
+		evhttp_send_reply_chunk(s->req, s->pend);
+}
+
+/* Whether s should get no more this pass: paused, or a chunk's worth. */
+static int
+sse_full(struct sse_sub *s)
+{
+	struct bufferevent	*bev;
+
+	if (s->paused || s->drop)
+		return 1;
+	bev = evhttp_connection_get_bufferevent(s->evcon);
+	if (evbuffer_get_length(bufferevent_get_output(bev)) +
+	    evbuffer_get_length(s->pend) <= SSE_HIGH)
+		return 0;
+	sse_flush(s);
+	return 1;
 }
 
 /* Close the connections of the subscribers marked to drop. */
@@ -140,7 +162,6 @@ sse_drop(void)
 }
 
 struct sse_batch {
-	struct evbuffer	*evb;
 	int64_t		 n;
 };
 
@@ -154,7 +175,7 @@ sse_event(const struct nb_event *ev, void *arg)
 
 	b->n++;
 	TAILQ_FOREACH(s, &sse.subs, entry) {
-		if (ev->id <= s->last || s->paused || s->drop)
+		if (ev->id <= s->last || sse_full(s))
 			continue;
 		s->last = ev->id;
 		if ((s->mac[0] != '\0' && strcmp(s->mac, ev->mac) != 0) ||
@@ -164,10 +185,8 @@ sse_event(const struct nb_event *ev, void *arg)
 			o = nb_event_json(ev);
 			data = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 		}
-		evbuffer_add_printf(b->evb, "id: %" PRId64 "\nevent: %s\n"
+		evbuffer_add_printf(s->pend, "id: %" PRId64 "\nevent: %s\n"
 		    "data: %s\n\n", ev->id, ev->kind, data);
-		sse_write(s, b->evb);
-		evbuffer_drain(b->evb, evbuffer_get_length(b->evb));
 		sse.nsent++;
 	}
 	free(data);
@@ -196,11 +215,10 @@ sse_poll(void)
 		return;
 	}
 	memset(&b, 0, sizeof(b));
-	if ((b.evb = evbuffer_new()) == NULL)
-		return;
 	if (nb_event_list(db, NULL, from, SSE_BATCH, sse_event, &b) != NB_OK)
 		log_warnx("event stream: %s", nb_db_errmsg(db));
-	evbuffer_free(b.evb);
+	TAILQ_FOREACH(s, &sse.subs, entry)
+		sse_flush(s);
 	sse_drop();
 	/* A full batch: the rest in the next loop pass, after the I/O. */
 	if (b.n == SSE_BATCH)
@@ -231,16 +249,13 @@ static void
 sse_beat(evutil_socket_t fd, short events, void *arg)
 {
 	struct sse_sub	*s;
-	struct evbuffer	*evb;
 
-	if (TAILQ_EMPTY(&sse.subs) || (evb = evbuffer_new()) == NULL)
-		return;
 	TAILQ_FOREACH(s, &sse.subs, entry) {
-		evbuffer_add(evb, ":\n\n", 3);
-		sse_write(s, evb);
-		evbuffer_drain(evb, evbuffer_get_length(evb));
+		if (s->paused || s->drop)
+			continue;
+		evbuffer_add(s->pend, ":\n\n", 3);
+		sse_flush(s);
 	}
-	evbuffer_free(evb);
 	sse_drop();
 }
 
@@ -289,6 +304,8 @@ sse_stream(struct bw_req *r, const char *rest)
 	s->evcon = evhttp_request_get_connection(r->req);
 	strlcpy(s->mac, mac, sizeof(s->mac));
 	s->kind = kind != NULL ? xstrdup(kind) : NULL;
+	if ((s->pend = evbuffer_new()) == NULL)
+		fatalx("%s: out of memory", __func__);
 	s->last = last;
 	strlcpy(s->ip, r->ip, sizeof(s->ip));
 	TAILQ_INSERT_TAIL(&sse.subs, s, entry);
