@@ -159,6 +159,109 @@ done:
 	return code;
 }
 
+/*
+ * POST /api/v1/templates {name, kind, body}, PUT /templates/NAME {body,
+ * kind?}, DELETE: bootctl template add, edit, rm.
+ */
+static int
+tmpl_write(struct bw_req *r, const char *name)
+{
+	struct nb_db		*db = r->bw->d->db;
+	struct nb_template	 t;
+	const char		*kind = NULL, *body = NULL;
+	json_t			*o = NULL, *cur = NULL;
+	int			 code = 0, rc;
+
+	memset(&t, 0, sizeof(t));
+	if (r->method != EVHTTP_REQ_DELETE &&
+	    ((code = api_body(r, &o)) != 0 ||
+	    (code = api_str(r, o, "kind", &kind)) != 0 ||
+	    (code = api_str(r, o, "body", &body)) != 0 ||
+	    (name == NULL && (code = api_str(r, o, "name", &name)) != 0)))
+		goto done;
+	if (kind != NULL && !nb_template_kind_valid(kind)) {
+		code = bw_fail(r, 422, "bad template kind '%s'", kind);
+		goto done;
+	}
+	if (r->method == EVHTTP_REQ_POST) {
+		if (name == NULL || kind == NULL || body == NULL) {
+			code = bw_fail(r, 422, "name, kind and body are needed");
+			goto done;
+		}
+		if (!nb_name_valid(name)) {
+			code = bw_fail(r, 422, "bad template name '%s' (1 to 64 "
+			    "letters, digits, '.', '_', '-')", name);
+			goto done;
+		}
+		t.name = xstrdup(name);
+		t.kind = xstrdup(kind);
+		t.body = xstrdup(body);
+		if ((rc = nb_template_add(db, &t)) != NB_OK) {
+			code = api_dberr(r, rc);
+			goto done;
+		}
+		log_info("%s: added template %s", r->user, name);
+		nb_template_clear(&t);
+		memset(&t, 0, sizeof(t));
+		if ((rc = nb_template_get(db, name, &t)) != NB_OK)
+			code = api_dberr(r, rc);
+		else
+			api_send_etag(r, 201, nb_template_json(&t, 1));
+		goto done;
+	}
+	if ((rc = nb_db_begin(db)) != NB_OK) {
+		code = api_dberr(r, rc);
+		goto done;
+	}
+	if ((rc = nb_template_get(db, name, &t)) != NB_OK) {
+		code = api_dberr(r, rc);
+		goto fail;
+	}
+	cur = nb_template_json(&t, 1);
+	if ((code = api_if_match(r, cur)) != 0)
+		goto fail;
+	if (r->method == EVHTTP_REQ_DELETE)
+		rc = nb_template_rm(db, name);
+	else {
+		if (body == NULL) {
+			code = bw_fail(r, 422, "body is needed");
+			goto fail;
+		}
+		free(t.body);
+		t.body = xstrdup(body);
+		if (kind != NULL) {
+			free(t.kind);
+			t.kind = xstrdup(kind);
+		}
+		rc = nb_template_update(db, &t);
+	}
+	if (rc != NB_OK || (rc = nb_db_commit(db)) != NB_OK) {
+		code = api_dberr(r, rc);
+		goto fail;
+	}
+	log_info("%s: %s template %s", r->user, r->method == EVHTTP_REQ_PUT ?
+	    "changed" : "removed", name);
+	if (r->method == EVHTTP_REQ_DELETE)
+		api_send(r, 200, json_pack("{s:s, s:b}", "name", name,
+		    "deleted", 1));
+	else {
+		nb_template_clear(&t);
+		memset(&t, 0, sizeof(t));
+		if ((rc = nb_template_get(db, name, &t)) != NB_OK)
+			code = api_dberr(r, rc);
+		else
+			api_send_etag(r, 200, nb_template_json(&t, 1));
+	}
+	goto done;
+fail:
+	nb_db_rollback(db);
+done:
+	nb_template_clear(&t);
+	json_decref(cur);
+	json_decref(o);
+	return code;
+}
+
 int
 api_templates(struct bw_req *r, const char *rest)
 {
@@ -168,6 +271,10 @@ api_templates(struct bw_req *r, const char *rest)
 	size_t			 len;
 	int			 rc;
 
+	if (r->method == EVHTTP_REQ_POST)
+		return tmpl_write(r, NULL);
+	if (r->method == EVHTTP_REQ_PUT || r->method == EVHTTP_REQ_DELETE)
+		return tmpl_write(r, rest);
 	if (*rest == '\0') {
 		a = json_array();
 		if ((rc = nb_template_list(r->bw->d->db, tmpl_one, a)) !=

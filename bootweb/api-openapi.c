@@ -47,8 +47,13 @@ static const struct {
 	{ "get", "/api/v1/images", "viewer", "list images" },
 	{ "get", "/api/v1/images/{name}", "viewer", "one image" },
 	{ "get", "/api/v1/templates", "viewer", "list templates" },
+	{ "post", "/api/v1/templates", "admin", "add {name, kind, body}" },
 	{ "get", "/api/v1/templates/{name}", "viewer", "one template with "
 	    "its body" },
+	{ "put", "/api/v1/templates/{name}", "admin", "replace {body, "
+	    "kind}; If-Match" },
+	{ "delete", "/api/v1/templates/{name}", "admin", "remove (409 while "
+	    "used)" },
 	{ "get", "/api/v1/templates/{name}/render", "viewer", "render for "
 	    "?mac=" },
 	{ "get", "/api/v1/settings", "viewer", "every setting, value and "

@@ -4,7 +4,7 @@
 
 #include "bootweb.h"
 
-#define API_MAX_BODY	(16 * 1024)	/* a request body's bytes */
+#define API_MAX_BODY	(32 * 1024)	/* a request body's bytes */
 #define API_ETAG_LEN	24
 #define API_PAGE	100		/* list entries by default */
 #define API_PAGE_MAX	1000		/* and at most */

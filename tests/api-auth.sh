@@ -51,7 +51,7 @@ api_err unsupported_media_type
 api_call 400 POST /api/v1/clients -H "$O" -H "$J" -d '{"mac": '
 api_err bad_request
 api_call 400 POST /api/v1/clients -H "$O" -H "$J" -d '[1]'
-head -c 20000 /dev/zero | tr '\0' ' ' >"$T/big"
+head -c 40000 /dev/zero | tr '\0' ' ' >"$T/big"
 api_call 413 POST /api/v1/clients -H "$O" -H "$J" --data-binary @"$T/big"
 api_err payload_too_large
 api_call 422 POST /api/v1/clients -H "$O" -H "$J" -d '{"mac":"nope"}'

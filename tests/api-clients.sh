@@ -92,6 +92,18 @@ grep -qx 'host web-one web' "$T/body" || fail "render: $(cat "$T/body")"
 bc template render t-raw --mac "$M1" >"$T/render.bc"
 cmp -s "$T/body" "$T/render.bc" || fail "render differs from bootctl's"
 api_call 400 GET /api/v1/templates/t-raw/render -H "$V"
+api_call 403 POST /api/v1/templates -H "$O" -H "$J" -d '{"name":"t2","kind":"raw","body":"x"}'
+api_call 201 POST /api/v1/templates -H "$A" -H "$J" -d '{"name":"t2","kind":"raw","body":"one {{client.mac}}\n"}'
+TET=$(sed -n 's/^ETag: *\("[^"]*"\).*/\1/ip' "$T/hdr")
+api_call 409 POST /api/v1/templates -H "$A" -H "$J" -d '{"name":"t2","kind":"raw","body":"x"}'
+api_call 422 POST /api/v1/templates -H "$A" -H "$J" -d '{"name":"t3","kind":"nope","body":"x"}'
+api_call 200 PUT /api/v1/templates/t2 -H "$A" -H "$J" -H "If-Match: $TET" -d '{"body":"two {{client.mac}}\n"}'
+api_call 412 PUT /api/v1/templates/t2 -H "$A" -H "$J" -H "If-Match: $TET" -d '{"body":"lost\n"}'
+bc template show t2 >"$T/t2"
+[ "$(cat "$T/t2")" = "two {{client.mac}}" ] || fail "template body: $(cat "$T/t2")"
+api_call 409 DELETE /api/v1/templates/t-raw -H "$A"
+api_call 200 DELETE /api/v1/templates/t2 -H "$A"
+api_call 404 GET /api/v1/templates/t2 -H "$V"
 api_call 200 GET /api/v1/settings -H "$V"
 api_json "j['settings']['menu.timeout'] == {'value': '10', 'default': True}"
 api_call 200 PUT /api/v1/settings/menu.timeout -H "$A" -H "$J" -d '{"value":"30"}'
