@@ -62,6 +62,7 @@ static int
 client_apply(struct bw_req *r, json_t *o, struct nb_client *c)
 {
 	const char	*key, *s;
+	char		 mac[NB_MACSTR_LEN];
 	json_t		*v, *vv;
 	char		**f;
 	size_t		 i;
@@ -102,7 +103,13 @@ client_apply(struct bw_req *r, json_t *o, struct nb_client *c)
 				return bw_fail(r, 422, "allowed must be true "
 				    "or false");
 			c->allowed = json_is_true(v);
-		} else if (strcmp(key, "mac") != 0)
+		} else if (strcmp(key, "mac") == 0) {
+			/* A MAC is the client's key: never changed by a body. */
+			if (!json_is_string(v) || nb_mac_canon(json_string_value(v),
+			    mac) == -1 || strcmp(mac, c->mac) != 0)
+				return bw_fail(r, 422, "mac cannot change (it is "
+				    "%s)", c->mac);
+		} else
 			return bw_fail(r, 422, "unknown member '%s'", key);
 	}
 	c->known = 1;

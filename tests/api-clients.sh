@@ -65,6 +65,8 @@ api_json "j['hostname'] == 'web-one'"
 api_call 412 DELETE /api/v1/clients/web1 -H "$O" -H "If-Match: $ETAG"
 api_call 422 PATCH /api/v1/clients/web1 -H "$O" -H "$J" -d '{"ip":"300.1"}'
 api_call 415 PATCH /api/v1/clients/web1 -H "$O" -d '{}'
+api_call 422 PATCH /api/v1/clients/web1 -H "$O" -H "$J" -d '{"mac":"52:54:00:00:09:09"}'
+api_call 200 PATCH /api/v1/clients/web1 -H "$O" -H "$J" -d '{"mac":"52-54-00-00-02-01"}'
 note "PATCH with If-Match; a stale ETag is 412 and changes nothing"
 
 api_call 200 POST /api/v1/clients/web1/next-boot -H "$O" -H "$J" -d '{"next_boot":"install"}'
