@@ -13,6 +13,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api.h"
+#include "setting.h"
 #include "tmpl.h"
 #include "xmalloc.h"
 
@@ -333,7 +334,9 @@ api_settings(struct bw_req *r, const char *rest)
 			json_decref(o);
 			return api_dberr(r, rc);
 		}
-		api_send(r, 200, json_pack("{s:o}", "settings", o));
+		/* The table's rows: type, bounds, default, readers, doc. */
+		api_send(r, 200, json_pack("{s:o, s:o}", "settings", o,
+		    "schema", nb_settings_schema_json()));
 		return 0;
 	}
 	if ((rc = nb_setting_get(db, rest, &val)) != NB_OK)

@@ -57,7 +57,7 @@ static const struct {
 	{ "get", "/api/v1/templates/{name}/render", "viewer", "render for "
 	    "?mac=" },
 	{ "get", "/api/v1/settings", "viewer", "every setting, value and "
-	    "whether default" },
+	    "whether default; the schema of the settings table" },
 	{ "get", "/api/v1/settings/{key}", "viewer", "one setting" },
 	{ "put", "/api/v1/settings/{key}", "admin", "set {value}" },
 	{ "delete", "/api/v1/settings/{key}", "admin", "back to the "

@@ -108,6 +108,7 @@ api_call 200 DELETE /api/v1/templates/t2 -H "$A"
 api_call 404 GET /api/v1/templates/t2 -H "$V"
 api_call 200 GET /api/v1/settings -H "$V"
 api_json "j['settings']['menu.timeout'] == {'value': '10', 'default': True}"
+api_json "any(s['name'] == 'metrics.allow' for s in j['schema'])"
 api_call 200 PUT /api/v1/settings/menu.timeout -H "$A" -H "$J" -d '{"value":"30"}'
 api_json "j['value'] == '30'"
 [ "$(sqlite3 "$DB" "SELECT value FROM settings WHERE key = 'menu.timeout'")" = 30 ] ||
