@@ -145,8 +145,6 @@ int		 nb_client_get(struct nb_db *, const char *mac, struct nb_client *c);
 /* Load the client called name into c. */
 int		 nb_client_find_name(struct nb_db *, const char *name,
 		    struct nb_client *c);
-/* Load the client whose static or last seen address is ip. */
-int		 nb_client_find_ip(struct nb_db *, const char *ip, struct nb_client *c);
 /* Insert a new client (NB_EXISTS if the MAC is there; NB_NOTFOUND for a missing image or template). */
 int		 nb_client_add(struct nb_db *, const struct nb_client *c);
 /* Write every field of an existing client. */
