@@ -61,7 +61,7 @@ struct tftpd {
 	int			 http_port;	/* for the server_url of templates */
 
 	TAILQ_HEAD(, xfer)	 xfers;
-	LIST_HEAD(, xfer)	 byPeer[TFTPD_HASH];
+	LIST_HEAD(, xfer)	 by_peer[TFTPD_HASH];
 	unsigned int		 nxfers;
 	int			 stopping;
 	struct event		*ev_grace;
