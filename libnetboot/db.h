@@ -1,6 +1,7 @@
 /*
- * db.h: the shared database (DESIGN §3). Every program reads and writes
- * the netboot state only through these functions; no SQL leaves libnetboot.
+ * db.h: the shared database (netboot(7), DATABASE). Every program reads
+ * and writes the netboot state only through these functions; no SQL
+ * leaves libnetboot.
  *
  * Functions returning int return NB_OK or a negative enum nb_rc; the
  * human-readable reason is then in nb_db_errmsg().

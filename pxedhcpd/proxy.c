@@ -1,6 +1,6 @@
 /*
  * proxy.c: one request in, at most one reply out. The decision (answer or
- * stay silent, and with what) follows PXE-FACTS §3 and §4; every decision
+ * stay silent, and with what) follows pxedhcpd(8), PROXY MODE; every decision
  * about a PXE client becomes an event, and every PXE client is recorded.
  * Static mode (netbootd parity) answers authoritatively for clients with a
  * static address and for nothing else.
@@ -297,7 +297,10 @@ proxy_server(const struct pxedhcpd *x, const struct request *rq)
 	return x->pol->set.server.s_addr != 0 ? x->pol->set.server : rq->local;
 }
 
-/* Why a PXE client gets silence (enum pxev_why), or -1 to answer it (HELPERS: next-boot semantics). */
+/*
+ * Why a PXE client gets silence (enum pxev_why), or -1 to answer it
+ * (netboot(7), NEXT BOOT).
+ */
 static int
 proxy_refusal(const struct pxedhcpd *x, const struct client *c)
 {
@@ -310,7 +313,11 @@ proxy_refusal(const struct pxedhcpd *x, const struct client *c)
 	return -1;
 }
 
-/* The option 43 policy for arch (PXE-FACTS §3): BIOS boots the file at once, UEFI asks 4011. */
+/*
+ * The option 43 policy for arch (pxedhcpd(8), PROXY MODE): BIOS boots the
+ * file at once, UEFI asks 4011 (EDK2 NetworkPkg/UefiPxeBcDxe/PxeBcDhcp4.c,
+ * PxeBcRetryBinlOffer).
+ */
 static enum dhcp_opt43
 proxy_opt43(const struct pxedhcpd *x, int arch, enum dhcp_arch_kind kind)
 {
@@ -382,7 +389,7 @@ proxy_file(const struct pxedhcpd *x, const struct request *rq, struct in_addr se
 	return WHAT_LOADER;
 }
 
-/* The Raspberry Pi bootloader's OUIs (PXE-FACTS §10; netboot(7) lists them). */
+/* The Raspberry Pi bootloader's OUIs (pxedhcpd(8), PROXY MODE, lists them). */
 static const uint8_t proxy_rpi_ouis[][3] = {
 	{ 0xb8, 0x27, 0xeb }, { 0xdc, 0xa6, 0x32 }, { 0xe4, 0x5f, 0x01 }, { 0xd8, 0x3a, 0xdd },
 	{ 0x2c, 0xcf, 0x67 },
@@ -418,7 +425,7 @@ proxy_rpi(const struct pxedhcpd *x, const struct request *rq)
 /*
  * The PXE menu for this client, or NULL to boot it directly: only the
  * arches of pxe.menu.arches (default BIOS: old EDK2 drops offers with
- * 43.6, PXE-FACTS §3), never iPXE or HTTP Boot, and never a single item:
+ * 43.6, pxedhcpd(8) PXE boot menu), never iPXE or HTTP Boot, never one item:
  * one item is no choice, and some ROMs break on menus (dnsmasq 2.76).
  */
 static const struct dhcp_menu *
