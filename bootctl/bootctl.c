@@ -106,8 +106,6 @@ bc_client_arg(struct bootctl *bc, const char *arg, char mac[NB_MACSTR_LEN])
 	if (rc == NB_OK)
 		strlcpy(mac, c.mac, NB_MACSTR_LEN);
 	nb_client_clear(&c);
-	json_decref(c.vars);
-	json_decref(c.inventory);
 	if (rc == NB_NOTFOUND)
 		return bc_error("no client named '%s'", arg);
 	return rc == NB_OK ? 0 : bc_dberror(bc);

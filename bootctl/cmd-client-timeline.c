@@ -346,9 +346,6 @@ client_timeline(struct bootctl *bc, int argc, char *argv[])
 		name = xstrdup(c.name);
 	known = rc == NB_OK;
 	nb_client_clear(&c);
-	/* nb_client_clear re-initialises: drop the empty objects it made. */
-	json_decref(c.vars);
-	json_decref(c.inventory);
 	if (rc != NB_OK && rc != NB_NOTFOUND)
 		return bc_dberror(bc);
 	tl.json = bc->json;

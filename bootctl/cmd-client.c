@@ -163,16 +163,6 @@ client_opts_apply(const struct client_opts *o, struct nb_client *c)
 	c->known = 1;
 }
 
-/* Free a client loaded with nb_client_get, including the empty objects clear leaves. */
-static void
-client_free(struct nb_client *c)
-{
-	nb_client_clear(c);
-	json_decref(c->vars);
-	json_decref(c->inventory);
-	c->vars = c->inventory = NULL;
-}
-
 /* The MAC operand of client add: canonical, or a usage error (exit 2). */
 static int
 mac_operand(struct bootctl *bc, const char *arg, char mac[NB_MACSTR_LEN])
@@ -220,7 +210,7 @@ client_add(struct bootctl *bc, int argc, char *argv[])
 		printf("%s client %s\n", adopted ? "adopted discovered" : "added", mac);
 done:
 	client_opts_free(&o);
-	client_free(&c);
+	nb_client_clear(&c);
 	return rc;
 }
 
@@ -257,7 +247,7 @@ client_edit(struct bootctl *bc, const char *arg, int (*edit)(struct bootctl *,
 	if ((rc = bc_commit(bc)) == 0)
 		printf("%s %s\n", done_msg, mac);
 done:
-	client_free(&c);
+	nb_client_clear(&c);
 	return rc;
 }
 
@@ -487,14 +477,14 @@ client_show(struct bootctl *bc, int argc, char *argv[])
 		return rc;
 	nb_client_init(&c);
 	if (nb_client_get(bc->db, mac, &c) != NB_OK) {
-		client_free(&c);
+		nb_client_clear(&c);
 		return bc_dberror(bc);
 	}
 	if (bc->json)
 		bc_print_json(nb_client_json(&c));
 	else
 		client_print(&c);
-	client_free(&c);
+	nb_client_clear(&c);
 	return 0;
 }
 

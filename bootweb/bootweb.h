@@ -101,7 +101,6 @@ struct bootweb {
 	char			*listen_host;	/* the boot plane's address unless a wildcard (0.0.0.0, ::) */
 	struct bw_seenq		 seen;
 	size_t			 nseen;
-	struct event		*ev_seen;
 	struct bw_cache		 cache;
 	/* connections (conn.c) */
 	struct bw_plane		 boot, adm;

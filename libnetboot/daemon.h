@@ -1,5 +1,6 @@
 /*
- * daemon.h: what the three daemons share: the common flags of DESIGN §4
+ * daemon.h: what the three daemons share: the common flags of their
+ * man pages' SYNOPSIS
  * (-d -v -f -n -D -l -p), the config, signals, privilege dropping, the
  * database: the loop's connection, which only reads and is opened on
  * first use, and the write-behind queue (wq.h) for every write.

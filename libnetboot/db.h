@@ -1,6 +1,7 @@
 /*
- * db.h: the shared database (DESIGN §3). Every program reads and writes
- * the netboot state only through these functions; no SQL leaves libnetboot.
+ * db.h: the shared database (netboot(7), DATABASE). Every program reads
+ * and writes the netboot state only through these functions; no SQL
+ * leaves libnetboot.
  *
  * Functions returning int return NB_OK or a negative enum nb_rc; the
  * human-readable reason is then in nb_db_errmsg().
@@ -145,8 +146,6 @@ int		 nb_client_get(struct nb_db *, const char *mac, struct nb_client *c);
 /* Load the client called name into c. */
 int		 nb_client_find_name(struct nb_db *, const char *name,
 		    struct nb_client *c);
-/* Load the client whose static or last seen address is ip. */
-int		 nb_client_find_ip(struct nb_db *, const char *ip, struct nb_client *c);
 /* Insert a new client (NB_EXISTS if the MAC is there; NB_NOTFOUND for a missing image or template). */
 int		 nb_client_add(struct nb_db *, const struct nb_client *c);
 /* Write every field of an existing client. */

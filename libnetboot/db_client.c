@@ -129,16 +129,6 @@ nb_client_get(struct nb_db *db, const char *mac, struct nb_client *c)
 	return client_get_by(db, sql, mac, c);
 }
 
-int
-nb_client_find_ip(struct nb_db *db, const char *ip, struct nb_client *c)
-{
-	/* A static address wins over an address merely seen. */
-	static const char sql[] = "SELECT " CLIENT_COLS " FROM clients "
-	    "WHERE ip = ?1 OR last_ip = ?1 ORDER BY ip = ?1 DESC, last_seen DESC LIMIT 1";
-
-	return client_get_by(db, sql, ip, c);
-}
-
 /* Name the missing image or template rather than a bare foreign key error. */
 static int
 client_check_refs(struct nb_db *db, const struct nb_client *c)

@@ -143,8 +143,6 @@ file_check(struct nb_db *db, const struct nb_file *f)
 		nb_client_init(&c);
 		rc = nb_client_get(db, f->mac, &c);
 		nb_client_clear(&c);
-		json_decref(c.vars);
-		json_decref(c.inventory);
 		if (rc != NB_OK)
 			return rc;
 	}

@@ -31,7 +31,10 @@ static const uint8_t dhcp_cookie[DHCP_COOKIE_LEN] = { 99, 130, 83, 99 };
 #define LEN_SNAME	64
 #define LEN_FILE	128
 
-/* The IANA Processor Architecture Types of PXE-FACTS §2 that we know how to serve, sorted. */
+/*
+ * The IANA Processor Architecture Types (RFC 4578 option 93; EDK2
+ * MdePkg/Include/IndustryStandard/Dhcp.h) that we know how to serve, sorted.
+ */
 static const struct {
 	uint16_t		 arch;
 	enum dhcp_arch_kind	 kind;

@@ -287,7 +287,10 @@ dhcp6_reply(struct dhcp6_out *o, const struct dhcp6_pkt *p, int type, const uint
 		return -1;
 	if (url != NULL && dhcp6_put_opt(o, D6O_BOOTFILE_URL, url, strlen(url)) == -1)
 		return -1;
-	/* EDK2 HTTP Boot wants its HTTPClient class back, as in DHCPv4 (PXE-FACTS §6). */
+	/*
+	 * EDK2 HTTP Boot wants its HTTPClient class back, as in DHCPv4
+	 * (EDK2 NetworkPkg/HttpBootDxe/HttpBootDhcp6.c).
+	 */
 	if (echo_vendor && p->vendor_class.present &&
 	    dhcp6_put_opt(o, D6O_VENDOR_CLASS, p->vendor_class.data, p->vendor_class.len) == -1)
 		return -1;

@@ -1,7 +1,7 @@
 /*
  * dhcp_pxe.c: PXE boot server replies. The option order is fixed (53, 54,
  * the lease options, 60, 97, 67, 43) so replies can be checked byte by
- * byte; the content follows PXE-FACTS §3 (proxy OFFER) and §4 (port 4011).
+ * byte; the content follows pxedhcpd(8), PROXY MODE and its Port 4011.
  */
 #include "config.h"
 
@@ -218,7 +218,7 @@ dhcp_pxe_reply(struct dhcp_out *o, const struct dhcp_pkt *req, const struct dhcp
 	if (a->lease != NULL)
 		yi = a->lease->addr;
 	else if (a->port4011) {
-		/* PXE-FACTS §4 (dnsmasq): the client already has its address. */
+		/* It has its address already (pxedhcpd(8), Port 4011). */
 		yi = req->ciaddr;
 		ci = req->ciaddr;
 	}

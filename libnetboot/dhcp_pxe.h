@@ -1,5 +1,5 @@
 /*
- * dhcp_pxe.h: the replies of a PXE boot server (PXE-FACTS §3, §4): the
+ * dhcp_pxe.h: the replies of a PXE boot server (pxedhcpd(8)): the
  * proxy OFFER, the ACK on port 67 or 4011, and the authoritative answer
  * of static mode, from a request and a decision.
  */

@@ -879,7 +879,5 @@ nb_tmpl_render_client(struct nb_db *db, const char *name, const char *mac,
  done:
 	nb_template_clear(&t);
 	nb_client_clear(&c);
-	json_decref(c.vars);
-	json_decref(c.inventory);
 	return rc;
 }

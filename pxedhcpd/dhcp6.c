@@ -1,7 +1,7 @@
 /*
- * dhcp6.c: DHCPv6 network boot (RFC 5970, PXE-FACTS §7). Option 59 (Boot
- * File URL) for PXE clients, recognised by a vendor class (option 16) of
- * enterprise 343 with PXEClient or HTTPClient data (EDK2
+ * dhcp6.c: DHCPv6 network boot (RFC 5970; pxedhcpd(8), DHCPV6 BOOT).
+ * Option 59 (Boot File URL) for PXE clients, recognised by a vendor class
+ * (option 16) of enterprise 343 with PXEClient or HTTPClient data (EDK2
  * PXEBC_DHCP6_ENTERPRISE_NUM) or by an option request (6) for 59
  * (pixiecore README.ipv6.md). SOLICIT gets ADVERTISE; REQUEST and
  * INFORMATION-REQUEST get REPLY. Off unless dhcp6.enabled = yes.
@@ -241,7 +241,7 @@ struct d6req {
 	char			 note[160];	/* the leases part of the event */
 };
 
-/* Why a client gets silence (HELPERS next-boot semantics), or NULL to answer it. */
+/* Why a client gets silence (netboot(7), NEXT BOOT), or NULL to answer it. */
 static const char *
 dhcp6_refusal(const struct pxedhcpd *x, const struct d6req *r)
 {

@@ -3,7 +3,7 @@
  * and the few clients whose answer is not the default one (known, denied,
  * suspended, with a next boot or a static address) are read in one read
  * transaction by the recorder thread, which notices commits of other
- * processes through PRAGMA data_version (DESIGN §3: never poll whole
+ * processes through SQLite's PRAGMA data_version (never poll whole
  * tables); every other MAC, however many a storm brings, is answered as
  * an unknown client without a lookup in the database.
  */
@@ -383,7 +383,7 @@ policy_arch(const struct policy *p, const uint8_t mac[6], int arch)
 
 	/*
 	 * Only a client that says "x86 BIOS": the Raspberry Pi bootloader
-	 * reports 0 (smee dhcp.go, PXE-FACTS §10), while a Pi running UEFI
+	 * reports 0 (pxedhcpd(8), PROXY MODE), while a Pi running UEFI
 	 * firmware reports its true architecture and keeps it.
 	 */
 	if (arch != 0)

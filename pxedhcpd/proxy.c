@@ -1,12 +1,12 @@
 /*
  * proxy.c: one request in, at most one reply out. The decision (answer or
- * stay silent, and with what) follows PXE-FACTS §3 and §4; every decision
+ * stay silent, and with what) follows pxedhcpd(8), PROXY MODE; every decision
  * about a PXE client becomes an event, and every PXE client is recorded.
  * Static mode (netbootd parity) answers authoritatively for clients with a
  * static address and for nothing else.
  *
  * This is the hot path of a DISCOVER storm: no database, no allocation,
- * no printf. Events are queued as their parameters (struct ev) and worded
+ * no printf. Events are queued as their parameters (struct pxev) and worded
  * by the recorder thread; the reply is built in the send queue itself.
  */
 #include "config.h"
@@ -75,7 +75,8 @@ proxy_item(struct pxedhcpd *x, struct request *rq)
 
 /* Queue an event unless the same one was queued for this client in the same second. */
 static void
-proxy_event(struct pxedhcpd *x, struct request *rq, struct ev *ev, const char *file)
+proxy_event(struct pxedhcpd *x, struct request *rq, struct pxev *ev,
+    const char *file)
 {
 	struct coal	*c = rq->coal;
 	struct rec_item	*it;
@@ -296,7 +297,10 @@ proxy_server(const struct pxedhcpd *x, const struct request *rq)
 	return x->pol->set.server.s_addr != 0 ? x->pol->set.server : rq->local;
 }
 
-/* Why a PXE client gets silence (WHY_*), or -1 to answer it (HELPERS: next-boot semantics). */
+/*
+ * Why a PXE client gets silence (enum pxev_why), or -1 to answer it
+ * (netboot(7), NEXT BOOT).
+ */
 static int
 proxy_refusal(const struct pxedhcpd *x, const struct client *c)
 {
@@ -309,7 +313,11 @@ proxy_refusal(const struct pxedhcpd *x, const struct client *c)
 	return -1;
 }
 
-/* The option 43 policy for arch (PXE-FACTS §3): BIOS boots the file at once, UEFI asks 4011. */
+/*
+ * The option 43 policy for arch (pxedhcpd(8), PROXY MODE): BIOS boots the
+ * file at once, UEFI asks 4011 (EDK2 NetworkPkg/UefiPxeBcDxe/PxeBcDhcp4.c,
+ * PxeBcRetryBinlOffer).
+ */
 static enum dhcp_opt43
 proxy_opt43(const struct pxedhcpd *x, int arch, enum dhcp_arch_kind kind)
 {
@@ -381,7 +389,7 @@ proxy_file(const struct pxedhcpd *x, const struct request *rq, struct in_addr se
 	return WHAT_LOADER;
 }
 
-/* The Raspberry Pi bootloader's OUIs (PXE-FACTS §10; netboot(7) lists them). */
+/* The Raspberry Pi bootloader's OUIs (pxedhcpd(8), PROXY MODE, lists them). */
 static const uint8_t proxy_rpi_ouis[][3] = {
 	{ 0xb8, 0x27, 0xeb }, { 0xdc, 0xa6, 0x32 }, { 0xe4, 0x5f, 0x01 }, { 0xd8, 0x3a, 0xdd },
 	{ 0x2c, 0xcf, 0x67 },
@@ -417,7 +425,7 @@ proxy_rpi(const struct pxedhcpd *x, const struct request *rq)
 /*
  * The PXE menu for this client, or NULL to boot it directly: only the
  * arches of pxe.menu.arches (default BIOS: old EDK2 drops offers with
- * 43.6, PXE-FACTS §3), never iPXE or HTTP Boot, and never a single item:
+ * 43.6, pxedhcpd(8) PXE boot menu), never iPXE or HTTP Boot, never one item:
  * one item is no choice, and some ROMs break on menus (dnsmasq 2.76).
  */
 static const struct dhcp_menu *
@@ -513,7 +521,7 @@ proxy_pxe(struct pxedhcpd *x, struct request *rq, const struct client *c)
 	struct dhcp_answer	 a;
 	struct dhcp_out		*o;
 	struct sockaddr_in	 dst;
-	struct ev		 ev;
+	struct pxev		 ev;
 	char			 file[256], text[256];
 	int			 why, what, item;
 
@@ -522,13 +530,13 @@ proxy_pxe(struct pxedhcpd *x, struct request *rq, const struct client *c)
 	ev.arch = (uint16_t)rq->arch;
 	if ((why = proxy_refusal(x, c)) != -1) {
 		x->ignored++;
-		ev.code = EV_REFUSED;
+		ev.code = PXEV_REFUSED;
 		ev.why = (uint8_t)why;
 		proxy_event(x, rq, &ev, NULL);
 		return;
 	}
 	if (p->has_bootitem && (p->bootitem_layer & 0x8000)) {
-		ev.code = EV_BIS;
+		ev.code = PXEV_BIS;
 		ev.layer = p->bootitem_layer;
 		proxy_event(x, rq, &ev, NULL);
 		return;
@@ -541,7 +549,7 @@ proxy_pxe(struct pxedhcpd *x, struct request *rq, const struct client *c)
 		x->ignored++;
 		log_info("%s: no bootloader for arch %d (%s): set bootloader.%d",
 		    proxy_mac(p->chaddr), rq->arch, rq->aname, rq->arch);
-		ev.code = EV_NOLOADER;
+		ev.code = PXEV_NOLOADER;
 		proxy_event(x, rq, &ev, NULL);
 		return;
 	}
@@ -559,19 +567,19 @@ proxy_pxe(struct pxedhcpd *x, struct request *rq, const struct client *c)
 	proxy_dest(x, rq, 0, &dst);
 	proxy_send(x, rq, o, &dst);
 	x->answered++;
-	ev.code = EV_PROXY;
+	ev.code = PXEV_PROXY;
 	ev.reply = (uint8_t)a.type;
-	ev.why = (uint8_t)(what == -1 ? WHAT_LOADER : what);
+	ev.what = (uint8_t)(what == -1 ? WHAT_LOADER : what);
 	ev.server = a.server;
 	ev.next_boot = c->next_boot;
 	ev.menu_item = (uint16_t)item;
-	ev.flags = (a.port4011 ? EVF_4011 : 0) | (p->ipxe ? EVF_IPXE : 0) |
-	    (a.opt43 == OPT43_DIRECT ? EVF_DIRECT : 0) |
+	ev.flags = (a.port4011 ? PXEVF_4011 : 0) | (p->ipxe ? PXEVF_IPXE : 0) |
+	    (a.opt43 == OPT43_DIRECT ? PXEVF_DIRECT : 0) |
 	    (rq->kind == ARCH_EFI && !a.port4011 && !p->ipxe && a.opt43 == OPT43_NONE ?
-	    EVF_NO43 : 0);
+	    PXEVF_NO43 : 0);
 	/* iPXE features.h: a build without 175.19 cannot fetch the http:// chain script. */
 	if (p->ipxe && p->opt[DHO_IPXE].present && !(p->ipxe_features & IPXE_F_HTTP))
-		ev.flags |= EVF_NOHTTP;
+		ev.flags |= PXEVF_NOHTTP;
 	/* A menu answer names the menu or the item in the event's file text (netboot(7)). */
 	proxy_event(x, rq, &ev, text[0] != '\0' ? text : file);
 }
@@ -591,7 +599,7 @@ proxy_static(struct pxedhcpd *x, struct request *rq, const struct client *c, int
 	struct dhcp_out		*o;
 	struct sockaddr_in	 dst;
 	struct in_addr		 want;
-	struct ev		 ev;
+	struct pxev		 ev;
 	char			 file[256];
 
 	memset(&a, 0, sizeof(a));
@@ -603,7 +611,7 @@ proxy_static(struct pxedhcpd *x, struct request *rq, const struct client *c, int
 			return;		/* it took another server's offer */
 		want = p->reqaddr.s_addr != 0 ? p->reqaddr : p->ciaddr;
 		if (want.s_addr != c->ip.s_addr) {
-			ev.code = EV_STATIC_WRONG;
+			ev.code = PXEV_STATIC_WRONG;
 			ev.a = want;
 			proxy_event(x, rq, &ev, NULL);
 			return;
@@ -631,7 +639,7 @@ proxy_static(struct pxedhcpd *x, struct request *rq, const struct client *c, int
 	proxy_dest(x, rq, 1, &dst);
 	proxy_send(x, rq, o, &dst);
 	x->answered++;
-	ev.code = EV_STATIC;
+	ev.code = PXEV_STATIC;
 	ev.reply = (uint8_t)a.type;
 	ev.server = a.server;
 	proxy_event(x, rq, &ev, a.file);
@@ -642,7 +650,7 @@ proxy_handle(struct pxedhcpd *x, struct request *rq)
 {
 	const struct dhcp_pkt	*p = &rq->pkt;
 	const struct client	*c = NULL;
-	struct ev		 ev;
+	struct pxev		 ev;
 	int			 pxe, is4011 = rq->port == x->port4011;
 
 	rq->it = NULL;
@@ -670,7 +678,7 @@ proxy_handle(struct pxedhcpd *x, struct request *rq)
 		if (!x->pol->set.static_proxy) {
 			if (pxe && p->type == DHCP_DISCOVER) {
 				memset(&ev, 0, sizeof(ev));
-				ev.code = EV_STATIC_NONE;
+				ev.code = PXEV_STATIC_NONE;
 				proxy_event(x, rq, &ev, NULL);
 			}
 			return;

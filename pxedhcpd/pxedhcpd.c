@@ -1,5 +1,5 @@
 /*
- * pxedhcpd.c: proxyDHCP for network boot (PXE-FACTS §3, §4).
+ * pxedhcpd.c: proxyDHCP for network boot (pxedhcpd(8), PROXY MODE).
  *
  * Two UDP sockets, both bound to the wildcard address so that broadcasts
  * arrive: port 67 (DISCOVERs, relayed requests) and port 4011 (the PXE

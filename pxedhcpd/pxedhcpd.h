@@ -100,31 +100,32 @@ struct coal {
 };
 
 /* An event as the loop queues it: its parameters; record.c writes the text. */
-enum ev_code {
-	EV_NONE, EV_REFUSED, EV_BIS, EV_NOLOADER, EV_PROXY, EV_STATIC_WRONG, EV_STATIC_NONE,
-	EV_STATIC
+enum pxev_code {
+	PXEV_NONE, PXEV_REFUSED, PXEV_BIS, PXEV_NOLOADER, PXEV_PROXY,
+	PXEV_STATIC_WRONG, PXEV_STATIC_NONE, PXEV_STATIC
 };
-enum { WHY_DENIED, WHY_SUSPENDED, WHY_UNKNOWN };		/* EV_REFUSED */
-enum { WHAT_IPXE, WHAT_HTTP, WHAT_LOADER };			/* EV_PROXY */
-#define EVF_4011	0x01	/* answered on port 4011 */
-#define EVF_IPXE	0x02	/* the client is iPXE */
-#define EVF_NOHTTP	0x04	/* an iPXE without 175.19 */
-#define EVF_DIRECT	0x08	/* 43.6 = 8 sent */
-#define EVF_NO43	0x10	/* UEFI PXE told to ask port 4011 */
+enum pxev_why { WHY_DENIED, WHY_SUSPENDED, WHY_UNKNOWN };	/* REFUSED */
+enum pxev_what { WHAT_IPXE, WHAT_HTTP, WHAT_LOADER };	/* PROXY */
+#define PXEVF_4011	0x01	/* answered on port 4011 */
+#define PXEVF_IPXE	0x02	/* the client is iPXE */
+#define PXEVF_NOHTTP	0x04	/* an iPXE without 175.19 */
+#define PXEVF_DIRECT	0x08	/* 43.6 = 8 sent */
+#define PXEVF_NO43	0x10	/* UEFI PXE told to ask port 4011 */
 
-struct ev {
+struct pxev {
 	uint32_t	 gen;		/* policy generation and ... */
 	struct in_addr	 server;	/* ... our address: together they name the file */
-	uint8_t		 code;		/* enum ev_code */
+	uint8_t		 code;		/* enum pxev_code */
 	uint8_t		 type;		/* message type of the request */
 	uint8_t		 reply;		/* DHCP_OFFER or DHCP_ACK */
-	uint8_t		 why;		/* WHY_* or WHAT_* */
-	uint8_t		 flags;		/* EVF_* */
+	uint8_t		 why;		/* PXEV_REFUSED: enum pxev_why */
+	uint8_t		 what;		/* PXEV_PROXY: enum pxev_what */
+	uint8_t		 flags;		/* PXEVF_* */
 	uint8_t		 next_boot;
 	uint16_t	 arch;
-	uint16_t	 layer;		/* EV_BIS */
-	uint16_t	 menu_item;	/* EV_PROXY on 4011: the pxe.menu.N answered, 0: none */
-	struct in_addr	 a, b;		/* EV_STATIC*: requested and static address */
+	uint16_t	 layer;		/* PXEV_BIS */
+	uint16_t	 menu_item;	/* PXEV_PROXY: pxe.menu.N, or 0 */
+	struct in_addr	 a, b;		/* PXEV_STATIC*: asked, static */
 };
 
 /*
@@ -141,7 +142,7 @@ struct rec_item {
 	int		 arch;		/* seen: -1 for a client without a PXE class */
 	uint8_t		 vendor_len, user_len, has_uuid, file_len;
 	uint8_t		 uuid[16];
-	struct ev	 ev;
+	struct pxev	 ev;
 	uint32_t	 class_off;	/* arena: raw vendor then user class bytes (escaped by the writer) */
 	uint32_t	 file_off;	/* arena: the offered file or URL */
 };

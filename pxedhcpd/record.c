@@ -128,9 +128,9 @@ record_uuid(char out[37], const uint8_t u[16])
 
 /* The kind of an event: what the detail says happened. */
 static const char *
-record_kind(const struct ev *ev)
+record_kind(const struct pxev *ev)
 {
-	if (ev->code == EV_PROXY || ev->code == EV_STATIC)
+	if (ev->code == PXEV_PROXY || ev->code == PXEV_STATIC)
 		return ev->reply == DHCP_OFFER ? "dhcp-offer" : "dhcp-ack";
 	return "dhcp-ignore";
 }
@@ -179,31 +179,31 @@ record_proxy(char *buf, size_t bufsz, const struct rec_item *it, const char *fil
     const char *aname)
 {
 	static const char *const what[] = { "iPXE chain script", "HTTP Boot URL", "bootloader" };
-	const struct ev	*ev = &it->ev;
+	const struct pxev	*ev = &it->ev;
 	struct sb	 b = { buf, 0, bufsz };
 
 	buf[0] = '\0';
-	sb_str(&b, ev->flags & EVF_4011 ? "port 4011 " : "proxy ");
+	sb_str(&b, ev->flags & PXEVF_4011 ? "port 4011 " : "proxy ");
 	sb_str(&b, ev->reply == DHCP_OFFER ? "offer " : "ack ");
-	sb_str(&b, what[ev->why % 3]);
+	sb_str(&b, what[ev->what % 3]);
 	sb_str(&b, " ");
 	sb_add(&b, file, it->file_len);
 	sb_str(&b, " for ");
-	if (ev->flags & EVF_IPXE)
+	if (ev->flags & PXEVF_IPXE)
 		sb_str(&b, "iPXE on ");
 	sb_str(&b, aname);
 	sb_str(&b, " (arch ");
 	sb_num(&b, ev->arch);
 	sb_str(&b, ")");
-	if (ev->flags & EVF_DIRECT)
+	if (ev->flags & PXEVF_DIRECT)
 		sb_str(&b, ", 43.6=8 (boot at once)");
-	else if (ev->flags & EVF_NO43)
+	else if (ev->flags & PXEVF_NO43)
 		sb_str(&b, ", no option 43 (client asks port 4011)");
 	if (ev->next_boot != NB_NEXT_NONE) {
 		sb_str(&b, "; next boot ");
 		sb_str(&b, nb_next_boot_name(ev->next_boot));
 	}
-	if (ev->flags & EVF_NOHTTP)
+	if (ev->flags & PXEVF_NOHTTP)
 		sb_str(&b, "; warning: this iPXE has no HTTP (175.19)");
 }
 
@@ -213,37 +213,37 @@ record_detail(char *buf, size_t bufsz, const struct rec_item *it, const char *fi
 {
 	static const char *const why[] = { "denied (allowed = 0)",
 	    "suspended through the self-API", "unknown client and unknown_clients = ignore" };
-	const struct ev	*ev = &it->ev;
+	const struct pxev	*ev = &it->ev;
 	const char	*aname, *type = dhcp_type_name(ev->type);
 	char		 a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
 	dhcp_arch_kind(ev->arch, &aname);
 	switch (ev->code) {
-	case EV_REFUSED:
+	case PXEV_REFUSED:
 		snprintf(buf, bufsz, "%s from %s (arch %d) ignored: %s", type, aname, ev->arch,
 		    why[ev->why % 3]);
 		break;
-	case EV_BIS:
+	case PXEV_BIS:
 		snprintf(buf, bufsz, "port 4011 request for PXE BIS (layer 0x%04x) ignored: "
 		    "not supported", ev->layer);
 		break;
-	case EV_NOLOADER:
+	case PXEV_NOLOADER:
 		snprintf(buf, bufsz, "%s from %s (arch %d) ignored: no bootloader for this arch "
 		    "(setting bootloader.%d)", type, aname, ev->arch, ev->arch);
 		break;
-	case EV_PROXY:
+	case PXEV_PROXY:
 		record_proxy(buf, bufsz, it, file, aname);
 		break;
-	case EV_STATIC_WRONG:
+	case PXEV_STATIC_WRONG:
 		dhcp_ntoa(ev->a, a);
 		dhcp_ntoa(ev->b, b);
 		snprintf(buf, bufsz, "static mode: REQUEST for %s ignored: this client's address "
 		    "is %s", a, b);
 		break;
-	case EV_STATIC_NONE:
+	case PXEV_STATIC_NONE:
 		strlcpy(buf, "static mode: no static address and static.others = ignore", bufsz);
 		break;
-	case EV_STATIC:
+	case PXEV_STATIC:
 		dhcp_ntoa(ev->b, b);
 		snprintf(buf, bufsz, "static %s of %s%s%.*s", ev->reply == DHCP_OFFER ? "offer" :
 		    "ack", b, it->file_len > 0 ? ", boot file " : "", it->file_len, file);

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The flags every daemon shares (DESIGN §4): -n checks the config, a bad
+# The flags every daemon shares (their man pages): -n checks the config, a bad
 # config names file:line, bad usage exits 2, -d runs in the foreground and
 # SIGTERM ends it cleanly with its events written.
 . "$top_srcdir/tests/lib.sh"

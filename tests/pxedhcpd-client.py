@@ -2,9 +2,9 @@
 # tests/pxedhcpd-client.py: plays PXE firmware against pxedhcpd inside the
 # client namespace of tests/pxedhcpd-*.sh and checks every reply byte by
 # byte against a reply built here, independently of the C code, from
-# PXE-FACTS §3/§4. Requests from 0.0.0.0 leave through scapy (layer 2);
-# replies are read from ordinary UDP sockets, with IP_PKTINFO telling
-# whether they were broadcast.
+# pxedhcpd(8), PROXY MODE and Port 4011. Requests from 0.0.0.0 leave
+# through scapy (layer 2); replies are read from ordinary UDP sockets,
+# with IP_PKTINFO telling whether they were broadcast.
 #
 #   pxedhcpd-client.py IFACE SERVER MYIP HTTPPORT SUITE [ARGS]
 #
@@ -89,7 +89,7 @@ def parse_opts(pkt):
     return out
 
 
-# The model of the daemon's answers, straight from PXE-FACTS.
+# The model of the daemon's answers, straight from pxedhcpd(8).
 LOADERS = {0: "undionly.kpxe", 7: "snponly.efi", 9: "snponly.efi", 16: "snponly.efi",
            11: "ipxe-arm64.efi"}
 HTTP_ARCHS = {15, 16, 17, 18, 19, 26, 28, 30, 38, 40}

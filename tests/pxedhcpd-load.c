@@ -41,7 +41,7 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* A DISCOVER as an Intel BIOS PXE ROM sends it (PXE-FACTS §1). */
+/* A DISCOVER as an Intel BIOS PXE ROM sends it (93, 94, 97: RFC 4578). */
 static size_t
 build(uint8_t *b, uint32_t xid, uint32_t run, uint32_t seq)
 {

@@ -1,9 +1,10 @@
 #!/bin/sh
-# pxedhcpd-menu: the PXE boot menu of proxy offers (PXE-FACTS §3, §9), each
-# reply checked byte by byte: settings that cannot fit option 43 refused
-# by bootctl (exit 2); one item boots directly (today's offer); a BIOS
-# DISCOVER with two items gets 43.6/8/9/10 and no file; port 4011 answers
-# the chosen item (the loader, or an ACK without a file for local boot);
+# pxedhcpd-menu: the PXE boot menu of proxy offers (pxedhcpd(8), PXE boot
+# menu), each reply checked byte by byte: settings that cannot fit
+# option 43 refused by bootctl (exit 2); one item boots directly
+# (today's offer); a BIOS DISCOVER with two items gets 43.6/8/9/10 and
+# no file; port 4011 answers the chosen item (the loader, or an ACK
+# without a file for local boot);
 # UEFI keeps its offer without option 43; the Raspberry Pi profile; the
 # events name the menu and the item chosen.
 . "$top_srcdir/tests/pxedhcpd-lib.sh"
@@ -51,7 +52,7 @@ client menu "$BIOS" 0 5 "$PROMPT" "32768=Network boot (iPXE)" "0=Boot from local
 client menu-4011 "$BIOS" 0 32768 undionly.kpxe
 client menu-4011 "$BIOS" 0 0 -
 client menu-4011 "$BIOS" 0 0x1234 undionly.kpxe	# not an item: the loader, as without a menu
-client direct "$EFI" 7				# EDK2 bug (PXE-FACTS §3): no option 43
+client direct "$EFI" 7				# no option 43 (pxedhcpd(8))
 client direct "$EFI" 9
 
 # The prompt, its timeout (255: the menu at once), positions, explicit types, arches.

@@ -50,7 +50,7 @@ bctl settings set pxe.reply_delay_ms 400
 client expect-delay "$KNOWN" 400
 bctl settings set pxe.reply_delay_ms 0
 
-# MAC-OUI architecture overrides (PXE-FACTS §2, §10: the Raspberry Pi
+# MAC-OUI architecture overrides (pxedhcpd(8), PROXY MODE: the Raspberry Pi
 # bootloader reports arch 0): only a client reporting 0 is re-mapped.
 for bad in arch.oui.DCA632 arch.oui.dca63 arch.oui.dca6321 arch.oui.dca63g arch.oui.; do
 	"$BOOTCTL" -D "$DB" settings set "$bad" 41 >/dev/null 2>&1 && fail "$bad accepted"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# pxedhcpd-proxy: every firmware of PXE-FACTS against the proxy, each
+# pxedhcpd-proxy: every firmware of pxedhcpd(8) against the proxy, each
 # reply checked byte by byte (BIOS ROM, OVMF arch 7, arch 9, arm64, iPXE
 # BIOS and EFI, HTTPClient arch 16, non-PXE, relayed, no option 97, port
 # 4011 from arch 7 and 0); then that the clients were recorded and every

@@ -1,6 +1,6 @@
 #!/bin/sh
 # pxedhcpd-robust: the DISCOVERs of real firmware captures replayed as
-# they were sent (each answered, or not, as PXE-FACTS says); then the
+# they were sent (each answered, or not, as pxedhcpd(8) says); then the
 # malformed datagrams of the issue (truncated, option past the end, no end
 # option, no cookie, wrong op/htype/hlen, huge option list, 1 and 1400
 # bytes): each dropped with one log line, and a valid DISCOVER after them

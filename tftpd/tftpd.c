@@ -218,7 +218,7 @@ tftpd_request(struct tftpd *td, uint8_t *pkt, size_t len, struct tftpd_peer *p)
 	}
 	/*
 	 * RFC 2348 blocks must not fragment: many boot ROMs cannot reassemble.
-	 * An IPv6 header is 20 bytes longer (PXE-FACTS §8: MTU - 52).
+	 * An IPv6 header is 20 bytes longer (tftpd(8), Protocol: MTU - 52).
 	 */
 	overhead = p->addr.sa.sa_family == AF_INET6 ? TFTPD_IPV6_OVERHEAD : TFTP_IPV4_OVERHEAD;
 	mtu = tftpd_mtu(td, p->ifindex, overhead);
@@ -251,7 +251,8 @@ tftpd_request(struct tftpd *td, uint8_t *pkt, size_t len, struct tftpd_peer *p)
  * Fill in who sent a request and where it arrived, from the control
  * messages: IP_PKTINFO for IPv4 (also on the dual-stack socket, where its
  * ipi_spec_dst is our address even for a broadcast), IPV6_PKTINFO for IPv6.
- * The reply comes from that address (PXE-FACTS §8), in the client's family.
+ * The reply comes from that address (tftpd(8), Protocol), in the client's
+ * family.
  */
 static void
 tftpd_peer_from(struct tftpd *td, struct msghdr *msg, struct tftpd_peer *p)

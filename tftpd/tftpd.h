@@ -18,7 +18,7 @@
 
 #define TFTPD_HASH		512	/* buckets of the transfers-by-peer table */
 #define TFTPD_NAME_MAX		1024	/* longest file name we look up */
-#define TFTPD_IPV6_OVERHEAD	52	/* IPv6 40 + UDP 8 + TFTP 4: blksize = MTU - 52 (PXE-FACTS §8) */
+#define TFTPD_IPV6_OVERHEAD	52	/* IPv6 40 + UDP 8 + TFTP 4 */
 
 struct tftpd_root {
 	char		*path;
@@ -61,7 +61,7 @@ struct tftpd {
 	int			 http_port;	/* for the server_url of templates */
 
 	TAILQ_HEAD(, xfer)	 xfers;
-	LIST_HEAD(, xfer)	 byPeer[TFTPD_HASH];
+	LIST_HEAD(, xfer)	 by_peer[TFTPD_HASH];
 	unsigned int		 nxfers;
 	int			 stopping;
 	struct event		*ev_grace;

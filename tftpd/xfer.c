@@ -159,7 +159,7 @@ xfer_find(struct tftpd *td, const union nb_sockaddr *sa)
 {
 	struct xfer	*x;
 
-	LIST_FOREACH(x, &td->byPeer[xfer_hash(sa)], bypeer)
+	LIST_FOREACH(x, &td->by_peer[xfer_hash(sa)], bypeer)
 		if (xfer_same_peer(&x->peer.addr, sa))
 			return x;
 	return NULL;
@@ -310,7 +310,7 @@ xfer_start(struct tftpd *td, const struct tftpd_peer *p, const char *name,
 		fatalx("event_new");
 	event_add(x->ev, NULL);
 	TAILQ_INSERT_TAIL(&td->xfers, x, entry);
-	LIST_INSERT_HEAD(&td->byPeer[xfer_hash(&p->addr)], x, bypeer);
+	LIST_INSERT_HEAD(&td->by_peer[xfer_hash(&p->addr)], x, bypeer);
 	td->nxfers++;
 
 	/*

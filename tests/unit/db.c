@@ -172,10 +172,10 @@ test_migrations(void)
 			strlcpy(c.mac, "52:54:00:00:00:01", sizeof(c.mac));
 			c.name = strdup("old");
 			ok(nb_client_add(db, &c) == NB_OK, "a client stored at version %d", from);
-			nb_client_clear(&c);
 			ok(nb_event_add(db, c.mac, "tftpd", "old", NULL, "one") == NB_OK &&
 			    nb_event_add(db, c.mac, "tftpd", "old", NULL, "two") == NB_OK,
 			    "two events stored at version %d", from);
+			nb_client_clear(&c);
 		}
 		if (from >= 2) {
 			nb_db_close(db);
