@@ -28,15 +28,6 @@ static const struct {
 	{ "template", offsetof(struct nb_client, tmpl) },
 };
 
-static void
-client_free(struct nb_client *c)
-{
-	nb_client_clear(c);
-	json_decref(c->vars);
-	json_decref(c->inventory);
-	c->vars = c->inventory = NULL;
-}
-
 /* The client a path names, by MAC or by name; a status if none. */
 static int
 client_load(struct bw_req *r, const char *id, struct nb_client *c)
@@ -247,11 +238,11 @@ client_commit(struct bw_req *r, struct nb_client *c, int add, int code)
 		return api_dberr(r, rc);
 	nb_client_init(&n);
 	if ((rc = nb_client_get(db, c->mac, &n)) != NB_OK) {
-		client_free(&n);
+		nb_client_clear(&n);
 		return api_dberr(r, rc);
 	}
 	api_send_etag(r, code, nb_client_json(&n));
-	client_free(&n);
+	nb_client_clear(&n);
 	return 0;
 }
 
@@ -297,7 +288,7 @@ clients_create(struct bw_req *r)
 	}
 	code = client_commit(r, &c, add, 201);
 done:
-	client_free(&c);
+	nb_client_clear(&c);
 	json_decref(o);
 	return code;
 }
@@ -376,7 +367,7 @@ api_client(struct bw_req *r, const char *rest)
 	if (r->method == EVHTTP_REQ_GET || r->method == EVHTTP_REQ_HEAD) {
 		if ((code = client_load(r, id, &c)) == 0)
 			api_send_etag(r, 200, nb_client_json(&c));
-		client_free(&c);
+		nb_client_clear(&c);
 		return code;
 	}
 	/* A body is needed by PATCH, optional for actions, none for DELETE. */
@@ -423,6 +414,6 @@ fail:
 done:
 	json_decref(cur);
 	json_decref(o);
-	client_free(&c);
+	nb_client_clear(&c);
 	return code;
 }
