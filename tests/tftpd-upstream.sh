@@ -19,7 +19,7 @@ printf 'small\n' >"$T/up/small.txt"
 mkfile local.bin 20000
 $BOOTCTL -D "$DB" db init >/dev/null || fail "db init"
 chown -R nobody: "$T"
-start_bg upstream nsx python3 "$top_srcdir/tests/upstream-server.py" \
+start_bg upstream ip netns exec "$NS" python3 "$top_srcdir/tests/upstream-server.py" \
 	--port $UPORT --dir "$T/up" --log "$T/up-req.log"
 wait_for 5 grep -q listening "$T/upstream.log" || fail "upstream did not start"
 # $T is the data directory (the database's): served too, its .cache never.
