@@ -302,11 +302,12 @@ neigh_read4(struct nb_neigh *tab, size_t max)
 
 /*
  * One RTM_NEWNEIGH message of len bytes (header included) into e if it is
- * a valid IPv6 entry with a 6-byte link address. Headers are copied out,
- * so the message may lie at any alignment (rtnetlink(7) layout).
+ * a valid entry of family (AF_INET6 or AF_INET, the latter stored as
+ * ::ffff:a.b.c.d) with a 6-byte link address. Headers are copied out, so
+ * the message may lie at any alignment (rtnetlink(7) layout).
  */
 static int
-neigh_msg6(const uint8_t *msg, size_t len, struct nb_neigh *e)
+neigh_msg(const uint8_t *msg, size_t len, int family, struct nb_neigh *e)
 {
 	static const uint8_t	 zero[NB_MAC_LEN];
 	struct ndmsg		 nd;
@@ -318,7 +319,7 @@ neigh_msg6(const uint8_t *msg, size_t len, struct nb_neigh *e)
 	if (len < NLMSG_LENGTH(sizeof(nd)))
 		return -1;
 	memcpy(&nd, msg + NLMSG_HDRLEN, sizeof(nd));
-	if (nd.ndm_family != AF_INET6 || !(nd.ndm_state & NEIGH_VALID))
+	if (nd.ndm_family != family || !(nd.ndm_state & NEIGH_VALID))
 		return -1;
 	for (off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nd));
 	    off + sizeof(rta) <= len; off += RTA_ALIGN(rta.rta_len)) {
@@ -327,8 +328,15 @@ neigh_msg6(const uint8_t *msg, size_t len, struct nb_neigh *e)
 			break;
 		plen = rta.rta_len - RTA_LENGTH(0);
 		data = msg + off + RTA_LENGTH(0);
-		if (rta.rta_type == NDA_DST && plen == sizeof(e->ip)) {
+		if (rta.rta_type == NDA_DST && family == AF_INET6 &&
+		    plen == sizeof(e->ip)) {
 			memcpy(&e->ip, data, sizeof(e->ip));
+			dst = 1;
+		} else if (rta.rta_type == NDA_DST && family == AF_INET &&
+		    plen == 4) {
+			memset(&e->ip, 0, sizeof(e->ip));
+			e->ip.s6_addr[10] = e->ip.s6_addr[11] = 0xff;
+			memcpy(&e->ip.s6_addr[12], data, 4);
 			dst = 1;
 		} else if (rta.rta_type == NDA_LLADDR && plen == NB_MAC_LEN) {
 			memcpy(e->mac, data, NB_MAC_LEN);
@@ -356,7 +364,7 @@ nb_neigh_parse_nl(const void *buf, size_t len, struct nb_neigh *tab,
 			break;
 		}
 		if (nh.nlmsg_type == RTM_NEWNEIGH && n < max &&
-		    neigh_msg6(p + off, nh.nlmsg_len, &tab[n]) == 0)
+		    neigh_msg(p + off, nh.nlmsg_len, AF_INET6, &tab[n]) == 0)
 			n++;
 		off += NLMSG_ALIGN(nh.nlmsg_len);
 	}
@@ -441,7 +449,7 @@ neigh_get1(int s, int ifindex, const struct in6_addr *a, uint8_t mac[NB_MAC_LEN]
 	memcpy(req.dst, v4 ? &a->s6_addr[12] : a->s6_addr, alen);
 	if (send(s, &req, req.nh.nlmsg_len, 0) == -1 ||
 	    (got = recv(s, rx.buf, sizeof(rx.buf), 0)) < (ssize_t)NLMSG_HDRLEN ||
-	    !NLMSG_OK(&rx.nh, (int)got))
+	    rx.nh.nlmsg_len < NLMSG_HDRLEN || rx.nh.nlmsg_len > (size_t)got)
 		return -2;
 	if (rx.nh.nlmsg_type == NLMSG_ERROR) {
 		err = NLMSG_DATA(&rx.nh);
@@ -449,28 +457,8 @@ neigh_get1(int s, int ifindex, const struct in6_addr *a, uint8_t mac[NB_MAC_LEN]
 	}
 	if (rx.nh.nlmsg_type != RTM_NEWNEIGH)
 		return -2;
-	/* neigh_msg6 reads the IPv6 form; an IPv4 reply is checked here */
-	if (v4) {
-		const struct ndmsg	*nd = NLMSG_DATA(&rx.nh);
-		const struct rtattr	*rta;
-		int			 len;
-		static const uint8_t	 zero[NB_MAC_LEN];
-
-		len = (int)rx.nh.nlmsg_len - (int)NLMSG_LENGTH(sizeof(*nd));
-		if (len < 0 || !(nd->ndm_state & NEIGH_VALID))
-			return -1;
-		for (rta = (const struct rtattr *)((const char *)nd +
-		    NLMSG_ALIGN(sizeof(*nd))); RTA_OK(rta, len);
-		    rta = RTA_NEXT(rta, len))
-			if (rta->rta_type == NDA_LLADDR &&
-			    RTA_PAYLOAD(rta) == NB_MAC_LEN &&
-			    memcmp(RTA_DATA(rta), zero, NB_MAC_LEN) != 0) {
-				memcpy(mac, RTA_DATA(rta), NB_MAC_LEN);
-				return 0;
-			}
-		return -1;
-	}
-	if (neigh_msg6((const uint8_t *)&rx.nh, rx.nh.nlmsg_len, &e) == -1)
+	if (neigh_msg(rx.buf, rx.nh.nlmsg_len, v4 ? AF_INET : AF_INET6,
+	    &e) == -1)
 		return -1;
 	memcpy(mac, e.mac, NB_MAC_LEN);
 	return 0;
