@@ -1,8 +1,9 @@
 /*
  * api-openapi.c: GET /api/v1/openapi.json, the admin API described
- * (OpenAPI 3.0), built from the table below; tests/api-openapi.sh checks
- * the table against the routes bootweb logs (every route documented,
- * nothing documented that no route takes).
+ * (OpenAPI 3.0), built from the table below;
+ * tests/bootweb/api-openapi.sh checks the table against the routes
+ * bootweb logs (every route documented, nothing documented that no route
+ * takes).
  */
 #include "config.h"
 

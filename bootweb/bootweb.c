@@ -538,7 +538,7 @@ bw_metrics(struct bw_req *r, const char *rest)
  * A new route is a row here, above the catch-all PREFIX("") of its
  * plane, and a handler int fn(struct bw_req *, const char *rest) that
  * replies and returns 0, or returns a status (return bw_fail(r, 404,
- * "...") for a text of its own); tests/bootweb-routes.sh checks its
+ * "...") for a text of its own); tests/bootweb/routes.sh checks its
  * methods without being told.
  */
 static const struct bw_route routes[] = {

@@ -13,7 +13,7 @@
  * every bufferevent_setcb of libevent's http.c does (2.1: in
  * evhttp_connection_base_bufferevent_new and evhttp_start_read_, both
  * run by evhttp_get_request_connection before the next loop pass);
- * tests/bootweb-evhttp.c fails if a libevent release changes it, and a
+ * tests/bootweb/evhttp.c fails if a libevent release changes it, and a
  * request on a connection the fixup did not know is logged
  * (conn_request). A reference on the bufferevent keeps it valid
  * until then, even if evhttp gives up on the connection at once. The

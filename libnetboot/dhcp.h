@@ -3,7 +3,7 @@
  * (RFC 4578, PXE 2.1, UEFI HTTP Boot). dhcp_parse() reads an untrusted
  * datagram with bounds checks into a view that points into it;
  * dhcp_out_*() build a reply that never outgrows its limit. Shared by
- * pxedhcpd and the fuzz target (tests/fuzz-dhcp.c).
+ * pxedhcpd and the fuzz target (tests/fuzz/fuzz-dhcp.c).
  */
 #ifndef NB_DHCP_H
 #define NB_DHCP_H

@@ -1,7 +1,8 @@
 /*
  * setting.c: the table of settings. Every key that exists is a row here,
  * with its type, bounds or choices, default, who reads it and a line of
- * doc; netboot(7) lists them (tests/docs.sh checks it against the schema).
+ * doc; netboot(7) lists them (tests/suite/docs.sh checks it against the
+ * schema).
  * A family row stands for many keys: bootloader.7 is bootloader.N with 7
  * for the processor architecture (option 93).
  */

@@ -2,7 +2,7 @@
  * setting.h: the table of settings, netboot(7) SETTINGS. One row per key
  * or family of keys (bootloader.N, arch.oui.XXXXXX) holds its type, bounds
  * or choices, default, one-line doc and the programs that read it; bootctl
- * checks with it, the daemons get typed values from it, tests/docs.sh and
+ * checks with it, the daemons get typed values from it, tests/suite/docs.sh and
  * the admin API read its schema.
  */
 #ifndef NB_SETTING_H

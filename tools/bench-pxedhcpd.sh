@@ -1,12 +1,12 @@
 #!/bin/sh
 # bench-pxedhcpd.sh: proxyDHCP throughput and latency, pxedhcpd (recording
-# clients and events in its database) side by side with dnsmasq in proxy
-# mode, in one run. A namespace pair joined by a veth: the server side runs
-# one daemon at a time, the client side tests/pxedhcpd-load, which sends BIOS
-# PXE DISCOVERs with distinct MACs at rising rates for BENCH_SECS each and
-# matches the OFFERs. At each rate dnsmasq and pxedhcpd take turns. Sustained
-# rate = the best answered/s of a rate answered at >= 99 %; peak = the best
-# answered/s; p99 = the 99th percentile of DISCOVER-to-OFFER time.
+# clients and events in its database) side by side with dnsmasq in proxy mode,
+# in one run. A namespace pair joined by a veth: the server side runs one
+# daemon at a time, the client side tests/helpers/pxedhcpd-load, which sends
+# BIOS PXE DISCOVERs with distinct MACs at rising rates for BENCH_SECS each
+# and matches the OFFERs. At each rate dnsmasq and pxedhcpd take turns.
+# Sustained rate = the best answered/s of a rate answered at >= 99 %; peak =
+# the best answered/s; p99 = the 99th percentile of DISCOVER-to-OFFER time.
 # Bounded: every step stops by itself; everything started is killed by PID.
 #
 #   top_srcdir=... top_builddir=... sh tools/bench-pxedhcpd.sh
@@ -17,13 +17,14 @@ set -u
 : "${top_builddir:=$top_srcdir}"
 RATES=${BENCH_RATES:-10000 20000 40000 80000 120000 160000 200000}
 SECS=${BENCH_SECS:-3}
-LOAD=$top_builddir/tests/pxedhcpd-load
+LOAD=$top_builddir/tests/helpers/pxedhcpd-load
 PXEDHCPD=$top_builddir/pxedhcpd/pxedhcpd
 BOOTCTL=$top_builddir/bootctl/bootctl
 
 [ "$(id -u)" = 0 ] || { echo "bench-pxedhcpd: needs root (network namespaces)"; exit 77; }
 command -v dnsmasq >/dev/null || { echo "bench-pxedhcpd: dnsmasq is not installed"; exit 77; }
-make -C "$top_builddir" -s pxedhcpd/pxedhcpd bootctl/bootctl tests/pxedhcpd-load 2>&1 |
+make -C "$top_builddir" -s pxedhcpd/pxedhcpd bootctl/bootctl \
+    tests/helpers/pxedhcpd-load 2>&1 |
 	grep -v "modifier ignored"
 [ -x "$LOAD" ] && [ -x "$PXEDHCPD" ] || exit 1
 

@@ -4,7 +4,7 @@
 # by dnsmasq in proxy mode, under valgrind --tool=callgrind. Unlike rates
 # on a shared machine, instruction counts repeat from run to run.
 # Each daemon runs twice, for N1 and N2 DISCOVERs with distinct MACs sent
-# at a low RATE by tests/pxedhcpd-load; the difference of the two totals
+# at a low RATE by tests/helpers/pxedhcpd-load; the difference of the two totals
 # divided by the difference of the answers is the cost of one answered
 # DISCOVER, start-up and shutdown cancelled out. A namespace pair joined
 # by a veth, as in tools/bench-pxedhcpd.sh; bounded; not part of make check.
@@ -21,7 +21,7 @@ N1=${N1:-2000}
 N2=${N2:-22000}
 RATE=${RATE:-400}
 DAEMONS=${DAEMONS:-pxedhcpd dnsmasq}
-LOAD=$top_builddir/tests/pxedhcpd-load
+LOAD=$top_builddir/tests/helpers/pxedhcpd-load
 PXEDHCPD=${PXEDHCPD:-$top_builddir/pxedhcpd/pxedhcpd}
 BOOTCTL=$top_builddir/bootctl/bootctl
 
@@ -29,7 +29,8 @@ BOOTCTL=$top_builddir/bootctl/bootctl
 for c in valgrind callgrind_annotate dnsmasq sqlite3; do
 	command -v $c >/dev/null || { echo "callgrind-pxedhcpd: $c is not installed"; exit 77; }
 done
-make -C "$top_builddir" -s pxedhcpd/pxedhcpd bootctl/bootctl tests/pxedhcpd-load 2>&1 |
+make -C "$top_builddir" -s pxedhcpd/pxedhcpd bootctl/bootctl \
+    tests/helpers/pxedhcpd-load 2>&1 |
 	grep -v "modifier ignored"
 [ -x "$LOAD" ] && [ -x "$PXEDHCPD" ] || exit 1
 

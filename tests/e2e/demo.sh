@@ -18,7 +18,7 @@
 : "${top_builddir:=$top_srcdir}"
 export top_srcdir top_builddir
 NB_KEEP=1	# the logs and the database stay for reading; processes and namespaces go
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/helpers/lib.sh"
 . "$top_srcdir/tests/e2e/harness.sh"
 # a demo is not a test: a missing piece is an error, not a skip
 skip() { echo "demo: $*" >&2; exit 1; }

@@ -1,5 +1,5 @@
 # tests/e2e/harness.sh: the end-to-end machinery. Sourced after
-# tests/lib.sh by the four case scripts, compare.sh and demo.sh.
+# tests/helpers/lib.sh by the case scripts, demo.sh and tools/bench-e2e.sh.
 #
 #   netns $E2E_NS_SW   br0: a bridge without an address, the "switch";
 #                      the VM's tap and the packet capture live here

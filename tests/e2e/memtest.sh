@@ -13,7 +13,7 @@
 # the ipxe package's ipxe.iso booted whole (sanboot over HTTP ranges from
 # /iso/NAME.iso) on BIOS (its no-emulation isolinux entry) and on UEFI
 # (its El Torito EFI image), each until the iPXE inside starts.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/helpers/lib.sh"
 . "$top_srcdir/tests/e2e/harness.sh"
 : "${MEMTEST_TIMEOUT:=180}"
 MT_ISO=/usr/lib/memtest86+/memtest86+x64.iso

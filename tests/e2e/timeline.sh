@@ -4,7 +4,7 @@
 # GRUB, and usage errors. The
 # events are written the way the daemons write them (rows of the events
 # table); the real chain from real firmware is checked by the e2e cases.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/helpers/lib.sh"
 need_cmd sqlite3 python3
 B="$BOOTCTL -D $DB"
 M=52:54:00:77:00:01

@@ -10,7 +10,7 @@
 # with the leased address (DHCPv6 ADVERTISE and REPLY, TFTP to that address,
 # the RELEASE answered) and `bootctl lease list` showed the lease during the
 # boot (see harness.sh, e2e.py).
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/helpers/lib.sh"
 E2E_IPV6=1
 . "$top_srcdir/tests/e2e/harness.sh"
 e2e_case uefi6

@@ -13,7 +13,7 @@
 # GRUB takes its TFTP server from the DHCP server's ACK, not from the
 # proxy's offer (netboot(7) SECURE BOOT), so the router names this server
 # as next-server, as a site would.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/helpers/lib.sh"
 # GRUB fetches the kernel and initrd by TFTP: 130 s to the preseed alone
 # under TCG, 213 s with the machine's load at 12
 : "${E2E_TIMEOUT:=360}"

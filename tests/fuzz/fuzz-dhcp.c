@@ -4,7 +4,7 @@
  * datagram as pxedhcpd does, then builds every kind of reply to it and
  * checks the reply's invariants; a broken invariant aborts.
  *
- * Built with clang -fsanitize=fuzzer (make fuzz-dhcp, tests/fuzz.am),
+ * Built with clang -fsanitize=fuzzer (make fuzz-dhcp, tests/fuzz/include.am),
  * LLVMFuzzerTestOneInput is the entry point; its seeds are in
  * tests/fuzz/corpus/dhcp. Built without it (make check), main() is a
  * deterministic driver: it takes the DHCP messages found in the files it

@@ -1,7 +1,7 @@
 /*
  * fuzz-tmpl.c: the template engine (libnetboot/tmpl.c): parse and render
  * a random body. Input "body" renders with the data bootweb gives a client
- * (the test data of tests/tmpl-render.c); "body NUL json" renders with
+ * (the test data of tests/lib/tmpl.c); "body NUL json" renders with
  * that JSON when it parses. The body's length picks the escaping context.
  * A body that does not parse does not render; one that renders does so
  * again with every string value replaced by "X" with as many lines: in

@@ -1,0 +1,98 @@
+# tests/helpers/lib.sh: sourced by every shell test:
+#	. "$top_srcdir/tests/helpers/lib.sh"
+# Gives a private temporary directory, cleanup that always runs (also on
+# failure or interrupt), daemons started and stopped by PID, network
+# namespaces the test creates itself, and assertions that name what failed.
+# Exit codes follow automake: 0 pass, 1 fail, 77 skip.
+set -u
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+BOOTCTL=$top_builddir/bootctl/bootctl
+PXEDHCPD=$top_builddir/pxedhcpd/pxedhcpd
+TFTPD=$top_builddir/tftpd/tftpd
+BOOTWEB=$top_builddir/bootweb/bootweb
+
+T=$(mktemp -d /tmp/nbtest.XXXXXXXX)
+chmod 0755 "$T"
+DB=$T/netboot.db
+NB_CLEANUP=""
+NB_NETNS=""
+NB_PIDS=""
+
+nb_cleanup() {
+	local p ns
+	for p in $NB_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $NB_PIDS; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+		kill -9 "$p" 2>/dev/null
+	done
+	eval "$NB_CLEANUP"
+	# netns_new runs in $(...) subshells: its names come back through a file.
+	[ -f "$T/.netns" ] && NB_NETNS="$NB_NETNS $(cat "$T/.netns")"
+	for ns in $NB_NETNS; do ip netns delete "$ns" 2>/dev/null; done
+	if [ "${NB_KEEP:-0}" = 1 ]; then echo "kept $T" >&2; else rm -rf "$T"; fi
+}
+trap 'rc=$?; nb_cleanup; exit $rc' EXIT
+trap 'exit 130' INT TERM
+
+# at_exit CMD: run CMD (a string) at cleanup, before the namespaces go.
+at_exit() { NB_CLEANUP="$NB_CLEANUP
+$1"; }
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+note() { echo "# $*"; }
+need_root() { [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, privileged ports)"; }
+need_cmd() {
+	local c
+	for c; do command -v "$c" >/dev/null 2>&1 ||
+		skip "$c is not installed (./quickstart test installs it)"; done
+}
+
+# expect_rc WANT CMD...: run CMD, check its exit code; output in $T/out and $T/err.
+expect_rc() {
+	local want=$1 rc; shift
+	"$@" >"$T/out" 2>"$T/err"; rc=$?
+	[ "$rc" = "$want" ] || fail "'$*' exited $rc, expected $want; stderr: $(cat "$T/err")"
+}
+# expect_err TEXT: stderr of the last expect_rc contains TEXT.
+expect_err() { grep -qF -- "$1" "$T/err" || fail "stderr lacks '$1': $(cat "$T/err")"; }
+# expect_out TEXT: stdout of the last expect_rc contains TEXT.
+expect_out() { grep -qF -- "$1" "$T/out" || fail "stdout lacks '$1': $(cat "$T/out")"; }
+
+# db_dump: a stable dump of every table, to show nothing changed after a failure.
+db_dump() { sqlite3 "$DB" .dump | grep -v '^INSERT INTO events\|sqlite_sequence'; }
+
+# netns_new NAME: a fresh namespace (name printed), deleted at cleanup.
+netns_new() {
+	local ns="nbt$$-$1"
+	ip netns add "$ns" || fail "ip netns add $ns"
+	NB_NETNS="$NB_NETNS $ns"
+	echo "$ns" >>"$T/.netns"
+	ip -n "$ns" link set lo up
+	echo "$ns"
+}
+
+# test_config [EXTRA]: a netboot.conf for daemons started as root in tests:
+# they drop to nobody, so the state directory belongs to nobody.
+test_config() {
+	chown nobody: "$T" 2>/dev/null
+	{ echo "database = $DB"; echo "user = nobody"; printf '%s\n' "${1:-}"; } >"$T/netboot.conf"
+	echo "$T/netboot.conf"
+}
+
+# start_bg NAME CMD...: start CMD in the background, logs in $T/NAME.log; PID killed at cleanup.
+start_bg() {
+	local name=$1; shift
+	"$@" >"$T/$name.log" 2>&1 &
+	NB_PIDS="$NB_PIDS $!"
+	echo $! >"$T/$name.pid"
+}
+
+# wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds or time runs out.
+wait_for() {
+	local n=$(( $1 * 10 )); shift
+	while [ $n -gt 0 ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; n=$((n - 1)); done
+	return 1
+}
