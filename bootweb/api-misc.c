@@ -384,12 +384,8 @@ lease_one(const struct nb_lease6 *l, void *arg)
 {
 	json_t	*a = arg;
 	char	 duid[3 * sizeof(l->duid)];
-	size_t	 i, n = 0;
 
-	duid[0] = '\0';
-	for (i = 0; i < l->duidlen && n + 3 <= sizeof(duid); i++)
-		n += (size_t)snprintf(duid + n, sizeof(duid) - n, "%s%02x",
-		    i ? ":" : "", l->duid[i]);
+	nb_hex_format(l->duid, l->duidlen, duid, sizeof(duid));
 	json_array_append_new(a, json_pack("{s:s, s:s?, s:s, s:I, s:b, s:I, "
 	    "s:I}", "addr", l->addr, "mac", l->mac[0] ? l->mac : NULL,
 	    "duid", duid, "iaid", (json_int_t)l->iaid, "declined",

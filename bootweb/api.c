@@ -25,6 +25,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api.h"
+#include "hash.h"
 #include "xmalloc.h"
 
 #define API_LOGINS	2	/* yescrypt calls at once (16 MiB each) */
@@ -163,18 +164,13 @@ api_str(struct bw_req *r, json_t *o, const char *key, const char **out)
 	return 0;
 }
 
-/* FNV-1a, 64 bits: an ETag, not a secret. */
+/* The ETag of o: a hash of its compact JSON, not a secret. */
 void
 api_etag(json_t *o, char out[API_ETAG_LEN])
 {
 	char		*s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	uint64_t	 h = 0xcbf29ce484222325ULL;
-	const char	*p;
+	uint64_t	 h = nb_hash64_str(s);
 
-	for (p = s; p != NULL && *p != '\0'; p++) {
-		h ^= (unsigned char)*p;
-		h *= 0x100000001b3ULL;
-	}
 	free(s);
 	snprintf(out, API_ETAG_LEN, "\"%016llx\"", (unsigned long long)h);
 }

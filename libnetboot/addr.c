@@ -88,18 +88,48 @@ nb_mac_parse(const char *s, uint8_t mac[NB_MAC_LEN])
 	return len == 12 ? mac_parse_plain(s, 0, mac) : -1;
 }
 
+static const char hexdigit[] = "0123456789abcdef";
+
+/*
+ * By hand: daemons format a MAC per packet, and snprintf costs ~3k
+ * instructions.
+ */
+void
+nb_hex_format(const uint8_t *b, size_t len, char *out, size_t outsz)
+{
+	size_t	 i;
+
+	if (outsz == 0)
+		return;
+	out[0] = '\0';
+	for (i = 0; i < len && 3 * i + 3 <= outsz; i++) {
+		out[3 * i] = hexdigit[b[i] >> 4];
+		out[3 * i + 1] = hexdigit[b[i] & 0xf];
+		out[3 * i + 2] = i + 1 < len ? ':' : '\0';
+	}
+	if (i > 0)
+		out[3 * i - 1] = '\0';
+}
+
 void
 nb_mac_format(const uint8_t mac[NB_MAC_LEN], char out[NB_MACSTR_LEN])
 {
-	static const char hex[] = "0123456789abcdef";
-	int	 i;
+	nb_hex_format(mac, NB_MAC_LEN, out, NB_MACSTR_LEN);
+}
 
-	/* By hand: daemons format a MAC per packet, and snprintf costs ~3k instructions. */
-	for (i = 0; i < NB_MAC_LEN; i++) {
-		out[i * 3] = hex[mac[i] >> 4];
-		out[i * 3 + 1] = hex[mac[i] & 0xf];
-		out[i * 3 + 2] = i < NB_MAC_LEN - 1 ? ':' : '\0';
+void
+nb_uuid_format(const uint8_t u[NB_UUID_LEN], char out[NB_UUIDSTR_LEN])
+{
+	size_t	 i, n = 0;
+
+	/* RFC 9562 §4: 8-4-4-4-12 hex digits, bytes in wire order. */
+	for (i = 0; i < NB_UUID_LEN; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[n++] = '-';
+		out[n++] = hexdigit[u[i] >> 4];
+		out[n++] = hexdigit[u[i] & 0xf];
 	}
+	out[n] = '\0';
 }
 
 int

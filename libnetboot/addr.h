@@ -10,6 +10,8 @@
 
 #define NB_MAC_LEN	6
 #define NB_MACSTR_LEN	18	/* "aa:bb:cc:dd:ee:ff" and the NUL */
+#define NB_UUID_LEN	16
+#define NB_UUIDSTR_LEN	37	/* 8-4-4-4-12 hex digits and the NUL */
 
 /*
  * Parse a MAC in any common spelling: aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-FF,
@@ -19,6 +21,10 @@
 int	nb_mac_parse(const char *s, uint8_t mac[NB_MAC_LEN]);
 /* Format mac in the canonical lower-case colon form. */
 void	nb_mac_format(const uint8_t mac[NB_MAC_LEN], char out[NB_MACSTR_LEN]);
+/* Bytes as "aa:bb:..." (a DUID, a MAC); whole bytes that fit in outsz. */
+void	nb_hex_format(const uint8_t *b, size_t len, char *out, size_t outsz);
+/* Format a 16-byte UUID (DHCP option 97, SMBIOS) as 8-4-4-4-12 hex. */
+void	nb_uuid_format(const uint8_t u[NB_UUID_LEN], char out[NB_UUIDSTR_LEN]);
 /* Rewrite any MAC spelling s into canonical form; -1 if s is not a MAC. */
 int	nb_mac_canon(const char *s, char out[NB_MACSTR_LEN]);
 /* Parse a dotted-quad IPv4 address strictly; -1 if s is not one. */

@@ -365,20 +365,6 @@ dhcp_is_httpclient(const struct dhcp_pkt *p)
 	    dhcp_arch_kind(dhcp_arch(p), NULL) == ARCH_HTTP;
 }
 
-void
-dhcp_uuid_str(const struct dhcp_pkt *p, char out[37])
-{
-	const uint8_t *u = p->uuid;
-
-	if (!p->has_uuid) {
-		out[0] = '\0';
-		return;
-	}
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7],
-	    u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
-}
-
 size_t
 dhcp_ntoa(struct in_addr a, char out[16])
 {

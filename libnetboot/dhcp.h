@@ -103,8 +103,6 @@ int	dhcp_arch(const struct dhcp_pkt *p);
 enum dhcp_arch_kind dhcp_arch_kind(int arch, const char **name);
 /* Return 1 if the client asks for UEFI HTTP Boot (option 60 HTTPClient or an HTTP arch). */
 int	dhcp_is_httpclient(const struct dhcp_pkt *p);
-/* Format option 97 as a UUID string (37 bytes); "" if absent. */
-void	dhcp_uuid_str(const struct dhcp_pkt *p, char out[37]);
 /* Write an address as dotted decimal into out (16 bytes); return its length. */
 size_t	dhcp_ntoa(struct in_addr a, char out[16]);
 /* Copy option code as printable, escaped text into out; "" if absent. */

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ratelim.h"
 #include "token.h"
 #include "wq.h"
 #include "xmalloc.h"
@@ -84,7 +85,7 @@ struct nb_wq {
 	int		 busy, quit, wake;
 	int		 stopping;	/* wait WQ_STOP_SEC for a lock */
 	uint64_t	 dropped;
-	int64_t		 drop_sec;	/* the last "full" log line */
+	struct nb_rate	 drop_log;	/* the "full" log lines */
 	/* The writer's own state. */
 	double		 open_at;	/* next attempt to open db */
 	double		 trim_at;	/* next prune of the events */
@@ -138,12 +139,9 @@ wq_at(const struct nb_wq *q, const struct wq_batch *b, size_t i)
 static void
 wq_full(struct nb_wq *q)
 {
-	int64_t	 now = nb_now();
-
 	q->dropped++;
-	if (now == q->drop_sec)
+	if (!nb_rate_hit(&q->drop_log, 1, 1000, nb_monotonic_ms(), NULL))
 		return;
-	q->drop_sec = now;
 	log_warnx("write queue full (%zu records waiting for the database): "
 	    "%llu writes dropped so far", q->fill->n,
 	    (unsigned long long)q->dropped);

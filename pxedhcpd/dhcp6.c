@@ -25,9 +25,10 @@
  * MAC of an EUI-64 link-local source. A DUID-LL or DUID-LLT is only the
  * client's claim: its MAC never names the client, the lease or an event.
  * Leases that an anonymous sender can take are bounded: new leases per
- * link per minute (dhcp6.leases_per_minute, a token bucket per arrival
- * interface) and bound leases per MAC (dhcp6.leases_per_mac: a new one
- * replaces the oldest, so firmware and iPXE with two DUIDs still boot).
+ * link per minute (dhcp6.leases_per_minute, counted per minute per
+ * arrival interface) and bound leases per MAC (dhcp6.leases_per_mac: a
+ * new one replaces the oldest, so firmware and iPXE with two DUIDs still
+ * boot).
  */
 #include "config.h"
 
@@ -177,19 +178,15 @@ dhcp6_local(int ifindex, uint8_t mac[6], struct in6_addr *out)
 
 /* One log line per malformed datagram, at most DHCP6_WARN_PER_SEC a second. */
 static void
-dhcp6_malformed(struct pxedhcpd *x, const char *from, size_t len, const char *why)
+dhcp6_malformed(struct pxedhcpd *x, const char *from, size_t len,
+    const char *why)
 {
-	static int64_t	 sec;
-	static unsigned	 lines;
-	int64_t		 now = nb_now();
+	static struct nb_rate	 lines;
 
 	x->malformed++;
-	if (now != sec) {
-		sec = now;
-		lines = 0;
-	}
-	if (lines++ < DHCP6_WARN_PER_SEC)
-		log_warnx("dropped %zu-byte DHCPv6 datagram from %s: %s", len, from, why);
+	if (nb_rate_log(&lines, DHCP6_WARN_PER_SEC))
+		log_warnx("dropped %zu-byte DHCPv6 datagram from %s: %s", len,
+		    from, why);
 }
 
 static const char *
@@ -217,12 +214,12 @@ dhcp6_type_name(int type)
 	}
 }
 
-/* The new-lease budget of one link (dhcp6.leases_per_minute). */
+/* The new leases of one link this minute (dhcp6.leases_per_minute). */
 struct d6link {
 	int		 ifindex;	/* 0: free slot */
-	uint32_t	 rate;		/* the setting it was filled for */
-	double		 tokens;	/* new leases it may take */
-	double		 at;		/* when tokens was updated */
+	uint32_t	 rate;		/* the setting it counts for */
+	struct nb_rate	 leases;	/* new leases this minute */
+	uint64_t	 at_ms;		/* last used */
 };
 static struct d6link	 d6links[DHCP6_LINKS];
 
@@ -406,13 +403,18 @@ dhcp6_pick(struct pxedhcpd *x, struct nb_db *db, const struct d6req *r,
 	return 0;
 }
 
-/* A link's lease budget, up to date: a token bucket of a minute's worth. */
+/* The time of the receive batch in milliseconds, for counts a minute. */
+static uint64_t
+dhcp6_ms(const struct pxedhcpd *x)
+{
+	return (uint64_t)(x->now_ts * 1000);
+}
+
+/* The new-lease count of a link, its slot taken if it had none. */
 static struct d6link *
 dhcp6_link(const struct pxedhcpd *x, int ifindex)
 {
 	struct d6link	*l, *use = &d6links[0];
-	double		 rate = x->pol->set.lease6_rate;
-	double		 now = x->now_ts, dt;
 	size_t		 i;
 
 	/* Its slot, else a free one, else the one unused longest. */
@@ -422,22 +424,18 @@ dhcp6_link(const struct pxedhcpd *x, int ifindex)
 			use = l;
 			break;
 		}
-		if (use->ifindex != 0 && (l->ifindex == 0 || l->at < use->at))
+		if (use->ifindex != 0 &&
+		    (l->ifindex == 0 || l->at_ms < use->at_ms))
 			use = l;
 	}
-	/* A new link, or a new setting: a full minute's worth. */
+	use->at_ms = dhcp6_ms(x);
+	/* A new link, or a new setting: a new minute. */
 	if (use->ifindex != ifindex || use->rate != x->pol->set.lease6_rate) {
 		use->ifindex = ifindex;
 		use->rate = x->pol->set.lease6_rate;
-		use->tokens = rate;
-		use->at = now;
+		memset(&use->leases, 0, sizeof(use->leases));
+		use->leases.start_ms = use->at_ms;
 	}
-	/* A clock stepped back counts as no time; forward, a minute at most. */
-	dt = now - use->at < 0 ? 0 : now - use->at > 60 ? 60 : now - use->at;
-	use->tokens += dt * rate / 60;
-	if (use->tokens > rate)
-		use->tokens = rate;
-	use->at = now;
 	return use;
 }
 
@@ -557,7 +555,7 @@ static int
 dhcp6_assign(struct pxedhcpd *x, struct d6req *r, int commit)
 {
 	struct nb_db		*db;
-	static unsigned long long nlimited;	/* log 1st, every 100th */
+	static struct nb_rate	 nlog;		/* its log lines */
 	struct d6link		*link;
 	uint8_t			 addr[16];
 	int			 i, rc, n = 0, fresh;
@@ -571,7 +569,8 @@ dhcp6_assign(struct pxedhcpd *x, struct d6req *r, int commit)
 			return -1;
 		}
 		link = fresh ? dhcp6_link(x, r->ifindex) : NULL;
-		if (rc == 1 && link != NULL && link->tokens < 1) {
+		if (rc == 1 && link != NULL && nb_rate_full(&link->leases,
+		    link->rate, 60000, dhcp6_ms(x))) {
 			/* This minute's are taken: as if the pool were full. */
 			if (dhcp6_put_ia_na(&r->o, r->p->ia[i].iaid, 0, 0, NULL,
 			    0, 0, D6S_NOADDRS,
@@ -579,7 +578,7 @@ dhcp6_assign(struct pxedhcpd *x, struct d6req *r, int commit)
 				return -1;
 			strlcat(r->note, " (dhcp6.leases_per_minute reached)",
 			    sizeof(r->note));
-			if (nlimited++ % 100 == 0)
+			if (nb_rate_log(&nlog, 1))
 				log_warnx("DHCPv6 %s: dhcp6.leases_per_minute "
 				    "(%u) reached on interface %d: no lease",
 				    r->srcstr, x->pol->set.lease6_rate,
@@ -587,7 +586,8 @@ dhcp6_assign(struct pxedhcpd *x, struct d6req *r, int commit)
 			continue;
 		}
 		if (rc == 1 && link != NULL && commit)
-			link->tokens -= 1;
+			nb_rate_hit(&link->leases, link->rate, 60000,
+			    dhcp6_ms(x), NULL);
 		if (rc == 0) {
 			/* RFC 8415 §18.3.2 and §18.3.9: NoAddrsAvail inside the IA. */
 			if (dhcp6_put_ia_na(&r->o, r->p->ia[i].iaid, 0, 0, NULL, 0, 0, D6S_NOADDRS,
@@ -837,15 +837,10 @@ toobig:
 static int
 dhcp6_neigh(const struct d6req *r, char mac[NB_MACSTR_LEN])
 {
-	static int64_t	 sec;
-	static unsigned	 reads;
-	int64_t		 now = nb_now();
+	static struct nb_rate	 reads;
 
-	if (now != sec) {
-		sec = now;
-		reads = 0;
-	}
-	if (reads++ >= DHCP6_NEIGH_PER_SEC)
+	if (!nb_rate_hit(&reads, DHCP6_NEIGH_PER_SEC, 1000,
+	    nb_monotonic_ms(), NULL))
 		return -1;
 	return nb_neigh_mac(r->srcstr, mac);
 }

@@ -20,6 +20,7 @@
 
 #include "dhcp6.h"
 #include "grub.h"
+#include "hash.h"
 #include "pxedhcpd.h"
 #include "xmalloc.h"
 
@@ -265,23 +266,12 @@ policy_prefixes(struct policy *p)
 	}
 }
 
-static uint32_t
-mac_hash(const uint8_t mac[6])
-{
-	uint32_t h = 2166136261u;
-	int	 i;
-
-	for (i = 0; i < 6; i++)
-		h = (h ^ mac[i]) * 16777619u;
-	return h;
-}
-
 static struct client *
 policy_slot(const struct policy *p, const uint8_t mac[6])
 {
 	size_t	 i;
 
-	for (i = mac_hash(mac) & (p->cap - 1);; i = (i + 1) & (p->cap - 1))
+	for (i = nb_hash(mac, 6) & (p->cap - 1);; i = (i + 1) & (p->cap - 1))
 		if (!p->clients[i].used || memcmp(p->clients[i].mac, mac, 6) == 0)
 			return &p->clients[i];
 }

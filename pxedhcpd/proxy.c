@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "pxedhcpd.h"
 #include "xmalloc.h"
 
@@ -43,17 +44,6 @@ proxy_mac(const uint8_t *mac)
 
 	nb_mac_format(mac, buf);
 	return buf;
-}
-
-static uint32_t
-proxy_mac_hash(const uint8_t mac[6])
-{
-	uint32_t h = 2166136261u;
-	int	 i;
-
-	for (i = 0; i < 6; i++)
-		h = (h ^ mac[i]) * 16777619u;
-	return h;
 }
 
 /* The record of this request: created on first use, stamped with the batch time. */
@@ -663,7 +653,7 @@ proxy_handle(struct pxedhcpd *x, struct request *rq)
 	rq->arch = policy_arch(x->pol, p->chaddr, dhcp_arch(p));
 	rq->kind = dhcp_arch_kind(rq->arch, &rq->aname);
 	rq->http = rq->kind == ARCH_HTTP || dhcp_vendor_match(p, "HTTPClient");
-	rq->coal = &x->coal[proxy_mac_hash(p->chaddr) & (COAL_SLOTS - 1)];
+	rq->coal = &x->coal[nb_hash(p->chaddr, 6) & (COAL_SLOTS - 1)];
 	if (memcmp(rq->coal->mac, p->chaddr, 6) != 0) {
 		/* Another client had this slot: start afresh (at worst one more write). */
 		memset(rq->coal, 0, sizeof(*rq->coal));

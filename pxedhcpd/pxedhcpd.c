@@ -186,24 +186,15 @@ rx_interface_ok(const struct pxedhcpd *x, int ifindex)
 
 /* One log line per malformed datagram, at most WARN_PER_SEC a second. */
 static void
-rx_malformed(struct pxedhcpd *x, const struct request *rq, size_t len, const char *why)
+rx_malformed(struct pxedhcpd *x, const struct request *rq, size_t len,
+    const char *why)
 {
-	static int64_t	 sec;
-	static unsigned	 lines, hushed;
-	int64_t		 now = nb_now();
-	char		 safe[256];
+	static struct nb_rate	 lines;
+	char			 safe[256];
 
 	x->malformed++;
-	if (now != sec) {
-		if (hushed > 0)
-			log_warnx("%u more malformed datagrams not logged", hushed);
-		sec = now;
-		lines = hushed = 0;
-	}
-	if (lines++ >= WARN_PER_SEC) {
-		hushed++;
+	if (!nb_rate_log(&lines, WARN_PER_SEC))
 		return;
-	}
 	log_warnx("dropped %zu-byte datagram from %s:%d (port %d): %s", len,
 	    inet_ntoa(rq->from.sin_addr), ntohs(rq->from.sin_port), rq->port,
 	    log_safe(safe, sizeof(safe), why, strlen(why)));
@@ -219,9 +210,10 @@ rx_stale(struct pxedhcpd *x, const struct timespec *ts)
 	    ((int64_t)(x->now_ts * 1000) % 1000) - ts->tv_nsec / 1000000;
 	if (age <= RX_STALE_MSEC)
 		return 0;
-	if (x->stale++ % 10000 == 0)
-		log_warnx("overloaded: %llu requests older than %d ms dropped so far",
-		    (unsigned long long)x->stale, RX_STALE_MSEC);
+	x->stale++;
+	if (nb_rate_log(&x->stale_log, 1))
+		log_warnx("overloaded: %llu requests older than %d ms dropped "
+		    "so far", (unsigned long long)x->stale, RX_STALE_MSEC);
 	return 1;
 }
 

@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "dhcp.h"
 #include "dhcp_pxe.h"
+#include "ratelim.h"
 
 #define PXEDHCPD_MAXIF		32	/* -i interfaces */
 #define PXEDHCPD_MAXARCH	256	/* bootloader.N and option43.N kept for N < this */
@@ -180,6 +181,7 @@ struct pxedhcpd {
 	int64_t			 now;			/* time of the receive batch ... */
 	double			 now_ts;		/* ... with microseconds, for events */
 	uint64_t		 malformed, answered, ignored, send_dropped, stale;
+	struct nb_rate		 stale_log;	/* its log lines */
 	struct record		*rec;
 	struct txq		 tx;
 	int			 fd547, port547;	/* DHCPv6 (dhcp6.c); fd -1: unavailable */

@@ -40,7 +40,7 @@ struct rec_text {
 	char		 ip[INET_ADDRSTRLEN];
 	char		 vendor[4 * 255 + 1];
 	char		 user[4 * 64 + 1];
-	char		 uuid[37];
+	char		 uuid[NB_UUIDSTR_LEN];
 	char		 detail[400];
 };
 
@@ -95,35 +95,6 @@ record_safe(char *out, size_t outsz, const char *s, size_t len)
 		out[len] = '\0';
 	} else
 		log_safe(out, outsz, s, len);
-}
-
-static const char hex[] = "0123456789abcdef";
-
-/* nb_mac_format() without snprintf: once per record. */
-static void
-record_mac(char out[NB_MACSTR_LEN], const uint8_t mac[6])
-{
-	size_t	 i, n = 0;
-
-	for (i = 0; i < 6; i++) {
-		out[n++] = hex[mac[i] >> 4];
-		out[n++] = hex[mac[i] & 15];
-		out[n++] = i < 5 ? ':' : '\0';
-	}
-}
-
-static void
-record_uuid(char out[37], const uint8_t u[16])
-{
-	size_t		 i, n = 0;
-
-	for (i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[n++] = '-';
-		out[n++] = hex[u[i] >> 4];
-		out[n++] = hex[u[i] & 15];
-	}
-	out[n] = '\0';
 }
 
 /* The kind of an event: what the detail says happened. */
@@ -283,13 +254,13 @@ record_word(struct record *r, const char *arena, const struct rec_item *it,
 	struct nb_seen	*s;
 	struct nb_event	*ev;
 
-	record_mac(t->mac, it->mac);
+	nb_mac_format(it->mac, t->mac);
 	record_ip(t->ip, it, t->mac);
 	if (it->seen) {
 		record_safe(t->vendor, sizeof(t->vendor), cls, it->vendor_len);
 		record_safe(t->user, sizeof(t->user), cls + it->vendor_len, it->user_len);
 		if (it->has_uuid)
-			record_uuid(t->uuid, it->uuid);
+			nb_uuid_format(it->uuid, t->uuid);
 		else
 			t->uuid[0] = '\0';
 		s = &r->seen[(*ns)++];

@@ -51,25 +51,15 @@ tftpd_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Log a per-packet warning, at most TFTPD_WARN_PER_SEC a second, so a flood cannot flood the log. */
+/* Log a per-packet warning, at most TFTPD_WARN_PER_SEC a second. */
 void
 tftpd_warn(struct tftpd *td, const char *fmt, ...)
 {
 	char	 buf[512];
 	va_list	 ap;
-	time_t	 now = time(NULL);
 
-	if (now != td->warn_sec) {
-		if (td->warn_dropped > 0)
-			log_warnx("%u more warnings suppressed", td->warn_dropped);
-		td->warn_sec = now;
-		td->warn_count = 0;
-		td->warn_dropped = 0;
-	}
-	if (td->warn_count++ >= TFTPD_WARN_PER_SEC) {
-		td->warn_dropped++;
+	if (!nb_rate_log(&td->warn, TFTPD_WARN_PER_SEC))
 		return;
-	}
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);

@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "daemon.h"
+#include "ratelim.h"
 #include "tftp.h"
 
 #define TFTPD_HASH		512	/* buckets of the transfers-by-peer table */
@@ -72,10 +73,7 @@ struct tftpd {
 
 	/* the database, opened at the first request that needs it */
 
-	/* rate limit of per-packet warnings */
-	time_t			 warn_sec;
-	unsigned int		 warn_count;
-	unsigned int		 warn_dropped;
+	struct nb_rate		 warn;	/* of per-packet warnings */
 };
 
 enum tftpd_src_kind { SRC_FILE, SRC_MEM, SRC_UPSTREAM };

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "dhcp.h"
 #include "dhcp6.h"
 #include "dhcp_pxe.h"
@@ -160,7 +161,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dhcp_pkt	 p;
 	struct dhcp_lease lease;
 	struct dhcp_answer a;
-	char		 why[128], text[1024], uuid[37];
+	char		 why[128], text[1024], uuid[NB_UUIDSTR_LEN];
 	int		 arch;
 
 	fuzz_dhcp6(data, size);
@@ -175,7 +176,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dhcp_arch_kind(arch, NULL);
 	dhcp_is_httpclient(&p);
 	dhcp_vendor_match(&p, "PXEClient, HTTPClient,HW-Client,");
-	dhcp_uuid_str(&p, uuid);
+	if (p.has_uuid)
+		nb_uuid_format(p.uuid, uuid);
 	dhcp_opt_text(&p, DHO_CLASSID, text, sizeof(text));
 	dhcp_opt_text(&p, DHO_USERCLASS, text, 9);
 
