@@ -63,22 +63,38 @@ proxy_item(struct pxedhcpd *x, struct request *rq)
 	return rq->it = it;
 }
 
-/* Queue an event unless the same one was queued for this client in the same second. */
+/* Copy s into the batch's arena: its offset and length (0: none). */
+static void
+proxy_bytes(struct pxedhcpd *x, const char *s, uint32_t *off, uint8_t *len)
+{
+	size_t	 n = s != NULL ? strlen(s) : 0;
+	int64_t	 o;
+
+	*len = 0;
+	if (n > 0 && n <= UINT8_MAX && (o = record_bytes(x->rec, s, n)) != -1) {
+		*off = (uint32_t)o;
+		*len = (uint8_t)n;
+	}
+}
+
+/*
+ * Queue an event unless the same one was queued for this client in the
+ * same second. file is the file or URL offered, label the menu item's.
+ */
 static void
 proxy_event(struct pxedhcpd *x, struct request *rq, struct pxev *ev,
-    const char *file)
+    const char *file, const char *label)
 {
 	struct coal	*c = rq->coal;
 	struct rec_item	*it;
-	const uint8_t	*b = (const uint8_t *)ev;
-	uint32_t	 h = 2166136261u;
-	size_t		 i, len;
-	int64_t		 off;
+	uint32_t	 h;
 
 	ev->gen = x->pol->gen;
-	/* The generation and our address name the file: the file text need not be hashed. */
-	for (i = 0; i < sizeof(*ev); i++)
-		h = (h ^ b[i]) * 16777619u;
+	/*
+	 * The generation and our address name the file and the label: their
+	 * text need not be hashed.
+	 */
+	h = nb_hash(ev, sizeof(*ev));
 	/* Firmware repeats a DISCOVER every second or so: one line per second is the story. */
 	if (c->ev_sec == (uint32_t)x->now && c->ev_hash == h)
 		return;
@@ -88,12 +104,8 @@ proxy_event(struct pxedhcpd *x, struct request *rq, struct pxev *ev,
 		return;
 	it->has_ev = 1;
 	it->ev = *ev;
-	it->file_len = 0;
-	len = file != NULL ? strlen(file) : 0;
-	if (len > 0 && len <= UINT8_MAX && (off = record_bytes(x->rec, file, len)) != -1) {
-		it->file_off = (uint32_t)off;
-		it->file_len = (uint8_t)len;
-	}
+	proxy_bytes(x, file, &it->file_off, &it->file_len);
+	proxy_bytes(x, label, &it->label_off, &it->label_len);
 }
 
 /* Record the client at most once a second, however fast it repeats itself. */
@@ -441,26 +453,18 @@ proxy_menu_find(const struct dhcp_menu *m, uint16_t type)
 	return -1;
 }
 
-/* Append s to the event text t (of size 256). */
-static void
-proxy_text(char *t, const char *s)
-{
-	strlcat(t, s, 256);
-}
-
 /*
- * The menu part of an answer, and what its event says in text[256]: a
- * menu offer has no file (the client asks port 4011 for the item it
- * chose, 43.71); on 4011 a network item gets the loader and a local item
- * (type 0) an ACK without a file, so the ROM boots its disk. Returns the
- * N of the pxe.menu.N answered on 4011, or 0.
+ * The menu part of an answer, told in ev: a menu offer has no file (the
+ * client asks port 4011 for the item it chose, 43.71); on 4011 a network
+ * item gets the loader and a local item (type 0) an ACK without a file,
+ * so the ROM boots its disk. Returns the label of the item answered on
+ * 4011, or NULL.
  */
-static int
-proxy_menu_answer(const struct pxedhcpd *x, const struct request *rq, struct dhcp_answer *a,
-    int what, char *text)
+static const char *
+proxy_menu_answer(const struct pxedhcpd *x, const struct request *rq,
+    struct dhcp_answer *a, int what, struct pxev *ev)
 {
 	const struct dhcp_menu	*m;
-	char			 num[2] = { 0, 0 };
 	int			 i;
 
 	if (!a->port4011 && proxy_rpi(x, rq)) {
@@ -470,37 +474,54 @@ proxy_menu_answer(const struct pxedhcpd *x, const struct request *rq, struct dhc
 		/* The file only if arch.oui maps the Pi to an arch with a loader. */
 		if (what == -1 || rq->arch == 0)
 			a->file = NULL;
-		strlcpy(text, a->file != NULL ? a->file : "none", 256);
-		proxy_text(text, " (Raspberry Pi profile, 43.9 Raspberry Pi Boot)");
-		return 0;
+		ev->menu = MENU_RPI;
+		return NULL;
 	}
 	if ((m = proxy_menu(x, rq)) == NULL)
-		return 0;
+		return NULL;
 	if (!a->port4011) {
 		a->opt43 = OPT43_MENU;
 		a->menu = m;
 		a->file = NULL;
-		num[0] = (char)('0' + m->nitem);
-		strlcpy(text, "none: PXE menu of ", 256);
-		proxy_text(text, num);
-		proxy_text(text, " items");
-		return 0;
+		ev->menu = MENU_OFFER;
+		ev->menu_items = (uint8_t)m->nitem;
+		return NULL;
 	}
-	if (!rq->pkt.has_bootitem || (i = proxy_menu_find(m, rq->pkt.bootitem_type)) == -1)
-		return 0;	/* not an item of ours: the loader, as without a menu */
-	/* The event names the setting: the menu may have gaps (pxe.menu.1, pxe.menu.4). */
-	num[0] = (char)('0' + x->pol->set.menu_pos[i]);
-	if (m->item[i].type == 0) {
+	/* Not an item of ours: the loader, as without a menu. */
+	if (!rq->pkt.has_bootitem ||
+	    (i = proxy_menu_find(m, rq->pkt.bootitem_type)) == -1)
+		return NULL;
+	if (m->item[i].type == 0)
 		a->file = NULL;
-		strlcpy(text, "none: local boot", 256);
-	} else
-		strlcpy(text, a->file, 256);
-	proxy_text(text, " (menu item pxe.menu.");
-	proxy_text(text, num);
-	proxy_text(text, ": ");
-	proxy_text(text, m->item[i].label);
-	proxy_text(text, ")");
-	return x->pol->set.menu_pos[i];
+	ev->menu = m->item[i].type == 0 ? MENU_LOCAL : MENU_ITEM;
+	/* The setting's N: the menu may have gaps (pxe.menu.1, pxe.menu.4). */
+	ev->menu_item = (uint16_t)x->pol->set.menu_pos[i];
+	return m->item[i].label;
+}
+
+/*
+ * Build answer a to rq and send it (unicast_ciaddr: to the client's
+ * address if it has one, static mode); the event gets its reply and
+ * server. -1 if it does not fit.
+ */
+static int
+proxy_answer(struct pxedhcpd *x, const struct request *rq,
+    const struct dhcp_answer *a, int unicast_ciaddr, struct pxev *ev)
+{
+	struct dhcp_out		*o = proxy_out(x, rq);
+	struct sockaddr_in	 dst;
+
+	if (dhcp_pxe_reply(o, &rq->pkt, a) == -1) {
+		log_warnx("%s: reply does not fit in %zu bytes",
+		    proxy_mac(rq->pkt.chaddr), o->max);
+		return -1;
+	}
+	proxy_dest(x, rq, unicast_ciaddr, &dst);
+	proxy_send(x, rq, o, &dst);
+	x->answered++;
+	ev->reply = (uint8_t)a->type;
+	ev->server = a->server;
+	return 0;
 }
 
 /* Answer a PXE client from the proxy: OFFER to DISCOVER, ACK to REQUEST/INFORM. */
@@ -509,11 +530,10 @@ proxy_pxe(struct pxedhcpd *x, struct request *rq, const struct client *c)
 {
 	const struct dhcp_pkt	*p = &rq->pkt;
 	struct dhcp_answer	 a;
-	struct dhcp_out		*o;
-	struct sockaddr_in	 dst;
 	struct pxev		 ev;
-	char			 file[256], text[256];
-	int			 why, what, item;
+	const char		*label;
+	char			 file[256];
+	int			 why, what;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = (uint8_t)p->type;
@@ -522,13 +542,13 @@ proxy_pxe(struct pxedhcpd *x, struct request *rq, const struct client *c)
 		x->ignored++;
 		ev.code = PXEV_REFUSED;
 		ev.why = (uint8_t)why;
-		proxy_event(x, rq, &ev, NULL);
+		proxy_event(x, rq, &ev, NULL, NULL);
 		return;
 	}
 	if (p->has_bootitem && (p->bootitem_layer & 0x8000)) {
 		ev.code = PXEV_BIS;
 		ev.layer = p->bootitem_layer;
-		proxy_event(x, rq, &ev, NULL);
+		proxy_event(x, rq, &ev, NULL, NULL);
 		return;
 	}
 	memset(&a, 0, sizeof(a));
@@ -540,38 +560,27 @@ proxy_pxe(struct pxedhcpd *x, struct request *rq, const struct client *c)
 		log_info("%s: no bootloader for arch %d (%s): set bootloader.%d",
 		    proxy_mac(p->chaddr), rq->arch, rq->aname, rq->arch);
 		ev.code = PXEV_NOLOADER;
-		proxy_event(x, rq, &ev, NULL);
+		proxy_event(x, rq, &ev, NULL, NULL);
 		return;
 	}
 	a.type = p->type == DHCP_DISCOVER ? DHCP_OFFER : DHCP_ACK;
 	a.file = file;
 	a.vendor = rq->http ? VENDOR_HTTP : VENDOR_PXE;
 	a.opt43 = a.port4011 ? OPT43_NONE : proxy_opt43(x, rq->arch, rq->kind);
-	text[0] = '\0';
-	item = proxy_menu_answer(x, rq, &a, what, text);
-	o = proxy_out(x, rq);
-	if (dhcp_pxe_reply(o, p, &a) == -1) {
-		log_warnx("%s: reply does not fit in %zu bytes", proxy_mac(p->chaddr), o->max);
+	label = proxy_menu_answer(x, rq, &a, what, &ev);
+	if (proxy_answer(x, rq, &a, 0, &ev) == -1)
 		return;
-	}
-	proxy_dest(x, rq, 0, &dst);
-	proxy_send(x, rq, o, &dst);
-	x->answered++;
 	ev.code = PXEV_PROXY;
-	ev.reply = (uint8_t)a.type;
 	ev.what = (uint8_t)(what == -1 ? WHAT_LOADER : what);
-	ev.server = a.server;
 	ev.next_boot = c->next_boot;
-	ev.menu_item = (uint16_t)item;
 	ev.flags = (a.port4011 ? PXEVF_4011 : 0) | (p->ipxe ? PXEVF_IPXE : 0) |
 	    (a.opt43 == OPT43_DIRECT ? PXEVF_DIRECT : 0) |
-	    (rq->kind == ARCH_EFI && !a.port4011 && !p->ipxe && a.opt43 == OPT43_NONE ?
-	    PXEVF_NO43 : 0);
+	    (rq->kind == ARCH_EFI && !a.port4011 && !p->ipxe &&
+	    a.opt43 == OPT43_NONE ? PXEVF_NO43 : 0);
 	/* iPXE features.h: a build without 175.19 cannot fetch the http:// chain script. */
 	if (p->ipxe && p->opt[DHO_IPXE].present && !(p->ipxe_features & IPXE_F_HTTP))
 		ev.flags |= PXEVF_NOHTTP;
-	/* A menu answer names the menu or the item in the event's file text (netboot(7)). */
-	proxy_event(x, rq, &ev, text[0] != '\0' ? text : file);
+	proxy_event(x, rq, &ev, a.file, label);
 }
 
 /*
@@ -586,8 +595,6 @@ proxy_static(struct pxedhcpd *x, struct request *rq, const struct client *c, int
 	const struct dhcp_pkt	*p = &rq->pkt;
 	struct dhcp_lease	 lease = x->pol->set.lease;
 	struct dhcp_answer	 a;
-	struct dhcp_out		*o;
-	struct sockaddr_in	 dst;
 	struct in_addr		 want;
 	struct pxev		 ev;
 	char			 file[256];
@@ -603,7 +610,7 @@ proxy_static(struct pxedhcpd *x, struct request *rq, const struct client *c, int
 		if (want.s_addr != c->ip.s_addr) {
 			ev.code = PXEV_STATIC_WRONG;
 			ev.a = want;
-			proxy_event(x, rq, &ev, NULL);
+			proxy_event(x, rq, &ev, NULL, NULL);
 			return;
 		}
 		a.type = DHCP_ACK;
@@ -621,18 +628,10 @@ proxy_static(struct pxedhcpd *x, struct request *rq, const struct client *c, int
 		a.vendor = rq->http ? VENDOR_HTTP : VENDOR_PXE;
 		a.opt43 = proxy_opt43(x, rq->arch, rq->kind);
 	}
-	o = proxy_out(x, rq);
-	if (dhcp_pxe_reply(o, p, &a) == -1) {
-		log_warnx("%s: reply does not fit in %zu bytes", proxy_mac(p->chaddr), o->max);
+	if (proxy_answer(x, rq, &a, 1, &ev) == -1)
 		return;
-	}
-	proxy_dest(x, rq, 1, &dst);
-	proxy_send(x, rq, o, &dst);
-	x->answered++;
 	ev.code = PXEV_STATIC;
-	ev.reply = (uint8_t)a.type;
-	ev.server = a.server;
-	proxy_event(x, rq, &ev, a.file);
+	proxy_event(x, rq, &ev, a.file, NULL);
 }
 
 void
@@ -669,7 +668,7 @@ proxy_handle(struct pxedhcpd *x, struct request *rq)
 			if (pxe && p->type == DHCP_DISCOVER) {
 				memset(&ev, 0, sizeof(ev));
 				ev.code = PXEV_STATIC_NONE;
-				proxy_event(x, rq, &ev, NULL);
+				proxy_event(x, rq, &ev, NULL, NULL);
 			}
 			return;
 		}

@@ -107,6 +107,14 @@ enum pxev_code {
 };
 enum pxev_why { WHY_DENIED, WHY_SUSPENDED, WHY_UNKNOWN };	/* REFUSED */
 enum pxev_what { WHAT_IPXE, WHAT_HTTP, WHAT_LOADER };	/* PROXY */
+/* PROXY: the PXE menu part of the answer */
+enum pxev_menu {
+	MENU_NONE,
+	MENU_OFFER,	/* the menu offered (menu_items), no file */
+	MENU_ITEM,	/* a network item chosen on 4011 (menu_item, label) */
+	MENU_LOCAL,	/* a local item chosen on 4011: no file */
+	MENU_RPI	/* the Raspberry Pi profile (43.9) */
+};
 #define PXEVF_4011	0x01	/* answered on port 4011 */
 #define PXEVF_IPXE	0x02	/* the client is iPXE */
 #define PXEVF_NOHTTP	0x04	/* an iPXE without 175.19 */
@@ -123,9 +131,11 @@ struct pxev {
 	uint8_t		 what;		/* PXEV_PROXY: enum pxev_what */
 	uint8_t		 flags;		/* PXEVF_* */
 	uint8_t		 next_boot;
+	uint8_t		 menu;		/* PXEV_PROXY: enum pxev_menu */
+	uint8_t		 menu_items;	/* MENU_OFFER: items offered */
 	uint16_t	 arch;
 	uint16_t	 layer;		/* PXEV_BIS */
-	uint16_t	 menu_item;	/* PXEV_PROXY: pxe.menu.N, or 0 */
+	uint16_t	 menu_item;	/* MENU_ITEM, MENU_LOCAL: pxe.menu.N */
 	struct in_addr	 a, b;		/* PXEV_STATIC*: asked, static */
 };
 
@@ -141,11 +151,12 @@ struct rec_item {
 	uint8_t		 has_ev;
 	struct in_addr	 ciaddr;	/* 0: none */
 	int		 arch;		/* seen: -1 for a client without a PXE class */
-	uint8_t		 vendor_len, user_len, has_uuid, file_len;
+	uint8_t		 vendor_len, user_len, has_uuid, file_len, label_len;
 	uint8_t		 uuid[16];
 	struct pxev	 ev;
 	uint32_t	 class_off;	/* arena: raw vendor then user class bytes (escaped by the writer) */
 	uint32_t	 file_off;	/* arena: the offered file or URL */
+	uint32_t	 label_off;	/* arena: the menu item's label */
 };
 
 #define TX_BATCH		32	/* replies sent per sendmmsg */

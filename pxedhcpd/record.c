@@ -141,15 +141,45 @@ sb_num(struct sb *b, unsigned v)
 }
 
 /*
+ * The file part of a proxy answer's detail: the file, or "none" and why
+ * (pxedhcpd(8), PXE boot menu); then the menu item or the profile.
+ */
+static void
+record_menu(struct sb *b, const struct rec_item *it, const char *arena)
+{
+	const struct pxev	*ev = &it->ev;
+
+	if (ev->menu == MENU_OFFER) {
+		sb_str(b, "none: PXE menu of ");
+		sb_num(b, ev->menu_items);
+		sb_str(b, " items");
+	} else if (ev->menu == MENU_LOCAL)
+		sb_str(b, "none: local boot");
+	else if (it->file_len > 0)
+		sb_add(b, arena + it->file_off, it->file_len);
+	else
+		sb_str(b, "none");
+	if (ev->menu == MENU_ITEM || ev->menu == MENU_LOCAL) {
+		sb_str(b, " (menu item pxe.menu.");
+		sb_num(b, ev->menu_item);
+		sb_str(b, ": ");
+		sb_add(b, arena + it->label_off, it->label_len);
+		sb_str(b, ")");
+	} else if (ev->menu == MENU_RPI)
+		sb_str(b, " (Raspberry Pi profile, 43.9 Raspberry Pi Boot)");
+}
+
+/*
  * The detail of a proxy answer, the event of every answered DISCOVER:
  * "proxy offer bootloader undionly.kpxe for x86 BIOS (arch 0), 43.6=8
  * (boot at once)", built without printf.
  */
 static void
-record_proxy(char *buf, size_t bufsz, const struct rec_item *it, const char *file,
-    const char *aname)
+record_proxy(char *buf, size_t bufsz, const struct rec_item *it,
+    const char *arena, const char *aname)
 {
-	static const char *const what[] = { "iPXE chain script", "HTTP Boot URL", "bootloader" };
+	static const char *const what[] = { "iPXE chain script",
+	    "HTTP Boot URL", "bootloader" };
 	const struct pxev	*ev = &it->ev;
 	struct sb	 b = { buf, 0, bufsz };
 
@@ -158,7 +188,7 @@ record_proxy(char *buf, size_t bufsz, const struct rec_item *it, const char *fil
 	sb_str(&b, ev->reply == DHCP_OFFER ? "offer " : "ack ");
 	sb_str(&b, what[ev->what % 3]);
 	sb_str(&b, " ");
-	sb_add(&b, file, it->file_len);
+	record_menu(&b, it, arena);
 	sb_str(&b, " for ");
 	if (ev->flags & PXEVF_IPXE)
 		sb_str(&b, "iPXE on ");
@@ -180,7 +210,8 @@ record_proxy(char *buf, size_t bufsz, const struct rec_item *it, const char *fil
 
 /* The detail line of an event (the texts of events are part of the interface: netboot(7)). */
 static void
-record_detail(char *buf, size_t bufsz, const struct rec_item *it, const char *file)
+record_detail(char *buf, size_t bufsz, const struct rec_item *it,
+    const char *arena)
 {
 	static const char *const why[] = { "denied (allowed = 0)",
 	    "suspended through the self-API", "unknown client and unknown_clients = ignore" };
@@ -203,7 +234,7 @@ record_detail(char *buf, size_t bufsz, const struct rec_item *it, const char *fi
 		    "(setting bootloader.%d)", type, aname, ev->arch, ev->arch);
 		break;
 	case PXEV_PROXY:
-		record_proxy(buf, bufsz, it, file, aname);
+		record_proxy(buf, bufsz, it, arena, aname);
 		break;
 	case PXEV_STATIC_WRONG:
 		dhcp_ntoa(ev->a, a);
@@ -216,8 +247,10 @@ record_detail(char *buf, size_t bufsz, const struct rec_item *it, const char *fi
 		break;
 	case PXEV_STATIC:
 		dhcp_ntoa(ev->b, b);
-		snprintf(buf, bufsz, "static %s of %s%s%.*s", ev->reply == DHCP_OFFER ? "offer" :
-		    "ack", b, it->file_len > 0 ? ", boot file " : "", it->file_len, file);
+		snprintf(buf, bufsz, "static %s of %s%s%.*s",
+		    ev->reply == DHCP_OFFER ? "offer" : "ack", b,
+		    it->file_len > 0 ? ", boot file " : "", it->file_len,
+		    arena + it->file_off);
 		break;
 	default:
 		buf[0] = '\0';
@@ -273,8 +306,7 @@ record_word(struct record *r, const char *arena, const struct rec_item *it,
 		s->when = (int64_t)it->ts;
 	}
 	if (it->has_ev) {
-		record_detail(t->detail, sizeof(t->detail), it,
-		    arena + it->file_off);
+		record_detail(t->detail, sizeof(t->detail), it, arena);
 		ev = &r->ev[(*ne)++];
 		memset(ev, 0, sizeof(*ev));
 		ev->ts = it->ts;
