@@ -259,38 +259,56 @@ struct bc_table {
 	char		**cells;	/* nrows * ncols, row 0 the headers */
 };
 
-struct bc_table *
-bc_table_new(const char *header, ...)
+static struct bc_table *
+bc_table_vnew(const char *header, va_list ap)
 {
 	struct bc_table	*t = xcalloc(1, sizeof(*t));
 	const char	*h;
-	va_list		 ap;
 
-	va_start(ap, header);
 	for (h = header; h != NULL; h = va_arg(ap, const char *)) {
 		t->cells = xreallocarray(t->cells, t->ncols + 1, sizeof(char *));
 		t->cells[t->ncols++] = xstrdup(h);
 	}
-	va_end(ap);
 	t->nrows = 1;
 	return t;
+}
+
+struct bc_table *
+bc_table_new(const char *header, ...)
+{
+	struct bc_table	*t;
+	va_list		 ap;
+
+	va_start(ap, header);
+	t = bc_table_vnew(header, ap);
+	va_end(ap);
+	return t;
+}
+
+static void
+bc_table_vrow(struct bc_table *t, va_list ap)
+{
+	const char	*c;
+	size_t		 i;
+
+	t->cells = xreallocarray(t->cells, (t->nrows + 1) * t->ncols,
+	    sizeof(char *));
+	for (i = 0; i < t->ncols; i++) {
+		c = va_arg(ap, const char *);
+		t->cells[t->nrows * t->ncols + i] =
+		    xstrdup(c != NULL && *c != '\0' ? c : "-");
+	}
+	t->nrows++;
 }
 
 void
 bc_table_row(struct bc_table *t, ...)
 {
-	const char	*c;
 	va_list		 ap;
-	size_t		 i;
 
-	t->cells = xreallocarray(t->cells, (t->nrows + 1) * t->ncols, sizeof(char *));
 	va_start(ap, t);
-	for (i = 0; i < t->ncols; i++) {
-		c = va_arg(ap, const char *);
-		t->cells[t->nrows * t->ncols + i] = xstrdup(c != NULL && *c != '\0' ? c : "-");
-	}
+	bc_table_vrow(t, ap);
 	va_end(ap);
-	t->nrows++;
 }
 
 void
@@ -317,6 +335,37 @@ bc_table_print(struct bc_table *t, FILE *fp)
 	free(t->cells);
 	free(w);
 	free(t);
+}
+
+void
+bc_list_begin(struct bootctl *bc, struct bc_list *l, const char *header, ...)
+{
+	va_list		 ap;
+
+	memset(l, 0, sizeof(*l));
+	if (bc->json) {
+		l->a = json_array();
+		return;
+	}
+	va_start(ap, header);
+	l->t = bc_table_vnew(header, ap);
+	va_end(ap);
+}
+
+int
+bc_list_end(struct bootctl *bc, struct bc_list *l, int rc)
+{
+	if (l->a != NULL) {
+		if (rc != NB_OK) {
+			json_decref(l->a);
+			return bc_dberror(bc);
+		}
+		bc_print_json(l->a);
+		return 0;
+	}
+	/* What was read before an error is still shown. */
+	bc_table_print(l->t, stdout);
+	return rc == NB_OK ? 0 : bc_dberror(bc);
 }
 
 void

@@ -77,6 +77,18 @@ struct bc_table	*bc_table_new(const char *header, ...);
 void	bc_table_row(struct bc_table *, ...);
 /* Print the table with each column as wide as its widest cell, then free it. */
 void	bc_table_print(struct bc_table *, FILE *);
+
+/* The output of a list verb: a JSON array (--json) or a table; the
+ * listing's callback fills the one that is not NULL. */
+struct bc_list {
+	json_t		*a;	/* --json */
+	struct bc_table	*t;	/* else */
+};
+/* Start a list: an array with --json, else a table with these headers. */
+void	bc_list_begin(struct bootctl *, struct bc_list *,
+	    const char *header, ...);
+/* Print and free the list; rc is the listing's NB_*: the verb's status. */
+int	bc_list_end(struct bootctl *, struct bc_list *, int rc);
 /* One line of the human form of show: "key:" padded, then the value ("-" for NULL). */
 void	bc_show(const char *key, const char *value);
 

@@ -381,19 +381,18 @@ client_state(const struct nb_client *c)
 }
 
 static int
-list_json(const struct nb_client *c, void *arg)
+list_one(const struct nb_client *c, void *arg)
 {
-	json_array_append_new(arg, nb_client_json(c));
-	return 0;
-}
+	struct bc_list	*l = arg;
+	char		 seen[32];
 
-static int
-list_row(const struct nb_client *c, void *arg)
-{
-	char	 seen[32];
-
-	bc_table_row(arg, c->mac, c->name, c->hostname, c->ip ? c->ip : c->last_ip,
-	    c->image, nb_next_boot_name(c->next_boot), client_state(c),
+	if (l->a != NULL) {
+		json_array_append_new(l->a, nb_client_json(c));
+		return 0;
+	}
+	bc_table_row(l->t, c->mac, c->name, c->hostname,
+	    c->ip ? c->ip : c->last_ip, c->image,
+	    nb_next_boot_name(c->next_boot), client_state(c),
 	    bc_time(c->last_seen, seen, sizeof(seen)));
 	return 0;
 }
@@ -401,26 +400,15 @@ list_row(const struct nb_client *c, void *arg)
 static int
 client_list(struct bootctl *bc, int argc, char *argv[])
 {
-	struct bc_table	*t;
-	json_t		*a;
+	struct bc_list	 l;
 	int		 rc;
 
-	if ((rc = bc_operands(bc, argc, argv, 0, 0)) != 0 || (rc = bc_open(bc)) != 0)
+	if ((rc = bc_operands(bc, argc, argv, 0, 0)) != 0 ||
+	    (rc = bc_open(bc)) != 0)
 		return rc;
-	if (bc->json) {
-		a = json_array();
-		if (nb_client_list(bc->db, list_json, a) != NB_OK) {
-			json_decref(a);
-			return bc_dberror(bc);
-		}
-		bc_print_json(a);
-		return 0;
-	}
-	t = bc_table_new("MAC", "NAME", "HOSTNAME", "IP", "IMAGE", "NEXT-BOOT", "STATE",
-	    "LAST-SEEN", (const char *)NULL);
-	rc = nb_client_list(bc->db, list_row, t);
-	bc_table_print(t, stdout);
-	return rc == NB_OK ? 0 : bc_dberror(bc);
+	bc_list_begin(bc, &l, "MAC", "NAME", "HOSTNAME", "IP", "IMAGE",
+	    "NEXT-BOOT", "STATE", "LAST-SEEN", (const char *)NULL);
+	return bc_list_end(bc, &l, nb_client_list(bc->db, list_one, &l));
 }
 
 static void

@@ -226,18 +226,16 @@ done:
 }
 
 static int
-list_json(const struct nb_file *f, void *arg)
+list_one(const struct nb_file *f, void *arg)
 {
-	json_array_append_new(arg, nb_file_json(f));
-	return 0;
-}
+	struct bc_list	*l = arg;
+	char		 src[64], updated[32];
+	const char	*source = src;
 
-static int
-list_row(const struct nb_file *f, void *arg)
-{
-	char	 src[64], updated[32];
-	const char *source = src;
-
+	if (l->a != NULL) {
+		json_array_append_new(l->a, nb_file_json(f));
+		return 0;
+	}
 	switch (f->kind) {
 	case NB_FILE_CONTENT:
 		snprintf(src, sizeof(src), "%zu bytes", f->content_len);
@@ -256,8 +254,9 @@ list_row(const struct nb_file *f, void *arg)
 		source = f->url;
 		break;
 	}
-	bc_table_row(arg, f->path, f->mac[0] ? f->mac : "global", nb_file_kind_name(f->kind),
-	    source, bc_time(f->updated, updated, sizeof(updated)));
+	bc_table_row(l->t, f->path, f->mac[0] ? f->mac : "global",
+	    nb_file_kind_name(f->kind), source,
+	    bc_time(f->updated, updated, sizeof(updated)));
 	return 0;
 }
 
@@ -265,8 +264,7 @@ static int
 file_list(struct bootctl *bc, int argc, char *argv[])
 {
 	struct file_opts	 o;
-	struct bc_table		*t;
-	json_t			*a;
+	struct bc_list		 l;
 	char			 mac[NB_MACSTR_LEN];
 	int			 rc;
 
@@ -274,19 +272,10 @@ file_list(struct bootctl *bc, int argc, char *argv[])
 	    (rc = bc_nargs(bc, argc - optind, argv + optind, 0, 0)) != 0 ||
 	    (rc = file_mac(bc, o.mac, mac)) != 0 || (rc = bc_open(bc)) != 0)
 		return rc;
-	if (bc->json) {
-		a = json_array();
-		if (nb_file_list(bc->db, mac[0] ? mac : NULL, list_json, a) != NB_OK) {
-			json_decref(a);
-			return bc_dberror(bc);
-		}
-		bc_print_json(a);
-		return 0;
-	}
-	t = bc_table_new("PATH", "FOR", "KIND", "SOURCE", "UPDATED", (const char *)NULL);
-	rc = nb_file_list(bc->db, mac[0] ? mac : NULL, list_row, t);
-	bc_table_print(t, stdout);
-	return rc == NB_OK ? 0 : bc_dberror(bc);
+	bc_list_begin(bc, &l, "PATH", "FOR", "KIND", "SOURCE", "UPDATED",
+	    (const char *)NULL);
+	return bc_list_end(bc, &l,
+	    nb_file_list(bc->db, mac[0] ? mac : NULL, list_one, &l));
 }
 
 const struct bootctl_cmd bc_file_cmds[] = {

@@ -222,25 +222,23 @@ image_rm(struct bootctl *bc, int argc, char *argv[])
 }
 
 static int
-list_json(const struct nb_image *img, void *arg)
+list_one(const struct nb_image *img, void *arg)
 {
-	json_array_append_new(arg, nb_image_json(img));
-	return 0;
-}
+	struct bc_list	*l = arg;
+	char		*initrds = NULL, *p;
+	size_t		 i;
 
-static int
-list_row(const struct nb_image *img, void *arg)
-{
-	char	*initrds = NULL, *p;
-	size_t	 i;
-
+	if (l->a != NULL) {
+		json_array_append_new(l->a, nb_image_json(img));
+		return 0;
+	}
 	for (i = 0; i < img->ninitrds; i++) {
 		xasprintf(&p, "%s%s%s", initrds ? initrds : "", initrds ? "," : "", img->initrds[i]);
 		free(initrds);
 		initrds = p;
 	}
-	bc_table_row(arg, img->name, img->kind, img->distro, img->version, img->kernel,
-	    initrds, img->tmpl);
+	bc_table_row(l->t, img->name, img->kind, img->distro, img->version,
+	    img->kernel, initrds, img->tmpl);
 	free(initrds);
 	return 0;
 }
@@ -248,26 +246,15 @@ list_row(const struct nb_image *img, void *arg)
 static int
 image_list(struct bootctl *bc, int argc, char *argv[])
 {
-	struct bc_table	*t;
-	json_t		*a;
+	struct bc_list	 l;
 	int		 rc;
 
-	if ((rc = bc_operands(bc, argc, argv, 0, 0)) != 0 || (rc = bc_open(bc)) != 0)
+	if ((rc = bc_operands(bc, argc, argv, 0, 0)) != 0 ||
+	    (rc = bc_open(bc)) != 0)
 		return rc;
-	if (bc->json) {
-		a = json_array();
-		if (nb_image_list(bc->db, list_json, a) != NB_OK) {
-			json_decref(a);
-			return bc_dberror(bc);
-		}
-		bc_print_json(a);
-		return 0;
-	}
-	t = bc_table_new("NAME", "KIND", "DISTRO", "VERSION", "KERNEL", "INITRDS", "TEMPLATE",
-	    (const char *)NULL);
-	rc = nb_image_list(bc->db, list_row, t);
-	bc_table_print(t, stdout);
-	return rc == NB_OK ? 0 : bc_dberror(bc);
+	bc_list_begin(bc, &l, "NAME", "KIND", "DISTRO", "VERSION", "KERNEL",
+	    "INITRDS", "TEMPLATE", (const char *)NULL);
+	return bc_list_end(bc, &l, nb_image_list(bc->db, list_one, &l));
 }
 
 static void

@@ -21,20 +21,8 @@ lease_state(const struct nb_lease6 *l, int64_t now)
 	return l->declined ? "declined" : "bound";
 }
 
-static void
-lease_duid(const struct nb_lease6 *l, char *buf, size_t len)
-{
-	size_t	 i, n = 0;
-
-	buf[0] = '\0';
-	/* "00:04:11:..." as a MAC is written; len holds 3 bytes per DUID byte. */
-	for (i = 0; i < l->duidlen && n + 3 <= len; i++)
-		n += (size_t)snprintf(buf + n, len - n, "%s%02x", i ? ":" : "", l->duid[i]);
-}
-
 struct lease_out {
-	json_t		*a;
-	struct bc_table	*t;
+	struct bc_list	 l;
 	int64_t		 now;
 };
 
@@ -45,8 +33,8 @@ lease_one(const struct nb_lease6 *l, void *arg)
 	char			 duid[3 * sizeof(l->duid)], iaid[16], when[64];
 	json_t			*j;
 
-	lease_duid(l, duid, sizeof(duid));
-	if (o->a != NULL) {
+	nb_hex_format(l->duid, l->duidlen, duid, sizeof(duid));
+	if (o->l.a != NULL) {
 		j = json_object();
 		json_object_set_new(j, "addr", json_string(l->addr));
 		json_object_set_new(j, "mac", l->mac[0] ? json_string(l->mac) : json_null());
@@ -55,12 +43,13 @@ lease_one(const struct nb_lease6 *l, void *arg)
 		json_object_set_new(j, "state", json_string(lease_state(l, o->now)));
 		json_object_set_new(j, "expires", json_integer(l->expires));
 		json_object_set_new(j, "updated", json_integer(l->updated));
-		json_array_append_new(o->a, j);
+		json_array_append_new(o->l.a, j);
 		return 0;
 	}
 	snprintf(iaid, sizeof(iaid), "%u", l->iaid);
-	bc_table_row(o->t, l->addr, l->mac[0] ? l->mac : "-", iaid, lease_state(l, o->now),
-	    bc_time(l->expires, when, sizeof(when)), duid);
+	bc_table_row(o->l.t, l->addr, l->mac[0] ? l->mac : "-", iaid,
+	    lease_state(l, o->now), bc_time(l->expires, when, sizeof(when)),
+	    duid);
 	return 0;
 }
 
@@ -72,24 +61,10 @@ lease_list(struct bootctl *bc, int argc, char *argv[])
 
 	if ((rc = bc_operands(bc, argc, argv, 0, 0)) != 0 || (rc = bc_open(bc)) != 0)
 		return rc;
-	memset(&o, 0, sizeof(o));
 	o.now = (int64_t)time(NULL);
-	if (bc->json)
-		o.a = json_array();
-	else
-		o.t = bc_table_new("ADDRESS", "MAC", "IAID", "STATE", "EXPIRES", "DUID",
-		    (const char *)NULL);
-	rc = nb_lease6_list(bc->db, lease_one, &o);
-	if (o.a != NULL) {
-		if (rc != NB_OK) {
-			json_decref(o.a);
-			return bc_dberror(bc);
-		}
-		bc_print_json(o.a);
-		return 0;
-	}
-	bc_table_print(o.t, stdout);
-	return rc == NB_OK ? 0 : bc_dberror(bc);
+	bc_list_begin(bc, &o.l, "ADDRESS", "MAC", "IAID", "STATE", "EXPIRES",
+	    "DUID", (const char *)NULL);
+	return bc_list_end(bc, &o.l, nb_lease6_list(bc->db, lease_one, &o));
 }
 
 static int

@@ -26,16 +26,15 @@ setting_json(const char *key, const char *value, int is_default)
 }
 
 static int
-all_json(const char *key, const char *value, int is_default, void *arg)
+all_one(const char *key, const char *value, int is_default, void *arg)
 {
-	json_array_append_new(arg, setting_json(key, value, is_default));
-	return 0;
-}
+	struct bc_list	*l = arg;
 
-static int
-all_row(const char *key, const char *value, int is_default, void *arg)
-{
-	bc_table_row(arg, key, value, is_default ? "default" : "set");
+	if (l->a != NULL)
+		json_array_append_new(l->a, setting_json(key, value,
+		    is_default));
+	else
+		bc_table_row(l->t, key, value, is_default ? "default" : "set");
 	return 0;
 }
 
@@ -59,23 +58,10 @@ find_key(const char *key, const char *value, int is_default, void *arg)
 static int
 settings_get_all(struct bootctl *bc)
 {
-	struct bc_table	*t;
-	json_t		*a;
-	int		 rc;
+	struct bc_list	 l;
 
-	if (bc->json) {
-		a = json_array();
-		if (nb_setting_list(bc->db, all_json, a) != NB_OK) {
-			json_decref(a);
-			return bc_dberror(bc);
-		}
-		bc_print_json(a);
-		return 0;
-	}
-	t = bc_table_new("KEY", "VALUE", "SOURCE", (const char *)NULL);
-	rc = nb_setting_list(bc->db, all_row, t);
-	bc_table_print(t, stdout);
-	return rc == NB_OK ? 0 : bc_dberror(bc);
+	bc_list_begin(bc, &l, "KEY", "VALUE", "SOURCE", (const char *)NULL);
+	return bc_list_end(bc, &l, nb_setting_list(bc->db, all_one, &l));
 }
 
 static int

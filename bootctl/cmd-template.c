@@ -189,44 +189,33 @@ template_rm(struct bootctl *bc, int argc, char *argv[])
 }
 
 static int
-list_json(const struct nb_template *t, void *arg)
+list_one(const struct nb_template *t, void *arg)
 {
-	json_array_append_new(arg, nb_template_json(t, 0));
-	return 0;
-}
+	struct bc_list	*l = arg;
+	char		 size[32], updated[32];
 
-static int
-list_row(const struct nb_template *t, void *arg)
-{
-	char	 size[32], updated[32];
-
+	if (l->a != NULL) {
+		json_array_append_new(l->a, nb_template_json(t, 0));
+		return 0;
+	}
 	snprintf(size, sizeof(size), "%zu", strlen(t->body));
-	bc_table_row(arg, t->name, t->kind, size, bc_time(t->updated, updated, sizeof(updated)));
+	bc_table_row(l->t, t->name, t->kind, size,
+	    bc_time(t->updated, updated, sizeof(updated)));
 	return 0;
 }
 
 static int
 template_list(struct bootctl *bc, int argc, char *argv[])
 {
-	struct bc_table	*t;
-	json_t		*a;
+	struct bc_list	 l;
 	int		 rc;
 
-	if ((rc = bc_operands(bc, argc, argv, 0, 0)) != 0 || (rc = bc_open(bc)) != 0)
+	if ((rc = bc_operands(bc, argc, argv, 0, 0)) != 0 ||
+	    (rc = bc_open(bc)) != 0)
 		return rc;
-	if (bc->json) {
-		a = json_array();
-		if (nb_template_list(bc->db, list_json, a) != NB_OK) {
-			json_decref(a);
-			return bc_dberror(bc);
-		}
-		bc_print_json(a);
-		return 0;
-	}
-	t = bc_table_new("NAME", "KIND", "SIZE", "UPDATED", (const char *)NULL);
-	rc = nb_template_list(bc->db, list_row, t);
-	bc_table_print(t, stdout);
-	return rc == NB_OK ? 0 : bc_dberror(bc);
+	bc_list_begin(bc, &l, "NAME", "KIND", "SIZE", "UPDATED",
+	    (const char *)NULL);
+	return bc_list_end(bc, &l, nb_template_list(bc->db, list_one, &l));
 }
 
 #define TEMPLATE_KINDS \

@@ -101,15 +101,10 @@ token_create(struct bootctl *bc, int argc, char *argv[])
 	return 0;
 }
 
-struct token_out {
-	json_t		*a;
-	struct bc_table	*t;
-};
-
 static int
 token_one(const struct nb_apitoken *t, void *arg)
 {
-	struct token_out	*o = arg;
+	struct bc_list		*o = arg;
 	char			 id[24], c[64], e[64], u[64], lbl[256];
 
 	if (o->a != NULL) {
@@ -133,7 +128,7 @@ token_list(struct bootctl *bc, int argc, char *argv[])
 		{ "sessions", no_argument, NULL, O_SESSIONS },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct token_out	 o;
+	struct bc_list		 o;
 	const char		*user = NULL;
 	int			 ch, rc, sessions = 0;
 
@@ -147,23 +142,10 @@ token_list(struct bootctl *bc, int argc, char *argv[])
 		return rc;
 	if (optind < argc)
 		user = argv[optind];
-	memset(&o, 0, sizeof(o));
-	if (bc->json)
-		o.a = json_array();
-	else
-		o.t = bc_table_new("ID", "USER", "KIND", "ROLE", "CREATED",
-		    "EXPIRES", "LAST USED", "LABEL", (const char *)NULL);
-	rc = nb_token_list(bc->db, user, sessions, token_one, &o);
-	if (o.a != NULL) {
-		if (rc != NB_OK) {
-			json_decref(o.a);
-			return bc_dberror(bc);
-		}
-		bc_print_json(o.a);
-		return 0;
-	}
-	bc_table_print(o.t, stdout);
-	return rc == NB_OK ? 0 : bc_dberror(bc);
+	bc_list_begin(bc, &o, "ID", "USER", "KIND", "ROLE", "CREATED",
+	    "EXPIRES", "LAST USED", "LABEL", (const char *)NULL);
+	return bc_list_end(bc, &o,
+	    nb_token_list(bc->db, user, sessions, token_one, &o));
 }
 
 static int

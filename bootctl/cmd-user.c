@@ -161,15 +161,10 @@ done:
 	return rc;
 }
 
-struct user_out {
-	json_t		*a;
-	struct bc_table	*t;
-};
-
 static int
 user_one(const struct nb_user *u, void *arg)
 {
-	struct user_out	*o = arg;
+	struct bc_list	*o = arg;
 	char		 c[64], m[64];
 
 	if (o->a != NULL) {
@@ -185,29 +180,15 @@ user_one(const struct nb_user *u, void *arg)
 static int
 user_list(struct bootctl *bc, int argc, char *argv[])
 {
-	struct user_out	 o;
+	struct bc_list	 o;
 	int		 rc;
 
 	if ((rc = bc_operands(bc, argc, argv, 0, 0)) != 0 ||
 	    (rc = bc_open(bc)) != 0)
 		return rc;
-	memset(&o, 0, sizeof(o));
-	if (bc->json)
-		o.a = json_array();
-	else
-		o.t = bc_table_new("NAME", "ROLE", "CREATED", "CHANGED",
-		    (const char *)NULL);
-	rc = nb_user_list(bc->db, user_one, &o);
-	if (o.a != NULL) {
-		if (rc != NB_OK) {
-			json_decref(o.a);
-			return bc_dberror(bc);
-		}
-		bc_print_json(o.a);
-		return 0;
-	}
-	bc_table_print(o.t, stdout);
-	return rc == NB_OK ? 0 : bc_dberror(bc);
+	bc_list_begin(bc, &o, "NAME", "ROLE", "CREATED", "CHANGED",
+	    (const char *)NULL);
+	return bc_list_end(bc, &o, nb_user_list(bc->db, user_one, &o));
 }
 
 static int
