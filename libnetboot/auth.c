@@ -208,16 +208,11 @@ nb_token_revoke(struct nb_db *db, int64_t id)
 {
 	static const char sql[] = "DELETE FROM tokens WHERE id = ?1";
 	sqlite3_stmt	*st;
-	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	sqlite3_bind_int64(st, 1, id);
-	if ((rc = db_exec_stmt(db, st)) != NB_OK)
-		return rc;
-	if (sqlite3_changes(db->sq) == 0)
-		return db_fail(db, NB_NOTFOUND, "no token %lld", (long long)id);
-	return NB_OK;
+	return db_exec_row(db, st, "no token %lld", (long long)id);
 }
 
 /*
@@ -346,7 +341,6 @@ nb_session_revoke(struct nb_db *db, const char *sid)
 	    "AND kind = 'session'";
 	char		 h[SHA256_DIGEST_STRING_LENGTH];
 	sqlite3_stmt	*st;
-	int		 rc;
 
 	if (!secret_shape(sid, NB_SESSION_PREFIX))
 		return db_fail(db, NB_NOTFOUND, "no such session");
@@ -354,11 +348,7 @@ nb_session_revoke(struct nb_db *db, const char *sid)
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, h);
-	if ((rc = db_exec_stmt(db, st)) != NB_OK)
-		return rc;
-	if (sqlite3_changes(db->sq) == 0)
-		return db_fail(db, NB_NOTFOUND, "no such session");
-	return NB_OK;
+	return db_exec_row(db, st, "no such session");
 }
 
 int

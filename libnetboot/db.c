@@ -104,6 +104,22 @@ db_exec_stmt(struct nb_db *db, sqlite3_stmt *st)
 }
 
 int
+db_exec_row(struct nb_db *db, sqlite3_stmt *st, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 rc;
+
+	if ((rc = db_exec_stmt(db, st)) != NB_OK)
+		return rc;
+	if (sqlite3_changes(db->sq) > 0)
+		return NB_OK;
+	va_start(ap, fmt);
+	vsnprintf(db->err, sizeof(db->err), fmt, ap);
+	va_end(ap);
+	return NB_NOTFOUND;
+}
+
+int
 db_bind_text(sqlite3_stmt *st, int idx, const char *s)
 {
 	if (s == NULL)

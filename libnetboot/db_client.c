@@ -253,16 +253,11 @@ nb_client_rm(struct nb_db *db, const char *mac)
 {
 	static const char sql[] = "DELETE FROM clients WHERE mac = ?1";
 	sqlite3_stmt	*st;
-	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, mac);
-	if ((rc = db_exec_stmt(db, st)) != NB_OK)
-		return rc;
-	if (sqlite3_changes(db->sq) == 0)
-		return db_fail(db, NB_NOTFOUND, "no client %s", mac);
-	return NB_OK;
+	return db_exec_row(db, st, "no client %s", mac);
 }
 
 int
@@ -322,7 +317,6 @@ nb_client_set_inventory(struct nb_db *db, const char *mac, json_t *inventory, co
 	    "last_ip = ifnull(?3, last_ip), last_seen = ?4 WHERE mac = ?1";
 	sqlite3_stmt	*st;
 	json_t		*clean;
-	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
@@ -332,11 +326,7 @@ nb_client_set_inventory(struct nb_db *db, const char *mac, json_t *inventory, co
 	json_decref(clean);
 	db_bind_text(st, 3, ip);
 	sqlite3_bind_int64(st, 4, nb_now());
-	if ((rc = db_exec_stmt(db, st)) != NB_OK)
-		return rc;
-	if (sqlite3_changes(db->sq) == 0)
-		return db_fail(db, NB_NOTFOUND, "no client %s", mac);
-	return NB_OK;
+	return db_exec_row(db, st, "no client %s", mac);
 }
 
 int64_t

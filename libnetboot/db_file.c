@@ -229,9 +229,8 @@ nb_file_rm(struct nb_db *db, const char *path, const char *mac)
 	}
 	db_bind_text(st, 1, clean);
 	db_bind_text(st, 2, mac ? mac : "");
-	if ((rc = db_exec_stmt(db, st)) == NB_OK && sqlite3_changes(db->sq) == 0)
-		rc = db_fail(db, NB_NOTFOUND, "no file %s for %s", clean,
-		    mac && *mac ? mac : "all clients");
+	rc = db_exec_row(db, st, "no file %s for %s", clean,
+	    mac && *mac ? mac : "all clients");
 done:
 	free(clean);
 	return rc;

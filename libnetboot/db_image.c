@@ -166,7 +166,6 @@ nb_image_rm(struct nb_db *db, const char *name)
 	static const char sql[] = "DELETE FROM images WHERE name = ?1";
 	sqlite3_stmt	*st;
 	int64_t		 n = 0;
-	int		 rc;
 
 	if ((st = db_stmt(db, users)) == NULL)
 		return NB_ERR;
@@ -180,11 +179,7 @@ nb_image_rm(struct nb_db *db, const char *name)
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, name);
-	if ((rc = db_exec_stmt(db, st)) != NB_OK)
-		return rc;
-	if (sqlite3_changes(db->sq) == 0)
-		return db_fail(db, NB_NOTFOUND, "no image named '%s'", name);
-	return NB_OK;
+	return db_exec_row(db, st, "no image named '%s'", name);
 }
 
 int

@@ -40,6 +40,12 @@ char		*db_col_str(sqlite3_stmt *, int idx);
 json_t		*db_col_json(sqlite3_stmt *, int idx, int array);
 /* Step a statement that returns no rows; NB_OK or the mapped error. */
 int		 db_exec_stmt(struct nb_db *, sqlite3_stmt *);
+/*
+ * Step an UPDATE or DELETE of one row (by its key); NB_NOTFOUND, with
+ * the message fmt, if it changed none.
+ */
+int		 db_exec_row(struct nb_db *, sqlite3_stmt *,
+		    const char *fmt, ...) NB_PRINTF(3, 4);
 /* Set a JSON key to a string, or null. */
 void		 json_set_str(json_t *, const char *key, const char *value);
 /* Schema migrations, from version i to i + 1 at index i. */

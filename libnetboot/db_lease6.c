@@ -136,16 +136,11 @@ static int
 lease6_ia_exec(struct nb_db *db, sqlite3_stmt *st, const uint8_t *duid, size_t duidlen,
     uint32_t iaid, const char *addr)
 {
-	int	 rc;
 
 	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, duid, (int)duidlen, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, iaid);
-	if ((rc = db_exec_stmt(db, st)) != NB_OK)
-		return rc;
-	if (sqlite3_changes(db->sq) == 0)
-		return db_fail(db, NB_NOTFOUND, "no lease of %s for that IA", addr);
-	return NB_OK;
+	return db_exec_row(db, st, "no lease of %s for that IA", addr);
 }
 
 int
@@ -218,14 +213,9 @@ nb_lease6_rm(struct nb_db *db, const char *addr)
 {
 	static const char sql[] = "DELETE FROM leases6 WHERE addr = ?1";
 	sqlite3_stmt	*st;
-	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-	if ((rc = db_exec_stmt(db, st)) != NB_OK)
-		return rc;
-	if (sqlite3_changes(db->sq) == 0)
-		return db_fail(db, NB_NOTFOUND, "no lease of %s", addr);
-	return NB_OK;
+	return db_exec_row(db, st, "no lease of %s", addr);
 }

@@ -236,12 +236,10 @@ nb_user_passwd(struct nb_db *db, const char *name, const char *pw)
 	db_bind_text(st, 1, name);
 	db_bind_text(st, 2, hash);
 	sqlite3_bind_int64(st, 3, nb_now());
-	rc = db_exec_stmt(db, st);
+	rc = db_exec_row(db, st, "no user named '%s'", name);
 	explicit_bzero(hash, sizeof(hash));
 	if (rc != NB_OK)
 		return rc;
-	if (sqlite3_changes(db->sq) == 0)
-		return db_fail(db, NB_NOTFOUND, "no user named '%s'", name);
 	/* a new password ends every session the old one opened */
 	if ((st = db_stmt(db, ends)) == NULL)
 		return NB_ERR;
@@ -266,11 +264,7 @@ nb_user_set_role(struct nb_db *db, const char *name, enum nb_role role)
 	db_bind_text(st, 1, name);
 	db_bind_text(st, 2, nb_role_name(role));
 	sqlite3_bind_int64(st, 3, nb_now());
-	if ((rc = db_exec_stmt(db, st)) != NB_OK)
-		return rc;
-	if (sqlite3_changes(db->sq) == 0)
-		return db_fail(db, NB_NOTFOUND, "no user named '%s'", name);
-	return NB_OK;
+	return db_exec_row(db, st, "no user named '%s'", name);
 }
 
 int
