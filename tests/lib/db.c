@@ -194,6 +194,9 @@ test_migrations(void)
 			    strcmp(c.name, "old") == 0, "the client survives the migration from %d", from);
 			nb_client_clear(&c);
 			ok(nb_event_last_id(db, NULL) == 2, "the events keep their ids");
+			/* Not the zeroed MAC of a cleared client. */
+			ok(raw_count("SELECT count(*) FROM events WHERE mac = "
+			    "'52:54:00:00:00:01'") == 2, "and their client");
 			ok(nb_event_add(db, NULL, "bootweb", "new", NULL, "three") == NB_OK &&
 			    nb_event_last_id(db, NULL) == 3, "and new ones follow them");
 		}
