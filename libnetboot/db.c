@@ -104,6 +104,20 @@ db_exec_stmt(struct nb_db *db, sqlite3_stmt *st)
 }
 
 int
+db_exists(struct nb_db *db, sqlite3_stmt *st)
+{
+	int	 rc;
+
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+}
+
+int
 db_exec_row(struct nb_db *db, sqlite3_stmt *st, const char *fmt, ...)
 {
 	va_list	 ap;

@@ -159,13 +159,46 @@ nb_image_add(struct nb_db *db, const struct nb_image *img)
 	return rc;
 }
 
+/* The setting that names image name (default_image, menu.default), or NULL. */
+static const char *
+image_setting(struct nb_db *db, const char *name, int *err)
+{
+	static const char sql[] = "SELECT key FROM settings WHERE value = ?1 "
+	    "AND key IN ('default_image', 'menu.default') ORDER BY key";
+	static const char *const keys[] = { "default_image", "menu.default" };
+	sqlite3_stmt	*st;
+	const char	*key = NULL;
+	size_t		 i;
+	int		 rc;
+
+	*err = 0;
+	if ((st = db_stmt(db, sql)) == NULL) {
+		*err = 1;
+		return NULL;
+	}
+	db_bind_text(st, 1, name);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		for (i = 0; i < nitems(keys); i++)
+			if (strcmp((const char *)sqlite3_column_text(st, 0),
+			    keys[i]) == 0)
+				key = keys[i];
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+		*err = 1;
+	}
+	return key;
+}
+
 int
 nb_image_rm(struct nb_db *db, const char *name)
 {
 	static const char users[] = "SELECT count(*) FROM clients WHERE image = ?1";
 	static const char sql[] = "DELETE FROM images WHERE name = ?1";
 	sqlite3_stmt	*st;
+	const char	*key;
 	int64_t		 n = 0;
+	int		 err;
 
 	if ((st = db_stmt(db, users)) == NULL)
 		return NB_ERR;
@@ -176,6 +209,11 @@ nb_image_rm(struct nb_db *db, const char *name)
 	if (n > 0)
 		return db_fail(db, NB_INUSE, "image '%s' is assigned to %lld client%s",
 		    name, (long long)n, n == 1 ? "" : "s");
+	if ((key = image_setting(db, name, &err)) != NULL)
+		return db_fail(db, NB_INUSE, "image '%s' is the setting %s "
+		    "(bootctl settings set %s ...)", name, key, key);
+	if (err)
+		return NB_ERR;
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, name);

@@ -78,7 +78,6 @@ nb_lease6_taken(struct nb_db *db, const char *addr, const uint8_t *duid, size_t 
 	static const char sql[] = "SELECT 1 FROM leases6 WHERE addr = ?1 AND expires > ?2 "
 	    "AND (state = 'declined' OR duid <> ?3 OR iaid <> ?4)";
 	sqlite3_stmt	*st;
-	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
@@ -86,13 +85,7 @@ nb_lease6_taken(struct nb_db *db, const char *addr, const uint8_t *duid, size_t 
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_blob(st, 3, duid, (int)duidlen, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, iaid);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return db_sqlerr(db, rc);
+	return db_exists(db, st);
 }
 
 int

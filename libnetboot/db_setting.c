@@ -37,6 +37,45 @@ nb_setting_get(struct nb_db *db, const char *key, char **value)
 	return NB_OK;
 }
 
+/* 1 if an image named name exists, 0 if not, or the NB_* error. */
+static int
+setting_image_exists(struct nb_db *db, const char *name)
+{
+	static const char sql[] = "SELECT 1 FROM images WHERE name = ?1";
+	sqlite3_stmt	*st;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	db_bind_text(st, 1, name);
+	return db_exists(db, st);
+}
+
+/*
+ * What a value names must exist when it is written: default_image an
+ * image, menu.default an image or local or shell (netboot(7)).
+ */
+static int
+setting_refs(struct nb_db *db, const char *key, const char *value)
+{
+	long	 arg;
+	int	 id = nb_setting_find(key, &arg), have;
+
+	if (id != NB_S_DEFAULT_IMAGE && id != NB_S_MENU_DEFAULT)
+		return NB_OK;
+	if (id == NB_S_MENU_DEFAULT &&
+	    (strcmp(value, "local") == 0 || strcmp(value, "shell") == 0))
+		return NB_OK;
+	if ((have = setting_image_exists(db, value)) < 0)
+		return have;
+	if (have)
+		return NB_OK;
+	if (id == NB_S_DEFAULT_IMAGE)
+		return db_fail(db, NB_INVALID, "%s: no image named '%s'",
+		    key, value);
+	return db_fail(db, NB_INVALID, "%s: '%s' is not an image, local "
+	    "or shell", key, value);
+}
+
 int
 nb_setting_set(struct nb_db *db, const char *key, const char *value)
 {
@@ -44,9 +83,12 @@ nb_setting_set(struct nb_db *db, const char *key, const char *value)
 	    "ON CONFLICT (key) DO UPDATE SET value = ?2";
 	sqlite3_stmt	*st;
 	char		 why[256];
+	int		 rc;
 
 	if (nb_setting_check(key, value, why, sizeof(why)) == -1)
 		return db_fail(db, NB_INVALID, "%s", why);
+	if ((rc = setting_refs(db, key, value)) != NB_OK)
+		return rc;
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, key);

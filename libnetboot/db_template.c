@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db_int.h"
+#include "tmpl.h"
 #include "xmalloc.h"
 
 static const char *const template_kinds[] = {
@@ -66,6 +67,7 @@ static int
 template_write(struct nb_db *db, const char *sql, const struct nb_template *t)
 {
 	sqlite3_stmt	*st;
+	char		 err[256];
 
 	if (!nb_name_valid(t->name))
 		return db_fail(db, NB_INVALID, "bad template name '%s' (letters, digits, . _ -)",
@@ -74,6 +76,10 @@ template_write(struct nb_db *db, const char *sql, const struct nb_template *t)
 		return db_fail(db, NB_INVALID, "bad template kind '%s'", t->kind ? t->kind : "");
 	if (t->body == NULL)
 		return db_fail(db, NB_INVALID, "template %s has no body", t->name);
+	/* Refused when written, naming the line, not when a client boots. */
+	if (nb_tmpl_check(t->body, err, sizeof(err)) == -1)
+		return db_fail(db, NB_INVALID, "template %s: %s", t->name,
+		    err);
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, t->name);

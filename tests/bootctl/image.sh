@@ -80,6 +80,13 @@ error "image 'deb12' is assigned to 1 client" image rm deb12
 error "template 'pre' is used by" template rm pre
 
 ok client rm 52:54:00:00:00:01
+# An image a setting names stays until the setting names another.
+ok settings set default_image deb12
+error "image 'deb12' is the setting default_image" image rm deb12
+ok settings unset default_image
+ok settings set menu.default deb12
+error "image 'deb12' is the setting menu.default" image rm deb12
+ok settings set menu.default alma9
 ok image rm deb12
 expect_out "removed image deb12"
 [ "$(sql "SELECT count(*) FROM images WHERE name = 'deb12'")" = 0 ] || fail "image rm"

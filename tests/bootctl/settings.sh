@@ -49,6 +49,14 @@ ok settings get menu.timeout
 ok settings unset server_address
 expect_out "server_address unset (no default)"
 
+# What a value names must exist when it is written, and the error says
+# what is missing (nothing is stored).
+error "default_image: no image named 'nosuch'" settings set default_image nosuch
+error "menu.default: 'nosuch' is not an image, local or shell" \
+	settings set menu.default nosuch
+ok settings set menu.default shell
+ok settings set menu.default local
+
 # Usage errors: bad keys and values, arguments.
 usage "unknown setting 'menu.colour'" settings get menu.colour
 usage "unknown setting 'menu.colour'" settings set menu.colour red

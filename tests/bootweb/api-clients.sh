@@ -99,6 +99,10 @@ api_call 201 POST /api/v1/templates -H "$A" -H "$J" -d '{"name":"t2","kind":"raw
 TET=$(sed -n 's/^ETag: *\("[^"]*"\).*/\1/ip' "$T/hdr")
 api_call 409 POST /api/v1/templates -H "$A" -H "$J" -d '{"name":"t2","kind":"raw","body":"x"}'
 api_call 422 POST /api/v1/templates -H "$A" -H "$J" -d '{"name":"t3","kind":"nope","body":"x"}'
+# Refused when written, as bootctl refuses it: the same libnetboot check.
+api_call 422 POST /api/v1/templates -H "$A" -H "$J" \
+    -d '{"name":"t3","kind":"raw","body":"ok\n{{client.mac\n"}'
+api_json "'line 2: unterminated tag' in j['error']['message']"
 api_call 200 PUT /api/v1/templates/t2 -H "$A" -H "$J" -H "If-Match: $TET" -d '{"body":"two {{client.mac}}\n"}'
 api_call 412 PUT /api/v1/templates/t2 -H "$A" -H "$J" -H "If-Match: $TET" -d '{"body":"lost\n"}'
 bc template show t2 >"$T/t2"
@@ -115,6 +119,12 @@ api_json "j['value'] == '30'"
 	fail "setting not stored"
 api_call 422 PUT /api/v1/settings/menu.timeout -H "$A" -H "$J" -d '{"value":"lots"}'
 api_err invalid
+api_call 422 PUT /api/v1/settings/default_image -H "$A" -H "$J" \
+    -d '{"value":"nosuch"}'
+api_json "j['error']['message'] == \"default_image: no image named 'nosuch'\""
+api_call 422 PUT /api/v1/settings/menu.default -H "$A" -H "$J" \
+    -d '{"value":"nosuch"}'
+api_json "'not an image, local or shell' in j['error']['message']"
 api_call 404 GET /api/v1/settings/no.such -H "$V"
 api_call 200 DELETE /api/v1/settings/menu.timeout -H "$A"
 api_json "j['value'] == '10'"
