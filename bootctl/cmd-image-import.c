@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -94,16 +95,35 @@ image_detect(struct bootctl *bc, int argc, char *argv[])
 	return 0;
 }
 
-/* family-version-arch, made to fit the name rule. */
+/*
+ * family-version-arch; an ISO no family matched (generic, unknown) is
+ * named after its file, without .iso. Made to fit the name rule.
+ */
 static char *
-import_default_name(const struct nb_detect *d)
+import_default_name(const struct nb_detect *d, const char *path)
 {
-	char	*s, *p;
+	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._-";
+	const char	*base = strrchr(path, '/');
+	char		*s, *p;
+	size_t		 len;
 
-	xasprintf(&s, "%s%s%s%s%s", d->family, d->version ? "-" : "", d->version ? d->version : "",
-	    d->arch ? "-" : "", d->arch ? d->arch : "");
+	if (strcmp(d->family, "unknown") == 0 ||
+	    strcmp(d->family, "generic") == 0) {
+		s = xstrdup(base != NULL ? base + 1 : path);
+		len = strlen(s);
+		if (len > 4 && strcasecmp(s + len - 4, ".iso") == 0)
+			s[len - 4] = '\0';
+		if (*s == '\0' || *s == '.') {
+			free(s);
+			s = xstrdup(d->family);
+		}
+	} else
+		xasprintf(&s, "%s%s%s%s%s", d->family, d->version ? "-" : "",
+		    d->version ? d->version : "", d->arch ? "-" : "",
+		    d->arch ? d->arch : "");
 	for (p = s; *p != '\0'; p++)
-		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-", *p) == NULL)
+		if (strchr(ok, *p) == NULL)
 			*p = '-';
 	if (strlen(s) > 64)
 		s[64] = '\0';
@@ -325,6 +345,36 @@ import_fill_image(struct import *im, const char *name, const char *tmpl, const c
 	img->tmpl = tmpl ? xstrdup(tmpl) : NULL;
 }
 
+/* What was imported, as stored: its row and the files its index holds. */
+static int
+import_report(struct bootctl *bc, const struct import *im, const char *name,
+    const char *sha)
+{
+	struct nb_image	 img;
+	int64_t		 n = nb_iso_index_count(bc->db, name);
+	json_t		*o;
+
+	if (!bc->json) {
+		printf("imported %s: %s %s %s (%s), %lld files indexed, "
+		    "sha256 %s\n", name, im->det.family,
+		    im->det.version ? im->det.version : "-",
+		    im->det.arch ? im->det.arch : "-", im->det.kind,
+		    (long long)n, sha);
+		return 0;
+	}
+	/* Read back: created is the database's. */
+	nb_image_init(&img);
+	if (nb_image_get(bc->db, name, &img) != NB_OK) {
+		nb_image_clear(&img);
+		return bc_error("%s", nb_db_errmsg(bc->db));
+	}
+	o = nb_image_json(&img);
+	json_object_set_new(o, "files_indexed", json_integer(n));
+	bc_print_json(o);
+	nb_image_clear(&img);
+	return 0;
+}
+
 static int
 import_usage(void)
 {
@@ -428,7 +478,8 @@ image_import(struct bootctl *bc, int argc, char *argv[])
 		bc_error("%s", err);
 		goto done;
 	}
-	name = name_arg ? xstrdup(name_arg) : import_default_name(&im.det);
+	name = name_arg ? xstrdup(name_arg) :
+	    import_default_name(&im.det, argv[optind]);
 	im.datadir = nb_datadir(bc->dbpath, nb_conf_get(bc->conf, NULL, "datadir"));
 	if ((rc = import_precheck(bc, &im, name, tmpl)) != 0)
 		goto done;
@@ -456,15 +507,7 @@ image_import(struct bootctl *bc, int argc, char *argv[])
 	import_fill_image(&im, name, tmpl, sha, &img);
 	if ((rc = import_commit(bc, &im, &img)) != 0)
 		goto done;
-	if (bc->json) {
-		json_t *o = nb_image_json(&img);
-
-		json_object_set_new(o, "files_indexed", json_integer(nb_iso_index_count(bc->db, name)));
-		bc_print_json(o);
-	} else
-		printf("imported %s: %s %s %s (%s), %zu files indexed, sha256 %s\n", name,
-		    im.det.family, im.det.version ? im.det.version : "-",
-		    im.det.arch ? im.det.arch : "-", im.det.kind, im.iso->nfiles, sha);
+	rc = import_report(bc, &im, name, sha);
 done:
 	import_cleanup(&im);
 	import_unlock(&im);

@@ -48,6 +48,9 @@ iso_tree "$T/src-ubu" casper/vmlinuz=K casper/initrd=B:700 casper/filesystem.squ
 make_iso "$T/ubuntu.iso" "Ubuntu 24.04 LTS amd64" rr "$T/src-ubu"
 expect_rc 0 "$BOOTCTL" -D "$DB" image import "$T/ubuntu.iso" --name ubu
 expect_out "imported ubu: ubuntu 24.04 x86_64 (linux)"
+# One count of the files indexed: the index's, in text as in --json.
+n=$(q "SELECT count(*) FROM iso_files WHERE image = 'ubu'")
+expect_out ", $n files indexed,"
 row=$(q "SELECT kind, distro, version, arch, kernel, initrds, iso_path, iso_sha256, iso_size FROM images WHERE name = 'ubu'")
 want="linux|ubuntu|24.04|x86_64|ubu/vmlinuz|[\"ubu/initrd\"]|$T/ubuntu.iso|$(sha256sum "$T/ubuntu.iso" | cut -d' ' -f1)|$(stat -c %s "$T/ubuntu.iso")"
 [ "$row" = "$want" ] || fail "image row:
@@ -94,6 +97,9 @@ expect_rc 0 "$BOOTCTL" -D "$DB" image import "$T/ubuntu.iso" --template auto --j
 [ "$(jget "$T/out" .template)" = auto ] || fail "template not recorded: $(cat "$T/out")"
 [ "$(jget "$T/out" .files_indexed)" = "$(q "SELECT count(*) FROM iso_files WHERE image = 'ubu'")" ] ||
 	fail "files_indexed: $(cat "$T/out")"
+created=$(q "SELECT created FROM images WHERE name = 'ubuntu-24.04-x86_64'")
+[ "$created" -gt 0 ] && [ "$(jget "$T/out" .created)" = "$created" ] ||
+	fail "created: $(jget "$T/out" .created), stored $created"
 
 # --- Joliet-only and plain ISO9660 names
 iso_tree "$T/src-fed" images/pxeboot/vmlinuz=K images/pxeboot/initrd.img=B:300 LiveOS/squashfs.img=B:1500 \
@@ -134,6 +140,18 @@ make_iso_eltorito "$T/bsd.iso" "14_0_RELEASE_AMD64_CD" "$T/src-bsd" boot/cdboot
 expect_rc 0 "$BOOTCTL" -D "$DB" image import "$T/bsd.iso" --name bsd
 [ "$(q "SELECT kind, kernel IS NULL, iso_path FROM images WHERE name = 'bsd'")" = "sanboot|1|$T/bsd.iso" ] ||
 	fail "sanboot row: $(q "SELECT kind, kernel, iso_path FROM images WHERE name = 'bsd'")"
+# Without --name, an ISO no family matched is named after its file (it
+# was "unknown", so the second one failed).
+iso_tree "$T/src-some" boot/eltorito.bin=I README.TXT=T:hello
+make_iso_eltorito "$T/Other disc.iso" "SOMEDISK" "$T/src-some" boot/eltorito.bin
+cp "$T/Other disc.iso" "$T/second.ISO"
+expect_rc 0 "$BOOTCTL" -D "$DB" image import "$T/Other disc.iso"
+expect_out "imported Other-disc: unknown"
+expect_rc 0 "$BOOTCTL" -D "$DB" image import "$T/second.ISO"
+expect_out "imported second: unknown"
+n=$(q "SELECT count(*) FROM images WHERE name IN ('Other-disc', 'second')")
+[ "$n" = 2 ] ||
+	fail "undetected ISOs: $(q "SELECT name FROM images")"
 if [ -f /usr/lib/ipxe/ipxe.iso ]; then
 	expect_rc 0 "$BOOTCTL" -D "$DB" image import /usr/lib/ipxe/ipxe.iso --name ipxe
 	iso_extract /usr/lib/ipxe/ipxe.iso ipxe.krn "$T/x"
