@@ -20,25 +20,28 @@
 enum { O_MAC = 1, O_SERVER };
 
 /*
- * bootweb builds server_url from the address the client reached it at;
- * here the best guess is the server_address setting and the boot port.
+ * The server URL bootweb gives a client (bootweb.c, bw_server_url): the
+ * server_address setting, else its listen address if that is one
+ * address, else the address the client reached: here 127.0.0.1. The
+ * port is [bootweb] port, as bootweb reads it.
  */
 static char *
 render_server_url(struct bootctl *bc)
 {
-	char		*addr = NULL, *url;
-	long long	 port = 8080;
+	char		*addr = NULL, host[INET6_ADDRSTRLEN], url[128];
+	const char	*listen = nb_conf_get(bc->conf, "bootweb", "listen");
+	int		 port;
 
-	if (bc->conf != NULL)
-		port = nb_conf_getnum(bc->conf, "bootweb", "port",
-		    nb_conf_getnum(bc->conf, NULL, "http_port", 8080));
-	if (nb_setting_get(bc->db, "server_address", &addr) != NB_OK || addr == NULL) {
-		free(addr);
-		addr = xstrdup("127.0.0.1");
-	}
-	xasprintf(&url, "http://%s:%lld", addr, port);
+	port = (int)nb_conf_getnum(bc->conf, "bootweb", "port", 8080);
+	if (nb_setting_get(bc->db, "server_address", &addr) == NB_OK &&
+	    addr != NULL)
+		strlcpy(host, addr, sizeof(host));
+	else if (listen == NULL ||
+	    nb_url_host(listen, host, sizeof(host)) == -1)
+		strlcpy(host, "127.0.0.1", sizeof(host));
 	free(addr);
-	return url;
+	nb_server_url(host, port, url, sizeof(url));
+	return xstrdup(url);
 }
 
 /* Render template name for mac with the placeholder token; NB_OK and *out, or err. */

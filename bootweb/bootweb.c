@@ -93,9 +93,9 @@ bw_server_url(struct bw_req *r)
 	else if (getsockname(bufferevent_getfd(evhttp_connection_get_bufferevent(evcon)),
 	    (struct sockaddr *)&ss, &sslen) == 0)
 		nb_sa_ntop((struct sockaddr *)&ss, host, sizeof(host));
-	/* A client that came over IPv6 gets an IPv6 URL (RFC 3986 brackets); IPv4-mapped is IPv4. */
-	snprintf(r->server_url, sizeof(r->server_url), strchr(host, ':') ?
-	    "http://[%s]:%d" : "http://%s:%d", host, r->bw->port);
+	/* A client that came over IPv6 gets an IPv6 URL, IPv4-mapped IPv4. */
+	nb_server_url(host, r->bw->port, r->server_url,
+	    sizeof(r->server_url));
 }
 
 /* Whether this request starts a download rather than continuing one (sanboot reads by ranges). */
@@ -849,30 +849,6 @@ bw_admin_cb(struct evhttp_request *req, void *arg)
 	bw_serve(arg, req, BW_ADMIN);
 }
 
-/* Whether a listen address is a wildcard (0.0.0.0, ::): each connection then says where it arrived. */
-static int
-bw_wildcard(const char *addr)
-{
-	union nb_sockaddr	 sa;
-
-	if (nb_sa_parse(addr, 0, &sa) == -1)
-		return 0;
-	return sa.sa.sa_family == AF_INET ? sa.sin.sin_addr.s_addr == INADDR_ANY :
-	    IN6_IS_ADDR_UNSPECIFIED(&sa.sin6.sin6_addr);
-}
-
-/* A listen address as it goes in URLs: canonical, without a zone (fe80::1%eth0), ::ffff:a.b.c.d as IPv4. */
-static char *
-bw_url_host(const char *addr)
-{
-	union nb_sockaddr	 sa;
-	char			 host[INET6_ADDRSTRLEN];
-
-	if (nb_sa_parse(addr, 0, &sa) == -1)
-		return xstrdup(addr);
-	return xstrdup(nb_sa_ntop(&sa.sa, host, sizeof(host)));
-}
-
 static struct evhttp *
 bw_listen(struct bootweb *bw, const char *addr, int port, ev_uint16_t methods,
     void (*cb)(struct evhttp_request *, void *),
@@ -948,6 +924,7 @@ main(int argc, char *argv[])
 	struct bootweb		 bw;
 	struct evhttp_bound_socket *bound, *abound = NULL;
 	const char		*listen;
+	char			 host[INET6_ADDRSTRLEN];
 	int			 rc, aport;
 
 	nb_daemon_getopt(&d, argc, argv, "L:P:", extra_flag, usage);
@@ -972,8 +949,8 @@ main(int argc, char *argv[])
 	bw.http = bw_listen(&bw, listen, bw.port, 0xffff, bw_boot_cb, &bound,
 	    &bw.boot);
 	/* Bound to one address: that is the address of every connection (no getsockname). */
-	if (!bw_wildcard(listen))
-		bw.listen_host = bw_url_host(listen);
+	if (nb_url_host(listen, host, sizeof(host)) == 0)
+		bw.listen_host = xstrdup(host);
 	aport = admin_port >= 0 ? admin_port :
 	    (int)nb_conf_getnum(d.conf, "bootweb", "admin_port", BW_ADMIN_PORT);
 	if (admin_listen == NULL)

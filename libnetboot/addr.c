@@ -556,3 +556,27 @@ nb_neigh_mac(const char *ip, char out[NB_MACSTR_LEN])
 	}
 	return -1;
 }
+
+int
+nb_url_host(const char *addr, char *out, size_t outsz)
+{
+	union nb_sockaddr	 sa;
+
+	if (nb_sa_parse(addr, 0, &sa) == -1) {
+		strlcpy(out, addr, outsz);	/* a name: as it was given */
+		return 0;
+	}
+	if (sa.sa.sa_family == AF_INET ?
+	    sa.sin.sin_addr.s_addr == INADDR_ANY :
+	    IN6_IS_ADDR_UNSPECIFIED(&sa.sin6.sin6_addr))
+		return -1;
+	nb_sa_ntop(&sa.sa, out, outsz);
+	return 0;
+}
+
+void
+nb_server_url(const char *host, int port, char *out, size_t outsz)
+{
+	snprintf(out, outsz, strchr(host, ':') != NULL ? "http://[%s]:%d" :
+	    "http://%s:%d", host, port);
+}

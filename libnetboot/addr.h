@@ -63,6 +63,14 @@ const char *nb_sa_ntop(const struct sockaddr *sa, char *buf, size_t len);
  * Returns the descriptor (close-on-exec), or -1 with errno set.
  */
 int	nb_bind(const char *addr, int type, int port);
+/*
+ * The host part of URLs to a daemon listening on addr: canonical, no
+ * zone, ::ffff:a.b.c.d as IPv4 (INET6_ADDRSTRLEN bytes). -1 for a
+ * wildcard (0.0.0.0, ::): then it depends on the connection.
+ */
+int	nb_url_host(const char *addr, char *out, size_t outsz);
+/* "http://HOST:PORT" into out, an IPv6 HOST in brackets (RFC 3986). */
+void	nb_server_url(const char *host, int port, char *out, size_t outsz);
 
 /* One complete entry of the kernel's neighbour table (ARP for IPv4, NDP for IPv6). */
 struct nb_neigh {

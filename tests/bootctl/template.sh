@@ -79,6 +79,25 @@ error "template 't-raw' is used by 1 client" template rm t-raw
 ok file add x.cfg --global --template t-ipxe
 error "template 't-ipxe' is used by 1 client, image or file" template rm t-ipxe
 
+# render's server URL is bootweb's: server_address, else [bootweb]'s
+# listen address if it is one address, else 127.0.0.1; [bootweb] port
+# (bootweb never reads the global http_port); IPv6 in brackets.
+printf '{{server_url}}\n' >"$T/url"
+ok template add t-url --kind raw --file "$T/url"
+ok client add 52:54:00:00:00:09
+url() {
+	printf '%b' "$1" >"$T/url.conf"
+	ok -f "$T/url.conf" template render t-url --mac 52:54:00:00:00:09
+	[ "$(cat "$T/out")" = "$2" ] || fail "server URL for '$1': $(cat "$T/out"), want $2"
+}
+url 'http_port = 9000\n' http://127.0.0.1:8080
+url '[bootweb]\nport = 8123\nlisten = ::\n' http://127.0.0.1:8123
+url '[bootweb]\nlisten = fd00::5\n' 'http://[fd00::5]:8080'
+url '[bootweb]\nlisten = ::ffff:10.0.0.7\n' http://10.0.0.7:8080
+ok settings set server_address 10.0.0.2
+url '[bootweb]\nlisten = fd00::5\n' http://10.0.0.2:8080
+ok settings unset server_address
+
 ok template rm pre
 expect_out "removed template pre"
 [ "$(sql "SELECT count(*) FROM templates WHERE name = 'pre'")" = 0 ] || fail "template rm"
