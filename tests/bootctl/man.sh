@@ -20,4 +20,25 @@ while read -r word noun verb rest; do
 done <"$T/out"
 [ "$n" -ge 25 ] || fail "bootctl -h listed only $n commands"
 for code in 0 1 2; do grep -q "^\.It $code$" "$MAN" || fail "exit status $code undocumented"; done
+
+# EXAMPLES run in the order written, on a fresh database in $T (its data
+# directory). Left out: --follow (it waits), wake (it sends packets);
+# the backup goes to $T and the pipe into jq is dropped.
+awk '/^\.Sh EXAMPLES/,/^\.Sh SEE ALSO/' "$MAN" |
+	sed -e 's/\\e$/\\/' | sed -e ':a' -e '/\\$/N; s/\\\n *//; ta' |
+	sed -n 's/^# bootctl //p' >"$T/examples"
+[ "$(wc -l <"$T/examples")" -ge 10 ] || fail "EXAMPLES: $(cat "$T/examples")"
+mkdir -p "$T/debian12"
+echo kernel >"$T/debian12/linux"; echo initrd >"$T/debian12/initrd.gz"
+printf 'd-i passwd/root-login boolean false\n' >"$T/preseed.cfg"
+echo 'DEFAULT local' >"$T/menu"
+n=0
+while read -r line; do
+	case $line in *--follow*|"client wake"*) continue ;; esac
+	line=$(printf '%s' "$line" | sed -e 's/ |.*//' -e "s|/var/backups|$T|")
+	(cd "$T" && eval "\"\$BOOTCTL\" -D \"\$DB\" $line") >"$T/ex.out" 2>&1 ||
+		fail "EXAMPLES: 'bootctl $line' failed: $(cat "$T/ex.out")"
+	n=$((n + 1))
+done <"$T/examples"
+note "bootctl(8) EXAMPLES: $n commands ran in order"
 exit 0
