@@ -266,7 +266,8 @@ bc_table_vnew(const char *header, va_list ap)
 	const char	*h;
 
 	for (h = header; h != NULL; h = va_arg(ap, const char *)) {
-		t->cells = xreallocarray(t->cells, t->ncols + 1, sizeof(char *));
+		t->cells = xreallocarray(t->cells, t->ncols + 1,
+		    sizeof(char *));
 		t->cells[t->ncols++] = xstrdup(h);
 	}
 	t->nrows = 1;

@@ -233,7 +233,8 @@ list_one(const struct nb_image *img, void *arg)
 		return 0;
 	}
 	for (i = 0; i < img->ninitrds; i++) {
-		xasprintf(&p, "%s%s%s", initrds ? initrds : "", initrds ? "," : "", img->initrds[i]);
+		xasprintf(&p, "%s%s%s", initrds ? initrds : "",
+		    initrds ? "," : "", img->initrds[i]);
 		free(initrds);
 		initrds = p;
 	}

@@ -37,10 +37,12 @@ lease_one(const struct nb_lease6 *l, void *arg)
 	if (o->l.a != NULL) {
 		j = json_object();
 		json_object_set_new(j, "addr", json_string(l->addr));
-		json_object_set_new(j, "mac", l->mac[0] ? json_string(l->mac) : json_null());
+		json_object_set_new(j, "mac",
+		    l->mac[0] ? json_string(l->mac) : json_null());
 		json_object_set_new(j, "duid", json_string(duid));
 		json_object_set_new(j, "iaid", json_integer(l->iaid));
-		json_object_set_new(j, "state", json_string(lease_state(l, o->now)));
+		json_object_set_new(j, "state",
+		    json_string(lease_state(l, o->now)));
 		json_object_set_new(j, "expires", json_integer(l->expires));
 		json_object_set_new(j, "updated", json_integer(l->updated));
 		json_array_append_new(o->l.a, j);
@@ -59,7 +61,8 @@ lease_list(struct bootctl *bc, int argc, char *argv[])
 	struct lease_out	 o;
 	int			 rc;
 
-	if ((rc = bc_operands(bc, argc, argv, 0, 0)) != 0 || (rc = bc_open(bc)) != 0)
+	if ((rc = bc_operands(bc, argc, argv, 0, 0)) != 0 ||
+	    (rc = bc_open(bc)) != 0)
 		return rc;
 	o.now = (int64_t)time(NULL);
 	bc_list_begin(bc, &o.l, "ADDRESS", "MAC", "IAID", "STATE", "EXPIRES",

@@ -193,7 +193,8 @@ image_setting(struct nb_db *db, const char *name, int *err)
 int
 nb_image_rm(struct nb_db *db, const char *name)
 {
-	static const char users[] = "SELECT count(*) FROM clients WHERE image = ?1";
+	static const char users[] = "SELECT count(*) FROM clients "
+	    "WHERE image = ?1";
 	static const char sql[] = "DELETE FROM images WHERE name = ?1";
 	sqlite3_stmt	*st;
 	const char	*key;
@@ -207,8 +208,8 @@ nb_image_rm(struct nb_db *db, const char *name)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (n > 0)
-		return db_fail(db, NB_INUSE, "image '%s' is assigned to %lld client%s",
-		    name, (long long)n, n == 1 ? "" : "s");
+		return db_fail(db, NB_INUSE, "image '%s' is assigned to %lld "
+		    "client%s", name, (long long)n, n == 1 ? "" : "s");
 	if ((key = image_setting(db, name, &err)) != NULL)
 		return db_fail(db, NB_INUSE, "image '%s' is the setting %s "
 		    "(bootctl settings set %s ...)", name, key, key);

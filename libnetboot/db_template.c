@@ -70,12 +70,14 @@ template_write(struct nb_db *db, const char *sql, const struct nb_template *t)
 	char		 err[256];
 
 	if (!nb_name_valid(t->name))
-		return db_fail(db, NB_INVALID, "bad template name '%s' (letters, digits, . _ -)",
-		    t->name ? t->name : "");
+		return db_fail(db, NB_INVALID, "bad template name '%s' "
+		    "(letters, digits, . _ -)", t->name ? t->name : "");
 	if (!nb_template_kind_valid(t->kind))
-		return db_fail(db, NB_INVALID, "bad template kind '%s'", t->kind ? t->kind : "");
+		return db_fail(db, NB_INVALID, "bad template kind '%s'",
+		    t->kind ? t->kind : "");
 	if (t->body == NULL)
-		return db_fail(db, NB_INVALID, "template %s has no body", t->name);
+		return db_fail(db, NB_INVALID, "template %s has no body",
+		    t->name);
 	/* Refused when written, naming the line, not when a client boots. */
 	if (nb_tmpl_check(t->body, err, sizeof(err)) == -1)
 		return db_fail(db, NB_INVALID, "template %s: %s", t->name,

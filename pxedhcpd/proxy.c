@@ -95,7 +95,7 @@ proxy_event(struct pxedhcpd *x, struct request *rq, struct pxev *ev,
 	 * text need not be hashed.
 	 */
 	h = nb_hash(ev, sizeof(*ev));
-	/* Firmware repeats a DISCOVER every second or so: one line per second is the story. */
+	/* Firmware repeats a DISCOVER every second or so: one a second. */
 	if (c->ev_sec == (uint32_t)x->now && c->ev_hash == h)
 		return;
 	c->ev_sec = (uint32_t)x->now;
@@ -471,7 +471,7 @@ proxy_menu_answer(const struct pxedhcpd *x, const struct request *rq,
 		a->opt43 = OPT43_MENU;
 		a->menu = &proxy_rpi_menu;
 		a->siaddr = 1;
-		/* The file only if arch.oui maps the Pi to an arch with a loader. */
+		/* A file only if arch.oui maps the Pi to an arch with one. */
 		if (what == -1 || rq->arch == 0)
 			a->file = NULL;
 		ev->menu = MENU_RPI;
@@ -524,7 +524,7 @@ proxy_answer(struct pxedhcpd *x, const struct request *rq,
 	return 0;
 }
 
-/* Answer a PXE client from the proxy: OFFER to DISCOVER, ACK to REQUEST/INFORM. */
+/* Answer a PXE client: OFFER to DISCOVER, ACK to REQUEST and INFORM. */
 static void
 proxy_pxe(struct pxedhcpd *x, struct request *rq, const struct client *c)
 {
@@ -557,8 +557,9 @@ proxy_pxe(struct pxedhcpd *x, struct request *rq, const struct client *c)
 	if ((what = proxy_file(x, rq, a.server, file, sizeof(file))) == -1 &&
 	    (a.port4011 || !proxy_rpi(x, rq))) {
 		x->ignored++;
-		log_info("%s: no bootloader for arch %d (%s): set bootloader.%d",
-		    proxy_mac(p->chaddr), rq->arch, rq->aname, rq->arch);
+		log_info("%s: no bootloader for arch %d (%s): set "
+		    "bootloader.%d", proxy_mac(p->chaddr), rq->arch, rq->aname,
+		    rq->arch);
 		ev.code = PXEV_NOLOADER;
 		proxy_event(x, rq, &ev, NULL, NULL);
 		return;
@@ -577,8 +578,9 @@ proxy_pxe(struct pxedhcpd *x, struct request *rq, const struct client *c)
 	    (a.opt43 == OPT43_DIRECT ? PXEVF_DIRECT : 0) |
 	    (rq->kind == ARCH_EFI && !a.port4011 && !p->ipxe &&
 	    a.opt43 == OPT43_NONE ? PXEVF_NO43 : 0);
-	/* iPXE features.h: a build without 175.19 cannot fetch the http:// chain script. */
-	if (p->ipxe && p->opt[DHO_IPXE].present && !(p->ipxe_features & IPXE_F_HTTP))
+	/* iPXE features.h: without 175.19 it cannot fetch an http:// script. */
+	if (p->ipxe && p->opt[DHO_IPXE].present &&
+	    !(p->ipxe_features & IPXE_F_HTTP))
 		ev.flags |= PXEVF_NOHTTP;
 	proxy_event(x, rq, &ev, a.file, label);
 }

@@ -208,13 +208,17 @@ record_proxy(char *buf, size_t bufsz, const struct rec_item *it,
 		sb_str(&b, "; warning: this iPXE has no HTTP (175.19)");
 }
 
-/* The detail line of an event (the texts of events are part of the interface: netboot(7)). */
+/*
+ * The detail line of an event (the texts of events are part of the
+ * interface: netboot(7)).
+ */
 static void
 record_detail(char *buf, size_t bufsz, const struct rec_item *it,
     const char *arena)
 {
 	static const char *const why[] = { "denied (allowed = 0)",
-	    "suspended through the self-API", "unknown client and unknown_clients = ignore" };
+	    "suspended through the self-API",
+	    "unknown client and unknown_clients = ignore" };
 	const struct pxev	*ev = &it->ev;
 	const char	*aname, *type = dhcp_type_name(ev->type);
 	char		 a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
