@@ -118,6 +118,22 @@ db_exists(struct nb_db *db, sqlite3_stmt *st)
 }
 
 int
+db_step_row(struct nb_db *db, sqlite3_stmt *st, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 rc;
+
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		return NB_OK;
+	if (rc != SQLITE_DONE)
+		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+	va_start(ap, fmt);
+	vsnprintf(db->err, sizeof(db->err), fmt, ap);
+	va_end(ap);
+	return NB_NOTFOUND;
+}
+
+int
 db_exec_row(struct nb_db *db, sqlite3_stmt *st, const char *fmt, ...)
 {
 	va_list	 ap;

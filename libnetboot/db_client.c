@@ -109,16 +109,10 @@ client_get_by(struct nb_db *db, const char *sql, const char *key, struct nb_clie
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	if ((rc = db_step_row(db, st, "no client %s", key)) == NB_OK)
 		client_from_row(st, c);
-		sqlite3_reset(st);
-		return NB_OK;
-	}
 	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return db_fail(db, NB_NOTFOUND, "no client %s", key);
-	return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+	return rc;
 }
 
 int

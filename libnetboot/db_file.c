@@ -248,14 +248,10 @@ file_row(struct nb_db *db, const char *sql, const char *path, const char *mac,
 		return NB_ERR;
 	db_bind_text(st, 1, path);
 	db_bind_text(st, 2, mac);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	if ((rc = db_step_row(db, st, "no file %s", path)) == NB_OK)
 		file_from_row(st, f);
 	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return NB_OK;
-	if (rc == SQLITE_DONE)
-		return db_fail(db, NB_NOTFOUND, "no file %s", path);
-	return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+	return rc;
 }
 
 /*

@@ -85,14 +85,10 @@ nb_image_get(struct nb_db *db, const char *name, struct nb_image *img)
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, name);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	if ((rc = db_step_row(db, st, "no image named '%s'", name)) == NB_OK)
 		image_from_row(st, img);
 	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return NB_OK;
-	if (rc == SQLITE_DONE)
-		return db_fail(db, NB_NOTFOUND, "no image named '%s'", name);
-	return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+	return rc;
 }
 
 static int

@@ -40,6 +40,12 @@ char		*db_col_str(sqlite3_stmt *, int idx);
 json_t		*db_col_json(sqlite3_stmt *, int idx, int array);
 /* Step a statement that returns no rows; NB_OK or the mapped error. */
 int		 db_exec_stmt(struct nb_db *, sqlite3_stmt *);
+/*
+ * Step a one-row SELECT: NB_OK with the row to read, NB_NOTFOUND with
+ * the message fmt, or the error. The caller resets st in every case.
+ */
+int		 db_step_row(struct nb_db *, sqlite3_stmt *,
+		    const char *fmt, ...) NB_PRINTF(3, 4);
 /* Step a query: 1 if it has a row, 0 if not, or the NB_* error. */
 int		 db_exists(struct nb_db *, sqlite3_stmt *);
 /*

@@ -45,14 +45,10 @@ lease6_one(struct nb_db *db, sqlite3_stmt *st, struct nb_lease6 *out, const char
 {
 	int	 rc;
 
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	if ((rc = db_step_row(db, st, "%s", what)) == NB_OK)
 		lease6_row(st, out);
 	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return NB_OK;
-	if (rc == SQLITE_DONE)
-		return db_fail(db, NB_NOTFOUND, "%s", what);
-	return db_sqlerr(db, rc);
+	return rc;
 }
 
 int

@@ -53,14 +53,10 @@ nb_template_get(struct nb_db *db, const char *name, struct nb_template *t)
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, name);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	if ((rc = db_step_row(db, st, "no template named '%s'", name)) == NB_OK)
 		template_from_row(st, t);
 	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return NB_OK;
-	if (rc == SQLITE_DONE)
-		return db_fail(db, NB_NOTFOUND, "no template named '%s'", name);
-	return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+	return rc;
 }
 
 static int
