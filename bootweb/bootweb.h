@@ -11,6 +11,7 @@
 #include <event2/http.h>
 
 #include "daemon.h"
+#include "ratelim.h"
 #include "token.h"
 
 #define BW_PORT		8080
@@ -86,6 +87,7 @@ struct bw_plane {
 	int			 pl_paused;
 	unsigned long long	 pl_npauses;	/* paused at pl_max */
 	unsigned long long	 pl_nrefused;	/* over pl_max_addr */
+	struct nb_rate		 pl_refused_log; /* its log lines */
 	unsigned long long	 pl_nlate;	/* past the deadline */
 	struct event		*pl_ev_fixup, *pl_ev_retry;
 };

@@ -202,7 +202,9 @@ conn_known(struct bw_plane *pl, struct bw_conn *c)
 
 	conn_addr(evhttp_connection_get_addr(c->evcon), &c->addr);
 	if (conn_addr_full(pl, &c->addr)) {
-		if (pl->pl_nrefused++ == 0 || pl->pl_nrefused % 1000 == 0)
+		pl->pl_nrefused++;
+		if (nb_rate_hit(&pl->pl_refused_log, 1, 1000,
+		    nb_monotonic_ms(), NULL))
 			log_warnx("%s plane: %s has %zu connections open "
 			    "(max_connections_per_address): closing new ones "
 			    "(%llu so far)", pl->pl_name,

@@ -112,6 +112,18 @@ nb_hex_format(const uint8_t *b, size_t len, char *out, size_t outsz)
 }
 
 void
+nb_hex(const uint8_t *b, size_t len, char *out)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = hexdigit[b[i] >> 4];
+		out[2 * i + 1] = hexdigit[b[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+void
 nb_mac_format(const uint8_t mac[NB_MAC_LEN], char out[NB_MACSTR_LEN])
 {
 	nb_hex_format(mac, NB_MAC_LEN, out, NB_MACSTR_LEN);

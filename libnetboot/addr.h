@@ -21,6 +21,8 @@
 int	nb_mac_parse(const char *s, uint8_t mac[NB_MAC_LEN]);
 /* Format mac in the canonical lower-case colon form. */
 void	nb_mac_format(const uint8_t mac[NB_MAC_LEN], char out[NB_MACSTR_LEN]);
+/* Bytes as lower-case hex without separators: out holds 2 * len + 1. */
+void	nb_hex(const uint8_t *b, size_t len, char *out);
 /* Bytes as "aa:bb:..." (a DUID, a MAC); whole bytes that fit in outsz. */
 void	nb_hex_format(const uint8_t *b, size_t len, char *out, size_t outsz);
 /* Format a 16-byte UUID (DHCP option 97, SMBIOS) as 8-4-4-4-12 hex. */

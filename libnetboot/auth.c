@@ -41,19 +41,6 @@ nb_apitoken_clear(struct nb_apitoken *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static void
-hex(const uint8_t *b, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t	 i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 0xf];
-	}
-	out[2 * n] = '\0';
-}
-
 /* The stored form of a token or session id: its SHA-256 in hex. */
 static void
 secret_hash(const char *s, char out[SHA256_DIGEST_STRING_LENGTH])
@@ -73,7 +60,7 @@ secret_new(const char *prefix, char out[NB_APITOKEN_STRLEN])
 
 	arc4random_buf(b, sizeof(b));
 	strlcpy(out, prefix, NB_APITOKEN_STRLEN);
-	hex(b, sizeof(b), out + strlen(prefix));
+	nb_hex(b, sizeof(b), out + strlen(prefix));
 	explicit_bzero(b, sizeof(b));
 }
 
@@ -364,7 +351,7 @@ nb_session_csrf(struct nb_db *db, const char *sid, char out[NB_CSRF_STRLEN])
 	/* a label sets this HMAC apart from the boot plane's, same key */
 	xasprintf(&msg, "%s%s", label, sid);
 	nb_hmac_sha256(key, sizeof(key), msg, strlen(msg), mac);
-	hex(mac, sizeof(mac), out);
+	nb_hex(mac, sizeof(mac), out);
 	explicit_bzero(key, sizeof(key));
 	free(msg);
 	return NB_OK;

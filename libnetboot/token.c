@@ -77,19 +77,6 @@ token_tag(const uint8_t key[NB_TOKEN_KEYLEN], const uint8_t mac[NB_MAC_LEN],
 	memcpy(tag, h, NB_TOKEN_TAGLEN);
 }
 
-static void
-hex(const uint8_t *b, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t		 i;
-
-	for (i = 0; i < n; i++) {
-		*out++ = digits[b[i] >> 4];
-		*out++ = digits[b[i] & 0xf];
-	}
-	*out = '\0';
-}
-
 static int
 unhex(const char *s, uint8_t *b, size_t n)
 {
@@ -140,7 +127,7 @@ nb_token_make(const uint8_t key[NB_TOKEN_KEYLEN], const char *mac,
 	raw[8] = (uint8_t)(e >> 8);
 	raw[9] = (uint8_t)e;
 	token_tag(key, raw, nonce, e, raw + 10);
-	hex(raw, sizeof(raw), out);
+	nb_hex(raw, sizeof(raw), out);
 }
 
 int

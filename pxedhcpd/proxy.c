@@ -186,6 +186,16 @@ proxy_sendmsg(int fd, int ifindex, struct in_addr src, struct sockaddr_in *dst,
 	return sendmsg(fd, &msg, 0) == -1 ? -1 : 0;
 }
 
+/* A reply the send buffer had no room for: counted, said once a second. */
+static void
+proxy_dropped(struct pxedhcpd *x)
+{
+	x->send_dropped++;
+	if (nb_rate_hit(&x->send_log, 1, 1000, (uint64_t)x->now * 1000, NULL))
+		log_warnx("send buffer full: %llu replies dropped so far",
+		    (unsigned long long)x->send_dropped);
+}
+
 void
 proxy_flush(struct pxedhcpd *x)
 {
@@ -198,9 +208,8 @@ proxy_flush(struct pxedhcpd *x)
 			if (errno != EAGAIN && errno != ENOBUFS)
 				log_warn("send to %s:%d", inet_ntoa(q->dst[sent].sin_addr),
 				    ntohs(q->dst[sent].sin_port));
-			else if (x->send_dropped++ % 10000 == 0)
-				log_warnx("send buffer full: %llu replies dropped so far",
-				    (unsigned long long)x->send_dropped);
+			else
+				proxy_dropped(x);
 			n = 1;
 		}
 		sent += n;

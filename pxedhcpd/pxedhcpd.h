@@ -193,6 +193,7 @@ struct pxedhcpd {
 	double			 now_ts;		/* ... with microseconds, for events */
 	uint64_t		 malformed, answered, ignored, send_dropped, stale;
 	struct nb_rate		 stale_log;	/* its log lines */
+	struct nb_rate		 send_log;	/* send_dropped's */
 	struct record		*rec;
 	struct txq		 tx;
 	int			 fd547, port547;	/* DHCPv6 (dhcp6.c); fd -1: unavailable */
