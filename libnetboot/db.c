@@ -1,7 +1,8 @@
 /*
- * db.c: opening the shared database, migrations, transactions, checks and
- * the statement cache. Each process opens one connection; daemons keep it
- * for their lifetime, so their statements stay prepared.
+ * db.c: opening the shared database, migrations, transactions (read
+ * ones too), checks, online backups and the statement cache. Each
+ * process opens one connection; daemons keep it for their lifetime, so
+ * their statements stay prepared.
  */
 #include "config.h"
 
@@ -157,6 +158,27 @@ db_bind_text(sqlite3_stmt *st, int idx, const char *s)
 	return sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
 }
 
+void
+db_bind_static(sqlite3_stmt *st, int idx, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, idx);
+	else
+		sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
+}
+
+const size_t db_batch_rows[DB_BATCH_SIZES] = { 32, 8, 1 };
+
+size_t
+db_batch_pick(size_t left)
+{
+	size_t	 k;
+
+	for (k = 0; db_batch_rows[k] > left; k++)
+		;
+	return k;
+}
+
 int
 db_bind_json(sqlite3_stmt *st, int idx, const json_t *j)
 {
@@ -281,6 +303,33 @@ nb_db_savepoint(struct nb_db *db, enum nb_savepoint op)
 }
 
 int
+nb_db_read_begin(struct nb_db *db)
+{
+	/*
+	 * One snapshot for many reads: one WAL read lock instead of one per
+	 * statement.
+	 */
+	static const char sql[] = "BEGIN DEFERRED";
+	sqlite3_stmt	*st;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	return db_exec_stmt(db, st);
+}
+
+void
+nb_db_read_end(struct nb_db *db)
+{
+	static const char sql[] = "COMMIT";
+	sqlite3_stmt	*st;
+
+	if (sqlite3_get_autocommit(db->sq))
+		return;
+	if ((st = db_stmt(db, sql)) == NULL || db_exec_stmt(db, st) != NB_OK)
+		log_warnx("ending a read transaction: %s", db->err);
+}
+
+int
 nb_db_migrate(struct nb_db *db, int target)
 {
 	char	 sql[64];
@@ -348,6 +397,21 @@ void
 nb_db_busy_timeout(struct nb_db *db, int msec)
 {
 	sqlite3_busy_timeout(db->sq, msec);
+}
+
+int
+nb_db_threads_init(void)
+{
+	/*
+	 * pxedhcpd reads on its loop thread and writes on a recorder thread,
+	 * each with its own connection. Serialized mode and memory statistics
+	 * would make both take SQLite's global mutexes on every allocation;
+	 * under a DISCOVER storm the loop then sleeps behind the writer.
+	 */
+	if (sqlite3_config(SQLITE_CONFIG_MULTITHREAD) != SQLITE_OK ||
+	    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+		return NB_ERR;
+	return NB_OK;
 }
 
 static int
@@ -566,6 +630,18 @@ nb_db_set_writer(struct nb_db *db, struct nb_db_writer *w)
 	db->w_foreign = atomic_load(&w->foreign);
 }
 
+int
+nb_db_changed(struct nb_db *db, int64_t *version)
+{
+	int64_t	 v = nb_db_data_version(db);
+
+	if (v == -1 || v != *version) {
+		*version = v;
+		return 1;
+	}
+	return 0;
+}
+
 /* Report every row of a check pragma except the "ok" one; return how many. */
 static int
 db_check_rows(struct nb_db *db, const char *sql, void (*report)(const char *, void *), void *arg)
@@ -712,4 +788,76 @@ nb_name_valid(const char *s)
 	if (s == NULL || (len = strlen(s)) == 0 || len > 64 || s[0] == '.')
 		return 0;
 	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == len;
+}
+
+/*
+ * Copy every page into the open file at dst; NB_OK or the failure
+ * recorded in db.
+ */
+static int
+db_backup_copy(struct nb_db *db, sqlite3 *dst, const char *tmp)
+{
+	sqlite3_backup	*b;
+	int		 rc;
+
+	if ((b = sqlite3_backup_init(dst, "main", db->sq, "main")) == NULL)
+		return db_fail(db, NB_ERR, "%s: %s", tmp, sqlite3_errmsg(dst));
+	/*
+	 * One step copies the whole file under one read transaction, so the
+	 * copy is a consistent snapshot; in WAL mode writers are not blocked.
+	 */
+	rc = sqlite3_backup_step(b, -1);
+	sqlite3_backup_finish(b);
+	if (rc == SQLITE_DONE)
+		return NB_OK;
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return db_fail(db, NB_BUSY,
+		    "backup: database is locked by another process");
+	return db_fail(db, NB_ERR, "backup to %s: %s", tmp, sqlite3_errstr(rc));
+}
+
+/* Write a consistent copy of the database to path, replacing it atomically. */
+int
+nb_db_backup(struct nb_db *db, const char *path)
+{
+	sqlite3	*dst = NULL;
+	char	*tmp;
+	int	 fd, rc;
+
+	/*
+	 * A temporary file beside path, renamed over it when complete: never
+	 * a half backup.
+	 */
+	xasprintf(&tmp, "%s.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) == -1) {
+		rc = db_fail(db, NB_ERR, "%s: %s", path, strerror(errno));
+		free(tmp);
+		return rc;
+	}
+	close(fd);
+	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		rc = db_fail(db, NB_ERR, "%s: %s", tmp, sqlite3_errmsg(dst));
+		goto fail;
+	}
+	if ((rc = db_backup_copy(db, dst, tmp)) != NB_OK)
+		goto fail;
+	/* Closing the last connection checkpoints, so the file stands alone. */
+	if (sqlite3_close(dst) != SQLITE_OK) {
+		rc = db_fail(db, NB_ERR, "%s: %s", tmp, sqlite3_errmsg(dst));
+		dst = NULL;
+		goto fail;
+	}
+	dst = NULL;
+	if (rename(tmp, path) == -1) {
+		rc = db_fail(db, NB_ERR, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	free(tmp);
+	return NB_OK;
+fail:
+	sqlite3_close(dst);
+	unlink(tmp);
+	free(tmp);
+	return rc;
 }

@@ -65,6 +65,20 @@ void		 nb_db_rollback(struct nb_db *);
 enum nb_savepoint { NB_SP_BEGIN, NB_SP_RELEASE, NB_SP_ROLLBACK };
 int		 nb_db_savepoint(struct nb_db *, enum nb_savepoint);
 /*
+ * Start a read-only transaction (BEGIN DEFERRED): one snapshot, one lock,
+ * for a burst of reads.
+ */
+int		 nb_db_read_begin(struct nb_db *);
+/* End the read transaction, if one is open. Never write inside one. */
+void		 nb_db_read_end(struct nb_db *);
+/* Set the connection's busy timeout (the default is 10 s). */
+void		 nb_db_busy_timeout(struct nb_db *, int msec);
+/*
+ * Write a consistent copy of the database to path (online backup API),
+ * replacing it atomically.
+ */
+int		 nb_db_backup(struct nb_db *, const char *path);
+/*
  * A number that changes whenever another connection commits (PRAGMA
  * data_version); on a loop's connection tied to its writer thread
  * (nb_db_set_writer), whenever another process commits.
@@ -81,6 +95,11 @@ struct nb_db_writer {
 };
 /* Tie a loop's connection to its writer, whose commits it then ignores. */
 void		 nb_db_set_writer(struct nb_db *, struct nb_db_writer *);
+/*
+ * 1 if another connection committed since *version was read (or on
+ * error), and *version updated; else 0.
+ */
+int		 nb_db_changed(struct nb_db *, int64_t *version);
 /* The data directory: datadir if set, else the directory holding the database. Caller frees. */
 char		*nb_datadir(const char *dbpath, const char *datadir);
 /*
@@ -166,6 +185,42 @@ int		 nb_client_discovered(struct nb_db *, int64_t after,
 		    int64_t *n);
 /* Delete at most n of the earliest discovered, untouched clients. */
 int		 nb_client_evict(struct nb_db *, int64_t n, int64_t *gone);
+/*
+ * Clear a client's next-boot action if it is still was (NB_NEXT_NONE:
+ * whatever it is).
+ */
+int		 nb_client_next_boot_done(struct nb_db *, const char *mac,
+		    enum nb_next_boot was);
+/* Set or clear a client's suspended flag (the self-API). */
+int		 nb_client_set_suspended(struct nb_db *, const char *mac,
+		    int suspended);
+/* One nb_client_seen() call, for nb_client_seen_many(). */
+struct nb_seen {
+	const char	*mac;
+	int		 arch;		/* -1: keep */
+	const char	*vendor_class, *user_class, *uuid, *ip;	/* NULL: keep */
+	int64_t		 when;		/* seconds since the epoch */
+};
+/*
+ * nb_client_seen() for n clients, in multi-row statements (call inside a
+ * transaction).
+ */
+int		 nb_client_seen_many(struct nb_db *, const struct nb_seen *,
+		    size_t n);
+/* What decides a DHCP answer for one client. */
+struct nb_client_policy {
+	char		 mac[NB_MACSTR_LEN];
+	int		 known, allowed, suspended;
+	enum nb_next_boot next_boot;
+	const char	*ip, *hostname;	/* NULL: none; valid in fn only */
+};
+/*
+ * Call fn for each client not answered like an unknown one (known,
+ * denied, suspended, next boot or static address).
+ */
+int		 nb_client_policy_list(struct nb_db *,
+		    int (*fn)(const struct nb_client_policy *, void *),
+		    void *arg);
 /* Client-supplied text (inventory, classes, uuid, names) is stored cleaned. */
 #define NB_CLIENT_TEXT_MAX	256	/* bytes of one value */
 #define NB_INVENTORY_MAX	32	/* keys of an inventory */
@@ -307,6 +362,23 @@ json_t		*nb_event_json(const struct nb_event *ev);
 /* Delete at most limit events: older than before, then past max_rows. */
 int		 nb_event_trim(struct nb_db *, double before, int64_t max_rows,
 		    int64_t limit, int64_t *n);
+/*
+ * Append n events of daemon (their ts, mac, ip, kind, detail), in
+ * multi-row statements.
+ */
+int		 nb_event_add_many(struct nb_db *, const char *daemon,
+		    const struct nb_event *, size_t n);
+/*
+ * Delete the events older than before (seconds since the epoch); *n gets
+ * how many went.
+ */
+int		 nb_event_prune(struct nb_db *, double before, int64_t *n);
+/*
+ * The id just before the oldest of the newest limit events (of mac, if
+ * given); 0 if none.
+ */
+int64_t		 nb_event_tail_id(struct nb_db *, const char *mac,
+		    int64_t limit);
 
 /* settings: key = value, with the table of setting.h */
 /* The stored value of key, or its default (NULL if none); NB_INVALID for an unknown key. Caller frees *value. */
@@ -322,40 +394,7 @@ int		 nb_setting_list(struct nb_db *, int (*fn)(const char *key, const char *val
 int		 nb_setting_walk(struct nb_db *, int (*fn)(
 		    const struct nb_setting_val *, void *), void *arg);
 
-/* bootctl's extras (db_bootctl.c) */
-/* Write a consistent copy of the database to path (online backup API), replacing it atomically. */
-int		 nb_db_backup(struct nb_db *, const char *path);
-/* Delete the events older than before (seconds since the epoch); *n gets how many went. */
-int		 nb_event_prune(struct nb_db *, double before, int64_t *n);
-/* The id just before the oldest of the newest limit events (of mac, if given); 0 if none. */
-int64_t		 nb_event_tail_id(struct nb_db *, const char *mac, int64_t limit);
-
-/* bootweb's extras (db_bootweb.c) */
-/* Clear a client's next-boot action if it is still was (NB_NEXT_NONE: whatever it is). */
-int		 nb_client_next_boot_done(struct nb_db *, const char *mac, enum nb_next_boot was);
-/* Set or clear a client's suspended flag (the self-API). */
-int		 nb_client_set_suspended(struct nb_db *, const char *mac, int suspended);
-/* Start a read-only transaction (BEGIN DEFERRED): one snapshot, one lock, for a burst of reads. */
-int		 nb_db_read_begin(struct nb_db *);
-/* End the read transaction, if one is open. Never write inside one. */
-void		 nb_db_read_end(struct nb_db *);
-/* 1 if another connection committed since *version was read (or on error), and *version updated; else 0. */
-int		 nb_db_changed(struct nb_db *, int64_t *version);
-
-/* pxedhcpd's extras (db_dhcp.c) */
-/* One nb_client_seen() call, for nb_client_seen_many(). */
-struct nb_seen {
-	const char	*mac;
-	int		 arch;		/* -1: keep */
-	const char	*vendor_class, *user_class, *uuid, *ip;	/* NULL: keep */
-	int64_t		 when;		/* seconds since the epoch */
-};
-/* nb_client_seen() for n clients, in multi-row statements (call inside a transaction). */
-int		 nb_client_seen_many(struct nb_db *, const struct nb_seen *, size_t n);
-/* Append n events of daemon (their ts, mac, ip, kind, detail), in multi-row statements. */
-int		 nb_event_add_many(struct nb_db *, const char *daemon, const struct nb_event *,
-		    size_t n);
-/* pxedhcpd's DHCPv6 leases (db_lease6.c). */
+/* DHCPv6 leases, pxedhcpd's (db_lease6.c) */
 struct nb_lease6 {
 	char		 addr[46];	/* INET6_ADDRSTRLEN: inet_ntop's form */
 	uint8_t		 duid[130];	/* the client's DUID (RFC 8415 §11) */
@@ -386,20 +425,6 @@ int		 nb_lease6_list(struct nb_db *, int (*fn)(const struct nb_lease6 *, void *)
 		    void *arg);
 /* Delete the lease of addr; NB_NOTFOUND if none. */
 int		 nb_lease6_rm(struct nb_db *, const char *addr);
-/* Set the connection's busy timeout (the default is 10 s). */
-void		 nb_db_busy_timeout(struct nb_db *, int msec);
-
-/* What decides a DHCP answer for one client. */
-struct nb_client_policy {
-	char		 mac[NB_MACSTR_LEN];
-	int		 known, allowed, suspended;
-	enum nb_next_boot next_boot;
-	const char	*ip, *hostname;	/* NULL: none; valid during the callback only */
-};
-/* Call fn for each client not answered like an unknown one (known, denied, suspended, next boot or static address). */
-int		 nb_client_policy_list(struct nb_db *,
-		    int (*fn)(const struct nb_client_policy *, void *), void *arg);
-
 /*
  * The admin plane's credentials and fleet actions (issue 13; netboot(7)
  * ADMIN PLANE). bootctl and bootweb call the same functions.
