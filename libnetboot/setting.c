@@ -4,7 +4,8 @@
  * doc; netboot(7) lists them (tests/suite/docs.sh checks it against the
  * schema).
  * A family row stands for many keys: bootloader.7 is bootloader.N with 7
- * for the processor architecture (option 93).
+ * for the processor architecture (option 93). How a value of each type
+ * is checked is setting_type.c's.
  */
 #include "config.h"
 
@@ -13,9 +14,6 @@
 #include <string.h>
 
 #include "addr.h"
-#include "db.h"
-#include "dhcp6.h"
-#include "dhcp_pxe.h"
 #include "setting.h"
 #include "xmalloc.h"
 
@@ -166,22 +164,6 @@ static const char *const family_tail[] = {
 	[NB_SF_OUI] = "XXXXXX",
 };
 
-/* The schema's names of the types. */
-static const char *const type_name[] = {
-	[NB_ST_CHOICE] = "choice",
-	[NB_ST_NUM] = "number",
-	[NB_ST_BOOL] = "bool",
-	[NB_ST_ADDR] = "ipv4",
-	[NB_ST_PATH] = "path",
-	[NB_ST_FILE] = "file",
-	[NB_ST_TEXT] = "text",
-	[NB_ST_POOL6] = "ipv6-range",
-	[NB_ST_ADDRS6] = "ipv6-list",
-	[NB_ST_MENU_ITEM] = "pxe-menu-item",
-	[NB_ST_MENU_PROMPT] = "pxe-menu-prompt",
-	[NB_ST_ARCHES] = "arch-list",
-};
-
 const struct nb_setting_def *
 nb_setting_def(enum nb_setting_id id)
 {
@@ -251,23 +233,6 @@ nb_setting_default(enum nb_setting_id id, long arg)
 	return NULL;
 }
 
-static int
-choice_index(const char *choices, const char *v)
-{
-	size_t		 len = strlen(v);
-	const char	*p = choices;
-	int		 i;
-
-	for (i = 0; p != NULL && *p != '\0'; i++) {
-		if (strncmp(p, v, len) == 0 &&
-		    (p[len] == '|' || p[len] == '\0'))
-			return i;
-		if ((p = strchr(p, '|')) != NULL)
-			p++;
-	}
-	return -1;
-}
-
 long long
 nb_setting_num(enum nb_setting_id id, const char *value)
 {
@@ -281,7 +246,7 @@ nb_setting_num(enum nb_setting_id id, const char *value)
 	case NB_ST_BOOL:
 		return strcmp(value, "yes") == 0;
 	case NB_ST_CHOICE:
-		return choice_index(s->choices, value);
+		return nb_setting_choice(s->choices, value);
 	default:
 		return 0;
 	}
@@ -298,127 +263,26 @@ nb_setting_parse(struct nb_setting_val *v, const char *value)
 		v->addr.s_addr = 0;
 }
 
-/* pxe.menu.N items, the prompt and the arch list: each menu fits option 43. */
-static int
-check_menu(const struct nb_setting_def *s, const char *key, long arg,
-    const char *value, char *why, size_t whylen)
-{
-	struct dhcp_menu_item	 it;
-	char			 sub[160];
-
-	switch (s->type) {
-	case NB_ST_MENU_ITEM:
-		if (arg < 1 || arg > DHCP_MENU_MAX) {
-			snprintf(why, whylen, "%s: menu positions are "
-			    "pxe.menu.1 to pxe.menu.%d", key, DHCP_MENU_MAX);
-			return -1;
-		}
-		if (dhcp_pxe_menu_item(value, (int)arg, &it, sub,
-		    sizeof(sub)) == 0)
-			return 0;
-		snprintf(why, whylen, "%s: %s", key, sub);
-		return -1;
-	case NB_ST_MENU_PROMPT:
-		return dhcp_pxe_menu_prompt(value, why, whylen);
-	default:
-		if (dhcp_pxe_arch_list(value, NULL, 0) > 0)
-			return 0;
-		snprintf(why, whylen, "%s is a comma-separated list of "
-		    "architecture numbers 0 to 65535, not '%s'", key, value);
-		return -1;
-	}
-}
-
-/* Whether value is a file name relative to the served directories. */
-static int
-file_ok(const char *value)
-{
-	char	*copy = xstrdup(value);
-	int	 ok;
-
-	ok = nb_path_clean(copy) != -1 && strcmp(copy, value) == 0;
-	free(copy);
-	return ok;
-}
-
-/* The check of one type; the part of a refusal after the key. */
-static int
-check_type(const struct nb_setting_def *s, const char *value,
-    const char **what)
-{
-	uint8_t		 a6[4][16];
-	const char	*errstr;
-
-	switch (s->type) {
-	case NB_ST_CHOICE:
-		*what = "must be one of ";
-		return choice_index(s->choices, value) != -1;
-	case NB_ST_NUM:
-		*what = "must be a number ";
-		strtonum(value, s->min, s->max, &errstr);
-		return errstr == NULL;
-	case NB_ST_BOOL:
-		*what = "must be yes or no";
-		return strcmp(value, "yes") == 0 || strcmp(value, "no") == 0;
-	case NB_ST_ADDR:
-		*what = "must be an IPv4 address";
-		return nb_ip_valid(value);
-	case NB_ST_PATH:
-		*what = "must be an absolute path";
-		return value[0] == '/';
-	case NB_ST_FILE:
-		*what = "must be a relative file name without . or .. parts";
-		return file_ok(value);
-	case NB_ST_POOL6:
-		*what = "must be a range START-END of IPv6 addresses inside "
-		    "one /64 (not link-local or multicast)";
-		return dhcp6_pool_parse(value, a6[0], a6[1]) == 0;
-	case NB_ST_ADDRS6:
-		*what = "must be one to four IPv6 addresses";
-		return dhcp6_addrs_parse(value, a6, 4) > 0;
-	default:
-		*what = "must be one line under 1024 bytes";
-		return strlen(value) < 1024 && strchr(value, '\n') == NULL;
-	}
-}
-
 int
 nb_setting_check(const char *key, const char *value, char *why,
     size_t whylen)
 {
-	const struct nb_setting_def	*s;
-	const char			*what;
-	long				 arg;
-	int				 id;
+	long	 arg;
+	int	 id;
 
 	if ((id = nb_setting_find(key, &arg)) == -1) {
 		snprintf(why, whylen, "unknown setting '%s' (see netboot(7))",
 		    key);
 		return -1;
 	}
-	s = &settings[id];
 	/* An empty value would read back like an unset one: say unset. */
 	if (*value == '\0') {
 		snprintf(why, whylen, "%s needs a value (to clear it: bootctl "
 		    "settings unset %s)", key, key);
 		return -1;
 	}
-	if (s->type == NB_ST_MENU_ITEM || s->type == NB_ST_MENU_PROMPT ||
-	    s->type == NB_ST_ARCHES)
-		return check_menu(s, key, arg, value, why, whylen);
-	if (check_type(s, value, &what))
-		return 0;
-	if (s->type == NB_ST_CHOICE)
-		snprintf(why, whylen, "%s %s%s, not '%s'", key, what,
-		    s->choices, value);
-	else if (s->type == NB_ST_NUM)
-		snprintf(why, whylen, "%s %s%lld..%lld, not '%s'", key, what,
-		    s->min, s->max, value);
-	else if (s->type == NB_ST_TEXT)
-		snprintf(why, whylen, "%s %s", key, what);
-	else
-		snprintf(why, whylen, "%s %s, not '%s'", key, what, value);
-	return -1;
+	return nb_setting_type_check(&settings[id], key, arg, value, why,
+	    whylen);
 }
 
 /* One row of the schema. */
@@ -430,7 +294,8 @@ schema_row(const struct nb_setting_def *s)
 	size_t		 len;
 
 	json_object_set_new(o, "name", json_string(s->name));
-	json_object_set_new(o, "type", json_string(type_name[s->type]));
+	json_object_set_new(o, "type",
+	    json_string(nb_setting_type_name(s->type)));
 	if (s->type == NB_ST_CHOICE) {
 		a = json_array();
 		for (p = s->choices; *p != '\0'; p += len + (p[len] == '|')) {

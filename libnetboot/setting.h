@@ -146,4 +146,17 @@ const struct nb_setting_arch_file *nb_setting_arch_defaults(size_t *n);
 /* The table as a JSON array of rows (the admin API's settings schema). */
 json_t		*nb_settings_schema_json(void);
 
+/* setting_type.c: the types, each with its schema name and its check */
+/* The name of a type in the schema ("number", "ipv6-range", ...). */
+const char	*nb_setting_type_name(enum nb_setting_type);
+/*
+ * Check value against the type of row s, key (with its family's N in arg)
+ * naming it in the reason; 0, or -1 with the reason in why.
+ */
+int		 nb_setting_type_check(const struct nb_setting_def *s,
+		    const char *key, long arg, const char *value, char *why,
+		    size_t whylen);
+/* The index of v among choices "a|b|c", or -1. */
+int		 nb_setting_choice(const char *choices, const char *v);
+
 #endif
