@@ -1,10 +1,9 @@
-/* addr.h: MAC and IP address parsing and formatting, socket addresses, the neighbour table. */
+/* addr.h: MAC, IP and socket addresses as text, and URLs to a daemon. */
 #ifndef NB_ADDR_H
 #define NB_ADDR_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 
@@ -59,13 +58,6 @@ int	nb_sa_port(const struct sockaddr *sa);
  */
 const char *nb_sa_ntop(const struct sockaddr *sa, char *buf, size_t len);
 /*
- * A socket of type bound to addr and port. "::" is dual-stack (IPV6_V6ONLY
- * off: IPv4 peers arrive as ::ffff:a.b.c.d); on a kernel without IPv6 it
- * falls back to 0.0.0.0 and says so. Stream sockets get SO_REUSEADDR.
- * Returns the descriptor (close-on-exec), or -1 with errno set.
- */
-int	nb_bind(const char *addr, int type, int port);
-/*
  * The host part of URLs to a daemon listening on addr: canonical, no
  * zone, ::ffff:a.b.c.d as IPv4 (INET6_ADDRSTRLEN bytes). -1 for a
  * wildcard (0.0.0.0, ::): then it depends on the connection.
@@ -73,29 +65,5 @@ int	nb_bind(const char *addr, int type, int port);
 int	nb_url_host(const char *addr, char *out, size_t outsz);
 /* "http://HOST:PORT" into out, an IPv6 HOST in brackets (RFC 3986). */
 void	nb_server_url(const char *host, int port, char *out, size_t outsz);
-
-/* One complete entry of the kernel's neighbour table (ARP for IPv4, NDP for IPv6). */
-struct nb_neigh {
-	struct in6_addr	 ip;		/* IPv4 as ::ffff:a.b.c.d */
-	uint8_t		 mac[NB_MAC_LEN];
-};
-
-/* The address literal ip (IPv4 or IPv6) in the form of nb_neigh.ip; -1 if it is neither. */
-int	nb_neigh_addr(const char *ip, struct in6_addr *out);
-/*
- * Read the complete entries of the neighbour tables into tab: IPv4 from
- * /proc/net/arp, IPv6 by netlink (RTM_GETNEIGH); return how many (0 if unreadable).
- */
-size_t	nb_neigh_read(struct nb_neigh *tab, size_t max);
-/* The complete entries of the /proc/net/arp text of fp into tab; how many. */
-size_t	nb_neigh_parse_arp(FILE *fp, struct nb_neigh *tab, size_t max);
-/*
- * The valid IPv6 entries of len bytes of a netlink RTM_GETNEIGH dump into
- * tab; how many. *done is set at NLMSG_DONE or an error message.
- */
-size_t	nb_neigh_parse_nl(const void *buf, size_t len, struct nb_neigh *tab,
-	    size_t max, int *done);
-/* The MAC of ip (IPv4 or IPv6) in the kernel's neighbour table, read now; -1 if none. */
-int	nb_neigh_mac(const char *ip, char out[NB_MACSTR_LEN]);
 
 #endif

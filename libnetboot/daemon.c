@@ -1,15 +1,19 @@
 /*
  * daemon.c: the skeleton the three daemons share: flags, config, signals,
- * privileges, and the database. A loop never writes to the database nor
- * waits for it: it reads through its own connection, whose busy timeout
- * is short (WAL readers do not wait for a writer), and queues every write
- * on the write-behind queue (wq.c), whose thread does the waiting.
+ * privileges, listening sockets, and the database. A loop never writes to
+ * the database nor waits for it: it reads through its own connection,
+ * whose busy timeout is short (WAL readers do not wait for a writer), and
+ * queues every write on the write-behind queue (wq.c), whose thread does
+ * the waiting.
  */
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -363,4 +367,42 @@ nb_daemon_free(struct nb_daemon *d)
 	nb_conf_free(d->conf);
 	if (d->base != NULL)
 		event_base_free(d->base);
+}
+
+int
+nb_bind(const char *addr, int type, int port)
+{
+	union nb_sockaddr	 sa;
+	int			 s, on = 1, off = 0, saved;
+
+	if (nb_sa_parse(addr, port, &sa) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
+	s = socket(sa.sa.sa_family, type | SOCK_CLOEXEC, 0);
+	if (s == -1 && errno == EAFNOSUPPORT && sa.sa.sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_UNSPECIFIED(&sa.sin6.sin6_addr)) {
+		log_info("the kernel has no IPv6: listening on 0.0.0.0 "
+		    "instead of ::");
+		nb_sa_parse("0.0.0.0", port, &sa);
+		s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	}
+	if (s == -1)
+		return -1;
+	/*
+	 * Whatever net.ipv6.bindv6only says: IPv4 clients must keep working
+	 * on "::".
+	 */
+	if ((sa.sa.sa_family == AF_INET6 &&
+	    setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) ==
+	    -1) ||
+	    (type == SOCK_STREAM &&
+	    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1) ||
+	    bind(s, &sa.sa, nb_sa_len(&sa)) == -1) {
+		saved = errno;
+		close(s);
+		errno = saved;
+		return -1;
+	}
+	return s;
 }

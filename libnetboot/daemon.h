@@ -3,7 +3,9 @@
  * man pages' SYNOPSIS
  * (-d -v -f -n -D -l -p), the config, signals, privilege dropping, the
  * database: the loop's connection, which only reads and is opened on
- * first use, and the write-behind queue (wq.h) for every write.
+ * first use, and the write-behind queue (wq.h) for every write; their
+ * listening sockets (nb_bind) and the neighbour tables they name a peer
+ * by (neigh.h).
  */
 #ifndef NB_DAEMON_H
 #define NB_DAEMON_H
@@ -12,6 +14,7 @@
 
 #include "conf.h"
 #include "db.h"
+#include "neigh.h"
 #include "wq.h"
 
 struct nb_daemon {
@@ -80,5 +83,12 @@ int	nb_daemon_run(struct nb_daemon *);
 void	nb_daemon_exit(struct nb_daemon *);
 /* Stop the queue (writing what it holds), free what nb_daemon_* made. */
 void	nb_daemon_free(struct nb_daemon *);
+/*
+ * A socket of type bound to addr and port. "::" is dual-stack (IPV6_V6ONLY
+ * off: IPv4 peers arrive as ::ffff:a.b.c.d); on a kernel without IPv6 it
+ * falls back to 0.0.0.0 and says so. Stream sockets get SO_REUSEADDR.
+ * Returns the descriptor (close-on-exec), or -1 with errno set.
+ */
+int	nb_bind(const char *addr, int type, int port);
 
 #endif

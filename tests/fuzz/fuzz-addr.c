@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "neigh.h"
 #include "fuzz.h"
 
 const char *const fuzz_tokens[] = {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
+#include "neigh.h"
 #include "fuzz.h"
 
 const char *const fuzz_tokens[] = {
