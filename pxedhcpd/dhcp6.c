@@ -955,7 +955,7 @@ dhcp6_rx(evutil_socket_t fd, short events, void *arg)
 	ssize_t			 len;
 	int			 round, ifindex;
 
-	x->pol = record_policy(x->rec);
+	x->pol = feed_take(x->feed);
 	rx_clock(x);
 	for (round = 0; round < DHCP6_RX_ROUNDS; round++) {
 		memset(&msg, 0, sizeof(msg));

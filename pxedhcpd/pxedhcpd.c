@@ -300,7 +300,7 @@ rx(evutil_socket_t fd, short events, void *arg)
 	int			 i, n, round;
 
 	/* A policy built after another process committed takes over between batches. */
-	x->pol = record_policy(x->rec);
+	x->pol = feed_take(x->feed);
 	rq.port = fd == x->fd4011 ? x->port4011 : x->port67;
 	for (round = 0; round < RX_ROUNDS; round++) {
 		if ((n = recvmmsg(fd, rxq.msgs, RX_BATCH, MSG_DONTWAIT, NULL)) == -1) {
@@ -353,7 +353,8 @@ reload(struct nb_daemon *d)
 		x->http_port = (int)nb_conf_getnum(d->conf, NULL, "http_port", 8080);
 	/* The new policy takes over with a receive batch, tens of milliseconds later. */
 	policy_conf(x, &pc);
-	record_reload(x->rec, &pc);
+	feed_reload(x->feed, &pc);
+	record_wake(x->rec);
 }
 
 static void
@@ -401,8 +402,9 @@ main(int argc, char *argv[])
 	setup(x, &d);
 	nb_daemon_drop_privileges(&d);
 	policy_conf(x, &pc);
-	x->rec = record_start(&d, &pc);
-	x->pol = record_policy(x->rec);
+	x->feed = feed_new(&pc);
+	x->rec = record_start(&d, x->feed);
+	x->pol = feed_first(x->feed);
 	x->coal = xcalloc(COAL_SLOTS, sizeof(*x->coal));
 	rx_init();
 	x->ev67 = event_new(d.base, x->fd67, EV_READ | EV_PERSIST, rx, x);
@@ -422,6 +424,7 @@ main(int argc, char *argv[])
 	    (unsigned long long)x->malformed, (unsigned long long)x->stale,
 	    (unsigned long long)x->send_dropped);
 	record_stop(x->rec, &d);
+	feed_free(x->feed);
 	event_free(x->ev67);
 	event_free(x->ev4011);
 	close(x->fd67);

@@ -195,6 +195,7 @@ struct pxedhcpd {
 	struct nb_rate		 stale_log;	/* its log lines */
 	struct nb_rate		 send_log;	/* send_dropped's */
 	struct record		*rec;
+	struct feed		*feed;		/* the policies, to pol */
 	struct txq		 tx;
 	int			 fd547, port547;	/* DHCPv6 (dhcp6.c); fd -1: unavailable */
 	struct event		*ev547;
@@ -248,19 +249,41 @@ void		 proxy_handle(struct pxedhcpd *, struct request *);
 /* Send the queued replies. */
 void		 proxy_flush(struct pxedhcpd *);
 
+/* feed.c: policies from the writer thread to the loop */
+struct feed;
+/* A feed whose first policy, with conf, the writer builds at once. */
+struct feed	*feed_new(const struct policy_conf *);
+/*
+ * The writer's idle hook: a new policy if another process committed or a
+ * reload asks.
+ */
+void		 feed_check(struct nb_db *, struct feed *);
+/* The first policy, waited for (fatal if none comes in 30 s). */
+const struct policy *feed_first(struct feed *);
+/*
+ * The newest policy: the loop's current one, or a newer one it switches
+ * to (freeing the old).
+ */
+const struct policy *feed_take(struct feed *);
+/*
+ * Have the writer build a policy with this configuration (SIGHUP; then
+ * record_wake).
+ */
+void		 feed_reload(struct feed *, const struct policy_conf *);
+/* Free the feed and its policies (after record_stop). */
+void		 feed_free(struct feed *);
+
 /* record.c: clients seen and events, written by the write queue (wq.h) */
 struct record;
-/* Start the write queue with pxedhcpd's hooks; wait for the first policy. */
-struct record	*record_start(struct nb_daemon *, const struct policy_conf *);
-/* The newest policy: the loop's current one, or a newer one it switches to (freeing the old). */
-const struct policy *record_policy(struct record *);
-/* Build a new policy with this configuration now (SIGHUP). */
-void		 record_reload(struct record *, const struct policy_conf *);
+/* Start the write queue with pxedhcpd's hooks, feed_check between passes. */
+struct record	*record_start(struct nb_daemon *, struct feed *);
+/* Wake the writer: it runs its idle hook (a reload) at once. */
+void		 record_wake(struct record *);
 /* A new record in the batch being filled, or NULL if the writer is too far behind. */
 struct rec_item	*record_new(struct record *);
 /* Copy bytes into the batch's arena; their offset, or -1 if the writer is too far behind. */
 int64_t		 record_bytes(struct record *, const void *, size_t);
-/* Write what is left (the skeleton's queue) and free the policies. */
+/* Write what is left (the skeleton's queue) and stop the writer. */
 void		 record_stop(struct record *, struct nb_daemon *);
 
 #endif

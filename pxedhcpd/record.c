@@ -10,29 +10,20 @@
  * because the wording (record_detail) is pxedhcpd's and costs less on
  * that thread than on the loop.
  *
- * The same thread, between passes (the queue's idle hook), watches PRAGMA
- * data_version on its connection, which changes only when another process
- * (bootctl, bootweb) commits, never for its own writes; it then builds a
- * new policy (policy.c) and hands it to the loop, which switches between
- * two receive batches.
+ * The same thread, between passes (the queue's idle hook), looks for a
+ * new policy to build (feed.c).
  */
 #include "config.h"
 
 #include <arpa/inet.h>
 
-#include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "pxedhcpd.h"
 #include "xmalloc.h"
-
-#define START_SEC	30	/* the start's wait for the first policy */
 
 /* The text of one record, as the writer words it. */
 struct rec_text {
@@ -48,15 +39,7 @@ struct rec_text {
 
 struct record {
 	struct nb_wq	*wq;
-	pthread_mutex_t	 mtx;
-	pthread_cond_t	 cond;
-	/* The policy: the loop's, and a newer one waiting for it. */
-	struct policy	*cur, *next;
-	atomic_int	 fresh;		/* next is set */
-	struct policy_conf conf;
-	int		 reload;	/* build one with conf now */
-	int64_t		 data_version;
-	uint32_t	 gen;
+	struct feed	*feed;		/* the policies, built between passes */
 	/* The writer's scratch, reused for every chunk. */
 	struct rec_text	 text[RECORD_CHUNK];
 	struct nb_seen	 seen[RECORD_CHUNK];
@@ -341,96 +324,33 @@ record_write(struct nb_db *db, void *const *recs, size_t n, const char *arena,
 	return rc;
 }
 
-/*
- * The queue's idle hook: a new policy for the loop to take, if another
- * process committed or a reload asks.
- */
+/* The queue's idle hook: a new policy, if one is due. */
 static void
-record_policy_check(struct nb_db *db, void *arg)
+record_idle(struct nb_db *db, void *arg)
 {
-	struct record		*r = arg;
-	struct policy_conf	 conf;
-	struct policy		*p, *old = NULL;
-	int			 reload;
+	struct record	*r = arg;
 
-	pthread_mutex_lock(&r->mtx);
-	reload = r->reload;
-	r->reload = 0;
-	conf = r->conf;
-	pthread_mutex_unlock(&r->mtx);
-	if (!nb_db_changed(db, &r->data_version) && !reload)
-		return;
-	p = policy_build(db, &conf, ++r->gen);
-	pthread_mutex_lock(&r->mtx);
-	old = r->next;		/* built earlier, never taken: superseded */
-	r->next = p;
-	atomic_store_explicit(&r->fresh, 1, memory_order_release);
-	pthread_cond_broadcast(&r->cond);
-	pthread_mutex_unlock(&r->mtx);
-	policy_free(old);
+	feed_check(db, r->feed);
 }
 
 struct record *
-record_start(struct nb_daemon *d, const struct policy_conf *conf)
+record_start(struct nb_daemon *d, struct feed *feed)
 {
 	struct record		*r = xcalloc(1, sizeof(*r));
 	struct nb_wq_hooks	 hooks = { sizeof(struct rec_item),
-				    record_write, record_policy_check, r };
-	pthread_condattr_t	 ca;
-	struct timespec		 ts;
+				    record_write, record_idle, r };
 
-	r->conf = *conf;
-	r->reload = 1;		/* the first policy, before any packet */
-	r->data_version = -1;
-	pthread_mutex_init(&r->mtx, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	r->feed = feed;
 	/* The loop never reads the database: the queue's thread does. */
 	nb_daemon_open_db(d, NB_DAEMON_NOLOOP, &hooks);
 	r->wq = d->evq;
 	nb_wq_wake(r->wq);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += START_SEC;
-	pthread_mutex_lock(&r->mtx);
-	while (r->next == NULL)
-		if (pthread_cond_timedwait(&r->cond, &r->mtx, &ts) == ETIMEDOUT)
-			fatalx("no policy after %d s: the database cannot "
-			    "be read", START_SEC);
-	pthread_mutex_unlock(&r->mtx);
-	record_policy(r);
 	return r;
 }
 
-const struct policy *
-record_policy(struct record *r)
-{
-	struct policy	*old;
-
-	if (!atomic_load_explicit(&r->fresh, memory_order_acquire))
-		return r->cur;
-	pthread_mutex_lock(&r->mtx);
-	old = r->cur;
-	if (r->next != NULL) {
-		r->cur = r->next;
-		r->next = NULL;
-	} else
-		old = NULL;
-	atomic_store_explicit(&r->fresh, 0, memory_order_relaxed);
-	pthread_mutex_unlock(&r->mtx);
-	/* The loop was the only user of the old one, and it is between two batches. */
-	policy_free(old);
-	return r->cur;
-}
-
 void
-record_reload(struct record *r, const struct policy_conf *conf)
+record_wake(struct record *r)
 {
-	pthread_mutex_lock(&r->mtx);
-	r->conf = *conf;
-	r->reload = 1;
-	pthread_mutex_unlock(&r->mtx);
 	nb_wq_wake(r->wq);
 }
 
@@ -439,9 +359,5 @@ record_stop(struct record *r, struct nb_daemon *d)
 {
 	/* Its hooks use r: the queue goes first, writing what it holds. */
 	nb_daemon_stop_queue(d);
-	policy_free(r->cur);
-	policy_free(r->next);
-	pthread_mutex_destroy(&r->mtx);
-	pthread_cond_destroy(&r->cond);
 	free(r);
 }
