@@ -125,16 +125,18 @@ nb_mac_format(const uint8_t mac[NB_MAC_LEN], char out[NB_MACSTR_LEN])
 void
 nb_uuid_format(const uint8_t u[NB_UUID_LEN], char out[NB_UUIDSTR_LEN])
 {
-	size_t	 i, n = 0;
+	/* Where each byte's two digits go: no test per byte. */
+	static const uint8_t at[NB_UUID_LEN] = { 0, 2, 4, 6, 9, 11, 14, 16,
+	    19, 21, 24, 26, 28, 30, 32, 34 };
+	size_t	 i;
 
 	/* RFC 9562 §4: 8-4-4-4-12 hex digits, bytes in wire order. */
 	for (i = 0; i < NB_UUID_LEN; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[n++] = '-';
-		out[n++] = hexdigit[u[i] >> 4];
-		out[n++] = hexdigit[u[i] & 0xf];
+		out[at[i]] = hexdigit[u[i] >> 4];
+		out[at[i] + 1] = hexdigit[u[i] & 0xf];
 	}
-	out[n] = '\0';
+	out[8] = out[13] = out[18] = out[23] = '-';
+	out[36] = '\0';
 }
 
 int
