@@ -480,10 +480,12 @@ def suite_timing(mac, ms):
     rx.drain()
     t0 = time.monotonic()
     send_bcast(req)
-    got = rx.wait(xid, timeout=3)
+    got = rx.wait(xid, timeout=ms / 1000 + 5)
     dt = (time.monotonic() - t0) * 1000
     ok(got is not None and got[0] == expected(req, 2), "delayed reply, byte for byte")
-    ok(got is not None and ms <= dt < ms + 1000, "reply after %.0f ms (delay %d ms)" % (dt, ms))
+    # Only the lower bound is the setting's promise; how late the reply
+    # comes on a loaded machine is the scheduler's (a busy CI once took 2 s).
+    ok(got is not None and dt >= ms, "reply after %.0f ms (delay %d ms)" % (dt, ms))
 
 
 def suite_expect(mac, answered):
