@@ -178,7 +178,8 @@ s.settimeout(10)
 open(sys.argv[1], "wb").write(s.recv(2048))
 PYEOF
 WOL=$!
-sleep 0.5
+wait_for 10 sh -c 'ss -Huln "sport = :9" | grep -q 127.0.0.1' ||
+	fail "the magic-packet listener did not bind 127.0.0.1:9"
 api_call 200 POST /api/v1/clients/web1/wake -H "$O" -H "$J" -d '{"next_boot":"local"}'
 api_json "j['sent_to'] == '127.0.0.1' and j['next_boot'] == 'local'"
 wait "$WOL" || fail "no magic packet on 127.0.0.1:9"
