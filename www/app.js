@@ -21,6 +21,7 @@ const PAGES = {
 
 let cleanup = null;
 let routesLoaded = false;
+let shown = 0;
 let loginMessage = '';
 
 function parseHash() {
@@ -134,8 +135,11 @@ async function show() {
 			el.append(h('p', { class: 'error', role: 'alert' },
 			    e.message));
 	}
+	// After a navigation the heading takes the focus, so a keyboard
+	// user starts at the page; on the first load the skip link comes
+	// first.
 	const h1 = el.querySelector('h1');
-	if (h1 && !el.contains(document.activeElement))
+	if (h1 && shown++ > 0 && !el.contains(document.activeElement))
 		h1.focus({ preventScroll: true });
 }
 

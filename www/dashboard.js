@@ -44,13 +44,23 @@ export async function render(el) {
 
 	const model = new Boots();
 	const seen = {};	// daemon -> ts of its last event
+	// The names of the machines shown, asked once each (a search, which
+	// answers an empty list for a MAC no client has).
 	const names = {};
-	api('GET', '/clients?limit=1000').then((r) => {
-		for (const c of r.clients)
-			if (c.name)
-				names[c.mac] = c.name;
-		draw();
-	}, () => {});
+	const name = (mac) => {
+		if (mac in names)
+			return names[mac];
+		names[mac] = '';
+		api('GET', '/clients?limit=1&q=' + encodeURIComponent(mac))
+		    .then((r) => {
+			const c = r.clients.find((x) => x.mac === mac);
+			if (c && c.name) {
+				names[mac] = c.name;
+				draw();
+			}
+		}, () => {});
+		return '';
+	};
 	let pending = false;
 	const draw = () => {
 		if (pending)
@@ -73,7 +83,7 @@ export async function render(el) {
 				h('div', { class: 'boothead' },
 				    h('a', { href: '#/clients/' +
 					encodeURIComponent(b.mac) },
-					names[b.mac] ? names[b.mac] + ' ' : '',
+					name(b.mac) ? name(b.mac) + ' ' : '',
 					h('code', null, b.mac)),
 				    bootState(b),
 				    h('small', { class: 'muted' },

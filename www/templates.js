@@ -103,8 +103,11 @@ async function editor(el, name) {
 	kind.disabled = !admin;
 	const preview = h('pre', { class: 'code preview', id: 'preview',
 	    'aria-live': 'polite' });
-	const clients = await api('GET', '/clients?limit=200').then((x) =>
-	    x.clients, () => []);
+	// the known clients (added by hand), named ones first
+	const clients = await api('GET', '/clients?known=true&limit=500')
+	    .then((x) =>
+	    x.clients.sort((a, b) => (b.name ? 1 : 0) - (a.name ? 1 : 0)),
+	    () => []);
 	const who = select('mac', clients.map((c) => [c.mac, (c.name ?
 	    c.name + ' ' : '') + c.mac]), clients[0] && clients[0].mac);
 	const save = async () => {
