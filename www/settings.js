@@ -136,7 +136,7 @@ function one(key, s, cur) {
 	return h('div', { class: 'setting', 'data-text': (key + ' ' +
 	    (s.doc || '')).toLowerCase() },
 	    h('label', { for: inp.id }, h('code', null, key), ' ', state),
-	    h('p', { class: 'doc' }, s.doc || '', range,
+	    h('p', { class: 'doc' }, (s.doc || '') + range + '.',
 		s.default != null ? ' Default: ' + s.default + '.' : ''),
 	    h('div', { class: 'row' }, inp, can('admin') ? [
 		h('button', { type: 'button', onclick: save }, 'Save'),

@@ -77,7 +77,11 @@ function watch(page, who) {
 }
 
 async function shot(page, name) {
-	await page.waitForTimeout(150);
+	// the page, not the passing message
+	await page.evaluate(() => {
+		document.querySelector('#toast').className = '';
+	});
+	await page.waitForTimeout(250);
 	await page.screenshot({ path: E.SHOTS + '/' + name + '.png' });
 }
 
