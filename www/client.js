@@ -169,9 +169,7 @@ async function drawTimeline(el, c) {
 	try {
 		if (has('GET', '/clients/' + m + '/timeline')) {
 			const r = await api('GET', '/clients/' + m + '/timeline');
-			events = r.events || r.timeline || [];
-			if (Array.isArray(r.boots) && !events.length)
-				events = r.boots.flatMap((b) => b.events || []);
+			events = r.steps || r.events || [];
 		} else if (can('operator')) {
 			const r = await api('GET', '/events?limit=1000&mac=' + m);
 			events = r.events;

@@ -231,32 +231,38 @@ async function one(el, name) {
 		} }, 'Remove') : null),
 		h('section', { class: 'card' }, h('h2', null, 'Boot'), form)),
 	    h('section', null, h('h2', null, 'Files'), files));
-	browse(files, n, '');
+	browse(files, n, 0);
 	return null;
 }
 
-// The files inside an image (an imported ISO's tree), one folder at a time.
-async function browse(el, n, dir) {
+// The files inside an image (an imported ISO), a page at a time, as the
+// API lists them: paths and sizes.
+const FILES_PAGE = 100;
+async function browse(el, n, offset) {
 	if (!has('GET', '/images/' + n + '/files')) {
 		clear(el, notAvailable('Browsing an image\'s files'));
 		return;
 	}
 	try {
-		const r = await api('GET', '/images/' + n + '/files' +
-		    (dir ? '?path=' + encodeURIComponent(dir) : ''));
+		const r = await api('GET', '/images/' + n + '/files?limit=' +
+		    FILES_PAGE + '&offset=' + offset);
 		const files = r.files || [];
-		clear(el, h('p', null, h('code', null, '/' + dir)), dir ?
-		    h('button', { type: 'button', class: 'link', onclick: () =>
-			browse(el, n, dir.replace(/\/?[^/]*$/, '')) }, '↑ up') :
-		    null, table([
-			{ label: 'Name', sort: (f) => f.name, cell: (f) =>
-			    f.type === 'dir' || f.dir ? h('button', {
-			    type: 'button', class: 'link', onclick: () =>
-				browse(el, n, (dir ? dir + '/' : '') +
-				f.name) }, f.name + '/') : f.name },
+		clear(el, table([
+			{ label: 'Path', sort: (f) => f.path, cell: (f) =>
+			    h('code', null, f.path) },
 			{ label: 'Size', sort: (f) => f.size || 0,
-			    cell: (f) => f.size != null ? fmtSize(f.size) : '' },
-		    ], files, { empty: 'No file.' }));
+			    cell: (f) => fmtSize(f.size) },
+		], files, { empty: 'No file: this image is not an imported ' +
+		    'ISO.' }), h('div', { class: 'pager' },
+		    h('button', { type: 'button', disabled: offset === 0,
+			onclick: () => browse(el, n, Math.max(0, offset -
+			FILES_PAGE)) }, '← Previous'),
+		    h('span', { role: 'status' }, files.length ? (offset + 1) +
+			'–' + (offset + files.length) : '0',
+			r.total != null ? ' of ' + r.total : ''),
+		    h('button', { type: 'button', disabled: !r.more,
+			onclick: () => browse(el, n, offset + FILES_PAGE) },
+			'Next →')));
 	} catch (e) {
 		clear(el, errorBox(e));
 	}
