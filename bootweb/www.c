@@ -94,17 +94,39 @@ www_gzip_ok(const char *ae)
 	return 0;
 }
 
-/* Open a resolved file; -1 if it is not a regular file any more. */
+/*
+ * Open a resolved file; -1 if it is not a regular file any more, or is
+ * the database, a journal of it or any SQLite file (as every file route
+ * refuses them, bootweb(8) WHAT IS SERVED).
+ */
 static int
-www_open(const char *path, struct stat *st)
+www_open(struct bw_req *r, const char *path, struct stat *st)
 {
-	int	 fd;
+	struct stat	 pre;
+	const char	*why;
+	int		 fd;
 
+	/* checked unopened: closing the database would drop our locks */
+	if (stat(path, &pre) == -1)
+		return -1;
+	if (nb_db_own_file(nb_daemon_dbpath(r->bw->d), &pre)) {
+		log_warnx("refused %s to %s: it is the database", path, r->ip);
+		errno = ENOENT;
+		return -1;
+	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
 	    O_NONBLOCK)) == -1)
 		return -1;
-	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode) ||
+	    st->st_dev != pre.st_dev || st->st_ino != pre.st_ino) {
 		close(fd);
+		errno = ENOENT;
+		return -1;
+	}
+	if ((why = nb_db_file_kind(fd)) != NULL) {
+		log_warnx("refused %s to %s: it is %s", path, r->ip, why);
+		close(fd);
+		errno = ENOENT;
 		return -1;
 	}
 	return fd;
@@ -151,9 +173,9 @@ www_send(struct bw_req *r, const char *rel)
 	if (www_gzip_ok(evhttp_find_header(ih, "Accept-Encoding")) &&
 	    (size_t)snprintf(gzrel, sizeof(gzrel), "%s.gz", rel) <
 	    sizeof(gzrel) && http_resolve(root, gzrel, &gzpath) == 0 &&
-	    (fd = www_open(gzpath, &st)) != -1)
+	    (fd = www_open(r, gzpath, &st)) != -1)
 		gz = 1;
-	if (fd == -1 && (fd = www_open(path, &st)) == -1) {
+	if (fd == -1 && (fd = www_open(r, path, &st)) == -1) {
 		code = errno == EACCES ? 403 : 404;
 		goto done;
 	}

@@ -77,14 +77,21 @@ touch -d 2001-01-01 "$W/index.html"
 get 200 / -H "If-None-Match: $etag"
 note "ETag revalidation: 304, then 200 when it differs"
 
-for p in /ui/../netboot.db /ui/%2e%2e/netboot.db /ui/..%2foutside.txt \
+# The database by a hard link, and a copy of it, under UI names.
+ln "$DB" "$W/db.txt" || fail "cannot link the database"
+cp "$DB" "$W/backup.json"
+chown nobody: "$W/backup.json"
+for p in /ui/db.txt /ui/backup.json /ui/../netboot.db /ui/%2e%2e/netboot.db /ui/..%2foutside.txt \
     /ui/.hidden.txt /ui/out.txt /ui/app.css.gz /ui/ /ui/nosuch.js \
     /ui/../../../etc/passwd /ui/%2e%2e/%2e%2e/etc/passwd; do
 	code=$(curl -s --path-as-is -o "$T/b" -w '%{http_code}' "$AU$p")
 	case $code in 40[0134]) ;; *) fail "$p: $code" ;; esac
-	! grep -q 'secret\|hidden\|root:' "$T/b" || fail "$p leaked: $(cat "$T/b")"
+	! grep -q 'secret\|hidden\|root:\|SQLite' "$T/b" || fail "$p leaked: $(cat "$T/b")"
 done
-note "traversal, encoded traversal, symlink out, dot-file, .gz, unknown: refused"
+grep -q 'db.txt to .*: it is the database' "$T/bootweb.log" &&
+    grep -q 'backup.json to .*: it is ' "$T/bootweb.log" ||
+	fail "the database was not refused as such: $(grep refused "$T/bootweb.log")"
+note "traversal, encoded traversal, symlink out, dot-file, .gz, unknown, the database linked or copied: refused"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$AU/ui/app.js")
 [ "$code" = 405 ] || [ "$code" = 401 ] || fail "POST /ui/app.js: $code"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$AU/api/v1/clients")
