@@ -22,6 +22,7 @@ const PAGES = {
 let cleanup = null;
 let routesLoaded = false;
 let shown = 0;
+let navs = 0;	// navigations so far: a slower, older one gives way
 let loginMessage = '';
 
 function parseHash() {
@@ -62,13 +63,12 @@ async function logout() {
 }
 
 // Called by api.js on a 401: back to the login page, saying why.
-onExpired((why) => {
+onExpired(() => {
 	if (!session)
 		return;
 	setSession(null);
 	routesLoaded = false;
-	loginMessage = 'Your session has ended (' + (why || 'expired') +
-	    '); log in again.';
+	loginMessage = 'Your session has ended; log in again.';
 	const back = parseHash();
 	location.hash = '#/login' + (back.name !== 'login' ?
 	    '/' + encodeURIComponent(location.hash) : '');
@@ -76,7 +76,9 @@ onExpired((why) => {
 
 async function show() {
 	const main = $('#main');
-	let { name, arg } = parseHash();
+	const { name, arg } = parseHash();
+	const nav = ++navs;
+	const stale = () => nav !== navs;
 	if (cleanup) {
 		try {
 			cleanup();
@@ -98,12 +100,14 @@ async function show() {
 			await loadRoutes();
 			routesLoaded = true;
 		} catch (e) {
-			if (!session)
+			if (!session || stale())
 				return;	/* expired: the hash changed */
 			clear(main, h('p', { class: 'error' }, e.message));
 			return;
 		}
 	}
+	if (stale())
+		return;
 	const page = PAGES[name];
 	drawNav(name);
 	if (!page) {
@@ -120,6 +124,8 @@ async function show() {
 	}
 	document.title = page[1] + ' — netboot';
 	const mod = await import('./' + page[0]);
+	if (stale())
+		return;
 	const el = h('div', { class: 'page page-' + name });
 	// Pages append optional parts as cond ? node : null: skip the nulls.
 	const append = el.append.bind(el);
@@ -128,13 +134,21 @@ async function show() {
 	clear(main, el);
 	const ctx = { arg, message: loginMessage, onLogin: loggedIn };
 	loginMessage = '';
+	let done = null;
 	try {
-		cleanup = (await mod.render(el, ctx)) || null;
+		done = (await mod.render(el, ctx)) || null;
 	} catch (e) {
 		if (session)
 			el.append(h('p', { class: 'error', role: 'alert' },
 			    e.message));
 	}
+	if (stale()) {
+		// the user went on while this page loaded: stop what it started
+		if (done)
+			done();
+		return;
+	}
+	cleanup = done;
 	// After a navigation the heading takes the focus, so a keyboard
 	// user starts at the page; on the first load the skip link comes
 	// first.

@@ -227,6 +227,25 @@ async function run() {
 	ok(first.trim() === 'web2', 'clients: sorted by name, descending', first);
 	await page.check('table.clients tbody tr:first-child input[type=checkbox]');
 	ok(await page.isVisible('.bulk'), 'clients: a selection shows the actions');
+	if (await page.isVisible('input[name=selector]')) {
+		await page.fill('.bulk input[name=labels]', 'rack=3');
+		await page.click('.bulk button:has-text("Set labels")');
+		await page.waitForFunction(() => /label: done/.test(
+		    document.querySelector('#toast').textContent));
+		await page.fill('input[name=q]', '');
+		await page.fill('input[name=selector]', 'rack=3');
+		await page.waitForFunction(() => /^1–1 of 1$/.test(
+		    document.querySelector('.pager span').textContent.trim()));
+		const chip = await page.textContent('table.clients tbody');
+		ok(/web2/.test(chip) && /rack=3/.test(chip),
+		    'clients: labelled in bulk, filtered by selector', chip);
+		await page.fill('input[name=selector]', '');
+		await page.fill('input[name=q]', 'web');
+		await page.waitForFunction(() => /^1–2 of 2$/.test(
+		    document.querySelector('.pager span').textContent.trim()));
+	} else
+		skip('clients: labels and selectors',
+		    'the server has no labels yet');
 	await shot(page, 'clients');
 
 	// 4. images: ISO upload, where the server has it
@@ -241,6 +260,19 @@ async function run() {
 			const res = await page.textContent('form#upload .result');
 			ok(/Imported/.test(res) && /debian|12/i.test(res),
 			    'images: the ISO uploaded and detected', res);
+			await shot(page, 'images');
+			await go(page, 'images/uploaded', 'main h2');
+			await page.waitForSelector('.page-images section .scroll, ' +
+			    '.page-images .na');
+			if (await page.isVisible('.page-images section .scroll')) {
+				const files = await page.textContent(
+				    '.page-images section .scroll');
+				ok(/vmlinuz/.test(files) && /initrd\.gz/.test(files),
+				    'images: the files inside the ISO', files);
+			} else
+				skip('images: files inside the ISO',
+				    'no GET /api/v1/images/{name}/files yet');
+			await shot(page, 'image');
 		} else
 			skip('images: ISO upload', 'no xorriso');
 	} else {
@@ -249,8 +281,8 @@ async function run() {
 		    'main')), 'images: upload says it is not available');
 		skip('images: ISO upload and detection',
 		    'POST /api/v1/images/upload is not in this server yet');
+		await shot(page, 'images');
 	}
-	await shot(page, 'images');
 
 	// 5. assign an image to web2, set its next boot, wake it
 	await go(page, 'clients/52:54:00:14:00:02', 'form.grid');
