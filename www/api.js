@@ -155,14 +155,40 @@ export function upload(path, file, progress) {
 	});
 }
 
-// The newest events, at most n, oldest first: the API lists forward
-// from an id, so first ask where the log ends (a kind nothing has).
+// The id of the newest event. The API lists events forward from an id,
+// so this searches: doubling, then halving, one event per question, a
+// few dozen small questions for a million events, each an indexed read.
+async function lastEventId() {
+	const first = async (after) => {
+		const r = await api('GET', '/events?limit=1&after=' + after);
+		return r.events.length ? r.events[0].id : 0;
+	};
+	let e = await first(0);
+	if (!e)
+		return 0;
+	let lo = e - 1, hi = Math.max(1024, e * 2);	// first(lo) > 0
+	while ((e = await first(hi)) > 0) {
+		lo = e - 1;
+		hi = e * 4;
+	}
+	while (hi - lo > 1) {		// first(hi) = 0: no event after hi
+		const mid = Math.floor((lo + hi) / 2);
+		if ((e = await first(mid)) > 0)
+			lo = e - 1;
+		else
+			hi = mid;
+	}
+	return hi;
+}
+
+// The newest events, at most n (up to 1000), oldest first, and the id
+// the event stream resumes from.
 export async function recentEvents(n, filter = '') {
-	const end = await api('GET', '/events?kind=.none&limit=1');
-	const after = Math.max(0, end.last_id - n);
-	const r = await api('GET', '/events?limit=' + Math.min(n, 1000) + '&after=' + after +
-	    filter);
-	return { events: r.events, last: Math.max(r.last_id, end.last_id) };
+	const last = await lastEventId();
+	n = Math.min(n, 1000);
+	const r = await api('GET', '/events?limit=' + n + '&after=' +
+	    Math.max(0, last - n) + filter);
+	return { events: r.events, last: Math.max(r.last_id, last) };
 }
 
 // Follow /api/v1/events/stream (Server-Sent Events, read with fetch so
