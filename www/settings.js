@@ -5,11 +5,22 @@
 import { api, can } from './api.js';
 import { h, title, errorText } from './ui.js';
 
-// The schema row of a key: exact, or a pattern with N (bootloader.N).
+// A schema row names a family of keys when its name has capitals:
+// bootloader.N (N a number), arch.oui.XXXXXX (six hex digits).
+function isPattern(name) {
+	return /[A-Z]/.test(name);
+}
+
+function patternRe(name) {
+	return new RegExp('^' + name.replace(/\./g, '\\.').replace(/N/g,
+	    '\\d+').replace(/X+/g, (x) => '[0-9A-Fa-f]{' + x.length + '}') +
+	    '$');
+}
+
+// The schema row of a key: its own, or the family's.
 function rowOf(schema, key) {
 	return schema.find((s) => s.name === key) || schema.find((s) =>
-	    s.name.includes('N') && new RegExp('^' + s.name.replace(/\./g,
-	    '\\.').replace('N', '\\d+') + '$').test(key));
+	    isPattern(s.name) && patternRe(s.name).test(key));
 }
 
 // What is wrong with v for row s, or ''.
@@ -58,16 +69,24 @@ export async function render(el) {
 	const schema = r.schema;
 	const groups = {};
 	const keys = Object.keys(r.settings);
+	const group = (key) => key.includes('.') ? key.split('.')[0] :
+	    'general';
 	for (const s of schema)
-		if (!s.name.includes('N') && !keys.includes(s.name))
+		if (!isPattern(s.name) && !keys.includes(s.name))
 			keys.push(s.name);
-	for (const key of keys.sort()) {
+	for (const key of keys.sort((a, b) => a.localeCompare(b, 'en',
+	    { numeric: true }))) {
 		const s = rowOf(schema, key);
-		if (!s)
-			continue;
-		const g = key.includes('.') ? key.split('.')[0] : 'general';
-		(groups[g] = groups[g] || []).push([key, s]);
+		if (s)
+			(groups[group(key)] = groups[group(key)] || []).push(
+			    one(key, s, r.settings[key] || { value: s.default,
+			    default: true }));
 	}
+	// a family's new member: its key, then its value
+	if (can('admin'))
+		for (const s of schema.filter((x) => isPattern(x.name)))
+			(groups[group(s.name)] = groups[group(s.name)] || [])
+			    .push(addOne(s));
 	const filter = h('input', { type: 'search', placeholder:
 	    'filter settings', 'aria-label': 'filter settings' });
 	const body = h('div');
@@ -76,9 +95,7 @@ export async function render(el) {
 	    h('div', { class: 'toolbar' }, filter), body);
 	for (const [g, rows] of Object.entries(groups))
 		body.append(h('section', { class: 'card group' },
-		    h('h2', null, g), rows.map(([key, s]) =>
-			one(key, s, r.settings[key] || { value: s.default,
-			default: true }))));
+		    h('h2', null, g), rows));
 	filter.addEventListener('input', () => {
 		const f = filter.value.toLowerCase();
 		for (const row of body.querySelectorAll('.setting'))
@@ -143,4 +160,37 @@ function one(key, s, cur) {
 		h('button', { type: 'button', class: 'link', onclick: reset },
 		    'Default')] : null),
 	    msg);
+}
+
+// A form for a new key of a family (bootloader.N): set, then shown.
+function addOne(s) {
+	const key = h('input', { placeholder: s.name, 'aria-label':
+	    'new ' + s.name + ' key' });
+	const val = h('input', { placeholder: 'value', 'aria-label':
+	    'its value' });
+	const msg = h('small', { class: 'msg', role: 'status' });
+	const add = async () => {
+		const k = key.value.trim();
+		const why = !patternRe(s.name).test(k) ? 'a key like ' +
+		    s.name : invalid(s, val.value.trim());
+		if (why) {
+			msg.className = 'msg error';
+			msg.textContent = why;
+			return;
+		}
+		try {
+			await api('PUT', '/settings/' + encodeURIComponent(k),
+			    { value: val.value.trim() });
+			window.dispatchEvent(new Event('hashchange'));
+		} catch (e) {
+			msg.className = 'msg error';
+			msg.textContent = errorText(e);
+		}
+	};
+	return h('div', { class: 'setting add', 'data-text': (s.name + ' ' +
+	    (s.doc || '')).toLowerCase() },
+	    h('span', null, 'New ', h('code', null, s.name)),
+	    h('p', { class: 'doc' }, s.doc || ''),
+	    h('div', { class: 'row' }, key, val, h('button', { type: 'button',
+		onclick: add }, 'Add')), msg);
 }
