@@ -77,10 +77,17 @@ admin_pw() {
 	[ -n "$ADMIN_PW" ] || ADMIN_PW="(see $E2E_LOG/bootctl.log)"
 }
 
-# The web UI's files: the tree's own (bootweb(8) WEB UI), for a demo run
-# before make install. The config ends in its [bootweb] section.
+# The web UI's files (bootweb(8) WEB UI), for a demo run before make
+# install: the tree's, copied with their gzip copies as make install
+# makes them, where bootweb (as nobody) can read them even when the tree
+# is in root's home. The config ends in its [bootweb] section.
 ui_files() {
-	echo "www_dir = $top_srcdir/www" >>"$E2E_CONF"
+	mkdir -p "$T/www"
+	cp "$top_srcdir"/www/*.html "$top_srcdir"/www/*.css \
+	    "$top_srcdir"/www/*.js "$top_srcdir"/www/*.svg "$T/www/" &&
+	    gzip -9 -kn "$T"/www/* || fail "cannot copy the web UI's files"
+	chmod -R a+rX "$T/www"
+	echo "www_dir = $T/www" >>"$E2E_CONF"
 }
 
 # ------------------------------------------------------------ --interface
