@@ -33,10 +33,10 @@
 #endif
 
 /* No inline script or style, nothing from elsewhere, never in a frame. */
-#define WWW_CSP	"default-src 'self'; script-src 'self'; style-src 'self'; " \
-	"img-src 'self'; connect-src 'self'; font-src 'self'; " \
-	"object-src 'none'; base-uri 'none'; form-action 'self'; " \
-	"frame-ancestors 'none'"
+#define WWW_CSP	"default-src 'self'; script-src 'self'; " \
+	"style-src 'self'; img-src 'self'; connect-src 'self'; " \
+	"font-src 'self'; object-src 'none'; base-uri 'none'; " \
+	"form-action 'self'; frame-ancestors 'none'"
 
 static const struct {
 	const char	*suffix;
@@ -155,7 +155,8 @@ www_send(struct bw_req *r, const char *rel)
 	struct evkeyvalq	*ih = evhttp_request_get_input_headers(r->req);
 	struct evkeyvalq	*oh = evhttp_request_get_output_headers(r->req);
 	const char		*root, *type, *inm;
-	char			*path = NULL, *gzpath = NULL, gzrel[BW_PATHLEN];
+	char			*path = NULL, *gzpath = NULL;
+	char			 gzrel[BW_PATHLEN];
 	char			 etag[64];
 	struct stat		 st;
 	int			 code, fd = -1, gz = 0;
