@@ -105,7 +105,7 @@ export async function api(method, path, body, opts = {}) {
 		let msg = err.message || (typeof data === 'string' && data) ||
 		    res.statusText;
 		let line = err.line;
-		const m = /^line (\d+)/.exec(msg);
+		const m = /\bline (\d+)/.exec(msg);
 		if (line == null && m)
 			line = Number(m[1]);
 		if (res.status === 429 && res.headers.get('Retry-After'))

@@ -8,7 +8,7 @@
 # (a scapy DHCP DISCOVER, TFTP, then HTTP: script, kernel, initrd,
 # unattended file, self-API done) while the dashboard is watched.
 # tests/ui/ui-test.mjs does the rest: see its head. Screenshots of each
-# page go to tests/ui-screenshots/ in the build tree.
+# page go to tests/ui/screenshots/ in the build tree.
 #
 # Skips (77) only when chromium or tests/ui/node_modules is missing.
 . "${top_srcdir:-.}/tests/helpers/lib.sh"
@@ -139,7 +139,7 @@ esac
 EOF
 chmod +x "$T/walk.sh"
 
-SHOTS=${top_builddir:-.}/tests/ui-screenshots
+SHOTS=${top_builddir:-.}/tests/ui/screenshots
 mkdir -p "$SHOTS"
 start=$(date +%s)
 ip netns exec "$SRV" env UI_URL=http://127.0.0.1:8081 \

@@ -1,5 +1,5 @@
 // tests/ui/ui-test.mjs: the web UI driven through Debian's chromium by
-// playwright-core, run by tests/ui-browser.sh (which starts the daemons
+// playwright-core, run by tests/ui/browser.sh (which starts the daemons
 // and says where in the environment). In order: a wrong password, then
 // the login; the first load's size; a boot walked by the simulated
 // client appearing and progressing on the dashboard; 10,000 clients
