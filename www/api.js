@@ -181,14 +181,20 @@ async function lastEventId() {
 	return hi;
 }
 
-// The newest events, at most n (up to 1000), oldest first, and the id
-// the event stream resumes from.
+// The newest events, at most n, oldest first (read 1000 at a time, the
+// API's most), and the id the event stream resumes from.
 export async function recentEvents(n, filter = '') {
 	const last = await lastEventId();
-	n = Math.min(n, 1000);
-	const r = await api('GET', '/events?limit=' + n + '&after=' +
-	    Math.max(0, last - n) + filter);
-	return { events: r.events, last: Math.max(r.last_id, last) };
+	let after = Math.max(0, last - n), events = [];
+	while (after < last) {
+		const r = await api('GET', '/events?limit=1000&after=' + after +
+		    filter);
+		events = events.concat(r.events);
+		if (r.events.length < 1000 || r.last_id <= after)
+			break;
+		after = r.last_id;
+	}
+	return { events, last };
 }
 
 // Follow /api/v1/events/stream (Server-Sent Events, read with fetch so

@@ -111,7 +111,7 @@ export async function render(el) {
 
 	let last = 0;
 	try {
-		const r = await recentEvents(1000);
+		const r = await recentEvents(3000);
 		const since = Date.now() / 1000 - HOUR;
 		for (const ev of r.events)
 			if (ev.ts > since)

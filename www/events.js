@@ -67,8 +67,11 @@ export async function render(el) {
 				if (paused) {
 					missed++;
 					draw();
-				} else if (match(ev))
+				} else if (match(ev)) {
 					rows.prepend(row(ev));
+					while (rows.children.length > KEEP)
+						rows.lastChild.remove();
+				}
 			}, (state, why) => {
 				live.textContent = state === 'live' ? '● live' :
 				    state === 'refused' ? 'not live: ' + why :

@@ -435,6 +435,21 @@ async function run() {
 	await page.waitForSelector('table.clients');
 	ok(at === 'Clients', 'keyboard: Tab to Clients, Enter opens it', at);
 
+	// a burst of events: the live log keeps its bound
+	await go(page, 'events', 'table.events tbody tr');
+	await page.waitForFunction(() => /live/.test(
+	    document.querySelector('.live').textContent));
+	sql("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n " +
+	    "WHERE i < 1500) INSERT INTO events (ts, mac, daemon, kind, " +
+	    "detail) SELECT strftime('%s','now'), NULL, 'bootctl', " +
+	    "'ui-load', 'burst ' || i FROM n");
+	await page.waitForFunction(() => /burst 1500$/.test(
+	    document.querySelector('table.events tbody tr').textContent),
+	    null, { timeout: 15000 });
+	const nrows = await page.locator('table.events tbody tr').count();
+	ok(nrows <= 500, 'events: a burst of 1500 arrives live, ' + nrows +
+	    ' rows kept');
+
 	// 12. logout; an expired session
 	await page.click('#logout');
 	await page.waitForSelector('form.login');
