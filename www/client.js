@@ -149,18 +149,33 @@ export async function render(el, ctx) {
 	return null;
 }
 
-function drawInventory(el, c) {
+// The inventory as last reported, and its history (each report: iPXE's
+// at boot, an installer's through the self-API) where the server keeps
+// one.
+async function drawInventory(el, c) {
+	const facts = (o) => h('dl', { class: 'facts' },
+	    Object.entries(o || {}).map(([k, v]) => [h('dt', null, k),
+	    h('dd', null, typeof v === 'string' ? v : JSON.stringify(v))]));
 	const rows = Object.entries(c.inventory || {});
-	const hist = c.inventory_history;
 	clear(el, rows.length === 0 ? h('p', { class: 'muted' },
 	    'Nothing reported yet: iPXE reports it when the client boots.') :
-	    h('dl', { class: 'facts' }, rows.map(([k, v]) =>
-		[h('dt', null, k), h('dd', null, typeof v === 'string' ? v :
-		JSON.stringify(v))])),
-	    Array.isArray(hist) && hist.length ? h('details', null,
-		h('summary', null, 'History (' + hist.length + ')'),
-		hist.map((x) => h('pre', null, JSON.stringify(x, null, 1)))) :
-	    null);
+	    facts(c.inventory));
+	if (!has('GET', '/inventories'))
+		return;
+	try {
+		const r = await api('GET', '/inventories?limit=20&mac=' +
+		    encodeURIComponent(c.mac));
+		const list = r.inventories || [];
+		if (list.length)
+			el.append(h('details', { class: 'history' },
+			    h('summary', null, 'History: the last ' + list.length +
+			    ' report' + (list.length > 1 ? 's' : '')),
+			    list.map((x) => h('section', null,
+				h('h3', null, fmtTime(x.time) + ', from ' +
+				x.source), facts(x.data)))));
+	} catch (e) {
+		el.append(errorBox(e));
+	}
 }
 
 async function drawTimeline(el, c) {

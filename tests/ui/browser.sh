@@ -120,7 +120,7 @@ loader)
 	x curl -sf -o /dev/null tftp://$SERVER_IP:69/undionly.kpxe &&
 	x curl -sf -o /dev/null \$S/boot.ipxe ;;
 script)
-	x curl -sf -o $T/script "\$S/boot?mac=$MAC" ;;
+	x curl -sf -o $T/script "\$S/boot?mac=$MAC&manufacturer=QEMU&product=Standard%20PC&platform=pcbios&buildarch=x86_64" ;;
 kernel)
 	u=\$(sed -n 's/^kernel \\([^ ]*\\).*/\\1/p' $T/script)
 	x curl -sf -o /dev/null "\$u" ;;

@@ -309,6 +309,9 @@ async function run() {
 	await go(page, 'clients/' + MAC, '.timeline .boot');
 	ok(await page.locator('.timeline .boot.done').count() >= 1,
 	    'client: its timeline shows the boot done');
+	ok(/manufacturer/.test(await page.textContent('.page-client')) &&
+	    /QEMU/.test(await page.textContent('.page-client')),
+	    'client: its inventory, as its boot reported it');
 	await page.waitForSelector('.page-client pre.code');
 	ok(/get_hostname string web1/.test(await page.textContent(
 	    '.page-client pre.code')), 'client: its unattended file rendered');
