@@ -595,6 +595,14 @@ static const struct bw_route routes[] = {
 	    api_tokens },
 	{ BW_ADMIN, EVHTTP_REQ_DELETE, PREFIX("api/v1/tokens/"), API_ADMIN,
 	    api_tokens },
+	/*
+	 * The web UI (www.c; bootweb(8) WEB UI): / is its page, /ui/NAME
+	 * its files, from www_dir only. No credentials: it is static and
+	 * does everything through the API above.
+	 */
+	{ BW_ADMIN, BW_GET, EXACT(""), 0, www_serve },
+	{ BW_ADMIN, BW_GET, PREFIX("ui/"), 0, www_serve },
+	/* end of the web UI */
 	{ BW_ADMIN, BW_GET | BW_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
 	    EVHTTP_REQ_DELETE, PREFIX(""), BW_RT_AUTH, api_notfound },
 };

@@ -299,4 +299,8 @@ int	 self_serve(struct bw_req *, const char *rest);
 /* /t/TOKEN/api/v1/self[/done|/suspend|/unsuspend] for the token's mac. */
 int	 self_call(struct bw_req *, const char *mac, const char *rest);
 
+/* www.c */
+/* GET / and /ui/NAME: the web UI's files from www_dir. */
+int	 www_serve(struct bw_req *, const char *rest);
+
 #endif

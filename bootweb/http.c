@@ -33,6 +33,7 @@ static const struct {
 	const char	*reason;
 } reasons[] = {
 	{ 200, "OK" }, { 201, "Created" }, { 206, "Partial Content" },
+	{ 304, "Not Modified" },
 	{ 400, "Bad Request" }, { 401, "Unauthorized" }, { 403, "Forbidden" },
 	{ 412, "Precondition Failed" }, { 413, "Content Too Large" },
 	{ 415, "Unsupported Media Type" }, { 422, "Unprocessable Content" },

@@ -85,6 +85,8 @@ static const struct conf_key conf_keys[] = {
 	{ "bootweb", "request_timeout", K_NUM, 1, 3600, 0 },
 	{ "bootweb", "max_connections_per_address", K_NUM, 1, 100000, 0 },
 	{ "bootweb", "admin_max_connections", K_NUM, 1, 100000, 0 },
+	/* the web UI (issue 14) */
+	{ "bootweb", "www_dir", K_PATH, 0, 0, 0 },
 };
 
 static const char *const conf_sections[] = { "global", "pxedhcpd", "tftpd", "bootweb", "bootctl" };

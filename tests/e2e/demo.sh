@@ -64,7 +64,30 @@ netboot demo — everything below lives in $T
   database  $DB
             $BOOTCTL -f $E2E_CONF client list
             $BOOTCTL -f $E2E_CONF events list
+
+  web UI    $UI_URL  (user admin, password $ADMIN_PW)
+            watch the machine boot live on its dashboard
 EOF
+}
+
+# The admin password db init printed once, from bootctl's log of it.
+admin_pw() {
+	ADMIN_PW=$(sed -n 's/.*password (shown only now): //p' \
+	    "$E2E_LOG/bootctl.log" | tail -1)
+	[ -n "$ADMIN_PW" ] || ADMIN_PW="(see $E2E_LOG/bootctl.log)"
+}
+
+# The web UI's files (bootweb(8) WEB UI), for a demo run before make
+# install: the tree's, copied with their gzip copies as make install
+# makes them, where bootweb (as nobody) can read them even when the tree
+# is in root's home. The config ends in its [bootweb] section.
+ui_files() {
+	mkdir -p "$T/www"
+	cp "$top_srcdir"/www/*.html "$top_srcdir"/www/*.css \
+	    "$top_srcdir"/www/*.js "$top_srcdir"/www/*.svg "$T/www/" &&
+	    gzip -9 -kn "$T"/www/* || fail "cannot copy the web UI's files"
+	chmod -R a+rX "$T/www"
+	echo "www_dir = $T/www" >>"$E2E_CONF"
 }
 
 # ------------------------------------------------------------ --interface
@@ -92,7 +115,10 @@ listen = $addr
 port = $E2E_HTTP_PORT
 admin_listen = 127.0.0.1")
 	BC="$BOOTCTL -f $E2E_CONF"
+	ui_files
 	e2e_bootctl db init
+	admin_pw
+	UI_URL=http://127.0.0.1:8081/
 	e2e_bootctl settings set server_address "$addr"
 	mkdir -p "$T/images/$E2E_IMAGE"
 	cp "$E2E_DI_DIR/linux" "$E2E_DI_DIR/initrd.gz" "$T/images/$E2E_IMAGE/" ||
@@ -127,7 +153,16 @@ e2e_require
 e2e_lock
 e2e_net_up
 e2e_suite_prepare
+admin_pw
+ui_files
 e2e_suite_start
+# The admin plane listens on 127.0.0.1 inside the server's namespace: a
+# relay brings it to this host's 127.0.0.1, so a browser here can watch.
+start_bg ui-relay /usr/bin/python3 "$top_srcdir/tests/e2e/ui-relay.py" \
+    "$E2E_NS_SRV" 127.0.0.1 8081 8081
+wait_for 5 grep -q '^listening on' "$T/ui-relay.log" ||
+	fail "the web UI relay did not start: $(cat "$T/ui-relay.log")"
+UI_URL=http://127.0.0.1:$(sed -n 's/^listening on //p' "$T/ui-relay.log")/
 mac=$(e2e_mac "$fw")
 e2e_suite_client "$mac" "demo-$fw"
 where "srv0, $E2E_SERVER_IP, netns $E2E_NS_SRV"
