@@ -304,7 +304,7 @@ nb_daemon_open_db(struct nb_daemon *d, int flags,
 	struct timeval	 tick = { 0, WQ_TICK_USEC };
 	const char	*path = nb_daemon_dbpath(d);
 
-	/* Connections in two threads: no global SQLite mutexes (db_dhcp.c). */
+	/* Connections in two threads: no global SQLite mutexes (db.c). */
 	if (nb_db_threads_init() != NB_OK)
 		fatalx("cannot configure SQLite for threads");
 	if (flags & NB_DAEMON_LAZY)

@@ -158,26 +158,7 @@ db_bind_text(sqlite3_stmt *st, int idx, const char *s)
 	return sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
 }
 
-void
-db_bind_static(sqlite3_stmt *st, int idx, const char *s)
-{
-	if (s == NULL)
-		sqlite3_bind_null(st, idx);
-	else
-		sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
-}
-
 const size_t db_batch_rows[DB_BATCH_SIZES] = { 32, 8, 1 };
-
-size_t
-db_batch_pick(size_t left)
-{
-	size_t	 k;
-
-	for (k = 0; db_batch_rows[k] > left; k++)
-		;
-	return k;
-}
 
 int
 db_bind_json(sqlite3_stmt *st, int idx, const json_t *j)

@@ -32,16 +32,36 @@ int		 db_fail(struct nb_db *, int rc, const char *fmt, ...) NB_PRINTF(3, 4);
 int		 db_sqlerr(struct nb_db *, int sqrc);
 /* Bind text or NULL. */
 int		 db_bind_text(sqlite3_stmt *, int idx, const char *);
-/* Bind text, or NULL, that outlives the statement's step (not copied). */
-void		 db_bind_static(sqlite3_stmt *, int idx, const char *);
 /*
  * Rows per multi-row statement, largest first: a write queue's batch is
  * cut into these (nb_client_seen_many, nb_event_add_many).
  */
 #define DB_BATCH_SIZES	3
 extern const size_t db_batch_rows[DB_BATCH_SIZES];
+
+/*
+ * Bind text, or NULL, that outlives the statement's step (not copied).
+ * Inline, as it was in each batch writer: seven binds per client seen.
+ */
+static inline void
+db_bind_static(sqlite3_stmt *st, int idx, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, idx);
+	else
+		sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
+}
+
 /* The index in db_batch_rows of the largest size of at most left rows. */
-size_t		 db_batch_pick(size_t left);
+static inline size_t
+db_batch_pick(size_t left)
+{
+	size_t	 k;
+
+	for (k = 0; db_batch_rows[k] > left; k++)
+		;
+	return k;
+}
 /* Bind a JSON value as its compact text. */
 int		 db_bind_json(sqlite3_stmt *, int idx, const json_t *);
 /* Copy a text column, NULL stays NULL. */

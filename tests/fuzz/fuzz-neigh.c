@@ -1,5 +1,5 @@
 /*
- * fuzz-neigh.c: the neighbour-table parsers of libnetboot/addr.c that
+ * fuzz-neigh.c: the neighbour-table parsers of libnetboot/neigh.c that
  * bootweb and tftpd trust for a client's identity: the text of
  * /proc/net/arp (first byte even) and a netlink RTM_GETNEIGH dump (odd).
  */
