@@ -410,7 +410,8 @@ int		 nb_lease6_get(struct nb_db *, const uint8_t *duid, size_t duidlen, uint32_
 /* 1 if addr is held at now by another IA or declined, 0 if free for (duid, iaid); <0 on error. */
 int		 nb_lease6_taken(struct nb_db *, const char *addr, const uint8_t *duid,
 		    size_t duidlen, uint32_t iaid, int64_t now);
-/* Bind the lease's IA to its address in one transaction, replacing its old lease and an expired holder. */
+/* Bind the lease's IA to its address (in one transaction, or the caller's),
+ * replacing its old lease and any other holder of the address. */
 int		 nb_lease6_bind(struct nb_db *, const struct nb_lease6 *);
 /* Delete the IA's lease of addr; NB_NOTFOUND if it holds none. */
 int		 nb_lease6_release(struct nb_db *, const uint8_t *duid, size_t duidlen,

@@ -1,9 +1,8 @@
 /*
  * db_lease6.c: the leases of pxedhcpd's stateful DHCPv6 server (table
- * leases6, schema 5). pxedhcpd's loop calls these on its own connection,
- * whose busy timeout is short: DHCPv6 is not its hot path, and a message
- * that cannot get the lock is dropped (the client retransmits, RFC 8415
- * §15) rather than holding up the DHCPv4 answers behind it.
+ * leases6, schema 5). pxedhcpd never calls these on its event loop: it
+ * decides from its copy of the table in memory (pxedhcpd/lease6.c) and
+ * its write-behind queue's thread writes each change here, in order.
  */
 #include "config.h"
 
@@ -93,9 +92,10 @@ nb_lease6_bind(struct nb_db *db, const struct nb_lease6 *l)
 	static const char ins[] = "INSERT INTO leases6 (" LEASE6_COLS ") "
 	    "VALUES (?1, ?2, ?3, ?4, 'bound', ?5, ?6)";
 	sqlite3_stmt	*st;
-	int		 rc;
+	int		 rc, own = !db->in_tx;
 
-	if ((rc = nb_db_begin(db)) != NB_OK)
+	/* pxedhcpd's writer binds inside its batch's transaction. */
+	if (own && (rc = nb_db_begin(db)) != NB_OK)
 		return rc;
 	if ((st = db_stmt(db, del)) == NULL)
 		goto fail;
@@ -114,9 +114,10 @@ nb_lease6_bind(struct nb_db *db, const struct nb_lease6 *l)
 	sqlite3_bind_int64(st, 6, l->updated);
 	if ((rc = db_exec_stmt(db, st)) != NB_OK)
 		goto fail;
-	return nb_db_commit(db);
+	return own ? nb_db_commit(db) : NB_OK;
 fail:
-	nb_db_rollback(db);
+	if (own)
+		nb_db_rollback(db);
 	return rc != NB_OK ? rc : NB_ERR;
 }
 

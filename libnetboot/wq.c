@@ -618,6 +618,8 @@ wq_tx(struct nb_wq *q, struct wq_batch *b, size_t first, size_t n, int careful)
 	if (rc != NB_OK)
 		goto fail;
 	q->ndisc = ndisc;
+	if (q->hooks.commit != NULL)
+		q->hooks.commit(q->hooks.arg);
 	return NB_OK;
  fail:
 	rc = rc == NB_OK ? NB_ERR : rc;

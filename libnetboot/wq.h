@@ -29,6 +29,8 @@ struct nb_wq_hooks {
 		    const char *arena, void *arg);
 	/* Run between passes, every 50 ms at least (pxedhcpd's policy). */
 	void	(*idle)(struct nb_db *, void *arg);
+	/* Run after each commit of records: those written are in. */
+	void	(*commit)(void *arg);
 	void	 *arg;
 };
 

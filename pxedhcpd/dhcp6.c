@@ -17,8 +17,9 @@
  * given an address: an installed system's DHCPv6 client is the site's.
  *
  * Not a hot path: each request is decided and answered on its own, with
- * its event pushed to the daemon's event queue. Leases are read and
- * written on a connection of the loop whose busy timeout is short.
+ * its event pushed to the daemon's event queue. Leases are decided from
+ * the loop's copy of the table in memory and written behind (lease6.c):
+ * no answer waits for the database.
  *
  * Who the client is comes from what we observed (netboot(7), trust
  * model): the kernel's neighbour entry for the source address, else the
@@ -56,7 +57,6 @@
 #endif
 #define DHCP6_RX_ROUNDS		32	/* datagrams per wakeup */
 #define DHCP6_WARN_PER_SEC	20	/* malformed-datagram log lines per second */
-#define DHCP6_BUSY_MS		200	/* the leases' lock: wait no longer, the client retries */
 #define DHCP6_PROBES		256	/* pool addresses tried for a new lease */
 #define DHCP6_LINKS		32	/* links with a lease budget */
 #define DHCP6_NEIGH_PER_SEC	50	/* neighbour reads a second */
@@ -301,23 +301,6 @@ dhcp6_seen(struct pxedhcpd *x, const struct d6req *r, int arch)
 	}
 }
 
-/* The leases' connection, opened on first use; NULL (logged) if it cannot be. */
-static struct nb_db *
-dhcp6_ldb(struct pxedhcpd *x)
-{
-	char	 err[256];
-
-	if (x->ldb != NULL)
-		return x->ldb;
-	if (nb_db_open(nb_daemon_dbpath(x->d), 0, &x->ldb, err, sizeof(err)) != NB_OK) {
-		log_warnx("DHCPv6 leases: %s", err);
-		x->ldb = NULL;
-		return NULL;
-	}
-	nb_db_busy_timeout(x->ldb, DHCP6_BUSY_MS);
-	return x->ldb;
-}
-
 /* Is a (16 bytes) inside the pool? */
 static int
 pool_has(const struct settings *s, const uint8_t *a)
@@ -345,49 +328,45 @@ set_low64(uint8_t *a, uint64_t v)
 		a[i] = (uint8_t)v;
 }
 
-/* 1 if addr can be leased to the IA now, 0 if not, -1 on a database error. */
+/* 1 if addr can be leased to the IA now, else 0. */
 static int
-dhcp6_free(struct pxedhcpd *x, struct nb_db *db, const struct d6req *r, uint32_t iaid,
+dhcp6_free(struct pxedhcpd *x, const struct d6req *r, uint32_t iaid,
     const uint8_t *addr)
 {
-	char	 text[INET6_ADDRSTRLEN];
-	int	 rc;
-
 	if (!pool_has(&x->pol->set, addr) || memcmp(addr, &r->local, 16) == 0)
 		return 0;
-	inet_ntop(AF_INET6, addr, text, sizeof(text));
-	rc = nb_lease6_taken(db, text, r->p->clientid.data, r->p->clientid.len, iaid, x->now);
-	return rc < 0 ? -1 : !rc;
+	return !lease6_taken(x->l6, addr, r->p->clientid.data,
+	    r->p->clientid.len, iaid, x->now);
 }
 
 /*
  * The address for an IA: the one it holds, else the one it asks for,
  * else the first free one from a place in the pool that the DUID and
  * IAID hash to (so that a client gets the same address after its lease
- * is gone). 1 with out set, 0 if the pool has none, -1 on a database error.
+ * is gone). 1 with out set, 0 if the pool has none.
  */
 static int
-dhcp6_pick(struct pxedhcpd *x, struct nb_db *db, const struct d6req *r,
+dhcp6_pick(struct pxedhcpd *x, const struct d6req *r,
     const struct dhcp6_ia *ia, uint8_t out[16], int *fresh)
 {
 	const struct settings	*s = &x->pol->set;
-	struct nb_lease6	 l;
+	const struct lease6	*l;
 	uint64_t		 lo = low64(s->pool6_lo), span = low64(s->pool6_hi) - lo, h, i;
 	size_t			 k;
 	int			 rc;
 
-	rc = nb_lease6_get(db, r->p->clientid.data, r->p->clientid.len, ia->iaid, &l);
-	if (rc != NB_OK && rc != NB_NOTFOUND)
-		return -1;
+	l = lease6_get(x->l6, r->p->clientid.data, r->p->clientid.len,
+	    ia->iaid);
 	/* Its own lease, bound and unexpired, is no new one (not limited). */
-	*fresh = rc != NB_OK || l.declined || l.expires <= x->now;
-	if (rc == NB_OK && inet_pton(AF_INET6, l.addr, out) == 1 &&
-	    (rc = dhcp6_free(x, db, r, ia->iaid, out)) != 0)
-		return rc;
+	*fresh = l == NULL || l->expires <= x->now;
+	if (l != NULL && dhcp6_free(x, r, ia->iaid, l->addr)) {
+		memcpy(out, l->addr, 16);
+		return 1;
+	}
 	*fresh = 1;
-	if (ia->has_addr && (rc = dhcp6_free(x, db, r, ia->iaid, ia->addr)) != 0) {
+	if (ia->has_addr && dhcp6_free(x, r, ia->iaid, ia->addr)) {
 		memcpy(out, ia->addr, 16);
-		return rc;
+		return 1;
 	}
 	h = 14695981039346656037ull;
 	for (k = 0; k < r->p->clientid.len; k++)
@@ -397,7 +376,7 @@ dhcp6_pick(struct pxedhcpd *x, struct nb_db *db, const struct d6req *r,
 	for (i = 0; i < DHCP6_PROBES && i <= span; i++) {
 		/* span + 1 wraps to 0 for a whole /64: then any offset is in the pool. */
 		set_low64(out, lo + (span == UINT64_MAX ? h + i : (h + i) % (span + 1)));
-		if ((rc = dhcp6_free(x, db, r, ia->iaid, out)) != 0)
+		if ((rc = dhcp6_free(x, r, ia->iaid, out)) != 0)
 			return rc;
 	}
 	return 0;
@@ -446,13 +425,13 @@ struct d6mac {
 	uint32_t		 iaid;
 	size_t			 n;
 	struct {
-		char		 addr[INET6_ADDRSTRLEN];
+		uint8_t		 addr[16];
 		int64_t		 updated;
 	}			 l[DHCP6_MAC_LEASES];
 };
 
 static int
-dhcp6_mac_lease(const struct nb_lease6 *l, void *arg)
+dhcp6_mac_lease(const struct lease6 *l, void *arg)
 {
 	struct d6mac	*m = arg;
 
@@ -465,7 +444,7 @@ dhcp6_mac_lease(const struct nb_lease6 *l, void *arg)
 	    memcmp(l->duid, cid->data, cid->len) == 0)
 		return 0;	/* the lease just bound */
 	if (m->n < nitems(m->l)) {
-		strlcpy(m->l[m->n].addr, l->addr, sizeof(m->l[m->n].addr));
+		memcpy(m->l[m->n].addr, l->addr, 16);
 		m->l[m->n].updated = l->updated;
 		m->n++;
 	}
@@ -478,30 +457,31 @@ dhcp6_mac_lease(const struct nb_lease6 *l, void *arg)
  * DUIDs keeps booting; fresh DUIDs from one machine take one address.
  */
 static void
-dhcp6_mac_limit(struct pxedhcpd *x, struct nb_db *db, const struct d6req *r,
-    uint32_t iaid)
+dhcp6_mac_limit(struct pxedhcpd *x, const struct d6req *r, uint32_t iaid)
 {
 	struct d6mac	 m;
+	struct lease6	 gone;
+	char		 text[INET6_ADDRSTRLEN];
 	size_t		 i, oldest, max = x->pol->set.lease6_per_mac;
 
 	memset(&m, 0, sizeof(m));
 	m.x = x;
 	m.r = r;
 	m.iaid = iaid;
-	if (nb_lease6_list(db, dhcp6_mac_lease, &m) != NB_OK) {
-		log_warnx("DHCPv6 %s: leases: %s", r->srcstr, nb_db_errmsg(db));
-		return;
-	}
+	lease6_walk(x->l6, dhcp6_mac_lease, &m);
 	while (m.n + 1 > max && m.n > 0) {
 		for (oldest = 0, i = 1; i < m.n; i++)
 			if (m.l[i].updated < m.l[oldest].updated)
 				oldest = i;
+		inet_ntop(AF_INET6, m.l[oldest].addr, text, sizeof(text));
 		log_info("DHCPv6 %s: %s has %zu leases (dhcp6.leases_per_mac "
 		    "%zu): %s released", r->srcstr, r->macp, m.n + 1, max,
-		    m.l[oldest].addr);
-		if (nb_lease6_rm(db, m.l[oldest].addr) != NB_OK)
-			log_warnx("DHCPv6 %s: cannot release %s: %s", r->srcstr,
-			    m.l[oldest].addr, nb_db_errmsg(db));
+		    text);
+		memset(&gone, 0, sizeof(gone));
+		memcpy(gone.addr, m.l[oldest].addr, 16);
+		if (lease6_change(x, L6_RM, &gone) == -1)
+			log_warnx("DHCPv6 %s: cannot release %s", r->srcstr,
+			    text);
 		m.l[oldest] = m.l[--m.n];
 	}
 }
@@ -516,37 +496,57 @@ dhcp6_note(struct d6req *r, const char *addr)
 		strlcpy(r->leased, addr, sizeof(r->leased));
 }
 
-/* Answer one IA with addr for a full lease, writing it first if commit. 0, or -1 on an error. */
+/* The lease of an IA of r's client, for lease6_change; -1 if it cannot be. */
 static int
-dhcp6_grant(struct pxedhcpd *x, struct nb_db *db, struct d6req *r, const struct dhcp6_ia *ia,
+dhcp6_lease(const struct pxedhcpd *x, const struct d6req *r, uint32_t iaid,
+    const uint8_t addr[16], int64_t expires, struct lease6 *l)
+{
+	/* A DUID is 2 to 130 bytes (RFC 8415 §11), as leases6 checks. */
+	if (r->p->clientid.len < 2 || r->p->clientid.len > sizeof(l->duid)) {
+		log_warnx("DHCPv6 %s: a client id of %zu bytes: no lease",
+		    r->srcstr, r->p->clientid.len);
+		return -1;
+	}
+	memset(l, 0, sizeof(*l));
+	memcpy(l->addr, addr, 16);
+	l->duidlen = (uint8_t)r->p->clientid.len;
+	memcpy(l->duid, r->p->clientid.data, l->duidlen);
+	l->iaid = iaid;
+	if (r->macp != NULL)
+		strlcpy(l->mac, r->macp, sizeof(l->mac));
+	l->expires = expires;
+	l->updated = x->now;
+	return 0;
+}
+
+/*
+ * Answer one IA with addr for a full lease, binding it first if commit
+ * (in memory, written behind). 0, or -1 on an error.
+ */
+static int
+dhcp6_grant(struct pxedhcpd *x, struct d6req *r, const struct dhcp6_ia *ia,
     const uint8_t addr[16], int commit)
 {
-	struct nb_lease6	 l;
-	uint32_t		 t = x->pol->set.lease6_time;
-	int			 rc;
+	struct lease6	 l;
+	uint32_t	 t = x->pol->set.lease6_time;
+	char		 text[INET6_ADDRSTRLEN];
 
-	memset(&l, 0, sizeof(l));
-	inet_ntop(AF_INET6, addr, l.addr, sizeof(l.addr));
+	inet_ntop(AF_INET6, addr, text, sizeof(text));
 	if (commit) {
-		memcpy(l.duid, r->p->clientid.data, r->p->clientid.len);
-		l.duidlen = r->p->clientid.len;
-		l.iaid = ia->iaid;
-		if (r->macp != NULL)
-			strlcpy(l.mac, r->macp, sizeof(l.mac));
-		l.expires = x->now + t;
-		l.updated = x->now;
-		if ((rc = nb_lease6_bind(db, &l)) != NB_OK) {
-			log_warnx("DHCPv6 %s: cannot lease %s: %s", r->srcstr, l.addr,
-			    nb_db_errmsg(db));
+		if (dhcp6_lease(x, r, ia->iaid, addr, x->now + t, &l) == -1)
+			return -1;
+		if (lease6_change(x, L6_BIND, &l) == -1) {
+			log_warnx("DHCPv6 %s: cannot lease %s", r->srcstr,
+			    text);
 			return -1;
 		}
 		if (r->macp != NULL)
-			dhcp6_mac_limit(x, db, r, ia->iaid);
+			dhcp6_mac_limit(x, r, ia->iaid);
 	}
 	/* T1 and T2 at 1/2 and 4/5 of the lifetime (RFC 8415 §21.4). */
 	if (dhcp6_put_ia_na(&r->o, ia->iaid, t / 2, t / 5 * 4, addr, t, t, 0, NULL) == -1)
 		return -1;
-	dhcp6_note(r, l.addr);
+	dhcp6_note(r, text);
 	return 0;
 }
 
@@ -554,20 +554,15 @@ dhcp6_grant(struct pxedhcpd *x, struct nb_db *db, struct d6req *r, const struct 
 static int
 dhcp6_assign(struct pxedhcpd *x, struct d6req *r, int commit)
 {
-	struct nb_db		*db;
 	static struct nb_rate	 nlog;		/* its log lines */
 	struct d6link		*link;
 	uint8_t			 addr[16];
 	int			 i, rc, n = 0, fresh;
 
-	if ((db = dhcp6_ldb(x)) == NULL)
+	if (lease6_sync(x) == -1)
 		return -1;
 	for (i = 0; i < r->p->nia; i++) {
-		rc = dhcp6_pick(x, db, r, &r->p->ia[i], addr, &fresh);
-		if (rc == -1) {
-			log_warnx("DHCPv6 %s: leases: %s", r->srcstr, nb_db_errmsg(db));
-			return -1;
-		}
+		rc = dhcp6_pick(x, r, &r->p->ia[i], addr, &fresh);
 		link = fresh ? dhcp6_link(x, r->ifindex) : NULL;
 		if (rc == 1 && link != NULL && nb_rate_full(&link->leases,
 		    link->rate, 60000, dhcp6_ms(x))) {
@@ -597,7 +592,7 @@ dhcp6_assign(struct pxedhcpd *x, struct d6req *r, int commit)
 			log_warnx("DHCPv6 %s: no free address in dhcp6.pool", r->srcstr);
 			continue;
 		}
-		if (dhcp6_grant(x, db, r, &r->p->ia[i], addr, commit) == -1)
+		if (dhcp6_grant(x, r, &r->p->ia[i], addr, commit) == -1)
 			return -1;
 		n++;
 	}
@@ -665,37 +660,38 @@ dhcp6_lease_msg(struct pxedhcpd *x, struct d6req *r, const char **kind)
 {
 	const struct dhcp6_pkt	*p = r->p;
 	const struct settings	*s = &x->pol->set;
-	struct nb_lease6	 l;
-	struct nb_db		*db;
+	const struct lease6	*l;
+	struct lease6		 ch;
 	char			 text[INET6_ADDRSTRLEN];
 	uint8_t			 addr[16];
-	int			 i, rc, ours = 0, onlink = 1;
+	int			 i, held, ours = 0, onlink = 1;
 
-	if ((db = dhcp6_ldb(x)) == NULL ||
+	if (lease6_sync(x) == -1 ||
 	    dhcp6_reply(&r->o, p, DHCP6_REPLY, r->duid, sizeof(r->duid), NULL, 0) == -1)
 		return -1;
 	*kind = "dhcp-ack";
 	for (i = 0; i < p->nia; i++) {
 		const struct dhcp6_ia	*ia = &p->ia[i];
 
-		rc = nb_lease6_get(db, p->clientid.data, p->clientid.len, ia->iaid, &l);
-		if (rc != NB_OK && rc != NB_NOTFOUND)
-			goto dberr;
+		/* A copy: a change below frees the table's lease. */
+		l = lease6_get(x->l6, p->clientid.data, p->clientid.len,
+		    ia->iaid);
+		if ((held = l != NULL))
+			memcpy(addr, l->addr, 16);
 		if (ia->has_addr)
 			inet_ntop(AF_INET6, ia->addr, text, sizeof(text));
 		switch (p->type) {
 		case DHCP6_RENEW:
 		case DHCP6_REBIND:
-			if (rc == NB_OK && inet_pton(AF_INET6, l.addr, addr) == 1 &&
-			    (rc = dhcp6_free(x, db, r, ia->iaid, addr)) != 0) {
-				if (rc == -1 || dhcp6_grant(x, db, r, ia, addr, 1) == -1)
-					goto dberr;
+			if (held && dhcp6_free(x, r, ia->iaid, addr)) {
+				if (dhcp6_grant(x, r, ia, addr, 1) == -1)
+					return -1;
 				ours++;
 			} else if (p->type == DHCP6_REBIND && ia->has_addr &&
-			    (rc = dhcp6_free(x, db, r, ia->iaid, ia->addr)) != 0) {
+			    dhcp6_free(x, r, ia->iaid, ia->addr)) {
 				/* Our own lease table lost it (bootctl lease rm): bind it again. */
-				if (rc == -1 || dhcp6_grant(x, db, r, ia, ia->addr, 1) == -1)
-					goto dberr;
+				if (dhcp6_grant(x, r, ia, ia->addr, 1) == -1)
+					return -1;
 				ours++;
 			} else if (p->type == DHCP6_RENEW) {
 				if (dhcp6_put_ia_na(&r->o, ia->iaid, 0, 0, NULL, 0, 0, D6S_NOBINDING,
@@ -709,13 +705,13 @@ dhcp6_lease_msg(struct pxedhcpd *x, struct d6req *r, const char **kind)
 		case DHCP6_DECLINE:
 			if (!ia->has_addr)
 				break;
-			rc = p->type == DHCP6_RELEASE ?
-			    nb_lease6_release(db, p->clientid.data, p->clientid.len, ia->iaid, text) :
-			    nb_lease6_decline(db, p->clientid.data, p->clientid.len, ia->iaid, text,
-			    x->now + s->lease6_time, x->now);
-			if (rc != NB_OK && rc != NB_NOTFOUND)
-				goto dberr;
-			if (rc == NB_OK) {
+			/* The IA's bound lease of the address (db_lease6.c). */
+			if (held && memcmp(addr, ia->addr, 16) == 0) {
+				if (dhcp6_lease(x, r, ia->iaid, ia->addr,
+				    x->now + s->lease6_time, &ch) == -1 ||
+				    lease6_change(x, p->type == DHCP6_RELEASE ?
+				    L6_RELEASE : L6_DECLINE, &ch) == -1)
+					return -1;
 				dhcp6_note(r, text);
 				ours++;
 			}
@@ -723,7 +719,7 @@ dhcp6_lease_msg(struct pxedhcpd *x, struct d6req *r, const char **kind)
 			ours += p->serverid.present;
 			break;
 		case DHCP6_CONFIRM:
-			ours += rc == NB_OK;
+			ours += held;
 			if (ia->has_addr && !pool_has(s, ia->addr))
 				onlink = 0;
 			if (ia->has_addr)
@@ -745,9 +741,6 @@ dhcp6_lease_msg(struct pxedhcpd *x, struct d6req *r, const char **kind)
 			strlcat(r->note, " (not on link)", sizeof(r->note));
 	}
 	return dhcp6_common(x, r);
-dberr:
-	log_warnx("DHCPv6 %s: leases: %s", r->srcstr, nb_db_errmsg(db));
-	return -1;
 }
 
 /* The boot file URL for this client, or NULL (with the reason logged and queued). */
@@ -1012,6 +1005,6 @@ dhcp6_srv_stop(struct pxedhcpd *x)
 		event_free(x->ev547);
 	if (x->fd547 != -1)
 		close(x->fd547);
-	if (x->ldb != NULL)
-		nb_db_close(x->ldb);
+	lease6_free(x->l6);
+	x->l6 = NULL;
 }

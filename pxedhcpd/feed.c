@@ -6,6 +6,11 @@
  * reload asks, it builds a new policy (policy.c) and leaves it here; the
  * loop takes the newest between two receive batches, so a policy never
  * changes under a request.
+ *
+ * The DHCPv6 leases travel the same way (lease6.c): read again after
+ * another process's commit or when the loop asks, and, when they differ
+ * from the last read, built into a copy stamped with the last lease
+ * change of the loop's that the writer had committed.
  */
 #include "config.h"
 
@@ -16,9 +21,11 @@
 #include <time.h>
 
 #include "pxedhcpd.h"
+#include "ratelim.h"
 #include "xmalloc.h"
 
 #define FIRST_SEC	30	/* the start's wait for the first policy */
+#define LEASES_SHARE	10	/* leases6 reads: a tenth of the thread */
 
 struct feed {
 	pthread_mutex_t	 mtx;
@@ -30,6 +37,11 @@ struct feed {
 	int		 reload;	/* build one with conf now */
 	int64_t		 data_version;
 	uint32_t	 gen;
+	/* The DHCPv6 leases: as last read, and a copy for the loop. */
+	struct lease6_rows l6rows;
+	struct lease6_tab *l6next;
+	int		 l6dirty;	/* another process committed */
+	uint64_t	 l6at;		/* the next read, not before (ms) */
 };
 
 struct feed *
@@ -49,19 +61,49 @@ feed_new(const struct policy_conf *conf)
 	return f;
 }
 
+/*
+ * The DHCPv6 leases, read again when another process committed, or at
+ * once when asked (now), for the loop's copy (lease6.c). A read costs a
+ * scan of leases6: after one that took d, the next waits (LEASES_SHARE -
+ * 1) d, so that a large table is not read on every commit of bootweb's
+ * events; a small one is read within the idle hook's 50 ms.
+ */
+static void
+feed_leases_check(struct nb_db *db, struct feed *f, uint64_t seq, int now)
+{
+	struct lease6_tab	*t = NULL, *old;
+	uint64_t		 t0 = nb_monotonic_ms();
+
+	if (!now && (!f->l6dirty || t0 < f->l6at))
+		return;
+	f->l6dirty = lease6_read(db, &f->l6rows, seq, &t) == -1;
+	f->l6at = t0 + LEASES_SHARE * (nb_monotonic_ms() - t0);
+	if (t == NULL)
+		return;
+	pthread_mutex_lock(&f->mtx);
+	old = f->l6next;	/* never taken: superseded */
+	f->l6next = t;
+	pthread_mutex_unlock(&f->mtx);
+	lease6_tab_free(old);
+}
+
 void
-feed_check(struct nb_db *db, struct feed *f)
+feed_check(struct nb_db *db, struct feed *f, uint64_t seq)
 {
 	struct policy_conf	 conf;
 	struct policy		*p, *old = NULL;
-	int			 reload;
+	int			 reload, changed;
 
 	pthread_mutex_lock(&f->mtx);
 	reload = f->reload;
 	f->reload = 0;
 	conf = f->conf;
 	pthread_mutex_unlock(&f->mtx);
-	if (!nb_db_changed(db, &f->data_version) && !reload)
+	if ((changed = nb_db_changed(db, &f->data_version)))
+		f->l6dirty = 1;
+	/* First: at start, the loop has the leases when it has a policy. */
+	feed_leases_check(db, f, seq, reload);
+	if (!changed && !reload)
 		return;
 	p = policy_build(db, &conf, ++f->gen);
 	pthread_mutex_lock(&f->mtx);
@@ -124,10 +166,32 @@ feed_reload(struct feed *f, const struct policy_conf *conf)
 }
 
 void
+feed_refresh(struct feed *f)
+{
+	pthread_mutex_lock(&f->mtx);
+	f->reload = 1;
+	pthread_mutex_unlock(&f->mtx);
+}
+
+struct lease6_tab *
+feed_leases(struct feed *f)
+{
+	struct lease6_tab	*t;
+
+	pthread_mutex_lock(&f->mtx);
+	t = f->l6next;
+	f->l6next = NULL;
+	pthread_mutex_unlock(&f->mtx);
+	return t;
+}
+
+void
 feed_free(struct feed *f)
 {
 	policy_free(f->cur);
 	policy_free(f->next);
+	lease6_tab_free(f->l6next);
+	lease6_rows_free(&f->l6rows);
 	pthread_mutex_destroy(&f->mtx);
 	pthread_cond_destroy(&f->cond);
 	free(f);

@@ -66,6 +66,38 @@ struct client {
 	char		*hostname;
 };
 
+/* One DHCPv6 lease in memory (lease6.c): a row of leases6. */
+struct lease6 {
+	uint8_t		 addr[16];
+	uint8_t		 duid[130];	/* the DUID (RFC 8415 §11) */
+	uint8_t		 duidlen;
+	uint8_t		 declined;
+	uint32_t	 iaid;
+	char		 mac[NB_MACSTR_LEN];	/* "" if unknown */
+	int64_t		 expires, updated;	/* since the epoch */
+};
+
+/* What the writer thread last read of leases6, to tell a change. */
+struct lease6_rows {
+	struct lease6	*v;
+	size_t		 n, cap;
+	uint64_t	 seq;		/* our changes it held: up to seq */
+	int		 have;		/* read at least once */
+};
+
+/* A change of the DHCPv6 leases, as the loop queues it for the writer. */
+enum lease6_op { L6_NONE, L6_BIND, L6_RELEASE, L6_DECLINE, L6_RM };
+
+/* No larger than a pxev, so that the records of DHCPv4 do not grow. */
+struct rec_lease {
+	uint64_t	 seq;		/* the loop's order of changes */
+	uint32_t	 iaid;
+	uint32_t	 off;		/* arena: the address, then the DUID */
+	uint32_t	 lifetime;	/* expires - updated (its ts) */
+	uint8_t		 duidlen;
+	uint8_t		 has_mac;	/* the record's mac is its */
+};
+
 /* What the config file adds to the settings; copied by the loop for the recorder thread. */
 struct policy_conf {
 	char		 prefixes[1024];	/* [pxedhcpd] vendor_prefix keys, comma-separated */
@@ -149,11 +181,15 @@ struct rec_item {
 	uint8_t		 mac[6];
 	uint8_t		 seen;		/* record the client (nb_client_seen) */
 	uint8_t		 has_ev;
+	uint8_t		 lease_op;	/* enum lease6_op: a lease change */
 	struct in_addr	 ciaddr;	/* 0: none */
 	int		 arch;		/* seen: -1 for a client without a PXE class */
 	uint8_t		 vendor_len, user_len, has_uuid, file_len, label_len;
 	uint8_t		 uuid[16];
-	struct pxev	 ev;
+	union {
+		struct pxev	 ev;
+		struct rec_lease lease;	/* lease_op */
+	};
 	uint32_t	 class_off;	/* arena: raw vendor then user class bytes (escaped by the writer) */
 	uint32_t	 file_off;	/* arena: the offered file or URL */
 	uint32_t	 label_off;	/* arena: the menu item's label */
@@ -199,7 +235,7 @@ struct pxedhcpd {
 	struct txq		 tx;
 	int			 fd547, port547;	/* DHCPv6 (dhcp6.c); fd -1: unavailable */
 	struct event		*ev547;
-	struct nb_db		*ldb;		/* the DHCPv6 leases' connection, opened on first use */
+	struct lease6_mem	*l6;		/* DHCPv6 leases (lease6.c) */
 };
 
 /* A request being handled: the parsed packet and where it came from. */
@@ -243,6 +279,39 @@ int		 dhcp6_srv_start(struct pxedhcpd *);
 /* Close the socket. */
 void		 dhcp6_srv_stop(struct pxedhcpd *);
 
+/* lease6.c: the DHCPv6 leases, decided in memory, written behind */
+struct lease6_tab;
+struct lease6_mem;
+/* Free the loop's leases and journal. */
+void		 lease6_free(struct lease6_mem *);
+/* Take the writer's newest copy of leases6; 0 when there is one. */
+int		 lease6_sync(struct pxedhcpd *);
+/* The bound lease of the IA, expired or not; NULL if none. */
+const struct lease6 *lease6_get(struct lease6_mem *, const uint8_t *duid,
+		    size_t duidlen, uint32_t iaid);
+/* 1 if addr is held at now by another IA or declined, else 0. */
+int		 lease6_taken(struct lease6_mem *, const uint8_t addr[16],
+		    const uint8_t *duid, size_t duidlen, uint32_t iaid,
+		    int64_t now);
+/* Call fn for each lease until it returns non-zero. */
+void		 lease6_walk(struct lease6_mem *,
+		    int (*fn)(const struct lease6 *, void *), void *);
+/* Apply a change in memory and queue it for the database; -1 if full. */
+int		 lease6_change(struct pxedhcpd *, enum lease6_op,
+		    const struct lease6 *);
+/* The writer thread: write one queued change in its transaction; stale
+ * set if the loop's copy is wrong (a bind not written). */
+int		 lease6_write(struct nb_db *, const struct rec_item *,
+		    const char *arena, int *stale);
+/* The writer thread: read leases6; in out a new copy holding our changes
+ * up to seq if it differs from the last read, else NULL; -1 on an error. */
+int		 lease6_read(struct nb_db *, struct lease6_rows *,
+		    uint64_t seq, struct lease6_tab **out);
+/* Free a copy. */
+void		 lease6_tab_free(struct lease6_tab *);
+/* Free what lease6_read kept. */
+void		 lease6_rows_free(struct lease6_rows *);
+
 /* proxy.c */
 /* Answer (or not) one parsed request. */
 void		 proxy_handle(struct pxedhcpd *, struct request *);
@@ -255,9 +324,9 @@ struct feed;
 struct feed	*feed_new(const struct policy_conf *);
 /*
  * The writer's idle hook: a new policy if another process committed or a
- * reload asks.
+ * reload asks; the DHCPv6 leases read again, holding our changes to seq.
  */
-void		 feed_check(struct nb_db *, struct feed *);
+void		 feed_check(struct nb_db *, struct feed *, uint64_t seq);
 /* The first policy, waited for (fatal if none comes in 30 s). */
 const struct policy *feed_first(struct feed *);
 /*
@@ -270,6 +339,10 @@ const struct policy *feed_take(struct feed *);
  * record_wake).
  */
 void		 feed_reload(struct feed *, const struct policy_conf *);
+/* Have the writer read the DHCPv6 leases now (then record_wake). */
+void		 feed_refresh(struct feed *);
+/* The writer's newest copy of the DHCPv6 leases, once; NULL if none. */
+struct lease6_tab *feed_leases(struct feed *);
 /* Free the feed and its policies (after record_stop). */
 void		 feed_free(struct feed *);
 

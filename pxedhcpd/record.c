@@ -11,7 +11,9 @@
  * that thread than on the loop.
  *
  * The same thread, between passes (the queue's idle hook), looks for a
- * new policy to build (feed.c).
+ * new policy to build and reads the DHCPv6 leases again (feed.c). It
+ * writes the loop's lease changes in order (lease6.c) and counts the
+ * last one committed, which the leases it reads are stamped with.
  */
 #include "config.h"
 
@@ -40,6 +42,9 @@ struct rec_text {
 struct record {
 	struct nb_wq	*wq;
 	struct feed	*feed;		/* the policies, built between passes */
+	/* The writer's count of the loop's lease changes (lease6.c). */
+	uint64_t	 tx_seq;	/* the last written in the tx */
+	uint64_t	 done_seq;	/* the last one committed */
 	/* The writer's scratch, reused for every chunk. */
 	struct rec_text	 text[RECORD_CHUNK];
 	struct nb_seen	 seen[RECORD_CHUNK];
@@ -311,12 +316,34 @@ static int
 record_write(struct nb_db *db, void *const *recs, size_t n, const char *arena,
     void *arg)
 {
-	struct record	*r = arg;
-	size_t		 k, ns = 0, ne = 0;
-	int		 rc = NB_OK;
+	struct record		*r = arg;
+	const struct rec_item	*it;
+	size_t			 k, ns = 0, ne = 0;
+	int			 rc = NB_OK, stale = 0;
 
-	for (k = 0; k < n && k < RECORD_CHUNK; k++)
-		record_word(r, arena, recs[k], &r->text[k], &ns, &ne);
+	for (k = 0; k < n && k < RECORD_CHUNK; k++) {
+		it = recs[k];
+		if (it->lease_op == L6_NONE) {
+			record_word(r, arena, it, &r->text[k], &ns, &ne);
+			continue;
+		}
+		/*
+		 * In the queue's order: the loop's copy counts on it. One
+		 * the database refuses is dropped (by the queue) and counts
+		 * as done; the copy is read again.
+		 */
+		if (it->lease.seq > r->tx_seq)
+			r->tx_seq = it->lease.seq;
+		if ((rc = lease6_write(db, it, arena, &stale)) != NB_OK) {
+			stale = rc != NB_BUSY;
+			break;
+		}
+	}
+	/* The loop's copy of the leases is wrong: another after the commit. */
+	if (stale)
+		feed_refresh(r->feed);
+	if (rc != NB_OK)
+		return rc;
 	if (ns > 0)
 		rc = nb_client_seen_many(db, r->seen, ns);
 	if (rc == NB_OK && ne > 0)
@@ -324,21 +351,39 @@ record_write(struct nb_db *db, void *const *recs, size_t n, const char *arena,
 	return rc;
 }
 
-/* The queue's idle hook: a new policy, if one is due. */
+/*
+ * The queue's commit hook: the lease changes written are in. One that
+ * was written in a transaction that rolled back is written again, in a
+ * later one, before any change after it.
+ */
+static void
+record_committed(void *arg)
+{
+	struct record	*r = arg;
+
+	r->done_seq = r->tx_seq;
+}
+
+/* The queue's idle hook: a new policy and the leases, if due. */
 static void
 record_idle(struct nb_db *db, void *arg)
 {
 	struct record	*r = arg;
 
-	feed_check(db, r->feed);
+	feed_check(db, r->feed, r->done_seq);
 }
 
 struct record *
 record_start(struct nb_daemon *d, struct feed *feed)
 {
 	struct record		*r = xcalloc(1, sizeof(*r));
-	struct nb_wq_hooks	 hooks = { sizeof(struct rec_item),
-				    record_write, record_idle, r };
+	struct nb_wq_hooks	 hooks = {
+		.user_size = sizeof(struct rec_item),
+		.write = record_write,
+		.idle = record_idle,
+		.commit = record_committed,
+		.arg = r,
+	};
 
 	r->feed = feed;
 	/* The loop never reads the database: the queue's thread does. */

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 # tests/helpers/db-stall.py: the client side of tests/suite/db-stall.sh.
 # Measures, from the client namespace, how long each boot-plane answer takes:
-# HTTP /boot.ipxe and /boot?mac=..., a TFTP fetch, and a DHCP DISCOVER ->
-# OFFER.
+# HTTP /boot.ipxe and /boot?mac=..., a TFTP fetch, a DHCP DISCOVER -> OFFER,
+# and, with DHCP6=1 in the environment, a stateful DHCPv6 SOLICIT ->
+# ADVERTISE and REQUEST -> REPLY binding a lease (a fresh DUID-UUID each).
 #
 #   db-stall.py IFACE SERVER HTTPPORT MAC idle OUT
 #       OUT gets each kind's idle figure (the median of a few requests).
@@ -14,8 +15,11 @@
 #       Prints one line per round: "round END late..." (END: when its last
 #       answer came), for tests/suite/db-stall.sh to judge the rounds that ended
 #       while the lock was still held.
+#   db-stall.py IFACE SERVER HTTPPORT MAC lease6 OUT
+#       one DHCPv6 SOLICIT and REQUEST; the lease to OUT.leases.
 # Both append to OUT.count the requests answered per kind, for the checks
-# of what reached the database afterwards.
+# of what reached the database afterwards, and to OUT.leases each DHCPv6
+# lease a REPLY granted ("DUID-HEX ADDRESS").
 import json
 import os
 import select
@@ -33,9 +37,12 @@ IP_PKTINFO = 8
 iface, SERVER, HTTPPORT, MAC, mode = sys.argv[1:6]
 HTTPPORT = int(HTTPPORT)
 args = sys.argv[6:]
-count = {"boot.ipxe": 0, "script": 0, "tftp": 0, "dhcp": 0}
+count = {"boot.ipxe": 0, "script": 0, "tftp": 0, "dhcp": 0, "solicit": 0,
+         "request": 0}
 state = {"serial": 0, "dhcp": 0 if mode == "idle" else 0x100, "xid": 0x44420000,
-         "lost": 0}
+         "lost": 0, "lease": None,
+         "duid": {"idle": 0, "locked": 0x10000}.get(mode, 0x20000)}
+leases = []
 
 
 def http(path):
@@ -120,8 +127,102 @@ def req_dhcp():
             return
 
 
+def opt6(code, data):
+    return struct.pack("!HH", code, len(data)) + data
+
+
+def opts6(data):
+    """The options of a DHCPv6 message or of an IA_NA's payload: {code: [data]}."""
+    out, i = {}, 0
+    while i + 4 <= len(data):
+        code, n = struct.unpack("!HH", data[i:i + 4])
+        out.setdefault(code, []).append(data[i + 4:i + 4 + n])
+        i += 4 + n
+    return out
+
+
+_s6 = []
+
+
+def exchange6(msg):
+    """Send msg to ff02::1:2 on iface; the reply with its xid, or None in 1.5 s."""
+    if not _s6:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("::", 546))
+        _s6.append(s)
+    s = _s6[0]
+    s.sendto(msg, ("ff02::1:2", 547, 0, socket.if_nametoindex(iface)))
+    t0 = time.monotonic()
+    while True:
+        left = 1.5 - (time.monotonic() - t0)
+        r, _, _ = select.select([s], [], [], max(left, 0))
+        if not r:
+            return None
+        data = s.recv(4096)
+        if data[1:4] == msg[1:4]:
+            return data
+
+
+def msg6(mtype, duid, serverid=None, addr=None):
+    """EDK2's SOLICIT or REQUEST: one IA_NA (IAID 1), PXEClient arch 7."""
+    state["xid"] += 1
+    vc = b"PXEClient:Arch:00007:UNDI:003016"
+    ia = struct.pack("!III", 1, 0, 0)
+    if addr is not None:
+        ia += opt6(5, socket.inet_pton(socket.AF_INET6, addr) + b"\0" * 8)
+    m = bytes([mtype]) + struct.pack("!I", state["xid"] & 0xffffff)[1:]
+    m += opt6(1, duid) + opt6(8, b"\0\0") + opt6(3, ia)
+    if serverid is not None:
+        m += opt6(2, serverid)
+    return (m + opt6(16, struct.pack("!IH", 343, len(vc)) + vc) +
+            opt6(6, struct.pack("!H", 59)) + opt6(61, struct.pack("!H", 7)))
+
+
+def ia_addr(reply):
+    """The address of the reply's IA_NA, or None (a status such as NoAddrsAvail)."""
+    o = opts6(reply[4:])
+    if 3 not in o:
+        return None
+    ia = opts6(o[3][0][12:])
+    if 5 not in ia:
+        return None
+    return socket.inet_ntop(socket.AF_INET6, ia[5][0][:16])
+
+
+def req_solicit():
+    """SOLICIT -> ADVERTISE with an address, for the next REQUEST."""
+    state["duid"] += 1
+    duid = b"\x00\x04\xdb\x57" + struct.pack("!Q", state["duid"]) + b"\0" * 6
+    state["lease"] = None
+    r = exchange6(msg6(1, duid))
+    if r is None or r[0] != 2 or ia_addr(r) is None:
+        state["lost"] += 1
+        return
+    state["lease"] = (duid, opts6(r[4:])[2][0], ia_addr(r))
+    count["solicit"] += 1
+
+
+def req_request():
+    """REQUEST -> REPLY binding the address just advertised."""
+    if state["lease"] is None:
+        req_solicit()
+        if state["lease"] is None:
+            return
+    duid, sid, addr = state["lease"]
+    r = exchange6(msg6(3, duid, sid, addr))
+    if r is None or r[0] != 7 or ia_addr(r) != addr:
+        state["lost"] += 1
+        return
+    if (duid, addr) not in leases:
+        leases.append((duid, addr))
+        count["request"] += 1
+
+
 KINDS = [("boot.ipxe", req_boot_ipxe), ("script", req_script), ("tftp", req_tftp),
          ("dhcp", req_dhcp)]
+if os.environ.get("DHCP6") == "1":
+    KINDS += [("solicit", req_solicit), ("request", req_request)]
 
 
 def timed(fn):
@@ -135,6 +236,9 @@ def save_counts(out):
         for k, n in count.items():
             f.write("%s %d\n" % (k, n))
         f.write("serial %d\n" % state["serial"])
+    with open(out + ".leases", "a") as f:
+        for duid, addr in leases:
+            f.write("%s %s\n" % (duid.hex().upper(), addr))
 
 
 def idle(out):
@@ -176,9 +280,17 @@ def locked(idlefile, until, out):
     return 0
 
 
+def lease6(out):
+    req_request()
+    save_counts(out)
+    return 0 if leases else 1
+
+
 try:
     if mode == "idle":
         sys.exit(idle(args[0]))
+    if mode == "lease6":
+        sys.exit(lease6(args[0]))
     sys.exit(locked(args[0], float(args[1]), args[2]))
 except (RuntimeError, OSError) as e:
     print("not ok - %s" % e)

@@ -13,6 +13,9 @@
 # the 8th argument, with the server id and address made ours) |
 # stateful (dhcp6.pool set: IA_NA leases, RENEW, REBIND, CONFIRM,
 # DECLINE, RELEASE) | again (after a restart: the lease is remembered) |
+# gone (after bootctl lease rm: RENEW gets NoBinding, REBIND binds again) |
+# race-bind (client RACE_N in the environment takes a lease, printed) |
+# race-renew (it renews RACE_ADDR: RENEW=bound or RENEW=nobinding) |
 # full (a pool of two addresses runs out) | forge (a DUID-LL naming a
 # victim's MAC sent from another EUI-64 source, and from a forged source
 # that answers no neighbour solicitation) | forge-ok (the victim's own
@@ -309,6 +312,40 @@ def stateful(which):
         ok(addr == os.environ.get("LEASED_A"), "after a restart, A is offered its lease %s"
            % os.environ.get("LEASED_A"), "got %s" % addr)
         return
+    if which == "race-bind":
+        # SOLICIT and REQUEST of client RACE_N: the address it was granted.
+        cid = uuid_duid(int(os.environ["RACE_N"]))
+        got = exchange(edk2(1, cid, ia_na_req(1)))
+        addr = got and leased(got[0])
+        if ok(addr is not None, "race: an address offered", "got %s" % addr):
+            raw = edk2(3, cid, ia_na_req(1, addr), True)
+            expect("race: REQUEST granted", raw,
+                   lambda d: head(7, raw, cid) + url + ia_na_ok(1, addr) + dns)
+            print("RACE_ADDR=%s" % addr)
+        return
+    if which == "race-renew":
+        # RENEW of that lease: RENEW=bound if extended, nobinding if not ours.
+        cid, addr = uuid_duid(int(os.environ["RACE_N"])), os.environ["RACE_ADDR"]
+        raw = edk2(5, cid, ia_na_req(1, addr), True)
+        got = exchange(raw)
+        got = got and got[0]
+        if got == head(7, raw, cid) + ia_na_ok(1, addr) + dns:
+            print("RENEW=bound")
+        elif got == head(7, raw, cid) + ia_na_status(1, 3, "no lease for this IA") + dns:
+            print("RENEW=nobinding")
+        else:
+            ok(False, "race: RENEW answered", "got %s" % (got and got.hex()))
+        return
+    if which == "gone":
+        # bootctl lease rm of A's lease, pxedhcpd running: its copy forgot it.
+        addr = os.environ.get("LEASED_A")
+        raw = edk2(5, A, ia_na_req(1, addr), True)
+        expect("RENEW after lease rm: NoBinding", raw, lambda d: head(7, raw, A) +
+               ia_na_status(1, 3, "no lease for this IA") + dns)
+        raw = edk2(6, A, ia_na_req(1, addr))
+        expect("REBIND after lease rm: bound again", raw,
+               lambda d: head(7, raw, A) + ia_na_ok(1, addr) + dns)
+        return
     if which == "full":
         for cid, n in ((A, 1), (B, 2)):
             raw = edk2(1, cid, ia_na_req(1))
@@ -540,7 +577,7 @@ elif suite == "on":
     case("option length past the end", bad[:-1])
     case("3-byte datagram", b"\x01\x00\x00")
     case("after the malformed ones, arch 7 SOLICIT", solicit_pxe(M1, 7), 2, TFTP7)
-elif suite in ("stateful", "again", "full"):
+elif suite in ("stateful", "again", "gone", "full", "race-bind", "race-renew"):
     stateful(suite)
 elif suite in ("forge", "forge-ok"):
     forge(suite)

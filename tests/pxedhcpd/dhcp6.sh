@@ -8,12 +8,17 @@
 # datagrams are dropped with a log line and the daemon still answers.
 # Then the stateful mode (dhcp6.pool): EDK2's exchange with IA_NA leases,
 # RENEW, REBIND, CONFIRM, DECLINE, RELEASE, leases kept across a restart,
-# bootctl lease list/rm, the client recorded by the MAC of its EUI-64
-# source address, and a pool that runs out. Then issue 11: a DUID-LL
-# naming a victim's MAC makes nothing the victim's unless the source
-# confirms it (its EUI-64 address or the neighbour table), and 70
-# REQUESTs with fresh DUIDs take one lease per MAC (dhcp6.leases_per_mac)
-# and at most a minute's dhcp6.leases_per_minute per link, never the pool.
+# bootctl lease list/rm (which the running daemon's copy follows), the
+# client recorded by the MAC of its EUI-64 source address, and a pool
+# that runs out. Then issue 11: a DUID-LL naming a victim's MAC makes
+# nothing the victim's unless the source confirms it (its EUI-64 address
+# or the neighbour table), and 70 REQUESTs with fresh DUIDs take one
+# lease per MAC (dhcp6.leases_per_mac) and at most a minute's
+# dhcp6.leases_per_minute per link, never the pool.
+# Last, two pxedhcpd on one database and a one-address pool, with the
+# write lock held: both grant it from their copies, the first lease
+# written is kept, the other daemon reads its copy again and tells its
+# client NoBinding.
 . "$top_srcdir/tests/helpers/lib.sh"
 
 need_root
@@ -22,26 +27,34 @@ PY=/usr/bin/python3
 [ -x "$PY" ] && "$PY" -c 'import scapy.layers.dhcp6' 2>/dev/null ||
 	skip "python3-scapy is not installed (tools/deps/pxedhcpd.txt)"
 
+# link6 SRVNS CLINS N: a veth pair srvN (MAC 02:77:00:00:0N:02) and cliN
+# (02:77:00:00:0N:50) with IPv6 link-local addresses only.
+link6() {
+	for ns in "$1" "$2"; do
+		# Link-local addresses usable at once: no duplicate address detection.
+		ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=0 \
+		    net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.all.accept_dad=0 \
+		    net.ipv6.conf.default.accept_dad=0 >/dev/null || fail "sysctl in $ns"
+	done
+	ip -n "$1" link add "srv$3" address "02:77:00:00:0$3:02" type veth \
+	    peer name "cli$3" address "02:77:00:00:0$3:50" netns "$2" || fail "veth pair $3"
+	ip -n "$1" link set "srv$3" up
+	ip -n "$2" link set "cli$3" up
+	# The IPv4 side of pxedhcpd needs nothing here; an address keeps its log quiet.
+	ip -n "$1" addr add "10.78.$3.2/24" dev "srv$3"
+	wait_for 5 sh -c "ip -n $1 -6 addr show dev srv$3 scope link | grep -q 'inet6 fe80'" ||
+		fail "no link-local address on srv$3"
+	wait_for 5 sh -c "ip -n $2 -6 addr show dev cli$3 scope link | grep -q 'inet6 fe80'" ||
+		fail "no link-local address on cli$3"
+}
+# ll6 NS IF: the link-local address of IF.
+ll6() { ip -n "$1" -6 addr show dev "$2" scope link | sed -n 's/.*inet6 \(fe80[^/]*\).*/\1/p'; }
+
 SRV=$(netns_new srv6)
 CLI=$(netns_new cli6)
 at_exit "ip netns delete $SRV 2>/dev/null; ip netns delete $CLI 2>/dev/null"
-for ns in "$SRV" "$CLI"; do
-	# Link-local addresses usable at once: no duplicate address detection.
-	ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=0 \
-	    net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.all.accept_dad=0 \
-	    net.ipv6.conf.default.accept_dad=0 >/dev/null || fail "sysctl in $ns"
-done
-ip -n "$SRV" link add srv0 address 02:77:00:00:00:02 type veth peer name cli0 \
-    address 02:77:00:00:00:50 netns "$CLI" || fail "veth pair"
-ip -n "$SRV" link set srv0 up
-ip -n "$CLI" link set cli0 up
-# The IPv4 side of pxedhcpd needs nothing here; an address keeps its log quiet.
-ip -n "$SRV" addr add 10.78.0.2/24 dev srv0
-wait_for 5 sh -c "ip -n $SRV -6 addr show dev srv0 scope link | grep -q 'inet6 fe80'" ||
-	fail "no link-local address on srv0"
-wait_for 5 sh -c "ip -n $CLI -6 addr show dev cli0 scope link | grep -q 'inet6 fe80'" ||
-	fail "no link-local address on cli0"
-LL=$(ip -n "$SRV" -6 addr show dev srv0 scope link | sed -n 's/.*inet6 \(fe80[^/]*\).*/\1/p')
+link6 "$SRV" "$CLI" 0
+LL=$(ll6 "$SRV" srv0)
 
 CONF=$(test_config "http_port = 8080")
 "$BOOTCTL" -D "$DB" db init >/dev/null || fail "bootctl db init"
@@ -94,6 +107,7 @@ bctl settings set dhcp6.lease_time 600
 bctl settings set dhcp6.dns fd78::53
 sleep 0.3
 client stateful fd78::2 $POOL
+sleep 0.4	# the leases are written behind, a tick later
 A=$(sed -n 's/^LEASED_A=//p' "$T/client.out")
 DECLINED=$(sed -n 's/^DECLINED=//p' "$T/client.out")
 RELEASED=$(sed -n 's/^RELEASED=//p' "$T/client.out")
@@ -113,6 +127,9 @@ assert len(leases) == 2, leases
 PYEOF
 expect_rc 0 "$BOOTCTL" -D "$DB" lease list
 expect_out "$A"
+# Written behind with the times of the answer: dhcp6.lease_time (600) each.
+[ "$(sqlite3 "$DB" "SELECT group_concat(expires - updated) FROM leases6 WHERE addr IN ('$A', '$DECLINED')")" = 600,600 ] ||
+	fail "lease times: $(sqlite3 "$DB" "SELECT addr, state, expires, updated FROM leases6")"
 expect_out "declined"
 sleep 0.4	# one event flush, one recorder tick
 [ "$(sqlite3 "$DB" "SELECT arch || ' ' || vendor_class FROM clients WHERE mac = '$CLIMAC'")" = \
@@ -139,6 +156,13 @@ expect_rc 1 "$BOOTCTL" -D "$DB" lease rm "$RELEASED"
 expect_rc 0 "$BOOTCTL" -D "$DB" lease rm "$(echo "$A" | tr a-f A-F)"
 [ "$(sqlite3 "$DB" "SELECT count(*) FROM leases6 WHERE addr = '$A'")" = 0 ] ||
 	fail "lease rm left the lease"
+# pxedhcpd's copy of the leases follows (another process committed).
+sleep 0.3
+LEASED_A=$A client gone fd78::2 $POOL
+wait_for 3 sh -c "[ \"\$(sqlite3 $DB \"SELECT count(*) FROM leases6 WHERE addr = '$A' AND state = 'bound'\")\" = 1 ]" ||
+	fail "the REBIND after lease rm was not written"
+expect_rc 0 "$BOOTCTL" -D "$DB" lease rm "$A"
+sleep 0.3
 # OVMF's own messages (tests/pxedhcpd/captures/ovmf-pxe6.pcap), replayed.
 client replay fd78::2 $POOL "$top_srcdir/tests/pxedhcpd/captures/ovmf-pxe6.pcap"
 sleep 0.4
@@ -181,6 +205,7 @@ note "the same DUID from $VICTIM's own EUI-64 source: its lease and clients row"
 bctl settings set dhcp6.leases_per_minute 1000	# the per-MAC limit alone
 sleep 0.3
 client flood-mac fd78::2 $POOL
+sleep 0.4
 n=$(q "SELECT count(*) FROM leases6 WHERE hex(duid) LIKE '00047070%'")
 m=$(q "SELECT count(*) FROM leases6 WHERE mac = '02:77:00:00:00:70'")
 note "70 REQUESTs with fresh DUIDs from one source: $n leases, $m with its MAC"
@@ -199,4 +224,56 @@ note "70 REQUESTs with fresh DUIDs from 70 forged sources: $n leases; pool: $all
 [ "$n" -le 40 ] || fail "$n leases in seconds with dhcp6.leases_per_minute = 30"
 grep -q "dhcp6.leases_per_minute (30) reached" "$T/pxedhcpd.log" ||
 	fail "no log line for leases_per_minute"
+
+# ------------------------------------------------------------ two daemons
+SRV2=$(netns_new srv6b)
+CLI2=$(netns_new cli6b)
+at_exit "ip netns delete $SRV2 2>/dev/null; ip netns delete $CLI2 2>/dev/null"
+link6 "$SRV2" "$CLI2" 1
+ip -n "$SRV2" addr add fd78::3/64 dev srv1 nodad
+LL2=$(ll6 "$SRV2" srv1)
+POOL=fd78::4000-fd78::4000
+bctl settings set dhcp6.pool $POOL
+bctl settings set dhcp6.leases_per_minute 1000	# a fresh budget
+start_bg pxedhcpd2 ip netns exec "$SRV2" "$PXEDHCPD" -d -v -f "$CONF"
+wait_for 5 sh -c "ip netns exec $SRV2 ss -Hlun | grep -q ':547 '" ||
+	fail "the second pxedhcpd does not listen on 547: $(cat "$T/pxedhcpd2.log")"
+sleep 0.3
+client2() {
+	ip netns exec "$CLI2" "$PY" "$top_srcdir/tests/helpers/pxedhcpd-dhcp6.py" cli1 "$LL2" \
+	    02:77:00:00:01:02 8080 "$@" fd78::3 $POOL >"$T/client.out" 2>&1 ||
+		fail "client suite $1 on the second link failed: $(cat "$T/client.out")
+$(tail -n 20 "$T/pxedhcpd2.log")"
+	cat "$T/client.out"
+}
+{
+	# Long enough for two scapy clients to start on a loaded machine.
+	echo ".timeout 5000"; echo "BEGIN IMMEDIATE;"; echo "SELECT 'locked';"; sleep 10; echo "COMMIT;"
+} | sqlite3 "$DB" >"$T/lock.out" 2>&1 &
+LOCKPID=$!
+wait_for 5 grep -q locked "$T/lock.out" || fail "the lock was not taken"
+RACE_N=49 client race-bind fd78::2 $POOL
+A1=$(sed -n 's/^RACE_ADDR=//p' "$T/client.out")
+RACE_N=50 client2 race-bind
+A2=$(sed -n 's/^RACE_ADDR=//p' "$T/client.out")
+[ "$A1" = fd78::4000 ] && [ "$A2" = fd78::4000 ] ||
+	fail "under the lock, each daemon grants the pool's address: '$A1' and '$A2'"
+[ "$(q "SELECT count(*) FROM leases6 WHERE addr = 'fd78::4000'")" = 0 ] ||
+	fail "a lease was written through the lock"
+wait $LOCKPID
+wait_for 5 sh -c "grep -q 'DHCPv6 lease of fd78::4000 not written' $T/pxedhcpd.log $T/pxedhcpd2.log" ||
+	fail "neither daemon says it lost fd78::4000"
+[ "$(q "SELECT count(*) FROM leases6 WHERE addr = 'fd78::4000'")" = 1 ] ||
+	fail "fd78::4000 has $(q "SELECT count(*) FROM leases6 WHERE addr = 'fd78::4000'") leases"
+W=$(q "SELECT substr(hex(duid), -2) FROM leases6 WHERE addr = 'fd78::4000'")
+sleep 0.5	# the loser reads its copy again
+RACE_N=49 RACE_ADDR=fd78::4000 client race-renew fd78::2 $POOL
+R1=$(sed -n 's/^RENEW=//p' "$T/client.out")
+RACE_N=50 RACE_ADDR=fd78::4000 client2 race-renew
+R2=$(sed -n 's/^RENEW=//p' "$T/client.out")
+case "$W:$R1:$R2" in
+31:bound:nobinding|32:nobinding:bound) ;;
+*) fail "the lease is client $W's; RENEW from client 1: $R1, from client 2: $R2" ;;
+esac
+note "two daemons, one address, a lock: both granted it, client $W's lease was written, the other's RENEW got NoBinding"
 exit 0
