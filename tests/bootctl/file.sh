@@ -58,7 +58,7 @@ usage "give exactly one of --mac MAC, --global" file add x --global --mac 52:54:
 usage "give exactly one of --content-file, --template, --local, --url" file add x --global
 usage "give exactly one of --content-file, --template, --local, --url" file add x --global --template menu --url http://a/
 usage "'52:54' is neither a MAC address nor a client name" file add x --mac 52:54 --content-file "$T/text"
-usage "bad --url 'ftp://a/b'" file add x --global --url ftp://a/b
+usage "bad url 'ftp://a/b'" file add x --global --url ftp://a/b
 usage "bad path '../etc/passwd'" file add ../etc/passwd --global --content-file "$T/text"
 usage "bad path 'a/./b'" file add a/./b --global --content-file "$T/text"
 usage "bad path '/'" file add / --global --content-file "$T/text"
@@ -89,10 +89,10 @@ ok file add debian/ --global --url http://mirror.example.org/debian/ --prefix
 expect_out "added file debian/ for all clients"
 ok file list --json
 json_is '[.[] | select(.path == "debian/")][0].prefix' true
-usage "a path ending in / needs --prefix" file add deb2/ --global --url http://m/d/
-usage "a path ending in / needs --prefix" file add deb2 --global --url http://m/d/ --prefix
-usage "--prefix needs --url URL ending in /" file add deb2/ --global --url http://m/d --prefix
-usage "--prefix needs --url URL ending in /" file add deb2/ --global --template menu --prefix
+usage "a path ending in / needs prefix" file add deb2/ --global --url http://m/d/
+usage "a path ending in / needs prefix" file add deb2 --global --url http://m/d/ --prefix
+usage "prefix needs a url ending in /" file add deb2/ --global --url http://m/d --prefix
+usage "prefix needs a url ending in /" file add deb2/ --global --template menu --prefix
 ok file rm debian/
 expect_out "removed file debian/ for all clients"
 exit 0
