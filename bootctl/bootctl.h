@@ -114,8 +114,12 @@ extern const struct bootctl_cmd bc_client_label_cmds[];
 struct nb_selector;
 struct nb_bulk;
 int	bc_selector(struct bootctl *, const char *, struct nb_selector **);
-/* Do a bulk action (label.h) to the clients selector picks (NULL: b's MACs), and print what it did. */
-int	bc_client_bulk(struct bootctl *, const char *selector, struct nb_bulk *);
+/*
+ * Do a bulk action (label.h) to the clients selector picks (NULL: b's
+ * MACs), and print what it did.
+ */
+int	bc_client_bulk(struct bootctl *, const char *selector,
+	    struct nb_bulk *);
 /* db init's first admin, password shown once, if there is no user. */
 int	bc_user_first_admin(struct bootctl *);
 

@@ -586,7 +586,8 @@ client_wake(struct bootctl *bc, int argc, char *argv[])
 		}
 	}
 	if (sel != NULL) {
-		if ((rc = bc_nargs(bc, argc - optind, argv + optind, 0, 0)) != 0)
+		if ((rc = bc_nargs(bc, argc - optind, argv + optind, 0,
+		    0)) != 0)
 			return rc;
 		memset(&b, 0, sizeof(b));
 		b.action = NB_BULK_WAKE;
@@ -613,8 +614,9 @@ const struct bootctl_cmd bc_client_cmds[] = {
 	{ "client", "list", "[--selector S]", BC_OPEN_LATE, client_list },
 	{ "client", "show", "MAC", BC_OPEN_LATE, client_show },
 	{ "client", "assign", "MAC IMAGE", BC_OPEN_LATE, client_assign },
-	{ "client", "next-boot", "MAC|--selector S install|local|menu|shell|clear",
-	    BC_OPEN_LATE, client_next_boot },
+	{ "client", "next-boot",
+	    "MAC|--selector S install|local|menu|shell|clear", BC_OPEN_LATE,
+	    client_next_boot },
 	{ "client", "allow", "MAC|--selector S", BC_OPEN_LATE, client_allow },
 	{ "client", "deny", "MAC|--selector S", BC_OPEN_LATE, client_deny },
 	{ "client", "rm", "MAC", BC_OPEN_LATE, client_rm },

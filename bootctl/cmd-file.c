@@ -157,8 +157,8 @@ file_add(struct bootctl *bc, int argc, char *argv[])
 		goto done;
 	}
 	if (o.nsources != 1) {
-		rc = bc_cmd_usage(bc, "give exactly one of --content-file, --template, "
-		    "--local, --url");
+		rc = bc_cmd_usage(bc, "give exactly one of --content-file, "
+		    "--template, --local, --url");
 		goto done;
 	}
 	/* The rules of nb_file_check, before the source is read. */

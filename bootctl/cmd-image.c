@@ -372,7 +372,8 @@ image_files(struct bootctl *bc, int argc, char *argv[])
 	json_t		*a = NULL;
 	int		 rc;
 
-	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0 || (rc = bc_open(bc)) != 0)
+	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0 ||
+	    (rc = bc_open(bc)) != 0)
 		return rc;
 	nb_image_init(&img);
 	rc = nb_image_get(bc->db, argv[optind], &img);
@@ -396,8 +397,9 @@ const struct bootctl_cmd bc_image_cmds[] = {
 	    "[--template T] [--kind K]", BC_OPEN_LATE, image_add },
 	{ "image", "list", "", BC_OPEN_LATE, image_list },
 	{ "image", "show", "NAME", BC_OPEN_LATE, image_show },
-	{ "image", "set", "NAME [--kernel FILE] [--initrd FILE ...] [--cmdline S] "
-	    "[--template T] [--kind K]", BC_OPEN_LATE, image_set },
+	{ "image", "set", "NAME [--kernel FILE] [--initrd FILE ...] "
+	    "[--cmdline S] [--template T] [--kind K]", BC_OPEN_LATE,
+	    image_set },
 	{ "image", "rm", "NAME", BC_OPEN_LATE, image_rm },
 	{ "image", "files", "NAME", BC_OPEN_LATE, image_files },
 	{ NULL, NULL, NULL, 0, NULL },

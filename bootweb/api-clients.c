@@ -385,7 +385,8 @@ api_client(struct bw_req *r, const char *rest)
 	memcpy(id, rest, len);
 	id[len] = '\0';
 	if (action != NULL && strcmp(action, "timeline") == 0) {
-		if (r->method != EVHTTP_REQ_GET && r->method != EVHTTP_REQ_HEAD) {
+		if (r->method != EVHTTP_REQ_GET &&
+		    r->method != EVHTTP_REQ_HEAD) {
 			r->allow = BW_GET;
 			return bw_fail(r, 405, "method not allowed here");
 		}

@@ -60,20 +60,20 @@ actions_args(struct bw_req *r, json_t *o, struct nb_bulk *b,
 		    "menu, shell or clear)");
 	if (s != NULL && *s != '\0' && strcmp(s, "clear") != 0 &&
 	    nb_next_boot_parse(s, &b->next) == -1)
-		return bw_fail(r, 422, "unknown next_boot '%s' (install, local, "
-		    "menu, shell or clear)", s);
+		return bw_fail(r, 422, "unknown next_boot '%s' (install, "
+		    "local, menu, shell or clear)", s);
 	if (s != NULL && b->action != NB_BULK_NEXT_BOOT &&
 	    b->action != NB_BULK_WAKE)
 		return bw_fail(r, 422, "next_boot goes with next-boot or wake");
 	if (pw != NULL && (b->action != NB_BULK_WAKE ||
 	    nb_mac_parse(pw, secureon) == -1))
-		return bw_fail(r, 422, "secureon is 6 bytes as xx:xx:xx:xx:xx:xx, "
-		    "with wake");
+		return bw_fail(r, 422, "secureon is 6 bytes as "
+		    "xx:xx:xx:xx:xx:xx, with wake");
 	b->secureon = pw != NULL ? secureon : NULL;
 	b->labels = json_object_get(o, "labels");
 	if ((b->labels != NULL) != (b->action == NB_BULK_LABEL))
-		return bw_fail(r, 422, "labels goes with label, and label needs "
-		    "labels");
+		return bw_fail(r, 422, "labels goes with label, and label "
+		    "needs labels");
 	return 0;
 }
 

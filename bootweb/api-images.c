@@ -45,7 +45,8 @@ image_initrds(struct bw_req *r, json_t *a, struct nb_image *img)
 		    "paths", NB_IMAGE_INITRDS_MAX);
 	json_array_foreach(a, i, v)
 		if (!json_is_string(v))
-			return bw_fail(r, 422, "initrds[%zu] must be a string", i);
+			return bw_fail(r, 422, "initrds[%zu] must be a "
+			    "string", i);
 	for (i = 0; i < img->ninitrds; i++)
 		free(img->initrds[i]);
 	img->ninitrds = 0;
@@ -131,7 +132,7 @@ image_delete(struct bw_req *r, struct nb_image *img)
 	    (rc = nb_db_commit(db)) != NB_OK)
 		return api_dberr(r, rc);
 	log_info("%s: removed image %s", r->user, img->name);
-	/* Only after the commit: a failed delete must leave the files it needs. */
+	/* Only after the commit: a failed delete leaves what it needs. */
 	if (img->iso_path != NULL && nb_image_rm_files(r->bw->datadir,
 	    img->name))
 		log_info("removed %s/%s", r->bw->datadir, img->name);
@@ -285,7 +286,8 @@ file_parse(struct bw_req *r, json_t *o, struct nb_file *f)
 				    "address (null: for all clients)", s);
 		} else if (strcmp(key, "prefix") == 0) {
 			if (!json_is_boolean(v))
-				return bw_fail(r, 422, "prefix is true or false");
+				return bw_fail(r, 422, "prefix is true or "
+				    "false");
 			f->prefix = json_is_true(v);
 		} else
 			return bw_fail(r, 422, "unknown member '%s'", key);
@@ -493,8 +495,8 @@ int
 api_template_render(struct bw_req *r, const char *rest)
 {
 	const char	*macs, *server;
-	char		 name[128], mac[NB_MACSTR_LEN], err[512], *out = NULL;
-	char		*url = NULL;
+	char		 name[128], mac[NB_MACSTR_LEN], err[512];
+	char		*out = NULL, *url = NULL;
 	size_t		 len = strcspn(rest, "/"), outlen = 0;
 	json_t		*o = NULL, *o2, *e;
 	int		 code, rc, line;

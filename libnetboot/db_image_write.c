@@ -93,7 +93,8 @@ nb_image_check(const struct nb_image *img, const char *datadir, char *why,
 	else if (linux_kind && img->ninitrds == 0 && img->iso_path == NULL)
 		snprintf(why, whysz, "a linux image needs an initrd");
 	else if (img->ninitrds > NB_IMAGE_INITRDS_MAX)
-		snprintf(why, whysz, "at most %d initrds", NB_IMAGE_INITRDS_MAX);
+		snprintf(why, whysz, "at most %d initrds",
+		    NB_IMAGE_INITRDS_MAX);
 	else
 		ok = 1;
 	if (!ok)
@@ -159,7 +160,8 @@ nb_image_update(struct nb_db *db, const struct nb_image *img)
 	if ((rc = db_exec_stmt(db, st)) != NB_OK)
 		return rc;
 	if (sqlite3_changes(db->sq) == 0)
-		return db_fail(db, NB_NOTFOUND, "no image named '%s'", img->name);
+		return db_fail(db, NB_NOTFOUND, "no image named '%s'",
+		    img->name);
 	return NB_OK;
 }
 

@@ -13,10 +13,9 @@
 #include "label.h"
 #include "xmalloc.h"
 
-#define LABEL_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
-			"0123456789._-"
-#define ALNUM		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
-			"0123456789"
+#define ALNUM		"ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+			"abcdefghijklmnopqrstuvwxyz0123456789"
+#define LABEL_CHARS	ALNUM "._-"
 
 enum sel_op { SEL_EQ, SEL_NE, SEL_HAS, SEL_HASNOT };
 
@@ -38,7 +37,8 @@ nb_label_key_valid(const char *key)
 
 	return len >= 1 && len <= NB_LABEL_KEY_MAX &&
 	    strspn(key, LABEL_CHARS "/") == len &&
-	    strchr(ALNUM, key[0]) != NULL && strchr(ALNUM, key[len - 1]) != NULL;
+	    strchr(ALNUM, key[0]) != NULL &&
+	    strchr(ALNUM, key[len - 1]) != NULL;
 }
 
 int
@@ -76,8 +76,8 @@ nb_label_change_parse(const char *arg, json_t *changes, char *why,
 	if (eq == NULL && len > 1 && arg[len - 1] == '-')
 		len--;
 	else if (eq == NULL) {
-		snprintf(why, whysz, "bad label change '%.80s' (KEY=VALUE sets, "
-		    "KEY- removes)", arg);
+		snprintf(why, whysz, "bad label change '%.80s' (KEY=VALUE "
+		    "sets, KEY- removes)", arg);
 		return -1;
 	}
 	if (len >= sizeof(key)) {
@@ -122,8 +122,8 @@ nb_label_changes_check(json_t *changes, char *why, size_t whysz)
 		if (json_is_null(v))
 			continue;
 		if (!json_is_string(v)) {
-			snprintf(why, whysz, "label %s must be a string or null",
-			    key);
+			snprintf(why, whysz, "label %s must be a string or "
+			    "null", key);
 			return why;
 		}
 		if (!nb_label_value_valid(json_string_value(v))) {
@@ -230,8 +230,8 @@ nb_label_apply(struct nb_db *db, const char *mac, json_t *changes)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (n > NB_LABELS_MAX)
-		return db_fail(db, NB_INVALID, "client %s would have %lld labels "
-		    "(at most %d)", mac, (long long)n, NB_LABELS_MAX);
+		return db_fail(db, NB_INVALID, "client %s would have %lld "
+		    "labels (at most %d)", mac, (long long)n, NB_LABELS_MAX);
 	return NB_OK;
 }
 

@@ -242,7 +242,8 @@ const char *const db_migrations[] = {
 	 * checked by nb_label_set. (key, value) is indexed for selectors.
 	 */
 	"CREATE TABLE client_labels ("
-	"  mac TEXT NOT NULL REFERENCES clients(mac) ON UPDATE CASCADE ON DELETE CASCADE,"
+	"  mac TEXT NOT NULL REFERENCES clients(mac)"
+	"    ON UPDATE CASCADE ON DELETE CASCADE,"
 	"  key TEXT NOT NULL CHECK (length(key) BETWEEN 1 AND 63"
 	"    AND key NOT GLOB '*[^A-Za-z0-9._/-]*'"
 	"    AND key GLOB '[A-Za-z0-9]*' AND key GLOB '*[A-Za-z0-9]'),"

@@ -30,7 +30,7 @@ int	 nb_image_file_check(const char *datadir, const char *what,
  */
 const char *nb_image_check(const struct nb_image *img, const char *datadir,
 	    char *why, size_t whysz);
-/* Write the changeable fields of an existing image (all but name, ISO, created). */
+/* Write an existing image's fields but its name, ISO and created. */
 int	 nb_image_update(struct nb_db *, const struct nb_image *img);
 /* Remove datadir/name, where image import put its files; 1 if it did. */
 int	 nb_image_rm_files(const char *datadir, const char *name);

@@ -34,7 +34,7 @@ int	 nb_label_value_valid(const char *value);
  */
 int	 nb_label_change_parse(const char *arg, json_t *changes, char *why,
 	    size_t whysz);
-/* NULL if changes is an object of valid keys -> valid value or null; else why. */
+/* NULL if changes maps valid keys to valid values or null; else why. */
 const char *nb_label_changes_check(json_t *changes, char *why, size_t whysz);
 /* mac's labels in *out: a new object of key -> value (empty if none). */
 int	 nb_label_get(struct nb_db *, const char *mac, json_t **out);
@@ -53,8 +53,8 @@ json_t	*nb_client_json_labels(struct nb_db *, const struct nb_client *c);
  */
 struct nb_selector;
 /* Parse s; NB_OK and *out, or NB_INVALID with the reason in why. */
-int	 nb_selector_parse(const char *s, struct nb_selector **out, char *why,
-	    size_t whysz);
+int	 nb_selector_parse(const char *s, struct nb_selector **out,
+	    char *why, size_t whysz);
 void	 nb_selector_free(struct nb_selector *);
 /* Whether labels (an object of key -> value) satisfy sel. */
 int	 nb_selector_match(const struct nb_selector *sel, json_t *labels);
@@ -69,7 +69,7 @@ int	 nb_client_select(struct nb_db *, const struct nb_selector *sel,
 /* What a bulk action does to each client it picks. */
 enum nb_bulk_action {
 	NB_BULK_NEXT_BOOT,	/* set (or clear) the next boot */
-	NB_BULK_WAKE,		/* Wake-on-LAN, after a next boot if given */
+	NB_BULK_WAKE,		/* Wake-on-LAN, next boot first if given */
 	NB_BULK_ALLOW,
 	NB_BULK_DENY,
 	NB_BULK_LABEL,		/* apply label changes */
@@ -78,7 +78,7 @@ enum nb_bulk_action {
 struct nb_bulk {
 	enum nb_bulk_action	 action;
 	const struct nb_selector *sel;		/* the clients: these, */
-	char			(*macs)[NB_MACSTR_LEN];	/* or these */
+	char		(*macs)[NB_MACSTR_LEN];	/* or these */
 	size_t			 nmacs;
 	enum nb_next_boot	 next;		/* NEXT_BOOT, WAKE */
 	const uint8_t		*secureon;	/* WAKE; NULL: none */

@@ -21,14 +21,14 @@
 #include "timeline.h"
 #include "xmalloc.h"
 
-#define TL_BOOT_GAP	300.0	/* s without a step: the next DHCP is a new boot */
+#define TL_BOOT_GAP	300.0	/* s of silence: then DHCP starts a boot */
 
 struct nb_timeline {
 	char		 mac[NB_MACSTR_LEN];
 	struct nb_tl_step *steps;	/* the current (last) boot */
 	size_t		 n, cap;
-	double		 first_dhcp;	/* its first DHCP step, 0: none yet */
-	double		 late;		/* its per-client script (or later), 0: not yet */
+	double		 first_dhcp;	/* its first DHCP step; 0: none */
+	double		 late;		/* its own script or later; 0: none */
 	int64_t		 last_id;
 	struct nb_tl_step *batch;	/* events read, not yet fed */
 	size_t		 nbatch, capbatch;
@@ -58,7 +58,8 @@ tl_is_late(const char *kind)
 static int
 tl_is_dhcp(const char *daemon, const char *kind)
 {
-	return strcmp(daemon, "pxedhcpd") == 0 && strncmp(kind, "dhcp-", 5) == 0;
+	return strcmp(daemon, "pxedhcpd") == 0 &&
+	    strncmp(kind, "dhcp-", 5) == 0;
 }
 
 static int
@@ -70,7 +71,7 @@ tl_starts_boot(const struct nb_timeline *tl, const struct nb_tl_step *s)
 		return 0;
 	if (s->ts - tl->steps[tl->n - 1].ts > TL_BOOT_GAP)
 		return 1;
-	/* The installer's own DHCP is ignored by pxedhcpd: only answers count. */
+	/* pxedhcpd ignores the installer's own DHCP: only answers count. */
 	return tl->late != 0 && s->ts > tl->late &&
 	    (strcmp(s->kind, "dhcp-offer") == 0 ||
 	    strcmp(s->kind, "dhcp-ack") == 0);
@@ -170,8 +171,8 @@ nb_timeline_json(const struct nb_timeline *tl, const char *name)
 	o = json_object();
 	json_object_set_new(o, "mac", json_string(tl->mac));
 	json_object_set_new(o, "name", name ? json_string(name) : json_null());
-	json_object_set_new(o, "start", tl->n ? json_real(nb_timeline_base(tl)) :
-	    json_null());
+	json_object_set_new(o, "start", tl->n ?
+	    json_real(nb_timeline_base(tl)) : json_null());
 	steps = json_array();
 	for (i = 0; i < tl->n; i++)
 		json_array_append_new(steps, nb_timeline_step_json(tl,
@@ -186,7 +187,8 @@ tl_append(struct nb_timeline *tl, struct nb_tl_step *s)
 {
 	if (tl->n == tl->cap) {
 		tl->cap = tl->cap ? tl->cap * 2 : 32;
-		tl->steps = xreallocarray(tl->steps, tl->cap, sizeof(*tl->steps));
+		tl->steps = xreallocarray(tl->steps, tl->cap,
+		    sizeof(*tl->steps));
 	}
 	tl->steps[tl->n++] = *s;
 	if (tl->first_dhcp == 0 && tl_is_dhcp(s->daemon, s->kind))

@@ -46,6 +46,7 @@ double		 nb_timeline_base(const struct nb_timeline *);
 json_t		*nb_timeline_step_json(const struct nb_timeline *,
 		    const struct nb_tl_step *);
 /* The last boot: {"mac", "name", "start", "steps"}. */
-json_t		*nb_timeline_json(const struct nb_timeline *, const char *name);
+json_t		*nb_timeline_json(const struct nb_timeline *,
+		    const char *name);
 
 #endif

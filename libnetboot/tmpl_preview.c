@@ -70,7 +70,7 @@ nb_tmpl_preview(struct nb_db *db, const char *name, const char *mac,
 	nb_client_init(&c);
 	if ((rc = nb_client_get(db, mac, &c)) != NB_OK) {
 		snprintf(err, errsz, "%s", nb_db_errmsg(db));
-		/* The template is the resource; a missing client a bad value. */
+		/* The template is the resource; the client a value. */
 		if (rc == NB_NOTFOUND)
 			rc = NB_INVALID;
 	} else

@@ -93,10 +93,12 @@ test_selectors(void)
 		"!", "=1", "!=1", "k/=1",
 	};
 	struct nb_selector	*sel;
-	const char		*w = "{\"rack\": \"3\", \"role\": \"worker\"}";
+	const char		*w;
+
 	char			 why[256], big[NB_SELECTOR_MAX + 8];
 	size_t			 i;
 
+	w = "{\"rack\": \"3\", \"role\": \"worker\"}";
 	ok(match("rack=3", w) == 1, "k=v matches");
 	ok(match("rack==3", w) == 1, "k==v matches");
 	ok(match("rack=4", w) == 0, "k=v of another value does not");
