@@ -22,6 +22,16 @@
 
 enum { O_KERNEL = 1, O_INITRD, O_CMDLINE, O_TEMPLATE, O_KIND };
 
+/* The options of image add and image set. */
+static const struct option image_opts[] = {
+	{ "kernel", required_argument, NULL, O_KERNEL },
+	{ "initrd", required_argument, NULL, O_INITRD },
+	{ "cmdline", required_argument, NULL, O_CMDLINE },
+	{ "template", required_argument, NULL, O_TEMPLATE },
+	{ "kind", required_argument, NULL, O_KIND },
+	{ NULL, 0, NULL, 0 },
+};
+
 /* A relative path must stay inside the data directory: no . or .. parts. */
 static int
 image_path_ok(struct bootctl *bc, const char *what, const char *path)
@@ -46,18 +56,10 @@ image_file_check(struct bootctl *bc, const char *datadir, const char *what, cons
 static int
 image_add_parse(struct bootctl *bc, int argc, char *argv[], struct nb_image *img)
 {
-	static const struct option opts[] = {
-		{ "kernel", required_argument, NULL, O_KERNEL },
-		{ "initrd", required_argument, NULL, O_INITRD },
-		{ "cmdline", required_argument, NULL, O_CMDLINE },
-		{ "template", required_argument, NULL, O_TEMPLATE },
-		{ "kind", required_argument, NULL, O_KIND },
-		{ NULL, 0, NULL, 0 },
-	};
 	char	**field;
 	int	 ch, rc;
 
-	while ((ch = bc_getopt(argc, argv, opts)) != -1) {
+	while ((ch = bc_getopt(argc, argv, image_opts)) != -1) {
 		field = NULL;
 		switch (ch) {
 		case O_KERNEL:
@@ -263,14 +265,6 @@ set_field(char **field, const char *value)
 static int
 image_set(struct bootctl *bc, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "kernel", required_argument, NULL, O_KERNEL },
-		{ "initrd", required_argument, NULL, O_INITRD },
-		{ "cmdline", required_argument, NULL, O_CMDLINE },
-		{ "template", required_argument, NULL, O_TEMPLATE },
-		{ "kind", required_argument, NULL, O_KIND },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct nb_image	 img, new;
 	char		*datadir = NULL, why[512];
 	size_t		 i;
@@ -278,7 +272,7 @@ image_set(struct bootctl *bc, int argc, char *argv[])
 
 	nb_image_init(&img);
 	nb_image_init(&new);
-	while ((ch = bc_getopt(argc, argv, opts)) != -1) {
+	while ((ch = bc_getopt(argc, argv, image_opts)) != -1) {
 		n++;
 		switch (ch) {
 		case O_KERNEL:
