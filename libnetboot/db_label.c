@@ -389,14 +389,81 @@ select_one(const struct nb_client *c, void *arg)
 	return stop;
 }
 
+/*
+ * The MACs that have the label of a term that needs one (k=v or k), in
+ * MAC order, through the (key, value) index; NULL with n 0 if no term
+ * needs a label (then every client is a candidate).
+ */
+static int
+select_candidates(struct nb_db *db, const struct nb_selector *sel,
+    char (**macs)[NB_MACSTR_LEN], size_t *n)
+{
+	static const char sql[] = "SELECT mac FROM client_labels WHERE "
+	    "key = ?1 AND (?2 IS NULL OR value = ?2) ORDER BY mac";
+	const struct sel_term	*t = NULL;
+	sqlite3_stmt		*st;
+	size_t			 i, cap = 0;
+	int			 rc;
+
+	*macs = NULL;
+	*n = 0;
+	for (i = 0; i < sel->n && t == NULL; i++)
+		if (sel->t[i].op == SEL_EQ || sel->t[i].op == SEL_HAS)
+			t = &sel->t[i];
+	if (t == NULL)
+		return NB_OK;
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	db_bind_text(st, 1, t->key);
+	db_bind_text(st, 2, t->op == SEL_EQ ? t->value : NULL);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			*macs = xreallocarray(*macs, cap, sizeof(**macs));
+		}
+		strlcpy((*macs)[(*n)++], (const char *)sqlite3_column_text(st,
+		    0), NB_MACSTR_LEN);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+	return NB_OK;
+}
+
+/*
+ * A selector that needs a label walks only the clients that have it (the
+ * index), not every client: rack=3 among 10,000 clients reads about a
+ * thousand. Otherwise every client is read in MAC order.
+ */
 int
 nb_client_select(struct nb_db *db, const struct nb_selector *sel,
     int (*fn)(const struct nb_client *, json_t *labels, void *), void *arg)
 {
 	struct select_ctx	 sc = { db, sel, fn, arg, NB_OK };
-	int			 rc;
+	struct nb_client	 c;
+	char			(*macs)[NB_MACSTR_LEN] = NULL;
+	size_t			 i, n = 0;
+	int			 rc, stop = 0;
 
-	if ((rc = nb_client_list(db, select_one, &sc)) != NB_OK)
+	if (sel != NULL && (rc = select_candidates(db, sel, &macs, &n)) !=
+	    NB_OK)
 		return rc;
+	if (macs == NULL) {
+		if ((rc = nb_client_list(db, select_one, &sc)) != NB_OK)
+			return rc;
+		return sc.rc;
+	}
+	nb_client_init(&c);
+	for (i = 0; i < n && !stop && sc.rc == NB_OK; i++) {
+		if ((rc = nb_client_get(db, macs[i], &c)) == NB_NOTFOUND)
+			continue;
+		if (rc != NB_OK) {
+			sc.rc = rc;
+			break;
+		}
+		stop = select_one(&c, &sc);
+	}
+	nb_client_clear(&c);
+	free(macs);
 	return sc.rc;
 }
