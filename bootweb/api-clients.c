@@ -248,7 +248,7 @@ client_commit(struct bw_req *r, struct nb_client *c, int add, int code,
 {
 	struct nb_db	*db = r->bw->d->db;
 	struct nb_client n;
-	json_t		*labels = o ? json_object_get(o, "labels") : NULL;
+	json_t		*labels = o ? json_object_get(o, "labels") : NULL, *j;
 	int		 rc;
 
 	rc = add ? nb_client_add(db, c) : nb_client_update(db, c);
@@ -267,9 +267,14 @@ client_commit(struct bw_req *r, struct nb_client *c, int add, int code,
 		nb_client_clear(&n);
 		return api_dberr(r, rc);
 	}
-	api_send_etag(r, code, nb_client_json_labels(db, &n));
+	if ((j = nb_client_json_labels(db, &n)) == NULL)
+		code = api_dberr(r, NB_ERR);
+	else {
+		api_send_etag(r, code, j);
+		code = 0;
+	}
 	nb_client_clear(&n);
-	return 0;
+	return code;
 }
 
 /* POST /api/v1/clients: bootctl client add (a discovered one adopted). */
