@@ -92,13 +92,11 @@ pick_macs(struct nb_db *db, const struct nb_bulk *b, struct bulk_pick *p)
 		if ((st = db_stmt(db, sql)) == NULL)
 			return NB_ERR;
 		db_bind_text(st, 1, p->macs[i]);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
+		if ((rc = db_exists(db, st)) == 0)
 			return db_fail(db, NB_NOTFOUND, "no client %s",
 			    p->macs[i]);
-		if (rc != SQLITE_ROW)
-			return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+		if (rc < 0)
+			return rc;
 	}
 	return NB_OK;
 }

@@ -157,12 +157,7 @@ nb_image_update(struct nb_db *db, const struct nb_image *img)
 	db_bind_text(st, 8, img->cmdline ? img->cmdline : "");
 	db_bind_text(st, 9, img->tmpl);
 	json_decref(a);
-	if ((rc = db_exec_stmt(db, st)) != NB_OK)
-		return rc;
-	if (sqlite3_changes(db->sq) == 0)
-		return db_fail(db, NB_NOTFOUND, "no image named '%s'",
-		    img->name);
-	return NB_OK;
+	return db_exec_row(db, st, "no image named '%s'", img->name);
 }
 
 static int

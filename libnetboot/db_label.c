@@ -190,17 +190,12 @@ label_touch(struct nb_db *db, const char *mac)
 	static const char sql[] = "UPDATE clients SET state = 'known', "
 	    "updated = ?2 WHERE mac = ?1";
 	sqlite3_stmt	*st;
-	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, mac);
 	sqlite3_bind_int64(st, 2, nb_now());
-	if ((rc = db_exec_stmt(db, st)) != NB_OK)
-		return rc;
-	if (sqlite3_changes(db->sq) == 0)
-		return db_fail(db, NB_NOTFOUND, "no client %s", mac);
-	return NB_OK;
+	return db_exec_row(db, st, "no client %s", mac);
 }
 
 int
