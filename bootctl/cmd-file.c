@@ -1,6 +1,6 @@
 /*
- * cmd-file.c: bootctl file add | list | rm. Virtual files are what tftpd
- * and bootweb serve at a path, to one client or to all (netbootd's
+ * cmd-file.c: bootctl file add | set | list | rm. Virtual files are what
+ * tftpd and bootweb serve at a path, to one client or to all (netbootd's
  * mounts): a stored body, a template rendered for the client, a local
  * file, or an upstream URL.
  */
@@ -139,8 +139,9 @@ file_mac(struct bootctl *bc, const char *arg, char mac[NB_MACSTR_LEN])
 	return arg != NULL ? bc_client_arg(bc, arg, mac) : 0;
 }
 
+/* file add, and file set (set: replace the source of the file there). */
 static int
-file_add(struct bootctl *bc, int argc, char *argv[])
+file_write(struct bootctl *bc, int argc, char *argv[], int set)
 {
 	struct file_opts	 o;
 	struct nb_file		 f;
@@ -175,15 +176,30 @@ file_add(struct bootctl *bc, int argc, char *argv[])
 	    (rc = file_source_load(bc, &o, &f)) != 0 || (rc = bc_open(bc)) != 0 ||
 	    (rc = bc_begin(bc)) != 0)
 		goto done;
-	if (nb_file_add(bc->db, &f) != NB_OK) {
+	if ((set ? nb_file_replace(bc->db, &f) : nb_file_add(bc->db, &f)) !=
+	    NB_OK) {
 		rc = bc_dberror(bc);
 		goto done;
 	}
 	if ((rc = bc_commit(bc)) == 0)
-		printf("added file %s for %s\n", f.path, f.mac[0] ? f.mac : "all clients");
+		printf("%s file %s for %s\n", set ? "changed" : "added", f.path,
+		    f.mac[0] ? f.mac : "all clients");
 done:
 	nb_file_clear(&f);
 	return rc;
+}
+
+static int
+file_add(struct bootctl *bc, int argc, char *argv[])
+{
+	return file_write(bc, argc, argv, 0);
+}
+
+/* file set PATH --mac MAC|--global SOURCE: PUT /api/v1/files/ID. */
+static int
+file_set(struct bootctl *bc, int argc, char *argv[])
+{
+	return file_write(bc, argc, argv, 1);
 }
 
 static int
@@ -266,6 +282,9 @@ file_list(struct bootctl *bc, int argc, char *argv[])
 const struct bootctl_cmd bc_file_cmds[] = {
 	{ "file", "add", "PATH --mac MAC|--global --content-file F|--template T|--local FILE|"
 	    "--url URL [--prefix]", BC_OPEN_LATE, file_add },
+	{ "file", "set", "PATH --mac MAC|--global --content-file F|"
+	    "--template T|--local FILE|--url URL [--prefix]", BC_OPEN_LATE,
+	    file_set },
 	{ "file", "list", "[--mac MAC]", BC_OPEN_LATE, file_list },
 	{ "file", "rm", "PATH [--mac MAC]", BC_OPEN_LATE, file_rm },
 	{ NULL, NULL, NULL, 0, NULL },

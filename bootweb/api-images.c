@@ -445,10 +445,72 @@ done:
 }
 
 /*
+ * PUT /files/ID {one of content, template, local, url}: bootctl file set,
+ * the source replaced, the id kept; path, mac and prefix, if given, are
+ * the row's.
+ */
+static int
+files_replace(struct bw_req *r, struct nb_file *f)
+{
+	struct nb_db	*db = r->bw->d->db;
+	struct nb_file	 g;
+	json_t		*o, *v;
+	int		 code, rc;
+
+	memset(&g, 0, sizeof(g));
+	if ((code = api_body(r, &o)) != 0)
+		return code;
+	if ((rc = nb_db_begin(db)) != NB_OK) {
+		code = api_dberr(r, rc);
+		goto done;
+	}
+	if ((rc = nb_file_list(db, NULL, file_find, f)) != NB_OK) {
+		code = api_dberr(r, rc);
+		goto fail;
+	}
+	if (f->path == NULL) {
+		code = bw_fail(r, 404, "no file %lld", (long long)f->id);
+		goto fail;
+	}
+	if (((v = json_object_get(o, "path")) != NULL &&
+	    (!json_is_string(v) || strcmp(json_string_value(v), f->path))) ||
+	    ((v = json_object_get(o, "prefix")) != NULL &&
+	    json_is_true(v) != (f->prefix != 0)) ||
+	    ((v = json_object_get(o, "mac")) != NULL &&
+	    (json_is_null(v) ? f->mac[0] != '\0' : !json_is_string(v) ||
+	    strcmp(json_string_value(v), f->mac) != 0))) {
+		code = bw_fail(r, 422, "path, mac and prefix are the file's");
+		goto fail;
+	}
+	json_object_set_new(o, "path", json_string(f->path));
+	json_object_set_new(o, "mac", f->mac[0] ? json_string(f->mac) :
+	    json_null());
+	json_object_set_new(o, "prefix", json_boolean(f->prefix));
+	if ((code = file_parse(r, o, &g)) != 0)
+		goto fail;
+	if ((rc = nb_file_replace(db, &g)) != NB_OK ||
+	    (rc = nb_db_commit(db)) != NB_OK) {
+		/* A missing template is a bad value. */
+		code = api_dberr(r, rc == NB_NOTFOUND ? NB_INVALID : rc);
+		goto fail;
+	}
+	log_info("%s: changed file %s for %s", r->user, g.path, g.mac[0] ?
+	    g.mac : "all clients");
+	code = file_answer(r, f, 200);
+	goto done;
+fail:
+	nb_db_rollback(db);
+done:
+	nb_file_clear(&g);
+	json_decref(o);
+	return code;
+}
+
+/*
  * /api/v1/files: GET list (?mac=), POST add {path, mac, prefix, and one of
- * content, template, local, url}; /files/ID: GET, DELETE (bootctl file
- * rm). A file is named by its id: paths hold slashes, and one path may be
- * a global file and a client's.
+ * content, template, local, url}; /files/ID: GET, PUT (bootctl file
+ * set), DELETE (bootctl file rm). A file is named by its id: paths hold
+ * slashes, and one path may be a global file and a client's.
  */
 int
 api_files(struct bw_req *r, const char *rest)
@@ -465,6 +527,11 @@ api_files(struct bw_req *r, const char *rest)
 	f.id = strtonum(rest, 1, INT64_MAX, &errstr);
 	if (errstr != NULL)
 		return bw_fail(r, 404, "no file %s", rest);
+	if (r->method == EVHTTP_REQ_PUT) {
+		code = files_replace(r, &f);
+		nb_file_clear(&f);
+		return code;
+	}
 	if (r->method != EVHTTP_REQ_DELETE)
 		return file_answer(r, &f, 200);
 	if ((rc = nb_db_begin(db)) != NB_OK)

@@ -79,6 +79,8 @@ static const struct {
 	{ "post", "/api/v1/files", "admin", "add {path, mac, prefix, and one "
 	    "of content, template, local, url}, as bootctl file add" },
 	{ "get", "/api/v1/files/{id}", "viewer", "one file" },
+	{ "put", "/api/v1/files/{id}", "admin", "replace its source {one of "
+	    "content, template, local, url}, as bootctl file set" },
 	{ "delete", "/api/v1/files/{id}", "admin", "remove a file" },
 	{ "get", "/api/v1/settings", "viewer", "every setting, value and "
 	    "whether default; the schema of the settings table" },
@@ -124,6 +126,8 @@ static const struct {
 	    "{\"mac\": \"52:54:00:12:34:56\"}" },
 	{ "post", "/api/v1/files",
 	    "{\"path\": \"menu.ipxe\", \"content\": \"#!ipxe\\n\"}" },
+	{ "put", "/api/v1/files/{id}",
+	    "{\"template\": \"menu\"}" },
 };
 
 /* The example body of an operation, or NULL. */

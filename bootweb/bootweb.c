@@ -582,8 +582,8 @@ static const struct bw_route routes[] = {
 	{ BW_ADMIN, BW_GET, EXACT("api/v1/files"), BW_RT_AUTH, api_files },
 	{ BW_ADMIN, BW_POST, EXACT("api/v1/files"), API_ADMIN, api_files },
 	{ BW_ADMIN, BW_GET, PREFIX("api/v1/files/"), BW_RT_AUTH, api_files },
-	{ BW_ADMIN, EVHTTP_REQ_DELETE, PREFIX("api/v1/files/"), API_ADMIN,
-	    api_files },
+	{ BW_ADMIN, EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE, PREFIX("api/v1/files/"),
+	    API_ADMIN, api_files },
 	/* end of the fleet's block */
 	{ BW_ADMIN, BW_GET, EXACT("api/v1/clients"), BW_RT_AUTH, api_clients },
 	{ BW_ADMIN, BW_POST, EXACT("api/v1/clients"), API_OPER, api_clients },

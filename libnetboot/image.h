@@ -1,8 +1,8 @@
 /*
  * image.h: writing images and files, shared by bootctl image add | set |
- * rm | files, bootctl file add and the admin API's /api/v1/images and
- * /api/v1/files (db_image_write.c, file_check.c); reading them is in
- * db.h.
+ * rm | files, bootctl file add | set and the admin API's /api/v1/images
+ * and /api/v1/files (db_image_write.c, db_file_write.c); reading them is
+ * in db.h.
  */
 #ifndef NB_IMAGE_H
 #define NB_IMAGE_H
@@ -42,7 +42,7 @@ int	 nb_image_files(struct nb_db *, const char *image, int64_t offset,
 	    int64_t limit, int (*fn)(const char *path, int64_t size, void *),
 	    void *arg, int64_t *total);
 
-/* files (file_check.c), for bootctl file add and POST /api/v1/files */
+/* files (db_file_write.c), for bootctl file add | set and /api/v1/files */
 #define NB_FILE_PATH_MAX	255	/* bytes of a files row's path */
 /*
  * NULL if f, its path cleaned, may be stored: a prefix's path and URL end
@@ -51,5 +51,11 @@ int	 nb_image_files(struct nb_db *, const char *image, int64_t offset,
 const char *nb_file_check(const struct nb_file *f, char *why, size_t whysz);
 /* Make f's local path absolute and check it is a regular file now; -1, why. */
 int	 nb_file_local_resolve(struct nb_file *f, char *why, size_t whysz);
+/*
+ * Replace the source (kind and content, template, local file or URL) of
+ * the file at f's clean path for f's MAC ("": the global one), keeping
+ * its id; NB_NOTFOUND if there is none.
+ */
+int	 nb_file_replace(struct nb_db *, const struct nb_file *f);
 
 #endif

@@ -1,5 +1,5 @@
 #!/bin/sh
-# bootctl file add | list | rm: per-client and global virtual files of
+# bootctl file add | set | list | rm: per-client and global virtual files of
 # each source kind; exactly one scope and one source; every error.
 . "$top_srcdir/tests/helpers/bootctl-lib.sh"
 
@@ -93,6 +93,26 @@ usage "a path ending in / needs prefix" file add deb2/ --global --url http://m/d
 usage "a path ending in / needs prefix" file add deb2 --global --url http://m/d/ --prefix
 usage "prefix needs a url ending in /" file add deb2/ --global --url http://m/d --prefix
 usage "prefix needs a url ending in /" file add deb2/ --global --template menu --prefix
+
+# file set: the source replaced, the id and the path kept.
+ok file set debian/ --global --url http://mirror.example.org/other/ --prefix
+expect_out "changed file debian/ for all clients"
+id=$(sql "SELECT id FROM files WHERE path = 'debian/'")
+printf 'hello\n' >"$T/hello"
+usage "prefix needs a url ending in /" file set debian/ --global --content-file "$T/hello" --prefix
+usage "a path ending in / needs prefix" file set debian/ --global --content-file "$T/hello"
+usage "give exactly one of --mac MAC, --global" file set debian/ --url http://a/ --prefix
+error "no file nothere for all clients" file set nothere --global --content-file "$T/hello"
+ok file add plain.txt --global --content-file "$T/hello"
+pid=$(sql "SELECT id FROM files WHERE path = 'plain.txt'")
+ok file set plain.txt --global --url http://mirror.example.org/plain.txt
+[ "$(sql "SELECT id || kind || ifnull(content, '-') || url FROM files WHERE path = 'plain.txt'")" = \
+    "${pid}url-http://mirror.example.org/plain.txt" ] ||
+	fail "file set: $(sql "SELECT * FROM files WHERE path = 'plain.txt'")"
+error "no template named 'nope'" file set plain.txt --global --template nope
+[ "$(sql "SELECT id FROM files WHERE path = 'debian/'")" = "$id" ] || fail "file set changed the id"
+[ "$(sql "SELECT url FROM files WHERE path = 'debian/'")" = http://mirror.example.org/other/ ] ||
+	fail "file set: $(sql "SELECT url FROM files WHERE path = 'debian/'")"
 ok file rm debian/
 expect_out "removed file debian/ for all clients"
 exit 0

@@ -152,6 +152,21 @@ for body in '{"path":"x"}' '{"path":"x","content":"a","url":"http://a/"}' \
 	api_call 422 POST /api/v1/files -H "$A" -H "$J" -d "$body"
 	api_err invalid
 done
+# PUT /files/ID: the source replaced, the id kept (bootctl file set).
+api_denied PUT "/api/v1/files/$FID" "$O"
+api_bad_bodies PUT "/api/v1/files/$FID" "$A"
+api_call 200 PUT "/api/v1/files/$FID" -H "$A" -H "$J" -d '{"template":"t-raw"}'
+api_json "j['id'] == $FID and j['kind'] == 'template' and j['template'] == 't-raw' and 'content' not in j"
+api_call 200 PUT "/api/v1/files/$FID" -H "$A" -H "$J" -d '{"path":"menu.ipxe","mac":null,"content":"#!ipxe\necho hi\n"}'
+api_json "j['id'] == $FID and j['content'] == '#!ipxe\necho hi\n'"
+api_call 422 PUT "/api/v1/files/$FID" -H "$A" -H "$J" -d '{"path":"other","content":"x"}'
+api_call 422 PUT "/api/v1/files/$FID" -H "$A" -H "$J" -d "{\"mac\":\"$M1\",\"content\":\"x\"}"
+api_call 422 PUT "/api/v1/files/$FID" -H "$A" -H "$J" -d '{"template":"nosuch"}'
+api_call 422 PUT "/api/v1/files/$FID" -H "$A" -H "$J" -d '{"url":"ftp://a/b/"}'
+api_call 422 PUT "/api/v1/files/$FID" -H "$A" -H "$J" -d '{}'
+api_call 404 PUT /api/v1/files/999999 -H "$A" -H "$J" -d '{"content":"x"}'
+[ "$(sqlite3 "$DB" "SELECT kind || ':' || content FROM files WHERE id = $FID")" = "content:#!ipxe
+echo hi" ] || fail "a refused PUT changed the file"
 api_call 200 GET /api/v1/files -H "$V"
 api_json "sorted(f['path'] for f in j['files']) == ['deb/', 'l.txt', 'menu.ipxe', 'menu.ipxe']"
 api_call 200 GET "/api/v1/files?mac=$M1" -H "$V"
@@ -173,13 +188,23 @@ bc file add deb/ --global --url http://mirror.invalid/deb/ --prefix >/dev/null
 bc file add l.txt --global --local "$T/local.txt" >/dev/null
 sqlite3 "$DB" "SELECT path, mac, kind, content, template, local, url FROM files ORDER BY id" >"$T/files.bc"
 cmp -s "$T/files.api" "$T/files.bc" || fail "files: API $(cat "$T/files.api"), bootctl $(cat "$T/files.bc")"
+# bootctl file set makes the row PUT makes.
+bc file set menu.ipxe --global --template t-raw >/dev/null
+sqlite3 "$DB" "SELECT path, mac, kind, content, template FROM files WHERE path = 'menu.ipxe' ORDER BY id" >"$T/set.bc"
+bc file set menu.ipxe --global --content-file "$T/menu" >/dev/null
+api_call 200 PUT "/api/v1/files/$(sqlite3 "$DB" "SELECT id FROM files WHERE path = 'menu.ipxe' AND mac IS NULL")" \
+    -H "$A" -H "$J" -d '{"template":"t-raw"}'
+sqlite3 "$DB" "SELECT path, mac, kind, content, template FROM files WHERE path = 'menu.ipxe' ORDER BY id" >"$T/set.api"
+cmp -s "$T/set.bc" "$T/set.api" ||
+	fail "file set: bootctl $(cat "$T/set.bc"), API $(cat "$T/set.api")"
+grep -q '|template||t-raw$' "$T/set.api" || fail "file set changed nothing: $(cat "$T/set.api")"
 FID=$(sqlite3 "$DB" "SELECT id FROM files WHERE mac IS NULL AND path = 'menu.ipxe'")
 api_call 200 DELETE "/api/v1/files/$FID" -H "$A"
 api_json "j['deleted'] and j['path'] == 'menu.ipxe'"
 api_call 404 DELETE "/api/v1/files/$FID" -H "$A"
 [ "$(sqlite3 "$DB" "SELECT count(*) FROM files WHERE path = 'menu.ipxe'")" = 1 ] ||
 	fail "DELETE took the client's file too"
-note "/files: add (the same rows as bootctl), list, ?mac=, show, delete; 409, 422"
+note "/files: add, set (the same rows as bootctl), list, ?mac=, show, delete; 409, 422"
 
 # POST /templates/NAME/render: {"text"} as bootctl template render.
 api_denied POST /api/v1/templates/t-raw/render

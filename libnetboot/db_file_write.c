@@ -1,8 +1,9 @@
 /*
- * file_check.c: what a new row of the files table must be before it is
- * stored, shared by bootctl file add and POST /api/v1/files (db.h has
- * the table's functions): a clean path, a URL the daemons can fetch, a
- * prefix that maps PATH/SUFFIX to URL/SUFFIX, a local file that is there.
+ * db_file_write.c: what a row of the files table must be before it is
+ * stored, and a row's source replaced, shared by bootctl file add | set
+ * and /api/v1/files (db_file.c has the rest of the table's functions):
+ * a clean path, a URL the daemons can fetch, a prefix that maps
+ * PATH/SUFFIX to URL/SUFFIX, a local file that is there.
  */
 #include "config.h"
 
@@ -16,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "db_int.h"
 #include "image.h"
 #include "xmalloc.h"
 
@@ -74,4 +75,47 @@ nb_file_local_resolve(struct nb_file *f, char *why, size_t whysz)
 	free(f->local);
 	f->local = xstrdup(real);
 	return 0;
+}
+
+int
+nb_file_replace(struct nb_db *db, const struct nb_file *f)
+{
+	static const char sql[] = "UPDATE files SET kind = ?3, content = ?4, "
+	    "template = ?5, local = ?6, url = ?7, updated = ?8 "
+	    "WHERE path = ?1 AND ifnull(mac, '') = ?2";
+	static const char *const kinds[] = {
+		[NB_FILE_CONTENT] = "content", [NB_FILE_TEMPLATE] = "template",
+		[NB_FILE_LOCAL] = "local", [NB_FILE_URL] = "url",
+	};
+	struct nb_template	 t;
+	sqlite3_stmt		*st;
+	char			 why[256];
+	int			 rc;
+
+	if (nb_file_check(f, why, sizeof(why)) != NULL)
+		return db_fail(db, NB_INVALID, "%s", why);
+	if (f->kind == NB_FILE_TEMPLATE) {
+		memset(&t, 0, sizeof(t));
+		rc = nb_template_get(db, f->tmpl, &t);
+		nb_template_clear(&t);
+		if (rc != NB_OK)
+			return rc;
+	}
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	db_bind_text(st, 1, f->path);
+	db_bind_text(st, 2, f->mac);
+	db_bind_text(st, 3, kinds[f->kind]);
+	if (f->kind == NB_FILE_CONTENT)
+		sqlite3_bind_blob(st, 4, f->content ? (const void *)f->content :
+		    "", (int)f->content_len, SQLITE_TRANSIENT);
+	if (f->kind == NB_FILE_TEMPLATE)
+		db_bind_text(st, 5, f->tmpl);
+	if (f->kind == NB_FILE_LOCAL)
+		db_bind_text(st, 6, f->local);
+	if (f->kind == NB_FILE_URL)
+		db_bind_text(st, 7, f->url);
+	sqlite3_bind_int64(st, 8, nb_now());
+	return db_exec_row(db, st, "no file %s for %s", f->path,
+	    f->mac[0] ? f->mac : "all clients");
 }
