@@ -576,6 +576,10 @@ api_template_render(struct bw_req *r, const char *rest)
 	    (code = api_str(r, o, "mac", &macs)) != 0 ||
 	    (code = api_str(r, o, "server", &server)) != 0)
 		goto done;
+	if (json_object_size(o) > (size_t)(macs != NULL) + (server != NULL)) {
+		code = bw_fail(r, 422, "a render takes mac and server only");
+		goto done;
+	}
 	if (macs == NULL || nb_mac_canon(macs, mac) == -1) {
 		code = bw_fail(r, 422, "mac is needed: a MAC address");
 		goto done;

@@ -223,6 +223,7 @@ api_call 422 POST /api/v1/templates/t-raw/render -H "$V" -H "$J" -d '{"mac":"52:
 api_err invalid
 api_call 422 POST /api/v1/templates/t-raw/render -H "$V" -H "$J" -d '{"mac":"zz"}'
 api_call 422 POST /api/v1/templates/t-raw/render -H "$V" -H "$J" -d '{}'
+api_call 422 POST /api/v1/templates/t-raw/render -H "$V" -H "$J" -d "{\"mac\":\"$M1\",\"body\":\"x\"}"
 api_call 404 POST /api/v1/templates/t-raw/other -H "$V" -H "$J" -d "{\"mac\":\"$M1\"}"
 api_call 404 POST /api/v1/templates/t-raw -H "$A" -H "$J" -d '{}'
 printf 'url {{server_url}}\n' >"$T/url"
