@@ -109,6 +109,17 @@ extern const struct bootctl_cmd bc_image_import_cmds[];
 extern const struct bootctl_cmd bc_client_timeline_cmds[];
 extern const struct bootctl_cmd bc_user_cmds[];
 extern const struct bootctl_cmd bc_token_cmds[];
+extern const struct bootctl_cmd bc_client_label_cmds[];
+/* cmd-client-label.c: parse a --selector; 0, or exit code 2. */
+struct nb_selector;
+struct nb_bulk;
+int	bc_selector(struct bootctl *, const char *, struct nb_selector **);
+/*
+ * Do a bulk action (label.h) to the clients selector picks (NULL: b's
+ * MACs), and print what it did.
+ */
+int	bc_client_bulk(struct bootctl *, const char *selector,
+	    struct nb_bulk *);
 /* db init's first admin, password shown once, if there is no user. */
 int	bc_user_first_admin(struct bootctl *);
 

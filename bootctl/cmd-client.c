@@ -12,6 +12,7 @@
 
 #include "bootctl.h"
 #include "dhcp.h"
+#include "label.h"
 #include "xmalloc.h"
 
 /* What add and set were asked to change; NULL: leave as is, "": clear. */
@@ -305,18 +306,57 @@ edit_next_boot(struct bootctl *bc, struct nb_client *c, void *arg)
 	return 0;
 }
 
+/* The --selector option of a verb that has no other: 0, or an exit code. */
+static int
+selector_opt(struct bootctl *bc, int argc, char *argv[], const char **sel)
+{
+	static const struct option opts[] = {
+		{ "selector", required_argument, NULL, 1 },
+		{ NULL, 0, NULL, 0 },
+	};
+	int	 ch;
+
+	*sel = NULL;
+	while ((ch = bc_getopt(argc, argv, opts)) != -1) {
+		if (ch != 1)
+			return bc_badopt(bc, ch, argv);
+		*sel = optarg;
+	}
+	return 0;
+}
+
+/* A bulk form of a verb: b done to the clients selector picks. */
+static int
+client_bulk(struct bootctl *bc, const char *selector, enum nb_bulk_action a,
+    enum nb_next_boot next)
+{
+	struct nb_bulk	 b;
+
+	memset(&b, 0, sizeof(b));
+	b.action = a;
+	b.next = next;
+	return bc_client_bulk(bc, selector, &b);
+}
+
 static int
 client_next_boot(struct bootctl *bc, int argc, char *argv[])
 {
 	enum nb_next_boot	 nb = NB_NEXT_NONE;
-	int			 rc;
+	const char		*sel;
+	int			 rc, n;
 
-	if ((rc = bc_operands(bc, argc, argv, 2, 2)) != 0)
+	if ((rc = selector_opt(bc, argc, argv, &sel)) != 0)
+		return rc;
+	n = sel != NULL ? 1 : 2;
+	if ((rc = bc_nargs(bc, argc - optind, argv + optind, n, n)) != 0)
 		return rc;
 	argv += optind;
-	if (strcmp(argv[1], "clear") != 0 && nb_next_boot_parse(argv[1], &nb) == -1)
+	if (strcmp(argv[n - 1], "clear") != 0 &&
+	    nb_next_boot_parse(argv[n - 1], &nb) == -1)
 		return bc_cmd_usage(bc, "unknown action '%s' (install, local, menu, shell or "
-		    "clear)", argv[1]);
+		    "clear)", argv[n - 1]);
+	if (sel != NULL)
+		return client_bulk(bc, sel, NB_BULK_NEXT_BOOT, nb);
 	return client_edit(bc, argv[0], edit_next_boot, &nb, nb == NB_NEXT_NONE ?
 	    "cleared the next boot of" : "set the next boot of");
 }
@@ -332,10 +372,16 @@ edit_allowed(struct bootctl *bc, struct nb_client *c, void *arg)
 static int
 client_allow_deny(struct bootctl *bc, int argc, char *argv[], int allowed)
 {
-	int	 rc;
+	const char	*sel;
+	int		 rc;
 
-	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0)
+	if ((rc = selector_opt(bc, argc, argv, &sel)) != 0 ||
+	    (rc = bc_nargs(bc, argc - optind, argv + optind, sel ? 0 : 1,
+	    sel ? 0 : 1)) != 0)
 		return rc;
+	if (sel != NULL)
+		return client_bulk(bc, sel, allowed ? NB_BULK_ALLOW :
+		    NB_BULK_DENY, NB_NEXT_NONE);
 	return client_edit(bc, argv[optind], edit_allowed, &allowed, allowed ? "allowed" :
 	    "denied");
 }
@@ -381,13 +427,16 @@ client_state(const struct nb_client *c)
 }
 
 static int
-list_one(const struct nb_client *c, void *arg)
+list_one(const struct nb_client *c, json_t *labels, void *arg)
 {
 	struct bc_list	*l = arg;
+	json_t		*o;
 	char		 seen[32];
 
 	if (l->a != NULL) {
-		json_array_append_new(l->a, nb_client_json(c));
+		o = nb_client_json(c);
+		json_object_set(o, "labels", labels);
+		json_array_append_new(l->a, o);
 		return 0;
 	}
 	bc_table_row(l->t, c->mac, c->name, c->hostname,
@@ -400,15 +449,23 @@ list_one(const struct nb_client *c, void *arg)
 static int
 client_list(struct bootctl *bc, int argc, char *argv[])
 {
-	struct bc_list	 l;
-	int		 rc;
+	struct nb_selector	*sel = NULL;
+	struct bc_list		 l;
+	const char		*s;
+	int			 rc;
 
-	if ((rc = bc_operands(bc, argc, argv, 0, 0)) != 0 ||
-	    (rc = bc_open(bc)) != 0)
+	if ((rc = selector_opt(bc, argc, argv, &s)) != 0 ||
+	    (rc = bc_nargs(bc, argc - optind, argv + optind, 0, 0)) != 0 ||
+	    (s != NULL && (rc = bc_selector(bc, s, &sel)) != 0))
 		return rc;
-	bc_list_begin(bc, &l, "MAC", "NAME", "HOSTNAME", "IP", "IMAGE",
-	    "NEXT-BOOT", "STATE", "LAST-SEEN", (const char *)NULL);
-	return bc_list_end(bc, &l, nb_client_list(bc->db, list_one, &l));
+	if ((rc = bc_open(bc)) == 0) {
+		bc_list_begin(bc, &l, "MAC", "NAME", "HOSTNAME", "IP", "IMAGE",
+		    "NEXT-BOOT", "STATE", "LAST-SEEN", (const char *)NULL);
+		rc = bc_list_end(bc, &l, nb_client_select(bc->db, sel,
+		    list_one, &l));
+	}
+	nb_selector_free(sel);
+	return rc;
 }
 
 static void
@@ -422,7 +479,7 @@ show_json_text(const char *key, json_t *j)
 }
 
 static void
-client_print(const struct nb_client *c)
+client_print(const struct nb_client *c, json_t *labels)
 {
 	char		 buf[1024], num[64];
 	const char	*arch;
@@ -451,6 +508,7 @@ client_print(const struct nb_client *c)
 	bc_show("updated", bc_time(c->updated, buf, sizeof(buf)));
 	show_json_text("vars", c->vars);
 	show_json_text("inventory", c->inventory);
+	show_json_text("labels", labels);
 }
 
 static int
@@ -458,20 +516,26 @@ client_show(struct bootctl *bc, int argc, char *argv[])
 {
 	struct nb_client	 c;
 	char			 mac[NB_MACSTR_LEN];
+	json_t			*labels, *o;
 	int			 rc;
 
 	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0 ||
 	    (rc = bc_client_arg(bc, argv[optind], mac)) != 0 || (rc = bc_open(bc)) != 0)
 		return rc;
 	nb_client_init(&c);
-	if (nb_client_get(bc->db, mac, &c) != NB_OK) {
+	if (nb_client_get(bc->db, mac, &c) != NB_OK ||
+	    nb_label_get(bc->db, mac, &labels) != NB_OK) {
 		nb_client_clear(&c);
 		return bc_dberror(bc);
 	}
-	if (bc->json)
-		bc_print_json(nb_client_json(&c));
-	else
-		client_print(&c);
+	if (bc->json) {
+		o = nb_client_json(&c);
+		json_object_set_new(o, "labels", labels);
+		bc_print_json(o);
+	} else {
+		client_print(&c, labels);
+		json_decref(labels);
+	}
 	nb_client_clear(&c);
 	return 0;
 }
@@ -486,14 +550,17 @@ client_show(struct bootctl *bc, int argc, char *argv[])
 static int
 client_wake(struct bootctl *bc, int argc, char *argv[])
 {
-	enum { O_SECUREON = 1, O_NEXT };
+	enum { O_SECUREON = 1, O_NEXT, O_SELECTOR };
 	static const struct option opts[] = {
 		{ "secureon", required_argument, NULL, O_SECUREON },
 		{ "next-boot", required_argument, NULL, O_NEXT },
+		{ "selector", required_argument, NULL, O_SELECTOR },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum nb_next_boot	 next = NB_NEXT_NONE;
+	struct nb_bulk		 b;
 	uint8_t			 pw[NB_MAC_LEN];
+	const char		*sel = NULL;
 	char			 mac[NB_MACSTR_LEN], sent[NB_WAKE_ADDRLEN];
 	int			 ch, rc, secureon = 0;
 
@@ -511,9 +578,22 @@ client_wake(struct bootctl *bc, int argc, char *argv[])
 				return bc_cmd_usage(bc, "unknown action '%s' "
 				    "(install, local, menu or shell)", optarg);
 			break;
+		case O_SELECTOR:
+			sel = optarg;
+			break;
 		default:
 			return bc_badopt(bc, ch, argv);
 		}
+	}
+	if (sel != NULL) {
+		if ((rc = bc_nargs(bc, argc - optind, argv + optind, 0,
+		    0)) != 0)
+			return rc;
+		memset(&b, 0, sizeof(b));
+		b.action = NB_BULK_WAKE;
+		b.next = next;
+		b.secureon = secureon ? pw : NULL;
+		return bc_client_bulk(bc, sel, &b);
 	}
 	if ((rc = bc_nargs(bc, argc - optind, argv + optind, 1, 1)) != 0 ||
 	    (rc = bc_client_arg(bc, argv[optind], mac)) != 0 ||
@@ -531,15 +611,17 @@ client_wake(struct bootctl *bc, int argc, char *argv[])
 const struct bootctl_cmd bc_client_cmds[] = {
 	{ "client", "add", "MAC " CLIENT_OPTS, BC_OPEN_LATE, client_add },
 	{ "client", "set", "MAC " CLIENT_OPTS " [--unset-var k ...]", BC_OPEN_LATE, client_set },
-	{ "client", "list", "", BC_OPEN_LATE, client_list },
+	{ "client", "list", "[--selector S]", BC_OPEN_LATE, client_list },
 	{ "client", "show", "MAC", BC_OPEN_LATE, client_show },
 	{ "client", "assign", "MAC IMAGE", BC_OPEN_LATE, client_assign },
-	{ "client", "next-boot", "MAC install|local|menu|shell|clear", BC_OPEN_LATE,
+	{ "client", "next-boot",
+	    "MAC|--selector S install|local|menu|shell|clear", BC_OPEN_LATE,
 	    client_next_boot },
-	{ "client", "allow", "MAC", BC_OPEN_LATE, client_allow },
-	{ "client", "deny", "MAC", BC_OPEN_LATE, client_deny },
+	{ "client", "allow", "MAC|--selector S", BC_OPEN_LATE, client_allow },
+	{ "client", "deny", "MAC|--selector S", BC_OPEN_LATE, client_deny },
 	{ "client", "rm", "MAC", BC_OPEN_LATE, client_rm },
-	{ "client", "wake", "MAC|NAME [--secureon PW] [--next-boot ACTION]",
+	{ "client", "wake", "MAC|NAME|--selector S [--secureon PW] "
+	    "[--next-boot ACTION]",
 	    BC_OPEN_LATE, client_wake },
 	{ NULL, NULL, NULL, 0, NULL },
 };

@@ -1,6 +1,6 @@
 /*
- * cmd-file.c: bootctl file add | list | rm. Virtual files are what tftpd
- * and bootweb serve at a path, to one client or to all (netbootd's
+ * cmd-file.c: bootctl file add | set | list | rm. Virtual files are what
+ * tftpd and bootweb serve at a path, to one client or to all (netbootd's
  * mounts): a stored body, a template rendered for the client, a local
  * file, or an upstream URL.
  */
@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bootctl.h"
+#include "image.h"
 #include "xmalloc.h"
 
 enum {
@@ -89,31 +90,11 @@ file_parse(struct bootctl *bc, int argc, char *argv[], struct file_opts *o, int 
 	return 0;
 }
 
-/* Exactly one source, and a URL the daemons can fetch: usage errors, before anything else. */
-static int
-file_source_check(struct bootctl *bc, const struct file_opts *o)
-{
-	if (o->nsources != 1)
-		return bc_cmd_usage(bc, "give exactly one of --content-file, --template, --local, "
-		    "--url");
-	if (o->url != NULL && (strncmp(o->url, "http://", 7) != 0 || o->url[7] == '\0') &&
-	    (strncmp(o->url, "https://", 8) != 0 || o->url[8] == '\0'))
-		return bc_cmd_usage(bc, "bad --url '%s' (http:// or https:// only)", o->url);
-	/* A prefix maps PATH/SUFFIX to URL/SUFFIX: both end in /. */
-	if (o->prefix && (o->url == NULL || o->url[strlen(o->url) - 1] != '/'))
-		return bc_cmd_usage(bc, "--prefix needs --url URL ending in /");
-	if (strchr(o->url != NULL ? o->url : "", '?') != NULL && o->prefix)
-		return bc_cmd_usage(bc, "--prefix needs --url without a query");
-	return 0;
-}
-
 /* Fill f from its source; a file that cannot be read is a runtime error. */
 static int
 file_source_load(struct bootctl *bc, const struct file_opts *o, struct nb_file *f)
 {
-	struct stat	 sb;
-	char		 real[PATH_MAX];
-	int		 fd;
+	char	 why[512];
 
 	if (o->content_file != NULL) {
 		f->kind = NB_FILE_CONTENT;
@@ -125,17 +106,10 @@ file_source_load(struct bootctl *bc, const struct file_opts *o, struct nb_file *
 		f->kind = NB_FILE_TEMPLATE;
 		f->tmpl = xstrdup(o->tmpl);
 	} else if (o->local != NULL) {
-		/* Stored absolute, as the daemons open it; it must be readable now. */
 		f->kind = NB_FILE_LOCAL;
-		if (realpath(o->local, real) == NULL || (fd = open(real, O_RDONLY |
-		    O_NONBLOCK)) == -1)
-			return bc_error("%s: %s", o->local, strerror(errno));
-		if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-			close(fd);
-			return bc_error("%s: not a regular file", o->local);
-		}
-		close(fd);
-		f->local = xstrdup(real);
+		f->local = xstrdup(o->local);
+		if (nb_file_local_resolve(f, why, sizeof(why)) == -1)
+			return bc_error("%s", why);
 	} else {
 		f->kind = NB_FILE_URL;
 		f->url = xstrdup(o->url);
@@ -149,7 +123,7 @@ static int
 file_path(struct bootctl *bc, const char *arg, char **out)
 {
 	*out = xstrdup(arg);
-	if (nb_file_path_clean(*out) == -1 || strlen(*out) > 255) {
+	if (nb_file_path_clean(*out) == -1 || strlen(*out) > NB_FILE_PATH_MAX) {
 		free(*out);
 		*out = NULL;
 		return bc_cmd_usage(bc, "bad path '%s' (empty, too long, or with . or .. parts)",
@@ -165,11 +139,13 @@ file_mac(struct bootctl *bc, const char *arg, char mac[NB_MACSTR_LEN])
 	return arg != NULL ? bc_client_arg(bc, arg, mac) : 0;
 }
 
+/* file add, and file set (set: replace the source of the file there). */
 static int
-file_add(struct bootctl *bc, int argc, char *argv[])
+file_write(struct bootctl *bc, int argc, char *argv[], int set)
 {
 	struct file_opts	 o;
 	struct nb_file		 f;
+	char			 why[512];
 	int			 rc;
 
 	memset(&f, 0, sizeof(f));
@@ -181,24 +157,49 @@ file_add(struct bootctl *bc, int argc, char *argv[])
 		rc = bc_cmd_usage(bc, "give exactly one of --mac MAC, --global");
 		goto done;
 	}
-	if ((f.path[strlen(f.path) - 1] == '/') != o.prefix) {
-		rc = bc_cmd_usage(bc, "a path ending in / needs --prefix, and "
-		    "--prefix a path ending in /");
+	if (o.nsources != 1) {
+		rc = bc_cmd_usage(bc, "give exactly one of --content-file, "
+		    "--template, --local, --url");
 		goto done;
 	}
-	if ((rc = file_mac(bc, o.mac, f.mac)) != 0 || (rc = file_source_check(bc, &o)) != 0 ||
+	/* The rules of nb_file_check, before the source is read. */
+	f.kind = o.url != NULL ? NB_FILE_URL : NB_FILE_CONTENT;
+	f.url = o.url != NULL ? xstrdup(o.url) : NULL;
+	f.prefix = o.prefix;
+	if (nb_file_check(&f, why, sizeof(why)) != NULL) {
+		rc = bc_cmd_usage(bc, "%s", why);
+		goto done;
+	}
+	free(f.url);
+	f.url = NULL;
+	if ((rc = file_mac(bc, o.mac, f.mac)) != 0 ||
 	    (rc = file_source_load(bc, &o, &f)) != 0 || (rc = bc_open(bc)) != 0 ||
 	    (rc = bc_begin(bc)) != 0)
 		goto done;
-	if (nb_file_add(bc->db, &f) != NB_OK) {
+	if ((set ? nb_file_replace(bc->db, &f) : nb_file_add(bc->db, &f)) !=
+	    NB_OK) {
 		rc = bc_dberror(bc);
 		goto done;
 	}
 	if ((rc = bc_commit(bc)) == 0)
-		printf("added file %s for %s\n", f.path, f.mac[0] ? f.mac : "all clients");
+		printf("%s file %s for %s\n", set ? "changed" : "added", f.path,
+		    f.mac[0] ? f.mac : "all clients");
 done:
 	nb_file_clear(&f);
 	return rc;
+}
+
+static int
+file_add(struct bootctl *bc, int argc, char *argv[])
+{
+	return file_write(bc, argc, argv, 0);
+}
+
+/* file set PATH --mac MAC|--global SOURCE: PUT /api/v1/files/ID. */
+static int
+file_set(struct bootctl *bc, int argc, char *argv[])
+{
+	return file_write(bc, argc, argv, 1);
 }
 
 static int
@@ -281,6 +282,9 @@ file_list(struct bootctl *bc, int argc, char *argv[])
 const struct bootctl_cmd bc_file_cmds[] = {
 	{ "file", "add", "PATH --mac MAC|--global --content-file F|--template T|--local FILE|"
 	    "--url URL [--prefix]", BC_OPEN_LATE, file_add },
+	{ "file", "set", "PATH --mac MAC|--global --content-file F|"
+	    "--template T|--local FILE|--url URL [--prefix]", BC_OPEN_LATE,
+	    file_set },
 	{ "file", "list", "[--mac MAC]", BC_OPEN_LATE, file_list },
 	{ "file", "rm", "PATH [--mac MAC]", BC_OPEN_LATE, file_rm },
 	{ NULL, NULL, NULL, 0, NULL },

@@ -17,36 +17,26 @@
 #include <unistd.h>
 
 #include "bootctl.h"
+#include "image.h"
 #include "xmalloc.h"
-
-static const char *const image_kinds[] = { "linux", "windows", "tool", "chain", "sanboot" };
 
 enum { O_KERNEL = 1, O_INITRD, O_CMDLINE, O_TEMPLATE, O_KIND };
 
-static int
-image_kind_valid(const char *kind)
-{
-	size_t	 i;
-
-	for (i = 0; i < sizeof(image_kinds) / sizeof(image_kinds[0]); i++)
-		if (strcmp(kind, image_kinds[i]) == 0)
-			return 1;
-	return 0;
-}
+/* The options of image add and image set. */
+static const struct option image_opts[] = {
+	{ "kernel", required_argument, NULL, O_KERNEL },
+	{ "initrd", required_argument, NULL, O_INITRD },
+	{ "cmdline", required_argument, NULL, O_CMDLINE },
+	{ "template", required_argument, NULL, O_TEMPLATE },
+	{ "kind", required_argument, NULL, O_KIND },
+	{ NULL, 0, NULL, 0 },
+};
 
 /* A relative path must stay inside the data directory: no . or .. parts. */
 static int
 image_path_ok(struct bootctl *bc, const char *what, const char *path)
 {
-	char	*copy;
-	int	 bad;
-
-	if (path[0] == '/')
-		return 0;
-	copy = xstrdup(path);
-	bad = nb_path_clean(copy) == -1 || strcmp(copy, path) != 0;
-	free(copy);
-	if (bad)
+	if (!nb_image_path_valid(path))
 		return bc_cmd_usage(bc, "bad %s path '%s' (absolute, or relative to the data "
 		    "directory without . or .. parts)", what, path);
 	return 0;
@@ -56,41 +46,20 @@ image_path_ok(struct bootctl *bc, const char *what, const char *path)
 static int
 image_file_check(struct bootctl *bc, const char *datadir, const char *what, const char *path)
 {
-	struct stat	 sb;
-	char		*full;
-	int		 fd, rc = 0;
+	char	 why[512];
 
-	if (path[0] == '/')
-		full = xstrdup(path);
-	else
-		xasprintf(&full, "%s/%s", datadir, path);
-	if ((fd = open(full, O_RDONLY | O_NONBLOCK)) == -1)
-		rc = bc_error("%s %s: %s", what, full, strerror(errno));
-	else if (fstat(fd, &sb) == -1)
-		rc = bc_error("%s %s: %s", what, full, strerror(errno));
-	else if (!S_ISREG(sb.st_mode))
-		rc = bc_error("%s %s: not a regular file", what, full);
-	if (fd != -1)
-		close(fd);
-	free(full);
-	return rc;
+	if (nb_image_file_check(datadir, what, path, why, sizeof(why)) == -1)
+		return bc_error("%s", why);
+	return 0;
 }
 
 static int
 image_add_parse(struct bootctl *bc, int argc, char *argv[], struct nb_image *img)
 {
-	static const struct option opts[] = {
-		{ "kernel", required_argument, NULL, O_KERNEL },
-		{ "initrd", required_argument, NULL, O_INITRD },
-		{ "cmdline", required_argument, NULL, O_CMDLINE },
-		{ "template", required_argument, NULL, O_TEMPLATE },
-		{ "kind", required_argument, NULL, O_KIND },
-		{ NULL, 0, NULL, 0 },
-	};
 	char	**field;
 	int	 ch, rc;
 
-	while ((ch = bc_getopt(argc, argv, opts)) != -1) {
+	while ((ch = bc_getopt(argc, argv, image_opts)) != -1) {
 		field = NULL;
 		switch (ch) {
 		case O_KERNEL:
@@ -110,7 +79,7 @@ image_add_parse(struct bootctl *bc, int argc, char *argv[], struct nb_image *img
 			field = &img->tmpl;
 			break;
 		case O_KIND:
-			if (!image_kind_valid(optarg))
+			if (!nb_image_kind_valid(optarg))
 				return bc_cmd_usage(bc, "unknown image kind '%s' (linux, windows, "
 				    "tool, chain or sanboot)", optarg);
 			field = &img->kind;
@@ -170,34 +139,10 @@ done:
 }
 
 static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	if (remove(path) == -1)
-		log_warn("cannot remove %s", path);
-	return 0;
-}
-
-/* Remove DATADIR/NAME, where image import put the kernel and initrds. */
-static void
-image_rm_files(struct bootctl *bc, const char *name)
-{
-	struct stat	 sb;
-	char		*datadir, *dir;
-
-	datadir = bc_datadir(bc);
-	xasprintf(&dir, "%s/%s", datadir, name);
-	if (lstat(dir, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-		printf("removed %s\n", dir);
-	}
-	free(dir);
-	free(datadir);
-}
-
-static int
 image_rm(struct bootctl *bc, int argc, char *argv[])
 {
 	struct nb_image	 img;
+	char		*datadir;
 	int		 rc, imported;
 
 	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0 || (rc = bc_open(bc)) != 0 ||
@@ -216,8 +161,10 @@ image_rm(struct bootctl *bc, int argc, char *argv[])
 		return rc;
 	printf("removed image %s\n", argv[optind]);
 	/* Only after the commit: a failed delete must leave the files it needs. */
-	if (imported)
-		image_rm_files(bc, argv[optind]);
+	datadir = bc_datadir(bc);
+	if (imported && nb_image_rm_files(datadir, argv[optind]))
+		printf("removed %s/%s\n", datadir, argv[optind]);
+	free(datadir);
 	return 0;
 }
 
@@ -302,11 +249,152 @@ image_show(struct bootctl *bc, int argc, char *argv[])
 	return 0;
 }
 
+/* Replace a string field; "" clears it. */
+static void
+set_field(char **field, const char *value)
+{
+	free(*field);
+	*field = *value != '\0' ? xstrdup(value) : NULL;
+}
+
+/*
+ * image set NAME [--kernel F] [--initrd F ...] [--cmdline S] [--template
+ * T] [--kind K]: change an image, checked as image add checks a new one
+ * (PATCH /api/v1/images/NAME). Given initrds replace all the old ones.
+ */
+static int
+image_set(struct bootctl *bc, int argc, char *argv[])
+{
+	struct nb_image	 img, new;
+	char		*datadir = NULL, why[512];
+	size_t		 i;
+	int		 ch, rc, n = 0;
+
+	nb_image_init(&img);
+	nb_image_init(&new);
+	while ((ch = bc_getopt(argc, argv, image_opts)) != -1) {
+		n++;
+		switch (ch) {
+		case O_KERNEL:
+			set_field(&new.kernel, optarg);
+			break;
+		case O_INITRD:
+			nb_image_add_initrd(&new, optarg);
+			break;
+		case O_CMDLINE:
+			set_field(&new.cmdline, optarg);
+			if (new.cmdline == NULL)
+				new.cmdline = xstrdup("");
+			break;
+		case O_TEMPLATE:
+			set_field(&new.tmpl, optarg);
+			if (new.tmpl == NULL)
+				new.tmpl = xstrdup("");
+			break;
+		case O_KIND:
+			set_field(&new.kind, optarg);
+			break;
+		default:
+			rc = bc_badopt(bc, ch, argv);
+			goto done;
+		}
+	}
+	if ((rc = bc_nargs(bc, argc - optind, argv + optind, 1, 1)) != 0)
+		goto done;
+	if (n == 0) {
+		rc = bc_cmd_usage(bc, "nothing to change");
+		goto done;
+	}
+	if ((rc = bc_open(bc)) != 0 || (rc = bc_begin(bc)) != 0)
+		goto done;
+	if (nb_image_get(bc->db, argv[optind], &img) != NB_OK) {
+		rc = bc_dberror(bc);
+		goto done;
+	}
+	if (new.kernel != NULL)
+		set_field(&img.kernel, new.kernel);
+	if (new.kind != NULL)
+		set_field(&img.kind, new.kind);
+	if (new.cmdline != NULL)
+		set_field(&img.cmdline, new.cmdline);
+	if (new.tmpl != NULL)
+		set_field(&img.tmpl, new.tmpl);
+	if (new.ninitrds > 0) {
+		for (i = 0; i < img.ninitrds; i++)
+			free(img.initrds[i]);
+		img.ninitrds = 0;
+		for (i = 0; i < new.ninitrds; i++)
+			nb_image_add_initrd(&img, new.initrds[i]);
+	}
+	datadir = bc_datadir(bc);
+	if (nb_image_check(&img, datadir, why, sizeof(why)) != NULL) {
+		nb_db_rollback(bc->db);
+		rc = bc_error("%s", why);
+		goto done;
+	}
+	if (nb_image_update(bc->db, &img) != NB_OK) {
+		rc = bc_dberror(bc);
+		goto done;
+	}
+	if ((rc = bc_commit(bc)) == 0)
+		printf("changed image %s\n", img.name);
+done:
+	free(datadir);
+	nb_image_clear(&new);
+	nb_image_clear(&img);
+	return rc;
+}
+
+static int
+files_row(const char *path, int64_t size, void *arg)
+{
+	json_t	*a = arg;
+
+	if (a != NULL)
+		json_array_append_new(a, json_pack("{s:s, s:I}", "path", path,
+		    "size", (json_int_t)size));
+	else
+		printf("%12lld  %s\n", (long long)size, path);
+	return 0;
+}
+
+/* image files NAME: the files of an imported ISO, by path. */
+static int
+image_files(struct bootctl *bc, int argc, char *argv[])
+{
+	struct nb_image	 img;
+	json_t		*a = NULL;
+	int		 rc;
+
+	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0 ||
+	    (rc = bc_open(bc)) != 0)
+		return rc;
+	nb_image_init(&img);
+	rc = nb_image_get(bc->db, argv[optind], &img);
+	nb_image_clear(&img);
+	if (rc != NB_OK)
+		return bc_dberror(bc);
+	if (bc->json)
+		a = json_array();
+	if (nb_image_files(bc->db, argv[optind], 0, INT64_MAX, files_row, a,
+	    NULL) != NB_OK) {
+		json_decref(a);
+		return bc_dberror(bc);
+	}
+	if (a != NULL)
+		bc_print_json(a);
+	return 0;
+}
+
 const struct bootctl_cmd bc_image_cmds[] = {
 	{ "image", "add", "NAME --kernel FILE --initrd FILE [--initrd FILE ...] [--cmdline S] "
 	    "[--template T] [--kind K]", BC_OPEN_LATE, image_add },
 	{ "image", "list", "", BC_OPEN_LATE, image_list },
 	{ "image", "show", "NAME", BC_OPEN_LATE, image_show },
+	{ "image", "set", "NAME [--kernel FILE] [--initrd FILE ...] "
+	    "[--cmdline S] [--template T] [--kind K]", BC_OPEN_LATE,
+	    image_set },
 	{ "image", "rm", "NAME", BC_OPEN_LATE, image_rm },
+	{ "image", "files", "NAME", BC_OPEN_LATE, image_files },
 	{ NULL, NULL, NULL, 0, NULL },
 };

@@ -19,49 +19,6 @@
 
 enum { O_MAC = 1, O_SERVER };
 
-/*
- * The server URL bootweb gives a client (bootweb.c, bw_server_url): the
- * server_address setting, else its listen address if that is one
- * address, else the address the client reached: here 127.0.0.1. The
- * port is [bootweb] port, as bootweb reads it.
- */
-static char *
-render_server_url(struct bootctl *bc)
-{
-	char		*addr = NULL, host[INET6_ADDRSTRLEN], url[128];
-	const char	*listen = nb_conf_get(bc->conf, "bootweb", "listen");
-	int		 port;
-
-	port = (int)nb_conf_getnum(bc->conf, "bootweb", "port", 8080);
-	if (nb_setting_get(bc->db, "server_address", &addr) == NB_OK &&
-	    addr != NULL)
-		strlcpy(host, addr, sizeof(host));
-	else if (listen == NULL ||
-	    nb_url_host(listen, host, sizeof(host)) == -1)
-		strlcpy(host, "127.0.0.1", sizeof(host));
-	free(addr);
-	nb_server_url(host, port, url, sizeof(url));
-	return xstrdup(url);
-}
-
-/* Render template name for mac with the placeholder token; NB_OK and *out, or err. */
-static int
-render(struct nb_db *db, const char *name, const char *mac, const char *url,
-    char **out, size_t *len, char *err, size_t errsz)
-{
-	struct nb_client	 c;
-	int			 rc;
-
-	nb_client_init(&c);
-	if ((rc = nb_client_get(db, mac, &c)) != NB_OK)
-		snprintf(err, errsz, "%s", nb_db_errmsg(db));
-	else
-		rc = nb_tmpl_render_token(db, name, &c, url, NB_TOKEN_PLACEHOLDER,
-		    out, len, err, errsz);
-	nb_client_clear(&c);
-	return rc;
-}
-
 static int
 template_render(struct bootctl *bc, int argc, char *argv[])
 {
@@ -73,7 +30,8 @@ template_render(struct bootctl *bc, int argc, char *argv[])
 	char		 mac[NB_MACSTR_LEN], err[512], *out = NULL, *url = NULL;
 	const char	*macarg = NULL, *server = NULL;
 	size_t		 len = 0, slen;
-	int		 ch, rc;
+	long long	 port = 8080;
+	int		 ch, rc, line;
 
 	while ((ch = bc_getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
@@ -104,9 +62,14 @@ template_render(struct bootctl *bc, int argc, char *argv[])
 		slen = strlen(url);
 		while (slen > 0 && url[slen - 1] == '/')
 			url[--slen] = '\0';
-	} else
-		url = render_server_url(bc);
-	if (render(bc->db, argv[optind], mac, url, &out, &len, err, sizeof(err)) != NB_OK) {
+	} else {
+		/* bootweb's address and port, as bootweb reads them. */
+		port = nb_conf_getnum(bc->conf, "bootweb", "port", 8080);
+		url = nb_tmpl_preview_url(bc->db, nb_conf_get(bc->conf,
+		    "bootweb", "listen"), (int)port);
+	}
+	if (nb_tmpl_preview(bc->db, argv[optind], mac, url, &out, &len, err,
+	    sizeof(err), &line) != NB_OK) {
 		free(url);
 		return bc_error("%s", err);
 	}

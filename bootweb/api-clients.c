@@ -14,6 +14,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api.h"
+#include "label.h"
 #include "xmalloc.h"
 
 /* The fields a body may set: member name, offset of the char * field. */
@@ -53,7 +54,7 @@ static int
 client_apply(struct bw_req *r, json_t *o, struct nb_client *c)
 {
 	const char	*key, *s;
-	char		 mac[NB_MACSTR_LEN];
+	char		 mac[NB_MACSTR_LEN], why[256];
 	json_t		*v, *vv;
 	char		**f;
 	size_t		 i;
@@ -89,6 +90,10 @@ client_apply(struct bw_req *r, json_t *o, struct nb_client *c)
 					return bw_fail(r, 422, "var %s must be a "
 					    "string or null", s);
 			}
+		} else if (strcmp(key, "labels") == 0) {
+			/* Checked here, applied by client_commit (label.h). */
+			if (nb_label_changes_check(v, why, sizeof(why)) != NULL)
+				return bw_fail(r, 422, "%s", why);
 		} else if (strcmp(key, "allowed") == 0) {
 			if (!json_is_boolean(v))
 				return bw_fail(r, 422, "allowed must be true "
@@ -109,6 +114,7 @@ client_apply(struct bw_req *r, json_t *o, struct nb_client *c)
 
 struct list_ctx {
 	struct bw_req	*r;
+	struct nb_selector *sel;
 	const char	*image, *name, *q;
 	int		 allowed, known;	/* -1: any */
 	int		 count;		/* walk on to count them all */
@@ -117,9 +123,10 @@ struct list_ctx {
 };
 
 static int
-list_one(const struct nb_client *c, void *arg)
+list_one(const struct nb_client *c, json_t *labels, void *arg)
 {
 	struct list_ctx	*lc = arg;
+	json_t		*o;
 
 	if (lc->image != NULL && (c->image == NULL ||
 	    strcmp(c->image, lc->image) != 0))
@@ -135,8 +142,11 @@ list_one(const struct nb_client *c, void *arg)
 	    (c->name == NULL || strstr(c->name, lc->q) == NULL) &&
 	    (c->hostname == NULL || strstr(c->hostname, lc->q) == NULL))
 		return 0;
-	if (lc->total >= lc->offset && lc->total < lc->offset + lc->limit)
-		json_array_append_new(lc->a, nb_client_json(c));
+	if (lc->total >= lc->offset && lc->total < lc->offset + lc->limit) {
+		o = nb_client_json(c);
+		json_object_set(o, "labels", labels);
+		json_array_append_new(lc->a, o);
+	}
 	lc->total++;
 	/* One past the page says whether there are more; stop there. */
 	return !lc->count && lc->total > lc->offset + lc->limit;
@@ -183,6 +193,8 @@ clients_list(struct bw_req *r)
 {
 	struct evkeyvalq	 q;
 	struct list_ctx		 lc;
+	const char		*sel;
+	char			 why[256];
 	json_t			*o;
 	int			 code, rc;
 
@@ -202,8 +214,14 @@ clients_list(struct bw_req *r)
 		goto done;
 	}
 	lc.count = lc.count == 1;
+	if ((sel = api_query(r, &q, "selector")) != NULL &&
+	    nb_selector_parse(sel, &lc.sel, why, sizeof(why)) != NB_OK) {
+		code = bw_fail(r, 400, "selector: %s", why);
+		goto done;
+	}
 	lc.a = json_array();
-	if ((rc = nb_client_list(r->bw->d->db, list_one, &lc)) != NB_OK) {
+	if ((rc = nb_client_select(r->bw->d->db, lc.sel, list_one, &lc)) !=
+	    NB_OK) {
 		json_decref(lc.a);
 		code = api_dberr(r, rc);
 		goto done;
@@ -215,19 +233,27 @@ clients_list(struct bw_req *r)
 		json_object_set_new(o, "total", json_integer(lc.total));
 	api_send(r, 200, o);
 done:
+	nb_selector_free(lc.sel);
 	evhttp_clear_headers(&q);
 	return code;
 }
 
-/* Write c back (or add it) and answer it; one transaction. */
+/*
+ * Write c back (or add it), with the body's label changes if o has
+ * any, and answer it; one transaction.
+ */
 static int
-client_commit(struct bw_req *r, struct nb_client *c, int add, int code)
+client_commit(struct bw_req *r, struct nb_client *c, int add, int code,
+    json_t *o)
 {
 	struct nb_db	*db = r->bw->d->db;
 	struct nb_client n;
+	json_t		*labels = o ? json_object_get(o, "labels") : NULL, *j;
 	int		 rc;
 
 	rc = add ? nb_client_add(db, c) : nb_client_update(db, c);
+	if (rc == NB_OK && labels != NULL)
+		rc = nb_label_apply(db, c->mac, labels);
 	if (rc != NB_OK) {
 		/* A missing image or template is a bad value, not a bad URL. */
 		rc = api_dberr(r, rc == NB_NOTFOUND ? NB_INVALID : rc);
@@ -241,9 +267,14 @@ client_commit(struct bw_req *r, struct nb_client *c, int add, int code)
 		nb_client_clear(&n);
 		return api_dberr(r, rc);
 	}
-	api_send_etag(r, code, nb_client_json(&n));
+	if ((j = nb_client_json_labels(db, &n)) == NULL)
+		code = api_dberr(r, NB_ERR);
+	else {
+		api_send_etag(r, code, j);
+		code = 0;
+	}
 	nb_client_clear(&n);
-	return 0;
+	return code;
 }
 
 /* POST /api/v1/clients: bootctl client add (a discovered one adopted). */
@@ -286,7 +317,7 @@ clients_create(struct bw_req *r)
 		nb_db_rollback(db);
 		goto done;
 	}
-	code = client_commit(r, &c, add, 201);
+	code = client_commit(r, &c, add, 201, o);
 done:
 	nb_client_clear(&c);
 	json_decref(o);
@@ -353,20 +384,32 @@ api_client(struct bw_req *r, const char *rest)
 	action = rest[len] == '/' ? rest + len + 1 : NULL;
 	if (len == 0 || len >= sizeof(id) || (action != NULL &&
 	    strcmp(action, "next-boot") != 0 && strcmp(action, "allow") != 0 &&
-	    strcmp(action, "deny") != 0 && strcmp(action, "wake") != 0))
+	    strcmp(action, "deny") != 0 && strcmp(action, "wake") != 0 &&
+	    strcmp(action, "timeline") != 0))
 		return bw_fail(r, 404, "no such resource: /%s", r->path);
+	memcpy(id, rest, len);
+	id[len] = '\0';
+	if (action != NULL && strcmp(action, "timeline") == 0) {
+		if (r->method != EVHTTP_REQ_GET &&
+		    r->method != EVHTTP_REQ_HEAD) {
+			r->allow = BW_GET;
+			return bw_fail(r, 405, "method not allowed here");
+		}
+		return api_client_timeline(r, id);
+	}
 	if ((action == NULL && r->method == EVHTTP_REQ_POST) ||
 	    (action != NULL && r->method != EVHTTP_REQ_POST)) {
 		r->allow = action == NULL ? BW_GET | EVHTTP_REQ_PATCH |
 		    EVHTTP_REQ_DELETE : BW_POST;
 		return bw_fail(r, 405, "method not allowed here");
 	}
-	memcpy(id, rest, len);
-	id[len] = '\0';
 	nb_client_init(&c);
 	if (r->method == EVHTTP_REQ_GET || r->method == EVHTTP_REQ_HEAD) {
-		if ((code = client_load(r, id, &c)) == 0)
-			api_send_etag(r, 200, nb_client_json(&c));
+		if ((code = client_load(r, id, &c)) == 0 &&
+		    (cur = nb_client_json_labels(db, &c)) == NULL)
+			code = api_dberr(r, NB_ERR);
+		else if (code == 0)
+			api_send_etag(r, 200, cur);
 		nb_client_clear(&c);
 		return code;
 	}
@@ -381,7 +424,10 @@ api_client(struct bw_req *r, const char *rest)
 	}
 	if ((code = client_load(r, id, &c)) != 0)
 		goto fail;
-	cur = nb_client_json(&c);
+	if ((cur = nb_client_json_labels(db, &c)) == NULL) {
+		code = api_dberr(r, NB_ERR);
+		goto fail;
+	}
 	if ((code = api_if_match(r, cur)) != 0)
 		goto fail;
 	if (r->method == EVHTTP_REQ_DELETE) {
@@ -407,7 +453,7 @@ api_client(struct bw_req *r, const char *rest)
 		code = client_apply(r, o, &c);
 	if (code != 0)
 		goto fail;
-	code = client_commit(r, &c, 0, 200);
+	code = client_commit(r, &c, 0, 200, action == NULL ? o : NULL);
 	goto done;
 fail:
 	nb_db_rollback(db);

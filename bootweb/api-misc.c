@@ -133,8 +133,9 @@ tmpl_render(struct bw_req *r, const char *name)
 	struct evkeyvalq	 q;
 	const char		*macs;
 	char			 mac[NB_MACSTR_LEN], err[512], *out = NULL;
+	char			*url;
 	size_t			 len = 0;
-	int			 code = 0, rc;
+	int			 code = 0, rc, line;
 
 	TAILQ_INIT(&q);
 	if ((macs = api_query(r, &q, "mac")) == NULL ||
@@ -142,11 +143,12 @@ tmpl_render(struct bw_req *r, const char *name)
 		code = bw_fail(r, 400, "mac=MAC is needed");
 		goto done;
 	}
-	cache_refresh(r->bw);
-	err[0] = '\0';
-	rc = nb_tmpl_render_client(r->bw->d->db, name, mac,
-	    r->server_url[0] ? r->server_url : "http://127.0.0.1:8080", &out,
-	    &len, err, sizeof(err));
+	/* As bootctl template render: no token is minted (tmpl_preview.c). */
+	url = nb_tmpl_preview_url(r->bw->d->db,
+	    r->bw->listen_host, r->bw->port);
+	rc = nb_tmpl_preview(r->bw->d->db, name, mac, url, &out, &len, err,
+	    sizeof(err), &line);
+	free(url);
 	if (rc != NB_OK) {
 		code = rc == NB_NOTFOUND ? bw_fail(r, 404, "%s", err[0] ? err :
 		    "no such template or client") :

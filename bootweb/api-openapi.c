@@ -27,13 +27,13 @@ static const struct {
 	{ "get", "/metrics", "viewer", "Prometheus metrics (or from "
 	    "metrics.allow)" },
 	{ "get", "/api/v1/clients", "viewer", "list clients (image, name, "
-	    "allowed, known, q, limit, offset, total)" },
+	    "allowed, known, q, selector, limit, offset, total)" },
 	{ "post", "/api/v1/clients", "operator", "add a client {mac, name, "
-	    "hostname, ip, image, template, vars, allowed}" },
+	    "hostname, ip, image, template, vars, labels, allowed}" },
 	{ "get", "/api/v1/clients/{id}", "viewer", "one client by MAC or "
 	    "name, with its ETag" },
 	{ "patch", "/api/v1/clients/{id}", "operator", "change members "
-	    "(null clears); If-Match" },
+	    "(null clears; labels: a null value removes one); If-Match" },
 	{ "delete", "/api/v1/clients/{id}", "operator", "remove; If-Match" },
 	{ "post", "/api/v1/clients/{id}/next-boot", "operator",
 	    "{next_boot: install|local|menu|shell|clear}" },
@@ -41,12 +41,28 @@ static const struct {
 	{ "post", "/api/v1/clients/{id}/deny", "operator", "deny booting" },
 	{ "post", "/api/v1/clients/{id}/wake", "operator", "Wake-on-LAN, "
 	    "optionally {next_boot} first" },
+	{ "get", "/api/v1/clients/{id}/timeline", "viewer", "the last boot's "
+	    "steps, as bootctl client timeline --json" },
+	{ "post", "/api/v1/clients/actions", "operator", "a bulk action "
+	    "(next-boot, wake, allow, deny, label) on the clients a selector "
+	    "or a list of MACs picks, in one transaction: {action, selector "
+	    "| macs, next_boot, labels, secureon}; answers {action, count, "
+	    "clients}" },
 	{ "get", "/api/v1/events", "operator", "events (after, mac, kind, "
 	    "limit)" },
 	{ "get", "/api/v1/events/stream", "operator", "events as "
 	    "Server-Sent Events" },
 	{ "get", "/api/v1/images", "viewer", "list images" },
 	{ "get", "/api/v1/images/{name}", "viewer", "one image" },
+	{ "post", "/api/v1/images", "admin", "add an image {name, kind, "
+	    "kernel, initrds, cmdline, template, distro, version, arch}, as "
+	    "bootctl image add" },
+	{ "patch", "/api/v1/images/{name}", "admin", "change members (null "
+	    "clears; initrds replace); If-Match" },
+	{ "delete", "/api/v1/images/{name}", "admin", "remove (409 while it "
+	    "is a client's or a setting names it); If-Match" },
+	{ "get", "/api/v1/images/{name}/files", "viewer", "the files of an "
+	    "imported ISO (limit, offset)" },
 	{ "get", "/api/v1/templates", "viewer", "list templates" },
 	{ "post", "/api/v1/templates", "admin", "add {name, kind, body}" },
 	{ "get", "/api/v1/templates/{name}", "viewer", "one template with "
@@ -56,7 +72,16 @@ static const struct {
 	{ "delete", "/api/v1/templates/{name}", "admin", "remove (409 while "
 	    "used)" },
 	{ "get", "/api/v1/templates/{name}/render", "viewer", "render for "
-	    "?mac=" },
+	    "?mac= (text/plain)" },
+	{ "post", "/api/v1/templates/{name}/render", "viewer", "render for "
+	    "{mac, server}: {text}; a template error is 422 with error.line" },
+	{ "get", "/api/v1/files", "viewer", "list virtual files (mac)" },
+	{ "post", "/api/v1/files", "admin", "add {path, mac, prefix, and one "
+	    "of content, template, local, url}, as bootctl file add" },
+	{ "get", "/api/v1/files/{id}", "viewer", "one file" },
+	{ "put", "/api/v1/files/{id}", "admin", "replace its source {one of "
+	    "content, template, local, url}, as bootctl file set" },
+	{ "delete", "/api/v1/files/{id}", "admin", "remove a file" },
 	{ "get", "/api/v1/settings", "viewer", "every setting, value and "
 	    "whether default; the schema of the settings table" },
 	{ "get", "/api/v1/settings/{key}", "viewer", "one setting" },
@@ -76,10 +101,52 @@ static const struct {
 	{ "delete", "/api/v1/tokens/{id}", "admin", "revoke a token" },
 };
 
+/* Request bodies, as examples for the clients of the API. */
+static const struct {
+	const char	*method;
+	const char	*path;
+	const char	*example;	/* JSON */
+} examples[] = {
+	{ "post", "/api/v1/clients",
+	    "{\"mac\": \"52:54:00:12:34:56\", \"name\": \"web1\", "
+	    "\"labels\": {\"rack\": \"3\"}}" },
+	{ "patch", "/api/v1/clients/{id}",
+	    "{\"hostname\": \"web1\", \"labels\": {\"role\": "
+	    "\"worker\", \"old\": null}}" },
+	{ "post", "/api/v1/clients/actions",
+	    "{\"action\": \"next-boot\", \"selector\": "
+	    "\"rack=3,role=worker\", \"next_boot\": \"install\"}" },
+	{ "post", "/api/v1/images",
+	    "{\"name\": \"deb12\", \"kernel\": \"debian/linux\", "
+	    "\"initrds\": [\"debian/initrd.gz\"], \"cmdline\": "
+	    "\"auto=true\"}" },
+	{ "patch", "/api/v1/images/{name}",
+	    "{\"cmdline\": \"quiet\"}" },
+	{ "post", "/api/v1/templates/{name}/render",
+	    "{\"mac\": \"52:54:00:12:34:56\"}" },
+	{ "post", "/api/v1/files",
+	    "{\"path\": \"menu.ipxe\", \"content\": \"#!ipxe\\n\"}" },
+	{ "put", "/api/v1/files/{id}",
+	    "{\"template\": \"menu\"}" },
+};
+
+/* The example body of an operation, or NULL. */
+static json_t *
+example(const char *method, const char *path)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(examples); i++)
+		if (strcmp(examples[i].method, method) == 0 &&
+		    strcmp(examples[i].path, path) == 0)
+			return json_loads(examples[i].example, 0, NULL);
+	return NULL;
+}
+
 int
 api_openapi(struct bw_req *r, const char *rest)
 {
-	json_t	*paths = json_object(), *p, *op;
+	json_t	*paths = json_object(), *p, *op, *ex;
 	size_t	 i;
 
 	for (i = 0; i < nitems(ops); i++) {
@@ -92,6 +159,10 @@ api_openapi(struct bw_req *r, const char *rest)
 		    "description", "done", "4XX", "description",
 		    "{\"error\": {\"code\", \"message\"}}", "401",
 		    "description", "no or bad credentials");
+		if ((ex = example(ops[i].method, ops[i].path)) != NULL)
+			json_object_set_new(op, "requestBody", json_pack(
+			    "{s:{s:{s:o}}}", "content", "application/json",
+			    "example", ex));
 		if (ops[i].role != NULL)
 			json_object_set_new(op, "x-role",
 			    json_string(ops[i].role));

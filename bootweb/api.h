@@ -58,6 +58,18 @@ int	 api_users(struct bw_req *, const char *);
 int	 api_tokens(struct bw_req *, const char *);
 int	 api_openapi(struct bw_req *, const char *);
 
+/* api-fleet.c: labels' bulk actions and the boot timeline */
+int	 api_client_actions(struct bw_req *, const char *);
+/* GET /api/v1/clients/{id}/timeline (api_client hands it over). */
+int	 api_client_timeline(struct bw_req *, const char *id);
+
+/* api-images.c: images and files written, templates rendered */
+int	 api_image_write(struct bw_req *, const char *);
+/* GET /api/v1/images/{name}[/files]: the files, else api_images. */
+int	 api_image_get(struct bw_req *, const char *);
+int	 api_files(struct bw_req *, const char *);
+int	 api_template_render(struct bw_req *, const char *);
+
 /* sse.c */
 int	 sse_stream(struct bw_req *, const char *);
 void	 sse_conn_closed(struct bootweb *, struct evhttp_connection *);

@@ -563,6 +563,28 @@ static const struct bw_route routes[] = {
 	{ BW_ADMIN, BW_POST, EXACT("api/v1/logout"), BW_RT_AUTH, api_logout },
 	{ BW_ADMIN, BW_GET, EXACT("api/v1/openapi.json"), BW_RT_AUTH,
 	    api_openapi },
+	/*
+	 * The fleet, and images, files and templates written or rendered
+	 * (api-fleet.c, api-images.c; issue 13 points 1 and 9). Ahead of
+	 * the rows below, whose prefixes would take these paths; the GET
+	 * row of images/ hands what is not NAME/files to api_images.
+	 */
+	{ BW_ADMIN, BW_POST, EXACT("api/v1/clients/actions"), API_OPER,
+	    api_client_actions },
+	{ BW_ADMIN, BW_POST, EXACT("api/v1/images"), API_ADMIN,
+	    api_image_write },
+	{ BW_ADMIN, BW_GET, PREFIX("api/v1/images/"), BW_RT_AUTH,
+	    api_image_get },
+	{ BW_ADMIN, EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE,
+	    PREFIX("api/v1/images/"), API_ADMIN, api_image_write },
+	{ BW_ADMIN, BW_POST, PREFIX("api/v1/templates/"), BW_RT_AUTH,
+	    api_template_render },
+	{ BW_ADMIN, BW_GET, EXACT("api/v1/files"), BW_RT_AUTH, api_files },
+	{ BW_ADMIN, BW_POST, EXACT("api/v1/files"), API_ADMIN, api_files },
+	{ BW_ADMIN, BW_GET, PREFIX("api/v1/files/"), BW_RT_AUTH, api_files },
+	{ BW_ADMIN, EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE, PREFIX("api/v1/files/"),
+	    API_ADMIN, api_files },
+	/* end of the fleet's block */
 	{ BW_ADMIN, BW_GET, EXACT("api/v1/clients"), BW_RT_AUTH, api_clients },
 	{ BW_ADMIN, BW_POST, EXACT("api/v1/clients"), API_OPER, api_clients },
 	{ BW_ADMIN, BW_GET, PREFIX("api/v1/clients/"), BW_RT_AUTH, api_client },

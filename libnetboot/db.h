@@ -21,7 +21,7 @@
 struct stat;
 
 #define NB_DB_DEFAULT	LOCALSTATEDIR "/lib/netboot/netboot.db"
-#define NB_DB_VERSION	7		/* schema version this build writes */
+#define NB_DB_VERSION	8		/* schema version this build writes */
 /* The busy timeout of an event loop's connection (it only reads). */
 #define NB_DB_LOOP_BUSY_MS	50
 
@@ -618,5 +618,9 @@ int		 nb_wake_send(const char *addr, const uint8_t *pkt,
 int		 nb_wake(struct nb_db *, const char *daemon, const char *mac,
 		    enum nb_next_boot next, const uint8_t *secureon,
 		    char sent[NB_WAKE_ADDRLEN]);
+/* nb_wake inside the caller's transaction (a bulk action's). */
+int		 nb_wake_locked(struct nb_db *, const char *daemon,
+		    const char *mac, enum nb_next_boot next,
+		    const uint8_t *secureon, char sent[NB_WAKE_ADDRLEN]);
 
 #endif

@@ -233,6 +233,25 @@ const char *const db_migrations[] = {
 	"  last INTEGER NOT NULL,"
 	"  PRIMARY KEY (scope, key)"
 	") STRICT, WITHOUT ROWID;",
+
+	/*
+	 * 7 -> 8: client labels (netboot(7) LABELS): key=value pairs that
+	 * selectors (rack=3,role=worker) pick clients by, for lists and bulk
+	 * actions. The rules of label.h are repeated here so that no tool
+	 * stores what a selector cannot name; the per-client count is
+	 * checked by nb_label_set. (key, value) is indexed for selectors.
+	 */
+	"CREATE TABLE client_labels ("
+	"  mac TEXT NOT NULL REFERENCES clients(mac)"
+	"    ON UPDATE CASCADE ON DELETE CASCADE,"
+	"  key TEXT NOT NULL CHECK (length(key) BETWEEN 1 AND 63"
+	"    AND key NOT GLOB '*[^A-Za-z0-9._/-]*'"
+	"    AND key GLOB '[A-Za-z0-9]*' AND key GLOB '*[A-Za-z0-9]'),"
+	"  value TEXT NOT NULL CHECK (length(value) <= 63"
+	"    AND value NOT GLOB '*[^A-Za-z0-9._-]*'),"
+	"  PRIMARY KEY (mac, key)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE INDEX client_labels_kv ON client_labels(key, value);",
 };
 
 const int db_nmigrations = sizeof(db_migrations) / sizeof(db_migrations[0]);

@@ -50,6 +50,23 @@ int	 nb_tmpl_render_token(struct nb_db *, const char *name,
 int	 nb_tmpl_render_client(struct nb_db *, const char *name, const char *mac,
 	    const char *server_url, char **out, size_t *outlen, char *err, size_t errsz);
 
+/*
+ * Render template name for client mac as bootweb serves it, with the word
+ * TOKEN for the per-boot token (tmpl_preview.c: bootctl template render,
+ * the admin API): NB_OK and *out; NB_NOTFOUND for no such template;
+ * NB_INVALID for no such client or a template error, "line N: what" in
+ * err and N in *line (0 if it names none).
+ */
+int	 nb_tmpl_preview(struct nb_db *, const char *name, const char *mac,
+	    const char *server_url, char **out, size_t *outlen, char *err,
+	    size_t errsz, int *line);
+/*
+ * The server_url of a preview, as bootweb listening on listen (NULL: all
+ * addresses) and port gives it: server_address, else the listen address,
+ * else 127.0.0.1. Caller frees.
+ */
+char	*nb_tmpl_preview_url(struct nb_db *, const char *listen, int port);
+
 /* The image as templates see it: nb_image_json() plus kernel_url, initrd_urls, iso_url, tree_url. */
 json_t	*nb_tmpl_image(struct nb_db *, const struct nb_image *img, const char *server_url);
 /*

@@ -160,7 +160,7 @@ wake_next_boot(struct nb_db *db, const char *mac, enum nb_next_boot next)
 }
 
 int
-nb_wake(struct nb_db *db, const char *daemon, const char *mac,
+nb_wake_locked(struct nb_db *db, const char *daemon, const char *mac,
     enum nb_next_boot next, const uint8_t *secureon,
     char sent[NB_WAKE_ADDRLEN])
 {
@@ -171,26 +171,34 @@ nb_wake(struct nb_db *db, const char *daemon, const char *mac,
 
 	if (nb_mac_parse(mac, raw) == -1)
 		return db_fail(db, NB_INVALID, "bad MAC '%s'", mac);
-	if ((rc = nb_db_begin(db)) != NB_OK)
-		return rc;
 	if (next != NB_NEXT_NONE &&
 	    (rc = wake_next_boot(db, mac, next)) != NB_OK)
-		goto fail;
+		return rc;
 	if ((rc = nb_wake_target(db, mac, sent, &why)) != NB_OK)
-		goto fail;
+		return rc;
 	len = nb_wake_packet(raw, secureon, pkt);
 	/* the next boot is committed only once the packet went out */
-	if (nb_wake_send(sent, pkt, len) == -1) {
-		rc = db_fail(db, NB_ERR, "cannot send to %s port %d: %s", sent,
-		    NB_WAKE_PORT, strerror(errno));
-		goto fail;
-	}
-	if ((rc = nb_event_add(db, mac, daemon, "wake", NULL, "to %s (%s)%s%s",
+	if (nb_wake_send(sent, pkt, len) == -1)
+		return db_fail(db, NB_ERR, "cannot send to %s port %d: %s",
+		    sent, NB_WAKE_PORT, strerror(errno));
+	return nb_event_add(db, mac, daemon, "wake", NULL, "to %s (%s)%s%s",
 	    sent, why, next != NB_NEXT_NONE ? ", next boot " : "",
-	    nb_next_boot_name(next))) != NB_OK)
-		goto fail;
+	    nb_next_boot_name(next));
+}
+
+int
+nb_wake(struct nb_db *db, const char *daemon, const char *mac,
+    enum nb_next_boot next, const uint8_t *secureon,
+    char sent[NB_WAKE_ADDRLEN])
+{
+	int	 rc;
+
+	if ((rc = nb_db_begin(db)) != NB_OK)
+		return rc;
+	if ((rc = nb_wake_locked(db, daemon, mac, next, secureon, sent)) !=
+	    NB_OK) {
+		nb_db_rollback(db);
+		return rc;
+	}
 	return nb_db_commit(db);
-fail:
-	nb_db_rollback(db);
-	return rc;
 }

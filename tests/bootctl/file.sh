@@ -1,5 +1,5 @@
 #!/bin/sh
-# bootctl file add | list | rm: per-client and global virtual files of
+# bootctl file add | set | list | rm: per-client and global virtual files of
 # each source kind; exactly one scope and one source; every error.
 . "$top_srcdir/tests/helpers/bootctl-lib.sh"
 
@@ -58,7 +58,7 @@ usage "give exactly one of --mac MAC, --global" file add x --global --mac 52:54:
 usage "give exactly one of --content-file, --template, --local, --url" file add x --global
 usage "give exactly one of --content-file, --template, --local, --url" file add x --global --template menu --url http://a/
 usage "'52:54' is neither a MAC address nor a client name" file add x --mac 52:54 --content-file "$T/text"
-usage "bad --url 'ftp://a/b'" file add x --global --url ftp://a/b
+usage "bad url 'ftp://a/b'" file add x --global --url ftp://a/b
 usage "bad path '../etc/passwd'" file add ../etc/passwd --global --content-file "$T/text"
 usage "bad path 'a/./b'" file add a/./b --global --content-file "$T/text"
 usage "bad path '/'" file add / --global --content-file "$T/text"
@@ -89,10 +89,30 @@ ok file add debian/ --global --url http://mirror.example.org/debian/ --prefix
 expect_out "added file debian/ for all clients"
 ok file list --json
 json_is '[.[] | select(.path == "debian/")][0].prefix' true
-usage "a path ending in / needs --prefix" file add deb2/ --global --url http://m/d/
-usage "a path ending in / needs --prefix" file add deb2 --global --url http://m/d/ --prefix
-usage "--prefix needs --url URL ending in /" file add deb2/ --global --url http://m/d --prefix
-usage "--prefix needs --url URL ending in /" file add deb2/ --global --template menu --prefix
+usage "a path ending in / needs prefix" file add deb2/ --global --url http://m/d/
+usage "a path ending in / needs prefix" file add deb2 --global --url http://m/d/ --prefix
+usage "prefix needs a url ending in /" file add deb2/ --global --url http://m/d --prefix
+usage "prefix needs a url ending in /" file add deb2/ --global --template menu --prefix
+
+# file set: the source replaced, the id and the path kept.
+ok file set debian/ --global --url http://mirror.example.org/other/ --prefix
+expect_out "changed file debian/ for all clients"
+id=$(sql "SELECT id FROM files WHERE path = 'debian/'")
+printf 'hello\n' >"$T/hello"
+usage "prefix needs a url ending in /" file set debian/ --global --content-file "$T/hello" --prefix
+usage "a path ending in / needs prefix" file set debian/ --global --content-file "$T/hello"
+usage "give exactly one of --mac MAC, --global" file set debian/ --url http://a/ --prefix
+error "no file nothere for all clients" file set nothere --global --content-file "$T/hello"
+ok file add plain.txt --global --content-file "$T/hello"
+pid=$(sql "SELECT id FROM files WHERE path = 'plain.txt'")
+ok file set plain.txt --global --url http://mirror.example.org/plain.txt
+[ "$(sql "SELECT id || kind || ifnull(content, '-') || url FROM files WHERE path = 'plain.txt'")" = \
+    "${pid}url-http://mirror.example.org/plain.txt" ] ||
+	fail "file set: $(sql "SELECT * FROM files WHERE path = 'plain.txt'")"
+error "no template named 'nope'" file set plain.txt --global --template nope
+[ "$(sql "SELECT id FROM files WHERE path = 'debian/'")" = "$id" ] || fail "file set changed the id"
+[ "$(sql "SELECT url FROM files WHERE path = 'debian/'")" = http://mirror.example.org/other/ ] ||
+	fail "file set: $(sql "SELECT url FROM files WHERE path = 'debian/'")"
 ok file rm debian/
 expect_out "removed file debian/ for all clients"
 exit 0

@@ -4,8 +4,9 @@
 # If-Match (412 on a stale ETag), next-boot, allow, deny, delete; 409 and
 # 422 with the library's message; events with after/mac/kind/limit;
 # images, templates and render, settings, leases, users, tokens (shown
-# once, usable, revoked), wake to loopback. Then each client action once through bootctl
-# and once through the API: the database rows must be the same.
+# once, usable, revoked), wake to loopback. Then each client action once
+# through bootctl and once through the API: the database rows must be the
+# same; so too for labels and the bulk actions by selector and by MACs.
 API_SEED=101
 . "${top_srcdir:-.}/tests/helpers/lib.sh"
 . "${top_srcdir:-.}/tests/helpers/api-lib.sh"
@@ -239,3 +240,57 @@ api_call 200 DELETE /api/v1/clients/cmp -H "$O"
 step delete
 [ -z "$(row $M)" ] || fail "delete left a row"
 note "create, update, next-boot, allow, deny, delete: bootctl and API agree"
+
+# The fleet's actions (labels, bulk actions by selector and by MACs): the
+# same rows, labels included, by bootctl and by the API.
+N1=52:54:00:00:03:11
+N2=52:54:00:00:03:12
+fleet() {	# the rows of N1 and N2 with their labels
+	sqlite3 "$DB" "SELECT c.mac, c.state, c.allowed, c.next_boot,
+	    (SELECT group_concat(key || '=' || value, ',') FROM (SELECT key,
+	    value FROM client_labels l WHERE l.mac = c.mac ORDER BY key))
+	    FROM clients c WHERE c.mac IN ('$N1', '$N2') ORDER BY c.mac"
+}
+reset() {	# two clients labelled by hand, the first denied
+	sqlite3 "$DB" "DELETE FROM client_labels WHERE mac IN ('$N1', '$N2');
+	    DELETE FROM clients WHERE mac IN ('$N1', '$N2')"
+	bc client add $N1 --name f1 --image deb >/dev/null
+	bc client add $N2 --name f2 --image deb >/dev/null
+	sqlite3 "$DB" "UPDATE clients SET allowed = 0 WHERE mac = '$N1';
+	    INSERT INTO client_labels VALUES ('$N1', 'pool', 'x'),
+	    ('$N2', 'pool', 'x'), ('$N2', 'gone', 'y')"
+}
+both() {	# both LABEL 'bootctl args' 'API body'
+	reset
+	eval "bc $2" >/dev/null
+	fleet >"$T/by-bc"
+	reset
+	api_call 200 POST /api/v1/clients/actions -H "$O" -H "$J" -d "$3"
+	[ "$(cat "$T/by-bc")" = "$(fleet)" ] ||
+		fail "$1: bootctl gave '$(cat "$T/by-bc")', API '$(fleet)'"
+}
+both "label one" "client label f1 rack=3 role=web pool-" \
+    '{"action":"label","macs":["'$N1'"],"labels":{"rack":"3","role":"web","pool":null}}'
+both "label by selector" "client label --selector pool=x rack=4 gone-" \
+    '{"action":"label","selector":"pool=x","labels":{"rack":"4","gone":null}}'
+[ "$(fleet | cut -d'|' -f5 | tr '\n' ' ')" = "pool=x,rack=4 pool=x,rack=4 " ] ||
+	fail "label by selector: $(fleet)"
+both "next-boot by selector" "client next-boot --selector pool=x,gone install" \
+    '{"action":"next-boot","selector":"pool=x,gone","next_boot":"install"}'
+both "deny by selector" "client deny --selector gone" \
+    '{"action":"deny","selector":"gone"}'
+[ "$(fleet | cut -d'|' -f3 | tr '\n' ,)" = "0,0," ] ||
+	fail "deny by selector changed nothing: $(fleet)"
+both "allow by MACs" "client allow f1" '{"action":"allow","macs":["'$N1'"]}'
+both "allow by selector" "client allow --selector pool" \
+    '{"action":"allow","selector":"pool"}'
+[ "$(fleet | cut -d'|' -f3 | tr '\n' ,)" = "1,1," ] ||
+	fail "allow by selector changed nothing: $(fleet)"
+reset
+bc client label f1 a=1 >/dev/null
+fleet >"$T/by-bc"
+reset
+api_call 200 PATCH /api/v1/clients/f1 -H "$O" -H "$J" -d '{"labels":{"a":"1"}}'
+[ "$(cat "$T/by-bc")" = "$(fleet)" ] ||
+	fail "PATCH labels: bootctl gave '$(cat "$T/by-bc")', API '$(fleet)'"
+note "labels, bulk label, next-boot, allow, deny: bootctl and API agree"
