@@ -89,12 +89,12 @@ export async function render(el, ctx) {
 		for (const k of ['name', 'hostname', 'ip', 'image', 'template'])
 			body[k] = f[k].value.trim() || null;
 		try {
-			body.vars = parsePairs(f.vars.value);
-			for (const k of Object.keys(c.vars || {}))
-				if (!(k in body.vars))
-					body.vars[k] = null;
+			// PATCH merges both maps: a key left out is kept, so
+			// each one the user removed is sent as null
+			body.vars = withRemoved(parsePairs(f.vars.value), c.vars);
 			if (f.labels)
-				body.labels = parsePairs(f.labels.value);
+				body.labels = withRemoved(
+				    parsePairs(f.labels.value), c.labels);
 		} catch (x) {
 			clear(msg, h('p', { class: 'error' }, x.message));
 			return;
@@ -249,3 +249,12 @@ export async function renderTemplate(name, mac, body) {
 	return api('GET', '/templates/' + n + '/render?mac=' +
 	    encodeURIComponent(mac));
 }
+
+// The map next with every key of old that next lacks set to null.
+function withRemoved(next, old) {
+	for (const k of Object.keys(old || {}))
+		if (!(k in next))
+			next[k] = null;
+	return next;
+}
+
