@@ -68,7 +68,9 @@ wait "$C5"
 grep -q '^event: http-error$' "$T/s5" || fail "own event missing: $(cat "$T/s5")"
 note "bootweb's own events are streamed"
 
-# A subscriber that never reads, a small receive buffer: dropped.
+# A subscriber that never reads, a small receive buffer: dropped. The
+# flood waits until bootweb has logged the stream's start.
+n0=$(grep -c 'event stream for' "$T/bootweb.log")
 python3 - "$APORT" "$TO" <<'PYEOF' &
 import socket, sys, time
 s = socket.socket()
@@ -79,7 +81,8 @@ s.sendall(("GET /api/v1/events/stream HTTP/1.1\r\nHost: x\r\n"
 time.sleep(25)
 PYEOF
 SLOW=$!
-sleep 0.5
+wait_for 10 sh -c '[ "$(grep -c "event stream for" "$1")" -gt "$2" ]' sh \
+    "$T/bootweb.log" "$n0" || fail "the slow subscriber's stream did not start"
 sqlite3 "$DB" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n
     WHERE i < 20000) INSERT INTO events (ts, daemon, kind, detail)
     SELECT 1, 'bootctl', 'flood', printf('%.300c', 'x') FROM n" ||

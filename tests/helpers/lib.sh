@@ -61,6 +61,11 @@ expect_err() { grep -qF -- "$1" "$T/err" || fail "stderr lacks '$1': $(cat "$T/e
 # expect_out TEXT: stdout of the last expect_rc contains TEXT.
 expect_out() { grep -qF -- "$1" "$T/out" || fail "stdout lacks '$1': $(cat "$T/out")"; }
 
+# sqlite3: the shell a test edits the database with waits up to 10 s for
+# a daemon's write (pxedhcpd's lease writer, bootweb's events) instead of
+# failing at once with "database is locked", as a user's shell would not.
+sqlite3() { command sqlite3 -cmd ".timeout 10000" "$@"; }
+
 # db_dump: a stable dump of every table, to show nothing changed after a failure.
 db_dump() { sqlite3 "$DB" .dump | grep -v '^INSERT INTO events\|sqlite_sequence'; }
 
