@@ -945,7 +945,6 @@ wq_proc_start(struct nb_wq *q)
 	if (q->hooks.idle != NULL || q->hooks.commit != NULL)
 		fatalx("%s: idle and commit hooks need the writer thread",
 		    __func__);
-	wq_proc_map(q);
 	q->link.check = wq_check_proc;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
 		fatal("%s: socketpair", __func__);
@@ -991,11 +990,13 @@ nb_wq_start(const char *path, const char *daemon,
 	pthread_cond_init(&q->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	if (q->hooks.process)
+		wq_proc_map(q);
+	q->fill = &q->batch[0];
+	q->write = &q->batch[1];
+	if (q->hooks.process)
 		wq_proc_start(q);
 	else if (pthread_create(&q->thread, NULL, wq_main, q) != 0)
 		fatalx("cannot start the database writer thread");
-	q->fill = &q->batch[0];
-	q->write = &q->batch[1];
 	return q;
 }
 
