@@ -223,7 +223,7 @@ done
 # tftpd / best incumbent: the ratio of the medians and the lowest ratio of
 # one round (within a round the servers ran back to back).
 echo "== transfers, $ROUNDS rounds: MB/s median (min), server CPU s median =="
-awk -v rounds="$ROUNDS" '
+awk -v rounds="$ROUNDS" -v sum="${BENCH_SUMMARY:-}" '
 function med(a, n,   i, j, t) {
   for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
   return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
@@ -254,7 +254,16 @@ END {
       M["tftpd"], L["tftpd"], C["tftpd"], M["hpa"], L["hpa"], C["hpa"], M["atftpd"], L["atftpd"], C["atftpd"],
       (best > 0 ? M["tftpd"] / best : 0), (minr < 1e9 ? minr : 0), (C["tftpd"] > 0 ? bcpu / C["tftpd"] : 0)
     for (j = 1; j <= 3; j++) if (failed[k, sv[j]]) printf "  %s: %d failed transfers\n", sv[j], failed[k, sv[j]]
+    # rows of the table of make bench (tools/bench.sh)
+    if (sum != "")
+      printf "tftpd\t%s, MB/s (best incumbent)\t%.1f\t%.1f\t%.2f\thigh\t\n", k,
+        M["tftpd"], best, (best > 0 ? M["tftpd"] / best : 0) >>sum
+    tcpu += C["tftpd"]; icpu += bcpu
   }
+  if (sum != "")
+    printf "tftpd\tserver CPU s, all transfers (best incumbent)" \
+      "\t%.2f\t%.2f\t%.2f\tlow\t\n", tcpu, icpu,
+      (icpu > 0 ? tcpu / icpu : 0) >>sum
 }' "$RESULTS"
 echo "(speed: tftpd MB/s / best incumbent's, medians; min: lowest such ratio in one round;"
 echo " cpu: best incumbent's median CPU s / tftpd's; > 1 is better)"
