@@ -940,7 +940,8 @@ wq_proc_map(struct nb_wq *q)
 static void
 wq_proc_start(struct nb_wq *q)
 {
-	int	 sv[2];
+	unsigned	 lo;
+	int		 sv[2];
 
 	if (q->hooks.idle != NULL || q->hooks.commit != NULL)
 		fatalx("%s: idle and commit hooks need the writer thread",
@@ -953,8 +954,9 @@ wq_proc_start(struct nb_wq *q)
 	if (q->pid == 0) {
 		/* No listening socket may outlive the loop's close of it. */
 		q->fd = sv[1];
-		if (close_range(3, (unsigned)q->fd - 1, 0) == -1 ||
-		    close_range((unsigned)q->fd + 1, ~0U, 0) == -1)
+		lo = q->fd > 2 ? (unsigned)q->fd + 1 : 3;
+		if ((q->fd > 3 && close_range(3, (unsigned)q->fd - 1,
+		    0) == -1) || close_range(lo, ~0U, 0) == -1)
 			fatal("%s: close_range", __func__);
 		log_reopen();
 		wq_proc_main(q);
