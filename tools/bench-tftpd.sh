@@ -67,7 +67,10 @@ head -c 1048576 /dev/urandom >"$W/root/1m"
 head -c 1000 /dev/urandom >"$W/root/1k"
 chmod -R a+rX "$W/root"
 chown nobody "$W"
-printf 'database = %s/netboot.db\nuser = nobody\n' "$W" >"$W/netboot.conf"
+# The storms come from one address: lift the cap per address, as
+# --tftp-max does for dnsmasq (8 by default: the rest waited for retries).
+printf 'database = %s/netboot.db\nuser = nobody\n[tftpd]\n%s\n' "$W" \
+    'max_transfers_per_address = 1000' >"$W/netboot.conf"
 
 # CPU accounting: a cpuacct cgroup per server counts it and every child it
 # forks, reaped or not. Without cgroups, /proc stat (children reaped only).
