@@ -272,6 +272,25 @@ echo "(speed: tftpd MB/s / best incumbent's, medians; min: lowest such ratio in 
 echo " cpu: best incumbent's median CPU s / tftpd's; > 1 is better)"
 echo "== storms (1 MiB each, blksize 1468; one line per round and server) =="
 sort -s -k1,1 -k2,2 "$W/storms"
+# Rows of the table of make bench: tftpd's best wall time per storm
+# against the best incumbent's, and its failed transfers.
+[ -n "${BENCH_SUMMARY:-}" ] && awk '$7 == "wall" {
+	k = $1; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+	if ($2 == "tftpd") {
+		if (!((k, "t") in w) || $8 < w[k, "t"]) w[k, "t"] = $8
+		f[k] += $6
+	} else if (!((k, "i") in w) || $8 < w[k, "i"]) w[k, "i"] = $8
+}
+END {
+	for (i = 1; i <= n; i++) {
+		k = order[i]
+		r = w[k, "i"] > 0 ? w[k, "t"] / w[k, "i"] : 0
+		printf "tftpd\t%s, wall s (best incumbent)" \
+		    "\t%.2f\t%.2f\t%.2f\tlow\t\n", k, w[k, "t"], w[k, "i"], r
+		printf "tftpd\t%s, failed transfers\t%d\t-\t-\tlow\tours==0\n",
+		    k, f[k]
+	}
+}' "$W/storms" >>"$BENCH_SUMMARY"
 echo "== memory at idle (KiB, /proc/PID/smaps_rollup) =="
 for s in $SERVERS dnsmasq; do eval "echo \"$s \$IDLE_$s\""; done
 echo "tftpd after its first transfer (database open): $IDLE_tftpd_after"
