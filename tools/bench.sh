@@ -6,7 +6,7 @@
 # command away. Never part of make check; most benchmarks need root.
 #
 #   BENCH_ONLY  benchmarks to run, by the name after bench- (default all:
-#               "storm pxedhcpd tftpd tftpd-ipv6 bootweb iso tmpl")
+#               "storm pxedhcpd tftpd tftpd-ipv6 bootweb iso tmpl e2e")
 #   STORM_N     the storm's machines per run (default 50 here: minutes,
 #               not the "100 500 1000", about 20 minutes)
 #   BENCH_LOG   where each benchmark's output goes (default a new
