@@ -62,7 +62,7 @@ struct bw_cache {
 	struct nb_image		*images;	/* in name order */
 	size_t			 nimages;
 	json_t			*kinds;		/* template name -> kind */
-	uint8_t			 key[NB_TOKEN_KEYLEN];	/* nb_token_key() */
+	struct nb_hmac_key	 hkey;	/* nb_token_key(), prepared */
 	int			 has_key;
 	struct bw_site		 sites[BW_SITES];
 	size_t			 nsites, nextsite;

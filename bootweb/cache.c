@@ -103,7 +103,7 @@ cache_clear(struct bw_cache *c)
 	memset(c->set, 0, sizeof(c->set));
 	json_decref(c->kinds);
 	c->settings = c->kinds = NULL;
-	explicit_bzero(c->key, sizeof(c->key));
+	explicit_bzero(&c->hkey, sizeof(c->hkey));
 	c->has_key = 0;
 }
 
@@ -130,6 +130,7 @@ cache_refresh(struct bootweb *bw)
 {
 	struct bw_cache	*c = &bw->cache;
 	struct nb_db	*db = bw->d->db;
+	uint8_t		 key[NB_TOKEN_KEYLEN];
 	int		 readtx;
 
 	if (!nb_db_changed(db, &c->version) && c->settings != NULL)
@@ -147,11 +148,17 @@ cache_refresh(struct bootweb *bw)
 	}
 	if (readtx)
 		nb_db_read_end(db);
-	/* The token key: without it no capability URL is made or accepted. */
-	if (!(c->has_key = nb_token_key(db, c->key) == NB_OK)) {
+	/*
+	 * The token key: without it no capability URL is made or accepted.
+	 * Its HMAC pads are hashed here, not for every token (9000
+	 * instructions a /boot script).
+	 */
+	if (!(c->has_key = nb_token_key(db, key) == NB_OK)) {
 		log_warnx("reading the token key: %s", nb_db_errmsg(db));
 		c->version = -1;
-	}
+	} else
+		nb_hmac_key_init(&c->hkey, key, sizeof(key));
+	explicit_bzero(key, sizeof(key));
 	c->nrefresh++;
 	log_debug("%s: %zu images, version %lld", __func__, c->nimages, (long long)c->version);
 }

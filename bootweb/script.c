@@ -401,10 +401,10 @@ script_respond(struct bw_req *r, struct nb_client *c, int found,
 	struct nb_boot_decision dc;
 	const struct nb_image	*img = NULL, *cimg;
 	struct evbuffer		*evb = evbuffer_new();
-	json_t			*ctx, *u = NULL;
+	json_t			*ctx, *u;
 	const char		*name = c->name;
 	const char		*who = c->mac[0] ? c->mac : "unverified peer";
-	char			*base;
+	const char		*base;
 	size_t			 ci;
 
 	decide(bw, c, found, &dc);
@@ -434,16 +434,14 @@ script_respond(struct bw_req *r, struct nb_client *c, int found,
 	} else {
 		/* nb_tmpl_context() from the cache: the same data, no query. */
 		cimg = cache_image(bw, c->image, &ci);
-		if (token != NULL) {
-			xasprintf(&base, "%s/t/%s", r->server_url, token);
-			u = cache_unattended_url(bw, base, c->tmpl ? c->tmpl :
-			    cimg ? cimg->tmpl : NULL);
-			free(base);
-		}
-		ctx = nb_tmpl_context_parts(c, r->server_url, token, cimg == NULL ? NULL :
-		    json_array_get(cache_site(bw, r->server_url)->images, ci), u,
-		    bw->cache.settings);
-		json_decref(u);
+		ctx = nb_tmpl_context_parts(c, r->server_url, token,
+		    cimg == NULL ? NULL : json_array_get(cache_site(bw,
+		    r->server_url)->images, ci), NULL, bw->cache.settings);
+		/* The token's URL prefix, as the context has made it. */
+		base = json_string_value(json_object_get(ctx, "client_url"));
+		if (base != NULL && (u = cache_unattended_url(bw, base,
+		    c->tmpl ? c->tmpl : cimg ? cimg->tmpl : NULL)) != NULL)
+			json_object_set_new(ctx, "unattended_url", u);
 		evbuffer_add_printf(evb, ":menu\nmenu netboot: %s%s%s\n", c->mac[0] ? c->mac : "menu",
 		    name ? " " : "", name ? name : "");
 		script_menu(r, evb, c, ctx);
@@ -516,7 +514,7 @@ script_boot(struct bw_req *r, const char *uuid, json_t *inv,
 		explicit_bzero(nonce, sizeof(nonce));
 		return -1;
 	}
-	nb_token_make(bw->cache.key, r->mac, nonce,
+	nb_token_make_keyed(&bw->cache.hkey, r->mac, nonce,
 	    nb_now() + (secs ? secs : NB_TOKEN_LIFETIME), tok);
 	explicit_bzero(nonce, sizeof(nonce));
 	return 0;

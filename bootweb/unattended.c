@@ -421,7 +421,7 @@ token_check(struct bw_req *r, const char *tok, char mac[NB_MACSTR_LEN])
 		    nb_db_errmsg(bw->d->db));
 		return 503;
 	}
-	if (!nb_token_valid(bw->cache.key, tok, nonce, nb_now()))
+	if (!nb_token_valid_keyed(&bw->cache.hkey, tok, nonce, nb_now()))
 		return 403;
 	return 0;
 }

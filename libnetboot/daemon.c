@@ -302,6 +302,7 @@ nb_daemon_open_db(struct nb_daemon *d, int flags,
     const struct nb_wq_hooks *hooks)
 {
 	struct timeval	 tick = { 0, WQ_TICK_USEC };
+	struct nb_wq_hooks proc = { .process = 1 };
 	const char	*path = nb_daemon_dbpath(d);
 
 	/* Connections in two threads: no global SQLite mutexes (db.c). */
@@ -314,6 +315,16 @@ nb_daemon_open_db(struct nb_daemon *d, int flags,
 	if (flags & NB_DAEMON_NOLOOP) {
 		nb_db_close(d->db);
 		d->db = NULL;
+	}
+	if (flags & NB_DAEMON_WQPROC) {
+		/* SQLite state must not cross a fork (howtocorrupt.html). */
+		if (d->db != NULL)
+			fatalx("%s: a writer process needs a lazy loop",
+			    __func__);
+		if (hooks != NULL)
+			proc = *hooks;
+		proc.process = 1;
+		hooks = &proc;
 	}
 	d->evq = nb_wq_start(path, d->name, hooks);
 	if (d->db != NULL)

@@ -68,9 +68,12 @@ void	nb_daemon_drop_privileges(struct nb_daemon *);
  * no SQLite pages until a request needs the database (nb_daemon_db).
  * NB_DAEMON_NOLOOP: the loop never reads the database (pxedhcpd: the
  * queue's thread does); check it here and keep no connection.
+ * NB_DAEMON_WQPROC (with NB_DAEMON_LAZY): the queue's writer is a forked
+ * process, so that the loop's process keeps a single thread (tftpd).
  */
 #define NB_DAEMON_LAZY		0x1
 #define NB_DAEMON_NOLOOP	0x2
+#define NB_DAEMON_WQPROC	0x4
 void	nb_daemon_open_db(struct nb_daemon *, int flags,
 	    const struct nb_wq_hooks *);
 /* The loop's connection (reads, 50 ms busy timeout), opened now if need be. */

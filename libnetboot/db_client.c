@@ -491,7 +491,12 @@ nb_client_text(const char *s, char out[NB_CLIENT_TEXT_MAX + 1])
 
 	if (s == NULL)
 		return NULL;
-	n = strlen(s);
+	/* Printable ASCII, what firmware sends, needs no decoding. */
+	for (n = 0; p[n] >= 0x20 && p[n] < 0x7f; n++)
+		;
+	if (p[n] == '\0' && n <= NB_CLIENT_TEXT_MAX)
+		return s;
+	n += strlen(s + n);
 	clean = n <= NB_CLIENT_TEXT_MAX;
 	for (i = 0; i < n; i += len) {
 		if ((len = utf8_char(p + i, n - i, &c)) == 0) {

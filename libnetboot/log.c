@@ -42,6 +42,15 @@ log_getverbose(void)
 	return log_verbose;
 }
 
+void
+log_reopen(void)
+{
+	if (log_foreground)
+		return;
+	closelog();
+	openlog(log_name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 {

@@ -12,6 +12,8 @@ void	log_init(const char *name, int foreground, int verbose);
 void	log_setverbose(int verbose);
 /* Return the verbosity set by log_init or log_setverbose. */
 int	log_getverbose(void);
+/* Connect to syslog again: a forked child closed the descriptors. */
+void	log_reopen(void);
 /* Log a warning with strerror(errno) appended. */
 void	log_warn(const char *, ...) NB_PRINTF(1, 2);
 /* Log a warning. */

@@ -21,13 +21,11 @@
 #define TOKEN_LABEL	"netboot-token-1"
 
 void
-nb_hmac_sha256(const uint8_t *key, size_t keylen, const void *msg, size_t len,
-    uint8_t out[32])
+nb_hmac_key_init(struct nb_hmac_key *hk, const uint8_t *key, size_t keylen)
 {
 	SHA2_CTX	 ctx;
 	uint8_t		 k[SHA256_BLOCK_LENGTH];
 	uint8_t		 pad[SHA256_BLOCK_LENGTH];
-	uint8_t		 inner[SHA256_DIGEST_LENGTH];
 	size_t		 i;
 
 	memset(k, 0, sizeof(k));
@@ -39,23 +37,47 @@ nb_hmac_sha256(const uint8_t *key, size_t keylen, const void *msg, size_t len,
 		memcpy(k, key, keylen);
 	for (i = 0; i < sizeof(pad); i++)
 		pad[i] = k[i] ^ 0x36;
-	SHA256Init(&ctx);
-	SHA256Update(&ctx, pad, sizeof(pad));
-	SHA256Update(&ctx, msg, len);
-	SHA256Final(inner, &ctx);
+	SHA256Init(&hk->inner);
+	SHA256Update(&hk->inner, pad, sizeof(pad));
 	for (i = 0; i < sizeof(pad); i++)
 		pad[i] = k[i] ^ 0x5c;
-	SHA256Init(&ctx);
-	SHA256Update(&ctx, pad, sizeof(pad));
-	SHA256Update(&ctx, inner, sizeof(inner));
-	SHA256Final(out, &ctx);
+	SHA256Init(&hk->outer);
+	SHA256Update(&hk->outer, pad, sizeof(pad));
 	explicit_bzero(k, sizeof(k));
 	explicit_bzero(pad, sizeof(pad));
+	explicit_bzero(&ctx, sizeof(ctx));
 }
 
-/* The tag of (mac, nonce, expires). */
+void
+nb_hmac_keyed(const struct nb_hmac_key *hk, const void *msg, size_t len,
+    uint8_t out[32])
+{
+	SHA2_CTX	 ctx;
+	uint8_t		 inner[SHA256_DIGEST_LENGTH];
+
+	ctx = hk->inner;
+	SHA256Update(&ctx, msg, len);
+	SHA256Final(inner, &ctx);
+	ctx = hk->outer;
+	SHA256Update(&ctx, inner, sizeof(inner));
+	SHA256Final(out, &ctx);
+	explicit_bzero(inner, sizeof(inner));
+	explicit_bzero(&ctx, sizeof(ctx));
+}
+
+void
+nb_hmac_sha256(const uint8_t *key, size_t keylen, const void *msg, size_t len,
+    uint8_t out[32])
+{
+	struct nb_hmac_key	 hk;
+
+	nb_hmac_key_init(&hk, key, keylen);
+	nb_hmac_keyed(&hk, msg, len, out);
+	explicit_bzero(&hk, sizeof(hk));
+}
+
 static void
-token_tag(const uint8_t key[NB_TOKEN_KEYLEN], const uint8_t mac[NB_MAC_LEN],
+token_tag(const struct nb_hmac_key *hk, const uint8_t mac[NB_MAC_LEN],
     const uint8_t nonce[NB_NONCE_LEN], uint32_t expires,
     uint8_t tag[NB_TOKEN_TAGLEN])
 {
@@ -73,7 +95,7 @@ token_tag(const uint8_t key[NB_TOKEN_KEYLEN], const uint8_t mac[NB_MAC_LEN],
 	*p++ = (uint8_t)(expires >> 16);
 	*p++ = (uint8_t)(expires >> 8);
 	*p++ = (uint8_t)expires;
-	nb_hmac_sha256(key, NB_TOKEN_KEYLEN, msg, (size_t)(p - msg), h);
+	nb_hmac_keyed(hk, msg, (size_t)(p - msg), h);
 	memcpy(tag, h, NB_TOKEN_TAGLEN);
 }
 
@@ -116,6 +138,18 @@ nb_token_make(const uint8_t key[NB_TOKEN_KEYLEN], const char *mac,
     const uint8_t nonce[NB_NONCE_LEN], int64_t expires,
     char out[NB_TOKEN_STRLEN])
 {
+	struct nb_hmac_key	 hk;
+
+	nb_hmac_key_init(&hk, key, NB_TOKEN_KEYLEN);
+	nb_token_make_keyed(&hk, mac, nonce, expires, out);
+	explicit_bzero(&hk, sizeof(hk));
+}
+
+void
+nb_token_make_keyed(const struct nb_hmac_key *hk, const char *mac,
+    const uint8_t nonce[NB_NONCE_LEN], int64_t expires,
+    char out[NB_TOKEN_STRLEN])
+{
 	uint8_t	 raw[NB_TOKEN_LEN / 2];
 	uint32_t e = expires < 0 ? 0 : expires > UINT32_MAX ? UINT32_MAX :
 		    (uint32_t)expires;
@@ -126,7 +160,7 @@ nb_token_make(const uint8_t key[NB_TOKEN_KEYLEN], const char *mac,
 	raw[7] = (uint8_t)(e >> 16);
 	raw[8] = (uint8_t)(e >> 8);
 	raw[9] = (uint8_t)e;
-	token_tag(key, raw, nonce, e, raw + 10);
+	token_tag(hk, raw, nonce, e, raw + 10);
 	nb_hex(raw, sizeof(raw), out);
 }
 
@@ -147,6 +181,19 @@ int
 nb_token_valid(const uint8_t key[NB_TOKEN_KEYLEN], const char *tok,
     const uint8_t nonce[NB_NONCE_LEN], int64_t now)
 {
+	struct nb_hmac_key	 hk;
+	int			 ok;
+
+	nb_hmac_key_init(&hk, key, NB_TOKEN_KEYLEN);
+	ok = nb_token_valid_keyed(&hk, tok, nonce, now);
+	explicit_bzero(&hk, sizeof(hk));
+	return ok;
+}
+
+int
+nb_token_valid_keyed(const struct nb_hmac_key *hk, const char *tok,
+    const uint8_t nonce[NB_NONCE_LEN], int64_t now)
+{
 	uint8_t	 raw[NB_TOKEN_LEN / 2], want[NB_TOKEN_TAGLEN];
 	uint32_t e;
 
@@ -154,7 +201,7 @@ nb_token_valid(const uint8_t key[NB_TOKEN_KEYLEN], const char *tok,
 		return 0;
 	e = (uint32_t)raw[6] << 24 | (uint32_t)raw[7] << 16 |
 	    (uint32_t)raw[8] << 8 | raw[9];
-	token_tag(key, raw, nonce, e, want);
+	token_tag(hk, raw, nonce, e, want);
 	if (!tag_equal(want, raw + 10))
 		return 0;
 	return (int64_t)e > now;

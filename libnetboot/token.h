@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sha2.h>
+
 #include "db.h"
 
 #define NB_TOKEN_KEYLEN	32	/* the server secret (table secrets) */
@@ -34,8 +36,22 @@ enum nb_ident {
 /* HMAC-SHA256 (RFC 2104) of msg under key into out. */
 void	 nb_hmac_sha256(const uint8_t *key, size_t keylen, const void *msg,
 	    size_t len, uint8_t out[32]);
+/* A key's two padded blocks, hashed once: half the work per message. */
+struct nb_hmac_key {
+	SHA2_CTX	 inner, outer;
+};
+/* Hash key's padded blocks into hk (explicit_bzero it when done). */
+void	 nb_hmac_key_init(struct nb_hmac_key *hk, const uint8_t *key,
+	    size_t keylen);
+/* nb_hmac_sha256 under a key prepared by nb_hmac_key_init. */
+void	 nb_hmac_keyed(const struct nb_hmac_key *, const void *msg,
+	    size_t len, uint8_t out[32]);
 /* The token of mac's boot nonce, valid until expires, into out (hex). */
 void	 nb_token_make(const uint8_t key[NB_TOKEN_KEYLEN], const char *mac,
+	    const uint8_t nonce[NB_NONCE_LEN], int64_t expires,
+	    char out[NB_TOKEN_STRLEN]);
+/* nb_token_make under a key prepared once (bootweb's per-request path). */
+void	 nb_token_make_keyed(const struct nb_hmac_key *, const char *mac,
 	    const uint8_t nonce[NB_NONCE_LEN], int64_t expires,
 	    char out[NB_TOKEN_STRLEN]);
 /* The MAC a token names and its expiry; -1 if tok is not a token's shape. */
@@ -43,6 +59,9 @@ int	 nb_token_parse(const char *tok, char mac[NB_MACSTR_LEN],
 	    int64_t *expires);
 /* 1 if tok is valid for that nonce at now (constant-time compare), else 0. */
 int	 nb_token_valid(const uint8_t key[NB_TOKEN_KEYLEN], const char *tok,
+	    const uint8_t nonce[NB_NONCE_LEN], int64_t now);
+/* nb_token_valid under a key prepared once. */
+int	 nb_token_valid_keyed(const struct nb_hmac_key *, const char *tok,
 	    const uint8_t nonce[NB_NONCE_LEN], int64_t now);
 /* The name of how a client was recognised, for logs and events. */
 const char *nb_ident_name(enum nb_ident);

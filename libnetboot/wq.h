@@ -2,11 +2,11 @@
  * wq.h: the write-behind queue of the three daemons (netboot(7), "The
  * database and the event loops"). A loop queues its writes (events,
  * clients seen, inventory, next-boot clearing, the suspended flag, boot
- * nonces, a daemon's own records) in memory and never waits for the database; one
- * thread per daemon, with its own connection, writes them a batch per
- * pass in one transaction, retrying while another process holds the
- * write lock. Nothing queued is dropped, except past the queue's bound.
- * The same thread keeps the caps: clients.max_discovered (the earliest
+ * nonces, a daemon's own records) in memory and never waits for the
+ * database; one thread per daemon (tftpd: a child process), with its own
+ * connection, writes them a batch per pass in one transaction, retrying
+ * while another process holds the write lock. Nothing queued is dropped,
+ * except past the queue's bound. The same writer keeps the caps: clients.max_discovered (the earliest
  * discovered unmanaged clients are evicted in the transaction that adds
  * new ones) and events.keep_days / events.max_rows (pruned a bounded
  * number of rows at a time).
@@ -32,6 +32,12 @@ struct nb_wq_hooks {
 	/* Run after each commit of records: those written are in. */
 	void	(*commit)(void *arg);
 	void	 *arg;
+	/*
+	 * Write from a forked process, not a thread (no idle or commit hook;
+	 * the caller holds no SQLite connection yet): a loop with no second
+	 * thread keeps glibc's cheaper single-threaded system calls.
+	 */
+	int	  process;
 };
 
 /* Start the writer of daemon for the database at path (opened when needed). */

@@ -556,8 +556,11 @@ main(int argc, char *argv[])
 	tftpd_listen(&td);
 	tftpd_roots_open(&td, 1);
 	nb_daemon_drop_privileges(&d);
-	/* Checked now, opened at the first request that needs it (tftpd_db). */
-	nb_daemon_open_db(&d, NB_DAEMON_LAZY, NULL);
+	/*
+	 * Checked now, opened at the first request that needs it (tftpd_db);
+	 * the queue's writer is a process, leaving the loop single-threaded.
+	 */
+	nb_daemon_open_db(&d, NB_DAEMON_LAZY | NB_DAEMON_WQPROC, NULL);
 	rc = nb_daemon_run(&d);
 	tftpd_abort_all(&td, "server shutting down");
 	if (td.ev_grace != NULL)

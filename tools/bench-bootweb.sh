@@ -103,6 +103,11 @@ rps() {
 	wrk -t1 -c$CONNS -d${DURATION}s "$1" 2>/dev/null | awk '/Requests\/sec/ {printf "%.0f", $2}'
 }
 ratio() { echo "$1 $2" | awk '{ if ($2 > 0) printf "%.2f", $1 / $2; else print "-" }'; }
+# summ ROW...: a row of make bench's table (tools/bench.sh), if it runs us.
+summ() {
+	[ -z "${BENCH_SUMMARY:-}" ] ||
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$BENCH_SUMMARY"
+}
 median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 # pairs BOOTWEB-URL NGINX-URL: PAIRS alternating wrk runs; prints "bootweb-median nginx-median median-ratio all-ratios".
 pairs() {
@@ -119,12 +124,18 @@ echo "bootweb vs nginx ($NGW worker), loopback, $(nproc) cores shared; wrk -t1 -
 B64=$(mbps "http://127.0.0.1:$PB/data/boot/big64"); N64=$(mbps "http://127.0.0.1:$PN/data/boot/big64")
 printf '%-34s %10s %10s %6s\n' "" bootweb nginx ratio
 printf '%-34s %10s %10s %6s\n' "64 MiB file, MB/s" "$B64" "$N64" "$(ratio "$B64" "$N64")"
+summ bootweb "64 MiB file, MB/s (nginx)" "$B64" "$N64" \
+    "$(ratio "$B64" "$N64")" \
+    high ""
 BI=$(mbps "http://127.0.0.1:$PB/data/boot/initrd.gz"); NI=$(mbps "http://127.0.0.1:$PN/data/boot/initrd.gz")
 printf '%-34s %10s %10s %6s\n' "initrd, MB/s" "$BI" "$NI" "$(ratio "$BI" "$NI")"
+summ bootweb "initrd, MB/s (nginx)" "$BI" "$NI" "$(ratio "$BI" "$NI")" high ""
 set -- $(pairs "http://127.0.0.1:$PB/boot.ipxe" "http://127.0.0.1:$PN/boot.ipxe")
 printf '%-34s %10s %10s %6s  (pairs %s)\n' "/boot.ipxe ($(stat -c %s "$T/www/boot.ipxe") B), req/s" "$1" "$2" "$3" "$4"
+summ bootweb "/boot.ipxe req/s (nginx, static)" "$1" "$2" "$3" high ""
 set -- $(pairs "http://127.0.0.1:$PB/boot?mac=$MAC" "http://127.0.0.1:$PN/client.txt")
 printf '%-34s %10s %10s %6s  (pairs %s)\n' "/boot?mac= ($(stat -c %s "$T/www/client.txt") B), req/s" "$1" "$2" "$3" "$4"
+summ bootweb "/boot?mac= req/s (nginx, static)" "$1" "$2" "$3" high ""
 sleep 0.5
 LOAD_RSS=$(awk '/VmRSS/ {print $2}' /proc/$BWPID/status)
 echo "initrd: $INITRD"

@@ -81,6 +81,16 @@ printf '  %-34s %8s s  %8s MiB extra disk\n' "bootctl image import (1 pass+sha25
 printf '  %-34s %8s s  %8s MiB extra disk\n' "bsdtar -xf" "$best_tar" "$((tar_disk / 1024))"
 printf '  %-34s %8s s\n' "(sha256sum of the ISO alone)" "$(echo "$sha / 1000" | bc -l | xargs printf '%.2f')"
 echo "  ratios: time $(echo "$best_imp / $best_tar" | bc -l | xargs printf '%.2f')x bsdtar, disk $(echo "$imp_disk / $tar_disk" | bc -l | xargs printf '%.3f')x bsdtar"
+# summ ROW...: a row of make bench's table (tools/bench.sh), if it runs us.
+summ() {
+	[ -z "${BENCH_SUMMARY:-}" ] ||
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$BENCH_SUMMARY"
+}
+summ iso "import of the ISO, s (bsdtar -xf)" "$best_imp" "$best_tar" \
+    "$(echo "$best_imp / $best_tar" | bc -l | xargs printf '%.2f')" low ""
+summ iso "extra disk, MiB (bsdtar -xf)" "$((imp_disk / 1024))" \
+    "$((tar_disk / 1024))" \
+    "$(echo "$imp_disk / $tar_disk" | bc -l | xargs printf '%.3f')" low ""
 
 if [ ! -x "$BOOTWEB" ] || [ "$(id -u)" != 0 ]; then
 	echo "serve: skipped (bootweb not built, or not root)"
@@ -110,3 +120,5 @@ echo
 echo "serving a 500 MiB file over HTTP on loopback (curl, best of $ROUNDS)"
 printf '  %-34s %8s MiB/s\n' "bootweb /iso/big/casper/...squashfs" "$iso" "bootweb /data/plain.squashfs" "$plain"
 echo "  ratio: $(echo "$iso / $plain" | bc -l | xargs printf '%.2f')x the plain file"
+summ iso "file inside the ISO, MiB/s (plain file)" "$iso" "$plain" \
+    "$(echo "$iso / $plain" | bc -l | xargs printf '%.2f')" high ""

@@ -137,12 +137,26 @@ p=$(sustained "$T/pxedhcpd.txt")
 echo
 peak() { awk '$11 > best { best = $11 } END { print best + 0 }' "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
+# summ ROW...: a row of make bench's table (tools/bench.sh), if it runs us.
+summ() {
+	[ -z "${BENCH_SUMMARY:-}" ] ||
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$BENCH_SUMMARY"
+}
 echo "sustained answered/s (>= 99 % answered): dnsmasq $d, pxedhcpd $p, ratio $(ratio "$p" "$d")"
+summ pxedhcpd "sustained answered/s (dnsmasq)" "$p" "$d" "$(ratio "$p" "$d")" \
+    high ""
 pd=$(peak "$T/dnsmasq.txt")
 pp=$(peak "$T/pxedhcpd.txt")
 echo "peak answered/s: dnsmasq $pd, pxedhcpd $pp, ratio $(ratio "$pp" "$pd")"
+summ pxedhcpd "peak answered/s (dnsmasq)" "$pp" "$pd" "$(ratio "$pp" "$pd")" \
+    high ""
 cpu() { awk '{ p = $7; gsub(/[(%)]/, "", p) } p + 0 >= 90 { s += $17; n++ } END { printf "%.1f", n ? s / n : 0 }' "$1"; }
 echo "CPU per answered DISCOVER (steps answered >= 90 %): dnsmasq $(cpu "$T/dnsmasq.txt") us, pxedhcpd $(cpu "$T/pxedhcpd.txt") us (recording included)"
+# (no step answered >= 90 %: no CPU figure, no ratio)
+c=$(cpu "$T/pxedhcpd.txt") cd=$(cpu "$T/dnsmasq.txt")
+summ pxedhcpd "CPU us per DISCOVER (dnsmasq)" "$c" "$cd" "$(awk -v a="$c" \
+    -v b="$cd" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b
+	else print "-" }')" low ""
 for r in 20000 40000; do
 	echo "p99 latency at $r/s: dnsmasq $(p99at "$T/dnsmasq.txt" $r), pxedhcpd $(p99at "$T/pxedhcpd.txt" $r)"
 done

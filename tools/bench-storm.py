@@ -552,6 +552,38 @@ def ratio(a, b):
     return "-" if not b or a != a or b != b else "%.2f" % (a / b)
 
 
+def summary(rows):
+    """Rows of the table make bench ends with (tools/bench.sh), if asked."""
+    path = os.environ.get("BENCH_SUMMARY")
+    if not path:
+        return
+    with open(path, "a") as f:
+        for r in rows:
+            f.write("\t".join(str(x) for x in r) + "\n")
+
+
+def summarize(s, d, mode):
+    """The issue's targets: no failure at any N; p99 at most the stand-in's;
+    at N = 1000 wall time at most 0.8 and server CPU at most 0.7 of it."""
+    tag = "N=%d %s: " % (s["n"], mode)
+    big = s["n"] >= 1000
+    nf = sum(s["fail"].values())
+    summary([
+        ("storm", tag + "machines done (stand-in)", s["done"], d["done"],
+         ratio(s["done"], d["done"]), "high", ""),
+        ("storm", tag + "failures (stand-in)", nf, sum(d["fail"].values()),
+         "-", "low", "ours==0"),
+        ("storm", tag + "wall to last file, s", fmt(s["wall"]),
+         fmt(d["wall"]), ratio(s["wall"], d["wall"]), "low",
+         "<=0.80" if big else ""),
+        ("storm", tag + "per machine p99, s", fmt(s["p99"]), fmt(d["p99"]),
+         ratio(s["p99"], d["p99"]), "low", "<=1.00"),
+        ("storm", tag + "server CPU, s", fmt(s["cpu_total"]),
+         fmt(d["cpu_total"]), ratio(s["cpu_total"], d["cpu_total"]), "low",
+         "<=0.70" if big else ""),
+    ])
+
+
 def report(s, d, mode, sizes):
     print("\nN = %d, %s (kernel %s, initrd %s)" % (s["n"], mode, sizes[0],
                                                    sizes[1]))
@@ -678,6 +710,7 @@ def main():
                 r[stack]["mode"] = mode
                 results.append(r[stack])
             report(r["suite"], r["standin"], mode, sizes)
+            summarize(r["suite"], r["standin"], mode)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(results, f, indent=1)

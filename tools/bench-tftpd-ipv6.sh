@@ -85,7 +85,8 @@ done
 grep -q ffff "$W/tftpd.log" && echo "bench-tftpd-ipv6: an IPv4-mapped address in tftpd's log" >&2
 
 # Medians per mode and server, then the ratios.
-sort -k1,1 -k2,2 -k3,3n "$W/results" | awk -v R="$ROUNDS" '
+sort -k1,1 -k2,2 -k3,3n "$W/results" |
+    awk -v R="$ROUNDS" -v sum="${BENCH_SUMMARY:-}" '
 { k = $1 " " $2; v[k, ++n[k]] = $3 }
 END {
 	split("lockstep window16", ms, " ")
@@ -104,5 +105,10 @@ END {
 		r3 = med["hpa-v6"] > 0 ? med["tftpd-v6"] / med["hpa-v6"] : 0
 		printf "%-9s %9.1f %9.1f %9.1f %9.1f %10.2f %10.2f %12.2f\n", m, med["tftpd-v6"],
 		    med["tftpd-v4"], med["hpa-v6"], med["hpa-v4"], r1, r2, r3
+		# a row of the table of make bench (tools/bench.sh)
+		if (sum != "")
+			printf "tftpd-ipv6\t%s over IPv6, MB/s (tftpd-hpa)" \
+			    "\t%.1f\t%.1f\t%.2f\thigh\t\n", m,
+			    med["tftpd-v6"], med["hpa-v6"], r3 >>sum
 	}
 }'

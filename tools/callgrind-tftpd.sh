@@ -5,8 +5,11 @@
 # counts (valgrind --tool=callgrind) repeat from run to run where wall time
 # on a shared machine does not. tftpd and atftpd are counted from a zeroed
 # counter to a dump around the transfer; tftpd-hpa serves from a forked
-# child, whose whole life is the transfer. System calls: strace -c -f
-# attached during a transfer. Not part of make check; run as root.
+# child, whose whole life is the transfer. tftpd's write-behind queue is
+# a forked process (its database work: events written, its connection
+# opened): counted apart over the same window, on its own line. System
+# calls: strace -c -f attached during a transfer. Not part of make check;
+# run as root.
 set -u
 B=$(cd "${1:-.}" && pwd)
 [ "$(id -u)" = 0 ] || { echo "callgrind-tftpd: run as root" >&2; exit 1; }
@@ -72,17 +75,34 @@ printf '%-8s %14s %10s %10s\n' server instructions "instr/blk" "calls/blk"
 for s in tftpd hpa atftpd; do
 	serve $s valgrind --tool=callgrind --trace-children=yes \
 	    --callgrind-out-file="$W/cg/$s.%p.out"
-	[ $s != hpa ] && callgrind_control -z "$SPID" >/dev/null 2>&1
+	# tftpd's child once it has started: its queue's writer.
+	kids=
+	if [ $s = tftpd ]; then
+		for _ in $(seq 60); do
+			grep -q started "$W/$s.log" && break
+			sleep 0.5
+		done
+		kids=$(ps -o pid= --ppid "$SPID" | tr -d ' ')
+	fi
+	for p in $SPID $kids; do
+		[ $s != hpa ] && callgrind_control -z "$p" >/dev/null 2>&1
+	done
 	get
 	sleep 1
-	[ $s != hpa ] && callgrind_control -d "$SPID" >/dev/null 2>&1
+	for p in $SPID $kids; do
+		[ $s != hpa ] && callgrind_control -d "$p" >/dev/null 2>&1
+	done
 	stop
 	if [ $s = hpa ]; then
 		f=$(ls "$W/root$W/cg"/hpa.*.out | head -1)
 	else
-		f=$(ls "$W/cg/$s".*.out.1 | head -1)
+		f=$W/cg/$s.$SPID.out.1
 	fi
 	ir=$(total "$f")
+	wir=
+	for p in $kids; do
+		wir=$(total "$W/cg/$s.$p.out.1")
+	done
 	serve $s
 	strace -f -c -o "$W/$s.strace" -p "$SPID" 2>/dev/null &
 	sp=$!
@@ -96,4 +116,9 @@ for s in tftpd hpa atftpd; do
 	printf '%-8s %14s %10.0f %10.2f\n' $s "$ir" "$(echo "${ir:-0} / $BLOCKS" | bc -l)" \
 	    "$(echo "${calls:-0} / $BLOCKS" | bc -l)"
 	sed -n '3,8p' "$W/$s.strace" | awk '$4 > 1000 {printf "    %-14s %.2f/blk\n", $NF, $4 / 16385}'
+	if [ -n "$wir" ]; then
+		printf '%-8s %14s %10.0f   (%s)\n' "  writer" "$wir" \
+		    "$(echo "$wir / $BLOCKS" | bc -l)" \
+		    "the queue's process: its connection, the events"
+	fi
 done

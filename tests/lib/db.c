@@ -388,12 +388,38 @@ test_constraints(void)
 	    "deleting a client takes its files along");
 }
 
+/* Client-supplied text: kept as sent when clean, else cleaned and cut. */
+static void
+test_client_text(void)
+{
+	char		 out[NB_CLIENT_TEXT_MAX + 1];
+	char		 big[NB_CLIENT_TEXT_MAX + 8];
+	const char	*vc = "PXEClient:Arch:00007:UNDI:003016";
+	const char	*u8 = "caf\xc3\xa9 \xe2\x82\xac";
+
+	ok(nb_client_text(vc, out) == vc, "printable ASCII is kept as sent");
+	ok(nb_client_text(u8, out) == u8, "so is valid UTF-8");
+	ok(strcmp(nb_client_text("a\tb\x7f" "c", out), "abc") == 0,
+	    "a TAB and a DEL are dropped");
+	ok(strcmp(nb_client_text("a\xff" "b\xe2\x80\xa8" "c", out), "abc") == 0,
+	    "an invalid byte and U+2028 are dropped");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ok(nb_client_text(big, out) == out &&
+	    strlen(out) == NB_CLIENT_TEXT_MAX, "a long value is cut");
+	big[NB_CLIENT_TEXT_MAX] = '\0';
+	ok(nb_client_text(big, out) == big, "one at the limit is kept");
+	ok(nb_client_text("", out)[0] == '\0' &&
+	    nb_client_text(NULL, out) == NULL, "empty and NULL");
+}
+
 int
 main(void)
 {
 	if (mkdtemp(dir) == NULL)
 		abort();
 	snprintf(path, sizeof(path), "%s/netboot.db", dir);
+	test_client_text();
 	test_migrations();
 	test_api_rules();
 	test_constraints();

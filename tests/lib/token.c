@@ -88,6 +88,36 @@ test_tokens(void)
 	ok(nb_token_parse("", mac, &exp) == -1, "the empty string is no token");
 }
 
+/* A key prepared once gives the same HMACs and tokens as the raw key. */
+static void
+test_keyed(void)
+{
+	struct nb_hmac_key hk;
+	uint8_t		 key[NB_TOKEN_KEYLEN], nonce[NB_NONCE_LEN];
+	uint8_t		 a[32], b[32];
+	char		 t1[NB_TOKEN_STRLEN], t2[NB_TOKEN_STRLEN];
+	int64_t		 now = 1700000000;
+
+	arc4random_buf(key, sizeof(key));
+	arc4random_buf(nonce, sizeof(nonce));
+	nb_hmac_key_init(&hk, key, sizeof(key));
+	nb_hmac_sha256(key, sizeof(key), "message", 7, a);
+	nb_hmac_keyed(&hk, "message", 7, b);
+	ok(memcmp(a, b, sizeof(a)) == 0, "a prepared key: the same HMAC");
+	nb_hmac_keyed(&hk, "message", 7, b);
+	ok(memcmp(a, b, sizeof(a)) == 0, "and again: the key is not used up");
+	nb_token_make(key, "52:54:00:ab:cd:ef", nonce, now + 60, t1);
+	nb_token_make_keyed(&hk, "52:54:00:ab:cd:ef", nonce, now + 60, t2);
+	is_str(t2, t1, "the same token");
+	ok(nb_token_valid_keyed(&hk, t1, nonce, now) &&
+	    !nb_token_valid_keyed(&hk, t1, nonce, now + 60),
+	    "valid under the prepared key until its expiry");
+	key[0] ^= 1;
+	nb_hmac_key_init(&hk, key, sizeof(key));
+	ok(!nb_token_valid_keyed(&hk, t1, nonce, now),
+	    "not under another prepared key");
+}
+
 static void
 test_ident(void)
 {
@@ -180,6 +210,7 @@ main(void)
 {
 	test_hmac();
 	test_tokens();
+	test_keyed();
 	test_ident();
 	return done_testing();
 }

@@ -3,6 +3,8 @@
 # lets a transfer in flight finish, refuses new ones and exits as soon as
 # it is done; a transfer longer than shutdown_grace is ended with an ERROR
 # and an event; a socket passed by systemd (LISTEN_FDS) is used as is.
+# tftpd runs one thread: its write queue's writer is a child process,
+# which holds no listening socket and exits with it.
 . "$top_srcdir/tests/helpers/tftpd-lib.sh"
 need_cmd curl atftp sqlite3
 [ -x "$RELAY" ] || fail "$RELAY is not built (make check builds it)"
@@ -13,6 +15,15 @@ tftpd_start
 uid=$(awk '/^Uid:/ {print $2}' "/proc/$(tftpd_pid)/status")
 [ "$uid" = "$(id -u nobody)" ] || fail "tftpd runs as uid $uid, not nobody"
 note "bound port 69 as root, then runs as nobody"
+thr=$(awk '/^Threads:/ {print $2}' "/proc/$(tftpd_pid)/status")
+[ "$thr" = 1 ] || fail "tftpd runs $thr threads, not one"
+WPID=$(ps -o pid= --ppid "$(tftpd_pid)" | tr -d ' ')
+[ -n "$WPID" ] || fail "tftpd has no writer process"
+ls -l "/proc/$WPID/fd" | grep -q 'socket:' ||
+	fail "the writer has no socketpair"
+[ "$(ls "/proc/$WPID/fd" | wc -l)" -le 5 ] ||
+	fail "the writer holds the daemon's descriptors: $(ls "/proc/$WPID/fd")"
+note "one thread; the queue's writer is process $WPID"
 
 # A relay that delays each packet by 1 ms makes a transfer last long enough.
 start_bg relay ip netns exec "$NS" "$RELAY" -D 1000 -T 60 127.0.0.1:7000 127.0.0.1:69
@@ -34,6 +45,8 @@ wait_for 5 sh -c "! kill -0 $(tftpd_pid) 2>/dev/null" || fail "tftpd did not exi
 secs=$(echo "$(date +%s.%N) - $start" | bc)
 [ "$(echo "$secs < 4.5" | bc)" = 1 ] || fail "tftpd took $secs s to exit, not right after the transfer"
 note "SIGTERM: the transfer in flight completed, a new request was refused, exit after $secs s"
+wait_for 5 sh -c "! kill -0 $WPID 2>/dev/null" ||
+	fail "the writer process outlived tftpd"
 
 # A transfer longer than shutdown_grace = 1 is ended with an ERROR.
 mv "$T/tftpd.log" "$T/tftpd1.log"
