@@ -193,10 +193,11 @@ clients_list(struct bw_req *r)
 {
 	struct evkeyvalq	 q;
 	struct list_ctx		 lc;
-	const char		*sel;
+	enum nb_client_order	 order = NB_ORDER_MAC;
+	const char		*sel, *s;
 	char			 why[256];
 	json_t			*o;
-	int			 code, rc;
+	int			 code, rc, desc = 0;
 
 	TAILQ_INIT(&q);
 	memset(&lc, 0, sizeof(lc));
@@ -219,9 +220,16 @@ clients_list(struct bw_req *r)
 		code = bw_fail(r, 400, "selector: %s", why);
 		goto done;
 	}
+	/* ?sort=field or -field: an order with an index (db_client.c) */
+	if ((s = api_query(r, &q, "sort")) != NULL &&
+	    nb_client_order_parse(s, &order, &desc) == -1) {
+		code = bw_fail(r, 400, "sort %s is not one of %s (- before "
+		    "one: descending)", s, nb_client_order_names());
+		goto done;
+	}
 	lc.a = json_array();
-	if ((rc = nb_client_select(r->bw->d->db, lc.sel, list_one, &lc)) !=
-	    NB_OK) {
+	if ((rc = nb_client_select_by(r->bw->d->db, lc.sel, order, desc,
+	    list_one, &lc)) != NB_OK) {
 		json_decref(lc.a);
 		code = api_dberr(r, rc);
 		goto done;

@@ -18,6 +18,7 @@
 #include "xmalloc.h"
 
 #define EVENTS_CHUNK	500	/* events read per query while filtering */
+#define EVENTS_SCAN	5000	/* and at most per request (kind=) */
 
 struct ev_ctx {
 	const char	*kind;
@@ -40,26 +41,51 @@ ev_one(const struct nb_event *ev, void *arg)
 	return (long long)json_array_size(ec->a) >= ec->limit;
 }
 
+/* An id bound of the event list (?after=, ?before=); a status if bad. */
+static int
+ev_bound(struct bw_req *r, struct evkeyvalq *q, const char *key,
+    long long min, int64_t *out)
+{
+	const char	*s, *errstr;
+
+	if ((s = api_query(r, q, key)) == NULL)
+		return 0;
+	*out = strtonum(s, min, INT64_MAX, &errstr);
+	if (errstr != NULL)
+		return bw_fail(r, 400, "%s %s is %s", key, s, errstr);
+	return 0;
+}
+
+/*
+ * GET /api/v1/events: oldest first from ?after=, or newest first with
+ * ?order=desc (from the newest, or below ?before=), each an indexed range
+ * (nb_event_range). A kind filter reads at most EVENTS_SCAN events per
+ * request: the page may then be short with "more" true, and last_id is
+ * where the next request goes on from.
+ */
 int
 api_events(struct bw_req *r, const char *rest)
 {
 	struct evkeyvalq	 q;
 	struct ev_ctx		 ec;
-	const char		*s, *macs, *errstr;
+	struct nb_db		*db = r->bw->d->db;
+	const char		*s, *macs;
 	char			 mac[NB_MACSTR_LEN];
-	long long		 off;
-	int			 code = 0, rc;
+	long long		 off, scanned = 0;
+	int64_t			 after = 0, before = 0, head = 0;
+	int			 code = 0, rc, desc = 0;
+	json_t			*o;
 
 	TAILQ_INIT(&q);
 	memset(&ec, 0, sizeof(ec));
-	if ((code = api_paging(r, &q, &ec.limit, &off)) != 0)
+	if ((code = api_paging(r, &q, &ec.limit, &off)) != 0 ||
+	    (code = ev_bound(r, &q, "after", 0, &after)) != 0 ||
+	    (code = ev_bound(r, &q, "before", 1, &before)) != 0)
 		goto done;
-	if ((s = api_query(r, &q, "after")) != NULL) {
-		ec.last = strtonum(s, 0, INT64_MAX, &errstr);
-		if (errstr != NULL) {
-			code = bw_fail(r, 400, "after %s is %s", s, errstr);
-			goto done;
-		}
+	if ((s = api_query(r, &q, "order")) != NULL &&
+	    (desc = strcmp(s, "desc") == 0) == 0 && strcmp(s, "asc") != 0) {
+		code = bw_fail(r, 400, "order %s is not asc or desc", s);
+		goto done;
 	}
 	if ((macs = api_query(r, &q, "mac")) != NULL &&
 	    nb_mac_canon(macs, mac) == -1) {
@@ -67,20 +93,35 @@ api_events(struct bw_req *r, const char *rest)
 		goto done;
 	}
 	ec.kind = api_query(r, &q, "kind");
+	/* The head first: what the list holds is at or below it. */
+	if (desc && (head = nb_event_head(db)) < 0) {
+		code = api_dberr(r, NB_ERR);
+		goto done;
+	}
+	if (desc && before == 0)
+		before = head + 1;
+	ec.last = desc ? before : after;
 	ec.a = json_array();
 	do {
 		ec.nread = 0;
-		rc = nb_event_list(r->bw->d->db, macs ? mac : NULL, ec.last,
-		    EVENTS_CHUNK, ev_one, &ec);
+		rc = nb_event_range(db, macs ? mac : NULL, desc ? after :
+		    ec.last, desc ? ec.last : before, desc, EVENTS_CHUNK,
+		    ev_one, &ec);
 		if (rc != NB_OK) {
 			json_decref(ec.a);
 			code = api_dberr(r, rc);
 			goto done;
 		}
+		scanned += ec.nread;
 	} while (ec.nread == EVENTS_CHUNK &&
-	    (long long)json_array_size(ec.a) < ec.limit);
-	api_send(r, 200, json_pack("{s:o, s:I}", "events", ec.a, "last_id",
-	    (json_int_t)ec.last));
+	    (long long)json_array_size(ec.a) < ec.limit &&
+	    scanned < EVENTS_SCAN);
+	o = json_pack("{s:o, s:I, s:b}", "events", ec.a, "last_id",
+	    (json_int_t)ec.last, "more", ec.nread == EVENTS_CHUNK ||
+	    (long long)json_array_size(ec.a) >= ec.limit);
+	if (desc)
+		json_object_set_new(o, "head", json_integer(head));
+	api_send(r, 200, o);
 done:
 	evhttp_clear_headers(&q);
 	return code;

@@ -27,7 +27,8 @@ static const struct {
 	{ "get", "/metrics", "viewer", "Prometheus metrics (or from "
 	    "metrics.allow)" },
 	{ "get", "/api/v1/clients", "viewer", "list clients (image, name, "
-	    "allowed, known, q, selector, limit, offset, total)" },
+	    "allowed, known, q, selector, sort=mac|name|image|state|"
+	    "last_seen (-FIELD descending), limit, offset, total)" },
 	{ "post", "/api/v1/clients", "operator", "add a client {mac, name, "
 	    "hostname, ip, image, template, vars, labels, allowed}" },
 	{ "get", "/api/v1/clients/{id}", "viewer", "one client by MAC or "
@@ -48,8 +49,8 @@ static const struct {
 	    "or a list of MACs picks, in one transaction: {action, selector "
 	    "| macs, next_boot, labels, secureon}; answers {action, count, "
 	    "clients}" },
-	{ "get", "/api/v1/events", "operator", "events (after, mac, kind, "
-	    "limit)" },
+	{ "get", "/api/v1/events", "operator", "events (after, before, "
+	    "order=asc|desc: newest first with head, mac, kind, limit)" },
 	{ "get", "/api/v1/events/stream", "operator", "events as "
 	    "Server-Sent Events" },
 	{ "get", "/api/v1/images", "viewer", "list images" },
@@ -99,6 +100,10 @@ static const struct {
 	{ "post", "/api/v1/tokens", "admin", "create {user, role, label, "
 	    "expires}; the token is shown once" },
 	{ "delete", "/api/v1/tokens/{id}", "admin", "revoke a token" },
+	/* the web UI's session (api-session.c) */
+	{ "get", "/api/v1/session", "viewer", "this session's user, role, "
+	    "CSRF token and expiry (session cookie only)" },
+	/* end of the web UI's session */
 };
 
 /* Request bodies, as examples for the clients of the API. */

@@ -79,8 +79,7 @@ api_code(int status)
 void
 api_send(struct bw_req *r, int code, json_t *o)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(r->req),
-	    "Cache-Control", "no-store");
+	http_set_header(r, "Cache-Control", "no-store");
 	http_send_json(r, code, o);
 	json_decref(o);
 }
@@ -265,7 +264,7 @@ api_auth(struct bw_req *r, int flags)
 	struct evkeyvalq	*ih = evhttp_request_get_input_headers(r->req);
 	struct nb_auth		 a;
 	enum nb_role		 need = NB_ROLE_VIEWER;
-	const char		*h, *csrf;
+	const char		*h, *csrf, *site;
 	char			 sid[NB_APITOKEN_STRLEN + 8];
 	int			 safe;
 
@@ -285,6 +284,19 @@ api_auth(struct bw_req *r, int flags)
 		if (nb_token_auth(db, h, nb_now(), &a) != NB_OK)
 			return api_unauth(r, "unknown or expired token");
 	} else if (api_cookie(r, API_COOKIE, sid, sizeof(sid)) == 0) {
+		/*
+		 * A session serves the UI's own pages only. SameSite=Strict
+		 * still sends the cookie from another port of this host (the
+		 * boot plane is same-site), so a request the browser marks
+		 * as from another origin is refused (Fetch Metadata).
+		 */
+		site = evhttp_find_header(ih, "Sec-Fetch-Site");
+		if (site != NULL && strcmp(site, "same-origin") != 0 &&
+		    strcmp(site, "none") != 0)
+			return bw_fail(r, 403, "a session is only good from "
+			    "this server's own pages (Sec-Fetch-Site: %s)",
+			    strcmp(site, "same-site") == 0 ? "same-site" :
+			    "cross-site");
 		if (nb_session_auth(db, sid, nb_now(), &a) != NB_OK)
 			return api_unauth(r, "the session ended; log in again");
 		csrf = evhttp_find_header(ih, "X-CSRF-Token");
@@ -303,6 +315,18 @@ api_auth(struct bw_req *r, int flags)
 		    bw_method_name(r->method), nb_role_name(need), a.user,
 		    nb_role_name(a.role));
 	return 0;
+}
+
+/*
+ * What every reply of the admin plane carries, its errors too: it is
+ * never stored by a browser or a proxy (www.c lets the UI's static files
+ * revalidate instead), and never sniffed into another type.
+ */
+void
+api_headers(struct bw_req *r)
+{
+	http_set_header(r, "Cache-Control", "no-store");
+	http_set_header(r, "X-Content-Type-Options", "nosniff");
 }
 
 int

@@ -32,6 +32,8 @@ int	 api_body(struct bw_req *, json_t **out);
 int	 api_str(struct bw_req *, json_t *o, const char *key, const char **out);
 /* The caller's credentials and role for a route's flags, or a status. */
 int	 api_auth(struct bw_req *, int flags);
+/* The headers of every admin-plane reply (no-store, nosniff). */
+void	 api_headers(struct bw_req *);
 /* A connection closed: forget requests waiting on it. */
 void	 api_conn_closed(struct bootweb *, struct evhttp_connection *);
 void	 api_init(struct bootweb *);
@@ -40,6 +42,9 @@ int	 api_health(struct bw_req *, const char *);
 int	 api_notfound(struct bw_req *, const char *);
 int	 api_login(struct bw_req *, const char *);
 int	 api_logout(struct bw_req *, const char *);
+
+/* api-session.c */
+int	 api_session(struct bw_req *, const char *);
 
 /* api-clients.c */
 /* ?limit= and ?offset= of a list, or a status. */

@@ -617,6 +617,9 @@ static const struct bw_route routes[] = {
 	    api_tokens },
 	{ BW_ADMIN, EVHTTP_REQ_DELETE, PREFIX("api/v1/tokens/"), API_ADMIN,
 	    api_tokens },
+	/* The web UI's session (api-session.c; issue 14, apiui) */
+	{ BW_ADMIN, BW_GET, EXACT("api/v1/session"), BW_RT_AUTH, api_session },
+	/* end of the web UI's session */
 	/*
 	 * The web UI (www.c; bootweb(8) WEB UI): / is its page, /ui/NAME
 	 * its files, from www_dir only. No credentials: it is static and
@@ -824,6 +827,8 @@ bw_route(struct bw_req *r, int plane)
 	}
 	/* The admin API's errors are JSON whatever fails. */
 	r->json = plane == BW_ADMIN && strncmp(r->path, "api/", 4) == 0;
+	if (plane == BW_ADMIN)
+		api_headers(r);
 	if ((rt = bw_match(plane, r->path, r->method, &r->allow)) == NULL)
 		return r->allow != 0 ? 405 : 404;
 	if ((r->query = strchr(uri, '?')) != NULL)

@@ -237,6 +237,17 @@ http_send_mem(struct bw_req *r, int code, const char *type, const void *body, si
 	evbuffer_free(evb);
 }
 
+/* Set header name to value, replacing any value set before. */
+void
+http_set_header(struct bw_req *r, const char *name, const char *value)
+{
+	struct evkeyvalq	*oh = evhttp_request_get_output_headers(r->req);
+
+	while (evhttp_remove_header(oh, name) == 0)
+		;
+	evhttp_add_header(oh, name, value);
+}
+
 void
 http_send_evb(struct bw_req *r, int code, const char *type, struct evbuffer *evb)
 {
@@ -245,7 +256,7 @@ http_send_evb(struct bw_req *r, int code, const char *type, struct evbuffer *evb
 
 	evhttp_add_header(oh, "Content-Type", type);
 	/* Scripts and unattended files change with the database: never cache them. */
-	evhttp_add_header(oh, "Cache-Control", "no-store");
+	http_set_header(r, "Cache-Control", "no-store");
 	http_set_length(r, (off_t)len);
 	if (r->head)
 		evbuffer_drain(evb, len);

@@ -311,7 +311,7 @@ sse_stream(struct bw_req *r, const char *rest)
 	TAILQ_INSERT_TAIL(&sse.subs, s, entry);
 	sse.nsubs++;
 	evhttp_add_header(oh, "Content-Type", "text/event-stream");
-	evhttp_add_header(oh, "Cache-Control", "no-store");
+	http_set_header(r, "Cache-Control", "no-store");
 	evhttp_add_header(oh, "X-Accel-Buffering", "no");
 	r->status = 200;
 	r->bw->nreq++;

@@ -139,7 +139,7 @@ www_headers(struct bw_req *r)
 	struct evkeyvalq	*oh = evhttp_request_get_output_headers(r->req);
 
 	evhttp_add_header(oh, "Content-Security-Policy", WWW_CSP);
-	evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
+	http_set_header(r, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(oh, "X-Frame-Options", "DENY");
 	evhttp_add_header(oh, "Referrer-Policy", "no-referrer");
 	evhttp_add_header(oh, "Cross-Origin-Opener-Policy", "same-origin");
@@ -185,7 +185,7 @@ www_send(struct bw_req *r, const char *rel)
 	    (unsigned long long)st.st_mtime, (unsigned long long)st.st_size);
 	evhttp_add_header(oh, "Vary", "Accept-Encoding");
 	/* Revalidated at each use: a new version is seen at once. */
-	evhttp_add_header(oh, "Cache-Control", "no-cache");
+	http_set_header(r, "Cache-Control", "no-cache");
 	if ((inm = evhttp_find_header(ih, "If-None-Match")) != NULL &&
 	    strstr(inm, etag) != NULL) {
 		close(fd);

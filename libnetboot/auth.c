@@ -339,6 +339,35 @@ nb_session_revoke(struct nb_db *db, const char *sid)
 }
 
 int
+nb_session_expiry(struct nb_db *db, const char *sid, int64_t *expires,
+    int64_t *idle)
+{
+	static const char sql[] = "SELECT ifnull(expires, 0), ifnull(idle, 0) "
+	    "FROM tokens WHERE hash = ?1 AND kind = 'session'";
+	char		 h[SHA256_DIGEST_STRING_LENGTH];
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*expires = *idle = 0;
+	if (!secret_shape(sid, NB_SESSION_PREFIX))
+		return db_fail(db, NB_NOTFOUND, "no such session");
+	secret_hash(sid, h);
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	db_bind_text(st, 1, h);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*expires = sqlite3_column_int64(st, 0);
+		*idle = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return db_fail(db, NB_NOTFOUND, "no such session");
+	if (rc != SQLITE_ROW)
+		return db_sqlerr(db, rc);
+	return NB_OK;
+}
+
+int
 nb_session_csrf(struct nb_db *db, const char *sid, char out[NB_CSRF_STRLEN])
 {
 	static const char label[] = "netboot csrf\n";

@@ -21,7 +21,7 @@
 struct stat;
 
 #define NB_DB_DEFAULT	LOCALSTATEDIR "/lib/netboot/netboot.db"
-#define NB_DB_VERSION	8		/* schema version this build writes */
+#define NB_DB_VERSION	9		/* schema version this build writes */
 /* The busy timeout of an event loop's connection (it only reads). */
 #define NB_DB_LOOP_BUSY_MS	50
 
@@ -173,6 +173,23 @@ int		 nb_client_update(struct nb_db *, const struct nb_client *c);
 int		 nb_client_rm(struct nb_db *, const char *mac);
 /* Call fn for each client in MAC order; a non-zero return from fn stops the walk. */
 int		 nb_client_list(struct nb_db *, int (*fn)(const struct nb_client *, void *), void *arg);
+/* The orders of a client list (nb_client_list_by; the API's ?sort=). */
+enum nb_client_order {
+	NB_ORDER_MAC,
+	NB_ORDER_NAME,
+	NB_ORDER_IMAGE,
+	NB_ORDER_STATE,		/* discovered, known; denied first in each */
+	NB_ORDER_LAST_SEEN,
+};
+/* Parse "field" or "-field" (descending) into *o and *desc; -1 if unknown. */
+int		 nb_client_order_parse(const char *s, enum nb_client_order *o,
+		    int *desc);
+/* The field names nb_client_order_parse takes, for messages. */
+const char	*nb_client_order_names(void);
+/* nb_client_list in order o (desc: reversed), ties by MAC, along an index. */
+int		 nb_client_list_by(struct nb_db *, enum nb_client_order o,
+		    int desc, int (*fn)(const struct nb_client *, void *),
+		    void *arg);
 /* Record that a daemon saw mac: create it as discovered if new, update last seen and what is given (NULL/-1: keep). */
 int		 nb_client_seen(struct nb_db *, const char *mac, int arch, const char *vendor_class,
 		    const char *user_class, const char *uuid, const char *ip);
@@ -354,6 +371,16 @@ int		 nb_event_add(struct nb_db *, const char *mac, const char *daemon, const ch
 /* Call fn for events with id > after (oldest first), for mac if given, at most limit (0: all). */
 int		 nb_event_list(struct nb_db *, const char *mac, int64_t after, int64_t limit,
 		    int (*fn)(const struct nb_event *, void *), void *arg);
+/*
+ * Call fn for events with after < id < before (before 0: no bound), for
+ * mac if given, oldest first or newest first (desc), at most limit (0:
+ * all); each order and filter walks an index, never the table.
+ */
+int		 nb_event_range(struct nb_db *, const char *mac, int64_t after,
+		    int64_t before, int desc, int64_t limit,
+		    int (*fn)(const struct nb_event *, void *), void *arg);
+/* The id of the newest event of all (0 if none; -1 on error). */
+int64_t		 nb_event_head(struct nb_db *);
 /* The id of the newest event (0 if none), for following. */
 int64_t		 nb_event_last_id(struct nb_db *, const char *mac);
 /* The event as a JSON object. */
@@ -550,6 +577,9 @@ int		 nb_session_auth(struct nb_db *, const char *sid, int64_t now,
 		    struct nb_auth *out);
 /* End the session with that id (logout); NB_NOTFOUND if none. */
 int		 nb_session_revoke(struct nb_db *, const char *sid);
+/* A session's absolute end (*expires) and idle expiry in seconds. */
+int		 nb_session_expiry(struct nb_db *, const char *sid,
+		    int64_t *expires, int64_t *idle);
 /* The CSRF token of a session: HMAC-SHA256 of its id, server key. */
 int		 nb_session_csrf(struct nb_db *, const char *sid,
 		    char out[NB_CSRF_STRLEN]);

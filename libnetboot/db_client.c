@@ -259,10 +259,11 @@ nb_client_rm(struct nb_db *db, const char *mac)
 	return db_exec_row(db, st, "no client %s", mac);
 }
 
-int
-nb_client_list(struct nb_db *db, int (*fn)(const struct nb_client *, void *), void *arg)
+/* Walk the clients a statement of CLIENT_COLS selects, in its order. */
+static int
+client_walk(struct nb_db *db, const char *sql,
+    int (*fn)(const struct nb_client *, void *), void *arg)
 {
-	static const char sql[] = "SELECT " CLIENT_COLS " FROM clients ORDER BY mac";
 	struct nb_client	 c;
 	sqlite3_stmt		*st;
 	int			 rc, stop = 0;
@@ -279,6 +280,66 @@ nb_client_list(struct nb_db *db, int (*fn)(const struct nb_client *, void *), vo
 	if (!stop && rc != SQLITE_DONE)
 		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
 	return NB_OK;
+}
+
+int
+nb_client_list(struct nb_db *db, int (*fn)(const struct nb_client *, void *), void *arg)
+{
+	return client_walk(db, "SELECT " CLIENT_COLS " FROM clients ORDER BY mac",
+	    fn, arg);
+}
+
+/*
+ * The orders a client list takes (the API's ?sort=), each walked along
+ * an index of its own (migration 8 -> 9), ties broken by MAC in the same
+ * direction, so that a page of 10,000 clients reads only the rows up to
+ * it: no sort of the whole table. NULL sorts first ascending.
+ */
+#define CLIENT_BY(o)	"SELECT " CLIENT_COLS " FROM clients ORDER BY " o
+static const struct {
+	const char	*name;
+	const char	*asc, *desc;
+} client_orders[] = {
+	[NB_ORDER_MAC] = { "mac", CLIENT_BY("mac"), CLIENT_BY("mac DESC") },
+	[NB_ORDER_NAME] = { "name", CLIENT_BY("name, mac"),
+	    CLIENT_BY("name DESC, mac DESC") },
+	[NB_ORDER_IMAGE] = { "image", CLIENT_BY("image, mac"),
+	    CLIENT_BY("image DESC, mac DESC") },
+	[NB_ORDER_STATE] = { "state", CLIENT_BY("state, allowed, mac"),
+	    CLIENT_BY("state DESC, allowed DESC, mac DESC") },
+	[NB_ORDER_LAST_SEEN] = { "last_seen", CLIENT_BY("last_seen, mac"),
+	    CLIENT_BY("last_seen DESC, mac DESC") },
+};
+
+int
+nb_client_order_parse(const char *s, enum nb_client_order *o, int *desc)
+{
+	size_t	 i;
+
+	*desc = s[0] == '-';
+	s += *desc;
+	for (i = 0; i < nitems(client_orders); i++)
+		if (strcmp(s, client_orders[i].name) == 0) {
+			*o = (enum nb_client_order)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+nb_client_order_names(void)
+{
+	return "mac, name, image, state, last_seen";
+}
+
+int
+nb_client_list_by(struct nb_db *db, enum nb_client_order o, int desc,
+    int (*fn)(const struct nb_client *, void *), void *arg)
+{
+	if ((size_t)o >= nitems(client_orders))
+		return db_fail(db, NB_INVALID, "no such client order");
+	return client_walk(db, desc ? client_orders[o].desc :
+	    client_orders[o].asc, fn, arg);
 }
 
 int

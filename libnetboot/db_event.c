@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,22 +63,15 @@ nb_event_add(struct nb_db *db, const char *mac, const char *daemon, const char *
 	return rc;
 }
 
-int
-nb_event_list(struct nb_db *db, const char *mac, int64_t after, int64_t limit,
+/* Call fn for each event st selects (its columns: nb_event_list's). */
+static int
+event_walk(struct nb_db *db, sqlite3_stmt *st,
     int (*fn)(const struct nb_event *, void *), void *arg)
 {
-	static const char sql[] = "SELECT id, ts, mac, ip, daemon, kind, detail FROM events "
-	    "WHERE id > ?1 AND (?2 IS NULL OR mac = ?2) ORDER BY id LIMIT ?3";
 	struct nb_event	 ev;
-	sqlite3_stmt	*st;
 	const char	*mac_col;
 	int		 rc, stop = 0;
 
-	if ((st = db_stmt(db, sql)) == NULL)
-		return NB_ERR;
-	sqlite3_bind_int64(st, 1, after);
-	db_bind_text(st, 2, mac);
-	sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1);
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&ev, 0, sizeof(ev));
 		ev.id = sqlite3_column_int64(st, 0);
@@ -94,6 +88,66 @@ nb_event_list(struct nb_db *db, const char *mac, int64_t after, int64_t limit,
 	if (!stop && rc != SQLITE_DONE)
 		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
 	return NB_OK;
+}
+
+int
+nb_event_list(struct nb_db *db, const char *mac, int64_t after, int64_t limit,
+    int (*fn)(const struct nb_event *, void *), void *arg)
+{
+	static const char sql[] = "SELECT id, ts, mac, ip, daemon, kind, detail FROM events "
+	    "WHERE id > ?1 AND (?2 IS NULL OR mac = ?2) ORDER BY id LIMIT ?3";
+	sqlite3_stmt	*st;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	sqlite3_bind_int64(st, 1, after);
+	db_bind_text(st, 2, mac);
+	sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1);
+	return event_walk(db, st, fn, arg);
+}
+
+/*
+ * One statement per order and filter, so that each is planned on its
+ * index: the rowid range, or events_mac (mac, id) for one client.
+ */
+#define EVENT_RANGE(w, o) "SELECT id, ts, mac, ip, daemon, kind, detail " \
+	"FROM events WHERE " w "id > ?1 AND id < ?2 ORDER BY id " o " LIMIT ?3"
+static const char *const event_ranges[2][2] = {
+	{ EVENT_RANGE("", ""), EVENT_RANGE("", "DESC") },
+	{ EVENT_RANGE("mac = ?4 AND ", ""), EVENT_RANGE("mac = ?4 AND ", "DESC") },
+};
+
+int
+nb_event_range(struct nb_db *db, const char *mac, int64_t after,
+    int64_t before, int desc, int64_t limit,
+    int (*fn)(const struct nb_event *, void *), void *arg)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = db_stmt(db, event_ranges[mac != NULL][desc != 0])) == NULL)
+		return NB_ERR;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
+	sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1);
+	if (mac != NULL)
+		db_bind_text(st, 4, mac);
+	return event_walk(db, st, fn, arg);
+}
+
+int64_t
+nb_event_head(struct nb_db *db)
+{
+	sqlite3_stmt	*st;
+	int64_t		 id = -1;
+
+	/* max() of the rowid is one step to the b-tree's end */
+	if ((st = db_stmt(db, "SELECT ifnull(max(id), 0) FROM events")) ==
+	    NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return id;
 }
 
 int64_t

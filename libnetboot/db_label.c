@@ -462,3 +462,51 @@ nb_client_select(struct nb_db *db, const struct nb_selector *sel,
 	free(macs);
 	return sc.rc;
 }
+
+/* An ordered walk's filter: the MACs that have the label, if any. */
+struct order_ctx {
+	struct select_ctx	*sc;
+	char			(*macs)[NB_MACSTR_LEN];	/* MAC order */
+	size_t			 n;
+};
+
+static int
+order_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static int
+order_one(const struct nb_client *c, void *arg)
+{
+	struct order_ctx	*oc = arg;
+
+	if (oc->macs != NULL && bsearch(c->mac, oc->macs, oc->n,
+	    sizeof(*oc->macs), order_cmp) == NULL)
+		return 0;
+	return select_one(c, oc->sc);
+}
+
+/*
+ * In another order than the MAC's, the clients are walked along that
+ * order's index (nb_client_list_by); a selector's label candidates only
+ * spare the label lookups of the others.
+ */
+int
+nb_client_select_by(struct nb_db *db, const struct nb_selector *sel,
+    enum nb_client_order order, int desc,
+    int (*fn)(const struct nb_client *, json_t *labels, void *), void *arg)
+{
+	struct select_ctx	 sc = { db, sel, fn, arg, NB_OK };
+	struct order_ctx	 oc = { &sc, NULL, 0 };
+	int			 rc;
+
+	if (order == NB_ORDER_MAC && !desc)
+		return nb_client_select(db, sel, fn, arg);
+	if (sel != NULL && (rc = select_candidates(db, sel, &oc.macs,
+	    &oc.n)) != NB_OK)
+		return rc;
+	rc = nb_client_list_by(db, order, desc, order_one, &oc);
+	free(oc.macs);
+	return rc != NB_OK ? rc : sc.rc;
+}

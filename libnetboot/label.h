@@ -65,6 +65,11 @@ int	 nb_selector_match(const struct nb_selector *sel, json_t *labels);
 int	 nb_client_select(struct nb_db *, const struct nb_selector *sel,
 	    int (*fn)(const struct nb_client *, json_t *labels, void *),
 	    void *arg);
+/* nb_client_select in order (nb_client_list_by), desc reversed. */
+int	 nb_client_select_by(struct nb_db *, const struct nb_selector *sel,
+	    enum nb_client_order order, int desc,
+	    int (*fn)(const struct nb_client *, json_t *labels, void *),
+	    void *arg);
 
 /* What a bulk action does to each client it picks. */
 enum nb_bulk_action {

@@ -1,25 +1,31 @@
 // api.js: every call the UI makes goes through here. The UI has no
 // privileges of its own: it is a client of the admin API (bootweb(8)
-// ADMIN API), with the session cookie the login sets and, on every
-// write, the CSRF token the login answered.
+// ADMIN API), with the session cookie the login sets (HttpOnly: no
+// script reads it) and, on every write, the session's CSRF token. The
+// token lives in this module's memory only, never in the browser's
+// storage where any script of the origin could read it: after a reload
+// the page asks GET /api/v1/session for it again.
 
-const KEY = 'netboot.session';
 const RANK = { viewer: 0, operator: 1, admin: 2 };
 
 export let session = null;
-try {
-	session = JSON.parse(localStorage.getItem(KEY) || 'null');
-} catch (e) {
-	session = null;
-}
 
 // Remember who logged in ({user, role, csrf_token}), or forget (null).
 export function setSession(s) {
 	session = s;
-	if (s)
-		localStorage.setItem(KEY, JSON.stringify(s));
-	else
-		localStorage.removeItem(KEY);
+}
+
+// Ask the server who the session cookie stands for: the session, or
+// null when there is none (no cookie, ended, expired).
+export async function loadSession() {
+	try {
+		setSession(await api('GET', '/session'));
+	} catch (e) {
+		if (e.status !== 401)
+			throw e;
+		setSession(null);
+	}
+	return session;
 }
 
 // Whether the logged-in user has at least this role.
@@ -111,7 +117,8 @@ export async function api(method, path, body, opts = {}) {
 		if (res.status === 429 && res.headers.get('Retry-After'))
 			msg += ' (retry after ' + res.headers.get('Retry-After') +
 			    ' s)';
-		if (res.status === 401 && path !== '/login')
+		if (res.status === 401 && path !== '/login' &&
+		    path !== '/session')
 			expired(msg);
 		throw new ApiError(res.status, err.code || String(res.status),
 		    msg, line);
@@ -155,46 +162,26 @@ export function upload(path, file, progress) {
 	});
 }
 
-// The id of the newest event. The API lists events forward from an id,
-// so this searches: doubling, then halving, one event per question, a
-// few dozen small questions for a million events, each an indexed read.
-async function lastEventId() {
-	const first = async (after) => {
-		const r = await api('GET', '/events?limit=1&after=' + after);
-		return r.events.length ? r.events[0].id : 0;
-	};
-	let e = await first(0);
-	if (!e)
-		return 0;
-	let lo = e - 1, hi = Math.max(1024, e * 2);	// first(lo) > 0
-	while ((e = await first(hi)) > 0) {
-		lo = e - 1;
-		hi = e * 4;
-	}
-	while (hi - lo > 1) {		// first(hi) = 0: no event after hi
-		const mid = Math.floor((lo + hi) / 2);
-		if ((e = await first(mid)) > 0)
-			lo = e - 1;
-		else
-			hi = mid;
-	}
-	return hi;
-}
-
-// The newest events, at most n, oldest first (read 1000 at a time, the
-// API's most), and the id the event stream resumes from.
-export async function recentEvents(n, filter = '') {
-	const last = await lastEventId();
-	let after = Math.max(0, last - n), events = [];
-	while (after < last) {
-		const r = await api('GET', '/events?limit=1000&after=' + after +
-		    filter);
+// The newest events, at most n (and none before since, in seconds),
+// oldest first, and the id the event stream resumes from: newest first
+// from the API (order=desc), 1000 at a time, each an indexed read. A
+// kind filter reads a bounded number of events per request, so this
+// stops after a few requests whatever it found.
+export async function recentEvents(n, filter = '', since = 0) {
+	let events = [], head = null, before = '';
+	for (let i = 0; i < 10 && events.length < n; i++) {
+		const r = await api('GET', '/events?order=desc&limit=' +
+		    Math.min(1000, n - events.length) + before + filter);
+		if (head == null)
+			head = r.head;
 		events = events.concat(r.events);
-		if (r.events.length < 1000 || r.last_id <= after)
+		const last = r.events[r.events.length - 1];
+		if (!r.more || (last && last.ts < since))
 			break;
-		after = r.last_id;
+		before = '&before=' + r.last_id;
 	}
-	return { events, last };
+	return { events: events.filter((e) => e.ts >= since).reverse(),
+	    last: head || 0 };
 }
 
 // Follow /api/v1/events/stream (Server-Sent Events, read with fetch so

@@ -1,8 +1,8 @@
 // app.js: the shell of the web UI: the page list, the router (#/page/arg),
 // the navigation, and what happens when a session ends. Pages are
 // modules loaded when first shown, so the first load stays small.
-import { api, session, setSession, can, onExpired, loadRoutes } from
-    './api.js';
+import { api, session, setSession, loadSession, can, onExpired,
+    loadRoutes } from './api.js';
 import { h, clear, $, toast } from './ui.js';
 
 // name: [module, label, role needed, shown in the navigation]
@@ -20,6 +20,7 @@ const PAGES = {
 };
 
 let cleanup = null;
+let asked = null;	// the first GET /api/v1/session, once per page load
 let routesLoaded = false;
 let shown = 0;
 let navs = 0;	// navigations so far: a slower, older one gives way
@@ -86,6 +87,19 @@ async function show() {
 			// a page's cleanup never stops the next page
 		}
 		cleanup = null;
+	}
+	// After a reload the session (and its CSRF token, kept in memory
+	// only) comes from the cookie, asked once.
+	if (!asked)
+		asked = loadSession().catch((e) => e);
+	const fail = await asked;
+	if (stale())
+		return;
+	if (fail instanceof Error && !session) {
+		clear(main, h('p', { class: 'error', role: 'alert' },
+		    fail.message));
+		asked = null;
+		return;
 	}
 	if (!session && name !== 'login') {
 		location.replace('#/login');

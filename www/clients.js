@@ -1,6 +1,6 @@
 // clients.js: the clients table: search, label filter, state filter,
-// sorting, paging through the API (a fleet of 10,000 is read 50 at a
-// time), and actions on a selection (next boot, wake, allow, deny,
+// sorting and paging by the API (?sort=: the whole fleet is sorted, not
+// the page shown; 10,000 clients are read 50 at a time), and actions on a selection (next boot, wake, allow, deny,
 // labels), in one request when the server has the bulk route.
 import { api, can, has } from './api.js';
 import { h, clear, title, badge, table, select, field, toast, fmtAgo,
@@ -46,6 +46,8 @@ export async function bulkAction(target, action, extra = {}) {
 export async function render(el, ctx) {
 	const params = new URLSearchParams(ctx.arg || '');
 	let offset = 0, total = null, rows = [];
+	// the server's order: a field of GET /api/v1/clients?sort=
+	let order = { label: 'MAC', field: 'mac', dir: 1 };
 	const selected = new Set();
 	const q = h('input', { type: 'search', name: 'q', placeholder:
 	    'MAC, name or host name', 'aria-label': 'Search clients' });
@@ -71,14 +73,20 @@ export async function render(el, ctx) {
 			s += '&known=' + (state.value === 'known');
 		if (state.value === 'denied')
 			s += '&allowed=false';
+		if (order.field !== 'mac' || order.dir < 0)
+			s += '&sort=' + (order.dir < 0 ? '-' : '') + order.field;
 		if (offset === 0)
 			s += '&total=true';
 		return s;
 	};
+	let loads = 0;
 	const load = async () => {
+		const seq = ++loads;
 		clear(err);
 		try {
 			const r = await api('GET', '/clients?' + query());
+			if (seq !== loads)
+				return;	// a later question is on its way
 			rows = r.clients;
 			if (r.total != null)
 				total = r.total;
@@ -105,19 +113,16 @@ export async function render(el, ctx) {
 		drawBar();
 	} });
 	const draw = (more) => {
+		// sort: the API's field (the server sorts every page)
 		const cols = [
-			{ label: 'MAC', sort: (c) => c.mac, cell: (c) =>
+			{ label: 'MAC', sort: 'mac', cell: (c) =>
 			    h('a', { href: '#/clients/' +
 			    encodeURIComponent(c.mac) }, h('code', null, c.mac)) },
-			{ label: 'Name', sort: (c) => c.name || '',
-			    cell: (c) => c.name || '' },
-			{ label: 'Address', sort: (c) => c.ip || c.last_ip || '',
-			    cell: (c) => c.ip || c.last_ip || '' },
-			{ label: 'Image', sort: (c) => c.image || '',
-			    cell: (c) => c.image || '' },
-			{ label: 'State', sort: (c) => (c.allowed ? '' : 'd') +
-			    c.state, cell: badges },
-			{ label: 'Last seen', sort: (c) => c.last_seen || 0,
+			{ label: 'Name', sort: 'name', cell: (c) => c.name || '' },
+			{ label: 'Address', cell: (c) => c.ip || c.last_ip || '' },
+			{ label: 'Image', sort: 'image', cell: (c) => c.image || '' },
+			{ label: 'State', sort: 'state', cell: badges },
+			{ label: 'Last seen', sort: 'last_seen',
 			    cell: (c) => fmtAgo(c.last_seen) },
 		];
 		if (labelled)
@@ -135,7 +140,12 @@ export async function render(el, ctx) {
 				drawBar();
 			} }), cell: check });
 		clear(list, table(cols, rows, { class: 'clients', empty:
-		    'No client matches.' }));
+		    'No client matches.', sortKey: order.label,
+		    sortDir: order.dir, onSort: (col, dir) => {
+			order = { label: col.label, field: col.sort, dir };
+			offset = 0;
+			load();
+		} }));
 		const end = offset + rows.length;
 		clear(pager,
 		    h('button', { type: 'button', disabled: offset === 0,

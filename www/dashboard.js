@@ -111,11 +111,9 @@ export async function render(el) {
 
 	let last = 0;
 	try {
-		const r = await recentEvents(3000);
-		const since = Date.now() / 1000 - HOUR;
+		const r = await recentEvents(3000, '', Date.now() / 1000 - HOUR);
 		for (const ev of r.events)
-			if (ev.ts > since)
-				add(ev);
+			add(ev);
 		last = r.last;
 	} catch (e) {
 		clear(boots, h('p', { class: 'error' }, errorText(e)));

@@ -127,13 +127,16 @@ export function badge(text, kind) {
 }
 
 // A table: cols = [{label, cell(row) -> node|text, sort(row) -> key}].
+// With opts.onSort(col, dir) the server sorts (a list of many pages):
+// a click calls it instead of sorting the rows shown, and opts.sortKey
+// and opts.sortDir (1, -1) say how the rows given are sorted.
 export function table(cols, rows, opts = {}) {
-	let key = opts.sortKey, dir = 1;
+	let key = opts.sortKey, dir = opts.sortDir || 1;
 	const body = h('tbody');
 	const draw = () => {
 		let rs = rows;
 		const c = cols.find((x) => x.label === key);
-		if (c && c.sort)
+		if (c && c.sort && !opts.onSort)
 			rs = rows.slice().sort((a, b) => {
 				const x = c.sort(a), y = c.sort(b);
 				return (x > y ? 1 : x < y ? -1 : 0) * dir;
@@ -152,13 +155,17 @@ export function table(cols, rows, opts = {}) {
 		    onclick: () => {
 			dir = key === c.label ? -dir : 1;
 			key = c.label;
+			// the server's rows come in a new table, marked so
+			if (opts.onSort)
+				return opts.onSort(c, dir);
 			for (const th of head.children)
 				th.removeAttribute('aria-sort');
 			b.parentNode.setAttribute('aria-sort', dir > 0 ?
 			    'ascending' : 'descending');
 			draw();
 		} }, c.label);
-		return h('th', { scope: 'col' }, b);
+		return h('th', { scope: 'col', 'aria-sort': key === c.label ?
+		    (dir > 0 ? 'ascending' : 'descending') : null }, b);
 	}));
 	draw();
 	return h('div', { class: 'scroll' },

@@ -38,6 +38,11 @@ get() {	# get WANT PATH [curl args]: status check; headers in $T/h, body in $T/b
 	[ "$got" = "$want" ] || fail "$path: $got, expected $want: $(cat "$T/b")"
 }
 hdr() { grep -qi "^$1" "$T/h" || fail "no '$1' in: $(cat "$T/h")"; }
+# once NAME: the last answer has header NAME once, not twice (two
+# Cache-Control lines are read as the stricter, or as none)
+once() {
+	[ "$(grep -ci "^$1:" "$T/h")" = 1 ] || fail "$1 not once: $(cat "$T/h")"
+}
 nohdr() { ! grep -qi "^$1" "$T/h" || fail "'$1' in: $(cat "$T/h")"; }
 
 get 200 /
@@ -45,6 +50,8 @@ hdr 'Content-Type: text/html; charset=utf-8'
 hdr "Content-Security-Policy: default-src 'self';.*frame-ancestors 'none'"
 hdr 'X-Content-Type-Options: nosniff'
 hdr 'Cache-Control: no-cache'
+once Cache-Control
+once X-Content-Type-Options
 cmp -s "$T/b" "$W/index.html" || fail "/ is not index.html"
 grep -q '<script' "$T/b" && ! grep -q '<script>' "$T/b" &&
     ! grep -q 'style=' "$T/b" || fail "inline script or style in index.html"
@@ -94,6 +101,13 @@ grep -q 'db.txt to .*: it is the database' "$T/bootweb.log" &&
 note "traversal, encoded traversal, symlink out, dot-file, .gz, unknown, the database linked or copied: refused"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$AU/ui/app.js")
 [ "$code" = 405 ] || [ "$code" = 401 ] || fail "POST /ui/app.js: $code"
-code=$(curl -s -o /dev/null -w '%{http_code}' "$AU/api/v1/clients")
-[ "$code" = 401 ] || fail "the API answered without credentials: $code"
+get 401 /api/v1/clients
+hdr 'Content-Type: application/json'
+hdr 'Cache-Control: no-store'
+hdr 'X-Content-Type-Options: nosniff'
+once Cache-Control
+get 404 /ui/nosuch.js
+hdr 'Cache-Control: no-store'
+hdr "Content-Security-Policy: default-src 'self'"
+once Cache-Control
 note "no credentials needed for the UI; still needed for the API"

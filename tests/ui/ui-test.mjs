@@ -129,8 +129,12 @@ async function run() {
 	const page = await ctx.newPage();
 	current = page;
 	watch(page, 'admin');
-	let bytes = 0, nreq = 0, counting = true;
+	let bytes = 0, nreq = 0, counting = true, evreqs = [];
 	const sizes = [];
+	page.on('request', (r) => {
+		if (/\/api\/v1\/events\?/.test(r.url()))
+			evreqs.push(r.url().slice(U.length));
+	});
 	page.on('requestfinished', async (r) => {
 		if (!counting)
 			return;
@@ -142,7 +146,9 @@ async function run() {
 		}
 	});
 
-	// 1. login: a wrong password first
+	// 1. login: a wrong password first (the page asks for a session
+	// first: none yet)
+	expectFail(/\/api\/v1\/session$/, 401);
 	await page.goto(U + '/');
 	await page.waitForSelector('form.login');
 	await shot(page, 'login');
@@ -166,6 +172,17 @@ async function run() {
 	ok((await page.textContent('#n-clients')).trim() === '10002',
 	    'the dashboard counts 10,002 clients',
 	    await page.textContent('#n-clients'));
+	// the newest events come newest first, not by a search of the ids
+	ok(evreqs.length >= 1 && evreqs.length <= 3 && evreqs.every((u) =>
+	    /order=desc/.test(u)), 'dashboard: its events in ' +
+	    evreqs.length + ' newest-first request(s)', evreqs.join(' '));
+	// the CSRF token is in the page's memory only, not in storage
+	const csrf = (await apiGet(page, '/session')).body.csrf_token;
+	const stored = await page.evaluate(() => JSON.stringify(
+	    Object.assign({}, localStorage)) + JSON.stringify(
+	    Object.assign({}, sessionStorage)));
+	ok(/^[0-9a-f]{64}$/.test(csrf) && !stored.includes(csrf) &&
+	    stored === '{}{}', 'the CSRF token is kept in no storage', stored);
 
 	// 2. a boot appears and progresses on the dashboard
 	const row = '.boot[data-mac="' + MAC + '"]';
@@ -221,10 +238,34 @@ async function run() {
 	await page.waitForFunction(() => /^1–2 of 2$/.test(
 	    document.querySelector('.pager span').textContent.trim()));
 	ok(true, 'clients: search finds web1 and web2');
+	// each click asks the server; wait for the table it answers
+	const sorted = (dir) => page.waitForSelector('table.clients ' +
+	    'th[aria-sort=' + dir + '] button:has-text("Name")');
 	await page.click('th button.sort:has-text("Name")');
+	await sorted('ascending');
 	await page.click('th button.sort:has-text("Name")');
+	await sorted('descending');
 	const first = await page.textContent('table.clients tbody tr td:nth-child(3)');
 	ok(first.trim() === 'web2', 'clients: sorted by name, descending', first);
+	// the server sorts all 10,002, not the page: unnamed clients come
+	// first on page 1 by MAC, web2 first by name descending
+	await page.fill('input[name=q]', '');
+	await page.waitForFunction(() => /^1–50 of 10002$/.test(
+	    document.querySelector('.pager span').textContent.trim()));
+	const top = await page.textContent('table.clients tbody tr td:nth-child(3)');
+	ok(top.trim() === 'web2', 'clients: the whole fleet sorted by name, ' +
+	    'descending, by the server', top);
+	await page.click('th button.sort:has-text("Name")');
+	await sorted('ascending');
+	ok((await page.textContent('table.clients tbody tr td:nth-child(3)'))
+	    === '', 'clients: by name ascending, the unnamed come first');
+	await page.click('th button.sort:has-text("MAC")');
+	await page.waitForFunction(() => /^02:00:00:00:00:00$/.test(
+	    document.querySelector('table.clients tbody tr td:nth-child(2)')
+	    .textContent.trim()));
+	await page.fill('input[name=q]', 'web');
+	await page.waitForFunction(() => /^1–2 of 2$/.test(
+	    document.querySelector('.pager span').textContent.trim()));
 	await page.check('table.clients tbody tr:first-child input[type=checkbox]');
 	ok(await page.isVisible('.bulk'), 'clients: a selection shows the actions');
 	if (await page.isVisible('input[name=selector]')) {
@@ -409,9 +450,13 @@ async function run() {
 	ok(!toks.body.tokens.some((t) => t.id === mine.id),
 	    'tokens: revoked');
 	expectFail(/\/api\/v1\/clients/, 401);
-	const probe = await page.evaluate(async (t) => (await fetch(
-	    '/api/v1/clients?limit=1', { credentials: 'omit', headers:
-	    { Authorization: 'Bearer ' + t } })).status, tok);
+	// the body read too: a navigation must not cut it off
+	const probe = await page.evaluate(async (t) => {
+		const r = await fetch('/api/v1/clients?limit=1', { credentials:
+		    'omit', headers: { Authorization: 'Bearer ' + t } });
+		await r.text();
+		return r.status;
+	}, tok);
 	ok(probe === 401, 'tokens: the revoked token is refused', probe);
 	allowed = [];
 
@@ -483,8 +528,11 @@ async function run() {
 	const vp = await vctx.newPage();
 	current = vp;
 	watch(vp, 'viewer');
+	expectFail(/\/api\/v1\/session$/, 401);
 	await vp.goto(U + '/');
 	await login(vp, 'vw', E.VIEWER_PW);
+	await vp.waitForSelector('#logout');
+	allowed = [];
 	await vp.waitForSelector('#logout');
 	const nav = await vp.textContent('#nav');
 	ok(!/Users/.test(nav) && !/Events/.test(nav),
@@ -501,7 +549,7 @@ async function run() {
 	    'viewer: settings read-only');
 	expectFail(/\/api\/v1\/(clients|tokens)/, 403);
 	const w = await vp.evaluate(async () => {
-		const s = JSON.parse(localStorage.getItem('netboot.session'));
+		const s = await (await fetch('/api/v1/session')).json();
 		const h = { 'Content-Type': 'application/json',
 		    'X-CSRF-Token': s.csrf_token };
 		const a = await fetch('/api/v1/clients', { method: 'POST',
