@@ -139,8 +139,14 @@ test_sessions(struct nb_db *db)
 	struct nb_auth	 a;
 	int64_t		 t = 1800000000;
 
+	int64_t		 exp, idle;
+
 	ok(nb_session_create(db, "view", 100, 1000, t, sid) == NB_OK &&
 	    strncmp(sid, "nbs_", 4) == 0, "a session");
+	ok(nb_session_expiry(db, sid, &exp, &idle) == NB_OK &&
+	    exp == t + 1000 && idle == 100 &&
+	    nb_session_expiry(db, "nbs_0", &exp, &idle) == NB_NOTFOUND,
+	    "its expiries, for GET /api/v1/session");
 	ok(nb_session_create(db, "nosuch", 100, 1000, t, sid2) ==
 	    NB_NOTFOUND, "no session for an unknown user");
 	ok(nb_session_auth(db, sid, t + 50, &a) == NB_OK &&
