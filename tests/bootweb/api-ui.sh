@@ -153,6 +153,14 @@ order "sort=-name&limit=2&offset=4&total=true" 03
 api_json "not j['more'] and j['total'] == 5"
 order "sort=-last_seen&known=true" 01 05 02
 order "sort=name&q=a" 02 05 04 01
+# with a label selector: the candidates the label index gives, in order
+sqlite3 "$DB" "INSERT INTO client_labels (mac, key, value) VALUES
+    ('52:54:00:00:08:01', 'rack', '9'), ('52:54:00:00:08:03', 'rack', '9'),
+    ('52:54:00:00:08:05', 'rack', '9'), ('52:54:00:00:08:05', 'role', 'db')" ||
+	fail "cannot label clients"
+order "selector=rack=9&sort=-last_seen" 03 01 05
+order "selector=rack=9,role!=db&sort=name" 03 01
+order "selector=!rack&sort=-name" 04 02
 for q in sort=nosuch sort=- sort=--name sort=+name sort=NAME 'sort=name,mac'; do
 	api_call 400 GET "/api/v1/clients?$q" -H "$O"
 	api_err bad_request
