@@ -32,11 +32,17 @@
 #define WWW_DIR	"/usr/share/netboot/www"
 #endif
 
-/* No inline script or style, nothing from elsewhere, never in a frame. */
+/*
+ * No inline script or style, nothing from elsewhere, never in a frame;
+ * and no string ever reaches an HTML or script sink (innerHTML, eval...):
+ * Trusted Types with no policy at all, so that the browser enforces
+ * what ui.js does (text goes in as text).
+ */
 #define WWW_CSP	"default-src 'self'; script-src 'self'; " \
 	"style-src 'self'; img-src 'self'; connect-src 'self'; " \
 	"font-src 'self'; object-src 'none'; base-uri 'none'; " \
-	"form-action 'self'; frame-ancestors 'none'"
+	"form-action 'self'; frame-ancestors 'none'; " \
+	"require-trusted-types-for 'script'; trusted-types 'none'"
 
 static const struct {
 	const char	*suffix;

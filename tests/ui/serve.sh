@@ -48,6 +48,8 @@ nohdr() { ! grep -qi "^$1" "$T/h" || fail "'$1' in: $(cat "$T/h")"; }
 get 200 /
 hdr 'Content-Type: text/html; charset=utf-8'
 hdr "Content-Security-Policy: default-src 'self';.*frame-ancestors 'none'"
+# no HTML sink takes a string: Trusted Types, and no policy to make one
+hdr "Content-Security-Policy: .*require-trusted-types-for 'script'; trusted-types 'none'"
 hdr 'X-Content-Type-Options: nosniff'
 hdr 'Cache-Control: no-cache'
 once Cache-Control
