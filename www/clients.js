@@ -46,6 +46,9 @@ export async function bulkAction(target, action, extra = {}) {
 export async function render(el, ctx) {
 	const params = new URLSearchParams(ctx.arg || '');
 	let offset = 0, total = null, rows = [];
+	// the count reads every client: asked again only when a filter
+	// changes, not for another page or order
+	let counted = false;
 	// the server's order: a field of GET /api/v1/clients?sort=
 	let order = { label: 'MAC', field: 'mac', dir: 1 };
 	const selected = new Set();
@@ -75,7 +78,7 @@ export async function render(el, ctx) {
 			s += '&allowed=false';
 		if (order.field !== 'mac' || order.dir < 0)
 			s += '&sort=' + (order.dir < 0 ? '-' : '') + order.field;
-		if (offset === 0)
+		if (!counted)
 			s += '&total=true';
 		return s;
 	};
@@ -88,8 +91,10 @@ export async function render(el, ctx) {
 			if (seq !== loads)
 				return;	// a later question is on its way
 			rows = r.clients;
-			if (r.total != null)
+			if (r.total != null) {
 				total = r.total;
+				counted = true;
+			}
 			if (rows.some((c) => c.labels !== undefined))
 				labelled = true;
 			labels.parentNode.hidden = !labelled;
@@ -169,6 +174,7 @@ export async function render(el, ctx) {
 			await bulkAction(target, action, extra);
 			toast(action + ': done for ' + target.macs.length +
 			    ' client(s)');
+			counted = false;
 			load();
 		} catch (e) {
 			toast(errorText(e), true);
@@ -202,7 +208,11 @@ export async function render(el, ctx) {
 	let timer;
 	const later = () => {
 		clearTimeout(timer);
-		timer = setTimeout(() => { offset = 0; load(); }, 250);
+		timer = setTimeout(() => {
+			offset = 0;
+			counted = false;
+			load();
+		}, 250);
 	};
 	q.addEventListener('input', later);
 	labels.addEventListener('input', later);
@@ -211,7 +221,10 @@ export async function render(el, ctx) {
 		q.value = params.get('q');
 
 	const add = can('operator') ? h('details', { class: 'add' },
-	    h('summary', null, 'Add a client'), addForm(load)) : null;
+	    h('summary', null, 'Add a client'), addForm(() => {
+		counted = false;
+		load();
+	    })) : null;
 	el.append(title('Clients'),
 	    h('div', { class: 'toolbar' }, field('Search', q),
 		field('Labels', labels), field('State', state)),
