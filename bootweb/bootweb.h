@@ -203,7 +203,8 @@ int	 http_path_decode(const char *target, char *out, size_t outsz);
 void	 http_send_mem(struct bw_req *, int code, const char *type, const void *body, size_t len);
 /* Send a generated body (a script, a rendered file) uncached; drains evb. */
 /* Set a reply header, replacing any value it had. */
-void	 http_set_header(struct bw_req *, const char *name, const char *value);
+void	 http_set_header(struct bw_req *, const char *name,
+	    const char *value);
 void	 http_send_evb(struct bw_req *, int code, const char *type, struct evbuffer *evb);
 /* Send an error status with a one-line text body. */
 void	 http_error(struct bw_req *, int code, const char *fmt, ...)

@@ -178,12 +178,12 @@ enum nb_client_order {
 	NB_ORDER_MAC,
 	NB_ORDER_NAME,
 	NB_ORDER_IMAGE,
-	NB_ORDER_STATE,		/* discovered, known; denied first in each */
+	NB_ORDER_STATE,		/* discovered, known; denied first */
 	NB_ORDER_LAST_SEEN,
 };
 /* Parse "field" or "-field" (descending) into *o and *desc; -1 if unknown. */
-int		 nb_client_order_parse(const char *s, enum nb_client_order *o,
-		    int *desc);
+int		 nb_client_order_parse(const char *s,
+		    enum nb_client_order *o, int *desc);
 /* The field names nb_client_order_parse takes, for messages. */
 const char	*nb_client_order_names(void);
 /* nb_client_list in order o (desc: reversed), ties by MAC, along an index. */
@@ -376,8 +376,8 @@ int		 nb_event_list(struct nb_db *, const char *mac, int64_t after, int64_t limi
  * mac if given, oldest first or newest first (desc), at most limit (0:
  * all); each order and filter walks an index, never the table.
  */
-int		 nb_event_range(struct nb_db *, const char *mac, int64_t after,
-		    int64_t before, int desc, int64_t limit,
+int		 nb_event_range(struct nb_db *, const char *mac,
+		    int64_t after, int64_t before, int desc, int64_t limit,
 		    int (*fn)(const struct nb_event *, void *), void *arg);
 /* The id of the newest event of all (0 if none; -1 on error). */
 int64_t		 nb_event_head(struct nb_db *);

@@ -285,8 +285,8 @@ client_walk(struct nb_db *db, const char *sql,
 int
 nb_client_list(struct nb_db *db, int (*fn)(const struct nb_client *, void *), void *arg)
 {
-	return client_walk(db, "SELECT " CLIENT_COLS " FROM clients ORDER BY mac",
-	    fn, arg);
+	return client_walk(db, "SELECT " CLIENT_COLS " FROM clients "
+	    "ORDER BY mac", fn, arg);
 }
 
 /*

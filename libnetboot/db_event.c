@@ -114,7 +114,8 @@ nb_event_list(struct nb_db *db, const char *mac, int64_t after, int64_t limit,
 	"FROM events WHERE " w "id > ?1 AND id < ?2 ORDER BY id " o " LIMIT ?3"
 static const char *const event_ranges[2][2] = {
 	{ EVENT_RANGE("", ""), EVENT_RANGE("", "DESC") },
-	{ EVENT_RANGE("mac = ?4 AND ", ""), EVENT_RANGE("mac = ?4 AND ", "DESC") },
+	{ EVENT_RANGE("mac = ?4 AND ", ""),
+	    EVENT_RANGE("mac = ?4 AND ", "DESC") },
 };
 
 int

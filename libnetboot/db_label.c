@@ -466,7 +466,7 @@ nb_client_select(struct nb_db *db, const struct nb_selector *sel,
 /* An ordered walk's filter: the MACs that have the label, if any. */
 struct order_ctx {
 	struct select_ctx	*sc;
-	char			(*macs)[NB_MACSTR_LEN];	/* MAC order */
+	char			(*macs)[NB_MACSTR_LEN];	/* sorted */
 	size_t			 n;
 };
 
