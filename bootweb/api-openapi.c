@@ -52,6 +52,19 @@ static const struct {
 	    "limit)" },
 	{ "get", "/api/v1/events/stream", "operator", "events as "
 	    "Server-Sent Events" },
+	/* ISOs and jobs (api-upload.c) */
+	{ "post", "/api/v1/images/upload", "admin", "upload an ISO as the "
+	    "body (application/octet-stream, Content-Length; ?name=, "
+	    "?template=); 202 {job}; 413 over upload.max_bytes" },
+	{ "post", "/api/v1/images/import", "admin", "import an ISO on the "
+	    "server {path, name, template} (inside the data directory or "
+	    "import_dir); 202 {job}" },
+	{ "post", "/api/v1/images/detect", "admin", "what import would make "
+	    "of {path}" },
+	{ "get", "/api/v1/jobs", "viewer", "jobs, newest first" },
+	{ "get", "/api/v1/jobs/{id}", "viewer", "one job: state "
+	    "(running, done, failed), progress 0..1, image, error" },
+	/* end of ISOs and jobs */
 	{ "get", "/api/v1/images", "viewer", "list images" },
 	{ "get", "/api/v1/images/{name}", "viewer", "one image" },
 	{ "post", "/api/v1/images", "admin", "add an image {name, kind, "

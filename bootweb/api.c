@@ -26,6 +26,8 @@
 
 #include "api.h"
 #include "hash.h"
+#include "job.h"
+#include "upload.h"
 #include "xmalloc.h"
 
 #define API_LOGINS	2	/* yescrypt calls at once (16 MiB each) */
@@ -513,12 +515,16 @@ api_init(struct bootweb *bw)
 	if (logins.ev == NULL || event_add(logins.ev, NULL) == -1)
 		fatalx("cannot watch the login pipe");
 	sse_init(bw);
+	job_init(bw);
+	upload_init(bw->d->base);
 }
 
 void
 api_free(struct bootweb *bw)
 {
 	sse_free(bw);
+	job_free();
+	upload_free();
 	if (logins.ev != NULL)
 		event_free(logins.ev);
 	logins.ev = NULL;

@@ -37,6 +37,7 @@
 #include "upstream.h"
 #include "iso.h"
 #include "ratelim.h"
+#include "upload.h"
 #include "xmalloc.h"
 
 
@@ -564,6 +565,19 @@ static const struct bw_route routes[] = {
 	{ BW_ADMIN, BW_GET, EXACT("api/v1/openapi.json"), BW_RT_AUTH,
 	    api_openapi },
 	/*
+	 * ISOs and jobs (api-upload.c, upload.c, job.c): above the image
+	 * routes and the fleet's, whose prefixes would take these paths.
+	 */
+	{ BW_ADMIN, BW_POST, EXACT("api/v1/images/upload"), API_ADMIN,
+	    api_upload },
+	{ BW_ADMIN, BW_POST, EXACT("api/v1/images/import"), API_ADMIN,
+	    api_import },
+	{ BW_ADMIN, BW_POST, EXACT("api/v1/images/detect"), API_ADMIN,
+	    api_detect },
+	{ BW_ADMIN, BW_GET, EXACT("api/v1/jobs"), BW_RT_AUTH, api_jobs },
+	{ BW_ADMIN, BW_GET, PREFIX("api/v1/jobs/"), BW_RT_AUTH, api_jobs },
+	/* end of ISOs and jobs */
+	/*
 	 * The fleet, and images, files and templates written or rendered
 	 * (api-fleet.c, api-images.c; issue 13 points 1 and 9). Ahead of
 	 * the rows below, whose prefixes would take these paths; the GET
@@ -860,8 +874,12 @@ bw_serve(struct bootweb *bw, struct evhttp_request *req, int plane)
 	if (sa != NULL)
 		nb_sa_ntop(sa, r.ip, sizeof(r.ip));
 	conn_request(plane == BW_BOOT ? &bw->boot : &bw->adm, req);
+	if (plane == BW_ADMIN)
+		upload_begin(&r);
 	if ((code = bw_route(&r, plane)) != 0)
 		bw_abort(&r, code);
+	if (plane == BW_ADMIN)
+		upload_end(&r);
 	bw_fail_event(&r);
 }
 

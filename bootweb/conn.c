@@ -63,6 +63,7 @@
 
 #include "api.h"
 #include "bootweb.h"
+#include "upload.h"
 #include "xmalloc.h"
 
 #define ACCEPT_RETRY_SEC	1	/* after accept(2) failed for lack of descriptors */
@@ -75,6 +76,7 @@ struct bw_conn {
 	struct evhttp_connection	*evcon;
 	struct in6_addr			 addr;	/* peer, v4-mapped */
 	struct event			*ev_late;	/* deadline */
+	struct bw_sniff			*sniff;	/* admin: uploads (upload.c) */
 };
 
 static struct bootweb	*conn_bw;	/* for the listener's error callback */
@@ -118,12 +120,20 @@ conn_gone(struct bw_plane *pl)
 	conn_resume(pl);
 }
 
+/* Free c; alive: its bufferevent still exists. */
 static void
-conn_release(struct bw_conn *c)
+conn_release_alive(struct bw_conn *c, int alive)
 {
+	upload_detach(c->sniff, alive);
 	if (c->ev_late != NULL)
 		event_free(c->ev_late);
 	free(c);
+}
+
+static void
+conn_release(struct bw_conn *c)
+{
+	conn_release_alive(c, 0);
 }
 
 static void
@@ -136,7 +146,7 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 	if (pl == &pl->pl_bw->adm)
 		api_conn_closed(pl->pl_bw, evcon);
 	TAILQ_REMOVE(&pl->pl_conns, c, entry);
-	conn_release(c);
+	conn_release_alive(c, 1);
 	conn_gone(pl);
 }
 
@@ -267,6 +277,8 @@ conn_bev(struct event_base *base, void *arg)
 	c = xcalloc(1, sizeof(*c));
 	c->pl = pl;
 	c->bev = bev;
+	if (pl == &pl->pl_bw->adm)
+		c->sniff = upload_attach(bev, 0);
 	bufferevent_incref(bev);
 	TAILQ_INSERT_TAIL(&pl->pl_pending, c, entry);
 	event_active(pl->pl_ev_fixup, EV_TIMEOUT, 1);
@@ -517,7 +529,7 @@ conn_free_plane(struct bw_plane *pl)
 	while ((c = TAILQ_FIRST(&pl->pl_conns)) != NULL) {
 		evhttp_connection_set_closecb(c->evcon, NULL, NULL);
 		TAILQ_REMOVE(&pl->pl_conns, c, entry);
-		conn_release(c);
+		conn_release_alive(c, 1);
 	}
 	while ((c = TAILQ_FIRST(&pl->pl_pending)) != NULL) {
 		TAILQ_REMOVE(&pl->pl_pending, c, entry);
