@@ -120,6 +120,7 @@ int	bc_selector(struct bootctl *, const char *, struct nb_selector **);
  */
 int	bc_client_bulk(struct bootctl *, const char *selector,
 	    struct nb_bulk *);
+extern const struct bootctl_cmd bc_webhook_cmds[];
 /* db init's first admin, password shown once, if there is no user. */
 int	bc_user_first_admin(struct bootctl *);
 

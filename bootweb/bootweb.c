@@ -38,6 +38,7 @@
 #include "iso.h"
 #include "ratelim.h"
 #include "upload.h"
+#include "webhook.h"
 #include "xmalloc.h"
 
 
@@ -971,6 +972,7 @@ main(int argc, char *argv[])
 	struct nb_daemon	 d = { .name = "bootweb" };
 	struct bootweb		 bw;
 	struct evhttp_bound_socket *bound, *abound = NULL;
+	struct nb_webhook_sender *hooks;
 	const char		*listen;
 	char			 host[INET6_ADDRSTRLEN];
 	int			 rc, aport;
@@ -1018,7 +1020,10 @@ main(int argc, char *argv[])
 	log_info("data directory %s, bootloaders from %s", bw.datadir, bw.ipxedir);
 	if (bw.admin != NULL)
 		api_init(&bw);
+	/* Webhooks go from a thread of their own (libnetboot/webhook.c). */
+	hooks = nb_webhook_start(nb_daemon_dbpath(&d));
 	rc = nb_daemon_run(&d);
+	nb_webhook_stop(hooks);
 	script_flush_seen(&bw);		/* queued: nb_daemon_free writes it */
 	conn_free(&bw);
 	if (bw.admin != NULL)

@@ -145,6 +145,9 @@ static const struct nb_setting_def settings[NB_S_COUNT] = {
 	[NB_S_UPLOAD_MAX_BYTES] = { "upload.max_bytes", NB_SF_NONE,
 	    NB_ST_NUM, NULL, 0, 1099511627776LL, "17179869184", W,
 	    "bytes an ISO uploaded over the admin API may have" },
+	[NB_S_WEBHOOK_BACKLOG] = { "webhook.backlog", NB_SF_NONE,
+	    NB_ST_NUM, NULL, 1, 10000000, "10000", W,
+	    "events a webhook may fall behind before its oldest are dropped" },
 };
 
 /* Defaults of the bootloader.N family: the ipxe package's files by arch. */
