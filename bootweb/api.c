@@ -399,7 +399,8 @@ api_login_done(struct api_login *l)
 		return;
 	}
 	snprintf(cookie, sizeof(cookie), "%s=%s; Path=/api/; HttpOnly; "
-	    "SameSite=Strict; Max-Age=%d", API_COOKIE, sid, NB_SESSION_MAX);
+	    "SameSite=Strict; Max-Age=%d%s", API_COOKIE, sid, NB_SESSION_MAX,
+	    l->bw->adm.pl_tls != NULL ? "; Secure" : "");
 	evhttp_add_header(evhttp_request_get_output_headers(r.req),
 	    "Set-Cookie", cookie);
 	log_info("%s logged in from %s", l->auth.user, l->ip);
@@ -486,7 +487,8 @@ api_logout(struct bw_req *r, const char *rest)
 	if (nb_session_revoke(r->bw->d->db, r->sid) != NB_OK)
 		return api_dberr(r, NB_NOTFOUND);
 	snprintf(cookie, sizeof(cookie), "%s=; Path=/api/; HttpOnly; "
-	    "SameSite=Strict; Max-Age=0", API_COOKIE);
+	    "SameSite=Strict; Max-Age=0%s", API_COOKIE,
+	    r->bw->adm.pl_tls != NULL ? "; Secure" : "");
 	evhttp_add_header(evhttp_request_get_output_headers(r->req),
 	    "Set-Cookie", cookie);
 	log_info("%s logged out", r->user);

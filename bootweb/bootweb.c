@@ -37,6 +37,7 @@
 #include "upstream.h"
 #include "iso.h"
 #include "ratelim.h"
+#include "tls.h"
 #include "upload.h"
 #include "webhook.h"
 #include "xmalloc.h"
@@ -936,6 +937,21 @@ bw_listen(struct bootweb *bw, const char *addr, int port, ev_uint16_t methods,
 	return http;
 }
 
+/* TLS on the admin plane if netboot.conf names a certificate and key. */
+static void
+bw_tls(struct bootweb *bw)
+{
+	const char	*cert, *key;
+
+	cert = nb_conf_get(bw->d->conf, "bootweb", "admin_tls_cert");
+	key = nb_conf_get(bw->d->conf, "bootweb", "admin_tls_key");
+	if (cert == NULL && key == NULL)
+		return;
+	if (cert == NULL || key == NULL)
+		fatalx("admin_tls_cert and admin_tls_key go together");
+	bw->adm.pl_tls = tls_init(cert, key);
+}
+
 static void
 bw_paths(struct bootweb *bw)
 {
@@ -1008,6 +1024,8 @@ main(int argc, char *argv[])
 	/* The admin plane is for this host unless configured (netboot(7)). */
 	if (admin_listen == NULL)
 		admin_listen = "127.0.0.1";
+	/* Read as root: the key may be root's alone (tls.c). */
+	bw_tls(&bw);
 	if (aport != 0)
 		bw.admin = bw_listen(&bw, admin_listen, aport, 0xffff,
 		    bw_admin_cb, &abound, &bw.adm);
@@ -1033,6 +1051,8 @@ main(int argc, char *argv[])
 		evhttp_free(bw.admin);
 	cache_free(&bw);
 	nb_up_free(bw.up);
+	if (bw.adm.pl_tls != NULL)
+		tls_free(bw.adm.pl_tls);
 	free(bw.listen_host);
 	free(bw.datadir);
 	free(bw.ipxedir);

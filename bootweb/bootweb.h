@@ -90,6 +90,7 @@ struct bw_plane {
 	struct nb_rate		 pl_refused_log; /* its log lines */
 	unsigned long long	 pl_nlate;	/* past the deadline */
 	struct event		*pl_ev_fixup, *pl_ev_retry;
+	void			*pl_tls;	/* admin: an SSL_CTX, or NULL (tls.c) */
 };
 
 struct bootweb {

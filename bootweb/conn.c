@@ -63,6 +63,7 @@
 
 #include "api.h"
 #include "bootweb.h"
+#include "tls.h"
 #include "upload.h"
 #include "xmalloc.h"
 
@@ -270,7 +271,9 @@ conn_bev(struct event_base *base, void *arg)
 	struct bufferevent	*bev;
 	struct bw_conn		*c;
 
-	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+	bev = pl->pl_tls != NULL ? tls_bev(base, pl->pl_tls) :
+	    bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
 		return NULL;
 	/* libevent hands a socket at most 16 KB per write: one sendfile(2) per 16 KB. */
 	bufferevent_set_max_single_write(bev, BW_MAX_WRITE);
@@ -278,7 +281,7 @@ conn_bev(struct event_base *base, void *arg)
 	c->pl = pl;
 	c->bev = bev;
 	if (pl == &pl->pl_bw->adm)
-		c->sniff = upload_attach(bev, 0);
+		c->sniff = upload_attach(bev, pl->pl_tls != NULL);
 	bufferevent_incref(bev);
 	TAILQ_INSERT_TAIL(&pl->pl_pending, c, entry);
 	event_active(pl->pl_ev_fixup, EV_TIMEOUT, 1);

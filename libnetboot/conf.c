@@ -89,6 +89,8 @@ static const struct conf_key conf_keys[] = {
 	{ "bootweb", "www_dir", K_PATH, 0, 0, 0 },
 	/* the admin API (issue 13) */
 	{ "bootweb", "import_dir", K_PATH, 0, 0, 0 },
+	{ "bootweb", "admin_tls_cert", K_PATH, 0, 0, 0 },
+	{ "bootweb", "admin_tls_key", K_PATH, 0, 0, 0 },
 };
 
 static const char *const conf_sections[] = { "global", "pxedhcpd", "tftpd", "bootweb", "bootctl" };
