@@ -64,7 +64,9 @@ static const struct {
 	{ "get", "/api/v1/jobs", "viewer", "jobs, newest first" },
 	{ "get", "/api/v1/jobs/{id}", "viewer", "one job: state "
 	    "(running, done, failed), progress 0..1, image, error" },
-	/* end of ISOs and jobs */
+	{ "get", "/api/v1/inventories", "viewer", "a client's inventory "
+	    "history, newest first (?mac=, limit)" },
+	/* end of ISOs, jobs and inventories */
 	{ "get", "/api/v1/images", "viewer", "list images" },
 	{ "get", "/api/v1/images/{name}", "viewer", "one image" },
 	{ "post", "/api/v1/images", "admin", "add an image {name, kind, "

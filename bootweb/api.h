@@ -76,6 +76,9 @@ int	 api_import(struct bw_req *, const char *);
 int	 api_detect(struct bw_req *, const char *);
 int	 api_jobs(struct bw_req *, const char *);
 
+/* api-inventory.c: inventory history (issue 13) */
+int	 api_inventories(struct bw_req *, const char *);
+
 /* sse.c */
 int	 sse_stream(struct bw_req *, const char *);
 void	 sse_conn_closed(struct bootweb *, struct evhttp_connection *);

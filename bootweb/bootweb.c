@@ -567,8 +567,9 @@ static const struct bw_route routes[] = {
 	{ BW_ADMIN, BW_GET, EXACT("api/v1/openapi.json"), BW_RT_AUTH,
 	    api_openapi },
 	/*
-	 * ISOs and jobs (api-upload.c, upload.c, job.c): above the image
-	 * routes and the fleet's, whose prefixes would take these paths.
+	 * ISOs and jobs (api-upload.c, upload.c, job.c), inventories: above
+	 * the image routes and the fleet's, whose prefixes would take these
+	 * paths.
 	 */
 	{ BW_ADMIN, BW_POST, EXACT("api/v1/images/upload"), API_ADMIN,
 	    api_upload },
@@ -578,7 +579,10 @@ static const struct bw_route routes[] = {
 	    api_detect },
 	{ BW_ADMIN, BW_GET, EXACT("api/v1/jobs"), BW_RT_AUTH, api_jobs },
 	{ BW_ADMIN, BW_GET, PREFIX("api/v1/jobs/"), BW_RT_AUTH, api_jobs },
-	/* end of ISOs and jobs */
+	/* inventory history (api-inventory.c) */
+	{ BW_ADMIN, BW_GET, EXACT("api/v1/inventories"), BW_RT_AUTH,
+	    api_inventories },
+	/* end of ISOs, jobs and inventories */
 	/*
 	 * The fleet, and images, files and templates written or rendered
 	 * (api-fleet.c, api-images.c; issue 13 points 1 and 9). Ahead of

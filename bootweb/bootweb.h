@@ -304,4 +304,8 @@ int	 self_call(struct bw_req *, const char *mac, const char *rest);
 /* GET / and /ui/NAME: the web UI's files from www_dir. */
 int	 www_serve(struct bw_req *, const char *rest);
 
+/* self-inventory.c */
+/* POST /t/TOKEN/api/v1/self/inventory: the client's own report. */
+int	 self_inventory(struct bw_req *, const char *mac);
+
 #endif

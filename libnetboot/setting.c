@@ -148,6 +148,9 @@ static const struct nb_setting_def settings[NB_S_COUNT] = {
 	[NB_S_WEBHOOK_BACKLOG] = { "webhook.backlog", NB_SF_NONE,
 	    NB_ST_NUM, NULL, 1, 10000000, "10000", W,
 	    "events a webhook may fall behind before its oldest are dropped" },
+	[NB_S_INVENTORY_KEEP] = { "inventory.keep", NB_SF_NONE,
+	    NB_ST_NUM, NULL, 1, 1000, "10", W,
+	    "inventories kept per client (boots and self-API reports)" },
 };
 
 /* Defaults of the bootloader.N family: the ipxe package's files by arch. */

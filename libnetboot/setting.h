@@ -62,6 +62,7 @@ enum nb_setting_id {
 	/* admin API: uploads, webhooks, inventory history (issue 13) */
 	NB_S_UPLOAD_MAX_BYTES,
 	NB_S_WEBHOOK_BACKLOG,
+	NB_S_INVENTORY_KEEP,
 	NB_S_COUNT
 };
 
