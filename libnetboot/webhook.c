@@ -13,9 +13,9 @@
  * by events.max_rows or events.keep_days before delivery are gone too;
  * the backlog should stay below those limits.
  *
- * One POST waits at most WH_TIMEOUT_MS; the webhooks are served in turn,
- * at most WH_BURST events each per pass, so one slow endpoint delays the
- * others by seconds, never the boot plane.
+ * One POST waits at most WH_TIMEOUT_MS (a stop ends it at once); the
+ * webhooks are served in turn, at most WH_BURST events each per pass, so
+ * one slow endpoint delays the others by seconds, never the boot plane.
  */
 #include "config.h"
 
@@ -117,6 +117,20 @@ wh_discard(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* A POST in flight ends when the sender is told to stop. */
+static int
+wh_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+    curl_off_t un)
+{
+	struct nb_webhook_sender	*s = arg;
+	int				 stop;
+
+	pthread_mutex_lock(&s->mu);
+	stop = s->stop;
+	pthread_mutex_unlock(&s->mu);
+	return stop;
+}
+
 /* POST one event; its HTTP status, or 0 with err. */
 static long
 wh_post(struct nb_webhook_sender *s, const struct nb_webhook *w,
@@ -152,6 +166,9 @@ wh_post(struct nb_webhook_sender *s, const struct nb_webhook *w,
 	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, wh_discard);
 	curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, cerr);
+	curl_easy_setopt(s->curl, CURLOPT_XFERINFOFUNCTION, wh_progress);
+	curl_easy_setopt(s->curl, CURLOPT_XFERINFODATA, s);
+	curl_easy_setopt(s->curl, CURLOPT_NOPROGRESS, 0L);
 	rc = curl_easy_perform(s->curl);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
