@@ -39,7 +39,6 @@ webhook_add(struct bootctl *bc, int argc, char *argv[])
 	char		 secret[257];
 	const char	*events = "*";
 	int64_t		 id;
-	size_t		 i;
 	int		 ch, rc, made = 0;
 
 	secret[0] = '\0';
@@ -70,8 +69,7 @@ webhook_add(struct bootctl *bc, int argc, char *argv[])
 		    "like tftp-*, separated by commas)", events);
 	if (secret[0] == '\0') {
 		arc4random_buf(rnd, sizeof(rnd));
-		for (i = 0; i < sizeof(rnd); i++)
-			snprintf(secret + 2 * i, 3, "%02x", rnd[i]);
+		nb_hex(rnd, sizeof(rnd), secret);
 		explicit_bzero(rnd, sizeof(rnd));
 		made = 1;
 	}

@@ -62,18 +62,12 @@ void
 nb_webhook_sign(const char *secret, const void *body, size_t len,
     char out[NB_WEBHOOK_SIGLEN])
 {
-	static const char	 hex[] = "0123456789abcdef";
-	uint8_t			 mac[32];
-	size_t			 i;
+	uint8_t	 mac[32];
 
 	nb_hmac_sha256((const uint8_t *)secret, strlen(secret), body, len,
 	    mac);
 	memcpy(out, "sha256=", 7);
-	for (i = 0; i < sizeof(mac); i++) {
-		out[7 + 2 * i] = hex[mac[i] >> 4];
-		out[7 + 2 * i + 1] = hex[mac[i] & 0xf];
-	}
-	out[7 + 64] = '\0';
+	nb_hex(mac, sizeof(mac), out + 7);
 	explicit_bzero(mac, sizeof(mac));
 }
 
