@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -304,6 +305,35 @@ api_upload(struct bw_req *r, const char *rest)
 	}
 	evhttp_clear_headers(&q);
 	return code;
+}
+
+/*
+ * At start: remove the temporary files of uploads a stopped bootweb left
+ * (only bootweb writes them, so none is in progress now).
+ */
+void
+api_upload_init(struct bootweb *bw)
+{
+	struct dirent	*de;
+	char		*dir;
+	DIR		*d;
+
+	xasprintf(&dir, "%s/%s", bw->datadir, UPLOAD_DIR);
+	if ((d = opendir(dir)) == NULL) {
+		free(dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, ".upload-", 8) != 0)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == -1)
+			log_warn("cannot remove %s/%s", dir, de->d_name);
+		else
+			log_info("removed %s/%s, left by an upload that did "
+			    "not finish", dir, de->d_name);
+	}
+	closedir(d);
+	free(dir);
 }
 
 /* Whether p (resolved) is inside the directory root (resolved); its rest in *rel. */

@@ -519,6 +519,7 @@ api_init(struct bootweb *bw)
 	sse_init(bw);
 	job_init(bw);
 	upload_init(bw->d->base);
+	api_upload_init(bw);
 }
 
 void

@@ -72,6 +72,8 @@ int	 api_template_render(struct bw_req *, const char *);
 
 /* api-upload.c: ISO upload, import, detect; jobs (issue 13) */
 int	 api_upload(struct bw_req *, const char *);
+/* Remove what uploads a stopped bootweb left. */
+void	 api_upload_init(struct bootweb *);
 int	 api_import(struct bw_req *, const char *);
 int	 api_detect(struct bw_req *, const char *);
 int	 api_jobs(struct bw_req *, const char *);

@@ -31,6 +31,8 @@
 #include "config.h"
 
 #include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -55,6 +57,7 @@
 #define SNIFF_DISCARD_MAX	(64 << 20)	/* a refused body read to drop it */
 #define WR_QMAX			(4 << 20)	/* bytes queued for a writer */
 #define WR_READ			(256 * 1024)	/* bytes a body's read may take */
+#define WR_NICE			10		/* the writer's nice value */
 
 enum sniff_state { SN_HEAD, SN_PASS, SN_FOREVER, SN_PENDING, SN_BODY,
 	SN_DISCARD };
@@ -306,6 +309,9 @@ wr_thread(void *arg)
 	size_t		 off;
 	int		 below;
 
+	/* Behind the event loop for the CPU (Linux: per thread). */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WR_NICE) == -1)
+		log_debug("%s: setpriority: %s", __func__, strerror(errno));
 	pthread_mutex_lock(&w->mu);
 	while (!w->cancel && w->err[0] == '\0' && w->written < w->expect) {
 		if ((c = w->head) == NULL) {

@@ -98,6 +98,25 @@ bc settings unset upload.max_bytes >/dev/null
 kill -0 "$PID" || fail "bootweb died"
 note "upload refusals: 401, 403 (operator, viewer), 415, 422, 409, 411, 405, 413; nothing kept"
 
+# --- a client that goes mid-body leaves nothing
+python3 - "$APORT" "$TA" <<'PY' || fail "the cut upload"
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(("POST /api/v1/images/upload?name=cut HTTP/1.1\r\nHost: x\r\n"
+    "Authorization: Bearer %s\r\nContent-Type: application/octet-stream\r\n"
+    "Content-Length: 10000000\r\n\r\n" % sys.argv[2]).encode())
+s.sendall(b"\0" * 1000000)
+time.sleep(0.5)
+s.close()
+PY
+wait_for 5 sh -c "! ls -A '$T/uploads' | grep -q '^\.upload-cut'" ||
+	fail "a cut upload left $(ls -A "$T/uploads")"
+[ ! -e "$T/uploads/cut.iso" ] || fail "a cut upload was kept"
+grep -q "upload of cut from .*: the connection closed during the upload" "$T/bootweb.log" ||
+	fail "no log line for the cut upload"
+kill -0 "$PID" || fail "bootweb died"
+note "an upload cut mid-body: its file removed, a log line"
+
 # --- keep-alive: bodies before and after an upload on one connection stay whole
 python3 - "$APORT" "$TA" "$OUT/ubuntu.iso" "$T" <<'PY' || fail "keep-alive sequence"
 import http.client, json, sys
@@ -164,6 +183,9 @@ api_json "len(j['jobs']) >= 3 and j['jobs'][0]['id'] > j['jobs'][-1]['id']"
 note "import and detect: confined to the data directory (links, .., dot-files, the database refused)"
 
 kill "$PID"; sleep 0.5
+# what a bootweb stopped mid-upload leaves goes at the next start
+echo partial >"$T/uploads/.upload-cut-AAAAAA"
+chown nobody: "$T/uploads/.upload-cut-AAAAAA"
 CONF=$(test_config "[bootweb]
 ipxe_dir = $T/ipxe
 import_dir = $OUT")
@@ -172,7 +194,8 @@ api_start
 PID=$(cat "$T/bootweb.pid")
 api_call 200 POST /api/v1/images/detect -H "$A" -H "$J" -d "{\"path\":\"$OUT/ubuntu.iso\"}"
 api_call 200 POST /api/v1/images/detect -H "$A" -H "$J" -d "{\"path\":\"$T/link.iso\"}"
-note "import_dir: its ISOs (and links into it) may be imported"
+[ ! -e "$T/uploads/.upload-cut-AAAAAA" ] || fail "a stale upload survived a start"
+note "import_dir: its ISOs (and links into it) may be imported; a stale upload removed at start"
 
 # --- a 1 GiB upload: bootweb's RSS stays small
 truncate -s 1G "$OUT/sparse.iso"
