@@ -56,7 +56,7 @@
 #define SNIFF_PENDING_MAX	(1024 * 1024)	/* body bytes held before the route takes it */
 #define SNIFF_DISCARD_MAX	(64 << 20)	/* a refused body read to drop it */
 #define WR_QMAX			(4 << 20)	/* bytes queued for a writer */
-#define WR_READ			(256 * 1024)	/* bytes a body's read may take */
+#define WR_READ			(64 * 1024)	/* bytes a body's read may take */
 #define WR_NICE			10		/* the writer's nice value */
 
 enum sniff_state { SN_HEAD, SN_PASS, SN_FOREVER, SN_PENDING, SN_BODY,
