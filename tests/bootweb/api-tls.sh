@@ -3,7 +3,8 @@
 # curl --cacert reaches it with a certificate made here by openssl req,
 # plain HTTP and unverified clients do not; the session cookie is Secure
 # under TLS and not without; an upload streams over TLS byte for byte;
-# /metrics needs a token unless metrics.allow names the caller; a missing
+# /metrics needs a token unless metrics.allow names the caller; the web
+# UI's files arrive whole; a missing
 # key or one that does not match the certificate stops bootweb at start.
 API_SEED=523
 . "${top_srcdir:-.}/tests/helpers/lib.sh"
@@ -37,6 +38,7 @@ chmod 0600 "$T/key.pem" "$T/other.pem"
 tls_start() {
 	CONF=$(test_config "[bootweb]
 ipxe_dir = $T/ipxe
+www_dir = $T/www
 admin_tls_cert = $1
 admin_tls_key = $2")
 	start_bg bootweb "$BOOTWEB" -dv -f "$CONF" -l 127.0.0.1 -p $PORT -P $APORT
@@ -51,6 +53,11 @@ expect_rc 1 "$BOOTWEB" -d -f "$CONF" -l 127.0.0.1 -p $PORT -P $APORT
 expect_err "admin_tls_cert and admin_tls_key go together"
 note "a key that does not match, or a certificate alone, stops bootweb"
 
+# the web UI's files go over TLS too (sendfile is no use there)
+mkdir -p "$T/www"
+head -c 300000 /dev/urandom | base64 >"$T/www/app.js"
+printf '<!doctype html><title>netboot</title>\n' >"$T/www/index.html"
+chown -R nobody: "$T/www"
 tls_start "$T/cert.pem" "$T/key.pem"
 AU=https://127.0.0.1:$APORT
 C="--cacert $T/cert.pem"
@@ -68,6 +75,8 @@ api_call 401 GET /metrics $C
 api_call 200 GET /metrics $C -H "$V"
 api_call 200 PUT /api/v1/settings/metrics.allow $C -H "$A" -H "$J" -d '{"value":"127.0.0.1"}'
 api_call 200 GET /metrics $C
+curl -sf $C -o "$T/app.js" "$AU/ui/app.js" || fail "the UI's app.js over TLS"
+cmp "$T/app.js" "$T/www/app.js" || fail "app.js over TLS differs"
 note "TLS: curl --cacert gets in, unverified and plain clients do not; Secure cookie; /metrics by token or metrics.allow"
 
 iso_tree "$T/src" casper/vmlinuz=K casper/initrd=B:2900 \
