@@ -66,7 +66,12 @@ static const struct {
 	    "(running, done, failed), progress 0..1, image, error" },
 	{ "get", "/api/v1/inventories", "viewer", "a client's inventory "
 	    "history, newest first (?mac=, limit)" },
-	/* end of ISOs, jobs and inventories */
+	{ "get", "/api/v1/webhooks", "admin", "list webhooks (never their "
+	    "secrets)" },
+	{ "post", "/api/v1/webhooks", "admin", "add {url, events, secret}; "
+	    "a secret made up is answered once" },
+	{ "delete", "/api/v1/webhooks/{id}", "admin", "remove a webhook" },
+	/* end of ISOs, jobs, inventories and webhooks */
 	{ "get", "/api/v1/images", "viewer", "list images" },
 	{ "get", "/api/v1/images/{name}", "viewer", "one image" },
 	{ "post", "/api/v1/images", "admin", "add an image {name, kind, "

@@ -78,6 +78,9 @@ int	 api_import(struct bw_req *, const char *);
 int	 api_detect(struct bw_req *, const char *);
 int	 api_jobs(struct bw_req *, const char *);
 
+/* api-webhook.c: webhooks (issue 13) */
+int	 api_webhooks(struct bw_req *, const char *);
+
 /* api-inventory.c: inventory history (issue 13) */
 int	 api_inventories(struct bw_req *, const char *);
 

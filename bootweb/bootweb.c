@@ -582,7 +582,12 @@ static const struct bw_route routes[] = {
 	/* inventory history (api-inventory.c) */
 	{ BW_ADMIN, BW_GET, EXACT("api/v1/inventories"), BW_RT_AUTH,
 	    api_inventories },
-	/* end of ISOs, jobs and inventories */
+	/* webhooks (api-webhook.c) */
+	{ BW_ADMIN, BW_GET | BW_POST, EXACT("api/v1/webhooks"), API_ADMIN,
+	    api_webhooks },
+	{ BW_ADMIN, EVHTTP_REQ_DELETE, PREFIX("api/v1/webhooks/"), API_ADMIN,
+	    api_webhooks },
+	/* end of ISOs, jobs, inventories and webhooks */
 	/*
 	 * The fleet, and images, files and templates written or rendered
 	 * (api-fleet.c, api-images.c; issue 13 points 1 and 9). Ahead of

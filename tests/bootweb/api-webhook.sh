@@ -5,7 +5,8 @@
 # body under the secret; a receiver checks it); a dead endpoint is
 # retried with backoff and gets every event once it is back, while
 # /boot.ipxe answers as fast as before; past webhook.backlog the oldest
-# are dropped and counted. Usage errors exit 2.
+# are dropped and counted. Usage errors exit 2. /api/v1/webhooks lists,
+# adds and removes them as bootctl does (admin only).
 API_SEED=419
 . "${top_srcdir:-.}/tests/helpers/lib.sh"
 . "${top_srcdir:-.}/tests/helpers/api-lib.sh"
@@ -111,3 +112,34 @@ wait_for 15 sh -c "[ \$(sqlite3 '$DB' 'SELECT dropped FROM webhooks WHERE id = 2
 [ "$(sqlite3 "$DB" 'SELECT dropped FROM webhooks WHERE id = 2')" = 7 ] ||
 	fail "dropped $(sqlite3 "$DB" 'SELECT dropped FROM webhooks WHERE id = 2'), not 7"
 note "webhook.backlog 3: 7 of 10 events dropped and counted"
+
+# The API: what bootctl webhook does, admin only.
+A="Authorization: Bearer $TA"
+O="Authorization: Bearer $TO"
+J="Content-Type: application/json"
+api_call 200 GET /api/v1/webhooks -H "$A"
+api_json "len(j['webhooks']) == 2 and all('secret' not in w for w in j['webhooks']) and j['webhooks'][0]['delivered'] >= 4"
+api_call 401 GET /api/v1/webhooks
+api_call 403 GET /api/v1/webhooks -H "$O"
+api_call 201 POST /api/v1/webhooks -H "$A" -H "$J" -d '{"url":"http://127.0.0.1:1/x","events":"image-*"}'
+api_json "len(j['secret']) == 64 and j['events'] == 'image-*'"
+WID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$T/body")
+api_call 201 POST /api/v1/webhooks -H "$A" -H "$J" -d "{\"url\":\"http://127.0.0.1:1/y\",\"secret\":\"$SECRET\"}"
+api_json "'secret' not in j and j['events'] == '*'"
+api_call 409 POST /api/v1/webhooks -H "$A" -H "$J" -d '{"url":"http://127.0.0.1:1/x","secret":"0123456789abcdefXX"}'
+api_call 422 POST /api/v1/webhooks -H "$A" -H "$J" -d '{"url":"gopher://x/","secret":"0123456789abcdefXX"}'
+api_err invalid
+api_call 422 POST /api/v1/webhooks -H "$A" -H "$J" -d '{"url":"http://x/","events":"a,,b"}'
+api_call 422 POST /api/v1/webhooks -H "$A" -H "$J" -d '{"url":"http://x/","secret":"short"}'
+api_call 422 POST /api/v1/webhooks -H "$A" -H "$J" -d '{"events":"*"}'
+api_call 400 POST /api/v1/webhooks -H "$A" -H "$J" -d '{"url":'
+api_call 415 POST /api/v1/webhooks -H "$A" -H "Content-Type: text/plain" -d '{}'
+head -c 40000 /dev/zero | tr '\0' ' ' >"$T/big.json"
+api_call 413 POST /api/v1/webhooks -H "$A" -H "$J" --data-binary @"$T/big.json"
+api_call 403 POST /api/v1/webhooks -H "$O" -H "$J" -d '{"url":"http://127.0.0.1:1/z"}'
+api_call 200 DELETE "/api/v1/webhooks/$WID" -H "$A"
+api_call 404 DELETE "/api/v1/webhooks/$WID" -H "$A"
+api_call 404 DELETE /api/v1/webhooks/x -H "$A"
+api_call 405 PUT /api/v1/webhooks/5 -H "$A"
+[ "$(sqlite3 "$DB" 'SELECT count(*) FROM webhooks')" = 3 ] || fail "webhooks: $(sqlite3 "$DB" 'SELECT id, url FROM webhooks')"
+note "/api/v1/webhooks: list without secrets, add (a made-up secret shown once), 409, 422, 400, 415, 413, 401, 403, remove"
