@@ -336,7 +336,7 @@ api_upload_init(struct bootweb *bw)
 	free(dir);
 }
 
-/* Whether p (resolved) is inside the directory root (resolved); its rest in *rel. */
+/* Whether p is inside the directory root (both resolved); the rest in *rel. */
 static int
 path_under(const char *p, const char *root, const char **rel)
 {

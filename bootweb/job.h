@@ -14,7 +14,7 @@ struct job_import {
 	const char	*path;		/* the ISO, resolved */
 	const char	*name;		/* the image's, or NULL */
 	const char	*tmpl;		/* or NULL */
-	int		 remove;	/* remove the ISO if the import fails (an upload) */
+	int		 remove;	/* an upload: removed if it fails */
 };
 
 /* Start importing an ISO on a thread of its own; NULL if it cannot start. */

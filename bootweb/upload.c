@@ -53,10 +53,11 @@
 #include "upload.h"
 #include "xmalloc.h"
 
-#define SNIFF_PENDING_MAX	(1024 * 1024)	/* body bytes held before the route takes it */
-#define SNIFF_DISCARD_MAX	(64 << 20)	/* a refused body read to drop it */
+/* Body bytes held before the route takes it. */
+#define SNIFF_PENDING_MAX	(1024 * 1024)
+#define SNIFF_DISCARD_MAX	(64 << 20)	/* refused, read, dropped */
 #define WR_QMAX			(4 << 20)	/* bytes queued for a writer */
-#define WR_READ			(64 * 1024)	/* bytes a body's read may take */
+#define WR_READ			(64 * 1024)	/* bytes of one read */
 #define WR_NICE			10		/* the writer's nice value */
 
 enum sniff_state { SN_HEAD, SN_PASS, SN_FOREVER, SN_PENDING, SN_BODY,
@@ -72,10 +73,10 @@ struct bw_sniff {
 	int			 tls;
 	int			 inside;	/* our own changes to in */
 	int			 expect;	/* Expect: 100-continue */
-	int64_t			 remaining;	/* PASS, PENDING, BODY: body bytes to come */
+	int64_t			 remaining;	/* body bytes to come */
 	int64_t			 length;	/* of the upload's body */
 	struct bw_wr		*wr;		/* BODY: its writer thread */
-	int			 paused;	/* reading off: the writer is behind */
+	int			 paused;	/* the writer is behind */
 };
 
 /*
@@ -113,7 +114,8 @@ struct wr_msg {
 };
 
 static TAILQ_HEAD(, bw_sniff)	sniffs = TAILQ_HEAD_INITIALIZER(sniffs);
-static int			wr_pipe[2] = { -1, -1 };	/* writers -> loop */
+/* The writers tell the loop through it. */
+static int			wr_pipe[2] = { -1, -1 };
 static struct event		*wr_ev;
 
 /* The offset just past the blank line ending a head in p, or -1. */
@@ -133,7 +135,7 @@ head_end(const char *p, size_t len)
 	return -1;
 }
 
-/* Whether the line [p, p + len) is header name: (case aside); its value in *v. */
+/* Whether the line [p, p + len) is header name: (any case); its value in *v. */
 static int
 head_field(const char *p, size_t len, const char *name, const char **v,
     size_t *vlen)
@@ -322,8 +324,8 @@ wr_thread(void *arg)
 			w->tail = &w->head;
 		pthread_mutex_unlock(&w->mu);
 		for (off = 0, n = 0; off < c->len; off += (size_t)n)
-			if ((n = write(w->fd, c->data + off, c->len - off)) <= 0 &&
-			    errno != EINTR)
+			if ((n = write(w->fd, c->data + off,
+			    c->len - off)) <= 0 && errno != EINTR)
 				break;
 		pthread_mutex_lock(&w->mu);
 		if (off < c->len)
@@ -648,7 +650,7 @@ upload_claim(struct bw_sniff *s, struct bw_req *r, int fd,
 	    send(bufferevent_getfd(s->bev), cont, sizeof(cont) - 1,
 	    MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(cont) - 1)
 		log_debug("%s: 100 Continue not sent", __func__);
-	/* Read the body with evhttp's read callback off (it waits for a reply). */
+	/* Read the body with evhttp's read callback off (it awaits a reply). */
 	bufferevent_getcb(s->bev, NULL, &wcb, &ecb, &arg);
 	bufferevent_setcb(s->bev, NULL, wcb, ecb, arg);
 	bufferevent_set_max_single_read(s->bev, WR_READ);

@@ -41,15 +41,16 @@ struct import {
 	struct nb_iso		*iso;
 	struct nb_detect	 det;
 	const char		*datadir;
-	char			*tmpdir;	/* datadir/.import-NAME-XXXXXX until renamed */
+	/* datadir/.import-NAME-XXXXXX until renamed */
+	char			*tmpdir;
 	int			 lockfd;	/* tmpdir, flock(2)ed */
 	char			*finaldir;	/* datadir/NAME */
 	const struct nb_iso_file *want[IMPORT_MAXFILES];
-	char			*names[IMPORT_MAXFILES];	/* file names in the directory */
+	char			*names[IMPORT_MAXFILES];	/* files made */
 	int			 fds[IMPORT_MAXFILES];
 	size_t			 nwant;
-	char			*wimboot;	/* copied in for Windows images */
-	const char		*cmdline;	/* instead of the detected one */
+	char			*wimboot;	/* copied in for Windows */
+	const char		*cmdline;	/* instead of the detected */
 };
 
 /*
@@ -87,7 +88,10 @@ import_default_name(const struct nb_detect *d, const char *path)
 	return s;
 }
 
-/* The names the extracted files get: their own, made unique with a number if two clash. */
+/*
+ * The names the extracted files get: their own, made unique with a
+ * number if two clash.
+ */
 static void
 import_plan(struct import *im)
 {
@@ -100,7 +104,8 @@ import_plan(struct import *im)
 	for (i = 0; i < d->ninitrds && im->nwant < IMPORT_MAXFILES; i++)
 		im->want[im->nwant++] = d->initrds[i];
 	for (i = 0; i < im->nwant; i++) {
-		base = (slash = strrchr(im->want[i]->path, '/')) ? slash + 1 : im->want[i]->path;
+		base = (slash = strrchr(im->want[i]->path, '/')) ? slash + 1 :
+		    im->want[i]->path;
 		for (j = 0; j < i; j++)
 			if (strcmp(im->names[j], base) == 0)
 				break;
@@ -145,7 +150,10 @@ import_copy(const char *src, const char *dst)
 	return rc;
 }
 
-/* Copy the administrator's wimboot next to the Windows files, so bootweb serves it from /data/. */
+/*
+ * Copy the administrator's wimboot next to the Windows files, so bootweb
+ * serves it from /data/.
+ */
 static int
 import_wimboot(struct nb_db *db, struct import *im, char *err, size_t errsz)
 {
@@ -153,8 +161,9 @@ import_wimboot(struct nb_db *db, struct import *im, char *err, size_t errsz)
 	int	 rc = -1;
 
 	if (nb_setting_get(db, "wimboot.path", &src) != NB_OK || src == NULL) {
-		snprintf(err, errsz, "a Windows image needs wimboot: set its path first "
-		    "(bootctl settings set wimboot.path /path/to/wimboot)");
+		snprintf(err, errsz, "a Windows image needs wimboot: set its "
+		    "path first (bootctl settings set wimboot.path "
+		    "/path/to/wimboot)");
 		return -1;
 	}
 	xasprintf(&dst, "%s/wimboot", im->tmpdir);
@@ -265,7 +274,8 @@ import_extract(struct import *im, char sha[65], char *err, size_t errsz)
 
 	for (i = 0; i < im->nwant; i++) {
 		xasprintf(&p, "%s/%s", im->tmpdir, im->names[i]);
-		im->fds[i] = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		im->fds[i] = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0644);
 		if (im->fds[i] == -1) {
 			snprintf(err, errsz, "%s: %s", p, strerror(errno));
 			free(p);
@@ -273,11 +283,13 @@ import_extract(struct import *im, char sha[65], char *err, size_t errsz)
 		}
 		free(p);
 	}
-	if (nb_iso_pass(im->iso, im->want, im->fds, im->nwant, sha, err, errsz) == -1)
+	if (nb_iso_pass(im->iso, im->want, im->fds, im->nwant, sha, err,
+	    errsz) == -1)
 		return -1;
 	for (rc = 0, i = 0; i < im->nwant; i++) {
 		if (fsync(im->fds[i]) == -1 && rc == 0) {
-			snprintf(err, errsz, "%s/%s: %s", im->tmpdir, im->names[i], strerror(errno));
+			snprintf(err, errsz, "%s/%s: %s", im->tmpdir,
+			    im->names[i], strerror(errno));
 			rc = -1;
 		}
 		close(im->fds[i]);
@@ -287,8 +299,8 @@ import_extract(struct import *im, char sha[65], char *err, size_t errsz)
 }
 
 static void
-import_fill_image(struct import *im, const char *name, const char *tmpl, const char *sha,
-    struct nb_image *img)
+import_fill_image(struct import *im, const char *name, const char *tmpl,
+    const char *sha, struct nb_image *img)
 {
 	char	*p;
 	size_t	 i = 0;
@@ -314,7 +326,10 @@ import_fill_image(struct import *im, const char *name, const char *tmpl, const c
 	img->tmpl = tmpl ? xstrdup(tmpl) : NULL;
 }
 
-/* Checks that need no reading of the ISO's data: the name is free, the template exists. */
+/*
+ * Checks that need no reading of the ISO's data: the name is free, the
+ * template exists.
+ */
 static int
 import_precheck(struct nb_db *db, struct import *im, const char *name,
     const char *tmpl, char *err, size_t errsz)

@@ -9,7 +9,7 @@ struct nb_import_opts {
 	const char	*path;		/* the ISO */
 	const char	*name;		/* or NULL: family-version-arch */
 	const char	*tmpl;		/* default template, or NULL */
-	const char	*cmdline;	/* instead of the detected one, or NULL */
+	const char	*cmdline;	/* instead of the detected, or NULL */
 	const char	*datadir;	/* where the image's directory goes */
 	/* Called as the ISO is read: bytes done of total. */
 	void		(*progress)(void *arg, int64_t done, int64_t total);

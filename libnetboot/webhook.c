@@ -160,7 +160,8 @@ wh_post(struct nb_webhook_sender *s, const struct nb_webhook *w,
 	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, e->body);
 	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE, (long)len);
-	curl_easy_setopt(s->curl, CURLOPT_USERAGENT, "netboot/" PACKAGE_VERSION);
+	curl_easy_setopt(s->curl, CURLOPT_USERAGENT,
+	    "netboot/" PACKAGE_VERSION);
 	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT_MS, WH_CONNECT_MS);
 	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, WH_TIMEOUT_MS);
 	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
