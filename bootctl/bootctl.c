@@ -32,6 +32,7 @@ static const struct bootctl_cmd *const nouns[] = {
 	bc_events_cmds, bc_settings_cmds, bc_template_render_cmds, bc_image_import_cmds,
 	bc_client_timeline_cmds, bc_lease_cmds, bc_user_cmds, bc_token_cmds,
 	bc_client_label_cmds,
+	bc_webhook_cmds,
 };
 
 static void

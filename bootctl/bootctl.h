@@ -120,6 +120,9 @@ int	bc_selector(struct bootctl *, const char *, struct nb_selector **);
  */
 int	bc_client_bulk(struct bootctl *, const char *selector,
 	    struct nb_bulk *);
+extern const struct bootctl_cmd bc_webhook_cmds[];
+/* client show's inventory history: printed, or as "inventories" in o. */
+int	bc_client_inventories(struct bootctl *, const char *mac, json_t *o);
 /* db init's first admin, password shown once, if there is no user. */
 int	bc_user_first_admin(struct bootctl *);
 

@@ -531,13 +531,17 @@ client_show(struct bootctl *bc, int argc, char *argv[])
 	if (bc->json) {
 		o = nb_client_json(&c);
 		json_object_set_new(o, "labels", labels);
-		bc_print_json(o);
+		if ((rc = bc_client_inventories(bc, c.mac, o)) == 0)
+			bc_print_json(o);
+		else
+			json_decref(o);
 	} else {
 		client_print(&c, labels);
 		json_decref(labels);
+		rc = bc_client_inventories(bc, c.mac, NULL);
 	}
 	nb_client_clear(&c);
-	return 0;
+	return rc;
 }
 
 #define CLIENT_OPTS "[--name N] [--hostname H] [--ip A] [--image I] [--template T] [--var k=v ...]"

@@ -53,6 +53,26 @@ static const struct {
 	    "order=asc|desc: newest first with head, mac, kind, limit)" },
 	{ "get", "/api/v1/events/stream", "operator", "events as "
 	    "Server-Sent Events" },
+	/* ISOs and jobs (api-upload.c) */
+	{ "post", "/api/v1/images/upload", "admin", "upload an ISO as the "
+	    "body (application/octet-stream, Content-Length; ?name=, "
+	    "?template=); 202 {job}; 413 over upload.max_bytes" },
+	{ "post", "/api/v1/images/import", "admin", "import an ISO on the "
+	    "server {path, name, template} (inside the data directory or "
+	    "import_dir); 202 {job}" },
+	{ "post", "/api/v1/images/detect", "admin", "what import would make "
+	    "of {path}" },
+	{ "get", "/api/v1/jobs", "viewer", "jobs, newest first" },
+	{ "get", "/api/v1/jobs/{id}", "viewer", "one job: state "
+	    "(running, done, failed), progress 0..1, image, error" },
+	{ "get", "/api/v1/inventories", "viewer", "a client's inventory "
+	    "history, newest first (?mac=, limit)" },
+	{ "get", "/api/v1/webhooks", "admin", "list webhooks (never their "
+	    "secrets)" },
+	{ "post", "/api/v1/webhooks", "admin", "add {url, events, secret}; "
+	    "a secret made up is answered once" },
+	{ "delete", "/api/v1/webhooks/{id}", "admin", "remove a webhook" },
+	/* end of ISOs, jobs, inventories and webhooks */
 	{ "get", "/api/v1/images", "viewer", "list images" },
 	{ "get", "/api/v1/images/{name}", "viewer", "one image" },
 	{ "post", "/api/v1/images", "admin", "add an image {name, kind, "

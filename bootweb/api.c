@@ -26,6 +26,8 @@
 
 #include "api.h"
 #include "hash.h"
+#include "job.h"
+#include "upload.h"
 #include "xmalloc.h"
 
 #define API_LOGINS	2	/* yescrypt calls at once (16 MiB each) */
@@ -421,7 +423,8 @@ api_login_done(struct api_login *l)
 		return;
 	}
 	snprintf(cookie, sizeof(cookie), "%s=%s; Path=/api/; HttpOnly; "
-	    "SameSite=Strict; Max-Age=%d", API_COOKIE, sid, NB_SESSION_MAX);
+	    "SameSite=Strict; Max-Age=%d%s", API_COOKIE, sid, NB_SESSION_MAX,
+	    l->bw->adm.pl_tls != NULL ? "; Secure" : "");
 	evhttp_add_header(evhttp_request_get_output_headers(r.req),
 	    "Set-Cookie", cookie);
 	log_info("%s logged in from %s", l->auth.user, l->ip);
@@ -508,7 +511,8 @@ api_logout(struct bw_req *r, const char *rest)
 	if (nb_session_revoke(r->bw->d->db, r->sid) != NB_OK)
 		return api_dberr(r, NB_NOTFOUND);
 	snprintf(cookie, sizeof(cookie), "%s=; Path=/api/; HttpOnly; "
-	    "SameSite=Strict; Max-Age=0", API_COOKIE);
+	    "SameSite=Strict; Max-Age=0%s", API_COOKIE,
+	    r->bw->adm.pl_tls != NULL ? "; Secure" : "");
 	evhttp_add_header(evhttp_request_get_output_headers(r->req),
 	    "Set-Cookie", cookie);
 	log_info("%s logged out", r->user);
@@ -537,12 +541,17 @@ api_init(struct bootweb *bw)
 	if (logins.ev == NULL || event_add(logins.ev, NULL) == -1)
 		fatalx("cannot watch the login pipe");
 	sse_init(bw);
+	job_init(bw);
+	upload_init(bw->d->base);
+	api_upload_init(bw);
 }
 
 void
 api_free(struct bootweb *bw)
 {
 	sse_free(bw);
+	job_free();
+	upload_free();
 	if (logins.ev != NULL)
 		event_free(logins.ev);
 	logins.ev = NULL;

@@ -75,6 +75,20 @@ int	 api_image_get(struct bw_req *, const char *);
 int	 api_files(struct bw_req *, const char *);
 int	 api_template_render(struct bw_req *, const char *);
 
+/* api-upload.c: ISO upload, import, detect; jobs (issue 13) */
+int	 api_upload(struct bw_req *, const char *);
+/* Remove what uploads a stopped bootweb left. */
+void	 api_upload_init(struct bootweb *);
+int	 api_import(struct bw_req *, const char *);
+int	 api_detect(struct bw_req *, const char *);
+int	 api_jobs(struct bw_req *, const char *);
+
+/* api-webhook.c: webhooks (issue 13) */
+int	 api_webhooks(struct bw_req *, const char *);
+
+/* api-inventory.c: inventory history (issue 13) */
+int	 api_inventories(struct bw_req *, const char *);
+
 /* sse.c */
 int	 sse_stream(struct bw_req *, const char *);
 void	 sse_conn_closed(struct bootweb *, struct evhttp_connection *);

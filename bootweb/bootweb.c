@@ -37,6 +37,9 @@
 #include "upstream.h"
 #include "iso.h"
 #include "ratelim.h"
+#include "tls.h"
+#include "upload.h"
+#include "webhook.h"
 #include "xmalloc.h"
 
 
@@ -564,6 +567,28 @@ static const struct bw_route routes[] = {
 	{ BW_ADMIN, BW_GET, EXACT("api/v1/openapi.json"), BW_RT_AUTH,
 	    api_openapi },
 	/*
+	 * ISOs and jobs (api-upload.c, upload.c, job.c), inventories: above
+	 * the image routes and the fleet's, whose prefixes would take these
+	 * paths.
+	 */
+	{ BW_ADMIN, BW_POST, EXACT("api/v1/images/upload"), API_ADMIN,
+	    api_upload },
+	{ BW_ADMIN, BW_POST, EXACT("api/v1/images/import"), API_ADMIN,
+	    api_import },
+	{ BW_ADMIN, BW_POST, EXACT("api/v1/images/detect"), API_ADMIN,
+	    api_detect },
+	{ BW_ADMIN, BW_GET, EXACT("api/v1/jobs"), BW_RT_AUTH, api_jobs },
+	{ BW_ADMIN, BW_GET, PREFIX("api/v1/jobs/"), BW_RT_AUTH, api_jobs },
+	/* inventory history (api-inventory.c) */
+	{ BW_ADMIN, BW_GET, EXACT("api/v1/inventories"), BW_RT_AUTH,
+	    api_inventories },
+	/* webhooks (api-webhook.c) */
+	{ BW_ADMIN, BW_GET | BW_POST, EXACT("api/v1/webhooks"), API_ADMIN,
+	    api_webhooks },
+	{ BW_ADMIN, EVHTTP_REQ_DELETE, PREFIX("api/v1/webhooks/"), API_ADMIN,
+	    api_webhooks },
+	/* end of ISOs, jobs, inventories and webhooks */
+	/*
 	 * The fleet, and images, files and templates written or rendered
 	 * (api-fleet.c, api-images.c; issue 13 points 1 and 9). Ahead of
 	 * the rows below, whose prefixes would take these paths; the GET
@@ -865,8 +890,12 @@ bw_serve(struct bootweb *bw, struct evhttp_request *req, int plane)
 	if (sa != NULL)
 		nb_sa_ntop(sa, r.ip, sizeof(r.ip));
 	conn_request(plane == BW_BOOT ? &bw->boot : &bw->adm, req);
+	if (plane == BW_ADMIN)
+		upload_begin(&r);
 	if ((code = bw_route(&r, plane)) != 0)
 		bw_abort(&r, code);
+	if (plane == BW_ADMIN)
+		upload_end(&r);
 	bw_fail_event(&r);
 }
 
@@ -922,6 +951,21 @@ bw_listen(struct bootweb *bw, const char *addr, int port, ev_uint16_t methods,
 	return http;
 }
 
+/* TLS on the admin plane if netboot.conf names a certificate and key. */
+static void
+bw_tls(struct bootweb *bw)
+{
+	const char	*cert, *key;
+
+	cert = nb_conf_get(bw->d->conf, "bootweb", "admin_tls_cert");
+	key = nb_conf_get(bw->d->conf, "bootweb", "admin_tls_key");
+	if (cert == NULL && key == NULL)
+		return;
+	if (cert == NULL || key == NULL)
+		fatalx("admin_tls_cert and admin_tls_key go together");
+	bw->adm.pl_tls = tls_init(cert, key);
+}
+
 static void
 bw_paths(struct bootweb *bw)
 {
@@ -958,6 +1002,7 @@ main(int argc, char *argv[])
 	struct nb_daemon	 d = { .name = "bootweb" };
 	struct bootweb		 bw;
 	struct evhttp_bound_socket *bound, *abound = NULL;
+	struct nb_webhook_sender *hooks;
 	const char		*listen;
 	char			 host[INET6_ADDRSTRLEN];
 	int			 rc, aport;
@@ -993,6 +1038,8 @@ main(int argc, char *argv[])
 	/* The admin plane is for this host unless configured (netboot(7)). */
 	if (admin_listen == NULL)
 		admin_listen = "127.0.0.1";
+	/* Read as root: the key may be root's alone (tls.c). */
+	bw_tls(&bw);
 	if (aport != 0)
 		bw.admin = bw_listen(&bw, admin_listen, aport, 0xffff,
 		    bw_admin_cb, &abound, &bw.adm);
@@ -1005,7 +1052,10 @@ main(int argc, char *argv[])
 	log_info("data directory %s, bootloaders from %s", bw.datadir, bw.ipxedir);
 	if (bw.admin != NULL)
 		api_init(&bw);
+	/* Webhooks go from a thread of their own (libnetboot/webhook.c). */
+	hooks = nb_webhook_start(nb_daemon_dbpath(&d));
 	rc = nb_daemon_run(&d);
+	nb_webhook_stop(hooks);
 	script_flush_seen(&bw);		/* queued: nb_daemon_free writes it */
 	conn_free(&bw);
 	if (bw.admin != NULL)
@@ -1015,6 +1065,8 @@ main(int argc, char *argv[])
 		evhttp_free(bw.admin);
 	cache_free(&bw);
 	nb_up_free(bw.up);
+	if (bw.adm.pl_tls != NULL)
+		tls_free(bw.adm.pl_tls);
 	free(bw.listen_host);
 	free(bw.datadir);
 	free(bw.ipxedir);

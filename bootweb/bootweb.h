@@ -90,6 +90,7 @@ struct bw_plane {
 	struct nb_rate		 pl_refused_log; /* its log lines */
 	unsigned long long	 pl_nlate;	/* past the deadline */
 	struct event		*pl_ev_fixup, *pl_ev_retry;
+	void			*pl_tls;	/* admin: an SSL_CTX, or NULL (tls.c) */
 };
 
 struct bootweb {
@@ -305,5 +306,9 @@ int	 self_call(struct bw_req *, const char *mac, const char *rest);
 /* www.c */
 /* GET / and /ui/NAME: the web UI's files from www_dir. */
 int	 www_serve(struct bw_req *, const char *rest);
+
+/* self-inventory.c */
+/* POST /t/TOKEN/api/v1/self/inventory: the client's own report. */
+int	 self_inventory(struct bw_req *, const char *mac);
 
 #endif

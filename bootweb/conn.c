@@ -63,6 +63,8 @@
 
 #include "api.h"
 #include "bootweb.h"
+#include "tls.h"
+#include "upload.h"
 #include "xmalloc.h"
 
 #define ACCEPT_RETRY_SEC	1	/* after accept(2) failed for lack of descriptors */
@@ -75,6 +77,7 @@ struct bw_conn {
 	struct evhttp_connection	*evcon;
 	struct in6_addr			 addr;	/* peer, v4-mapped */
 	struct event			*ev_late;	/* deadline */
+	struct bw_sniff			*sniff;	/* admin: uploads (upload.c) */
 };
 
 static struct bootweb	*conn_bw;	/* for the listener's error callback */
@@ -118,12 +121,20 @@ conn_gone(struct bw_plane *pl)
 	conn_resume(pl);
 }
 
+/* Free c; alive: its bufferevent still exists. */
 static void
-conn_release(struct bw_conn *c)
+conn_release_alive(struct bw_conn *c, int alive)
 {
+	upload_detach(c->sniff, alive);
 	if (c->ev_late != NULL)
 		event_free(c->ev_late);
 	free(c);
+}
+
+static void
+conn_release(struct bw_conn *c)
+{
+	conn_release_alive(c, 0);
 }
 
 static void
@@ -136,7 +147,7 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 	if (pl == &pl->pl_bw->adm)
 		api_conn_closed(pl->pl_bw, evcon);
 	TAILQ_REMOVE(&pl->pl_conns, c, entry);
-	conn_release(c);
+	conn_release_alive(c, 1);
 	conn_gone(pl);
 }
 
@@ -260,13 +271,17 @@ conn_bev(struct event_base *base, void *arg)
 	struct bufferevent	*bev;
 	struct bw_conn		*c;
 
-	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+	bev = pl->pl_tls != NULL ? tls_bev(base, pl->pl_tls) :
+	    bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
 		return NULL;
 	/* libevent hands a socket at most 16 KB per write: one sendfile(2) per 16 KB. */
 	bufferevent_set_max_single_write(bev, BW_MAX_WRITE);
 	c = xcalloc(1, sizeof(*c));
 	c->pl = pl;
 	c->bev = bev;
+	if (pl == &pl->pl_bw->adm)
+		c->sniff = upload_attach(bev, pl->pl_tls != NULL);
 	bufferevent_incref(bev);
 	TAILQ_INSERT_TAIL(&pl->pl_pending, c, entry);
 	event_active(pl->pl_ev_fixup, EV_TIMEOUT, 1);
@@ -517,7 +532,7 @@ conn_free_plane(struct bw_plane *pl)
 	while ((c = TAILQ_FIRST(&pl->pl_conns)) != NULL) {
 		evhttp_connection_set_closecb(c->evcon, NULL, NULL);
 		TAILQ_REMOVE(&pl->pl_conns, c, entry);
-		conn_release(c);
+		conn_release_alive(c, 1);
 	}
 	while ((c = TAILQ_FIRST(&pl->pl_pending)) != NULL) {
 		TAILQ_REMOVE(&pl->pl_pending, c, entry);

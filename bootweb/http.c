@@ -372,7 +372,7 @@ http_send_range(struct bw_req *r, int fd, off_t off, off_t size, time_t mtime, c
 	char			 etag[64], lastmod[64], cr[96];
 	struct tm		 tm;
 	off_t			 start = 0, end = size - 1, len = size;
-	int			 code = 200, rc;
+	int			 code = 200, rc, tls;
 
 	/* The validator covers where the bytes come from, so an ISO's inner files differ. */
 	snprintf(etag, sizeof(etag), "\"%llx-%llx-%llx\"", (unsigned long long)mtime,
@@ -420,8 +420,10 @@ http_send_range(struct bw_req *r, int fd, off_t off, off_t size, time_t mtime, c
 	 * descriptor; in any other it maps the file and the socket gets
 	 * copies (bootweb held 2 GB of mapped initrds in a boot storm).
 	 */
+	/* Over TLS (the admin plane's) the bytes go through OpenSSL: no sendfile. */
+	tls = !r->req_boot && r->bw->adm.pl_tls != NULL;
 	if ((evb = evbuffer_new()) == NULL ||
-	    evbuffer_set_flags(evb, EVBUFFER_FLAG_DRAINS_TO_FD) == -1 ||
+	    (!tls && evbuffer_set_flags(evb, EVBUFFER_FLAG_DRAINS_TO_FD) == -1) ||
 	    evbuffer_add_file(evb, fd, off + start, len) == -1) {
 		log_warnx("cannot queue %lld bytes of a file", (long long)len);
 		close(fd);

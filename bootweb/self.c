@@ -44,6 +44,8 @@ self_call(struct bw_req *r, const char *mac, const char *rest)
 	int			 rc, code = 0;
 	int			 post = r->method == EVHTTP_REQ_POST;
 
+	if (strcmp(rest, "inventory") == 0)
+		return self_inventory(r, mac);
 	nb_client_init(&c);
 	if (*rest != '\0' && strcmp(rest, "done") != 0 &&
 	    strcmp(rest, "suspend") != 0 && strcmp(rest, "unsuspend") != 0) {

@@ -87,6 +87,10 @@ static const struct conf_key conf_keys[] = {
 	{ "bootweb", "admin_max_connections", K_NUM, 1, 100000, 0 },
 	/* the web UI (issue 14) */
 	{ "bootweb", "www_dir", K_PATH, 0, 0, 0 },
+	/* the admin API (issue 13) */
+	{ "bootweb", "import_dir", K_PATH, 0, 0, 0 },
+	{ "bootweb", "admin_tls_cert", K_PATH, 0, 0, 0 },
+	{ "bootweb", "admin_tls_key", K_PATH, 0, 0, 0 },
 };
 
 static const char *const conf_sections[] = { "global", "pxedhcpd", "tftpd", "bootweb", "bootctl" };

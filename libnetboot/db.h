@@ -21,7 +21,7 @@
 struct stat;
 
 #define NB_DB_DEFAULT	LOCALSTATEDIR "/lib/netboot/netboot.db"
-#define NB_DB_VERSION	9		/* schema version this build writes */
+#define NB_DB_VERSION	10		/* schema version this build writes */
 /* The busy timeout of an event loop's connection (it only reads). */
 #define NB_DB_LOOP_BUSY_MS	50
 

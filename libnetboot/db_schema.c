@@ -264,6 +264,43 @@ const char *const db_migrations[] = {
 	"CREATE INDEX clients_by_image ON clients(image, mac);"
 	"CREATE INDEX clients_by_state ON clients(state, allowed, mac);"
 	"CREATE INDEX clients_by_last_seen ON clients(last_seen, mac);",
+
+	/*
+	 * 9 -> 10: webhooks and inventory history (netboot(7) WEBHOOKS,
+	 * INVENTORY). A webhook's cursor is the id of the last event it was
+	 * sent or gave up (its queue is the events after it, nothing held
+	 * in memory); its counters are what bootweb's sender did. An
+	 * inventory is one report of a boot (iPXE's variables) or of the
+	 * self-API (an installer's disks and NICs); bootweb keeps the last
+	 * inventory.keep of each client.
+	 */
+	"CREATE TABLE webhooks ("
+	"  id INTEGER PRIMARY KEY,"
+	"  url TEXT NOT NULL UNIQUE CHECK (length(url) BETWEEN 10 AND 2048"
+	"    AND (url GLOB 'http://?*' OR url GLOB 'https://?*')"
+	"    AND url NOT GLOB '*[ -]*'),"
+	"  events TEXT NOT NULL DEFAULT '*' CHECK (length(events) BETWEEN 1"
+	"    AND 1024 AND events NOT GLOB '*[^A-Za-z0-9*,_-]*'),"
+	"  secret TEXT NOT NULL CHECK (length(secret) BETWEEN 16 AND 256),"
+	"  cursor INTEGER NOT NULL DEFAULT 0 CHECK (cursor >= 0),"
+	"  delivered INTEGER NOT NULL DEFAULT 0,"
+	"  failed INTEGER NOT NULL DEFAULT 0,"
+	"  dropped INTEGER NOT NULL DEFAULT 0,"
+	"  last_status INTEGER, last_error TEXT, last_attempt INTEGER,"
+	"  created INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TABLE inventories ("
+	"  id INTEGER PRIMARY KEY,"
+	"  mac TEXT NOT NULL REFERENCES clients(mac) ON UPDATE CASCADE"
+	"    ON DELETE CASCADE,"
+	"  source TEXT NOT NULL CHECK (source IN ('ipxe', 'self')),"
+	"  data TEXT NOT NULL CHECK (json_valid(data)"
+	"    AND json_type(data) = 'object'),"
+	"  time INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX inventories_mac ON inventories(mac, id);"
+	/* a client evicted or removed finds its files by index */
+	"CREATE INDEX files_mac ON files(mac);",
 };
 
 const int db_nmigrations = sizeof(db_migrations) / sizeof(db_migrations[0]);

@@ -674,6 +674,8 @@ pass_fill(struct pass *p)
 	while (n == -1 && errno == EINTR);
 	if (n > 0)
 		pass_consume(p, p->buf, (size_t)n);
+	if (n > 0 && p->iso->pass_cb != NULL)
+		p->iso->pass_cb(p->iso->pass_arg, p->pos, p->iso->size);
 	return n;
 }
 

@@ -34,6 +34,9 @@ struct nb_iso {
 	struct nb_iso_file *files;	/* sorted by path */
 	size_t		 nfiles;
 	size_t		 skipped;	/* files left out of the index (not contiguous, ...) */
+	/* nb_iso_pass calls it after each read, if set: bytes read so far. */
+	void		(*pass_cb)(void *arg, int64_t done, int64_t total);
+	void		*pass_arg;
 };
 
 /*

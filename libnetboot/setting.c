@@ -141,6 +141,16 @@ static const struct nb_setting_def settings[NB_S_COUNT] = {
 	[NB_S_METRICS_ALLOW] = { "metrics.allow", NB_SF_NONE,
 	    NB_ST_TEXT, NULL, 0, 0, NULL, W,
 	    "addresses that may read /metrics without a token" },
+	/* admin API: uploads, webhooks, inventory history (issue 13) */
+	[NB_S_UPLOAD_MAX_BYTES] = { "upload.max_bytes", NB_SF_NONE,
+	    NB_ST_NUM, NULL, 0, 1099511627776LL, "17179869184", W,
+	    "bytes an ISO uploaded over the admin API may have" },
+	[NB_S_WEBHOOK_BACKLOG] = { "webhook.backlog", NB_SF_NONE,
+	    NB_ST_NUM, NULL, 1, 10000000, "10000", W,
+	    "events a webhook may fall behind before its oldest are dropped" },
+	[NB_S_INVENTORY_KEEP] = { "inventory.keep", NB_SF_NONE,
+	    NB_ST_NUM, NULL, 1, 1000, "10", W,
+	    "inventories kept per client (boots and self-API reports)" },
 };
 
 /* Defaults of the bootloader.N family: the ipxe package's files by arch. */

@@ -59,6 +59,10 @@ enum nb_setting_id {
 	NB_S_WAKE_BROADCAST,
 	/* admin API (issue 13) */
 	NB_S_METRICS_ALLOW,
+	/* admin API: uploads, webhooks, inventory history (issue 13) */
+	NB_S_UPLOAD_MAX_BYTES,
+	NB_S_WEBHOOK_BACKLOG,
+	NB_S_INVENTORY_KEEP,
 	NB_S_COUNT
 };
 

@@ -38,6 +38,7 @@
 
 #include "ratelim.h"
 #include "token.h"
+#include "inventory.h"
 #include "wq.h"
 #include "xmalloc.h"
 
@@ -60,7 +61,7 @@
 
 enum wq_type {
 	WQ_EVENT, WQ_SEEN, WQ_INVENTORY, WQ_NEXT_DONE, WQ_SUSPENDED, WQ_NONCE,
-	WQ_USER
+	WQ_REPORT, WQ_USER
 };
 
 /* One record; a daemon's own record follows it in the same slot. */
@@ -330,6 +331,19 @@ nb_wq_inventory(struct nb_wq *q, const char *mac, const char *uuid,
 }
 
 void
+nb_wq_report(struct nb_wq *q, const char *mac, const json_t *report)
+{
+	struct wq_rec	*r;
+	char		*s;
+
+	if ((s = json_dumps(report, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		fatalx("%s: json_dumps", __func__);
+	if ((r = wq_mac(q, WQ_REPORT, mac)) != NULL)
+		r->s[0] = wq_str(q, s, strlen(s));
+	free(s);
+}
+
+void
 nb_wq_next_boot_done(struct nb_wq *q, const char *mac, enum nb_next_boot was)
 {
 	struct wq_rec	*r;
@@ -450,8 +464,20 @@ wq_write_one(struct nb_wq *q, const struct wq_batch *b, const struct wq_rec *r)
 			return NB_OK;
 		rc = nb_client_set_inventory(q->db, r->mac, inv,
 		    wq_s(b, r->s[1]));
+		/* Each boot's report is kept too (inventory history). */
+		if (rc == NB_OK && json_object_size(inv) > 0)
+			rc = nb_inventory_add(q->db, r->mac, "ipxe", inv,
+			    (int64_t)r->ts);
 		json_decref(inv);
 		return rc;
+	case WQ_REPORT:
+		if ((inv = json_loads(wq_s(b, r->s[0]), 0, NULL)) == NULL)
+			return NB_OK;
+		rc = nb_inventory_add(q->db, r->mac, "self", inv,
+		    (int64_t)r->ts);
+		json_decref(inv);
+		/* The client went meanwhile: nothing to keep. */
+		return rc == NB_INVALID ? NB_OK : rc;
 	case WQ_NEXT_DONE:
 		rc = nb_client_next_boot_done(q->db, r->mac,
 		    (enum nb_next_boot)r->arg);

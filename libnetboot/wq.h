@@ -72,6 +72,9 @@ void		 nb_wq_seen(struct nb_wq *, const char *mac, const char *uuid,
 /* Queue nb_client_seen and nb_client_set_inventory; inv is copied. */
 void		 nb_wq_inventory(struct nb_wq *, const char *mac,
 		    const char *uuid, const char *ip, const json_t *inv);
+/* Queue nb_inventory_add(mac, "self", report); report is copied. */
+void		 nb_wq_report(struct nb_wq *, const char *mac,
+		    const json_t *report);
 /* Queue nb_client_next_boot_done(mac, was). */
 void		 nb_wq_next_boot_done(struct nb_wq *, const char *mac,
 		    enum nb_next_boot was);

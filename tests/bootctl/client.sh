@@ -28,7 +28,7 @@ grep -q '^name: *web1$' "$T/out" || fail "show lacks 'name: web1': $(cat "$T/out
 grep -q '^image: *deb12$' "$T/out" || fail "show lacks the image"
 ok client show aa:bb:cc:00:00:01 --json
 json_ok
-json_is 'keys | join(",")' "allowed,arch,created,first_seen,hostname,image,inventory,ip,labels,last_ip,last_seen,mac,name,next_boot,state,suspended,template,updated,user_class,uuid,vars,vendor_class"
+json_is 'keys | join(",")' "allowed,arch,created,first_seen,hostname,image,inventories,inventory,ip,labels,last_ip,last_seen,mac,name,next_boot,state,suspended,template,updated,user_class,uuid,vars,vendor_class"
 json_is .vars.role web
 json_is .vars.disk /dev/sda
 json_is .state known
