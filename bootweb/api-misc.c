@@ -410,8 +410,6 @@ api_settings(struct bw_req *r, const char *rest)
 	}
 	log_info("%s: setting %s %s", r->user, rest,
 	    r->method == EVHTTP_REQ_PUT ? "set" : "unset");
-	/* This connection's own commit does not move data_version: reread. */
-	r->bw->cache.version = -1;
 	json_decref(cur);
 	nb_setting_get(db, rest, &val);
 	cur = json_pack("{s:s, s:s?}", "key", rest, "value", val);

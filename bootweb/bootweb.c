@@ -894,6 +894,14 @@ bw_serve(struct bootweb *bw, struct evhttp_request *req, int plane)
 		upload_begin(&r);
 	if ((code = bw_route(&r, plane)) != 0)
 		bw_abort(&r, code);
+	/*
+	 * bootweb's own commits do not move data_version, which is how the
+	 * cache learns of other programs' edits: after any admin write the
+	 * next request reads settings, images and templates again.
+	 */
+	if (plane == BW_ADMIN &&
+	    (r.method & (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)) == 0)
+		bw->cache.version = -1;
 	if (plane == BW_ADMIN)
 		upload_end(&r);
 	bw_fail_event(&r);

@@ -36,10 +36,16 @@ img() {	# img NAME: the images row as bootctl image show --json has it
 # POST /images: bootctl image add.
 api_denied POST /api/v1/images "$O"
 api_bad_bodies POST /api/v1/images "$A"
+# The boot plane has read the images before the write...
+got=$(curl -s -o /dev/null -w '%{http_code}' "$BU/image/deb/kernel")
+[ "$got" = 404 ] || fail "image/deb/kernel before the image exists: $got"
 api_call 201 POST /api/v1/images -H "$A" -H "$J" -d "{\"name\":\"deb\",
     \"kernel\":\"$T/k/vmlinuz\",\"initrds\":[\"$T/k/initrd\"],
     \"cmdline\":\"auto=true\",\"template\":\"t-raw\"}"
 api_json "j['name'] == 'deb' and j['kind'] == 'linux' and j['initrds'] == ['$T/k/initrd'] and j['template'] == 't-raw'"
+# ...and serves the new one after it.
+got=$(curl -s -o /dev/null -w '%{http_code}' "$BU/image/deb/kernel")
+[ "$got" = 200 ] || fail "image/deb/kernel after POST /images: $got"
 grep -qi '^ETag: "' "$T/hdr" || fail "no ETag"
 ETAG=$(sed -n 's/^ETag: *\("[^"]*"\).*/\1/ip' "$T/hdr")
 api_call 409 POST /api/v1/images -H "$A" -H "$J" -d "{\"name\":\"deb\",
