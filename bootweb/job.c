@@ -2,8 +2,9 @@
  * job.c: the admin API's jobs (bootweb(8) ADMIN API, /api/v1/jobs). An
  * ISO import reads every byte of the ISO and hashes it: seconds to
  * minutes. It runs nb_import, the function bootctl image import runs, on
- * a thread of its own with its own database connection and a nice value
- * of 10, so the event loop goes on answering booting machines. The
+ * a thread of its own with its own database connection, at nice 10 and
+ * in the idle I/O class (job_background), so the event loop goes on
+ * answering booting machines. The
  * thread publishes its progress under the job's mutex and hands the job
  * back through a pipe when it ends; the loop then records an event.
  *
@@ -34,7 +35,11 @@
 #include "xmalloc.h"
 
 #define JOB_KEEP	64	/* finished jobs kept */
-#define JOB_NICE	10	/* the import thread's nice value */
+#define JOB_NICE	10	/* a long job's thread's nice value */
+/* ioprio_set(2): the idle I/O class (no glibc wrapper, no header). */
+#define IOPRIO_WHO_PROCESS	1
+#define IOPRIO_CLASS_IDLE	3
+#define IOPRIO_CLASS_SHIFT	13
 
 enum job_state { JOB_RUNNING, JOB_DONE, JOB_FAILED };
 
@@ -74,6 +79,25 @@ job_progress(void *arg, int64_t done, int64_t total)
 	pthread_mutex_unlock(&j->mu);
 }
 
+/*
+ * Linux, per thread. Not SCHED_IDLE: on a busy machine it starved an
+ * import for minutes and bought the loop nothing measurable
+ * (tools/bench-upload.sh).
+ */
+void
+job_background(const char *who)
+{
+	pid_t	 tid = (pid_t)syscall(SYS_gettid);
+
+	if (setpriority(PRIO_PROCESS, (id_t)tid, JOB_NICE) == -1)
+		log_debug("%s: %s: setpriority: %s", __func__, who,
+		    strerror(errno));
+	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, tid,
+	    IOPRIO_CLASS_IDLE << IOPRIO_CLASS_SHIFT) == -1)
+		log_debug("%s: %s: ioprio_set: %s", __func__, who,
+		    strerror(errno));
+}
+
 static void *
 job_thread(void *arg)
 {
@@ -84,10 +108,7 @@ job_thread(void *arg)
 	char			 err[1024];
 	int			 rc;
 
-	/* Behind the event loop for the CPU (Linux: per thread). */
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
-	    JOB_NICE) == -1)
-		log_debug("%s: setpriority: %s", __func__, strerror(errno));
+	job_background("import");
 	memset(&o, 0, sizeof(o));
 	o.path = j->path;
 	o.name = j->name;

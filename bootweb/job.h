@@ -27,6 +27,8 @@ int		 job_busy(const char *name);
 json_t		*job_json(struct bw_job *);
 /* Every job kept, newest first. */
 json_t		*job_list(void);
+/* Put the calling thread behind the event loop: nice 10, idle I/O class. */
+void		 job_background(const char *who);
 void		 job_init(struct bootweb *);
 void		 job_free(void);
 

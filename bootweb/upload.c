@@ -17,9 +17,11 @@
  *   PENDING  a POST to UPLOAD_PATH with a Content-Length: evhttp gets its
  *            head with Content-Length: 0, so the route runs (credentials,
  *            role, name, size) on the head alone; the body waits.
- *   BODY     the route took the body (upload_claim): its bytes go to the
- *            file as they arrive, never more than a read's worth in
- *            memory; at its end the route's done callback replies.
+ *   BODY     the route took the body (upload_claim): a writer thread
+ *            reads it from the socket (a dup; the loop stops reading)
+ *            into the file, a read's worth at a time; over TLS the loop
+ *            reads and queues it for the writer. At its end the route's
+ *            done callback replies.
  *   DISCARD  the route refused it, or writing it failed: the rest of the
  *            body is read and dropped, then the next head (a body over
  *            64 MiB is not: the refusal closes the connection).
@@ -31,12 +33,11 @@
 #include "config.h"
 
 #include <sys/queue.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/socket.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,7 @@
 #include <event2/http.h>
 
 #include "bootweb.h"
+#include "job.h"
 #include "upload.h"
 #include "xmalloc.h"
 
@@ -58,7 +60,9 @@
 #define SNIFF_DISCARD_MAX	(64 << 20)	/* refused, read, dropped */
 #define WR_QMAX			(4 << 20)	/* bytes queued for a writer */
 #define WR_READ			(64 * 1024)	/* bytes of one read */
-#define WR_NICE			10		/* the writer's nice value */
+#define WR_SYNC			(8 << 20)	/* bytes between writebacks */
+#define WR_POLL_MS		250		/* the writer's look at cancel */
+#define WR_IDLE_MS		(60 * 1000)	/* a body silent that long: cut */
 
 enum sniff_state { SN_HEAD, SN_PASS, SN_FOREVER, SN_PENDING, SN_BODY,
 	SN_DISCARD };
@@ -77,6 +81,7 @@ struct bw_sniff {
 	int64_t			 length;	/* of the upload's body */
 	struct bw_wr		*wr;		/* BODY: its writer thread */
 	int			 paused;	/* the writer is behind */
+	int			 direct;	/* the writer reads the socket */
 };
 
 /*
@@ -98,6 +103,9 @@ struct bw_wr {
 	size_t			 queued;	/* bytes in it */
 	int64_t			 expect;	/* bytes the body has */
 	int64_t			 written;
+	int64_t			 synced;	/* sent to the disk */
+	int			 sock;		/* read directly: a dup, or -1 */
+	int			 idle_ms;	/* since sock gave a byte */
 	int			 cancel;	/* the connection closed */
 	int			 finished;	/* the thread is done */
 	int			 fd;
@@ -301,32 +309,121 @@ wr_tell(struct bw_wr *w, int finished)
 		log_warn("%s: cannot tell the loop", __func__);
 }
 
+/*
+ * Every WR_SYNC bytes: start writing the newest ones to the disk, wait
+ * for the ones before them and drop those from the page cache. Dirty
+ * pages never pile up to the kernel's threshold, where one writeback
+ * storm (and the memory it holds) would slow everything on the machine;
+ * and the upload does not push out the cache of the files bootweb serves.
+ */
+static void
+wr_writeback(struct bw_wr *w, int64_t written)
+{
+	int64_t	 prev = w->synced - WR_SYNC;
+
+	if (written - w->synced < WR_SYNC)
+		return;
+	if (sync_file_range(w->fd, w->synced, written - w->synced,
+	    SYNC_FILE_RANGE_WRITE) == -1)
+		log_debug("%s: sync_file_range: %s", __func__,
+		    strerror(errno));
+	if (prev >= 0 && sync_file_range(w->fd, prev, WR_SYNC,
+	    SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+	    SYNC_FILE_RANGE_WAIT_AFTER) == 0)
+		posix_fadvise(w->fd, prev, WR_SYNC, POSIX_FADV_DONTNEED);
+	w->synced = written;
+}
+
+/* Write len bytes of p to the file; the bytes written. */
+static size_t
+wr_file(struct bw_wr *w, const unsigned char *p, size_t len, ssize_t *n)
+{
+	size_t	 off;
+
+	for (off = 0, *n = 0; off < len; off += (size_t)*n)
+		if ((*n = write(w->fd, p + off, len - off)) <= 0) {
+			if (*n == -1 && errno == EINTR) {
+				*n = 0;
+				continue;
+			}
+			break;
+		}
+	return off;
+}
+
+/*
+ * One read of the body straight from the socket into the file, with the
+ * writer's lock held on entry and exit. The event loop does not carry
+ * the body: receiving 400 MiB kept it busy enough that the scheduler
+ * made /boot.ipxe wait behind other processes (tools/bench-upload.sh).
+ */
+static void
+wr_direct(struct bw_wr *w, unsigned char *buf)
+{
+	struct pollfd	 pfd;
+	int64_t		 want = w->expect - w->written;
+	ssize_t		 n, wn;
+	size_t		 off;
+	int		 e;
+
+	pthread_mutex_unlock(&w->mu);
+	pfd.fd = w->sock;
+	pfd.events = POLLIN;
+	if (want > WR_READ)
+		want = WR_READ;
+	if ((n = poll(&pfd, 1, WR_POLL_MS)) == 1)
+		n = read(w->sock, buf, (size_t)want);
+	else if (n == 0)
+		n = -2;			/* nothing this time */
+	e = errno;
+	off = n > 0 ? wr_file(w, buf, (size_t)n, &wn) : 0;
+	if (off > 0)
+		wr_writeback(w, w->written + (int64_t)off);
+	pthread_mutex_lock(&w->mu);
+	w->idle_ms = n > 0 ? 0 : w->idle_ms + (n == -2 ? WR_POLL_MS : 0);
+	if (n == 0)
+		snprintf(w->err, sizeof(w->err), "the connection closed "
+		    "during the upload");
+	else if (n == -1 && e != EAGAIN && e != EINTR)
+		snprintf(w->err, sizeof(w->err), "reading the upload: %s",
+		    strerror(e));
+	else if (w->idle_ms >= WR_IDLE_MS)
+		snprintf(w->err, sizeof(w->err), "no byte of the upload for "
+		    "%d s", WR_IDLE_MS / 1000);
+	else if (n > 0 && off < (size_t)n)
+		snprintf(w->err, sizeof(w->err), "writing the upload: %s",
+		    wn == 0 ? "no space" : strerror(errno));
+	w->written += (int64_t)off;
+}
+
 /* The writer thread: write each chunk queued, until the body is whole. */
 static void *
 wr_thread(void *arg)
 {
 	struct bw_wr	*w = arg;
 	struct wr_chunk	*c;
+	unsigned char	*buf = xmalloc(WR_READ);
 	ssize_t		 n;
 	size_t		 off;
 	int		 below;
 
-	/* Behind the event loop for the CPU (Linux: per thread). */
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WR_NICE) == -1)
-		log_debug("%s: setpriority: %s", __func__, strerror(errno));
+	job_background("upload");
 	pthread_mutex_lock(&w->mu);
 	while (!w->cancel && w->err[0] == '\0' && w->written < w->expect) {
-		if ((c = w->head) == NULL) {
+		if ((c = w->head) == NULL && w->sock != -1) {
+			wr_direct(w, buf);
+			continue;
+		}
+		if (c == NULL) {
 			pthread_cond_wait(&w->cv, &w->mu);
 			continue;
 		}
 		if ((w->head = c->next) == NULL)
 			w->tail = &w->head;
 		pthread_mutex_unlock(&w->mu);
-		for (off = 0, n = 0; off < c->len; off += (size_t)n)
-			if ((n = write(w->fd, c->data + off,
-			    c->len - off)) <= 0 && errno != EINTR)
-				break;
+		off = wr_file(w, c->data, c->len, &n);
+		/* written and synced are this thread's alone */
+		wr_writeback(w, w->written + (int64_t)off);
 		pthread_mutex_lock(&w->mu);
 		if (off < c->len)
 			snprintf(w->err, sizeof(w->err), "writing the upload: "
@@ -349,7 +446,11 @@ wr_thread(void *arg)
 	w->tail = &w->head;
 	w->queued = 0;
 	w->finished = 1;
+	if (w->sock != -1)
+		close(w->sock);
+	w->sock = -1;
 	pthread_mutex_unlock(&w->mu);
+	free(buf);
 	wr_tell(w, 1);
 	return NULL;
 }
@@ -381,6 +482,13 @@ wr_heard(evutil_socket_t fd, short events, void *arg)
 			continue;
 		if (s != NULL) {
 			s->wr = NULL;
+			/* What the writer did not read itself is dropped. */
+			if (s->direct) {
+				s->remaining = w->expect - w->written;
+				s->direct = 0;
+				if (s->remaining > 0)
+					bufferevent_enable(s->bev, EV_READ);
+			}
 			s->state = s->remaining > 0 ? SN_DISCARD : SN_HEAD;
 		}
 		w->ops.done(w->ops.arg, w->err[0] ? w->err : w->cancel ?
@@ -454,7 +562,7 @@ sniff_run(struct bw_sniff *s)
 			return;
 		case SN_BODY:
 			/* Past the body: wait for the writer (wr_heard). */
-			if (s->remaining > 0)
+			if (s->remaining > 0 && !s->direct)
 				sniff_body(s);
 			return;
 		case SN_DISCARD:
@@ -618,13 +726,14 @@ upload_claim(struct bw_sniff *s, struct bw_req *r, int fd,
 	pthread_attr_t		 attr;
 	pthread_t		 t;
 	void			*arg;
-	int			 rc;
+	int			 rc, sock;
 
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	w->tail = &w->head;
 	w->expect = s->length;
 	w->fd = fd;
+	w->sock = -1;
 	w->s = s;
 	w->ops = *ops;
 	pthread_attr_init(&attr);
@@ -654,10 +763,24 @@ upload_claim(struct bw_sniff *s, struct bw_req *r, int fd,
 	bufferevent_getcb(s->bev, NULL, &wcb, &ecb, &arg);
 	bufferevent_setcb(s->bev, NULL, wcb, ecb, arg);
 	bufferevent_set_max_single_read(s->bev, WR_READ);
-	bufferevent_enable(s->bev, EV_READ);
 	s->inside = 1;
 	sniff_run(s);
 	s->inside = 0;
+	/*
+	 * Past what is read already, the writer reads the socket itself
+	 * (a dup: the connection may close its own fd first); over TLS the
+	 * loop reads and queues it.
+	 */
+	if (!s->tls && s->remaining > 0 &&
+	    (sock = dup(bufferevent_getfd(s->bev))) != -1) {
+		bufferevent_disable(s->bev, EV_READ);
+		s->direct = 1;
+		pthread_mutex_lock(&w->mu);
+		w->sock = sock;
+		pthread_cond_signal(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+	} else
+		bufferevent_enable(s->bev, EV_READ);
 	return 0;
 }
 
