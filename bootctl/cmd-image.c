@@ -18,6 +18,7 @@
 
 #include "bootctl.h"
 #include "image.h"
+#include "import.h"
 #include "xmalloc.h"
 
 enum { O_KERNEL = 1, O_INITRD, O_CMDLINE, O_TEMPLATE, O_KIND };
@@ -142,7 +143,7 @@ static int
 image_rm(struct bootctl *bc, int argc, char *argv[])
 {
 	struct nb_image	 img;
-	char		*datadir;
+	char		*datadir, *iso;
 	int		 rc, imported;
 
 	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0 || (rc = bc_open(bc)) != 0 ||
@@ -154,16 +155,24 @@ image_rm(struct bootctl *bc, int argc, char *argv[])
 		return bc_dberror(bc);
 	}
 	imported = img.iso_path != NULL;
+	iso = img.iso_path != NULL ? xstrdup(img.iso_path) : NULL;
 	nb_image_clear(&img);
-	if (nb_image_rm(bc->db, argv[optind]) != NB_OK)
+	if (nb_image_rm(bc->db, argv[optind]) != NB_OK) {
+		free(iso);
 		return bc_dberror(bc);
-	if ((rc = bc_commit(bc)) != 0)
+	}
+	if ((rc = bc_commit(bc)) != 0) {
+		free(iso);
 		return rc;
+	}
 	printf("removed image %s\n", argv[optind]);
 	/* Only after the commit: a failed delete must leave the files it needs. */
 	datadir = bc_datadir(bc);
 	if (imported && nb_image_rm_files(datadir, argv[optind]))
 		printf("removed %s/%s\n", datadir, argv[optind]);
+	if (nb_upload_rm_unused(bc->db, datadir, iso))
+		printf("removed %s\n", iso);
+	free(iso);
 	free(datadir);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include "api.h"
 #include "image.h"
 #include "tmpl.h"
+#include "import.h"
 #include "xmalloc.h"
 
 /* The string members of an image body: name, offset of the char * field. */
@@ -136,6 +137,9 @@ image_delete(struct bw_req *r, struct nb_image *img)
 	if (img->iso_path != NULL && nb_image_rm_files(r->bw->datadir,
 	    img->name))
 		log_info("removed %s/%s", r->bw->datadir, img->name);
+	if (nb_upload_rm_unused(db, r->bw->datadir, img->iso_path))
+		log_info("removed %s, uploaded for %s alone", img->iso_path,
+		    img->name);
 	api_send(r, 200, json_pack("{s:s, s:b}", "name", img->name,
 	    "deleted", 1));
 	return 0;

@@ -6,10 +6,12 @@
  * An upload is written to DATADIR/uploads/.upload-NAME-XXXXXX (a
  * dot-file: never served), linked to DATADIR/uploads/NAME.iso when its
  * last byte is on disk, and imported by nb_import on a job's thread
- * (job.c); a failed import removes it. Paths named by the caller (import,
- * detect) must lie inside the data directory or the import_dir of
- * netboot.conf, after symbolic links, and may not be the database or a
- * dot-file: an admin token cannot read the server's files through them.
+ * (job.c); a failed import removes it, and so does image rm once no
+ * image has it (and the next upload of the name, if none has it). Paths
+ * named by the caller (import, detect) must lie inside the data
+ * directory or the import_dir of netboot.conf, after symbolic links, and
+ * may not be the database or a dot-file: an admin token cannot read the
+ * server's files through them.
  */
 #include "config.h"
 
@@ -31,13 +33,14 @@
 #include "api.h"
 #include "conf.h"
 #include "distro.h"
+#include "import.h"
 #include "iso.h"
 #include "ratelim.h"
 #include "job.h"
 #include "upload.h"
 #include "xmalloc.h"
 
-#define UPLOAD_DIR	"uploads"
+#define UPLOAD_DIR	NB_UPLOAD_DIR
 #define UPLOAD_SPARE	(64 << 20)	/* bytes left free on the disk */
 
 /* An upload being written. */
@@ -221,6 +224,13 @@ upload_files(struct bw_req *r, struct upload *u)
 		goto done;
 	}
 	xasprintf(&u->final, "%s/%s.iso", dir, u->name);
+	/*
+	 * One no image has (a bootweb stopped mid-import left it): replaced.
+	 * The name is free (upload_name_free), so no upload or job has it.
+	 */
+	if (lstat(u->final, &st) == 0 && nb_upload_rm_unused(r->bw->d->db,
+	    r->bw->datadir, u->final))
+		log_info("removed %s: no image has it", u->final);
 	if (lstat(u->final, &st) == 0) {
 		code = bw_fail(r, 409, "%s/%s.iso exists already", UPLOAD_DIR,
 		    u->name);
@@ -263,6 +273,10 @@ api_upload(struct bw_req *r, const char *rest)
 	if (name == NULL || !nb_name_valid(name)) {
 		code = bw_fail(r, 422, "name=NAME is needed (letters, digits, "
 		    ". _ -; at most 64)");
+		goto done;
+	}
+	if (nb_image_name_reserved(name)) {
+		code = bw_fail(r, 422, "image name '%s' is reserved", name);
 		goto done;
 	}
 	cache_refresh(r->bw);
@@ -416,6 +430,10 @@ api_import(struct bw_req *r, const char *rest)
 	if (name != NULL && !nb_name_valid(name)) {
 		code = bw_fail(r, 422, "bad image name '%s' (letters, digits, "
 		    ". _ -; at most 64)", name);
+		goto done;
+	}
+	if (name != NULL && nb_image_name_reserved(name)) {
+		code = bw_fail(r, 422, "image name '%s' is reserved", name);
 		goto done;
 	}
 	if ((code = api_iso_path(r, path, real)) != 0 ||

@@ -124,6 +124,8 @@ int64_t		 nb_now(void);
 
 /* A rule for names of images, templates and clients: [A-Za-z0-9._-], 1..64, no leading dot. */
 int		 nb_name_valid(const char *);
+/* Whether an image may not take this name: the admin API's own paths. */
+int		 nb_image_name_reserved(const char *);
 
 /* clients */
 enum nb_next_boot { NB_NEXT_NONE, NB_NEXT_INSTALL, NB_NEXT_LOCAL, NB_NEXT_MENU, NB_NEXT_SHELL };
@@ -282,6 +284,8 @@ int		 nb_image_get(struct nb_db *, const char *name, struct nb_image *img);
 int		 nb_image_add(struct nb_db *, const struct nb_image *img);
 /* Delete an image (NB_INUSE while a client is assigned to it). */
 int		 nb_image_rm(struct nb_db *, const char *name);
+/* How many images have path as their ISO; -1 on a database error. */
+int64_t		 nb_image_iso_users(struct nb_db *, const char *path);
 /* Call fn for each image in name order. */
 int		 nb_image_list(struct nb_db *, int (*fn)(const struct nb_image *, void *), void *arg);
 /* The image as a JSON object. */

@@ -91,6 +91,38 @@ nb_image_get(struct nb_db *db, const char *name, struct nb_image *img)
 	return rc;
 }
 
+int64_t
+nb_image_iso_users(struct nb_db *db, const char *path)
+{
+	static const char sql[] = "SELECT count(*) FROM images "
+	    "WHERE iso_path = ?1";
+	sqlite3_stmt	*st;
+	int64_t		 n = -1;
+
+	if ((st = db_stmt(db, sql)) == NULL)
+		return -1;
+	db_bind_text(st, 1, path);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+/* /api/v1/images/NAME would be these routes, not the image. */
+static const char *const image_reserved[] = { "upload", "import", "detect" };
+
+int
+nb_image_name_reserved(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; name != NULL && i < sizeof(image_reserved) /
+	    sizeof(image_reserved[0]); i++)
+		if (strcmp(name, image_reserved[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 image_check(struct nb_db *db, const struct nb_image *img)
 {
@@ -101,6 +133,10 @@ image_check(struct nb_db *db, const struct nb_image *img)
 	if (!nb_name_valid(img->name))
 		return db_fail(db, NB_INVALID, "bad image name '%s' (letters, digits, . _ -)",
 		    img->name ? img->name : "");
+	if (nb_image_name_reserved(img->name))
+		return db_fail(db, NB_INVALID, "image name '%s' is reserved "
+		    "(upload, import and detect are not image names)",
+		    img->name);
 	for (i = 0; i < sizeof(image_kinds) / sizeof(image_kinds[0]); i++)
 		if (img->kind == NULL || strcmp(img->kind, image_kinds[i]) == 0)
 			break;

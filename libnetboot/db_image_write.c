@@ -85,6 +85,9 @@ nb_image_check(const struct nb_image *img, const char *datadir, char *why,
 		snprintf(why, whysz, "bad image name '%s' (1 to 64 letters, "
 		    "digits, '.', '_', '-'; no leading '.')",
 		    img->name ? img->name : "");
+	else if (nb_image_name_reserved(img->name))
+		snprintf(why, whysz, "image name '%s' is reserved (upload, "
+		    "import and detect are not image names)", img->name);
 	else if (img->kind != NULL && !nb_image_kind_valid(img->kind))
 		snprintf(why, whysz, "unknown image kind '%s' (linux, windows, "
 		    "tool, chain or sanboot)", img->kind);

@@ -446,6 +446,28 @@ import_free(struct import *im)
 }
 
 int
+nb_upload_rm_unused(struct nb_db *db, const char *datadir, const char *path)
+{
+	size_t	 len = strlen(datadir), ulen = strlen(NB_UPLOAD_DIR);
+	const char *file;
+
+	if (path == NULL || strncmp(path, datadir, len) != 0 ||
+	    path[len] != '/' || strncmp(path + len + 1, NB_UPLOAD_DIR,
+	    ulen) != 0 || path[len + 1 + ulen] != '/')
+		return 0;
+	file = path + len + ulen + 2;
+	if (*file == '\0' || *file == '.' || strchr(file, '/') != NULL ||
+	    nb_image_iso_users(db, path) != 0)
+		return 0;
+	if (unlink(path) == -1) {
+		if (errno != ENOENT)
+			log_warn("cannot remove %s", path);
+		return 0;
+	}
+	return 1;
+}
+
+int
 nb_import(struct nb_db *db, const struct nb_import_opts *o,
     struct nb_image *img, char *err, size_t errsz)
 {
@@ -461,6 +483,11 @@ nb_import(struct nb_db *db, const struct nb_import_opts *o,
 	if (o->name != NULL && !nb_name_valid(o->name)) {
 		snprintf(err, errsz, "bad image name '%s' (letters, digits, "
 		    ". _ -; at most 64)", o->name);
+		return NB_INVALID;
+	}
+	if (nb_image_name_reserved(o->name)) {
+		snprintf(err, errsz, "image name '%s' is reserved (upload, "
+		    "import and detect are not image names)", o->name);
 		return NB_INVALID;
 	}
 	if (nb_iso_open(o->path, &im.iso, err, errsz) == -1 ||

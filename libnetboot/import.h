@@ -4,6 +4,9 @@
 
 #include "db.h"
 
+/* Where the admin API keeps uploaded ISOs, under the data directory. */
+#define NB_UPLOAD_DIR	"uploads"
+
 /* What to import and how (only path is required). */
 struct nb_import_opts {
 	const char	*path;		/* the ISO */
@@ -24,5 +27,13 @@ struct nb_import_opts {
  */
 int	 nb_import(struct nb_db *, const struct nb_import_opts *,
 	    struct nb_image *img, char *err, size_t errsz);
+
+/*
+ * Remove path if it is an upload (datadir/uploads/FILE) that no image
+ * has as its ISO (any more); 1 if it did. For image rm, after its
+ * commit, and for an upload finding a stale file of its name.
+ */
+int	 nb_upload_rm_unused(struct nb_db *, const char *datadir,
+	    const char *path);
 
 #endif

@@ -71,6 +71,38 @@ cols="kind, distro, version, arch, cmdline, iso_path, iso_sha256, iso_size"
 	fail "the API's import and bootctl's differ"
 note "upload: stored byte for byte, imported as bootctl imports it"
 
+# --- an uploaded ISO goes with the last image that has it
+api_call 200 DELETE /api/v1/images/ubu -H "$A"
+[ -e "$T/uploads/ubu.iso" ] || fail "DELETE removed an ISO ubu-bc still has"
+"$BOOTCTL" -f "$CONF" -D "$DB" image rm ubu-bc >"$T/out" || fail "image rm ubu-bc"
+expect_out "removed $T/uploads/ubu.iso"
+[ ! -e "$T/uploads/ubu.iso" ] || fail "image rm left the upload no image has"
+# a new upload of the name, then DELETE by the API alone removes it
+api_call 202 POST "/api/v1/images/upload?name=ubu" -H "$A" -H "$ISO" \
+    --data-binary @"$OUT/ubuntu.iso"
+wait_job "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["job"]["id"])' "$T/body")" done
+api_call 200 DELETE /api/v1/images/ubu -H "$A"
+[ ! -e "$T/uploads/ubu.iso" ] || fail "DELETE left the upload of ubu"
+[ -d "$T/in-data.iso" ] || [ -e "$T/in-data.iso" ] || fail "in-data.iso went"
+# a stale NAME.iso no image has (bootweb stopped mid-import) is replaced
+echo stale >"$T/uploads/stale.iso"
+chown nobody: "$T/uploads/stale.iso"
+api_call 202 POST "/api/v1/images/upload?name=stale" -H "$A" -H "$ISO" \
+    --data-binary @"$OUT/ubuntu.iso"
+cmp "$T/uploads/stale.iso" "$OUT/ubuntu.iso" || fail "the stale file stayed"
+wait_job "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["job"]["id"])' "$T/body")" done
+# the API's own paths are not image names
+for n in upload import detect; do
+	api_call 422 POST "/api/v1/images/upload?name=$n" -H "$A" -H "$ISO" \
+	    --data-binary @"$OUT/ubuntu.iso"
+	grep -q reserved "$T/body" || fail "$n: $(cat "$T/body")"
+	"$BOOTCTL" -f "$CONF" -D "$DB" image import "$OUT/ubuntu.iso" \
+	    --name "$n" >/dev/null 2>"$T/err" && fail "image import --name $n"
+	expect_err "reserved"
+	[ ! -e "$T/uploads/$n.iso" ] || fail "a refused $n left a file"
+done
+note "uploads: removed with their last image (API, bootctl), a stale one replaced, names upload/import/detect refused"
+
 # --- refusals
 api_call 401 POST "/api/v1/images/upload?name=x1" -H "$ISO" --data-binary @"$OUT/ubuntu.iso"
 api_err unauthorized
@@ -81,7 +113,7 @@ api_call 415 POST "/api/v1/images/upload?name=x1" -H "$A" -H "$J" --data-binary 
 api_err unsupported_media_type
 api_call 422 POST "/api/v1/images/upload" -H "$A" -H "$ISO" --data-binary @"$OUT/ubuntu.iso"
 api_call 422 POST "/api/v1/images/upload?name=../x" -H "$A" -H "$ISO" --data-binary @"$OUT/ubuntu.iso"
-api_call 409 POST "/api/v1/images/upload?name=ubu" -H "$A" -H "$ISO" --data-binary @"$OUT/ubuntu.iso"
+api_call 409 POST "/api/v1/images/upload?name=stale" -H "$A" -H "$ISO" --data-binary @"$OUT/ubuntu.iso"
 api_err conflict
 printf 'CD001' >"$T/small"
 api_call 411 POST "/api/v1/images/upload?name=x1" -H "$A" -H "$ISO" -H "Transfer-Encoding: chunked" \
@@ -94,7 +126,7 @@ bc settings set upload.max_bytes 100000 >/dev/null
 api_call 413 POST "/api/v1/images/upload?name=x1" -H "$A" -H "$ISO" --data-binary @"$OUT/ubuntu.iso"
 api_err payload_too_large
 bc settings unset upload.max_bytes >/dev/null
-[ -z "$(ls -A "$T/uploads" | grep -v '^ubu.iso$')" ] || fail "a refused upload left $(ls -A "$T/uploads")"
+[ -z "$(ls -A "$T/uploads" | grep -v '^stale.iso$')" ] || fail "a refused upload left $(ls -A "$T/uploads")"
 kill -0 "$PID" || fail "bootweb died"
 note "upload refusals: 401, 403 (operator, viewer), 415, 422, 409, 411, 405, 413; nothing kept"
 
