@@ -246,9 +246,15 @@ void	 script_flush_seen(struct bootweb *);
 int	 script_nonce(struct bootweb *, const char *mac,
 	    uint8_t nonce[NB_NONCE_LEN]);
 
-/* The query keys of the inventory iPXE reports, in the order /boot.ipxe lists them. */
-extern const char *const script_inv_keys[];
-extern const size_t	 script_ninv;
+/* One value of the inventory iPXE reports to /boot. */
+struct script_inv {
+	const char	*key;		/* of the query */
+	const char	*var;		/* iPXE's setting */
+	int		 raw;		/* typed: no :uristring */
+};
+/* The inventory iPXE reports, in the order /boot.ipxe lists it. */
+extern const struct script_inv	 script_inv[];
+extern const size_t		 script_ninv;
 
 /* cache.c */
 /* Make the cache current: rebuild it if another process committed since it was read. */

@@ -236,10 +236,8 @@ cache_boot_ipxe(const char *server_url)
 	 * ${net0/mac:uristring} is "RT" then a NUL for 52:54:00:...
 	 */
 	for (i = 0; i < script_ninv; i++)
-		evbuffer_add_printf(evb, "&%s=${%s%s}", script_inv_keys[i],
-		    strcmp(script_inv_keys[i], "ip") == 0 ? "net0/ip" : script_inv_keys[i],
-		    strcmp(script_inv_keys[i], "ip") == 0 || strcmp(script_inv_keys[i], "uuid") == 0 ||
-		    strcmp(script_inv_keys[i], "memsize") == 0 ? "" : ":uristring");
+		evbuffer_add_printf(evb, "&%s=${%s%s}", script_inv[i].key,
+		    script_inv[i].var, script_inv[i].raw ? "" : ":uristring");
 	evbuffer_add_printf(evb, " ||\n"
 	    "echo netboot: %s/boot is unreachable, leaving iPXE\n"
 	    "prompt --timeout 5000 Press any key for the iPXE shell && shell ||\n"

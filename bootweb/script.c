@@ -40,12 +40,28 @@
 /* A string literal into an evbuffer, without printf's parsing (scripts are mostly constant text). */
 #define ADD_LIT(evb, s)	evbuffer_add((evb), (s), sizeof(s) - 1)
 
-/* The inventory iPXE reports, by the query key it arrives under. */
-const char *const script_inv_keys[] = {
-	"uuid", "serial", "manufacturer", "product", "platform", "buildarch",
-	"memsize", "asset", "ip",
+/*
+ * The inventory iPXE reports, by the query key it arrives under: SMBIOS
+ * (uuid to asset), firmware and build, memory in MiB, the first NIC's
+ * address and chip, the CPU's vendor and model (iPXE builds with
+ * CPUID_SETTINGS; without, they are empty and not recorded). iPXE's
+ * settings are listed at https://ipxe.org/cfg.
+ */
+const struct script_inv script_inv[] = {
+	{ "uuid", "uuid", 1 },
+	{ "serial", "serial", 0 },
+	{ "manufacturer", "manufacturer", 0 },
+	{ "product", "product", 0 },
+	{ "platform", "platform", 0 },
+	{ "buildarch", "buildarch", 0 },
+	{ "memsize", "memsize", 1 },
+	{ "asset", "asset", 0 },
+	{ "ip", "net0/ip", 1 },
+	{ "chip", "net0/chip", 0 },
+	{ "cpuvendor", "cpuvendor", 0 },
+	{ "cpumodel", "cpumodel", 0 },
 };
-const size_t script_ninv = sizeof(script_inv_keys) / sizeof(script_inv_keys[0]);
+const size_t script_ninv = sizeof(script_inv) / sizeof(script_inv[0]);
 
 int
 script_boot_ipxe(struct bw_req *r, const char *rest)
@@ -348,11 +364,12 @@ inventory(struct evkeyvalq *q)
 	size_t		 i;
 
 	for (i = 0; i < script_ninv; i++) {
-		if ((v = evhttp_find_header(q, script_inv_keys[i])) == NULL || *v == '\0')
+		if ((v = evhttp_find_header(q, script_inv[i].key)) == NULL ||
+		    *v == '\0')
 			continue;
 		/* json_stringn refuses text that is not UTF-8 */
 		if (strlen(v) > INV_MAXLEN || json_object_set_new(inv,
-		    script_inv_keys[i], json_stringn(v, strlen(v))) != 0) {
+		    script_inv[i].key, json_stringn(v, strlen(v))) != 0) {
 			json_decref(inv);
 			return NULL;
 		}

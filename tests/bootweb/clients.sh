@@ -86,16 +86,18 @@ has() { grep -qF -- "$1" "$T/b" || fail "$2: lacks '$1' in: $(cat "$T/b")"; }
 # The decision is the third line of a script: after #!ipxe and the comment saying why.
 first() { [ "$(sed -n 3p "$T/b")" = "$1" ] || fail "$2: line 3 is '$(sed -n 3p "$T/b")', want '$1' ($(sed -n 2p "$T/b"))"; }
 hasnt() { ! grep -qF -- "$1" "$T/b" || fail "$2: has '$1' in: $(cat "$T/b")"; }
-script() { expect 200 "script for $1" --interface "$2" "$U/boot?mac=$1&serial=SN-$3&manufacturer=QEMU&platform=pcbios&uuid=&memsize=2048"; }
+script() { expect 200 "script for $1" --interface "$2" "$U/boot?mac=$1&serial=SN-$3&manufacturer=QEMU&platform=pcbios&uuid=&memsize=2048&cpuvendor=GenuineIntel&cpumodel=Intel%28R%29%20Xeon%28R%29%20CPU&chip=virtio-net"; }
 
 # /boot.ipxe chains with iPXE's variables: the strings :uristring-encoded;
 # the typed ones plain, because iPXE (Debian's 2019 build, seen on real
 # firmware in tests/e2e) encodes a MAC's raw bytes under :uristring.
 expect 200 "boot.ipxe" "$U/boot.ipxe"
 has "chain --autofree $U/boot?mac=\${net0/mac}&" "boot.ipxe"
-for v in serial manufacturer product platform buildarch asset; do
+for v in serial manufacturer product platform buildarch asset cpuvendor \
+    cpumodel; do
 	has "&$v=\${$v:uristring}" "boot.ipxe"
 done
+has '&chip=${net0/chip:uristring}' "boot.ipxe"
 for v in uuid memsize; do
 	has "&$v=\${$v}" "boot.ipxe"
 done
@@ -223,6 +225,8 @@ sleep 0.4
 	fail "claimed client not recorded: $(sqlite3 "$DB" "SELECT * FROM clients WHERE mac = '$C'")"
 [ "$(sqlite3 "$DB" "SELECT json_extract(inventory, '$.manufacturer') FROM clients WHERE mac = '$A'")" = QEMU ] ||
 	fail "inventory of A not recorded"
+[ "$(sqlite3 "$DB" "SELECT json_extract(inventory, '$.cpuvendor') || '|' || json_extract(inventory, '$.cpumodel') || '|' || json_extract(inventory, '$.chip') || '|' || json_extract(inventory, '$.memsize') FROM clients WHERE mac = '$A'")" = "GenuineIntel|Intel(R) Xeon(R) CPU|virtio-net|2048" ] ||
+	fail "CPU, NIC chip or memory of A not recorded: $(sqlite3 "$DB" "SELECT inventory FROM clients WHERE mac = '$A'")"
 bc settings set unknown_clients ignore
 script 52:54:00:00:00:0d 127.0.0.5 d
 first "goto local" "unknown denied"; hasnt "choose" "unknown denied"
