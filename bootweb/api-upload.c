@@ -103,7 +103,7 @@ upload_req(struct upload *u, struct bw_req *r)
 	r->req = u->req;
 	r->method = EVHTTP_REQ_POST;
 	r->json = 1;
-	strlcpy(r->path, UPLOAD_PATH + 1, sizeof(r->path));
+	strlcpy(r->path, &UPLOAD_PATH[1], sizeof(r->path));
 	strlcpy(r->ip, u->ip, sizeof(r->ip));
 }
 

@@ -681,7 +681,7 @@ upload_of(struct bw_req *r, int64_t *len)
 
 	if (s == NULL || s->state != SN_PENDING ||
 	    r->method != EVHTTP_REQ_POST ||
-	    strcmp(r->path, UPLOAD_PATH + 1) != 0)
+	    strcmp(r->path, &UPLOAD_PATH[1]) != 0)
 		return NULL;
 	*len = s->length;
 	return s;
