@@ -223,6 +223,22 @@ bc_operands(struct bootctl *bc, int argc, char *argv[], int min, int max)
 }
 
 int
+bc_id_operand(struct bootctl *bc, int argc, char *argv[], const char *what,
+    int64_t *id)
+{
+	const char	*errstr;
+	int		 rc;
+
+	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0)
+		return rc;
+	*id = strtonum(argv[optind], 1, INT64_MAX, &errstr);
+	if (errstr != NULL)
+		return bc_cmd_usage(bc, "%s id '%s' is %s", what,
+		    argv[optind], errstr);
+	return 0;
+}
+
+int
 bc_getopt(int argc, char *argv[], const struct option *longopts)
 {
 	opterr = 0;

@@ -41,6 +41,9 @@ int	bc_cmd_usage(struct bootctl *, const char *fmt, ...) NB_PRINTF(2, 3);
 int	bc_nargs(struct bootctl *, int argc, char *argv[], int min, int max);
 /* For a verb without options: refuse any, check the operand count; operands start at argv[optind]. */
 int	bc_operands(struct bootctl *, int argc, char *argv[], int min, int max);
+/* A verb whose one operand is a row id (what names it in errors): 0, or exit code 2. */
+int	bc_id_operand(struct bootctl *, int argc, char *argv[], const char *what,
+	    int64_t *id);
 /* getopt_long over a verb's long options only; ':' for a missing value, '?' for an unknown option. */
 int	bc_getopt(int argc, char *argv[], const struct option *longopts);
 /* Report what bc_getopt returned for a bad option as a usage error (exit code 2). */

@@ -151,16 +151,11 @@ token_list(struct bootctl *bc, int argc, char *argv[])
 static int
 token_revoke(struct bootctl *bc, int argc, char *argv[])
 {
-	const char	*errstr;
 	int64_t		 id;
 	int		 rc;
 
-	if ((rc = bc_operands(bc, argc, argv, 1, 1)) != 0)
+	if ((rc = bc_id_operand(bc, argc, argv, "token", &id)) != 0)
 		return rc;
-	id = strtonum(argv[optind], 1, INT64_MAX, &errstr);
-	if (errstr != NULL)
-		return bc_cmd_usage(bc, "token id '%s' is %s", argv[optind],
-		    errstr);
 	if ((rc = bc_open(bc)) != 0 || (rc = bc_begin(bc)) != 0)
 		return rc;
 	if (nb_token_revoke(bc->db, id) != NB_OK)
