@@ -154,21 +154,12 @@ image_check(struct nb_db *db, const struct nb_image *img)
 	return NB_OK;
 }
 
-int
-nb_image_add(struct nb_db *db, const struct nb_image *img)
+void
+db_image_bind(sqlite3_stmt *st, const struct nb_image *img)
 {
-	static const char sql[] = "INSERT INTO images (" IMAGE_COLS ") VALUES "
-	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
-	sqlite3_stmt	*st;
-	json_t		*a;
-	size_t		 i;
-	int		 rc;
+	json_t	*a = json_array();
+	size_t	 i;
 
-	if ((rc = image_check(db, img)) != NB_OK)
-		return rc;
-	if ((st = db_stmt(db, sql)) == NULL)
-		return NB_ERR;
-	a = json_array();
 	for (i = 0; i < img->ninitrds; i++)
 		json_array_append_new(a, json_string(img->initrds[i]));
 	db_bind_text(st, 1, img->name);
@@ -179,13 +170,28 @@ nb_image_add(struct nb_db *db, const struct nb_image *img)
 	db_bind_text(st, 6, img->kernel);
 	db_bind_json(st, 7, a);
 	db_bind_text(st, 8, img->cmdline ? img->cmdline : "");
+	json_decref(a);
+}
+
+int
+nb_image_add(struct nb_db *db, const struct nb_image *img)
+{
+	static const char sql[] = "INSERT INTO images (" IMAGE_COLS ") VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((rc = image_check(db, img)) != NB_OK)
+		return rc;
+	if ((st = db_stmt(db, sql)) == NULL)
+		return NB_ERR;
+	db_image_bind(st, img);
 	db_bind_text(st, 9, img->iso_path);
 	db_bind_text(st, 10, img->iso_sha256);
 	if (img->iso_size >= 0)
 		sqlite3_bind_int64(st, 11, img->iso_size);
 	db_bind_text(st, 12, img->tmpl);
 	sqlite3_bind_int64(st, 13, nb_now());
-	json_decref(a);
 	if ((rc = db_exec_stmt(db, st)) == NB_EXISTS)
 		return db_fail(db, NB_EXISTS, "image '%s' exists already", img->name);
 	return rc;

@@ -132,8 +132,6 @@ nb_image_update(struct nb_db *db, const struct nb_image *img)
 	    "version = ?4, arch = ?5, kernel = ?6, initrds = ?7, cmdline = ?8, "
 	    "template = ?9 WHERE name = ?1";
 	sqlite3_stmt	*st;
-	json_t		*a;
-	size_t		 i;
 	int		 rc;
 
 	if (img->tmpl != NULL) {
@@ -147,19 +145,8 @@ nb_image_update(struct nb_db *db, const struct nb_image *img)
 	}
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
-	a = json_array();
-	for (i = 0; i < img->ninitrds; i++)
-		json_array_append_new(a, json_string(img->initrds[i]));
-	db_bind_text(st, 1, img->name);
-	db_bind_text(st, 2, img->kind ? img->kind : "linux");
-	db_bind_text(st, 3, img->distro);
-	db_bind_text(st, 4, img->version);
-	db_bind_text(st, 5, img->arch);
-	db_bind_text(st, 6, img->kernel);
-	db_bind_json(st, 7, a);
-	db_bind_text(st, 8, img->cmdline ? img->cmdline : "");
+	db_image_bind(st, img);
 	db_bind_text(st, 9, img->tmpl);
-	json_decref(a);
 	return db_exec_row(db, st, "no image named '%s'", img->name);
 }
 

@@ -64,6 +64,8 @@ db_batch_pick(size_t left)
 }
 /* Bind a JSON value as its compact text. */
 int		 db_bind_json(sqlite3_stmt *, int idx, const json_t *);
+/* Bind an image's name, kind, distro, version, arch, kernel, initrds and cmdline to ?1..?8. */
+void		 db_image_bind(sqlite3_stmt *, const struct nb_image *);
 /* Copy a text column, NULL stays NULL. */
 char		*db_col_str(sqlite3_stmt *, int idx);
 /* Parse a JSON text column; an empty object or array if NULL. */
