@@ -89,6 +89,7 @@ job_background(const char *who)
 {
 	pid_t	 tid = (pid_t)syscall(SYS_gettid);
 
+	nb_sched_slice(0);	/* not the loop's short one */
 	if (setpriority(PRIO_PROCESS, (id_t)tid, JOB_NICE) == -1)
 		log_debug("%s: %s: setpriority: %s", __func__, who,
 		    strerror(errno));

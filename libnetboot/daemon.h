@@ -82,6 +82,8 @@ struct nb_db *nb_daemon_db(struct nb_daemon *);
 void	nb_daemon_stop_queue(struct nb_daemon *);
 /* Run the event loop until a signal ends it; return the exit code. */
 int	nb_daemon_run(struct nb_daemon *);
+/* Ask for the calling thread's time slice in ns (0: the default). */
+void	nb_sched_slice(uint64_t ns);
 /* Stop the loop now (from a shutdown callback once in-flight work is done). */
 void	nb_daemon_exit(struct nb_daemon *);
 /* Stop the queue (writing what it holds), free what nb_daemon_* made. */
