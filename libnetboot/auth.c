@@ -80,11 +80,11 @@ secret_shape(const char *s, const char *prefix)
 }
 
 static int
-role_of(sqlite3_stmt *st, int col)
+role_of(struct db_st *st, int col)
 {
 	enum nb_role	 r;
 
-	if (nb_role_parse((const char *)sqlite3_column_text(st, col), &r) == -1)
+	if (nb_role_parse((const char *)dbs_column_text(st, col), &r) == -1)
 		return NB_ROLE_NONE;
 	return r;
 }
@@ -98,7 +98,7 @@ token_insert(struct nb_db *db, const char *user, enum nb_role role,
 	    "created, expires, kind, role, idle) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 	char		 h[SHA256_DIGEST_STRING_LENGTH];
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	secret_hash(secret, h);
@@ -107,17 +107,17 @@ token_insert(struct nb_db *db, const char *user, enum nb_role role,
 	db_bind_text(st, 1, user);
 	db_bind_text(st, 2, h);
 	db_bind_text(st, 3, label);
-	sqlite3_bind_int64(st, 4, now);
+	dbs_bind_int64(st, 4, now);
 	if (expires > 0)
-		sqlite3_bind_int64(st, 5, expires);
+		dbs_bind_int64(st, 5, expires);
 	db_bind_text(st, 6, session ? "session" : "api");
 	db_bind_text(st, 7, role == NB_ROLE_NONE ? NULL : nb_role_name(role));
 	if (idle > 0)
-		sqlite3_bind_int64(st, 8, idle);
+		dbs_bind_int64(st, 8, idle);
 	if ((rc = db_exec_stmt(db, st)) != NB_OK)
 		return rc;
 	if (id != NULL)
-		*id = sqlite3_last_insert_rowid(db->sq);
+		*id = db_last_rowid(db);
 	return NB_OK;
 }
 
@@ -159,34 +159,34 @@ nb_token_list(struct nb_db *db, const char *user, int sessions,
 	    "WHERE (?1 IS NULL OR user = ?1) AND (?2 OR kind = 'api') "
 	    "ORDER BY id";
 	struct nb_apitoken	 t;
-	sqlite3_stmt		*st;
+	struct db_st		*st;
 	int			 rc, stop = 0;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, user);
-	sqlite3_bind_int(st, 2, sessions != 0);
+	dbs_bind_int(st, 2, sessions != 0);
 	memset(&t, 0, sizeof(t));
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!stop && (rc = dbs_step(st)) == SQLITE_ROW) {
 		nb_apitoken_clear(&t);
-		t.id = sqlite3_column_int64(st, 0);
+		t.id = dbs_column_int64(st, 0);
 		t.user = db_col_str(st, 1);
 		t.label = db_col_str(st, 2);
 		t.role = role_of(st, 3);
-		t.session = strcmp((const char *)sqlite3_column_text(st, 4),
+		t.session = strcmp((const char *)dbs_column_text(st, 4),
 		    "session") == 0;
-		t.created = sqlite3_column_int64(st, 5);
-		t.expires = sqlite3_column_int64(st, 6);
-		t.last_used = sqlite3_column_int64(st, 7);
+		t.created = dbs_column_int64(st, 5);
+		t.expires = dbs_column_int64(st, 6);
+		t.last_used = dbs_column_int64(st, 7);
 		stop = fn(&t, arg);
 	}
 	nb_apitoken_clear(&t);
 	if (!stop && rc != SQLITE_DONE) {
-		rc = db_sqlerr(db, sqlite3_extended_errcode(db->sq));
-		sqlite3_reset(st);
+		rc = db_sqlerr(db, db_errcode(db));
+		dbs_reset(st);
 		return rc;
 	}
-	sqlite3_reset(st);
+	dbs_reset(st);
 	return NB_OK;
 }
 
@@ -194,11 +194,11 @@ int
 nb_token_revoke(struct nb_db *db, int64_t id)
 {
 	static const char sql[] = "DELETE FROM tokens WHERE id = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
-	sqlite3_bind_int64(st, 1, id);
+	dbs_bind_int64(st, 1, id);
 	return db_exec_row(db, st, "no token %lld", (long long)id);
 }
 
@@ -222,7 +222,7 @@ secret_auth(struct nb_db *db, const char *secret, const char *prefix,
 	    "----------------------------------------------------------------";
 	char		 h[SHA256_DIGEST_STRING_LENGTH];
 	char		 stored[SHA256_DIGEST_STRING_LENGTH];
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int64_t		 id = 0, expires = 0, idle = 0, last = 0;
 	enum nb_role	 trole = NB_ROLE_NONE, urole = NB_ROLE_NONE;
 	int		 rc, match, never = 0;
@@ -236,20 +236,20 @@ secret_auth(struct nb_db *db, const char *secret, const char *prefix,
 		return NB_ERR;
 	db_bind_text(st, 1, h);
 	db_bind_text(st, 2, kind);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		strlcpy(stored, (const char *)sqlite3_column_text(st, 1),
+	if ((rc = dbs_step(st)) == SQLITE_ROW) {
+		id = dbs_column_int64(st, 0);
+		strlcpy(stored, (const char *)dbs_column_text(st, 1),
 		    sizeof(stored));
-		strlcpy(out->user, (const char *)sqlite3_column_text(st, 2),
+		strlcpy(out->user, (const char *)dbs_column_text(st, 2),
 		    sizeof(out->user));
 		trole = role_of(st, 3);
 		urole = role_of(st, 4);
-		expires = sqlite3_column_int64(st, 5);
-		idle = sqlite3_column_int64(st, 6);
-		last = sqlite3_column_int64(st, 7);
-		never = sqlite3_column_int(st, 8);
+		expires = dbs_column_int64(st, 5);
+		idle = dbs_column_int64(st, 6);
+		last = dbs_column_int64(st, 7);
+		never = dbs_column_int(st, 8);
 	}
-	sqlite3_reset(st);
+	dbs_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_sqlerr(db, rc);
 	match = nb_ct_equal(stored, h, sizeof(stored) - 1);
@@ -263,8 +263,8 @@ secret_auth(struct nb_db *db, const char *secret, const char *prefix,
 	out->token = id;
 	if ((never || now - last >= (idle != 0 ? 1 : NB_LASTUSED_STEP)) &&
 	    (st = db_stmt(db, used)) != NULL) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, now);
+		dbs_bind_int64(st, 1, id);
+		dbs_bind_int64(st, 2, now);
 		(void)db_exec_stmt(db, st);	/* best effort: a busy db */
 	}
 	return NB_OK;
@@ -327,7 +327,7 @@ nb_session_revoke(struct nb_db *db, const char *sid)
 	static const char sql[] = "DELETE FROM tokens WHERE hash = ?1 "
 	    "AND kind = 'session'";
 	char		 h[SHA256_DIGEST_STRING_LENGTH];
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if (!secret_shape(sid, NB_SESSION_PREFIX))
 		return db_fail(db, NB_NOTFOUND, "no such session");
@@ -345,7 +345,7 @@ nb_session_expiry(struct nb_db *db, const char *sid, int64_t *expires,
 	static const char sql[] = "SELECT ifnull(expires, 0), ifnull(idle, 0) "
 	    "FROM tokens WHERE hash = ?1 AND kind = 'session'";
 	char		 h[SHA256_DIGEST_STRING_LENGTH];
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	*expires = *idle = 0;
@@ -355,11 +355,11 @@ nb_session_expiry(struct nb_db *db, const char *sid, int64_t *expires,
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, h);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*expires = sqlite3_column_int64(st, 0);
-		*idle = sqlite3_column_int64(st, 1);
+	if ((rc = dbs_step(st)) == SQLITE_ROW) {
+		*expires = dbs_column_int64(st, 0);
+		*idle = dbs_column_int64(st, 1);
 	}
-	sqlite3_reset(st);
+	dbs_reset(st);
 	if (rc == SQLITE_DONE)
 		return db_fail(db, NB_NOTFOUND, "no such session");
 	if (rc != SQLITE_ROW)
@@ -427,7 +427,7 @@ failures_get(struct nb_db *db, const char *scope, const char *key,
 {
 	static const char sql[] = "SELECT failures, last FROM login_failures "
 	    "WHERE scope = ?1 AND key = ?2";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	*n = *last = 0;
@@ -436,12 +436,12 @@ failures_get(struct nb_db *db, const char *scope, const char *key,
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, scope);
-	sqlite3_bind_text(st, 2, key, (int)strnlen(key, 256), SQLITE_TRANSIENT);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*n = sqlite3_column_int64(st, 0);
-		*last = sqlite3_column_int64(st, 1);
+	dbs_bind_text(st, 2, key, (int)strnlen(key, 256), SQLITE_TRANSIENT);
+	if ((rc = dbs_step(st)) == SQLITE_ROW) {
+		*n = dbs_column_int64(st, 0);
+		*last = dbs_column_int64(st, 1);
 	}
-	sqlite3_reset(st);
+	dbs_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_sqlerr(db, rc);
 	return NB_OK;
@@ -471,16 +471,16 @@ failures_bump(struct nb_db *db, const char *scope, const char *key,
 	    "(scope, key, failures, last) VALUES (?1, ?2, 1, ?3) "
 	    "ON CONFLICT (scope, key) DO UPDATE SET failures = "
 	    "CASE WHEN ?3 - last >= ?4 THEN 1 ELSE failures + 1 END, last = ?3";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if (key == NULL || *key == '\0')
 		return NB_OK;
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, scope);
-	sqlite3_bind_text(st, 2, key, (int)strnlen(key, 256), SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, NB_LOGIN_FORGET);
+	dbs_bind_text(st, 2, key, (int)strnlen(key, 256), SQLITE_TRANSIENT);
+	dbs_bind_int64(st, 3, now);
+	dbs_bind_int64(st, 4, NB_LOGIN_FORGET);
 	return db_exec_stmt(db, st);
 }
 
@@ -490,13 +490,13 @@ nb_login_failed(struct nb_db *db, const char *addr, const char *user,
 {
 	static const char prune[] = "DELETE FROM login_failures "
 	    "WHERE last < ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	/* the table holds at most a day of failures */
 	if ((st = db_stmt(db, prune)) == NULL)
 		return NB_ERR;
-	sqlite3_bind_int64(st, 1, now - NB_LOGIN_FORGET);
+	dbs_bind_int64(st, 1, now - NB_LOGIN_FORGET);
 	if ((rc = db_exec_stmt(db, st)) != NB_OK)
 		return rc;
 	if ((rc = failures_bump(db, "addr", addr, now)) != NB_OK)
@@ -509,7 +509,7 @@ nb_login_reset(struct nb_db *db, const char *addr, const char *user)
 {
 	static const char sql[] = "DELETE FROM login_failures WHERE "
 	    "(scope = 'addr' AND key = ?1) OR (scope = 'user' AND key = ?2)";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
@@ -528,14 +528,14 @@ login_hash(struct nb_db *db, const char *user)
 	static const char sql[] = "SELECT hash FROM users WHERE name = ?1";
 	static const char nobody[] = "$y$j9T$rBnc0wXAnUVL8JYkAUOoN1$"
 	    "4Wfzuh2SJbRDUmhNvzWNxMwyHnNYwVAd86EVonBrQp6";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	char		*h = NULL;
 
 	if ((st = db_stmt(db, sql)) != NULL) {
 		db_bind_text(st, 1, user);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if (dbs_step(st) == SQLITE_ROW)
 			h = db_col_str(st, 0);
-		sqlite3_reset(st);
+		dbs_reset(st);
 	}
 	return h != NULL ? h : xstrdup(nobody);
 }

@@ -49,7 +49,7 @@ db_fail(struct nb_db *db, int rc, const char *fmt, ...)
 int
 db_sqlerr(struct nb_db *db, int sqrc)
 {
-	const char	*msg = sqlite3_errmsg(db->sq);
+	const char	*msg = db_errmsg(db);
 
 	switch (sqrc & 0xff) {
 	case SQLITE_BUSY:
@@ -66,24 +66,70 @@ db_sqlerr(struct nb_db *db, int sqrc)
 	}
 }
 
-sqlite3_stmt *
+/* The text of sql for db's engine: DB_SQL's first or second part. */
+static const char *
+db_dialect(const struct nb_db *db, const char *sql)
+{
+	if (sql[0] != '\001')
+		return sql;
+	sql++;
+	return db->pg == NULL ? sql : sql + strlen(sql) + 1;
+}
+
+struct db_st *
+db_prepare(struct nb_db *db, const char *sql)
+{
+	struct db_st	*st;
+
+	st = xcalloc(1, sizeof(*st));
+#ifdef HAVE_LIBPQ
+	if (db->pg != NULL) {
+		if ((st->pg = db_pg_prepare(db, db_dialect(db, sql))) == NULL) {
+			free(st);
+			return NULL;
+		}
+		return st;
+	}
+#endif
+	if (sqlite3_prepare_v3(db->sq, db_dialect(db, sql), -1,
+	    SQLITE_PREPARE_PERSISTENT, &st->sq, NULL) != SQLITE_OK) {
+		db_fail(db, NB_ERR, "prepare: %s", sqlite3_errmsg(db->sq));
+		free(st);
+		return NULL;
+	}
+	return st;
+}
+
+void
+dbs_finalize(struct db_st *st)
+{
+	if (st == NULL)
+		return;
+#ifdef HAVE_LIBPQ
+	if (st->pg != NULL)
+		db_pg_finalize(st->pg);
+#endif
+	sqlite3_finalize(st->sq);
+	free(st);
+}
+
+struct db_st *
 db_stmt(struct nb_db *db, const char *sql)
 {
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 i;
 
 	for (i = 0; i < db->ncache; i++) {
 		if (db->cache[i].sql == sql) {
 			st = db->cache[i].st;
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
+			dbs_reset(st);
+			if (st->sq != NULL)
+				sqlite3_clear_bindings(st->sq);
 			return st;
 		}
 	}
-	if (sqlite3_prepare_v3(db->sq, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		db_fail(db, NB_ERR, "prepare: %s", sqlite3_errmsg(db->sq));
+	if ((st = db_prepare(db, sql)) == NULL)
 		return NULL;
-	}
 	if (db->ncache == DB_STMT_CACHE)
 		fatalx("%s: statement cache full", __func__);
 	db->cache[db->ncache].sql = sql;
@@ -92,42 +138,82 @@ db_stmt(struct nb_db *db, const char *sql)
 	return st;
 }
 
+int64_t
+db_changes(struct nb_db *db)
+{
+#ifdef HAVE_LIBPQ
+	if (db->pg != NULL)
+		return db_pg_changes(db->pg);
+#endif
+	return sqlite3_changes64(db->sq);
+}
+
+int64_t
+db_last_rowid(struct nb_db *db)
+{
+#ifdef HAVE_LIBPQ
+	if (db->pg != NULL)
+		return db_pg_last_rowid(db->pg);
+#endif
+	return sqlite3_last_insert_rowid(db->sq);
+}
+
 int
-db_exec_stmt(struct nb_db *db, sqlite3_stmt *st)
+db_errcode(struct nb_db *db)
+{
+#ifdef HAVE_LIBPQ
+	if (db->pg != NULL)
+		return db_pg_errcode(db->pg);
+#endif
+	return sqlite3_extended_errcode(db->sq);
+}
+
+const char *
+db_errmsg(struct nb_db *db)
+{
+#ifdef HAVE_LIBPQ
+	if (db->pg != NULL)
+		return db_pg_errmsg(db->pg);
+#endif
+	return sqlite3_errmsg(db->sq);
+}
+
+int
+db_exec_stmt(struct nb_db *db, struct db_st *st)
 {
 	int	 rc;
 
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	rc = dbs_step(st);
+	dbs_reset(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+		return db_sqlerr(db, db_errcode(db));
 	return NB_OK;
 }
 
 int
-db_exists(struct nb_db *db, sqlite3_stmt *st)
+db_exists(struct nb_db *db, struct db_st *st)
 {
 	int	 rc;
 
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	rc = dbs_step(st);
+	dbs_reset(st);
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+	return db_sqlerr(db, db_errcode(db));
 }
 
 int
-db_step_row(struct nb_db *db, sqlite3_stmt *st, const char *fmt, ...)
+db_step_row(struct nb_db *db, struct db_st *st, const char *fmt, ...)
 {
 	va_list	 ap;
 	int	 rc;
 
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	if ((rc = dbs_step(st)) == SQLITE_ROW)
 		return NB_OK;
 	if (rc != SQLITE_DONE)
-		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+		return db_sqlerr(db, db_errcode(db));
 	va_start(ap, fmt);
 	vsnprintf(db->err, sizeof(db->err), fmt, ap);
 	va_end(ap);
@@ -135,14 +221,14 @@ db_step_row(struct nb_db *db, sqlite3_stmt *st, const char *fmt, ...)
 }
 
 int
-db_exec_row(struct nb_db *db, sqlite3_stmt *st, const char *fmt, ...)
+db_exec_row(struct nb_db *db, struct db_st *st, const char *fmt, ...)
 {
 	va_list	 ap;
 	int	 rc;
 
 	if ((rc = db_exec_stmt(db, st)) != NB_OK)
 		return rc;
-	if (sqlite3_changes(db->sq) > 0)
+	if (db_changes(db) > 0)
 		return NB_OK;
 	va_start(ap, fmt);
 	vsnprintf(db->err, sizeof(db->err), fmt, ap);
@@ -151,43 +237,43 @@ db_exec_row(struct nb_db *db, sqlite3_stmt *st, const char *fmt, ...)
 }
 
 int
-db_bind_text(sqlite3_stmt *st, int idx, const char *s)
+db_bind_text(struct db_st *st, int idx, const char *s)
 {
 	if (s == NULL)
-		return sqlite3_bind_null(st, idx);
-	return sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
+		return dbs_bind_null(st, idx);
+	return dbs_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
 }
 
 const size_t db_batch_rows[DB_BATCH_SIZES] = { 32, 8, 1 };
 
 int
-db_bind_json(sqlite3_stmt *st, int idx, const json_t *j)
+db_bind_json(struct db_st *st, int idx, const json_t *j)
 {
 	char	*s;
 	int	 rc;
 
 	if (j == NULL)
-		return sqlite3_bind_null(st, idx);
+		return dbs_bind_null(st, idx);
 	if ((s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		fatalx("%s: json_dumps", __func__);
-	rc = sqlite3_bind_text(st, idx, s, -1, free);
+	rc = dbs_bind_text(st, idx, s, -1, free);
 	return rc;
 }
 
 char *
-db_col_str(sqlite3_stmt *st, int idx)
+db_col_str(struct db_st *st, int idx)
 {
 	const unsigned char	*s;
 
-	if ((s = sqlite3_column_text(st, idx)) == NULL)
+	if ((s = dbs_column_text(st, idx)) == NULL)
 		return NULL;
 	return xstrdup((const char *)s);
 }
 
 json_t *
-db_col_json(sqlite3_stmt *st, int idx, int array)
+db_col_json(struct db_st *st, int idx, int array)
 {
-	const char	*s = (const char *)sqlite3_column_text(st, idx);
+	const char	*s = (const char *)dbs_column_text(st, idx);
 	json_t		*j = NULL;
 
 	if (s != NULL)
@@ -291,7 +377,7 @@ nb_db_read_begin(struct nb_db *db)
 	 * statement.
 	 */
 	static const char sql[] = "BEGIN DEFERRED";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
@@ -302,7 +388,7 @@ void
 nb_db_read_end(struct nb_db *db)
 {
 	static const char sql[] = "COMMIT";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if (sqlite3_get_autocommit(db->sq))
 		return;
@@ -532,7 +618,7 @@ nb_db_close(struct nb_db *db)
 	if (db == NULL)
 		return;
 	for (i = 0; i < db->ncache; i++)
-		sqlite3_finalize(db->cache[i].st);
+		dbs_finalize(db->cache[i].st);
 	sqlite3_close(db->sq);
 	free(db->path);
 	free(db);
@@ -556,7 +642,7 @@ int64_t
 nb_db_data_version(struct nb_db *db)
 {
 	static const char sql[] = "PRAGMA data_version";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int64_t		 v = -1;
 	uint64_t	 done = 0;
 
@@ -565,9 +651,9 @@ nb_db_data_version(struct nb_db *db)
 		return -1;
 	if (db->w != NULL)		/* before the read: all it includes */
 		done = atomic_load(&db->w->commits);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (dbs_step(st) == SQLITE_ROW)
+		v = dbs_column_int64(st, 0);
+	dbs_reset(st);
 	return db->w == NULL || v == -1 ? v : db_foreign_version(db, v, done);
 }
 

@@ -73,7 +73,7 @@ static int
 pick_macs(struct nb_db *db, const struct nb_bulk *b, struct bulk_pick *p)
 {
 	static const char sql[] = "SELECT 1 FROM clients WHERE mac = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	size_t		 i;
 	int		 rc;
 

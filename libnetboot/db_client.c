@@ -75,40 +75,40 @@ nb_client_clear(struct nb_client *c)
 }
 
 static void
-client_from_row(sqlite3_stmt *st, struct nb_client *c)
+client_from_row(struct db_st *st, struct nb_client *c)
 {
 	const char	*s;
 
 	nb_client_clear(c);
-	strlcpy(c->mac, (const char *)sqlite3_column_text(st, 0), sizeof(c->mac));
+	strlcpy(c->mac, (const char *)dbs_column_text(st, 0), sizeof(c->mac));
 	c->name = db_col_str(st, 1);
 	c->hostname = db_col_str(st, 2);
 	c->ip = db_col_str(st, 3);
 	c->last_ip = db_col_str(st, 4);
-	c->arch = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 5);
+	c->arch = dbs_column_type(st, 5) == SQLITE_NULL ? -1 : dbs_column_int(st, 5);
 	c->vendor_class = db_col_str(st, 6);
 	c->user_class = db_col_str(st, 7);
 	c->uuid = db_col_str(st, 8);
-	c->first_seen = sqlite3_column_int64(st, 9);
-	c->last_seen = sqlite3_column_int64(st, 10);
-	c->known = strcmp((const char *)sqlite3_column_text(st, 11), "known") == 0;
-	c->allowed = sqlite3_column_int(st, 12);
-	c->suspended = sqlite3_column_int(st, 13);
+	c->first_seen = dbs_column_int64(st, 9);
+	c->last_seen = dbs_column_int64(st, 10);
+	c->known = strcmp((const char *)dbs_column_text(st, 11), "known") == 0;
+	c->allowed = dbs_column_int(st, 12);
+	c->suspended = dbs_column_int(st, 13);
 	c->image = db_col_str(st, 14);
 	c->tmpl = db_col_str(st, 15);
-	s = (const char *)sqlite3_column_text(st, 16);
+	s = (const char *)dbs_column_text(st, 16);
 	if (s == NULL || nb_next_boot_parse(s, &c->next_boot) == -1)
 		c->next_boot = NB_NEXT_NONE;
 	c->vars = db_col_json(st, 17, 0);
 	c->inventory = db_col_json(st, 18, 0);
-	c->created = sqlite3_column_int64(st, 19);
-	c->updated = sqlite3_column_int64(st, 20);
+	c->created = dbs_column_int64(st, 19);
+	c->updated = dbs_column_int64(st, 20);
 }
 
 static int
 client_get_by(struct nb_db *db, const char *sql, const char *key, struct nb_client *c)
 {
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
@@ -116,7 +116,7 @@ client_get_by(struct nb_db *db, const char *sql, const char *key, struct nb_clie
 	db_bind_text(st, 1, key);
 	if ((rc = db_step_row(db, st, "no client %s", key)) == NB_OK)
 		client_from_row(st, c);
-	sqlite3_reset(st);
+	dbs_reset(st);
 	return rc;
 }
 
@@ -164,7 +164,7 @@ client_check_refs(struct nb_db *db, const struct nb_client *c)
 }
 
 static void
-client_bind(sqlite3_stmt *st, const struct nb_client *c)
+client_bind(struct db_st *st, const struct nb_client *c)
 {
 	db_bind_text(st, 1, c->mac);
 	db_bind_text(st, 2, c->name);
@@ -172,17 +172,17 @@ client_bind(sqlite3_stmt *st, const struct nb_client *c)
 	db_bind_text(st, 4, c->ip);
 	db_bind_text(st, 5, c->last_ip);
 	if (c->arch >= 0)
-		sqlite3_bind_int(st, 6, c->arch);
+		dbs_bind_int(st, 6, c->arch);
 	db_bind_text(st, 7, c->vendor_class);
 	db_bind_text(st, 8, c->user_class);
 	db_bind_text(st, 9, c->uuid);
 	if (c->first_seen)
-		sqlite3_bind_int64(st, 10, c->first_seen);
+		dbs_bind_int64(st, 10, c->first_seen);
 	if (c->last_seen)
-		sqlite3_bind_int64(st, 11, c->last_seen);
+		dbs_bind_int64(st, 11, c->last_seen);
 	db_bind_text(st, 12, c->known ? "known" : "discovered");
-	sqlite3_bind_int(st, 13, c->allowed ? 1 : 0);
-	sqlite3_bind_int(st, 14, c->suspended ? 1 : 0);
+	dbs_bind_int(st, 13, c->allowed ? 1 : 0);
+	dbs_bind_int(st, 14, c->suspended ? 1 : 0);
 	db_bind_text(st, 15, c->image);
 	db_bind_text(st, 16, c->tmpl);
 	if (c->next_boot != NB_NEXT_NONE)
@@ -195,13 +195,13 @@ client_bind(sqlite3_stmt *st, const struct nb_client *c)
 		db_bind_json(st, 19, c->inventory);
 	else
 		db_bind_text(st, 19, "{}");
-	sqlite3_bind_int64(st, 20, nb_now());
+	dbs_bind_int64(st, 20, nb_now());
 }
 
 static int
 client_write(struct nb_db *db, const char *sql, const struct nb_client *c)
 {
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	if ((rc = client_check_refs(db, c)) != NB_OK)
@@ -242,7 +242,7 @@ nb_client_update(struct nb_db *db, const struct nb_client *c)
 
 	if ((rc = client_write(db, sql, c)) != NB_OK)
 		return rc;
-	if (sqlite3_changes(db->sq) == 0)
+	if (db_changes(db) == 0)
 		return db_fail(db, NB_NOTFOUND, "no client %s", c->mac);
 	return NB_OK;
 }
@@ -251,7 +251,7 @@ int
 nb_client_rm(struct nb_db *db, const char *mac)
 {
 	static const char sql[] = "DELETE FROM clients WHERE mac = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
@@ -265,20 +265,20 @@ client_walk(struct nb_db *db, const char *sql,
     int (*fn)(const struct nb_client *, void *), void *arg)
 {
 	struct nb_client	 c;
-	sqlite3_stmt		*st;
+	struct db_st		*st;
 	int			 rc, stop = 0;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	nb_client_init(&c);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!stop && (rc = dbs_step(st)) == SQLITE_ROW) {
 		client_from_row(st, &c);
 		stop = fn(&c, arg);
 	}
 	nb_client_clear(&c);
-	sqlite3_reset(st);
+	dbs_reset(st);
 	if (!stop && rc != SQLITE_DONE)
-		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+		return db_sqlerr(db, db_errcode(db));
 	return NB_OK;
 }
 
@@ -353,20 +353,20 @@ nb_client_seen(struct nb_db *db, const char *mac, int arch, const char *vendor_c
 	    "vendor_class = ifnull(?3, vendor_class), user_class = ifnull(?4, user_class), "
 	    "uuid = ifnull(?5, uuid), last_ip = ifnull(?6, last_ip), "
 	    "first_seen = ifnull(first_seen, ?7), last_seen = ?7";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	char		 buf[NB_CLIENT_TEXT_MAX + 1];
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, mac);
 	if (arch >= 0)
-		sqlite3_bind_int(st, 2, arch);
+		dbs_bind_int(st, 2, arch);
 	/* Client-supplied: cleaned as they enter (bound as copies). */
 	db_bind_text(st, 3, nb_client_text(vendor_class, buf));
 	db_bind_text(st, 4, nb_client_text(user_class, buf));
 	db_bind_text(st, 5, nb_client_text(uuid, buf));
 	db_bind_text(st, 6, ip);
-	sqlite3_bind_int64(st, 7, nb_now());
+	dbs_bind_int64(st, 7, nb_now());
 	return db_exec_stmt(db, st);
 }
 
@@ -375,7 +375,7 @@ nb_client_set_inventory(struct nb_db *db, const char *mac, json_t *inventory, co
 {
 	static const char sql[] = "UPDATE clients SET inventory = ?2, "
 	    "last_ip = ifnull(?3, last_ip), last_seen = ?4 WHERE mac = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	json_t		*clean;
 
 	if ((st = db_stmt(db, sql)) == NULL)
@@ -385,7 +385,7 @@ nb_client_set_inventory(struct nb_db *db, const char *mac, json_t *inventory, co
 	db_bind_json(st, 2, clean);
 	json_decref(clean);
 	db_bind_text(st, 3, ip);
-	sqlite3_bind_int64(st, 4, nb_now());
+	dbs_bind_int64(st, 4, nb_now());
 	return db_exec_row(db, st, "no client %s", mac);
 }
 
@@ -393,14 +393,14 @@ int64_t
 nb_client_last_rowid(struct nb_db *db)
 {
 	static const char sql[] = "SELECT ifnull(max(rowid), 0) FROM clients";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int64_t		 id = 0;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (dbs_step(st) == SQLITE_ROW)
+		id = dbs_column_int64(st, 0);
+	dbs_reset(st);
 	return id;
 }
 
@@ -410,18 +410,18 @@ nb_client_discovered(struct nb_db *db, int64_t after, int64_t *n)
 	/* A range of the rowid b-tree: the rows a transaction added, or all. */
 	static const char sql[] = "SELECT count(*) FROM clients "
 	    "WHERE rowid > ?1 AND state = 'discovered'";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	*n = 0;
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
-	sqlite3_bind_int64(st, 1, after);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	dbs_bind_int64(st, 1, after);
+	if ((rc = dbs_step(st)) == SQLITE_ROW)
+		*n = dbs_column_int64(st, 0);
+	dbs_reset(st);
 	if (rc != SQLITE_ROW)
-		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+		return db_sqlerr(db, db_errcode(db));
 	return NB_OK;
 }
 
@@ -441,16 +441,16 @@ nb_client_evict(struct nb_db *db, int64_t n, int64_t *gone)
 	    "AND template IS NULL AND next_boot IS NULL AND vars = '{}' "
 	    "AND mac NOT IN (SELECT mac FROM files WHERE mac IS NOT NULL) "
 	    "ORDER BY rowid LIMIT ?1)";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	*gone = 0;
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
-	sqlite3_bind_int64(st, 1, n);
+	dbs_bind_int64(st, 1, n);
 	if ((rc = db_exec_stmt(db, st)) != NB_OK)
 		return rc;
-	*gone = sqlite3_changes64(db->sq);
+	*gone = db_changes(db);
 	return NB_OK;
 }
 
@@ -612,7 +612,7 @@ nb_client_next_boot_done(struct nb_db *db, const char *mac,
 	static const char sql[] = "UPDATE clients SET next_boot = NULL, "
 	    "updated = ?3 WHERE mac = ?1 AND next_boot IS NOT NULL AND "
 	    "(?2 IS NULL OR next_boot = ?2)";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
@@ -620,10 +620,10 @@ nb_client_next_boot_done(struct nb_db *db, const char *mac,
 	db_bind_text(st, 1, mac);
 	if (was != NB_NEXT_NONE)
 		db_bind_text(st, 2, nb_next_boot_name(was));
-	sqlite3_bind_int64(st, 3, nb_now());
+	dbs_bind_int64(st, 3, nb_now());
 	if ((rc = db_exec_stmt(db, st)) != NB_OK)
 		return rc;
-	if (sqlite3_changes(db->sq) == 0)
+	if (db_changes(db) == 0)
 		return db_fail(db, NB_NOTFOUND,
 		    "client %s has no such next-boot action", mac);
 	return NB_OK;
@@ -634,30 +634,30 @@ nb_client_set_suspended(struct nb_db *db, const char *mac, int suspended)
 {
 	static const char sql[] = "UPDATE clients SET suspended = ?2, "
 	    "updated = ?3 WHERE mac = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, mac);
-	sqlite3_bind_int(st, 2, suspended ? 1 : 0);
-	sqlite3_bind_int64(st, 3, nb_now());
+	dbs_bind_int(st, 2, suspended ? 1 : 0);
+	dbs_bind_int64(st, 3, nb_now());
 	if ((rc = db_exec_stmt(db, st)) != NB_OK)
 		return rc;
-	if (sqlite3_changes(db->sq) == 0)
+	if (db_changes(db) == 0)
 		return db_fail(db, NB_NOTFOUND, "no client %s", mac);
 	return NB_OK;
 }
 
 /* Client-supplied text, cleaned as it enters; copied only if it changed. */
 static void
-seen_bind_text(sqlite3_stmt *st, int idx, const char *s)
+seen_bind_text(struct db_st *st, int idx, const char *s)
 {
 	char		 buf[NB_CLIENT_TEXT_MAX + 1];
 	const char	*c = nb_client_text(s, buf);
 
 	if (c == buf)
-		sqlite3_bind_text(st, idx, c, -1, SQLITE_TRANSIENT);
+		dbs_bind_text(st, idx, c, -1, SQLITE_TRANSIENT);
 	else
 		db_bind_static(st, idx, c);
 }
@@ -723,7 +723,7 @@ seen_sql_init(void)
 int
 nb_client_seen_many(struct nb_db *db, const struct nb_seen *s, size_t n)
 {
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	size_t		 i, k, rows;
 	int		 p, rc;
 
@@ -736,12 +736,12 @@ nb_client_seen_many(struct nb_db *db, const struct nb_seen *s, size_t n)
 		for (p = 1; p < (int)(rows * SEEN_COLS); p += SEEN_COLS, s++) {
 			db_bind_static(st, p, s->mac);
 			if (s->arch >= 0)
-				sqlite3_bind_int(st, p + 1, s->arch);
+				dbs_bind_int(st, p + 1, s->arch);
 			seen_bind_text(st, p + 2, s->vendor_class);
 			seen_bind_text(st, p + 3, s->user_class);
 			seen_bind_text(st, p + 4, s->uuid);
 			db_bind_static(st, p + 5, s->ip);
-			sqlite3_bind_int64(st, p + 6, s->when);
+			dbs_bind_int64(st, p + 6, s->when);
 		}
 		if ((rc = db_exec_stmt(db, st)) != NB_OK)
 			return rc;
@@ -762,28 +762,28 @@ nb_client_policy_list(struct nb_db *db,
 	    "WHERE state = 'known' OR allowed = 0 OR suspended = 1 "
 	    "OR next_boot IS NOT NULL OR ip IS NOT NULL";
 	struct nb_client_policy	 c;
-	sqlite3_stmt		*st;
+	struct db_st		*st;
 	const char		*s;
 	int			 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = dbs_step(st)) == SQLITE_ROW) {
 		memset(&c, 0, sizeof(c));
-		s = (const char *)sqlite3_column_text(st, 0);
+		s = (const char *)dbs_column_text(st, 0);
 		strlcpy(c.mac, s != NULL ? s : "", sizeof(c.mac));
-		c.known = sqlite3_column_int(st, 1);
-		c.allowed = sqlite3_column_int(st, 2);
-		c.suspended = sqlite3_column_int(st, 3);
-		s = (const char *)sqlite3_column_text(st, 4);
+		c.known = dbs_column_int(st, 1);
+		c.allowed = dbs_column_int(st, 2);
+		c.suspended = dbs_column_int(st, 3);
+		s = (const char *)dbs_column_text(st, 4);
 		if (s == NULL || nb_next_boot_parse(s, &c.next_boot) == -1)
 			c.next_boot = NB_NEXT_NONE;
-		c.ip = (const char *)sqlite3_column_text(st, 5);
-		c.hostname = (const char *)sqlite3_column_text(st, 6);
+		c.ip = (const char *)dbs_column_text(st, 5);
+		c.hostname = (const char *)dbs_column_text(st, 6);
 		if (fn(&c, arg) != 0)
 			break;
 	}
-	sqlite3_reset(st);
+	dbs_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_sqlerr(db, rc);
 	return NB_OK;

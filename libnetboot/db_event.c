@@ -33,11 +33,11 @@ event_insert(struct nb_db *db, double ts, const char *mac, const char *daemon,
 {
 	static const char sql[] = "INSERT INTO events (ts, mac, ip, daemon, kind, detail) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
-	sqlite3_bind_double(st, 1, ts);
+	dbs_bind_double(st, 1, ts);
 	db_bind_text(st, 2, mac && *mac ? mac : NULL);
 	db_bind_text(st, 3, ip);
 	db_bind_text(st, 4, daemon);
@@ -65,28 +65,28 @@ nb_event_add(struct nb_db *db, const char *mac, const char *daemon, const char *
 
 /* Call fn for each event st selects (its columns: nb_event_list's). */
 static int
-event_walk(struct nb_db *db, sqlite3_stmt *st,
+event_walk(struct nb_db *db, struct db_st *st,
     int (*fn)(const struct nb_event *, void *), void *arg)
 {
 	struct nb_event	 ev;
 	const char	*mac_col;
 	int		 rc, stop = 0;
 
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!stop && (rc = dbs_step(st)) == SQLITE_ROW) {
 		memset(&ev, 0, sizeof(ev));
-		ev.id = sqlite3_column_int64(st, 0);
-		ev.ts = sqlite3_column_double(st, 1);
-		mac_col = (const char *)sqlite3_column_text(st, 2);
+		ev.id = dbs_column_int64(st, 0);
+		ev.ts = dbs_column_double(st, 1);
+		mac_col = (const char *)dbs_column_text(st, 2);
 		strlcpy(ev.mac, mac_col ? mac_col : "", sizeof(ev.mac));
-		ev.ip = (const char *)sqlite3_column_text(st, 3);
-		ev.daemon = (const char *)sqlite3_column_text(st, 4);
-		ev.kind = (const char *)sqlite3_column_text(st, 5);
-		ev.detail = (const char *)sqlite3_column_text(st, 6);
+		ev.ip = (const char *)dbs_column_text(st, 3);
+		ev.daemon = (const char *)dbs_column_text(st, 4);
+		ev.kind = (const char *)dbs_column_text(st, 5);
+		ev.detail = (const char *)dbs_column_text(st, 6);
 		stop = fn(&ev, arg);
 	}
-	sqlite3_reset(st);
+	dbs_reset(st);
 	if (!stop && rc != SQLITE_DONE)
-		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+		return db_sqlerr(db, db_errcode(db));
 	return NB_OK;
 }
 
@@ -96,13 +96,13 @@ nb_event_list(struct nb_db *db, const char *mac, int64_t after, int64_t limit,
 {
 	static const char sql[] = "SELECT id, ts, mac, ip, daemon, kind, detail FROM events "
 	    "WHERE id > ?1 AND (?2 IS NULL OR mac = ?2) ORDER BY id LIMIT ?3";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
-	sqlite3_bind_int64(st, 1, after);
+	dbs_bind_int64(st, 1, after);
 	db_bind_text(st, 2, mac);
-	sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1);
+	dbs_bind_int64(st, 3, limit > 0 ? limit : -1);
 	return event_walk(db, st, fn, arg);
 }
 
@@ -123,13 +123,13 @@ nb_event_range(struct nb_db *db, const char *mac, int64_t after,
     int64_t before, int desc, int64_t limit,
     int (*fn)(const struct nb_event *, void *), void *arg)
 {
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if ((st = db_stmt(db, event_ranges[mac != NULL][desc != 0])) == NULL)
 		return NB_ERR;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
-	sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1);
+	dbs_bind_int64(st, 1, after);
+	dbs_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
+	dbs_bind_int64(st, 3, limit > 0 ? limit : -1);
 	if (mac != NULL)
 		db_bind_text(st, 4, mac);
 	return event_walk(db, st, fn, arg);
@@ -138,16 +138,16 @@ nb_event_range(struct nb_db *db, const char *mac, int64_t after,
 int64_t
 nb_event_head(struct nb_db *db)
 {
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int64_t		 id = -1;
 
 	/* max() of the rowid is one step to the b-tree's end */
 	if ((st = db_stmt(db, "SELECT ifnull(max(id), 0) FROM events")) ==
 	    NULL)
 		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (dbs_step(st) == SQLITE_ROW)
+		id = dbs_column_int64(st, 0);
+	dbs_reset(st);
 	return id;
 }
 
@@ -156,15 +156,15 @@ nb_event_last_id(struct nb_db *db, const char *mac)
 {
 	static const char sql[] = "SELECT ifnull(max(id), 0) FROM events "
 	    "WHERE ?1 IS NULL OR mac = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int64_t		 id = 0;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return 0;
 	db_bind_text(st, 1, mac);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (dbs_step(st) == SQLITE_ROW)
+		id = dbs_column_int64(st, 0);
+	dbs_reset(st);
 	return id;
 }
 
@@ -201,26 +201,26 @@ nb_event_trim(struct nb_db *db, double before, int64_t max_rows,
 	static const char sql_count[] = "DELETE FROM events WHERE id <= min("
 	    "(SELECT max(id) FROM events) - ?1, "
 	    "(SELECT min(id) FROM events) + ?2 - 1)";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	*n = 0;
 	if ((st = db_stmt(db, sql_age)) == NULL)
 		return NB_ERR;
-	sqlite3_bind_double(st, 1, before);
-	sqlite3_bind_int64(st, 2, limit);
+	dbs_bind_double(st, 1, before);
+	dbs_bind_int64(st, 2, limit);
 	if ((rc = db_exec_stmt(db, st)) != NB_OK)
 		return rc;
-	*n = sqlite3_changes64(db->sq);
+	*n = db_changes(db);
 	if (*n >= limit || max_rows <= 0)
 		return NB_OK;
 	if ((st = db_stmt(db, sql_count)) == NULL)
 		return NB_ERR;
-	sqlite3_bind_int64(st, 1, max_rows);
-	sqlite3_bind_int64(st, 2, limit - *n);
+	dbs_bind_int64(st, 1, max_rows);
+	dbs_bind_int64(st, 2, limit - *n);
 	if ((rc = db_exec_stmt(db, st)) != NB_OK)
 		return rc;
-	*n += sqlite3_changes64(db->sq);
+	*n += db_changes(db);
 	return NB_OK;
 }
 
@@ -273,7 +273,7 @@ int
 nb_event_add_many(struct nb_db *db, const char *daemon,
     const struct nb_event *ev, size_t n)
 {
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	size_t		 i, k, rows;
 	int		 p, rc;
 
@@ -283,10 +283,10 @@ nb_event_add_many(struct nb_db *db, const char *daemon,
 		rows = db_batch_rows[k];
 		if ((st = db_stmt(db, event_sql[k])) == NULL)
 			return NB_ERR;
-		sqlite3_bind_text(st, 1, daemon, -1, SQLITE_STATIC);
+		dbs_bind_text(st, 1, daemon, -1, SQLITE_STATIC);
 		for (p = 2; p < (int)(rows * EVENT_COLS) + 2;
 		    p += EVENT_COLS, ev++) {
-			sqlite3_bind_double(st, p, ev->ts);
+			dbs_bind_double(st, p, ev->ts);
 			db_bind_static(st, p + 1,
 			    ev->mac[0] != '\0' ? ev->mac : NULL);
 			db_bind_static(st, p + 2, ev->ip);
@@ -308,16 +308,16 @@ int
 nb_event_prune(struct nb_db *db, double before, int64_t *n)
 {
 	static const char sql[] = "DELETE FROM events WHERE ts < ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	*n = 0;
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
-	sqlite3_bind_double(st, 1, before);
+	dbs_bind_double(st, 1, before);
 	if ((rc = db_exec_stmt(db, st)) != NB_OK)
 		return rc;
-	*n = sqlite3_changes64(db->sq);
+	*n = db_changes(db);
 	return NB_OK;
 }
 
@@ -331,15 +331,15 @@ nb_event_tail_id(struct nb_db *db, const char *mac, int64_t limit)
 	static const char sql[] = "SELECT ifnull(min(id), 1) - 1 FROM "
 	    "(SELECT id FROM events WHERE ?1 IS NULL OR mac = ?1 "
 	    "ORDER BY id DESC LIMIT ?2)";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int64_t		 id = 0;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return 0;
 	db_bind_text(st, 1, mac);
-	sqlite3_bind_int64(st, 2, limit);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	dbs_bind_int64(st, 2, limit);
+	if (dbs_step(st) == SQLITE_ROW)
+		id = dbs_column_int64(st, 0);
+	dbs_reset(st);
 	return id;
 }

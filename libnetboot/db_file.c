@@ -103,22 +103,22 @@ nb_file_suffix_ok(const char *suffix)
 }
 
 static void
-file_from_row(sqlite3_stmt *st, struct nb_file *f)
+file_from_row(struct db_st *st, struct nb_file *f)
 {
-	const char	*mac = (const char *)sqlite3_column_text(st, 2);
-	const char	*kind = (const char *)sqlite3_column_text(st, 3);
+	const char	*mac = (const char *)dbs_column_text(st, 2);
+	const char	*kind = (const char *)dbs_column_text(st, 3);
 	const void	*blob;
 	size_t		 i;
 
 	nb_file_clear(f);
-	f->id = sqlite3_column_int64(st, 0);
+	f->id = dbs_column_int64(st, 0);
 	f->path = db_col_str(st, 1);
 	strlcpy(f->mac, mac ? mac : "", sizeof(f->mac));
 	for (i = 0; i < sizeof(file_kinds) / sizeof(file_kinds[0]); i++)
 		if (strcmp(kind, file_kinds[i]) == 0)
 			f->kind = (enum nb_file_kind)i;
-	if ((blob = sqlite3_column_blob(st, 4)) != NULL || f->kind == NB_FILE_CONTENT) {
-		f->content_len = (size_t)sqlite3_column_bytes(st, 4);
+	if ((blob = dbs_column_blob(st, 4)) != NULL || f->kind == NB_FILE_CONTENT) {
+		f->content_len = (size_t)dbs_column_bytes(st, 4);
 		f->content = xmalloc(f->content_len + 1);
 		if (f->content_len > 0)
 			memcpy(f->content, blob, f->content_len);
@@ -129,7 +129,7 @@ file_from_row(sqlite3_stmt *st, struct nb_file *f)
 	f->url = db_col_str(st, 7);
 	f->prefix = f->path != NULL && f->path[0] != '\0' &&
 	    f->path[strlen(f->path) - 1] == '/';
-	f->updated = sqlite3_column_int64(st, 8);
+	f->updated = dbs_column_int64(st, 8);
 }
 
 static int
@@ -167,7 +167,7 @@ nb_file_add(struct nb_db *db, const struct nb_file *f)
 {
 	static const char sql[] = "INSERT INTO files (path, mac, kind, content, template, local, "
 	    "url, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	char		*path;
 	int		 rc;
 
@@ -193,7 +193,7 @@ nb_file_add(struct nb_db *db, const struct nb_file *f)
 	db_bind_text(st, 2, f->mac[0] ? f->mac : NULL);
 	db_bind_text(st, 3, file_kinds[f->kind]);
 	if (f->kind == NB_FILE_CONTENT)
-		sqlite3_bind_blob(st, 4, f->content ? (const void *)f->content : "",
+		dbs_bind_blob(st, 4, f->content ? (const void *)f->content : "",
 		    (int)f->content_len, SQLITE_TRANSIENT);
 	if (f->kind == NB_FILE_TEMPLATE)
 		db_bind_text(st, 5, f->tmpl);
@@ -201,7 +201,7 @@ nb_file_add(struct nb_db *db, const struct nb_file *f)
 		db_bind_text(st, 6, f->local);
 	if (f->kind == NB_FILE_URL)
 		db_bind_text(st, 7, f->url);
-	sqlite3_bind_int64(st, 8, nb_now());
+	dbs_bind_int64(st, 8, nb_now());
 	if ((rc = db_exec_stmt(db, st)) == NB_EXISTS)
 		rc = db_fail(db, NB_EXISTS, "file %s exists already for %s", path,
 		    f->mac[0] ? f->mac : "all clients");
@@ -214,7 +214,7 @@ int
 nb_file_rm(struct nb_db *db, const char *path, const char *mac)
 {
 	static const char sql[] = "DELETE FROM files WHERE path = ?1 AND ifnull(mac, '') = ?2";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	char		*clean;
 	int		 rc;
 
@@ -241,7 +241,7 @@ static int
 file_row(struct nb_db *db, const char *sql, const char *path, const char *mac,
     struct nb_file *f)
 {
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
@@ -250,7 +250,7 @@ file_row(struct nb_db *db, const char *sql, const char *path, const char *mac,
 	db_bind_text(st, 2, mac);
 	if ((rc = db_step_row(db, st, "no file %s", path)) == NB_OK)
 		file_from_row(st, f);
-	sqlite3_reset(st);
+	dbs_reset(st);
 	return rc;
 }
 
@@ -305,21 +305,21 @@ nb_file_list(struct nb_db *db, const char *mac, int (*fn)(const struct nb_file *
 	static const char sql[] = "SELECT " FILE_COLS " FROM files "
 	    "WHERE ?1 IS NULL OR mac = ?1 ORDER BY ifnull(mac, ''), path";
 	struct nb_file	 f;
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc, stop = 0;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, mac);
 	memset(&f, 0, sizeof(f));
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!stop && (rc = dbs_step(st)) == SQLITE_ROW) {
 		file_from_row(st, &f);
 		stop = fn(&f, arg);
 	}
 	nb_file_clear(&f);
-	sqlite3_reset(st);
+	dbs_reset(st);
 	if (!stop && rc != SQLITE_DONE)
-		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+		return db_sqlerr(db, db_errcode(db));
 	return NB_OK;
 }
 

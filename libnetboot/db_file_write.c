@@ -88,7 +88,7 @@ nb_file_replace(struct nb_db *db, const struct nb_file *f)
 		[NB_FILE_LOCAL] = "local", [NB_FILE_URL] = "url",
 	};
 	struct nb_template	 t;
-	sqlite3_stmt		*st;
+	struct db_st		*st;
 	char			 why[256];
 	int			 rc;
 
@@ -107,7 +107,7 @@ nb_file_replace(struct nb_db *db, const struct nb_file *f)
 	db_bind_text(st, 2, f->mac);
 	db_bind_text(st, 3, kinds[f->kind]);
 	if (f->kind == NB_FILE_CONTENT)
-		sqlite3_bind_blob(st, 4, f->content ? (const void *)f->content :
+		dbs_bind_blob(st, 4, f->content ? (const void *)f->content :
 		    "", (int)f->content_len, SQLITE_TRANSIENT);
 	if (f->kind == NB_FILE_TEMPLATE)
 		db_bind_text(st, 5, f->tmpl);
@@ -115,7 +115,7 @@ nb_file_replace(struct nb_db *db, const struct nb_file *f)
 		db_bind_text(st, 6, f->local);
 	if (f->kind == NB_FILE_URL)
 		db_bind_text(st, 7, f->url);
-	sqlite3_bind_int64(st, 8, nb_now());
+	dbs_bind_int64(st, 8, nb_now());
 	return db_exec_row(db, st, "no file %s for %s", f->path,
 	    f->mac[0] ? f->mac : "all clients");
 }

@@ -49,7 +49,7 @@ nb_image_add_initrd(struct nb_image *img, const char *path)
 }
 
 static void
-image_from_row(sqlite3_stmt *st, struct nb_image *img)
+image_from_row(struct db_st *st, struct nb_image *img)
 {
 	json_t	*a, *v;
 	size_t	 i;
@@ -69,17 +69,17 @@ image_from_row(sqlite3_stmt *st, struct nb_image *img)
 	img->cmdline = db_col_str(st, 7);
 	img->iso_path = db_col_str(st, 8);
 	img->iso_sha256 = db_col_str(st, 9);
-	img->iso_size = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 :
-	    sqlite3_column_int64(st, 10);
+	img->iso_size = dbs_column_type(st, 10) == SQLITE_NULL ? -1 :
+	    dbs_column_int64(st, 10);
 	img->tmpl = db_col_str(st, 11);
-	img->created = sqlite3_column_int64(st, 12);
+	img->created = dbs_column_int64(st, 12);
 }
 
 int
 nb_image_get(struct nb_db *db, const char *name, struct nb_image *img)
 {
 	static const char sql[] = "SELECT " IMAGE_COLS " FROM images WHERE name = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
@@ -87,7 +87,7 @@ nb_image_get(struct nb_db *db, const char *name, struct nb_image *img)
 	db_bind_text(st, 1, name);
 	if ((rc = db_step_row(db, st, "no image named '%s'", name)) == NB_OK)
 		image_from_row(st, img);
-	sqlite3_reset(st);
+	dbs_reset(st);
 	return rc;
 }
 
@@ -96,15 +96,15 @@ nb_image_iso_users(struct nb_db *db, const char *path)
 {
 	static const char sql[] = "SELECT count(*) FROM images "
 	    "WHERE iso_path = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int64_t		 n = -1;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return -1;
 	db_bind_text(st, 1, path);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (dbs_step(st) == SQLITE_ROW)
+		n = dbs_column_int64(st, 0);
+	dbs_reset(st);
 	return n;
 }
 
@@ -155,7 +155,7 @@ image_check(struct nb_db *db, const struct nb_image *img)
 }
 
 void
-db_image_bind(sqlite3_stmt *st, const struct nb_image *img)
+db_image_bind(struct db_st *st, const struct nb_image *img)
 {
 	json_t	*a = json_array();
 	size_t	 i;
@@ -178,7 +178,7 @@ nb_image_add(struct nb_db *db, const struct nb_image *img)
 {
 	static const char sql[] = "INSERT INTO images (" IMAGE_COLS ") VALUES "
 	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	if ((rc = image_check(db, img)) != NB_OK)
@@ -189,9 +189,9 @@ nb_image_add(struct nb_db *db, const struct nb_image *img)
 	db_bind_text(st, 9, img->iso_path);
 	db_bind_text(st, 10, img->iso_sha256);
 	if (img->iso_size >= 0)
-		sqlite3_bind_int64(st, 11, img->iso_size);
+		dbs_bind_int64(st, 11, img->iso_size);
 	db_bind_text(st, 12, img->tmpl);
-	sqlite3_bind_int64(st, 13, nb_now());
+	dbs_bind_int64(st, 13, nb_now());
 	if ((rc = db_exec_stmt(db, st)) == NB_EXISTS)
 		return db_fail(db, NB_EXISTS, "image '%s' exists already", img->name);
 	return rc;
@@ -204,7 +204,7 @@ image_setting(struct nb_db *db, const char *name, int *err)
 	static const char sql[] = "SELECT key FROM settings WHERE value = ?1 "
 	    "AND key IN ('default_image', 'menu.default') ORDER BY key";
 	static const char *const keys[] = { "default_image", "menu.default" };
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	const char	*key = NULL;
 	size_t		 i;
 	int		 rc;
@@ -215,14 +215,14 @@ image_setting(struct nb_db *db, const char *name, int *err)
 		return NULL;
 	}
 	db_bind_text(st, 1, name);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	if ((rc = dbs_step(st)) == SQLITE_ROW)
 		for (i = 0; i < nitems(keys); i++)
-			if (strcmp((const char *)sqlite3_column_text(st, 0),
+			if (strcmp((const char *)dbs_column_text(st, 0),
 			    keys[i]) == 0)
 				key = keys[i];
-	sqlite3_reset(st);
+	dbs_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+		db_sqlerr(db, db_errcode(db));
 		*err = 1;
 	}
 	return key;
@@ -234,7 +234,7 @@ nb_image_rm(struct nb_db *db, const char *name)
 	static const char users[] = "SELECT count(*) FROM clients "
 	    "WHERE image = ?1";
 	static const char sql[] = "DELETE FROM images WHERE name = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	const char	*key;
 	int64_t		 n = 0;
 	int		 err;
@@ -242,9 +242,9 @@ nb_image_rm(struct nb_db *db, const char *name)
 	if ((st = db_stmt(db, users)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, name);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (dbs_step(st) == SQLITE_ROW)
+		n = dbs_column_int64(st, 0);
+	dbs_reset(st);
 	if (n > 0)
 		return db_fail(db, NB_INUSE, "image '%s' is assigned to %lld "
 		    "client%s", name, (long long)n, n == 1 ? "" : "s");
@@ -264,20 +264,20 @@ nb_image_list(struct nb_db *db, int (*fn)(const struct nb_image *, void *), void
 {
 	static const char sql[] = "SELECT " IMAGE_COLS " FROM images ORDER BY name";
 	struct nb_image	 img;
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc, stop = 0;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	nb_image_init(&img);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!stop && (rc = dbs_step(st)) == SQLITE_ROW) {
 		image_from_row(st, &img);
 		stop = fn(&img, arg);
 	}
 	nb_image_clear(&img);
-	sqlite3_reset(st);
+	dbs_reset(st);
 	if (!stop && rc != SQLITE_DONE)
-		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+		return db_sqlerr(db, db_errcode(db));
 	return NB_OK;
 }
 

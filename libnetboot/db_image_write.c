@@ -131,7 +131,7 @@ nb_image_update(struct nb_db *db, const struct nb_image *img)
 	static const char sql[] = "UPDATE images SET kind = ?2, distro = ?3, "
 	    "version = ?4, arch = ?5, kernel = ?6, initrds = ?7, cmdline = ?8, "
 	    "template = ?9 WHERE name = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	if (img->tmpl != NULL) {
@@ -185,27 +185,27 @@ nb_image_files(struct nb_db *db, const char *image, int64_t offset,
 	    "WHERE image = ?1 ORDER BY path LIMIT ?2 OFFSET ?3";
 	static const char count[] = "SELECT count(*) FROM iso_files "
 	    "WHERE image = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc, stop = 0;
 
 	if (total != NULL) {
 		if ((st = db_stmt(db, count)) == NULL)
 			return NB_ERR;
 		db_bind_text(st, 1, image);
-		*total = sqlite3_step(st) == SQLITE_ROW ?
-		    sqlite3_column_int64(st, 0) : 0;
-		sqlite3_reset(st);
+		*total = dbs_step(st) == SQLITE_ROW ?
+		    dbs_column_int64(st, 0) : 0;
+		dbs_reset(st);
 	}
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, image);
-	sqlite3_bind_int64(st, 2, limit);
-	sqlite3_bind_int64(st, 3, offset);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		stop = fn((const char *)sqlite3_column_text(st, 0),
-		    sqlite3_column_int64(st, 1), arg);
-	sqlite3_reset(st);
+	dbs_bind_int64(st, 2, limit);
+	dbs_bind_int64(st, 3, offset);
+	while (!stop && (rc = dbs_step(st)) == SQLITE_ROW)
+		stop = fn((const char *)dbs_column_text(st, 0),
+		    dbs_column_int64(st, 1), arg);
+	dbs_reset(st);
 	if (!stop && rc != SQLITE_DONE)
-		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+		return db_sqlerr(db, db_errcode(db));
 	return NB_OK;
 }

@@ -85,7 +85,7 @@ nb_inventory_add(struct nb_db *db, const char *mac, const char *source,
 	    "AND id NOT IN (SELECT id FROM inventories WHERE mac = ?1 "
 	    "ORDER BY id DESC LIMIT coalesce((SELECT CAST(value AS INTEGER) "
 	    "FROM settings WHERE key = 'inventory.keep'), ?2))";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	json_t		*clean;
 	int		 rc;
 
@@ -96,14 +96,14 @@ nb_inventory_add(struct nb_db *db, const char *mac, const char *source,
 	db_bind_text(st, 1, mac);
 	db_bind_text(st, 2, source);
 	db_bind_json(st, 3, clean);
-	sqlite3_bind_int64(st, 4, when);
+	dbs_bind_int64(st, 4, when);
 	json_decref(clean);
 	if ((rc = db_exec_stmt(db, st)) != NB_OK)
 		return rc;
 	if ((st = db_stmt(db, trim)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, mac);
-	sqlite3_bind_int(st, 2, NB_INV_KEEP);
+	dbs_bind_int(st, 2, NB_INV_KEEP);
 	return db_exec_stmt(db, st);
 }
 
@@ -114,25 +114,25 @@ nb_inventory_list(struct nb_db *db, const char *mac, int64_t limit,
 	static const char sql[] = "SELECT id, mac, source, data, time FROM "
 	    "inventories WHERE mac = ?1 ORDER BY id DESC LIMIT ?2";
 	struct nb_inventory	 inv;
-	sqlite3_stmt		*st;
+	struct db_st		*st;
 	int			 rc, stop = 0;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, mac);
-	sqlite3_bind_int64(st, 2, limit);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	dbs_bind_int64(st, 2, limit);
+	while (!stop && (rc = dbs_step(st)) == SQLITE_ROW) {
 		memset(&inv, 0, sizeof(inv));
-		inv.id = sqlite3_column_int64(st, 0);
-		strlcpy(inv.mac, (const char *)sqlite3_column_text(st, 1),
+		inv.id = dbs_column_int64(st, 0);
+		strlcpy(inv.mac, (const char *)dbs_column_text(st, 1),
 		    sizeof(inv.mac));
-		inv.source = (const char *)sqlite3_column_text(st, 2);
+		inv.source = (const char *)dbs_column_text(st, 2);
 		inv.data = db_col_json(st, 3, 0);
-		inv.time = sqlite3_column_int64(st, 4);
+		inv.time = dbs_column_int64(st, 4);
 		stop = fn(&inv, arg);
 		json_decref(inv.data);
 	}
-	sqlite3_reset(st);
+	dbs_reset(st);
 	if (!stop && rc != SQLITE_DONE)
 		return db_sqlerr(db, rc);
 	return NB_OK;

@@ -13,7 +13,7 @@ nb_iso_index_store(struct nb_db *db, const char *image, const struct nb_iso *iso
 {
 	static const char sql[] = "INSERT INTO iso_files (image, path, start, size) "
 	    "VALUES (?1, ?2, ?3, ?4)";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	size_t		 i;
 	int		 rc;
 
@@ -24,8 +24,8 @@ nb_iso_index_store(struct nb_db *db, const char *image, const struct nb_iso *iso
 			return NB_ERR;
 		db_bind_text(st, 1, image);
 		db_bind_text(st, 2, iso->files[i].path);
-		sqlite3_bind_int64(st, 3, iso->files[i].start);
-		sqlite3_bind_int64(st, 4, iso->files[i].size);
+		dbs_bind_int64(st, 3, iso->files[i].start);
+		dbs_bind_int64(st, 4, iso->files[i].size);
 		if ((rc = db_exec_stmt(db, st)) != NB_OK)
 			return db_fail(db, rc, "index of %s, file %s: %s", image, iso->files[i].path,
 			    db->err);
@@ -37,15 +37,15 @@ int64_t
 nb_iso_index_count(struct nb_db *db, const char *image)
 {
 	static const char sql[] = "SELECT count(*) FROM iso_files WHERE image = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int64_t		 n = -1;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return -1;
 	db_bind_text(st, 1, image);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (dbs_step(st) == SQLITE_ROW)
+		n = dbs_column_int64(st, 0);
+	dbs_reset(st);
 	return n;
 }
 
@@ -63,7 +63,7 @@ nb_iso_locate(struct nb_db *db, const char *image, const char *path, char **iso_
 	    "JOIN images i ON i.name = f.image WHERE f.image = ?1 AND f.path = ?2 COLLATE NOCASE "
 	    "ORDER BY f.path LIMIT 1";
 	const char	*sqls[2] = { exact, nocase };
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 i, rc;
 
 	*iso_path = NULL;
@@ -74,17 +74,17 @@ nb_iso_locate(struct nb_db *db, const char *image, const char *path, char **iso_
 			return NB_ERR;
 		db_bind_text(st, 1, image);
 		db_bind_text(st, 2, path);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		rc = dbs_step(st);
+		if (rc == SQLITE_ROW && dbs_column_type(st, 0) != SQLITE_NULL) {
 			*iso_path = db_col_str(st, 0);
-			*offset = (off_t)sqlite3_column_int64(st, 1);
-			*size = (off_t)sqlite3_column_int64(st, 2);
-			sqlite3_reset(st);
+			*offset = (off_t)dbs_column_int64(st, 1);
+			*size = (off_t)dbs_column_int64(st, 2);
+			dbs_reset(st);
 			return NB_OK;
 		}
-		sqlite3_reset(st);
+		dbs_reset(st);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+			return db_sqlerr(db, db_errcode(db));
 	}
 	return db_fail(db, NB_NOTFOUND, "image %s has no file %s in its ISO", image, path);
 }

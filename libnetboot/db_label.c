@@ -139,7 +139,7 @@ nb_label_get(struct nb_db *db, const char *mac, json_t **out)
 {
 	static const char sql[] = "SELECT key, value FROM client_labels "
 	    "WHERE mac = ?1 ORDER BY key";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	*out = NULL;
@@ -147,14 +147,14 @@ nb_label_get(struct nb_db *db, const char *mac, json_t **out)
 		return NB_ERR;
 	db_bind_text(st, 1, mac);
 	*out = json_object();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_object_set_new(*out, (const char *)sqlite3_column_text(st,
-		    0), json_string((const char *)sqlite3_column_text(st, 1)));
-	sqlite3_reset(st);
+	while ((rc = dbs_step(st)) == SQLITE_ROW)
+		json_object_set_new(*out, (const char *)dbs_column_text(st,
+		    0), json_string((const char *)dbs_column_text(st, 1)));
+	dbs_reset(st);
 	if (rc != SQLITE_DONE) {
 		json_decref(*out);
 		*out = NULL;
-		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+		return db_sqlerr(db, db_errcode(db));
 	}
 	return NB_OK;
 }
@@ -169,7 +169,7 @@ label_set(struct nb_db *db, const char *mac, const char *key,
 	    "value = excluded.value";
 	static const char del[] = "DELETE FROM client_labels "
 	    "WHERE mac = ?1 AND key = ?2";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if ((st = db_stmt(db, value != NULL ? set : del)) == NULL)
 		return NB_ERR;
@@ -189,12 +189,12 @@ label_touch(struct nb_db *db, const char *mac)
 {
 	static const char sql[] = "UPDATE clients SET state = 'known', "
 	    "updated = ?2 WHERE mac = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, mac);
-	sqlite3_bind_int64(st, 2, nb_now());
+	dbs_bind_int64(st, 2, nb_now());
 	return db_exec_row(db, st, "no client %s", mac);
 }
 
@@ -203,7 +203,7 @@ nb_label_apply(struct nb_db *db, const char *mac, json_t *changes)
 {
 	static const char count[] = "SELECT count(*) FROM client_labels "
 	    "WHERE mac = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	const char	*key;
 	char		 why[256];
 	json_t		*v;
@@ -221,9 +221,9 @@ nb_label_apply(struct nb_db *db, const char *mac, json_t *changes)
 	if ((st = db_stmt(db, count)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, mac);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (dbs_step(st) == SQLITE_ROW)
+		n = dbs_column_int64(st, 0);
+	dbs_reset(st);
 	if (n > NB_LABELS_MAX)
 		return db_fail(db, NB_INVALID, "client %s would have %lld "
 		    "labels (at most %d)", mac, (long long)n, NB_LABELS_MAX);
@@ -396,7 +396,7 @@ select_candidates(struct nb_db *db, const struct nb_selector *sel,
 	static const char sql[] = "SELECT mac FROM client_labels WHERE "
 	    "key = ?1 AND (?2 IS NULL OR value = ?2) ORDER BY mac";
 	const struct sel_term	*t = NULL;
-	sqlite3_stmt		*st;
+	struct db_st		*st;
 	size_t			 i, cap = 0;
 	int			 rc;
 
@@ -411,17 +411,17 @@ select_candidates(struct nb_db *db, const struct nb_selector *sel,
 		return NB_ERR;
 	db_bind_text(st, 1, t->key);
 	db_bind_text(st, 2, t->op == SEL_EQ ? t->value : NULL);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = dbs_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 64;
 			*macs = xreallocarray(*macs, cap, sizeof(**macs));
 		}
-		strlcpy((*macs)[(*n)++], (const char *)sqlite3_column_text(st,
+		strlcpy((*macs)[(*n)++], (const char *)dbs_column_text(st,
 		    0), NB_MACSTR_LEN);
 	}
-	sqlite3_reset(st);
+	dbs_reset(st);
 	if (rc != SQLITE_DONE)
-		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+		return db_sqlerr(db, db_errcode(db));
 	return NB_OK;
 }
 

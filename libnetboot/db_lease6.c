@@ -12,41 +12,41 @@
 #include "db_int.h"
 
 static void
-lease6_row(sqlite3_stmt *st, struct nb_lease6 *l)
+lease6_row(struct db_st *st, struct nb_lease6 *l)
 {
 	const char	*s;
 	const void	*b;
 	int		 n;
 
 	memset(l, 0, sizeof(*l));
-	s = (const char *)sqlite3_column_text(st, 0);
+	s = (const char *)dbs_column_text(st, 0);
 	strlcpy(l->addr, s != NULL ? s : "", sizeof(l->addr));
-	b = sqlite3_column_blob(st, 1);
-	n = sqlite3_column_bytes(st, 1);
+	b = dbs_column_blob(st, 1);
+	n = dbs_column_bytes(st, 1);
 	if (b != NULL && n > 0 && (size_t)n <= sizeof(l->duid)) {
 		memcpy(l->duid, b, (size_t)n);
 		l->duidlen = (size_t)n;
 	}
-	l->iaid = (uint32_t)sqlite3_column_int64(st, 2);
-	s = (const char *)sqlite3_column_text(st, 3);
+	l->iaid = (uint32_t)dbs_column_int64(st, 2);
+	s = (const char *)dbs_column_text(st, 3);
 	strlcpy(l->mac, s != NULL ? s : "", sizeof(l->mac));
-	s = (const char *)sqlite3_column_text(st, 4);
+	s = (const char *)dbs_column_text(st, 4);
 	l->declined = s != NULL && strcmp(s, "declined") == 0;
-	l->expires = sqlite3_column_int64(st, 5);
-	l->updated = sqlite3_column_int64(st, 6);
+	l->expires = dbs_column_int64(st, 5);
+	l->updated = dbs_column_int64(st, 6);
 }
 
 #define LEASE6_COLS	"addr, duid, iaid, mac, state, expires, updated"
 
 /* Step a bound one-row SELECT of LEASE6_COLS into out; NB_NOTFOUND (saying what) if no row. */
 static int
-lease6_one(struct nb_db *db, sqlite3_stmt *st, struct nb_lease6 *out, const char *what)
+lease6_one(struct nb_db *db, struct db_st *st, struct nb_lease6 *out, const char *what)
 {
 	int	 rc;
 
 	if ((rc = db_step_row(db, st, "%s", what)) == NB_OK)
 		lease6_row(st, out);
-	sqlite3_reset(st);
+	dbs_reset(st);
 	return rc;
 }
 
@@ -56,12 +56,12 @@ nb_lease6_get(struct nb_db *db, const uint8_t *duid, size_t duidlen, uint32_t ia
 {
 	static const char sql[] = "SELECT " LEASE6_COLS " FROM leases6 "
 	    "WHERE duid = ?1 AND iaid = ?2 AND state = 'bound'";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
-	sqlite3_bind_blob(st, 1, duid, (int)duidlen, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, iaid);
+	dbs_bind_blob(st, 1, duid, (int)duidlen, SQLITE_STATIC);
+	dbs_bind_int64(st, 2, iaid);
 	return lease6_one(db, st, out, "no lease for that IA");
 }
 
@@ -72,14 +72,14 @@ nb_lease6_taken(struct nb_db *db, const char *addr, const uint8_t *duid, size_t 
 	/* Held while unexpired: by another IA if bound, by nobody if declined. */
 	static const char sql[] = "SELECT 1 FROM leases6 WHERE addr = ?1 AND expires > ?2 "
 	    "AND (state = 'declined' OR duid <> ?3 OR iaid <> ?4)";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
-	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_blob(st, 3, duid, (int)duidlen, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, iaid);
+	dbs_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	dbs_bind_int64(st, 2, now);
+	dbs_bind_blob(st, 3, duid, (int)duidlen, SQLITE_STATIC);
+	dbs_bind_int64(st, 4, iaid);
 	return db_exists(db, st);
 }
 
@@ -91,7 +91,7 @@ nb_lease6_bind(struct nb_db *db, const struct nb_lease6 *l)
 	    "(duid = ?1 AND iaid = ?2 AND state = 'bound' AND addr <> ?3) OR addr = ?3";
 	static const char ins[] = "INSERT INTO leases6 (" LEASE6_COLS ") "
 	    "VALUES (?1, ?2, ?3, ?4, 'bound', ?5, ?6)";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc, own = !db->in_tx;
 
 	/* pxedhcpd's writer binds inside its batch's transaction. */
@@ -99,19 +99,19 @@ nb_lease6_bind(struct nb_db *db, const struct nb_lease6 *l)
 		return rc;
 	if ((st = db_stmt(db, del)) == NULL)
 		goto fail;
-	sqlite3_bind_blob(st, 1, l->duid, (int)l->duidlen, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, l->iaid);
-	sqlite3_bind_text(st, 3, l->addr, -1, SQLITE_STATIC);
+	dbs_bind_blob(st, 1, l->duid, (int)l->duidlen, SQLITE_STATIC);
+	dbs_bind_int64(st, 2, l->iaid);
+	dbs_bind_text(st, 3, l->addr, -1, SQLITE_STATIC);
 	if ((rc = db_exec_stmt(db, st)) != NB_OK)
 		goto fail;
 	if ((st = db_stmt(db, ins)) == NULL)
 		goto fail;
-	sqlite3_bind_text(st, 1, l->addr, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, l->duid, (int)l->duidlen, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, l->iaid);
+	dbs_bind_text(st, 1, l->addr, -1, SQLITE_STATIC);
+	dbs_bind_blob(st, 2, l->duid, (int)l->duidlen, SQLITE_STATIC);
+	dbs_bind_int64(st, 3, l->iaid);
 	db_bind_text(st, 4, l->mac[0] != '\0' ? l->mac : NULL);
-	sqlite3_bind_int64(st, 5, l->expires);
-	sqlite3_bind_int64(st, 6, l->updated);
+	dbs_bind_int64(st, 5, l->expires);
+	dbs_bind_int64(st, 6, l->updated);
 	if ((rc = db_exec_stmt(db, st)) != NB_OK)
 		goto fail;
 	return own ? nb_db_commit(db) : NB_OK;
@@ -123,13 +123,13 @@ fail:
 
 /* Run a statement on the IA's bound lease of addr (?1 to ?3, the caller bound the rest). */
 static int
-lease6_ia_exec(struct nb_db *db, sqlite3_stmt *st, const uint8_t *duid, size_t duidlen,
+lease6_ia_exec(struct nb_db *db, struct db_st *st, const uint8_t *duid, size_t duidlen,
     uint32_t iaid, const char *addr)
 {
 
-	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, duid, (int)duidlen, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, iaid);
+	dbs_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	dbs_bind_blob(st, 2, duid, (int)duidlen, SQLITE_STATIC);
+	dbs_bind_int64(st, 3, iaid);
 	return db_exec_row(db, st, "no lease of %s for that IA", addr);
 }
 
@@ -139,7 +139,7 @@ nb_lease6_release(struct nb_db *db, const uint8_t *duid, size_t duidlen, uint32_
 {
 	static const char sql[] = "DELETE FROM leases6 "
 	    "WHERE addr = ?1 AND duid = ?2 AND iaid = ?3 AND state = 'bound'";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
@@ -153,12 +153,12 @@ nb_lease6_decline(struct nb_db *db, const uint8_t *duid, size_t duidlen, uint32_
 	/* RFC 8415 §18.3.8: the address is in use elsewhere; keep it out of the pool. */
 	static const char sql[] = "UPDATE leases6 SET state = 'declined', expires = ?4, "
 	    "updated = ?5 WHERE addr = ?1 AND duid = ?2 AND iaid = ?3 AND state = 'bound'";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
-	sqlite3_bind_int64(st, 4, until);
-	sqlite3_bind_int64(st, 5, now);
+	dbs_bind_int64(st, 4, until);
+	dbs_bind_int64(st, 5, now);
 	return lease6_ia_exec(db, st, duid, duidlen, iaid, addr);
 }
 
@@ -168,12 +168,12 @@ nb_lease6_find(struct nb_db *db, const char *addr, struct nb_lease6 *out)
 	/* Only a lease in force names a client: never a declined or expired one. */
 	static const char sql[] = "SELECT " LEASE6_COLS " FROM leases6 "
 	    "WHERE addr = ?1 AND state = 'bound' AND expires > ?2";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
-	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, nb_now());
+	dbs_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	dbs_bind_int64(st, 2, nb_now());
 	return lease6_one(db, st, out, "no bound, unexpired lease of that address");
 }
 
@@ -182,17 +182,17 @@ nb_lease6_list(struct nb_db *db, int (*fn)(const struct nb_lease6 *, void *), vo
 {
 	static const char sql[] = "SELECT " LEASE6_COLS " FROM leases6 ORDER BY addr";
 	struct nb_lease6	 l;
-	sqlite3_stmt		*st;
+	struct db_st		*st;
 	int			 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = dbs_step(st)) == SQLITE_ROW) {
 		lease6_row(st, &l);
 		if (fn(&l, arg) != 0)
 			break;
 	}
-	sqlite3_reset(st);
+	dbs_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_sqlerr(db, rc);
 	return NB_OK;
@@ -202,10 +202,10 @@ int
 nb_lease6_rm(struct nb_db *db, const char *addr)
 {
 	static const char sql[] = "DELETE FROM leases6 WHERE addr = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
-	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	dbs_bind_text(st, 1, addr, -1, SQLITE_STATIC);
 	return db_exec_row(db, st, "no lease of %s", addr);
 }

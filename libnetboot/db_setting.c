@@ -16,7 +16,7 @@ nb_setting_get(struct nb_db *db, const char *key, char **value)
 {
 	static const char sql[] = "SELECT value FROM settings WHERE key = ?1";
 	const char	*def;
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	long		 arg;
 	int		 id, rc;
 
@@ -27,11 +27,11 @@ nb_setting_get(struct nb_db *db, const char *key, char **value)
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, key);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	if ((rc = dbs_step(st)) == SQLITE_ROW)
 		*value = db_col_str(st, 0);
-	sqlite3_reset(st);
+	dbs_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+		return db_sqlerr(db, db_errcode(db));
 	if (*value == NULL && (def = nb_setting_default(id, arg)) != NULL)
 		*value = xstrdup(def);
 	return NB_OK;
@@ -42,7 +42,7 @@ static int
 setting_image_exists(struct nb_db *db, const char *name)
 {
 	static const char sql[] = "SELECT 1 FROM images WHERE name = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
@@ -81,7 +81,7 @@ nb_setting_set(struct nb_db *db, const char *key, const char *value)
 {
 	static const char sql[] = "INSERT INTO settings (key, value) VALUES (?1, ?2) "
 	    "ON CONFLICT (key) DO UPDATE SET value = ?2";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	char		 why[256];
 	int		 rc;
 
@@ -100,7 +100,7 @@ int
 nb_setting_unset(struct nb_db *db, const char *key)
 {
 	static const char sql[] = "DELETE FROM settings WHERE key = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	long		 arg;
 
 	if (nb_setting_find(key, &arg) == -1)
@@ -123,22 +123,22 @@ static int
 setting_stored_load(struct nb_db *db, struct setting_stored *ss)
 {
 	static const char sql[] = "SELECT key, value FROM settings ORDER BY key";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+	while ((rc = dbs_step(st)) == SQLITE_ROW) {
+		if (dbs_column_type(st, 0) == SQLITE_NULL)
 			continue;
 		ss->kv = xreallocarray(ss->kv, ss->n + 1, 2 * sizeof(char *));
 		ss->kv[2 * ss->n] = db_col_str(st, 0);
 		ss->kv[2 * ss->n + 1] = db_col_str(st, 1);
 		ss->n++;
 	}
-	sqlite3_reset(st);
+	dbs_reset(st);
 	if (rc != SQLITE_DONE) {
-		db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+		db_sqlerr(db, db_errcode(db));
 		return -1;
 	}
 	return 0;

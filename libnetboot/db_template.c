@@ -34,20 +34,20 @@ nb_template_clear(struct nb_template *t)
 }
 
 static void
-template_from_row(sqlite3_stmt *st, struct nb_template *t)
+template_from_row(struct db_st *st, struct nb_template *t)
 {
 	nb_template_clear(t);
 	t->name = db_col_str(st, 0);
 	t->kind = db_col_str(st, 1);
 	t->body = db_col_str(st, 2);
-	t->updated = sqlite3_column_int64(st, 3);
+	t->updated = dbs_column_int64(st, 3);
 }
 
 int
 nb_template_get(struct nb_db *db, const char *name, struct nb_template *t)
 {
 	static const char sql[] = "SELECT name, kind, body, updated FROM templates WHERE name = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
@@ -55,14 +55,14 @@ nb_template_get(struct nb_db *db, const char *name, struct nb_template *t)
 	db_bind_text(st, 1, name);
 	if ((rc = db_step_row(db, st, "no template named '%s'", name)) == NB_OK)
 		template_from_row(st, t);
-	sqlite3_reset(st);
+	dbs_reset(st);
 	return rc;
 }
 
 static int
 template_write(struct nb_db *db, const char *sql, const struct nb_template *t)
 {
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	char		 err[256];
 
 	if (!nb_name_valid(t->name))
@@ -83,7 +83,7 @@ template_write(struct nb_db *db, const char *sql, const struct nb_template *t)
 	db_bind_text(st, 1, t->name);
 	db_bind_text(st, 2, t->kind);
 	db_bind_text(st, 3, t->body);
-	sqlite3_bind_int64(st, 4, nb_now());
+	dbs_bind_int64(st, 4, nb_now());
 	return db_exec_stmt(db, st);
 }
 
@@ -108,7 +108,7 @@ nb_template_update(struct nb_db *db, const struct nb_template *t)
 
 	if ((rc = template_write(db, sql, t)) != NB_OK)
 		return rc;
-	if (sqlite3_changes(db->sq) == 0)
+	if (db_changes(db) == 0)
 		return db_fail(db, NB_NOTFOUND, "no template named '%s'", t->name);
 	return NB_OK;
 }
@@ -120,15 +120,15 @@ nb_template_rm(struct nb_db *db, const char *name)
 	    "(SELECT count(*) FROM images WHERE template = ?1) + "
 	    "(SELECT count(*) FROM files WHERE template = ?1)";
 	static const char sql[] = "DELETE FROM templates WHERE name = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int64_t		 n = 0;
 
 	if ((st = db_stmt(db, users)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, name);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (dbs_step(st) == SQLITE_ROW)
+		n = dbs_column_int64(st, 0);
+	dbs_reset(st);
 	if (n > 0)
 		return db_fail(db, NB_INUSE, "template '%s' is used by %lld client%s, image%s or file%s",
 		    name, (long long)n, n == 1 ? "" : "s", n == 1 ? "" : "s", n == 1 ? "" : "s");
@@ -143,20 +143,20 @@ nb_template_list(struct nb_db *db, int (*fn)(const struct nb_template *, void *)
 {
 	static const char sql[] = "SELECT name, kind, body, updated FROM templates ORDER BY name";
 	struct nb_template	 t;
-	sqlite3_stmt		*st;
+	struct db_st		*st;
 	int			 rc, stop = 0;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	memset(&t, 0, sizeof(t));
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!stop && (rc = dbs_step(st)) == SQLITE_ROW) {
 		template_from_row(st, &t);
 		stop = fn(&t, arg);
 	}
 	nb_template_clear(&t);
-	sqlite3_reset(st);
+	dbs_reset(st);
 	if (!stop && rc != SQLITE_DONE)
-		return db_sqlerr(db, sqlite3_extended_errcode(db->sq));
+		return db_sqlerr(db, db_errcode(db));
 	return NB_OK;
 }
 

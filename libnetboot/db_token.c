@@ -16,17 +16,17 @@ token_key_read(struct nb_db *db, uint8_t key[NB_TOKEN_KEYLEN])
 {
 	static const char sql[] =
 	    "SELECT value FROM secrets WHERE name = 'token'";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	    sqlite3_column_bytes(st, 0) == NB_TOKEN_KEYLEN)
-		memcpy(key, sqlite3_column_blob(st, 0), NB_TOKEN_KEYLEN);
+	if ((rc = dbs_step(st)) == SQLITE_ROW &&
+	    dbs_column_bytes(st, 0) == NB_TOKEN_KEYLEN)
+		memcpy(key, dbs_column_blob(st, 0), NB_TOKEN_KEYLEN);
 	else if (rc == SQLITE_ROW)
 		rc = SQLITE_CORRUPT;
-	sqlite3_reset(st);
+	dbs_reset(st);
 	if (rc == SQLITE_ROW)
 		return NB_OK;
 	if (rc == SQLITE_DONE)
@@ -39,7 +39,7 @@ nb_token_key(struct nb_db *db, uint8_t key[NB_TOKEN_KEYLEN])
 {
 	static const char ins[] = "INSERT OR IGNORE INTO secrets "
 	    "(name, value, created) VALUES ('token', ?1, ?2)";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	uint8_t		 fresh[NB_TOKEN_KEYLEN];
 	int		 rc;
 
@@ -49,8 +49,8 @@ nb_token_key(struct nb_db *db, uint8_t key[NB_TOKEN_KEYLEN])
 	if ((st = db_stmt(db, ins)) == NULL)
 		return NB_ERR;
 	arc4random_buf(fresh, sizeof(fresh));
-	sqlite3_bind_blob(st, 1, fresh, sizeof(fresh), SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, nb_now());
+	dbs_bind_blob(st, 1, fresh, sizeof(fresh), SQLITE_TRANSIENT);
+	dbs_bind_int64(st, 2, nb_now());
 	explicit_bzero(fresh, sizeof(fresh));
 	if ((rc = db_exec_stmt(db, st)) != NB_OK)
 		return rc;
@@ -62,17 +62,17 @@ nb_boot_nonce_get(struct nb_db *db, const char *mac,
     uint8_t nonce[NB_NONCE_LEN])
 {
 	static const char sql[] = "SELECT nonce FROM boots WHERE mac = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	memset(nonce, 0, NB_NONCE_LEN);
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, mac);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	    sqlite3_column_bytes(st, 0) == NB_NONCE_LEN)
-		memcpy(nonce, sqlite3_column_blob(st, 0), NB_NONCE_LEN);
-	sqlite3_reset(st);
+	if ((rc = dbs_step(st)) == SQLITE_ROW &&
+	    dbs_column_bytes(st, 0) == NB_NONCE_LEN)
+		memcpy(nonce, dbs_column_blob(st, 0), NB_NONCE_LEN);
+	dbs_reset(st);
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 		return NB_OK;	/* no boot recorded: the all-zero nonce */
 	return db_sqlerr(db, rc);
@@ -85,13 +85,13 @@ nb_boot_nonce_set(struct nb_db *db, const char *mac,
 	static const char sql[] = "INSERT INTO boots (mac, nonce, started) "
 	    "VALUES (?1, ?2, ?3) "
 	    "ON CONFLICT (mac) DO UPDATE SET nonce = ?2, started = ?3";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, mac);
-	sqlite3_bind_blob(st, 2, nonce, NB_NONCE_LEN, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, nb_now());
+	dbs_bind_blob(st, 2, nonce, NB_NONCE_LEN, SQLITE_TRANSIENT);
+	dbs_bind_int64(st, 3, nb_now());
 	return db_exec_stmt(db, st);
 }
 

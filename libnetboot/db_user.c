@@ -112,15 +112,15 @@ nb_password_random(char out[NB_PASSWORD_RANDOM_LEN + 1])
 }
 
 static int
-user_from_row(sqlite3_stmt *st, struct nb_user *u)
+user_from_row(struct db_st *st, struct nb_user *u)
 {
 	nb_user_clear(u);
 	u->name = db_col_str(st, 0);
-	if (nb_role_parse((const char *)sqlite3_column_text(st, 1),
+	if (nb_role_parse((const char *)dbs_column_text(st, 1),
 	    &u->role) == -1)
 		u->role = NB_ROLE_NONE;
-	u->created = sqlite3_column_int64(st, 2);
-	u->updated = sqlite3_column_int64(st, 3);
+	u->created = dbs_column_int64(st, 2);
+	u->updated = dbs_column_int64(st, 3);
 	return 0;
 }
 
@@ -129,7 +129,7 @@ nb_user_get(struct nb_db *db, const char *name, struct nb_user *u)
 {
 	static const char sql[] = "SELECT name, role, created, "
 	    "ifnull(updated, 0) FROM users WHERE name = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
@@ -137,7 +137,7 @@ nb_user_get(struct nb_db *db, const char *name, struct nb_user *u)
 	db_bind_text(st, 1, name);
 	if ((rc = db_step_row(db, st, "no user named '%s'", name)) == NB_OK)
 		user_from_row(st, u);
-	sqlite3_reset(st);
+	dbs_reset(st);
 	return rc;
 }
 
@@ -149,7 +149,7 @@ nb_user_add(struct nb_db *db, const char *name, enum nb_role role,
 	    "created) VALUES (?1, ?2, ?3, ?4)";
 	char		 hash[CRYPT_OUTPUT_SIZE];
 	const char	*why;
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	if (!nb_name_valid(name))
@@ -167,7 +167,7 @@ nb_user_add(struct nb_db *db, const char *name, enum nb_role role,
 	db_bind_text(st, 1, name);
 	db_bind_text(st, 2, hash);
 	db_bind_text(st, 3, nb_role_name(role));
-	sqlite3_bind_int64(st, 4, nb_now());
+	dbs_bind_int64(st, 4, nb_now());
 	rc = db_exec_stmt(db, st);
 	explicit_bzero(hash, sizeof(hash));
 	if (rc == NB_EXISTS)
@@ -181,15 +181,15 @@ other_admins(struct nb_db *db, const char *name)
 {
 	static const char sql[] = "SELECT count(*) FROM users "
 	    "WHERE role = 'admin' AND name <> ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int64_t		 n = -1;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return -1;
 	db_bind_text(st, 1, name);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (dbs_step(st) == SQLITE_ROW)
+		n = dbs_column_int64(st, 0);
+	dbs_reset(st);
 	return n;
 }
 
@@ -219,7 +219,7 @@ nb_user_passwd(struct nb_db *db, const char *name, const char *pw)
 	    "WHERE user = ?1 AND kind = 'session'";
 	char		 hash[CRYPT_OUTPUT_SIZE];
 	const char	*why;
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	if ((why = nb_password_rule(pw)) != NULL)
@@ -231,7 +231,7 @@ nb_user_passwd(struct nb_db *db, const char *name, const char *pw)
 		return NB_ERR;
 	db_bind_text(st, 1, name);
 	db_bind_text(st, 2, hash);
-	sqlite3_bind_int64(st, 3, nb_now());
+	dbs_bind_int64(st, 3, nb_now());
 	rc = db_exec_row(db, st, "no user named '%s'", name);
 	explicit_bzero(hash, sizeof(hash));
 	if (rc != NB_OK)
@@ -248,7 +248,7 @@ nb_user_set_role(struct nb_db *db, const char *name, enum nb_role role)
 {
 	static const char sql[] = "UPDATE users SET role = ?2, updated = ?3 "
 	    "WHERE name = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	if (role == NB_ROLE_NONE || *nb_role_name(role) == '\0')
@@ -259,7 +259,7 @@ nb_user_set_role(struct nb_db *db, const char *name, enum nb_role role)
 		return NB_ERR;
 	db_bind_text(st, 1, name);
 	db_bind_text(st, 2, nb_role_name(role));
-	sqlite3_bind_int64(st, 3, nb_now());
+	dbs_bind_int64(st, 3, nb_now());
 	return db_exec_row(db, st, "no user named '%s'", name);
 }
 
@@ -267,7 +267,7 @@ int
 nb_user_rm(struct nb_db *db, const char *name)
 {
 	static const char sql[] = "DELETE FROM users WHERE name = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	if ((rc = last_admin(db, name)) != NB_OK)
@@ -286,23 +286,23 @@ nb_user_list(struct nb_db *db, int (*fn)(const struct nb_user *, void *),
 	static const char sql[] = "SELECT name, role, created, "
 	    "ifnull(updated, 0) FROM users ORDER BY name";
 	struct nb_user	 u;
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc, stop = 0;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	memset(&u, 0, sizeof(u));
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!stop && (rc = dbs_step(st)) == SQLITE_ROW) {
 		user_from_row(st, &u);
 		stop = fn(&u, arg);
 	}
 	nb_user_clear(&u);
 	if (!stop && rc != SQLITE_DONE) {
-		rc = db_sqlerr(db, sqlite3_extended_errcode(db->sq));
-		sqlite3_reset(st);
+		rc = db_sqlerr(db, db_errcode(db));
+		dbs_reset(st);
 		return rc;
 	}
-	sqlite3_reset(st);
+	dbs_reset(st);
 	return NB_OK;
 }
 
@@ -310,14 +310,14 @@ int
 nb_user_count(struct nb_db *db)
 {
 	static const char sql[] = "SELECT count(*) FROM users";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 n = -1;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
+	if (dbs_step(st) == SQLITE_ROW)
+		n = dbs_column_int(st, 0);
+	dbs_reset(st);
 	return n;
 }
 
@@ -329,7 +329,7 @@ nb_user_first_admin(struct nb_db *db, const char *name,
 
 	if ((n = nb_user_count(db)) < 0)
 		return db_fail(db, NB_ERR, "cannot count users: %s",
-		    sqlite3_errmsg(db->sq));
+		    db_errmsg(db));
 	if (n > 0)
 		return db_fail(db, NB_EXISTS, "there are users already");
 	nb_password_random(pw);

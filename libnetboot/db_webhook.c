@@ -78,7 +78,7 @@ nb_webhook_add(struct nb_db *db, const char *url, const char *events,
 	static const char sql[] = "INSERT INTO webhooks (url, events, secret,"
 	    " cursor, created) VALUES (?1, ?2, ?3, (SELECT coalesce(max(id),"
 	    " 0) FROM events), ?4)";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
@@ -96,13 +96,13 @@ nb_webhook_add(struct nb_db *db, const char *url, const char *events,
 	db_bind_text(st, 1, url);
 	db_bind_text(st, 2, events);
 	db_bind_text(st, 3, secret);
-	sqlite3_bind_int64(st, 4, nb_now());
+	dbs_bind_int64(st, 4, nb_now());
 	if ((rc = db_exec_stmt(db, st)) == NB_EXISTS)
 		return db_fail(db, NB_EXISTS, "a webhook for %.200s exists "
 		    "already", url);
 	if (rc != NB_OK)
 		return rc;
-	*id = sqlite3_last_insert_rowid(db->sq);
+	*id = db_last_rowid(db);
 	return NB_OK;
 }
 
@@ -110,15 +110,15 @@ int
 nb_webhook_rm(struct nb_db *db, int64_t id)
 {
 	static const char sql[] = "DELETE FROM webhooks WHERE id = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
-	sqlite3_bind_int64(st, 1, id);
+	dbs_bind_int64(st, 1, id);
 	if ((rc = db_exec_stmt(db, st)) != NB_OK)
 		return rc;
-	if (sqlite3_changes(db->sq) == 0)
+	if (db_changes(db) == 0)
 		return db_fail(db, NB_NOTFOUND, "no webhook %lld",
 		    (long long)id);
 	return NB_OK;
@@ -143,29 +143,29 @@ nb_webhook_list(struct nb_db *db,
 	static const char sql[] = "SELECT " WH_COLS " FROM webhooks "
 	    "ORDER BY id";
 	struct nb_webhook	 w;
-	sqlite3_stmt		*st;
+	struct db_st		*st;
 	int			 rc, stop = 0;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!stop && (rc = dbs_step(st)) == SQLITE_ROW) {
 		memset(&w, 0, sizeof(w));
-		w.id = sqlite3_column_int64(st, 0);
+		w.id = dbs_column_int64(st, 0);
 		w.url = db_col_str(st, 1);
 		w.events = db_col_str(st, 2);
 		w.secret = db_col_str(st, 3);
-		w.cursor = sqlite3_column_int64(st, 4);
-		w.delivered = sqlite3_column_int64(st, 5);
-		w.failed = sqlite3_column_int64(st, 6);
-		w.dropped = sqlite3_column_int64(st, 7);
-		w.last_status = sqlite3_column_int(st, 8);
+		w.cursor = dbs_column_int64(st, 4);
+		w.delivered = dbs_column_int64(st, 5);
+		w.failed = dbs_column_int64(st, 6);
+		w.dropped = dbs_column_int64(st, 7);
+		w.last_status = dbs_column_int(st, 8);
 		w.last_error = db_col_str(st, 9);
-		w.last_attempt = sqlite3_column_int64(st, 10);
-		w.created = sqlite3_column_int64(st, 11);
+		w.last_attempt = dbs_column_int64(st, 10);
+		w.created = dbs_column_int64(st, 11);
 		stop = fn(&w, arg);
 		nb_webhook_clear(&w);
 	}
-	sqlite3_reset(st);
+	dbs_reset(st);
 	if (!stop && rc != SQLITE_DONE)
 		return db_sqlerr(db, rc);
 	return NB_OK;
@@ -199,20 +199,20 @@ nb_webhook_mark(struct nb_db *db, int64_t id, int64_t cursor, int delivered,
 	    "?2), delivered = delivered + ?3, failed = failed + ?4, "
 	    "dropped = dropped + ?5, last_status = coalesce(?6, last_status),"
 	    " last_error = ?7, last_attempt = ?8 WHERE id = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, cursor);
-	sqlite3_bind_int(st, 3, delivered);
-	sqlite3_bind_int(st, 4, failed);
-	sqlite3_bind_int64(st, 5, dropped);
+	dbs_bind_int64(st, 1, id);
+	dbs_bind_int64(st, 2, cursor);
+	dbs_bind_int(st, 3, delivered);
+	dbs_bind_int(st, 4, failed);
+	dbs_bind_int64(st, 5, dropped);
 	if (status > 0)
-		sqlite3_bind_int(st, 6, status);
+		dbs_bind_int(st, 6, status);
 	else
-		sqlite3_bind_null(st, 6);
+		dbs_bind_null(st, 6);
 	db_bind_text(st, 7, error);
-	sqlite3_bind_int64(st, 8, nb_now());
+	dbs_bind_int64(st, 8, nb_now());
 	return db_exec_stmt(db, st);
 }

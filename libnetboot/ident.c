@@ -20,16 +20,16 @@ static int
 ident_static(struct nb_db *db, const char *ip, char mac[NB_MACSTR_LEN])
 {
 	static const char sql[] = "SELECT mac FROM clients WHERE ip = ?1";
-	sqlite3_stmt	*st;
+	struct db_st	*st;
 	int		 rc;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	db_bind_text(st, 1, ip);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		strlcpy(mac, (const char *)sqlite3_column_text(st, 0),
+	if ((rc = dbs_step(st)) == SQLITE_ROW)
+		strlcpy(mac, (const char *)dbs_column_text(st, 0),
 		    NB_MACSTR_LEN);
-	sqlite3_reset(st);
+	dbs_reset(st);
 	if (rc == SQLITE_ROW)
 		return NB_OK;
 	if (rc == SQLITE_DONE)
