@@ -1,9 +1,10 @@
-/* cmd-db.c: bootctl db init | check | migrate | backup. */
+/* cmd-db.c: bootctl db init | check | migrate | backup | copy. */
 #include "config.h"
 
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <libgen.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -209,10 +210,84 @@ db_backup(struct bootctl *bc, int argc, char *argv[])
 	return 0;
 }
 
+/* One table copied and verified: its line, or its member of --json's. */
+static void
+copy_report(const char *table, int64_t rows, void *arg)
+{
+	json_t	*tables = arg;
+
+	if (tables != NULL)
+		json_object_set_new(tables, table, json_integer(rows));
+	else
+		printf("%-16s %lld\n", table, (long long)rows);
+}
+
+/*
+ * db copy --to DEST [--force]: the whole database into DEST, a path or
+ * a PostgreSQL connection string, created or migrated to this schema.
+ */
+static int
+db_copy(struct bootctl *bc, int argc, char *argv[])
+{
+	enum { O_TO = 1, O_FORCE };
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, O_TO },
+		{ "force", no_argument, NULL, O_FORCE },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nb_db	*dst = NULL;
+	json_t		*tables = NULL, *o;
+	const char	*to = NULL;
+	char		 err[1024], from[256], shown[256];
+	int		 ch, force = 0, rc;
+
+	while ((ch = bc_getopt(argc, argv, opts)) != -1) {
+		if (ch == O_TO)
+			to = optarg;
+		else if (ch == O_FORCE)
+			force = 1;
+		else
+			return bc_badopt(bc, ch, argv);
+	}
+	if ((rc = bc_nargs(bc, argc - optind, argv + optind, 0, 0)) != 0)
+		return rc;
+	if (to == NULL || *to == '\0')
+		return bc_cmd_usage(bc, "--to DEST is required (a path or a "
+		    "postgresql:// connection string)");
+	if ((rc = bc_open(bc)) != 0)
+		return rc;
+	nb_db_redact(bc->dbpath, from, sizeof(from));
+	nb_db_redact(to, shown, sizeof(shown));
+	if (strcmp(bc->dbpath, to) == 0)
+		return bc_cmd_usage(bc, "--to names the database itself");
+	if (nb_db_open(to, NB_DB_CREATE, &dst, err, sizeof(err)) != NB_OK)
+		return bc_error("%s", err);
+	if (bc->json)
+		tables = json_object();
+	if (nb_db_copy(bc->db, dst, force, copy_report, tables) != NB_OK) {
+		rc = bc_error("copy to %s: %s", shown, nb_db_errmsg(dst));
+		json_decref(tables);
+		nb_db_close(dst);
+		return rc;
+	}
+	nb_db_close(dst);
+	if (bc->json) {
+		o = json_object();
+		json_object_set_new(o, "from", json_string(from));
+		json_object_set_new(o, "to", json_string(shown));
+		json_object_set_new(o, "verified", json_true());
+		json_object_set_new(o, "tables", tables);
+		bc_print_json(o);
+	} else
+		printf("copied %s to %s: every table verified\n", from, shown);
+	return 0;
+}
+
 const struct bootctl_cmd bc_db_cmds[] = {
 	{ "db", "init", "", -1, db_init },
 	{ "db", "check", "", NB_DB_NOMIGRATE | BC_OPEN_LATE, db_check },
 	{ "db", "migrate", "", NB_DB_NOMIGRATE | BC_OPEN_LATE, db_migrate },
 	{ "db", "backup", "FILE", NB_DB_NOMIGRATE | BC_OPEN_LATE, db_backup },
+	{ "db", "copy", "--to DEST [--force]", BC_OPEN_LATE, db_copy },
 	{ NULL, NULL, NULL, 0, NULL },
 };

@@ -79,6 +79,21 @@ void		 nb_db_busy_timeout(struct nb_db *, int msec);
  */
 int		 nb_db_backup(struct nb_db *, const char *path);
 /*
+ * Copy every row of src into dst, a database of the same schema version
+ * (either engine), in one transaction, then read dst back and compare
+ * each table's rows with what was read (count and content). dst must
+ * hold no rows but its own secret unless force, which replaces all.
+ * report, if not NULL, is called per table with its rows once verified.
+ */
+/*
+ * A database's name fit to print: a connection string without its
+ * password (user:***@, password=***).
+ */
+void		 nb_db_redact(const char *dsn, char *buf, size_t bufsz);
+int		 nb_db_copy(struct nb_db *src, struct nb_db *dst, int force,
+		    void (*report)(const char *table, int64_t rows, void *),
+		    void *arg);
+/*
  * A number that changes whenever another connection commits (PRAGMA
  * data_version); on a loop's connection tied to its writer thread
  * (nb_db_set_writer), whenever another process commits.

@@ -88,6 +88,7 @@ const void	*db_pg_column_blob(struct db_pgst *, int);
 int		 db_pg_column_bytes(struct db_pgst *, int);
 int		 db_pg_column_type(struct db_pgst *, int);
 int		 db_pg_column_count(struct db_pgst *);
+const char	*db_pg_column_name(struct db_pgst *, int);
 #define DB_PG(st, call, lite)	((st)->pg != NULL ? (call) : (lite))
 #else
 #define DB_PG(st, call, lite)	(lite)
@@ -207,6 +208,13 @@ dbs_column_count(struct db_st *st)
 {
 	return DB_PG(st, db_pg_column_count(st->pg),
 	    sqlite3_column_count(st->sq));
+}
+
+static inline const char *
+dbs_column_name(struct db_st *st, int i)
+{
+	return DB_PG(st, db_pg_column_name(st->pg, i),
+	    sqlite3_column_name(st->sq, i));
 }
 
 /*
