@@ -12,7 +12,9 @@
 # phases run in the same minute on the same machine, side by side.
 # Not part of make check (needs root, like the API tests; ~1 GiB in /tmp).
 # TRACE=1 straces the loop thread during the upload (slows it down).
-# Usage: tools/bench-upload.sh [BUILDDIR]   (SIZE=400 IDLE=5 DD=1)
+# RATE (curl's --limit-rate, e.g. 110M: a client on 1 GbE) paces the
+# upload; unset, it comes as fast as loopback takes it.
+# Usage: tools/bench-upload.sh [BUILDDIR]   (SIZE=400 IDLE=5 DD=1 RATE=)
 set -u
 top_builddir=$(cd "${1:-${top_builddir:-$(pwd)}}" && pwd)
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -79,6 +81,7 @@ if [ "${TRACE:-0}" = 1 ] && command -v strace >/dev/null; then
 	sleep 0.5
 fi
 got=$(nice -n 19 curl -s -o "$T/body" -w '%{http_code}' -X POST -H "$A" \
+    ${RATE:+--limit-rate "$RATE"} \
     -H "Content-Type: application/octet-stream" -T "$OUT/big.iso" \
     "$AU/api/v1/images/upload?name=big")
 mark import
