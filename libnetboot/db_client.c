@@ -725,37 +725,22 @@ seen_sql_init(void)
 
 /*
  * PostgreSQL refuses an INSERT whose ON CONFLICT DO UPDATE meets one row
- * twice, which SQLite does in order: a batch's rows of one MAC are first
- * merged into the first of them, as the upserts would leave the row (the
- * later known values; the later time, also for a new row's first_seen).
- * Into out (n rows); the count of rows left.
+ * twice, which SQLite does in order: there a statement takes only the
+ * leading rows of distinct MACs (at most a full batch), and the upserts
+ * still happen in the queue's order. The count of those rows.
  */
 static size_t
-seen_merge(struct nb_seen *out, const struct nb_seen *s, size_t n)
+seen_distinct(const struct nb_seen *s, size_t n)
 {
-	size_t	 i, j, m = 0;
+	size_t	 i, j;
 
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < m && strcmp(out[j].mac, s[i].mac) != 0; j++)
-			;
-		if (j == m) {
-			out[m++] = s[i];
-			continue;
-		}
-		if (s[i].arch >= 0)
-			out[j].arch = s[i].arch;
-		if (s[i].vendor_class != NULL)
-			out[j].vendor_class = s[i].vendor_class;
-		if (s[i].user_class != NULL)
-			out[j].user_class = s[i].user_class;
-		if (s[i].uuid != NULL)
-			out[j].uuid = s[i].uuid;
-		if (s[i].ip != NULL)
-			out[j].ip = s[i].ip;
-		if (s[i].when > out[j].when)
-			out[j].when = s[i].when;
-	}
-	return m;
+	if (n > db_batch_rows[0])
+		n = db_batch_rows[0];
+	for (i = 1; i < n; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(s[i].mac, s[j].mac) == 0)
+				return i;
+	return n;
 }
 
 /*
@@ -768,23 +753,16 @@ int
 nb_client_seen_many(struct nb_db *db, const struct nb_seen *s, size_t n)
 {
 	struct db_st	*st;
-	struct nb_seen	*merged = NULL;
 	size_t		 i, k, rows;
-	int		 p, rc = NB_OK;
+	int		 p, rc;
 
 	seen_sql_init();
-	if (db->pg != NULL && n > 1) {
-		merged = xreallocarray(NULL, n, sizeof(*merged));
-		n = seen_merge(merged, s, n);
-		s = merged;
-	}
 	for (i = 0; i < n; i += rows) {
-		k = db_batch_pick(n - i);
+		k = db_batch_pick(db->pg != NULL ? seen_distinct(s, n - i) :
+		    n - i);
 		rows = db_batch_rows[k];
-		if ((st = db_stmt(db, seen_sql[k])) == NULL) {
-			rc = NB_ERR;
-			break;
-		}
+		if ((st = db_stmt(db, seen_sql[k])) == NULL)
+			return NB_ERR;
 		for (p = 1; p < (int)(rows * SEEN_COLS); p += SEEN_COLS, s++) {
 			db_bind_static(st, p, s->mac);
 			if (s->arch >= 0)
@@ -796,10 +774,9 @@ nb_client_seen_many(struct nb_db *db, const struct nb_seen *s, size_t n)
 			dbs_bind_int64(st, p + 6, s->when);
 		}
 		if ((rc = db_exec_stmt(db, st)) != NB_OK)
-			break;
+			return rc;
 	}
-	free(merged);
-	return rc;
+	return NB_OK;
 }
 
 int
