@@ -94,7 +94,8 @@ token_insert(struct nb_db *db, const char *user, enum nb_role role,
     const char *label, int64_t expires, int64_t idle, int session,
     const char *secret, int64_t now, int64_t *id)
 {
-	static const char sql[] = "INSERT INTO tokens (user, hash, label, "
+	/* "user": a reserved word of PostgreSQL */
+	static const char sql[] = "INSERT INTO tokens (\"user\", hash, label, "
 	    "created, expires, kind, role, idle) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 	char		 h[SHA256_DIGEST_STRING_LENGTH];
@@ -154,10 +155,14 @@ int
 nb_token_list(struct nb_db *db, const char *user, int sessions,
     int (*fn)(const struct nb_apitoken *, void *), void *arg)
 {
-	static const char sql[] = "SELECT id, user, label, role, kind, "
-	    "created, ifnull(expires, 0), ifnull(last_used, 0) FROM tokens "
-	    "WHERE (?1 IS NULL OR user = ?1) AND (?2 OR kind = 'api') "
-	    "ORDER BY id";
+	static const char sql[] = DB_SQL("SELECT id, \"user\", label, role, "
+	    "kind, created, ifnull(expires, 0), ifnull(last_used, 0) "
+	    "FROM tokens WHERE (?1 IS NULL OR \"user\" = ?1) "
+	    "AND (?2 OR kind = 'api') ORDER BY id",
+	    "SELECT id, \"user\", label, role, "
+	    "kind, created, coalesce(expires, 0), coalesce(last_used, 0) "
+	    "FROM tokens WHERE (CAST(?1 AS TEXT) IS NULL OR \"user\" = ?1) "
+	    "AND (?2 <> 0 OR kind = 'api') ORDER BY id");
 	struct nb_apitoken	 t;
 	struct db_st		*st;
 	int			 rc, stop = 0;
@@ -212,10 +217,11 @@ static int
 secret_auth(struct nb_db *db, const char *secret, const char *prefix,
     const char *kind, int64_t now, struct nb_auth *out)
 {
-	static const char sql[] = "SELECT t.id, t.hash, t.user, t.role, "
-	    "u.role, ifnull(t.expires, 0), ifnull(t.idle, 0), "
-	    "ifnull(t.last_used, t.created), t.last_used IS NULL FROM tokens t "
-	    "JOIN users u ON u.name = t.user WHERE t.hash = ?1 AND t.kind = ?2";
+	static const char sql[] = "SELECT t.id, t.hash, t.\"user\", t.role, "
+	    "u.role, coalesce(t.expires, 0), coalesce(t.idle, 0), "
+	    "coalesce(t.last_used, t.created), t.last_used IS NULL "
+	    "FROM tokens t JOIN users u ON u.name = t.\"user\" "
+	    "WHERE t.hash = ?1 AND t.kind = ?2";
 	static const char used[] = "UPDATE tokens SET last_used = ?2 "
 	    "WHERE id = ?1";
 	static const char dummy[SHA256_DIGEST_STRING_LENGTH] =
@@ -342,7 +348,7 @@ int
 nb_session_expiry(struct nb_db *db, const char *sid, int64_t *expires,
     int64_t *idle)
 {
-	static const char sql[] = "SELECT ifnull(expires, 0), ifnull(idle, 0) "
+	static const char sql[] = "SELECT coalesce(expires, 0), coalesce(idle, 0) "
 	    "FROM tokens WHERE hash = ?1 AND kind = 'session'";
 	char		 h[SHA256_DIGEST_STRING_LENGTH];
 	struct db_st	*st;
@@ -470,7 +476,8 @@ failures_bump(struct nb_db *db, const char *scope, const char *key,
 	static const char sql[] = "INSERT INTO login_failures "
 	    "(scope, key, failures, last) VALUES (?1, ?2, 1, ?3) "
 	    "ON CONFLICT (scope, key) DO UPDATE SET failures = "
-	    "CASE WHEN ?3 - last >= ?4 THEN 1 ELSE failures + 1 END, last = ?3";
+	    "CASE WHEN ?3 - login_failures.last >= ?4 THEN 1 "
+	    "ELSE login_failures.failures + 1 END, last = ?3";
 	struct db_st	*st;
 
 	if (key == NULL || *key == '\0')

@@ -296,19 +296,21 @@ nb_client_list(struct nb_db *db, int (*fn)(const struct nb_client *, void *), vo
  * it: no sort of the whole table. NULL sorts first ascending.
  */
 #define CLIENT_BY(o)	"SELECT " CLIENT_COLS " FROM clients ORDER BY " o
+/* PostgreSQL sorts NULL last ascending: said for a nullable column c */
+#define CLIENT_BY_NULL(c) \
+	DB_SQL(CLIENT_BY(c ", mac"), CLIENT_BY(c " NULLS FIRST, mac")), \
+	DB_SQL(CLIENT_BY(c " DESC, mac DESC"), \
+	    CLIENT_BY(c " DESC NULLS LAST, mac DESC"))
 static const struct {
 	const char	*name;
 	const char	*asc, *desc;
 } client_orders[] = {
 	[NB_ORDER_MAC] = { "mac", CLIENT_BY("mac"), CLIENT_BY("mac DESC") },
-	[NB_ORDER_NAME] = { "name", CLIENT_BY("name, mac"),
-	    CLIENT_BY("name DESC, mac DESC") },
-	[NB_ORDER_IMAGE] = { "image", CLIENT_BY("image, mac"),
-	    CLIENT_BY("image DESC, mac DESC") },
+	[NB_ORDER_NAME] = { "name", CLIENT_BY_NULL("name") },
+	[NB_ORDER_IMAGE] = { "image", CLIENT_BY_NULL("image") },
 	[NB_ORDER_STATE] = { "state", CLIENT_BY("state, allowed, mac"),
 	    CLIENT_BY("state DESC, allowed DESC, mac DESC") },
-	[NB_ORDER_LAST_SEEN] = { "last_seen", CLIENT_BY("last_seen, mac"),
-	    CLIENT_BY("last_seen DESC, mac DESC") },
+	[NB_ORDER_LAST_SEEN] = { "last_seen", CLIENT_BY_NULL("last_seen") },
 };
 
 int
@@ -349,10 +351,12 @@ nb_client_seen(struct nb_db *db, const char *mac, int arch, const char *vendor_c
 	static const char sql[] = "INSERT INTO clients (mac, arch, vendor_class, user_class, "
 	    "uuid, last_ip, first_seen, last_seen, state, created, updated) VALUES "
 	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 'discovered', ?7, ?7) "
-	    "ON CONFLICT (mac) DO UPDATE SET arch = ifnull(?2, arch), "
-	    "vendor_class = ifnull(?3, vendor_class), user_class = ifnull(?4, user_class), "
-	    "uuid = ifnull(?5, uuid), last_ip = ifnull(?6, last_ip), "
-	    "first_seen = ifnull(first_seen, ?7), last_seen = ?7";
+	    "ON CONFLICT (mac) DO UPDATE SET arch = coalesce(?2, clients.arch), "
+	    "vendor_class = coalesce(?3, clients.vendor_class), "
+	    "user_class = coalesce(?4, clients.user_class), "
+	    "uuid = coalesce(?5, clients.uuid), "
+	    "last_ip = coalesce(?6, clients.last_ip), "
+	    "first_seen = coalesce(clients.first_seen, ?7), last_seen = ?7";
 	struct db_st	*st;
 	char		 buf[NB_CLIENT_TEXT_MAX + 1];
 
@@ -374,7 +378,7 @@ int
 nb_client_set_inventory(struct nb_db *db, const char *mac, json_t *inventory, const char *ip)
 {
 	static const char sql[] = "UPDATE clients SET inventory = ?2, "
-	    "last_ip = ifnull(?3, last_ip), last_seen = ?4 WHERE mac = ?1";
+	    "last_ip = coalesce(?3, last_ip), last_seen = ?4 WHERE mac = ?1";
 	struct db_st	*st;
 	json_t		*clean;
 
@@ -392,7 +396,7 @@ nb_client_set_inventory(struct nb_db *db, const char *mac, json_t *inventory, co
 int64_t
 nb_client_last_rowid(struct nb_db *db)
 {
-	static const char sql[] = "SELECT ifnull(max(rowid), 0) FROM clients";
+	static const char sql[] = "SELECT coalesce(max(rowid), 0) FROM clients";
 	struct db_st	*st;
 	int64_t		 id = 0;
 
@@ -609,9 +613,12 @@ nb_client_next_boot_done(struct nb_db *db, const char *mac,
     enum nb_next_boot was)
 {
 	/* Compare and clear: an action set again meanwhile by bootctl stays. */
-	static const char sql[] = "UPDATE clients SET next_boot = NULL, "
+	static const char sql[] = DB_SQL("UPDATE clients SET next_boot = NULL, "
 	    "updated = ?3 WHERE mac = ?1 AND next_boot IS NOT NULL AND "
-	    "(?2 IS NULL OR next_boot = ?2)";
+	    "(?2 IS NULL OR next_boot = ?2)",
+	    "UPDATE clients SET next_boot = NULL, "
+	    "updated = ?3 WHERE mac = ?1 AND next_boot IS NOT NULL AND "
+	    "(CAST(?2 AS TEXT) IS NULL OR next_boot = ?2)");
 	struct db_st	*st;
 	int		 rc;
 
@@ -703,15 +710,37 @@ seen_sql_init(void)
 		seen_values(seen_sql[i], sizeof(seen_sql[i]),
 		    db_batch_rows[i]);
 		strlcat(seen_sql[i], " ON CONFLICT (mac) DO UPDATE SET "
-		    "arch = ifnull(excluded.arch, arch), "
-		    "vendor_class = ifnull(excluded.vendor_class, "
-		    "vendor_class), "
-		    "user_class = ifnull(excluded.user_class, user_class), "
-		    "uuid = ifnull(excluded.uuid, uuid), "
-		    "last_ip = ifnull(excluded.last_ip, last_ip), "
-		    "first_seen = ifnull(first_seen, excluded.first_seen), "
+		    "arch = coalesce(excluded.arch, clients.arch), "
+		    "vendor_class = coalesce(excluded.vendor_class, "
+		    "clients.vendor_class), "
+		    "user_class = coalesce(excluded.user_class, "
+		    "clients.user_class), "
+		    "uuid = coalesce(excluded.uuid, clients.uuid), "
+		    "last_ip = coalesce(excluded.last_ip, clients.last_ip), "
+		    "first_seen = coalesce(clients.first_seen, "
+		    "excluded.first_seen), "
 		    "last_seen = excluded.last_seen", sizeof(seen_sql[i]));
 	}
+}
+
+/*
+ * PostgreSQL refuses an INSERT whose ON CONFLICT DO UPDATE meets one row
+ * twice, which SQLite does in order: there a statement takes only the
+ * leading rows of distinct MACs (at most a full batch), and the upserts
+ * still happen in the queue's order. The count of those rows.
+ */
+static size_t
+seen_distinct(const struct nb_seen *s, size_t n)
+{
+	size_t	 i, j;
+
+	if (n > db_batch_rows[0])
+		n = db_batch_rows[0];
+	for (i = 1; i < n; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(s[i].mac, s[j].mac) == 0)
+				return i;
+	return n;
 }
 
 /*
@@ -729,7 +758,8 @@ nb_client_seen_many(struct nb_db *db, const struct nb_seen *s, size_t n)
 
 	seen_sql_init();
 	for (i = 0; i < n; i += rows) {
-		k = db_batch_pick(n - i);
+		k = db_batch_pick(db->pg != NULL ? seen_distinct(s, n - i) :
+		    n - i);
 		rows = db_batch_rows[k];
 		if ((st = db_stmt(db, seen_sql[k])) == NULL)
 			return NB_ERR;

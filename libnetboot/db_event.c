@@ -94,15 +94,21 @@ int
 nb_event_list(struct nb_db *db, const char *mac, int64_t after, int64_t limit,
     int (*fn)(const struct nb_event *, void *), void *arg)
 {
-	static const char sql[] = "SELECT id, ts, mac, ip, daemon, kind, detail FROM events "
-	    "WHERE id > ?1 AND (?2 IS NULL OR mac = ?2) ORDER BY id LIMIT ?3";
+	/* PostgreSQL: a parameter's type from its first use */
+	static const char sql[] = DB_SQL(
+	    "SELECT id, ts, mac, ip, daemon, kind, detail FROM events "
+	    "WHERE id > ?1 AND (?2 IS NULL OR mac = ?2) ORDER BY id LIMIT ?3",
+	    "SELECT id, ts, mac, ip, daemon, kind, detail FROM events "
+	    "WHERE id > ?1 AND (CAST(?2 AS TEXT) IS NULL OR mac = ?2) "
+	    "ORDER BY id LIMIT ?3");
 	struct db_st	*st;
 
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	dbs_bind_int64(st, 1, after);
 	db_bind_text(st, 2, mac);
-	dbs_bind_int64(st, 3, limit > 0 ? limit : -1);
+	/* no LIMIT -1 on PostgreSQL */
+	dbs_bind_int64(st, 3, limit > 0 ? limit : INT64_MAX);
 	return event_walk(db, st, fn, arg);
 }
 
@@ -129,7 +135,7 @@ nb_event_range(struct nb_db *db, const char *mac, int64_t after,
 		return NB_ERR;
 	dbs_bind_int64(st, 1, after);
 	dbs_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
-	dbs_bind_int64(st, 3, limit > 0 ? limit : -1);
+	dbs_bind_int64(st, 3, limit > 0 ? limit : INT64_MAX);
 	if (mac != NULL)
 		db_bind_text(st, 4, mac);
 	return event_walk(db, st, fn, arg);
@@ -142,7 +148,7 @@ nb_event_head(struct nb_db *db)
 	int64_t		 id = -1;
 
 	/* max() of the rowid is one step to the b-tree's end */
-	if ((st = db_stmt(db, "SELECT ifnull(max(id), 0) FROM events")) ==
+	if ((st = db_stmt(db, "SELECT coalesce(max(id), 0) FROM events")) ==
 	    NULL)
 		return -1;
 	if (dbs_step(st) == SQLITE_ROW)
@@ -154,8 +160,10 @@ nb_event_head(struct nb_db *db)
 int64_t
 nb_event_last_id(struct nb_db *db, const char *mac)
 {
-	static const char sql[] = "SELECT ifnull(max(id), 0) FROM events "
-	    "WHERE ?1 IS NULL OR mac = ?1";
+	static const char sql[] = DB_SQL("SELECT ifnull(max(id), 0) FROM events "
+	    "WHERE ?1 IS NULL OR mac = ?1",
+	    "SELECT coalesce(max(id), 0) FROM events "
+	    "WHERE CAST(?1 AS TEXT) IS NULL OR mac = ?1");
 	struct db_st	*st;
 	int64_t		 id = 0;
 
@@ -198,9 +206,13 @@ nb_event_trim(struct nb_db *db, double before, int64_t max_rows,
 	static const char sql_age[] = "DELETE FROM events WHERE id < "
 	    "(SELECT CASE WHEN ts < ?1 THEN id + ?2 ELSE id END FROM events "
 	    "ORDER BY id LIMIT 1) AND ts < ?1";
-	static const char sql_count[] = "DELETE FROM events WHERE id <= min("
+	static const char sql_count[] = DB_SQL(
+	    "DELETE FROM events WHERE id <= min("
 	    "(SELECT max(id) FROM events) - ?1, "
-	    "(SELECT min(id) FROM events) + ?2 - 1)";
+	    "(SELECT min(id) FROM events) + ?2 - 1)",
+	    "DELETE FROM events WHERE id <= least("
+	    "(SELECT max(id) FROM events) - ?1, "
+	    "(SELECT min(id) FROM events) + ?2 - 1)");
 	struct db_st	*st;
 	int		 rc;
 
@@ -328,9 +340,12 @@ nb_event_prune(struct nb_db *db, double before, int64_t *n)
 int64_t
 nb_event_tail_id(struct nb_db *db, const char *mac, int64_t limit)
 {
-	static const char sql[] = "SELECT ifnull(min(id), 1) - 1 FROM "
+	static const char sql[] = DB_SQL("SELECT ifnull(min(id), 1) - 1 FROM "
 	    "(SELECT id FROM events WHERE ?1 IS NULL OR mac = ?1 "
-	    "ORDER BY id DESC LIMIT ?2)";
+	    "ORDER BY id DESC LIMIT ?2)",
+	    "SELECT coalesce(min(id), 1) - 1 FROM "
+	    "(SELECT id FROM events WHERE CAST(?1 AS TEXT) IS NULL "
+	    "OR mac = ?1 ORDER BY id DESC LIMIT ?2) AS e");
 	struct db_st	*st;
 	int64_t		 id = 0;
 

@@ -213,7 +213,10 @@ done:
 int
 nb_file_rm(struct nb_db *db, const char *path, const char *mac)
 {
-	static const char sql[] = "DELETE FROM files WHERE path = ?1 AND ifnull(mac, '') = ?2";
+	/* the expression of index files_path_mac, on each engine */
+	static const char sql[] = DB_SQL(
+	    "DELETE FROM files WHERE path = ?1 AND ifnull(mac, '') = ?2",
+	    "DELETE FROM files WHERE path = ?1 AND coalesce(mac, '') = ?2");
 	struct db_st	*st;
 	char		*clean;
 	int		 rc;
@@ -262,12 +265,19 @@ static int
 file_lookup_prefix(struct nb_db *db, const char *path, const char *mac,
     struct nb_file *f)
 {
-	static const char sql[] = "SELECT " FILE_COLS " FROM files "
+	/* substr(s, -1) is all of s on PostgreSQL */
+	static const char sql[] = DB_SQL("SELECT " FILE_COLS " FROM files "
 	    "WHERE kind = 'url' AND substr(path, -1) = '/' "
 	    "AND length(?1) > length(path) "
 	    "AND substr(?1, 1, length(path)) = path "
 	    "AND (mac IS NULL OR mac = ?2) "
-	    "ORDER BY length(path) DESC, mac IS NULL LIMIT 1";
+	    "ORDER BY length(path) DESC, mac IS NULL LIMIT 1",
+	    "SELECT " FILE_COLS " FROM files "
+	    "WHERE kind = 'url' AND right(path, 1) = '/' "
+	    "AND length(?1) > length(path) "
+	    "AND substr(?1, 1, length(path)) = path "
+	    "AND (mac IS NULL OR mac = ?2) "
+	    "ORDER BY length(path) DESC, mac IS NULL LIMIT 1");
 	const char	*suffix;
 	char		*url;
 	int		 rc;
@@ -289,9 +299,13 @@ file_lookup_prefix(struct nb_db *db, const char *path, const char *mac,
 int
 nb_file_lookup(struct nb_db *db, const char *path, const char *mac, struct nb_file *f)
 {
-	static const char sql[] = "SELECT " FILE_COLS " FROM files WHERE path = ?1 "
+	static const char sql[] = DB_SQL(
+	    "SELECT " FILE_COLS " FROM files WHERE path = ?1 "
 	    "AND substr(path, -1) <> '/' "
-	    "AND (mac IS NULL OR mac = ?2) ORDER BY mac IS NULL LIMIT 1";
+	    "AND (mac IS NULL OR mac = ?2) ORDER BY mac IS NULL LIMIT 1",
+	    "SELECT " FILE_COLS " FROM files WHERE path = ?1 "
+	    "AND right(path, 1) <> '/' "
+	    "AND (mac IS NULL OR mac = ?2) ORDER BY mac IS NULL LIMIT 1");
 	int		 rc;
 
 	if ((rc = file_row(db, sql, path, mac, f)) == NB_NOTFOUND)
@@ -302,8 +316,11 @@ nb_file_lookup(struct nb_db *db, const char *path, const char *mac, struct nb_fi
 int
 nb_file_list(struct nb_db *db, const char *mac, int (*fn)(const struct nb_file *, void *), void *arg)
 {
-	static const char sql[] = "SELECT " FILE_COLS " FROM files "
-	    "WHERE ?1 IS NULL OR mac = ?1 ORDER BY ifnull(mac, ''), path";
+	static const char sql[] = DB_SQL("SELECT " FILE_COLS " FROM files "
+	    "WHERE ?1 IS NULL OR mac = ?1 ORDER BY ifnull(mac, ''), path",
+	    "SELECT " FILE_COLS " FROM files "
+	    "WHERE CAST(?1 AS TEXT) IS NULL OR mac = ?1 "
+	    "ORDER BY coalesce(mac, ''), path");
 	struct nb_file	 f;
 	struct db_st	*st;
 	int		 rc, stop = 0;

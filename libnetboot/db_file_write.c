@@ -80,9 +80,13 @@ nb_file_local_resolve(struct nb_file *f, char *why, size_t whysz)
 int
 nb_file_replace(struct nb_db *db, const struct nb_file *f)
 {
-	static const char sql[] = "UPDATE files SET kind = ?3, content = ?4, "
-	    "template = ?5, local = ?6, url = ?7, updated = ?8 "
-	    "WHERE path = ?1 AND ifnull(mac, '') = ?2";
+	/* the expression of index files_path_mac, on each engine */
+	static const char sql[] = DB_SQL("UPDATE files SET kind = ?3, "
+	    "content = ?4, template = ?5, local = ?6, url = ?7, updated = ?8 "
+	    "WHERE path = ?1 AND ifnull(mac, '') = ?2",
+	    "UPDATE files SET kind = ?3, "
+	    "content = ?4, template = ?5, local = ?6, url = ?7, updated = ?8 "
+	    "WHERE path = ?1 AND coalesce(mac, '') = ?2");
 	static const char *const kinds[] = {
 		[NB_FILE_CONTENT] = "content", [NB_FILE_TEMPLATE] = "template",
 		[NB_FILE_LOCAL] = "local", [NB_FILE_URL] = "url",

@@ -276,5 +276,11 @@ void		 json_set_str(json_t *, const char *key, const char *value);
 /* Schema migrations, from version i to i + 1 at index i. */
 extern const char *const db_migrations[];
 extern const int db_nmigrations;
+/*
+ * The same on PostgreSQL (db_schema_pg.c): version i to i + 1 at index
+ * i, kept in table netboot_schema; empty up to version 9.
+ */
+extern const char *const db_pg_migrations[];
+extern const int db_pg_nmigrations;
 
 #endif

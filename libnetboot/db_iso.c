@@ -59,9 +59,14 @@ nb_iso_locate(struct nb_db *db, const char *image, const char *path, char **iso_
 {
 	static const char exact[] = "SELECT i.iso_path, f.start, f.size FROM iso_files f "
 	    "JOIN images i ON i.name = f.image WHERE f.image = ?1 AND f.path = ?2";
-	static const char nocase[] = "SELECT i.iso_path, f.start, f.size FROM iso_files f "
+	/* PostgreSQL: the iso_files_nocase index on lower(path) */
+	static const char nocase[] = DB_SQL(
+	    "SELECT i.iso_path, f.start, f.size FROM iso_files f "
 	    "JOIN images i ON i.name = f.image WHERE f.image = ?1 AND f.path = ?2 COLLATE NOCASE "
-	    "ORDER BY f.path LIMIT 1";
+	    "ORDER BY f.path LIMIT 1",
+	    "SELECT i.iso_path, f.start, f.size FROM iso_files f "
+	    "JOIN images i ON i.name = f.image WHERE f.image = ?1 "
+	    "AND lower(f.path) = lower(?2) ORDER BY f.path LIMIT 1");
 	const char	*sqls[2] = { exact, nocase };
 	struct db_st	*st;
 	int		 i, rc;

@@ -393,8 +393,12 @@ static int
 select_candidates(struct nb_db *db, const struct nb_selector *sel,
     char (**macs)[NB_MACSTR_LEN], size_t *n)
 {
-	static const char sql[] = "SELECT mac FROM client_labels WHERE "
-	    "key = ?1 AND (?2 IS NULL OR value = ?2) ORDER BY mac";
+	/* PostgreSQL: a parameter's type from its first use */
+	static const char sql[] = DB_SQL("SELECT mac FROM client_labels "
+	    "WHERE key = ?1 AND (?2 IS NULL OR value = ?2) ORDER BY mac",
+	    "SELECT mac FROM client_labels "
+	    "WHERE key = ?1 AND (CAST(?2 AS TEXT) IS NULL OR value = ?2) "
+	    "ORDER BY mac");
 	const struct sel_term	*t = NULL;
 	struct db_st		*st;
 	size_t			 i, cap = 0;

@@ -37,8 +37,9 @@ token_key_read(struct nb_db *db, uint8_t key[NB_TOKEN_KEYLEN])
 int
 nb_token_key(struct nb_db *db, uint8_t key[NB_TOKEN_KEYLEN])
 {
-	static const char ins[] = "INSERT OR IGNORE INTO secrets "
-	    "(name, value, created) VALUES ('token', ?1, ?2)";
+	static const char ins[] = "INSERT INTO secrets "
+	    "(name, value, created) VALUES ('token', ?1, ?2) "
+	    "ON CONFLICT DO NOTHING";
 	struct db_st	*st;
 	uint8_t		 fresh[NB_TOKEN_KEYLEN];
 	int		 rc;

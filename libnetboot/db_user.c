@@ -128,7 +128,7 @@ int
 nb_user_get(struct nb_db *db, const char *name, struct nb_user *u)
 {
 	static const char sql[] = "SELECT name, role, created, "
-	    "ifnull(updated, 0) FROM users WHERE name = ?1";
+	    "coalesce(updated, 0) FROM users WHERE name = ?1";
 	struct db_st	*st;
 	int		 rc;
 
@@ -216,7 +216,7 @@ nb_user_passwd(struct nb_db *db, const char *name, const char *pw)
 	static const char sql[] = "UPDATE users SET hash = ?2, updated = ?3 "
 	    "WHERE name = ?1";
 	static const char ends[] = "DELETE FROM tokens "
-	    "WHERE user = ?1 AND kind = 'session'";
+	    "WHERE \"user\" = ?1 AND kind = 'session'";
 	char		 hash[CRYPT_OUTPUT_SIZE];
 	const char	*why;
 	struct db_st	*st;
@@ -284,7 +284,7 @@ nb_user_list(struct nb_db *db, int (*fn)(const struct nb_user *, void *),
     void *arg)
 {
 	static const char sql[] = "SELECT name, role, created, "
-	    "ifnull(updated, 0) FROM users ORDER BY name";
+	    "coalesce(updated, 0) FROM users ORDER BY name";
 	struct nb_user	 u;
 	struct db_st	*st;
 	int		 rc, stop = 0;

@@ -195,10 +195,14 @@ int
 nb_webhook_mark(struct nb_db *db, int64_t id, int64_t cursor, int delivered,
     int failed, int64_t dropped, int status, const char *error)
 {
-	static const char sql[] = "UPDATE webhooks SET cursor = max(cursor, "
+	static const char sql[] = DB_SQL("UPDATE webhooks SET cursor = max(cursor, "
 	    "?2), delivered = delivered + ?3, failed = failed + ?4, "
 	    "dropped = dropped + ?5, last_status = coalesce(?6, last_status),"
-	    " last_error = ?7, last_attempt = ?8 WHERE id = ?1";
+	    " last_error = ?7, last_attempt = ?8 WHERE id = ?1",
+	    "UPDATE webhooks SET cursor = greatest(cursor, "
+	    "?2), delivered = delivered + ?3, failed = failed + ?4, "
+	    "dropped = dropped + ?5, last_status = coalesce(?6, last_status),"
+	    " last_error = ?7, last_attempt = ?8 WHERE id = ?1");
 	struct db_st	*st;
 
 	if ((st = db_stmt(db, sql)) == NULL)
