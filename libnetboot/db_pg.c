@@ -161,17 +161,31 @@ pg_ok(const PGresult *r)
 	    s == PGRES_EMPTY_QUERY);
 }
 
-/* LISTEN for others' changes (the schema's triggers notify netboot). */
+/*
+ * LISTEN for others' changes (the schema's triggers notify netboot), and
+ * prepare the savepoint around a write in a transaction: parsed once.
+ */
 static int
 pg_listen(struct db_pg *pg)
 {
+	static const char *const sql[][2] = {
+		{ NULL, "LISTEN netboot" },
+		{ "nb_sp", "SAVEPOINT nb_stmt" },
+		{ "nb_rl", "RELEASE nb_stmt" },
+	};
 	PGresult	*r;
+	size_t		 i;
 	int		 rc = SQLITE_OK;
 
-	r = PQexec(pg->conn, "LISTEN netboot");
-	if (!pg_ok(r))
-		rc = pg_fail_res(pg, r);
-	PQclear(r);
+	for (i = 0; i < nitems(sql) && rc == SQLITE_OK; i++) {
+		if (sql[i][0] == NULL)
+			r = PQexec(pg->conn, sql[i][1]);
+		else
+			r = PQprepare(pg->conn, sql[i][0], sql[i][1], 0, NULL);
+		if (!pg_ok(r))
+			rc = pg_fail_res(pg, r);
+		PQclear(r);
+	}
 	pg->listening = rc == SQLITE_OK;
 	return rc;
 }
@@ -210,7 +224,7 @@ db_pg_open(const char *conninfo, char *err, size_t errsz)
 		return NULL;
 	}
 	if (pg_listen(pg) != SQLITE_OK) {
-		snprintf(err, errsz, "LISTEN netboot: %s", pg->msg);
+		snprintf(err, errsz, "setting up the session: %s", pg->msg);
 		db_pg_close(pg);
 		return NULL;
 	}
@@ -684,8 +698,7 @@ pg_run(struct db_pgst *st, int wrap, PGresult **out)
 	}
 	if (!PQenterPipelineMode(c))
 		return pg_fail_res(pg, NULL);
-	if (wrap && PQsendQueryParams(c, "SAVEPOINT nb_stmt", 0, NULL, NULL,
-	    NULL, NULL, 0))
+	if (wrap && PQsendQueryPrepared(c, "nb_sp", 0, NULL, NULL, NULL, 0))
 		sent++;
 	if (fresh != NULL && PQsendPrepare(c, plan->name, st->sql,
 	    st->nparams, st->types))
@@ -697,8 +710,7 @@ pg_run(struct db_pgst *st, int wrap, PGresult **out)
 		rc = PQsendQueryParams(c, st->sql, st->nparams, st->types,
 		    (const char *const *)st->vals, st->lens, st->fmts, 0);
 	sent += rc;
-	if (wrap && PQsendQueryParams(c, "RELEASE nb_stmt", 0, NULL, NULL,
-	    NULL, NULL, 0))
+	if (wrap && PQsendQueryPrepared(c, "nb_rl", 0, NULL, NULL, NULL, 0))
 		sent++;
 	if (sent != 1 + 2 * wrap + (fresh != NULL) || !PQpipelineSync(c))
 		goto broken;
