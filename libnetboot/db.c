@@ -713,12 +713,14 @@ db_open_pg(const char *conninfo, int flags, struct nb_db **out, char *err,
 	db = xcalloc(1, sizeof(*db));
 	db->path = name;
 	if ((db->pg = db_pg_open(conninfo, err, errsz)) == NULL) {
-		/* The database must exist: netboot does not create one. */
-		if (strstr(err, "does not exist") != NULL)
-			strlcat(err, " (create it with createdb(1): netboot "
-			    "creates tables, not PostgreSQL databases)", errsz);
 		nb_db_close(db);
-		return (flags & NB_DB_CREATE) ? NB_ERR : NB_NOTFOUND;
+		/* The database must exist: netboot does not create one. */
+		if (strstr(err, "database \"") == NULL ||
+		    strstr(err, "does not exist") == NULL)
+			return NB_ERR;
+		strlcat(err, " (create it with createdb(1): netboot creates "
+		    "tables, not PostgreSQL databases)", errsz);
+		return NB_NOTFOUND;
 	}
 	nb_db_busy_timeout(db, DB_BUSY_MS);
 	if (db_open_schema(db, flags, err, errsz) != NB_OK) {

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,10 +41,14 @@
 
 #define PG_VARIANTS	4	/* server-side plans per statement */
 #define PG_RETRY_SEC	1	/* between two attempts to reconnect */
-#define PG_CONNECT_SEC	"5"	/* connect_timeout unless given */
+#define PG_CONNECT_SEC	5	/* to connect, unless connect_timeout says */
+#define PG_REVIVE_MS	10	/* a reconnection may hold its caller */
 
 struct db_pg {
 	PGconn		*conn;
+	PGconn		*next;		/* connecting again, without blocking */
+	PostgresPollingStatusType polling;	/* next's */
+	double		 next_at;	/* when next began */
 	char		*conninfo;
 	int		 nstmt;		/* names given: s1, s2, ... */
 	int		 gen;		/* connections made: plans of older die */
@@ -190,17 +195,32 @@ pg_listen(struct db_pg *pg)
 	return rc;
 }
 
-/* Connect with conninfo (a URI or keywords) and a bounded connect time. */
-static PGconn *
-pg_connect(const char *conninfo)
+/* Seconds on the monotonic clock. */
+static double
+pg_clock(void)
 {
-	const char *const keys[] = {
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Connect with conninfo (a URI or keywords), and a bounded connect time
+ * unless it says; or only start to, without blocking.
+ */
+static PGconn *
+pg_connect(const char *conninfo, int start)
+{
+	static const char *const keys[] = {
 		"connect_timeout", "fallback_application_name", "dbname", NULL
 	};
-	const char *const vals[] = {
-		PG_CONNECT_SEC, "netboot", conninfo, NULL
-	};
+	char		 sec[16];
+	const char	*vals[] = { sec, "netboot", conninfo, NULL };
 
+	snprintf(sec, sizeof(sec), "%d", PG_CONNECT_SEC);
+	if (start)
+		return PQconnectStartParams(keys, vals, 1);
 	return PQconnectdbParams(keys, vals, 1);
 }
 
@@ -213,7 +233,7 @@ db_pg_open(const char *conninfo, char *err, size_t errsz)
 
 	pg = xcalloc(1, sizeof(*pg));
 	pg->conninfo = xstrdup(conninfo);
-	pg->conn = pg_connect(conninfo);
+	pg->conn = pg_connect(conninfo, 0);
 	if (pg->conn == NULL || PQstatus(pg->conn) != CONNECTION_OK) {
 		m = pg->conn ? PQerrorMessage(pg->conn) : "out of memory";
 		name = db_pg_name(conninfo);
@@ -237,21 +257,73 @@ db_pg_close(struct db_pg *pg)
 {
 	if (pg == NULL)
 		return;
+	PQfinish(pg->next);
 	PQfinish(pg->conn);
 	free(pg->conninfo);
 	free(pg);
 }
 
 /*
- * Connect again after the connection broke, outside a transaction, at
- * most once per PG_RETRY_SEC. The plans died with the old session and
+ * Advance the connection being made, waiting up to msec for its socket:
+ * SQLITE_OK once it is made (and set up), else SQLITE_IOERR.
+ */
+static int
+pg_advance(struct db_pg *pg, int msec)
+{
+	struct pollfd	 pfd;
+	double		 end = pg_clock() + msec / 1e3, left;
+	const char	*m;
+	int		 n;
+
+	for (;;) {
+		pfd.fd = PQsocket(pg->next);
+		pfd.events = pg->polling == PGRES_POLLING_READING ? POLLIN :
+		    POLLOUT;
+		left = end - pg_clock();
+		n = poll(&pfd, 1, left > 0 ? (int)(left * 1e3) : 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == 0 && pg_clock() - pg->next_at < PG_CONNECT_SEC)
+			return pg_fail(pg, SQLITE_IOERR, "the database server "
+			    "is unreachable (connecting again)");
+		if (n == 0) {
+			pg_fail(pg, SQLITE_IOERR, "the database server is "
+			    "unreachable (no answer in %d s)", PG_CONNECT_SEC);
+			break;
+		}
+		pg->polling = PQconnectPoll(pg->next);
+		if (pg->polling == PGRES_POLLING_OK) {
+			PQfinish(pg->conn);
+			pg->conn = pg->next;
+			pg->next = NULL;
+			pg->gen++;
+			pg->notified++;
+			return pg_listen(pg);
+		}
+		if (pg->polling == PGRES_POLLING_FAILED) {
+			m = PQerrorMessage(pg->next);
+			pg_fail(pg, SQLITE_IOERR, "the database server is "
+			    "unreachable: %.*s", (int)strcspn(m, "\n"), m);
+			break;
+		}
+	}
+	PQfinish(pg->next);
+	pg->next = NULL;
+	return SQLITE_IOERR;
+}
+
+/*
+ * Connect again after the connection broke, outside a transaction: an
+ * attempt at most once per PG_RETRY_SEC, which holds its caller (a
+ * daemon's loop, maybe) for PG_REVIVE_MS at most, then goes on without
+ * blocking at each call. The plans died with the old session and
  * notifications may have been missed: count one.
  */
 static int
 pg_revive(struct db_pg *pg)
 {
-	PGconn	*c;
-	time_t	 now;
+	const char	*m;
+	time_t		 now;
 
 	if (PQstatus(pg->conn) == CONNECTION_OK &&
 	    PQpipelineStatus(pg->conn) == PQ_PIPELINE_OFF &&
@@ -259,23 +331,29 @@ pg_revive(struct db_pg *pg)
 		return SQLITE_OK;
 	if (pg->in_tx)
 		return pg_fail_res(pg, NULL);
+	if (pg->next != NULL)
+		return pg_advance(pg, 0);
 	now = time(NULL);
-	if (now < pg->retry_at)
-		return pg_fail(pg, SQLITE_IOERR, "the database server is "
-		    "unreachable (retrying in %d s)", PG_RETRY_SEC);
-	pg->retry_at = now + PG_RETRY_SEC;
-	if ((c = pg_connect(pg->conninfo)) == NULL ||
-	    PQstatus(c) != CONNECTION_OK) {
-		PQfinish(pg->conn);
-		pg->conn = c;
-		return pg_fail_res(pg, NULL);
+	if (now < pg->retry_at) {
+		/* The last attempt's reason stays in the message. */
+		if (pg->err != SQLITE_IOERR)
+			pg_fail(pg, SQLITE_IOERR, "the database server is "
+			    "unreachable");
+		return SQLITE_IOERR;
 	}
-	PQfinish(pg->conn);
-	pg->conn = c;
-	pg->gen++;
-	pg->notified++;
-	pg->listening = 0;
-	return pg_listen(pg);
+	pg->retry_at = now + PG_RETRY_SEC;
+	pg->next = pg_connect(pg->conninfo, 1);
+	if (pg->next == NULL || PQstatus(pg->next) == CONNECTION_BAD) {
+		m = pg->next ? PQerrorMessage(pg->next) : "out of memory";
+		pg_fail(pg, SQLITE_IOERR, "the database server is "
+		    "unreachable: %.*s", (int)strcspn(m, "\n"), m);
+		PQfinish(pg->next);
+		pg->next = NULL;
+		return SQLITE_IOERR;
+	}
+	pg->polling = PGRES_POLLING_WRITING;
+	pg->next_at = pg_clock();
+	return pg_advance(pg, PG_REVIVE_MS);
 }
 
 char *
@@ -368,8 +446,11 @@ db_pg_notified(struct db_pg *pg, int pid)
 	PGnotify	*n;
 	int		 self;
 
+	/* A loop that only looks here must still get its LISTEN back. */
+	if (PQstatus(pg->conn) != CONNECTION_OK && pg_revive(pg) != SQLITE_OK)
+		return -1;
 	/* What has come on the socket already: no round trip. */
-	if (PQstatus(pg->conn) != CONNECTION_OK || !PQconsumeInput(pg->conn))
+	if (!PQconsumeInput(pg->conn))
 		return -1;
 	self = PQbackendPID(pg->conn);
 	while ((n = PQnotifies(pg->conn)) != NULL) {

@@ -336,6 +336,51 @@ test_gone(struct nb_db *a, struct nb_db *b)
 	    "and writes again");
 }
 
+/*
+ * With NB_TEST_PG_STOP and NB_TEST_PG_START (shell commands that stop
+ * and start the server): a stopped server gives errors, quickly, and
+ * its return a connection again and a change of data_version.
+ */
+static void
+test_stopped(struct nb_db *a)
+{
+	const char	*stop = getenv("NB_TEST_PG_STOP");
+	const char	*start = getenv("NB_TEST_PG_START");
+	double		 t, worst = 0;
+	int64_t		 v;
+	int		 i, fails = 0;
+
+	if (stop == NULL || start == NULL) {
+		printf("# no NB_TEST_PG_STOP and NB_TEST_PG_START: the server "
+		    "is not stopped\n");
+		return;
+	}
+	v = nb_db_data_version(a);
+	ok(system(stop) == 0, "the server stops");
+	for (i = 0; i < 50; i++) {
+		t = now_us();
+		if (count(a, "SELECT 1") != 1)
+			fails++;
+		nb_db_data_version(a);
+		t = now_us() - t;
+		if (t > worst)
+			worst = t;
+		usleep(20000);
+	}
+	ok(fails == 50, "every statement fails: %s", db_errmsg(a));
+	ok(worst < 50000, "none waits long (at most %.1f ms)", worst / 1e3);
+	ok(run(a, "SELECT 1", NULL, NULL) == NB_ERR, "NB_ERR: %s",
+	    nb_db_errmsg(a));
+	ok(nb_db_begin(a) != NB_OK, "no transaction begins");
+	ok(system(start) == 0, "the server starts");
+	for (i = 0; i < 300 && count(a, "SELECT 1") != 1; i++)
+		usleep(10000);
+	ok(i < 300, "a statement works again after %d ms", i * 10);
+	ok(nb_db_data_version(a) != v, "data_version moved: caches re-read");
+	ok(nb_db_begin(a) == NB_OK && nb_db_commit(a) == NB_OK,
+	    "writes again");
+}
+
 static void
 test_misc(struct nb_db *db)
 {
@@ -452,6 +497,7 @@ main(void)
 	test_writers(a, b);
 	test_notify(a, b, c);
 	test_gone(a, b);
+	test_stopped(a);
 	test_misc(a);
 	if (getenv("NB_TEST_PG_BENCH") != NULL)
 		bench(a);
