@@ -307,11 +307,20 @@ test_notify(struct nb_db *a, struct nb_db *b, struct nb_db *c)
 }
 
 static void
-test_gone(struct nb_db *a, struct nb_db *b)
+test_gone(const char *conninfo, struct nb_db *a, struct nb_db *b)
 {
 	struct nb_db	*db = NULL;
-	char		 err[1024], sql[80];
+	char		 err[1024], sql[80], *s;
 	int		 rc;
+
+	/* Keywords: a later one wins. */
+	if (strstr(conninfo, "://") == NULL) {
+		xasprintf(&s, "%s dbname=nb_no_such_db", conninfo);
+		rc = nb_db_open(s, NB_DB_CREATE, &db, err, sizeof(err));
+		ok(rc == NB_NOTFOUND && strstr(err, "createdb") != NULL,
+		    "a database that does not exist is not created: %s", err);
+		free(s);
+	}
 
 	rc = nb_db_open("host=/nonexistent port=1 dbname=x", 0, &db, err,
 	    sizeof(err));
@@ -496,7 +505,7 @@ main(void)
 	test_tx(a);
 	test_writers(a, b);
 	test_notify(a, b, c);
-	test_gone(a, b);
+	test_gone(conninfo, a, b);
 	test_stopped(a);
 	test_misc(a);
 	if (getenv("NB_TEST_PG_BENCH") != NULL)
