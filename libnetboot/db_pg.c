@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <libpq-fe.h>
@@ -166,6 +167,13 @@ pg_ok(const PGresult *r)
 	    s == PGRES_EMPTY_QUERY);
 }
 
+/* The server's notices (a DROP ... IF EXISTS that had nothing): debug. */
+static void
+pg_notice(void *arg, const char *msg)
+{
+	log_debug("postgresql: %.*s", (int)strcspn(msg, "\n"), msg);
+}
+
 /*
  * LISTEN for others' changes (the schema's triggers notify netboot), and
  * prepare the savepoint around a write in a transaction: parsed once.
@@ -182,6 +190,7 @@ pg_listen(struct db_pg *pg)
 	size_t		 i;
 	int		 rc = SQLITE_OK;
 
+	PQsetNoticeProcessor(pg->conn, pg_notice, NULL);
 	for (i = 0; i < nitems(sql) && rc == SQLITE_OK; i++) {
 		if (sql[i][0] == NULL)
 			r = PQexec(pg->conn, sql[i][1]);
