@@ -37,8 +37,10 @@
 
 #ifdef HAVE_LIBPQ
 /*
- * Until the PostgreSQL schema is part of the build, a program without
- * it says so on opening instead of failing to link.
+ * Until the PostgreSQL schema (db_schema_pg.c) is part of the build, a
+ * program says so when it would migrate instead of failing to link.
+ * Once it is, drop "weak": a weak reference does not pull a member out
+ * of libnetboot.a, so the schema would be left out.
  */
 extern const char *const db_pg_migrations[] __attribute__((weak));
 extern const int db_pg_nmigrations __attribute__((weak));
@@ -374,10 +376,16 @@ nb_db_version(struct nb_db *db)
 
 #ifdef HAVE_LIBPQ
 	if (db->pg != NULL) {
-		/* A failed query would abort a transaction: look first. */
-		if (db_pg_int(db->pg, "SELECT CASE WHEN "
-		    "to_regclass('netboot_schema') IS NULL THEN 0 ELSE 1 END",
-		    &v) != SQLITE_OK || (v == 1 && db_pg_int(db->pg,
+		/*
+		 * A failed query would abort a transaction: look first, in
+		 * the catalog itself (to_regclass's cache may not have seen
+		 * the table another migration just made).
+		 */
+		if (db_pg_int(db->pg, "SELECT count(*) FROM pg_class c JOIN "
+		    "pg_namespace n ON n.oid = c.relnamespace WHERE "
+		    "c.relname = 'netboot_schema' AND "
+		    "n.nspname = current_schema()", &v) != SQLITE_OK ||
+		    (v == 1 && db_pg_int(db->pg,
 		    "SELECT coalesce(max(version), 0) FROM netboot_schema",
 		    &v) != SQLITE_OK)) {
 			db_fail(db, NB_ERR, "%s", db_pg_errmsg(db->pg));
@@ -505,14 +513,16 @@ int
 nb_db_migrate(struct nb_db *db, int target)
 {
 	const char *const *mig = db_migrations;
-	char	 sql[160];
+	char	 sql[160], why[sizeof(db->err)];
 	int	 v, rc, nmig = db_nmigrations;
 
 #ifdef HAVE_LIBPQ
 	if (db->pg != NULL) {
-		if (&db_pg_nmigrations == NULL)
+		if (&db_pg_nmigrations == NULL ||
+		    db_pg_nmigrations != NB_DB_VERSION)
 			return db_fail(db, NB_ERR, "this build of netboot has "
-			    "no schema for PostgreSQL");
+			    "no schema version %d for PostgreSQL",
+			    NB_DB_VERSION);
 		mig = db_pg_migrations;
 		nmig = db_pg_nmigrations;
 	}
@@ -533,7 +543,9 @@ nb_db_migrate(struct nb_db *db, int target)
 	}
 	for (; v < target; v++) {
 		if ((rc = db_exec(db, mig[v])) != NB_OK) {
-			db_fail(db, rc, "migration to version %d failed: %s", v + 1, db->err);
+			/* Not db->err itself: db_fail writes there. */
+			strlcpy(why, db->err, sizeof(why));
+			db_fail(db, rc, "migration to version %d failed: %s", v + 1, why);
 			goto fail;
 		}
 	}
@@ -704,12 +716,6 @@ db_open_pg(const char *conninfo, int flags, struct nb_db **out, char *err,
 	char		*name;
 
 	name = db_pg_name(conninfo);
-	if (&db_pg_nmigrations == NULL || db_pg_nmigrations != NB_DB_VERSION) {
-		snprintf(err, errsz, "%s: this build of netboot has no schema "
-		    "version %d for PostgreSQL", name, NB_DB_VERSION);
-		free(name);
-		return NB_ERR;
-	}
 	db = xcalloc(1, sizeof(*db));
 	db->path = name;
 	if ((db->pg = db_pg_open(conninfo, err, errsz)) == NULL) {
