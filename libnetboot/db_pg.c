@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -57,6 +58,7 @@ struct db_pg {
 	char		 msg[512];
 	int64_t		 changes;
 	int		 in_tx;		/* a write transaction is open */
+	int		 standby;	/* refused a write: find the primary */
 	int		 listening;
 	int64_t		 notified;	/* others' notifications, reconnections */
 	time_t		 retry_at;
@@ -149,6 +151,15 @@ pg_fail_res(struct db_pg *pg, const PGresult *r)
 	if (*m == '\0')
 		m = PQerrorMessage(pg->conn);
 	code = pg_code(state);
+	/*
+	 * A read-only server: a standby, where a failover left this session
+	 * (several hosts and target_session_attrs=read-write): connect again.
+	 */
+	if (state != NULL && strcmp(state, "25006") == 0) {
+		pg->standby = 1;
+		return pg_fail(pg, SQLITE_READONLY, "the database server is "
+		    "read-only (a standby?): %.*s", (int)strcspn(m, "\n"), m);
+	}
 	/* Its end: the connection broke, or the server is going away. */
 	if (PQstatus(pg->conn) != CONNECTION_OK || code == SQLITE_IOERR ||
 	    (state != NULL && strncmp(state, "57P0", 4) == 0))
@@ -334,6 +345,12 @@ pg_revive(struct db_pg *pg)
 	const char	*m;
 	time_t		 now;
 
+	if (pg->standby && !pg->in_tx) {
+		PQfinish(pg->conn);
+		pg->conn = NULL;	/* PQ's functions take it: "bad" */
+		pg->standby = 0;
+		pg->retry_at = 0;
+	}
 	if (PQstatus(pg->conn) == CONNECTION_OK &&
 	    PQpipelineStatus(pg->conn) == PQ_PIPELINE_OFF &&
 	    PQtransactionStatus(pg->conn) != PQTRANS_ACTIVE)
@@ -477,16 +494,35 @@ db_pg_backend(struct db_pg *pg)
 }
 
 /*
- * SQLite's parameters as PostgreSQL's, outside literals, quoted names
- * and comments: ?NNN is $NNN, a bare ? the next after the largest yet.
- * The count of parameters in *np.
+ * The length of the dollar quote ($$ or $tag$) at p in sql, 0 if there
+ * is none (a $1 parameter, a $ inside a name).
+ */
+static size_t
+pg_dollar(const char *sql, const char *p)
+{
+	size_t	 n;
+
+	if (p > sql && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+		return 0;
+	if (isdigit((unsigned char)p[1]))
+		return 0;
+	n = 1 + strspn(p + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_");
+	return p[n] == '$' ? n + 1 : 0;
+}
+
+/*
+ * SQLite's parameters as PostgreSQL's, outside literals, quoted names,
+ * dollar quotes and comments: ?NNN is $NNN, a bare ? the next after the
+ * largest yet. The count of parameters in *np.
  */
 static char *
 pg_translate(const char *sql, int *np)
 {
-	const char	*p = sql;
+	const char	*p = sql, *e;
 	char		*out, *o, *end;
 	char		 q;
+	size_t		 dq;
 	long		 n;
 	int		 max = 0;
 
@@ -499,6 +535,15 @@ pg_translate(const char *sql, int *np)
 				*o++ = *p++;
 			if (*p != '\0')
 				*o++ = *p++;	/* '' doubles: two literals */
+		} else if (*p == '$' && (dq = pg_dollar(sql, p)) > 0) {
+			/* Copied whole, to the same quote again or the end. */
+			for (e = p + dq; *e != '\0'; e++)
+				if (strncmp(e, p, dq) == 0)
+					break;
+			e = *e != '\0' ? e + dq : e;
+			memcpy(o, p, e - p);
+			o += e - p;
+			p = e;
 		} else if (p[0] == '-' && p[1] == '-') {
 			while (*p != '\0' && *p != '\n')
 				*o++ = *p++;

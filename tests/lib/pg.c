@@ -165,6 +165,14 @@ test_translate(struct nb_db *db)
 	ok(dbs_column_int(st, 1) == 7, "a bare ? after ?2 is the third");
 	ok(dbs_column_int(st, 2) == 1, "a quoted name keeps its ?");
 	dbs_finalize(st);
+	st = db_prepare(db, "SELECT $$a ? b$$ || $q$?'$q$ || ?, a$b "
+	    "FROM (SELECT 1 AS a$b) AS t");
+	dbs_bind_text(st, 1, "c", -1, SQLITE_STATIC);
+	ok(st != NULL && dbs_step(st) == SQLITE_ROW, "dollar quotes run: %s",
+	    db_errmsg(db));
+	is_str((const char *)dbs_column_text(st, 0), "a ? b?'c",
+	    "a ? in dollar quotes stays");
+	dbs_finalize(st);
 	st = db_prepare(db, "SELECT ?, ?");
 	dbs_bind_int(st, 1, 1);
 	dbs_bind_int(st, 2, 2);
@@ -393,6 +401,23 @@ report(const char *msg, void *arg)
 	(*(int *)arg)++;
 }
 
+/* A session on a read-only server (a standby, after a failover). */
+static void
+test_standby(struct nb_db *db)
+{
+	const char	*ins = "INSERT INTO pgt_parent (name) VALUES (?)";
+	int		 i, rc;
+
+	ok(db_pg_exec(db->pg, "SET default_transaction_read_only = on") ==
+	    SQLITE_OK, "the session becomes read-only");
+	ok(run(db, ins, "lambda", NULL) == NB_ERR && db_errcode(db) ==
+	    SQLITE_READONLY, "a write fails: %s", nb_db_errmsg(db));
+	for (i = 0; i < 150 && (rc = run(db, ins, "lambda", NULL)) != NB_OK;
+	    i++)
+		usleep(10000);
+	ok(rc == NB_OK, "a new session takes the write (%d ms)", i * 10);
+}
+
 static void
 test_misc(struct nb_db *db)
 {
@@ -523,6 +548,7 @@ main(void)
 	test_notify(a, b, c);
 	test_gone(conninfo, a, b);
 	test_stopped(a);
+	test_standby(a);
 	test_misc(a);
 	if (getenv("NB_TEST_PG_BENCH") != NULL)
 		bench(a);
