@@ -51,14 +51,15 @@ static _Thread_local struct nb_db *db_asking;
 /*
  * Whether a database value names a PostgreSQL database: a postgresql://
  * URI or libpq's keywords (service=netboot, host=... dbname=...), not a
- * path.
+ * path (one starting with / or ., or SQLite's file: names).
  */
 static int
 db_is_pg(const char *s)
 {
 	return strncmp(s, "postgresql://", 13) == 0 ||
 	    strncmp(s, "postgres://", 11) == 0 ||
-	    (s[0] != '/' && s[0] != '.' && strchr(s, '=') != NULL);
+	    (s[0] != '/' && s[0] != '.' && strncmp(s, "file:", 5) != 0 &&
+	    strchr(s, '=') != NULL);
 }
 
 int64_t
@@ -409,6 +410,9 @@ nb_db_begin(struct nb_db *db)
 		    DB_PG_WRITE_LOCK ")")) != NB_OK) {
 			if (db_pg_in_tx(db->pg))
 				db_pg_exec(db->pg, "ROLLBACK");
+			if (rc == NB_BUSY)
+				db_fail(db, rc, "database is locked by another "
+				    "writer (%s)", db_pg_errmsg(db->pg));
 			return rc;
 		}
 		db->in_tx = 1;
