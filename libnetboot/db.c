@@ -601,8 +601,12 @@ nb_db_busy_timeout(struct nb_db *db, int msec)
 {
 	char	 sql[64];
 
-	/* PostgreSQL: how long to wait for a lock, the writers' one too. */
+	/*
+	 * PostgreSQL: how long to wait for a lock, the writers' one too, and
+	 * for a connection made again.
+	 */
 	if (db->pg != NULL) {
+		db_pg_set_wait(db->pg, msec);
 		snprintf(sql, sizeof(sql), "SET lock_timeout = %d", msec);
 		if (db_exec(db, sql) != NB_OK)
 			log_warnx("%s: %s", sql, db->err);

@@ -89,6 +89,7 @@ const void	*db_pg_column_blob(struct db_pgst *, int);
 int		 db_pg_column_bytes(struct db_pgst *, int);
 int		 db_pg_column_type(struct db_pgst *, int);
 int		 db_pg_column_count(struct db_pgst *);
+const char	*db_pg_column_name(struct db_pgst *, int);
 /*
  * Keep plans of st on the server, one per vector of parameter types, for
  * the connection's lifetime (db_stmt's); else each step parses it again.
@@ -105,6 +106,8 @@ int		 db_pg_exec(struct db_pg *, const char *sql);
 int		 db_pg_int(struct db_pg *, const char *sql, int64_t *);
 /* Commit; SQLITE_ERROR if a failed statement had aborted the transaction. */
 int		 db_pg_commit(struct db_pg *);
+/* How long a statement may wait to connect again (the busy timeout). */
+void		 db_pg_set_wait(struct db_pg *, int msec);
 /* Whether db.c has a write transaction open (its writes get savepoints). */
 void		 db_pg_set_tx(struct db_pg *, int);
 /* Whether the session is inside a transaction (failed or not). */

@@ -44,7 +44,6 @@
 #define PG_VARIANTS	4	/* server-side plans per statement */
 #define PG_RETRY_SEC	1	/* between two attempts to reconnect */
 #define PG_CONNECT_SEC	5	/* to connect, unless connect_timeout says */
-#define PG_REVIVE_MS	10	/* a reconnection may hold its caller */
 
 struct db_pg {
 	PGconn		*conn;
@@ -59,6 +58,7 @@ struct db_pg {
 	int64_t		 changes;
 	int		 in_tx;		/* a write transaction is open */
 	int		 standby;	/* refused a write: find the primary */
+	int		 wait_ms;	/* the busy timeout: a caller's patience */
 	int		 listening;
 	int64_t		 notified;	/* others' notifications, reconnections */
 	time_t		 retry_at;
@@ -84,6 +84,7 @@ struct db_pgst {
 	int		 nplans;
 	int		 gen;		/* pg->gen the plans belong to */
 	PGresult	*res;
+	PGresult	*desc;		/* the columns, described before a step */
 	int		 row;
 	int		 executed;
 	unsigned char	**blobs;	/* decoded bytea, per column */
@@ -269,6 +270,7 @@ db_pg_open(const char *conninfo, char *err, size_t errsz)
 		return NULL;
 	}
 	pg->gen = 1;
+	pg->wait_ms = PG_CONNECT_SEC * 1000;
 	return pg;
 }
 
@@ -334,9 +336,9 @@ pg_advance(struct db_pg *pg, int msec)
 
 /*
  * Connect again after the connection broke, outside a transaction: an
- * attempt at most once per PG_RETRY_SEC, which holds its caller (a
- * daemon's loop, maybe) for PG_REVIVE_MS at most, then goes on without
- * blocking at each call. The plans died with the old session and
+ * attempt at most once per PG_RETRY_SEC, which holds its caller for its
+ * busy timeout at most (a daemon's loop: 50 ms), then goes on without
+ * blocking at each later call. The plans died with the old session and
  * notifications may have been missed: count one.
  */
 static int
@@ -379,7 +381,8 @@ pg_revive(struct db_pg *pg)
 	}
 	pg->polling = PGRES_POLLING_WRITING;
 	pg->next_at = pg_clock();
-	return pg_advance(pg, PG_REVIVE_MS);
+	return pg_advance(pg, pg->wait_ms < PG_CONNECT_SEC * 1000 ?
+	    pg->wait_ms : PG_CONNECT_SEC * 1000);
 }
 
 char *
@@ -451,6 +454,12 @@ db_pg_commit(struct db_pg *pg)
 		    "back: a statement in it failed");
 	}
 	return db_pg_exec(pg, "COMMIT");
+}
+
+void
+db_pg_set_wait(struct db_pg *pg, int msec)
+{
+	pg->wait_ms = msec > 0 ? msec : 0;
 }
 
 void
@@ -637,6 +646,7 @@ db_pg_finalize(struct db_pgst *st)
 	if (st == NULL)
 		return;
 	pg_drop_rows(st);
+	PQclear(st->desc);
 	for (i = 0; i < st->nparams; i++)
 		free(st->vals[i]);
 	for (i = 0; i < st->nplans; i++)
@@ -1075,11 +1085,49 @@ db_pg_column_type(struct db_pgst *st, int i)
 	}
 }
 
+/*
+ * The result's columns: the last execution's, or before one (SQLite
+ * knows them once prepared) the server's description of the statement,
+ * asked once (two round trips); NULL if it cannot say.
+ */
+static const PGresult *
+pg_shape(struct db_pgst *st)
+{
+	PGresult	*r;
+
+	if (st->res != NULL || st->desc != NULL)
+		return st->res != NULL ? st->res : st->desc;
+	if (pg_revive(st->pg) != SQLITE_OK)
+		return NULL;
+	r = PQprepare(st->pg->conn, "", st->sql, st->nparams, st->types);
+	if (pg_ok(r)) {
+		PQclear(r);
+		r = PQdescribePrepared(st->pg->conn, "");
+	}
+	if (!pg_ok(r)) {
+		pg_fail_res(st->pg, r);
+		PQclear(r);
+		return NULL;
+	}
+	return st->desc = r;
+}
+
 int
 db_pg_column_count(struct db_pgst *st)
 {
-	/* Before a step SQLite knows the columns; here the first step does. */
-	return st->res == NULL ? 0 : PQnfields(st->res);
+	const PGresult	*r;
+
+	return (r = pg_shape(st)) == NULL ? 0 : PQnfields(r);
+}
+
+const char *
+db_pg_column_name(struct db_pgst *st, int i)
+{
+	const PGresult	*r;
+
+	if ((r = pg_shape(st)) == NULL || i < 0 || i >= PQnfields(r))
+		return NULL;
+	return PQfname(r, i);
 }
 
 int64_t

@@ -117,6 +117,10 @@ test_binds(struct nb_db *db)
 
 	st = db_prepare(db, "SELECT name, n, r, b, n < 0, NULL, id "
 	    "FROM pgt_parent WHERE name = ?");
+	ok(dbs_column_count(st) == 7 && db_pg_column_name(st->pg, 6) != NULL &&
+	    strcmp(db_pg_column_name(st->pg, 6), "id") == 0 &&
+	    db_pg_column_name(st->pg, 7) == NULL, "seven columns before "
+	    "a step, as SQLite knows them, and their names");
 	db_bind_text(st, 1, "alpha");
 	ok(dbs_step(st) == SQLITE_ROW, "the row reads back");
 	ok(dbs_column_count(st) == 7, "seven columns");
@@ -369,6 +373,7 @@ test_stopped(struct nb_db *a)
 		return;
 	}
 	v = nb_db_data_version(a);
+	nb_db_busy_timeout(a, NB_DB_LOOP_BUSY_MS);	/* as a daemon's loop */
 	ok(system(stop) == 0, "the server stops");
 	for (i = 0; i < 50; i++) {
 		t = now_us();
@@ -392,6 +397,7 @@ test_stopped(struct nb_db *a)
 	ok(nb_db_data_version(a) != v, "data_version moved: caches re-read");
 	ok(nb_db_begin(a) == NB_OK && nb_db_commit(a) == NB_OK,
 	    "writes again");
+	nb_db_busy_timeout(a, 10000);
 }
 
 static void
