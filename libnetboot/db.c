@@ -39,11 +39,13 @@
 /*
  * Until the PostgreSQL schema (db_schema_pg.c) is part of the build, a
  * program says so when it would migrate instead of failing to link.
- * Once it is, drop "weak": a weak reference does not pull a member out
- * of libnetboot.a, so the schema would be left out.
+ * Once it is, this block is "#define DB_PG_SCHEMA() 1": a weak reference
+ * does not pull a member out of libnetboot.a, the schema would be left
+ * out.
  */
 extern const char *const db_pg_migrations[] __attribute__((weak));
 extern const int db_pg_nmigrations __attribute__((weak));
+#define DB_PG_SCHEMA()	(&db_pg_nmigrations != NULL)
 /* The loop's connection asking its writer's (db_foreign_version). */
 static _Thread_local struct nb_db *db_asking;
 #endif
@@ -522,8 +524,7 @@ nb_db_migrate(struct nb_db *db, int target)
 
 #ifdef HAVE_LIBPQ
 	if (db->pg != NULL) {
-		if (&db_pg_nmigrations == NULL ||
-		    db_pg_nmigrations != NB_DB_VERSION)
+		if (!DB_PG_SCHEMA() || db_pg_nmigrations != NB_DB_VERSION)
 			return db_fail(db, NB_ERR, "this build of netboot has "
 			    "no schema version %d for PostgreSQL",
 			    NB_DB_VERSION);
