@@ -979,15 +979,87 @@ db_check_rows(struct nb_db *db, const char *sql, void (*report)(const char *, vo
 	return n;
 }
 
+/*
+ * PostgreSQL: each foreign key of the schema, as the child table, the
+ * parent, the condition of a set key, the join and the key as text.
+ */
+static const char db_pg_fks[] =
+    "SELECT c.conrelid::regclass::text, c.confrelid::regclass::text, "
+    "string_agg(format('t.%I IS NOT NULL', a.attname), ' AND '), "
+    "string_agg(format('p.%I = t.%I', b.attname, a.attname), ' AND '), "
+    "string_agg(format('t.%I::text', a.attname), ' || '','' || ') "
+    "FROM pg_constraint c "
+    "JOIN pg_namespace n ON n.oid = c.connamespace "
+    "CROSS JOIN LATERAL unnest(c.conkey, c.confkey) AS k(ca, pa) "
+    "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.ca "
+    "JOIN pg_attribute b ON b.attrelid = c.confrelid AND b.attnum = k.pa "
+    "WHERE c.contype = 'f' AND n.nspname = current_schema() "
+    "GROUP BY c.oid, c.conrelid, c.confrelid ORDER BY 1, 2";
+
+/* Report the rows of one foreign key of fk's row that miss their parent. */
+static int
+db_pg_check_fk(struct nb_db *db, struct db_st *fk,
+    void (*report)(const char *, void *), void *arg)
+{
+	struct db_st	*st;
+	const char	*child = (const char *)dbs_column_text(fk, 0);
+	const char	*parent = (const char *)dbs_column_text(fk, 1);
+	char		*sql, msg[512];
+	int		 n = 0, rc;
+
+	xasprintf(&sql, "SELECT %s FROM %s t WHERE %s AND NOT EXISTS "
+	    "(SELECT 1 FROM %s p WHERE %s)", dbs_column_text(fk, 4), child,
+	    dbs_column_text(fk, 2), parent, dbs_column_text(fk, 3));
+	st = db_prepare(db, sql);
+	free(sql);
+	if (st == NULL)
+		return -1;
+	while ((rc = dbs_step(st)) == SQLITE_ROW) {
+		snprintf(msg, sizeof(msg), "table %s row with key %s refers "
+		    "to a missing row of %s", child, dbs_column_text(st, 0),
+		    parent);
+		report(msg, arg);
+		n++;
+	}
+	dbs_finalize(st);
+	return rc == SQLITE_DONE ? n : db_fail(db, NB_ERR, "%s",
+	    db_errmsg(db));
+}
+
+/* Report the rows whose foreign keys miss their parent; how many. */
+static int
+db_pg_check_fks(struct nb_db *db, void (*report)(const char *, void *),
+    void *arg)
+{
+	struct db_st	*fk;
+	int		 n = 0, m = 0, rc = SQLITE_DONE;
+
+	if ((fk = db_prepare(db, db_pg_fks)) == NULL)
+		return -1;
+	while (m >= 0 && (rc = dbs_step(fk)) == SQLITE_ROW)
+		if ((m = db_pg_check_fk(db, fk, report, arg)) >= 0)
+			n += m;
+	if (m >= 0 && rc != SQLITE_DONE)
+		m = db_fail(db, NB_ERR, "%s", db_errmsg(db));
+	dbs_finalize(fk);
+	return m < 0 ? -1 : n;
+}
+
 int
 nb_db_check(struct nb_db *db, void (*report)(const char *, void *), void *arg)
 {
 	char	 msg[128];
 	int	 n = 0, m, v;
 
-	/* PostgreSQL checks its own pages and constraints. */
-	if (db->pg != NULL)
+	/*
+	 * PostgreSQL checks its own pages; its foreign keys hold unless
+	 * someone turned them off (session_replication_role), as SQLite's.
+	 */
+	if (db->pg != NULL) {
+		if ((n = db_pg_check_fks(db, report, arg)) < 0)
+			return -1;
 		goto version;
+	}
 	if ((n = db_check_rows(db, "PRAGMA integrity_check", report, arg)) < 0)
 		return -1;
 	if ((m = db_check_rows(db, "PRAGMA foreign_key_check", report, arg)) < 0)

@@ -443,6 +443,19 @@ test_misc(struct nb_db *db)
 		    nb_db_errmsg(db));
 		ok(nb_db_check(db, report, &n) == 0, "check: nothing");
 	}
+	/* A foreign key added NOT VALID over a row that breaks it. */
+	n = 0;
+	ok(db_pg_exec(db->pg, "DELETE FROM pgt_child;"
+	    "ALTER TABLE pgt_child DROP CONSTRAINT pgt_child_parent_fkey;"
+	    "INSERT INTO pgt_child (parent) VALUES (4242);"
+	    "ALTER TABLE pgt_child ADD CONSTRAINT pgt_child_parent_fkey "
+	    "FOREIGN KEY (parent) REFERENCES pgt_parent (id) NOT VALID") ==
+	    SQLITE_OK, "a child row of no parent");
+	v = nb_db_version(db);
+	ok(nb_db_check(db, report, &n) == 1 + (v != NB_DB_VERSION) &&
+	    n == 1 + (v != NB_DB_VERSION), "check reports it");
+	ok(db_pg_exec(db->pg, "DELETE FROM pgt_child") == SQLITE_OK,
+	    "removed");
 	ok(nb_db_backup(db, "/tmp/nb-pg-backup") == NB_INVALID,
 	    "no backup: %s", nb_db_errmsg(db));
 	ok(strstr(nb_db_path(db), "password") == NULL, "path: %s",
