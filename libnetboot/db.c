@@ -861,9 +861,12 @@ db_pg_version(struct nb_db *db)
 {
 	int64_t	 v;
 
-	if (db_asking != NULL && db_asking != db)
+	/* Asked for a loop: its writer's connection is not made again here. */
+	if (db_asking != NULL && db_asking != db) {
 		db_asking->w_pgpid = db_pg_backend(db->pg);
-	v = db_pg_notified(db->pg, db->w != NULL ? db->w_pgpid : 0);
+		return db_pg_notified(db->pg, 0, 0);
+	}
+	v = db_pg_notified(db->pg, db->w != NULL ? db->w_pgpid : 0, 1);
 	if (db->w != NULL && v != db->w_raw) {
 		db->w_raw = v;
 		db_asking = db;

@@ -112,8 +112,11 @@ void		 db_pg_set_wait(struct db_pg *, int msec);
 void		 db_pg_set_tx(struct db_pg *, int);
 /* Whether the session is inside a transaction (failed or not). */
 int		 db_pg_in_tx(struct db_pg *);
-/* Notifications of other backends than this one and pid, -1 if cut off. */
-int64_t		 db_pg_notified(struct db_pg *, int pid);
+/*
+ * Notifications of other backends than this one and pid, -1 if cut off;
+ * revive: connect again if need be (not for another thread's caller).
+ */
+int64_t		 db_pg_notified(struct db_pg *, int pid, int revive);
 /* This connection's backend process id. */
 int		 db_pg_backend(struct db_pg *);
 /* conninfo without a password: for messages and nb_db_path. */

@@ -476,13 +476,14 @@ db_pg_in_tx(struct db_pg *pg)
 }
 
 int64_t
-db_pg_notified(struct db_pg *pg, int pid)
+db_pg_notified(struct db_pg *pg, int pid, int revive)
 {
 	PGnotify	*n;
 	int		 self;
 
 	/* A loop that only looks here must still get its LISTEN back. */
-	if (PQstatus(pg->conn) != CONNECTION_OK && pg_revive(pg) != SQLITE_OK)
+	if (PQstatus(pg->conn) != CONNECTION_OK &&
+	    (!revive || pg_revive(pg) != SQLITE_OK))
 		return -1;
 	/* What has come on the socket already: no round trip. */
 	if (!PQconsumeInput(pg->conn))
