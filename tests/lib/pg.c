@@ -4,9 +4,12 @@
  * unset): binds and columns of each type, SQLite's parameters
  * translated, constraint errors mapped as SQLite's, a failed write that
  * leaves its transaction usable, serialized writers, notifications as
- * data_version, and a server gone away. It works on tables of its own
- * (pgt_*), so it runs on a database holding netboot's schema too, and
- * migrates the database to that schema if this build has it.
+ * data_version, a server gone away, a read-only one, and foreign keys
+ * checked. It works on tables of its own (pgt_*), so it runs on a
+ * database holding netboot's schema too, and migrates the database to
+ * that schema if this build has it. NB_TEST_PG_STOP and NB_TEST_PG_START
+ * (shell commands) let it stop and start the server; NB_TEST_PG_BENCH=1
+ * prints microseconds per statement.
  */
 #include "config.h"
 
