@@ -600,6 +600,7 @@ db_set_wal(struct nb_db *db)
 void
 nb_db_busy_timeout(struct nb_db *db, int msec)
 {
+#ifdef HAVE_LIBPQ
 	char	 sql[64];
 
 	/*
@@ -613,6 +614,7 @@ nb_db_busy_timeout(struct nb_db *db, int msec)
 			log_warnx("%s: %s", sql, db->err);
 		return;
 	}
+#endif
 	sqlite3_busy_timeout(db->sq, msec);
 }
 
