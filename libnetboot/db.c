@@ -28,6 +28,31 @@
 #include "xmalloc.h"
 
 #define DB_BUSY_MS	10000
+/*
+ * PostgreSQL: the advisory lock every write transaction takes first, so
+ * that writers run one at a time as under SQLite's BEGIN IMMEDIATE
+ * ("netboot" in ASCII).
+ */
+#define DB_PG_WRITE_LOCK	"31073797980254068"
+
+#ifdef HAVE_LIBPQ
+/* The loop's connection asking its writer's (db_foreign_version). */
+static _Thread_local struct nb_db *db_asking;
+#endif
+
+/*
+ * Whether a database value names a PostgreSQL database: a postgresql://
+ * URI or libpq's keywords (service=netboot, host=... dbname=...), not a
+ * path (one starting with / or ., or SQLite's file: names).
+ */
+static int
+db_is_pg(const char *s)
+{
+	return strncmp(s, "postgresql://", 13) == 0 ||
+	    strncmp(s, "postgres://", 11) == 0 ||
+	    (s[0] != '/' && s[0] != '.' && strncmp(s, "file:", 5) != 0 &&
+	    strchr(s, '=') != NULL);
+}
 
 int64_t
 nb_now(void)
@@ -125,11 +150,19 @@ db_stmt(struct nb_db *db, const char *sql)
 			dbs_reset(st);
 			if (st->sq != NULL)
 				sqlite3_clear_bindings(st->sq);
+#ifdef HAVE_LIBPQ
+			else
+				db_pg_clear(st->pg);
+#endif
 			return st;
 		}
 	}
 	if ((st = db_prepare(db, sql)) == NULL)
 		return NULL;
+#ifdef HAVE_LIBPQ
+	if (st->pg != NULL)
+		db_pg_keep(st->pg);
+#endif
 	if (db->ncache == DB_STMT_CACHE)
 		fatalx("%s: statement cache full", __func__);
 	db->cache[db->ncache].sql = sql;
@@ -295,6 +328,14 @@ db_exec(struct nb_db *db, const char *sql)
 	char	*msg = NULL;
 	int	 rc;
 
+#ifdef HAVE_LIBPQ
+	if (db->pg != NULL) {
+		if ((rc = db_pg_exec(db->pg, sql)) == SQLITE_OK)
+			return NB_OK;
+		rc = rc == SQLITE_BUSY ? NB_BUSY : NB_ERR;
+		return db_fail(db, rc, "%s", db_pg_errmsg(db->pg));
+	}
+#endif
 	if ((rc = sqlite3_exec(db->sq, sql, NULL, NULL, &msg)) != SQLITE_OK) {
 		db_fail(db, (rc & 0xff) == SQLITE_BUSY ? NB_BUSY : NB_ERR, "%s",
 		    msg ? msg : sqlite3_errstr(rc));
@@ -326,6 +367,26 @@ nb_db_version(struct nb_db *db)
 {
 	int64_t	 v = -1;
 
+#ifdef HAVE_LIBPQ
+	if (db->pg != NULL) {
+		/*
+		 * A failed query would abort a transaction: look first, in
+		 * the catalog itself (to_regclass's cache may not have seen
+		 * the table another migration just made).
+		 */
+		if (db_pg_int(db->pg, "SELECT count(*) FROM pg_class c JOIN "
+		    "pg_namespace n ON n.oid = c.relnamespace WHERE "
+		    "c.relname = 'netboot_schema' AND "
+		    "n.nspname = current_schema()", &v) != SQLITE_OK ||
+		    (v == 1 && db_pg_int(db->pg,
+		    "SELECT coalesce(max(version), 0) FROM netboot_schema",
+		    &v) != SQLITE_OK)) {
+			db_fail(db, NB_ERR, "%s", db_pg_errmsg(db->pg));
+			return -1;
+		}
+		return (int)v;
+	}
+#endif
 	db_pragma_int(db, "PRAGMA user_version", &v);
 	return (int)v;
 }
@@ -335,6 +396,22 @@ nb_db_begin(struct nb_db *db)
 {
 	int	 rc;
 
+#ifdef HAVE_LIBPQ
+	if (db->pg != NULL) {
+		if ((rc = db_exec(db, "BEGIN; SELECT pg_advisory_xact_lock("
+		    DB_PG_WRITE_LOCK ")")) != NB_OK) {
+			if (db_pg_in_tx(db->pg))
+				db_pg_exec(db->pg, "ROLLBACK");
+			if (rc == NB_BUSY)
+				db_fail(db, rc, "database is locked by another "
+				    "writer (%s)", db_pg_errmsg(db->pg));
+			return rc;
+		}
+		db->in_tx = 1;
+		db_pg_set_tx(db->pg, 1);
+		return NB_OK;
+	}
+#endif
 	if ((rc = db_exec(db, "BEGIN IMMEDIATE")) == NB_OK)
 		db->in_tx = 1;
 	return rc;
@@ -345,6 +422,19 @@ nb_db_commit(struct nb_db *db)
 {
 	int	 rc;
 
+#ifdef HAVE_LIBPQ
+	if (db->pg != NULL) {
+		rc = db_pg_commit(db->pg);
+		if (!db_pg_in_tx(db->pg)) {
+			db->in_tx = 0;
+			db_pg_set_tx(db->pg, 0);
+		}
+		if (rc == SQLITE_OK)
+			return NB_OK;
+		return db_fail(db, rc == SQLITE_BUSY ? NB_BUSY : NB_ERR, "%s",
+		    db_pg_errmsg(db->pg));
+	}
+#endif
 	if ((rc = db_exec(db, "COMMIT")) == NB_OK)
 		db->in_tx = 0;
 	return rc;
@@ -353,6 +443,15 @@ nb_db_commit(struct nb_db *db)
 void
 nb_db_rollback(struct nb_db *db)
 {
+#ifdef HAVE_LIBPQ
+	if (db->pg != NULL) {
+		if (db_pg_in_tx(db->pg))
+			db_pg_exec(db->pg, "ROLLBACK");
+		db->in_tx = 0;
+		db_pg_set_tx(db->pg, 0);
+		return;
+	}
+#endif
 	if (sqlite3_get_autocommit(db->sq))
 		return;
 	sqlite3_exec(db->sq, "ROLLBACK", NULL, NULL, NULL);
@@ -379,6 +478,9 @@ nb_db_read_begin(struct nb_db *db)
 	static const char sql[] = "BEGIN DEFERRED";
 	struct db_st	*st;
 
+	/* PostgreSQL: one snapshot for the whole transaction. */
+	if (db->pg != NULL)
+		return db_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ");
 	if ((st = db_stmt(db, sql)) == NULL)
 		return NB_ERR;
 	return db_exec_stmt(db, st);
@@ -390,6 +492,13 @@ nb_db_read_end(struct nb_db *db)
 	static const char sql[] = "COMMIT";
 	struct db_st	*st;
 
+#ifdef HAVE_LIBPQ
+	if (db->pg != NULL) {
+		if (db_pg_in_tx(db->pg) && db_exec(db, "COMMIT") != NB_OK)
+			log_warnx("ending a read transaction: %s", db->err);
+		return;
+	}
+#endif
 	if (sqlite3_get_autocommit(db->sq))
 		return;
 	if ((st = db_stmt(db, sql)) == NULL || db_exec_stmt(db, st) != NB_OK)
@@ -399,11 +508,22 @@ nb_db_read_end(struct nb_db *db)
 int
 nb_db_migrate(struct nb_db *db, int target)
 {
-	char	 sql[64];
-	int	 v, rc;
+	const char *const *mig = db_migrations;
+	char	 sql[160], why[sizeof(db->err)];
+	int	 v, rc, nmig = db_nmigrations;
 
-	if (target <= 0 || target > db_nmigrations)
-		target = db_nmigrations;
+#ifdef HAVE_LIBPQ
+	if (db->pg != NULL) {
+		if (db_pg_nmigrations != NB_DB_VERSION)
+			return db_fail(db, NB_ERR, "this build of netboot has "
+			    "no schema version %d for PostgreSQL",
+			    NB_DB_VERSION);
+		mig = db_pg_migrations;
+		nmig = db_pg_nmigrations;
+	}
+#endif
+	if (target <= 0 || target > nmig)
+		target = nmig;
 	if ((rc = nb_db_begin(db)) != NB_OK)
 		return rc;
 	/* Read the version inside the write lock: another process may have migrated. */
@@ -411,18 +531,25 @@ nb_db_migrate(struct nb_db *db, int target)
 		rc = NB_ERR;
 		goto fail;
 	}
-	if (v > db_nmigrations) {
+	if (v > nmig) {
 		rc = db_fail(db, NB_INVALID, "%s has schema version %d, newer than this "
-		    "program's %d: upgrade netboot", db->path, v, db_nmigrations);
+		    "program's %d: upgrade netboot", db->path, v, nmig);
 		goto fail;
 	}
 	for (; v < target; v++) {
-		if ((rc = db_exec(db, db_migrations[v])) != NB_OK) {
-			db_fail(db, rc, "migration to version %d failed: %s", v + 1, db->err);
+		if ((rc = db_exec(db, mig[v])) != NB_OK) {
+			/* Not db->err itself: db_fail writes there. */
+			strlcpy(why, db->err, sizeof(why));
+			db_fail(db, rc, "migration to version %d failed: %s", v + 1, why);
 			goto fail;
 		}
 	}
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
+	if (db->pg != NULL)
+		snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS "
+		    "netboot_schema (version integer NOT NULL); DELETE FROM "
+		    "netboot_schema; INSERT INTO netboot_schema VALUES (%d)", v);
+	else
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
 	if ((rc = db_exec(db, sql)) != NB_OK)
 		goto fail;
 	return nb_db_commit(db);
@@ -463,6 +590,21 @@ db_set_wal(struct nb_db *db)
 void
 nb_db_busy_timeout(struct nb_db *db, int msec)
 {
+#ifdef HAVE_LIBPQ
+	char	 sql[64];
+
+	/*
+	 * PostgreSQL: how long to wait for a lock, the writers' one too, and
+	 * for a connection made again.
+	 */
+	if (db->pg != NULL) {
+		db_pg_set_wait(db->pg, msec);
+		snprintf(sql, sizeof(sql), "SET lock_timeout = %d", msec);
+		if (db_exec(db, sql) != NB_OK)
+			log_warnx("%s: %s", sql, db->err);
+		return;
+	}
+#endif
 	sqlite3_busy_timeout(db->sq, msec);
 }
 
@@ -541,6 +683,67 @@ db_perm_hint(const char *path, char *hint, size_t hintsz)
 	free(copy);
 }
 
+/*
+ * Check the schema version of a database just opened and upgrade it
+ * unless NB_DB_NOMIGRATE; NB_ERR with the reason in err.
+ */
+static int
+db_open_schema(struct nb_db *db, int flags, char *err, size_t errsz)
+{
+	int	 v;
+
+	if ((v = nb_db_version(db)) < 0)
+		goto fail_db;
+	if (v > NB_DB_VERSION) {
+		snprintf(err, errsz, "%s has schema version %d, newer than this program's %d: "
+		    "upgrade netboot", db->path, v, NB_DB_VERSION);
+		return NB_ERR;
+	}
+	if (v < NB_DB_VERSION && !(flags & NB_DB_NOMIGRATE) && nb_db_migrate(db, 0) != NB_OK)
+		goto fail_db;
+	return NB_OK;
+fail_db:
+	snprintf(err, errsz, "%s: %s", db->path, db->err);
+	return NB_ERR;
+}
+
+/* Open a PostgreSQL database: nb_db_open for a connection string. */
+static int
+db_open_pg(const char *conninfo, int flags, struct nb_db **out, char *err,
+    size_t errsz)
+{
+#ifdef HAVE_LIBPQ
+	struct nb_db	*db;
+	char		*name;
+
+	name = db_pg_name(conninfo);
+	db = xcalloc(1, sizeof(*db));
+	db->path = name;
+	if ((db->pg = db_pg_open(conninfo, err, errsz)) == NULL) {
+		nb_db_close(db);
+		/* The database must exist: netboot does not create one. */
+		if (strstr(err, "database \"") == NULL ||
+		    strstr(err, "does not exist") == NULL)
+			return NB_ERR;
+		strlcat(err, " (create it with createdb(1): netboot creates "
+		    "tables, not PostgreSQL databases)", errsz);
+		return NB_NOTFOUND;
+	}
+	nb_db_busy_timeout(db, DB_BUSY_MS);
+	if (db_open_schema(db, flags, err, errsz) != NB_OK) {
+		nb_db_close(db);
+		return NB_ERR;
+	}
+	*out = db;
+	return NB_OK;
+#else
+	snprintf(err, errsz, "%s: a PostgreSQL database, and this build of "
+	    "netboot has no PostgreSQL support (configure --with-postgresql)",
+	    conninfo);
+	return NB_ERR;
+#endif
+}
+
 int
 nb_db_open(const char *path, int flags, struct nb_db **out, char *err, size_t errsz)
 {
@@ -549,12 +752,14 @@ nb_db_open(const char *path, int flags, struct nb_db **out, char *err, size_t er
 	char		 hint[PATH_MAX + 200];
 	mode_t		 mask;
 	int		 oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-	int		 rc, v;
+	int		 rc;
 
 	*out = NULL;
 	if (db_nmigrations != NB_DB_VERSION)
 		fatalx("%s: schema has %d migrations, NB_DB_VERSION is %d", __func__,
 		    db_nmigrations, NB_DB_VERSION);
+	if (db_is_pg(path))
+		return db_open_pg(path, flags, out, err, errsz);
 	if (!(flags & NB_DB_CREATE) && stat(path, &sb) == -1) {
 		if (errno == EACCES) {
 			db_perm_hint(path, hint, sizeof(hint));
@@ -592,19 +797,10 @@ nb_db_open(const char *path, int flags, struct nb_db **out, char *err, size_t er
 		snprintf(err, errsz, "%s: %s%s", path, db->err, hint);
 		goto fail;
 	}
-	if ((v = nb_db_version(db)) < 0)
-		goto fail_db;
-	if (v > NB_DB_VERSION) {
-		snprintf(err, errsz, "%s has schema version %d, newer than this program's %d: "
-		    "upgrade netboot", path, v, NB_DB_VERSION);
+	if (db_open_schema(db, flags, err, errsz) != NB_OK)
 		goto fail;
-	}
-	if (v < NB_DB_VERSION && !(flags & NB_DB_NOMIGRATE) && nb_db_migrate(db, 0) != NB_OK)
-		goto fail_db;
 	*out = db;
 	return NB_OK;
-fail_db:
-	snprintf(err, errsz, "%s: %s", path, db->err);
 fail:
 	nb_db_close(db);
 	return NB_ERR;
@@ -619,6 +815,9 @@ nb_db_close(struct nb_db *db)
 		return;
 	for (i = 0; i < db->ncache; i++)
 		dbs_finalize(db->cache[i].st);
+#ifdef HAVE_LIBPQ
+	db_pg_close(db->pg);
+#endif
 	sqlite3_close(db->sq);
 	free(db->path);
 	free(db);
@@ -638,6 +837,38 @@ nb_db_path(const struct nb_db *db)
 
 static int64_t	db_foreign_version(struct nb_db *, int64_t, uint64_t);
 
+#ifdef HAVE_LIBPQ
+/*
+ * PostgreSQL: the count of others' notifications (the schema's triggers
+ * notify netboot on every write), read from what has come on the socket,
+ * no round trip. A loop's connection tied to its writer ignores the
+ * writer's backend: it learns which one that is by asking the writer to
+ * count (w->check calls nb_db_data_version on the writer's connection in
+ * this thread, which then names its backend in db_asking). Until then,
+ * and after the writer reconnects, its commits count as others': a
+ * needless re-read, never a stale cache.
+ */
+static int64_t
+db_pg_version(struct nb_db *db)
+{
+	int64_t	 v;
+
+	/* Asked for a loop: its writer's connection is not made again here. */
+	if (db_asking != NULL && db_asking != db) {
+		db_asking->w_pgpid = db_pg_backend(db->pg);
+		return db_pg_notified(db->pg, 0, 0);
+	}
+	v = db_pg_notified(db->pg, db->w != NULL ? db->w_pgpid : 0, 1);
+	if (db->w != NULL && v != db->w_raw) {
+		db->w_raw = v;
+		db_asking = db;
+		db->w->check(db->w->arg);
+		db_asking = NULL;
+	}
+	return v;
+}
+#endif
+
 int64_t
 nb_db_data_version(struct nb_db *db)
 {
@@ -646,6 +877,10 @@ nb_db_data_version(struct nb_db *db)
 	int64_t		 v = -1;
 	uint64_t	 done = 0;
 
+#ifdef HAVE_LIBPQ
+	if (db->pg != NULL)
+		return db_pg_version(db);
+#endif
 	/* Called per request by daemons: keep it prepared. */
 	if ((st = db_stmt(db, sql)) == NULL)
 		return -1;
@@ -739,17 +974,93 @@ db_check_rows(struct nb_db *db, const char *sql, void (*report)(const char *, vo
 	return n;
 }
 
+/*
+ * PostgreSQL: each foreign key of the schema, as the child table, the
+ * parent, the condition of a set key, the join and the key as text.
+ */
+static const char db_pg_fks[] =
+    "SELECT c.conrelid::regclass::text, c.confrelid::regclass::text, "
+    "string_agg(format('t.%I IS NOT NULL', a.attname), ' AND '), "
+    "string_agg(format('p.%I = t.%I', b.attname, a.attname), ' AND '), "
+    "string_agg(format('t.%I::text', a.attname), ' || '','' || ') "
+    "FROM pg_constraint c "
+    "JOIN pg_namespace n ON n.oid = c.connamespace "
+    "CROSS JOIN LATERAL unnest(c.conkey, c.confkey) AS k(ca, pa) "
+    "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.ca "
+    "JOIN pg_attribute b ON b.attrelid = c.confrelid AND b.attnum = k.pa "
+    "WHERE c.contype = 'f' AND n.nspname = current_schema() "
+    "GROUP BY c.oid, c.conrelid, c.confrelid ORDER BY 1, 2";
+
+/* Report the rows of one foreign key of fk's row that miss their parent. */
+static int
+db_pg_check_fk(struct nb_db *db, struct db_st *fk,
+    void (*report)(const char *, void *), void *arg)
+{
+	struct db_st	*st;
+	const char	*child = (const char *)dbs_column_text(fk, 0);
+	const char	*parent = (const char *)dbs_column_text(fk, 1);
+	char		*sql, msg[512];
+	int		 n = 0, rc;
+
+	xasprintf(&sql, "SELECT %s FROM %s t WHERE %s AND NOT EXISTS "
+	    "(SELECT 1 FROM %s p WHERE %s)", dbs_column_text(fk, 4), child,
+	    dbs_column_text(fk, 2), parent, dbs_column_text(fk, 3));
+	st = db_prepare(db, sql);
+	free(sql);
+	if (st == NULL)
+		return -1;
+	while ((rc = dbs_step(st)) == SQLITE_ROW) {
+		snprintf(msg, sizeof(msg), "table %s row with key %s refers "
+		    "to a missing row of %s", child, dbs_column_text(st, 0),
+		    parent);
+		report(msg, arg);
+		n++;
+	}
+	dbs_finalize(st);
+	return rc == SQLITE_DONE ? n : db_fail(db, NB_ERR, "%s",
+	    db_errmsg(db));
+}
+
+/* Report the rows whose foreign keys miss their parent; how many. */
+static int
+db_pg_check_fks(struct nb_db *db, void (*report)(const char *, void *),
+    void *arg)
+{
+	struct db_st	*fk;
+	int		 n = 0, m = 0, rc = SQLITE_DONE;
+
+	if ((fk = db_prepare(db, db_pg_fks)) == NULL)
+		return -1;
+	while (m >= 0 && (rc = dbs_step(fk)) == SQLITE_ROW)
+		if ((m = db_pg_check_fk(db, fk, report, arg)) >= 0)
+			n += m;
+	if (m >= 0 && rc != SQLITE_DONE)
+		m = db_fail(db, NB_ERR, "%s", db_errmsg(db));
+	dbs_finalize(fk);
+	return m < 0 ? -1 : n;
+}
+
 int
 nb_db_check(struct nb_db *db, void (*report)(const char *, void *), void *arg)
 {
 	char	 msg[128];
-	int	 n, m, v;
+	int	 n = 0, m, v;
 
+	/*
+	 * PostgreSQL checks its own pages; its foreign keys hold unless
+	 * someone turned them off (session_replication_role), as SQLite's.
+	 */
+	if (db->pg != NULL) {
+		if ((n = db_pg_check_fks(db, report, arg)) < 0)
+			return -1;
+		goto version;
+	}
 	if ((n = db_check_rows(db, "PRAGMA integrity_check", report, arg)) < 0)
 		return -1;
 	if ((m = db_check_rows(db, "PRAGMA foreign_key_check", report, arg)) < 0)
 		return -1;
 	n += m;
+ version:
 	if ((v = nb_db_version(db)) != NB_DB_VERSION) {
 		snprintf(msg, sizeof(msg), "schema version %d, expected %d (run 'bootctl db migrate')",
 		    v, NB_DB_VERSION);
@@ -766,6 +1077,9 @@ nb_datadir(const char *dbpath, const char *datadir)
 
 	if (datadir != NULL)
 		return xstrdup(datadir);
+	/* A PostgreSQL database has no directory: the default one. */
+	if (db_is_pg(dbpath))
+		return xstrdup(LOCALSTATEDIR "/lib/netboot");
 	copy = xstrdup(dbpath);
 	dir = xstrdup(dirname(copy));
 	free(copy);
@@ -789,6 +1103,8 @@ nb_db_own_file(const char *dbpath, const struct stat *st)
 	char	 p[PATH_MAX];
 	size_t	 i;
 
+	if (dbpath != NULL && db_is_pg(dbpath))
+		return 0;
 	for (i = 0; dbpath != NULL && i < sizeof(sfx) / sizeof(sfx[0]); i++) {
 		if ((size_t)snprintf(p, sizeof(p), "%s%s", dbpath, sfx[i]) >=
 		    sizeof(p))
@@ -890,6 +1206,10 @@ nb_db_backup(struct nb_db *db, const char *path)
 	sqlite3	*dst = NULL;
 	char	*tmp;
 	int	 fd, rc;
+
+	if (db->pg != NULL)
+		return db_fail(db, NB_INVALID, "a PostgreSQL database is backed "
+		    "up with pg_dump(1), or copied with 'bootctl db copy'");
 
 	/*
 	 * A temporary file beside path, renamed over it when complete: never

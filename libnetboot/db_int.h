@@ -38,6 +38,7 @@ struct nb_db {
 	int64_t		 w_raw;		/* PRAGMA data_version, last read */
 	int64_t		 w_version;	/* what nb_db_data_version returns */
 	uint64_t	 w_commits, w_foreign;	/* w's counters, last read */
+	int		 w_pgpid;	/* PostgreSQL: the writer's backend */
 };
 
 /* A cached, reset prepared statement for a static SQL string; NULL on error. */
@@ -89,6 +90,37 @@ int		 db_pg_column_bytes(struct db_pgst *, int);
 int		 db_pg_column_type(struct db_pgst *, int);
 int		 db_pg_column_count(struct db_pgst *);
 const char	*db_pg_column_name(struct db_pgst *, int);
+/*
+ * Keep plans of st on the server, one per vector of parameter types, for
+ * the connection's lifetime (db_stmt's); else each step parses it again.
+ */
+void		 db_pg_keep(struct db_pgst *);
+/* Forget the bound values (db_stmt's clear_bindings). */
+void		 db_pg_clear(struct db_pgst *);
+/* Connect, LISTEN netboot; NULL with the reason in err. */
+struct db_pg	*db_pg_open(const char *conninfo, char *err, size_t errsz);
+void		 db_pg_close(struct db_pg *);
+/* Run SQL text (one or more statements, no parameters); SQLite's code. */
+int		 db_pg_exec(struct db_pg *, const char *sql);
+/* Run a query of one integer; SQLite's code. */
+int		 db_pg_int(struct db_pg *, const char *sql, int64_t *);
+/* Commit; SQLITE_ERROR if a failed statement had aborted the transaction. */
+int		 db_pg_commit(struct db_pg *);
+/* How long a statement may wait to connect again (the busy timeout). */
+void		 db_pg_set_wait(struct db_pg *, int msec);
+/* Whether db.c has a write transaction open (its writes get savepoints). */
+void		 db_pg_set_tx(struct db_pg *, int);
+/* Whether the session is inside a transaction (failed or not). */
+int		 db_pg_in_tx(struct db_pg *);
+/*
+ * Notifications of other backends than this one and pid, -1 if cut off;
+ * revive: connect again if need be (not for another thread's caller).
+ */
+int64_t		 db_pg_notified(struct db_pg *, int pid, int revive);
+/* This connection's backend process id. */
+int		 db_pg_backend(struct db_pg *);
+/* conninfo without a password: for messages and nb_db_path. */
+char		*db_pg_name(const char *conninfo);
 #define DB_PG(st, call, lite)	((st)->pg != NULL ? (call) : (lite))
 #else
 #define DB_PG(st, call, lite)	(lite)
