@@ -503,7 +503,7 @@ bc_become_owner(const char *dbpath)
 	char		*copy;
 	int		 rc;
 
-	if (geteuid() != 0)
+	if (geteuid() != 0 || nb_db_is_pg(dbpath))	/* not a file */
 		return;
 	/*
 	 * The daemons run unprivileged: files root created next to their

@@ -110,6 +110,15 @@ db_init(struct bootctl *bc, int argc, char *argv[])
 		return rc;
 	if (bc->dbpath == NULL)
 		bc->dbpath = (v = nb_conf_get(bc->conf, NULL, "database")) ? v : NB_DB_DEFAULT;
+	if (nb_db_is_pg(bc->dbpath)) {
+		/* A server's database: no directory, no file modes here. */
+		if (nb_db_open(bc->dbpath, NB_DB_CREATE, &bc->db, err,
+		    sizeof(err)) != NB_OK)
+			return bc_error("%s", err);
+		printf("opened %s (schema version %d)\n", nb_db_path(bc->db),
+		    nb_db_version(bc->db));
+		return bc_user_first_admin(bc);
+	}
 	existed = stat(bc->dbpath, &sb) == 0;
 	copy = xstrdup(bc->dbpath);
 	rc = db_init_dir(bc, dirname(copy));

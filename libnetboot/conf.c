@@ -23,10 +23,12 @@
 
 #include "addr.h"
 #include "conf.h"
+#include "db.h"
 #include "xmalloc.h"
 
 enum conf_kind {
-	K_STRING, K_PATH, K_ADDR, K_ADDR46, K_PORT, K_NUM, K_BOOL, K_NKINDS
+	K_STRING, K_PATH, K_ADDR, K_ADDR46, K_PORT, K_NUM, K_BOOL, K_DATABASE,
+	K_NKINDS
 };
 
 struct conf_key {
@@ -39,7 +41,7 @@ struct conf_key {
 
 /* Every key that exists; netboot.conf(5) documents each one. */
 static const struct conf_key conf_keys[] = {
-	{ NULL, "database", K_PATH, 0, 0, 0 },
+	{ NULL, "database", K_DATABASE, 0, 0, 0 },
 	{ NULL, "datadir", K_PATH, 0, 0, 0 },
 	{ NULL, "user", K_STRING, 0, 0, 0 },
 	{ NULL, "http_port", K_PORT, 0, 0, 0 },
@@ -149,6 +151,9 @@ conf_check_value(const struct conf_key *k, const char *value)
 		return NULL;
 	case K_PATH:
 		return value[0] == '/' ? NULL : "must be an absolute path";
+	case K_DATABASE:
+		return value[0] == '/' || nb_db_is_pg(value) ? NULL :
+		    "must be an absolute path or a PostgreSQL connection string";
 	case K_ADDR:
 		return nb_ip_valid(value) ? NULL : "must be an IPv4 address";
 	case K_ADDR46:
@@ -370,7 +375,7 @@ nb_conf_dump_keys(void)
 	static const char *const kinds[K_NKINDS] = {
 		[K_STRING] = "string", [K_PATH] = "path", [K_ADDR] = "address",
 		[K_ADDR46] = "address46", [K_PORT] = "port", [K_NUM] = "number",
-		[K_BOOL] = "bool",
+		[K_BOOL] = "bool", [K_DATABASE] = "database",
 	};
 	const char	*kind;
 	size_t		 i;

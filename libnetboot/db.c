@@ -45,8 +45,8 @@ static _Thread_local struct nb_db *db_asking;
  * URI or libpq's keywords (service=netboot, host=... dbname=...), not a
  * path (one starting with / or ., or SQLite's file: names).
  */
-static int
-db_is_pg(const char *s)
+int
+nb_db_is_pg(const char *s)
 {
 	return strncmp(s, "postgresql://", 13) == 0 ||
 	    strncmp(s, "postgres://", 11) == 0 ||
@@ -758,7 +758,7 @@ nb_db_open(const char *path, int flags, struct nb_db **out, char *err, size_t er
 	if (db_nmigrations != NB_DB_VERSION)
 		fatalx("%s: schema has %d migrations, NB_DB_VERSION is %d", __func__,
 		    db_nmigrations, NB_DB_VERSION);
-	if (db_is_pg(path))
+	if (nb_db_is_pg(path))
 		return db_open_pg(path, flags, out, err, errsz);
 	if (!(flags & NB_DB_CREATE) && stat(path, &sb) == -1) {
 		if (errno == EACCES) {
@@ -1078,7 +1078,7 @@ nb_datadir(const char *dbpath, const char *datadir)
 	if (datadir != NULL)
 		return xstrdup(datadir);
 	/* A PostgreSQL database has no directory: the default one. */
-	if (db_is_pg(dbpath))
+	if (nb_db_is_pg(dbpath))
 		return xstrdup(LOCALSTATEDIR "/lib/netboot");
 	copy = xstrdup(dbpath);
 	dir = xstrdup(dirname(copy));
@@ -1103,7 +1103,7 @@ nb_db_own_file(const char *dbpath, const struct stat *st)
 	char	 p[PATH_MAX];
 	size_t	 i;
 
-	if (dbpath != NULL && db_is_pg(dbpath))
+	if (dbpath != NULL && nb_db_is_pg(dbpath))
 		return 0;
 	for (i = 0; dbpath != NULL && i < sizeof(sfx) / sizeof(sfx[0]); i++) {
 		if ((size_t)snprintf(p, sizeof(p), "%s%s", dbpath, sfx[i]) >=

@@ -79,6 +79,11 @@ void		 nb_db_busy_timeout(struct nb_db *, int msec);
  */
 int		 nb_db_backup(struct nb_db *, const char *path);
 /*
+ * Whether netboot.conf's database value names a PostgreSQL database (a
+ * postgresql:// URI or libpq's key=value words) rather than a file.
+ */
+int		 nb_db_is_pg(const char *);
+/*
  * Copy every row of src into dst, a database of the same schema version
  * (either engine), in one transaction, then read dst back and compare
  * each table's rows with what was read (count and content). dst must
@@ -86,8 +91,8 @@ int		 nb_db_backup(struct nb_db *, const char *path);
  * report, if not NULL, is called per table with its rows once verified.
  */
 /*
- * A database's name fit to print: a connection string without its
- * password (user:***@, password=***).
+ * A database's name fit to print: a path as it is, a connection string
+ * as its server, port, database and user only (never a password).
  */
 void		 nb_db_redact(const char *dsn, char *buf, size_t bufsz);
 int		 nb_db_copy(struct nb_db *src, struct nb_db *dst, int force,

@@ -398,41 +398,19 @@ fail:
 void
 nb_db_redact(const char *dsn, char *buf, size_t bufsz)
 {
-	const char	*p, *at, *colon;
-	char		*q, *end;
-	size_t		 n;
+#ifdef HAVE_LIBPQ
+	char	*name;
+#endif
 
-	buf[0] = '\0';
-	if ((p = strstr(dsn, "://")) != NULL) {
-		/* scheme://user:password@host...: the password goes */
-		p += 3;
-		n = strcspn(p, "/?");
-		at = memchr(p, '@', n);
-		colon = at != NULL ? memchr(p, ':', (size_t)(at - p)) : NULL;
-		if (colon != NULL)
-			snprintf(buf, bufsz, "%.*s:***%s", (int)(colon - dsn),
-			    dsn, at);
-		else
-			strlcpy(buf, dsn, bufsz);
-		/* and a password=... parameter's value */
-		if ((q = strstr(buf, "password=")) != NULL) {
-			q += 9;
-			end = xstrdup(q + strcspn(q, "&"));
-			snprintf(q, bufsz - (size_t)(q - buf), "***%s", end);
-			free(end);
-		}
+	if (!nb_db_is_pg(dsn)) {
+		strlcpy(buf, dsn, bufsz);
 		return;
 	}
-	/* keyword=value ...: the value of password goes */
-	while (*dsn != '\0') {
-		n = strcspn(dsn, " \t");
-		if (strncmp(dsn, "password=", 9) == 0)
-			snprintf(buf + strlen(buf), bufsz - strlen(buf),
-			    "%spassword=***", buf[0] ? " " : "");
-		else
-			snprintf(buf + strlen(buf), bufsz - strlen(buf),
-			    "%s%.*s", buf[0] ? " " : "", (int)n, dsn);
-		dsn += n;
-		dsn += strspn(dsn, " \t");
-	}
+#ifdef HAVE_LIBPQ
+	name = db_pg_name(dsn);		/* libpq's parse, listed keys only */
+	strlcpy(buf, name, bufsz);
+	free(name);
+#else
+	strlcpy(buf, "a PostgreSQL database", bufsz);
+#endif
 }
