@@ -19,9 +19,10 @@ static int
 kind_ok(const char *sect, const char *key, const char *kind)
 {
 	static const char *const names[] = { "string", "path", "address",
-	    "address46", "port", "number", "bool" };
+	    "address46", "port", "number", "bool", "database" };
 	static const struct { const char *sect, *key, *kind; } known[] = {
-		{ "global", "database", "path" },
+		{ "global", "database", "database" },
+		{ "global", "datadir", "path" },
 		{ "tftpd", "port", "port" },
 		{ "tftpd", "listen", "address46" },
 		{ "pxedhcpd", "listen", "address" },
