@@ -66,8 +66,43 @@ expect_out() { grep -qF -- "$1" "$T/out" || fail "stdout lacks '$1': $(cat "$T/o
 # failing at once with "database is locked", as a user's shell would not.
 sqlite3() { command sqlite3 -cmd ".timeout 10000" "$@"; }
 
-# db_dump: a stable dump of every table, to show nothing changed after a failure.
-db_dump() { sqlite3 "$DB" .dump | grep -v '^INSERT INTO events\|sqlite_sequence'; }
+# db_sql [SQL]: run SQL (else the statements on stdin) on the test's
+# database, SQLite or PostgreSQL (NB_TEST_DB): rows as sqlite3 prints
+# them, columns joined by '|', no header, NULL as nothing. On PostgreSQL
+# the schema nbtest adds the SQLite functions tests use (ifnull,
+# group_concat, unixepoch, json_object, hex), for the tests' own SQL only.
+db_sql() {
+	if [ "$NB_TEST_DB" = pg ]; then
+		if [ $# -gt 0 ]; then
+			PGOPTIONS="-c search_path=\"\$user\",public,nbtest" \
+			    pg_sql "$1"
+		else
+			PGOPTIONS="-c search_path=\"\$user\",public,nbtest" \
+			    pg_sql -
+		fi
+	elif [ $# -gt 0 ]; then
+		sqlite3 -batch "$DB" "$1"
+	else
+		sqlite3 -batch "$DB"
+	fi
+}
+
+# sqlite_only WHAT: skip the test under NB_TEST_DB=pg, saying why.
+sqlite_only() {
+	[ "$NB_TEST_DB" = pg ] && skip "SQLite only: $*"
+	return 0
+}
+
+# db_dump: a stable dump of every table, to show nothing changed after a
+# failure (sequences left out: PostgreSQL's are not rolled back).
+db_dump() {
+	if [ "$NB_TEST_DB" = pg ]; then
+		"$PG_BIN/pg_dump" -d "$DB" --inserts --exclude-table-data=events \
+		    --no-owner | grep -v '^--\|^\\\(un\)\?restrict \|setval'
+	else
+		sqlite3 "$DB" .dump | grep -v '^INSERT INTO events\|sqlite_sequence'
+	fi
+}
 
 # netns_new NAME: a fresh namespace (name printed), deleted at cleanup.
 netns_new() {
@@ -83,7 +118,13 @@ netns_new() {
 # they drop to nobody, so the state directory belongs to nobody.
 test_config() {
 	chown nobody: "$T" 2>/dev/null
-	{ echo "database = $DB"; echo "user = nobody"; printf '%s\n' "${1:-}"; } >"$T/netboot.conf"
+	{
+		echo "database = $DB"
+		# a PostgreSQL database has no directory: the files are in $T
+		[ "$NB_TEST_DB" = pg ] && echo "datadir = $T"
+		echo "user = nobody"
+		printf '%s\n' "${1:-}"
+	} >"$T/netboot.conf"
 	echo "$T/netboot.conf"
 }
 
@@ -101,3 +142,26 @@ wait_for() {
 	while [ $n -gt 0 ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; n=$((n - 1)); done
 	return 1
 }
+
+# NB_TEST_DB=pg: the test's database is a private PostgreSQL server in
+# $T/pg (tests/helpers/pg.sh) and DB its connection string. bootctl
+# without -f reads $T/pg.conf, whose datadir is $T as the SQLite
+# database's directory would be.
+NB_TEST_DB=${NB_TEST_DB:-sqlite}
+case $NB_TEST_DB in
+sqlite)	;;
+pg)
+	grep -q '^#define HAVE_LIBPQ 1' "$top_builddir/config.h" 2>/dev/null ||
+		skip "NB_TEST_DB=pg: netboot is built without libpq"
+	. "$top_srcdir/tests/helpers/pg.sh"
+	pg_start "$T/pg"
+	DB=$PG_URL
+	printf 'database = %s\ndatadir = %s\n' "$DB" "$T" >"$T/pg.conf"
+	mkdir -p "$T/bin"
+	printf '#!/bin/sh\nexec '\''%s'\'' -f '\''%s'\'' "$@"\n' "$BOOTCTL" "$T/pg.conf" \
+	    >"$T/bin/bootctl"
+	chmod 0755 "$T/bin/bootctl"
+	[ -x "$BOOTCTL" ] && BOOTCTL=$T/bin/bootctl
+	;;
+*)	fail "NB_TEST_DB=$NB_TEST_DB: sqlite or pg" ;;
+esac
