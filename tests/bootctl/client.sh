@@ -16,9 +16,9 @@ expect_out "added client aa:bb:cc:00:00:01"
 ok client add aabb.cc00.0002
 ok client add AABBCC000003
 ok client add aa:bb:cc:0:00:4
-[ "$(sql 'SELECT group_concat(mac) FROM clients ORDER BY mac')" = \
+[ "$(db_sql 'SELECT group_concat(mac) FROM clients ORDER BY mac')" = \
 	"aa:bb:cc:00:00:01,aa:bb:cc:00:00:02,aa:bb:cc:00:00:03,aa:bb:cc:00:00:04" ] ||
-	fail "MACs not canonical: $(sql 'SELECT group_concat(mac) FROM clients')"
+	fail "MACs not canonical: $(db_sql 'SELECT group_concat(mac) FROM clients')"
 ok client show AABB.CC00.0001
 expect_out "web1.example.org"
 
@@ -63,34 +63,34 @@ json_is .image alma9
 # assign, next-boot, allow, deny.
 ok client assign AA:BB:CC:00:00:03 deb12
 expect_out "aa:bb:cc:00:00:03"
-[ "$(sql "SELECT image FROM clients WHERE mac = 'aa:bb:cc:00:00:03'")" = deb12 ] || fail "assign"
+[ "$(db_sql "SELECT image FROM clients WHERE mac = 'aa:bb:cc:00:00:03'")" = deb12 ] || fail "assign"
 for a in install local menu shell; do
 	ok client next-boot aa:bb:cc:00:00:03 $a
-	[ "$(sql "SELECT next_boot FROM clients WHERE mac = 'aa:bb:cc:00:00:03'")" = $a ] ||
+	[ "$(db_sql "SELECT next_boot FROM clients WHERE mac = 'aa:bb:cc:00:00:03'")" = $a ] ||
 		fail "next-boot $a not stored"
 done
 ok client next-boot aa:bb:cc:00:00:03 clear
-[ "$(sql "SELECT ifnull(next_boot, 'NULL') FROM clients WHERE mac = 'aa:bb:cc:00:00:03'")" = NULL ] ||
+[ "$(db_sql "SELECT ifnull(next_boot, 'NULL') FROM clients WHERE mac = 'aa:bb:cc:00:00:03'")" = NULL ] ||
 	fail "next-boot clear"
 ok client deny aa:bb:cc:00:00:04
-[ "$(sql "SELECT allowed FROM clients WHERE mac = 'aa:bb:cc:00:00:04'")" = 0 ] || fail "deny"
+[ "$(db_sql "SELECT allowed FROM clients WHERE mac = 'aa:bb:cc:00:00:04'")" = 0 ] || fail "deny"
 ok client list
 grep -q '^aa:bb:cc:00:00:04 .*denied' "$T/out" || fail "list does not show denied: $(cat "$T/out")"
 ok client allow aa:bb:cc:00:00:04
-[ "$(sql "SELECT allowed FROM clients WHERE mac = 'aa:bb:cc:00:00:04'")" = 1 ] || fail "allow"
+[ "$(db_sql "SELECT allowed FROM clients WHERE mac = 'aa:bb:cc:00:00:04'")" = 1 ] || fail "allow"
 
 # A client's name stands for its MAC wherever one is expected (not in add).
 ok client show web-1 --json
 json_is .mac aa:bb:cc:00:00:01
 ok client next-boot web-1 local
-[ "$(sql "SELECT next_boot FROM clients WHERE mac = 'aa:bb:cc:00:00:01'")" = local ] ||
+[ "$(db_sql "SELECT next_boot FROM clients WHERE mac = 'aa:bb:cc:00:00:01'")" = local ] ||
 	fail "next-boot by name not stored"
 ok client next-boot web-1 clear
 ok client timeline web-1
 ok events list --mac web-1
 
 # A client a daemon discovered is adopted by add, and becomes known.
-sql "INSERT INTO clients (mac, state, vendor_class, arch, created, updated) VALUES
+db_sql "INSERT INTO clients (mac, state, vendor_class, arch, created, updated) VALUES
 	('aa:bb:cc:00:00:05', 'discovered', 'PXEClient:Arch:00007', 7, 1, 1)"
 ok client show aa:bb:cc:00:00:05 --json
 json_is .state discovered
@@ -149,6 +149,6 @@ error "another client is named 'web-1'" client set aa:bb:cc:00:00:02 --hostname 
 ok file add own.cfg --mac aa:bb:cc:00:00:02 --content-file "$T/p.cfg"
 ok client rm aa-bb-cc-00-00-02
 expect_out "removed client aa:bb:cc:00:00:02"
-[ "$(sql "SELECT count(*) FROM clients WHERE mac = 'aa:bb:cc:00:00:02'")" = 0 ] || fail "rm"
-[ "$(sql "SELECT count(*) FROM files")" = 0 ] || fail "rm left the client's files"
+[ "$(db_sql "SELECT count(*) FROM clients WHERE mac = 'aa:bb:cc:00:00:02'")" = 0 ] || fail "rm"
+[ "$(db_sql "SELECT count(*) FROM files")" = 0 ] || fail "rm left the client's files"
 exit 0

@@ -6,7 +6,7 @@
 
 # ev AGE_SECONDS MAC KIND DETAIL: insert an event as a daemon would, AGE seconds ago.
 ev() {
-	sql "INSERT INTO events (ts, mac, ip, daemon, kind, detail) VALUES
+	db_sql "INSERT INTO events (ts, mac, ip, daemon, kind, detail) VALUES
 		(unixepoch('now') - $1, $(if [ -n "$2" ]; then echo "'$2'"; else echo NULL; fi),
 		'10.0.0.9', 'pxedhcpd', '$3', '$4')"
 }
@@ -14,7 +14,7 @@ ev 864000 52:54:00:00:00:01 dhcp-offer "ten days old"
 ev 172800 52:54:00:00:00:02 dhcp-offer "two days old"
 ev 3600 52:54:00:00:00:01 tftp-start "an hour old"
 ev 60 "" dhcp-ignore "no mac"
-sql "INSERT INTO events (ts, mac, daemon, kind, detail) VALUES (unixepoch('now'),
+db_sql "INSERT INTO events (ts, mac, daemon, kind, detail) VALUES (unixepoch('now'),
 	'52:54:00:00:00:01', 'tftpd', 'tftp-error', 'evil ' || char(27) || '[2J name')"
 
 ok events list
@@ -79,11 +79,11 @@ jq -e -s 'length == 3 and .[0].detail == "old 2" and .[1].detail == "mine 1" and
 	fail "follow --json output: $(cat "$T/followj.log")"
 
 # prune --older-than DAYS.
-before=$(sql "SELECT count(*) FROM events")
+before=$(db_sql "SELECT count(*) FROM events")
 ok events prune --older-than 5
 expect_out "pruned 1 event older than 5 days"
-[ "$(sql "SELECT count(*) FROM events")" = $((before - 1)) ] || fail "prune 5"
-[ "$(sql "SELECT count(*) FROM events WHERE detail = 'ten days old'")" = 0 ] || fail "prune kept the old one"
+[ "$(db_sql "SELECT count(*) FROM events")" = $((before - 1)) ] || fail "prune 5"
+[ "$(db_sql "SELECT count(*) FROM events WHERE detail = 'ten days old'")" = 0 ] || fail "prune kept the old one"
 ok events prune --older-than 1
 expect_out "pruned 1 event older than 1 day"
 ok events prune --older-than 1

@@ -24,14 +24,16 @@ printf 'from stdin' | "$BOOTCTL" -D "$DB" file add stdin.txt --global --content-
 ok file add pxelinux.cfg/default --mac 52:54:00:00:00:02 --content-file "$T/blob"
 
 # Contents are stored byte for byte, binary too.
-sqlite3 "$DB" "SELECT writefile('$T/got', content) FROM files WHERE path = 'boot/blob.bin'" >/dev/null
+db_sql "SELECT hex(content) FROM files WHERE path = 'boot/blob.bin'" |
+	python3 -c 'import sys
+sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().strip()))' >"$T/got"
 cmp "$T/got" "$T/blob" || fail "binary content not stored exactly"
-[ "$(sql "SELECT content FROM files WHERE path = 'stdin.txt'")" = "from stdin" ] || fail "stdin content"
-[ "$(sql "SELECT local FROM files WHERE path = 'tools/local.bin'")" = "$T/local.bin" ] || fail "local path"
+[ "$(db_sql "SELECT content FROM files WHERE path = 'stdin.txt'")" = "from stdin" ] || fail "stdin content"
+[ "$(db_sql "SELECT local FROM files WHERE path = 'tools/local.bin'")" = "$T/local.bin" ] || fail "local path"
 # A relative --local is stored absolute.
 (cd "$T" && "$BOOTCTL" -D "$DB" file add rel.bin --global --local local.bin >/dev/null) ||
 	fail "file add with a relative --local"
-[ "$(sql "SELECT local FROM files WHERE path = 'rel.bin'")" = "$T/local.bin" ] || fail "relative --local not made absolute"
+[ "$(db_sql "SELECT local FROM files WHERE path = 'rel.bin'")" = "$T/local.bin" ] || fail "relative --local not made absolute"
 
 ok file list
 head -1 "$T/out" | grep -q '^PATH  *FOR  *KIND  *SOURCE  *UPDATED$' || fail "list header: $(head -1 "$T/out")"
@@ -82,7 +84,7 @@ error "no file upstream.iso for 52:54:00:00:00:01" file rm upstream.iso --mac 52
 ok file rm menu.ipxe --mac 52:54:00:00:00:02
 expect_out "removed file menu.ipxe for 52:54:00:00:00:02"
 ok file rm /upstream.iso
-[ "$(sql "SELECT count(*) FROM files WHERE path IN ('menu.ipxe', 'upstream.iso')")" = 0 ] || fail "file rm"
+[ "$(db_sql "SELECT count(*) FROM files WHERE path IN ('menu.ipxe', 'upstream.iso')")" = 0 ] || fail "file rm"
 
 # --prefix: one entry maps PATH/ to URL/; both end in /, and only a prefix does.
 ok file add debian/ --global --url http://mirror.example.org/debian/ --prefix
@@ -97,22 +99,22 @@ usage "prefix needs a url ending in /" file add deb2/ --global --template menu -
 # file set: the source replaced, the id and the path kept.
 ok file set debian/ --global --url http://mirror.example.org/other/ --prefix
 expect_out "changed file debian/ for all clients"
-id=$(sql "SELECT id FROM files WHERE path = 'debian/'")
+id=$(db_sql "SELECT id FROM files WHERE path = 'debian/'")
 printf 'hello\n' >"$T/hello"
 usage "prefix needs a url ending in /" file set debian/ --global --content-file "$T/hello" --prefix
 usage "a path ending in / needs prefix" file set debian/ --global --content-file "$T/hello"
 usage "give exactly one of --mac MAC, --global" file set debian/ --url http://a/ --prefix
 error "no file nothere for all clients" file set nothere --global --content-file "$T/hello"
 ok file add plain.txt --global --content-file "$T/hello"
-pid=$(sql "SELECT id FROM files WHERE path = 'plain.txt'")
+pid=$(db_sql "SELECT id FROM files WHERE path = 'plain.txt'")
 ok file set plain.txt --global --url http://mirror.example.org/plain.txt
-[ "$(sql "SELECT id || kind || ifnull(content, '-') || url FROM files WHERE path = 'plain.txt'")" = \
+[ "$(db_sql "SELECT id || kind || ifnull(content, '-') || url FROM files WHERE path = 'plain.txt'")" = \
     "${pid}url-http://mirror.example.org/plain.txt" ] ||
-	fail "file set: $(sql "SELECT * FROM files WHERE path = 'plain.txt'")"
+	fail "file set: $(db_sql "SELECT * FROM files WHERE path = 'plain.txt'")"
 error "no template named 'nope'" file set plain.txt --global --template nope
-[ "$(sql "SELECT id FROM files WHERE path = 'debian/'")" = "$id" ] || fail "file set changed the id"
-[ "$(sql "SELECT url FROM files WHERE path = 'debian/'")" = http://mirror.example.org/other/ ] ||
-	fail "file set: $(sql "SELECT url FROM files WHERE path = 'debian/'")"
+[ "$(db_sql "SELECT id FROM files WHERE path = 'debian/'")" = "$id" ] || fail "file set changed the id"
+[ "$(db_sql "SELECT url FROM files WHERE path = 'debian/'")" = http://mirror.example.org/other/ ] ||
+	fail "file set: $(db_sql "SELECT url FROM files WHERE path = 'debian/'")"
 ok file rm debian/
 expect_out "removed file debian/ for all clients"
 exit 0

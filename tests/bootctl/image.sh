@@ -89,7 +89,7 @@ error "image 'deb12' is the setting menu.default" image rm deb12
 ok settings set menu.default alma9
 ok image rm deb12
 expect_out "removed image deb12"
-[ "$(sql "SELECT count(*) FROM images WHERE name = 'deb12'")" = 0 ] || fail "image rm"
+[ "$(db_sql "SELECT count(*) FROM images WHERE name = 'deb12'")" = 0 ] || fail "image rm"
 # rm leaves the files on disk: they may be shared.
 [ -f "$T/debian/linux" ] || fail "image rm removed the kernel file"
 exit 0

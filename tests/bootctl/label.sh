@@ -14,7 +14,7 @@ ok client add $M1 --name w1 --image deb
 ok client add $M2 --name w2
 ok client add $M3 --name db1 --image deb
 labels() {
-	sql "SELECT group_concat(key || '=' || value, ',') FROM (SELECT key,
+	db_sql "SELECT group_concat(key || '=' || value, ',') FROM (SELECT key,
 	    value FROM client_labels WHERE mac = '$1' ORDER BY key)"
 }
 
@@ -34,12 +34,12 @@ json_is '.labels.rack' 3
 ok --json client list
 json_is '[.[].labels.role] | join(",")' worker,worker,db
 # A discovered client labelled becomes known.
-sql "INSERT INTO clients (mac, state, created, updated) VALUES ('52:54:00:00:07:09', 'discovered', 0, 0)"
+db_sql "INSERT INTO clients (mac, state, created, updated) VALUES ('52:54:00:00:07:09', 'discovered', 0, 0)"
 ok client label 52:54:00:00:07:09 seen=yes
-[ "$(sql "SELECT state FROM clients WHERE mac = '52:54:00:00:07:09'")" = known ] ||
+[ "$(db_sql "SELECT state FROM clients WHERE mac = '52:54:00:00:07:09'")" = known ] ||
 	fail "a labelled client stays discovered"
 ok client rm 52:54:00:00:07:09
-[ "$(sql "SELECT count(*) FROM client_labels WHERE mac = '52:54:00:00:07:09'")" = 0 ] ||
+[ "$(db_sql "SELECT count(*) FROM client_labels WHERE mac = '52:54:00:00:07:09'")" = 0 ] ||
 	fail "labels outlived their client"
 note "label: set, KEY- removes, show and --json carry them"
 
@@ -78,12 +78,12 @@ note "selectors: =, ==, !=, has, has not; bad ones are usage errors"
 ok client next-boot --selector rack=3 local
 expect_out "next-boot $M1 (w1)"
 expect_out "2 clients"
-[ "$(sql "SELECT group_concat(ifnull(next_boot, '-')) FROM (SELECT next_boot FROM clients ORDER BY mac)")" = "local,local,-" ] ||
-	fail "next-boot by selector: $(sql 'SELECT mac, next_boot FROM clients')"
+[ "$(db_sql "SELECT group_concat(ifnull(next_boot, '-')) FROM (SELECT next_boot FROM clients ORDER BY mac)")" = "local,local,-" ] ||
+	fail "next-boot by selector: $(db_sql 'SELECT mac, next_boot FROM clients')"
 # w2 has no image: nothing changes, and the error names it.
 error "$M2" client next-boot --selector role=worker install
 ok client deny --selector role=worker
-[ "$(sql "SELECT group_concat(allowed) FROM (SELECT allowed FROM clients ORDER BY mac)")" = "0,0,1" ] ||
+[ "$(db_sql "SELECT group_concat(allowed) FROM (SELECT allowed FROM clients ORDER BY mac)")" = "0,0,1" ] ||
 	fail "deny by selector"
 ok --json client allow --selector rack
 json_is '.action' allow
@@ -115,6 +115,6 @@ ok client wake --selector pool=a --next-boot menu
 expect_out "magic packet sent to 127.0.0.1"
 wait "$WOL" || fail "no two magic packets"
 [ "$(wc -l <"$T/wol")" = 2 ] || fail "packets: $(cat "$T/wol")"
-[ "$(sql "SELECT count(*) FROM clients WHERE next_boot = 'menu'")" = 2 ] ||
+[ "$(db_sql "SELECT count(*) FROM clients WHERE next_boot = 'menu'")" = 2 ] ||
 	fail "wake --next-boot by selector"
 note "wake by selector: one packet each, next boots set"

@@ -45,7 +45,7 @@ ok settings unset menu.timeout
 expect_out "menu.timeout unset (default 10)"
 ok settings get menu.timeout
 [ "$(cat "$T/out")" = 10 ] || fail "after unset: $(cat "$T/out")"
-[ "$(sql "SELECT count(*) FROM settings WHERE key = 'menu.timeout'")" = 0 ] || fail "unset left a row"
+[ "$(db_sql "SELECT count(*) FROM settings WHERE key = 'menu.timeout'")" = 0 ] || fail "unset left a row"
 ok settings unset server_address
 expect_out "server_address unset (no default)"
 

@@ -43,8 +43,8 @@ expect_out "changed template pre"
 ok template show pre
 cmp "$T/out" "$T/new" || fail "edit did not replace the body"
 printf 'kind changed\n' | "$BOOTCTL" -D "$DB" template edit pre --kind raw --file - >/dev/null || fail "edit from stdin"
-[ "$(sql "SELECT kind || ':' || body FROM templates WHERE name = 'pre'")" = "raw:kind changed" ] ||
-	fail "edit --kind: $(sql "SELECT kind, body FROM templates WHERE name = 'pre'")"
+[ "$(db_sql "SELECT kind || ':' || body FROM templates WHERE name = 'pre'")" = "raw:kind changed" ] ||
+	fail "edit --kind: $(db_sql "SELECT kind, body FROM templates WHERE name = 'pre'")"
 
 # Usage errors.
 usage "unknown template kind 'jumpstart'" template add x --kind jumpstart --file "$T/new"
@@ -100,5 +100,5 @@ ok settings unset server_address
 
 ok template rm pre
 expect_out "removed template pre"
-[ "$(sql "SELECT count(*) FROM templates WHERE name = 'pre'")" = 0 ] || fail "template rm"
+[ "$(db_sql "SELECT count(*) FROM templates WHERE name = 'pre'")" = 0 ] || fail "template rm"
 exit 0

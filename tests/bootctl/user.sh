@@ -8,7 +8,7 @@ need_cmd python3 sha256sum
 
 # check_pw USER PASSWORD: the stored hash is yescrypt and matches.
 check_pw() {
-	sql "SELECT hash FROM users WHERE name = '$1'" >"$T/hash"
+	db_sql "SELECT hash FROM users WHERE name = '$1'" >"$T/hash"
 	grep -q '^\$y\$' "$T/hash" || fail "$1's hash is not yescrypt: $(cat "$T/hash")"
 	PW=$2 python3 -W ignore -c 'import crypt, os, sys
 h = open(sys.argv[1]).read().strip()
@@ -17,18 +17,18 @@ sys.exit(0 if crypt.crypt(os.environ["PW"], h) == h else 1)' "$T/hash" ||
 }
 
 # db init on a new database made admin and printed its password once.
-NEW=$T/new.db
+NEW=$(db_new new)
 expect_rc 0 "$BOOTCTL" -D "$NEW" db init
 expect_out "admin user added: admin, password (shown only now): "
 pw=$(sed -n 's/^admin user added: admin, password (shown only now): //p' "$T/out")
 [ ${#pw} = 24 ] || fail "the admin password has ${#pw} characters, not 24"
 DB=$NEW check_pw admin "$pw"
-hash1=$(sqlite3 "$NEW" "SELECT hash FROM users")
+hash1=$(DB=$NEW db_sql "SELECT hash FROM users")
 expect_rc 0 "$BOOTCTL" -D "$NEW" db init
 grep -q "password" "$T/out" && fail "db init run again printed a password: $(cat "$T/out")"
-[ "$(sqlite3 "$NEW" "SELECT hash FROM users")" = "$hash1" ] ||
+[ "$(DB=$NEW db_sql "SELECT hash FROM users")" = "$hash1" ] ||
 	fail "db init run again changed the admin's password"
-[ "$(sqlite3 "$NEW" "SELECT count(*) FROM users")" = 1 ] || fail "db init made a second user"
+[ "$(DB=$NEW db_sql "SELECT count(*) FROM users")" = 1 ] || fail "db init made a second user"
 
 # the test database (bootctl-lib.sh ran db init) has its admin too
 ok user list
@@ -45,9 +45,9 @@ ok --json user add victor
 json_is .user victor
 pw=$(jq -r .password "$T/out")
 check_pw victor "$pw"
-[ "$(sql "SELECT role FROM users WHERE name = 'victor'")" = viewer ] ||
+[ "$(db_sql "SELECT role FROM users WHERE name = 'victor'")" = viewer ] ||
 	fail "a user added without --role after the first is not a viewer"
-sql "SELECT hash FROM users" | grep -qF "$pw" && fail "a password is stored in clear"
+db_sql "SELECT hash FROM users" | grep -qF "$pw" && fail "a password is stored in clear"
 
 # refused, and nothing written
 echo "short" | error "at least 8 characters" user add pat --password-stdin
@@ -64,7 +64,7 @@ echo "a brand new one" | ok user passwd olga --password-stdin
 check_pw olga "a brand new one"
 ok user role olga admin
 ok user role admin operator
-[ "$(sql "SELECT role FROM users WHERE name = 'admin'")" = operator ] || fail "role not changed"
+[ "$(db_sql "SELECT role FROM users WHERE name = 'admin'")" = operator ] || fail "role not changed"
 ok user role admin admin
 
 # tokens
@@ -72,10 +72,10 @@ ok token create olga --role viewer --expires 2h --label "ci runner"
 tok=$(sed -n 's/^token 1 of olga (shown only now): //p' "$T/out")
 echo "$tok" | grep -Eq '^nbt_[0-9a-f]{64}$' || fail "not a 256-bit token: $tok"
 want=$(printf %s "$tok" | sha256sum | cut -d' ' -f1)
-[ "$(sql "SELECT hash FROM tokens WHERE id = 1")" = "$want" ] ||
+[ "$(db_sql "SELECT hash FROM tokens WHERE id = 1")" = "$want" ] ||
 	fail "the stored hash is not the token's SHA-256"
-sql "SELECT * FROM tokens" | grep -qF "${tok#nbt_}" && fail "the token is stored in clear"
-exp=$(sql "SELECT expires - created FROM tokens WHERE id = 1")
+db_sql "SELECT * FROM tokens" | grep -qF "${tok#nbt_}" && fail "the token is stored in clear"
+exp=$(db_sql "SELECT expires - created FROM tokens WHERE id = 1")
 [ "$exp" -ge 7199 ] && [ "$exp" -le 7201 ] || fail "--expires 2h gave $exp s"
 ok --json token create victor
 json_is .id 2
@@ -94,5 +94,5 @@ error "no token 1" token revoke 1
 usage "token id 'x' is invalid" token revoke x
 # a user's tokens go with the user
 ok user rm victor
-[ "$(sql "SELECT count(*) FROM tokens")" = 0 ] || fail "victor's token outlived the user"
+[ "$(db_sql "SELECT count(*) FROM tokens")" = 0 ] || fail "victor's token outlived the user"
 exit 0

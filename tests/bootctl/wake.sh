@@ -72,7 +72,7 @@ M1=52:54:00:aa:00:01
 M2=52:54:00:aa:00:02
 ok client add $M1 --name one
 ok client add $M2
-sql "UPDATE clients SET last_ip = '10.81.0.50' WHERE mac = '$M1'"
+db_sql "UPDATE clients SET last_ip = '10.81.0.50' WHERE mac = '$M1'"
 
 # 1. the interface whose subnet holds the last address: 10.81.0.255
 wake one
@@ -93,7 +93,7 @@ expect_packet 3 255.255.255.255 "$(magic $M2)"
 ok settings set wake.broadcast 10.81.0.255
 wake $M2
 expect_packet 4 10.81.0.255 "$(magic $M2)"
-[ "$(sql "SELECT detail FROM events WHERE kind = 'wake' ORDER BY id DESC LIMIT 1")" = \
+[ "$(db_sql "SELECT detail FROM events WHERE kind = 'wake' ORDER BY id DESC LIMIT 1")" = \
     "to 10.81.0.255 (setting)" ] || fail "the wake event does not say why"
 
 # 5. the client's own var overrides the setting (here the host itself)
@@ -111,7 +111,7 @@ ok client next-boot $M1 clear
 wake $M1 --next-boot install
 expect_out "next boot install"
 expect_packet 6 10.81.0.255 "$(magic $M1)"
-[ "$(sql "SELECT next_boot FROM clients WHERE mac = '$M1'")" = install ] ||
+[ "$(db_sql "SELECT next_boot FROM clients WHERE mac = '$M1'")" = install ] ||
 	fail "--next-boot install was not kept"
 
 # refused, nothing written, nothing sent

@@ -120,9 +120,9 @@ api_err too_many_requests
 # Even the right password waits now. The first wait is 2 s, which a
 # loaded machine can spend between two requests: lengthen it (as 10
 # failures would, to 32 s) so the check does not race the clock.
-sqlite3 "$DB" "UPDATE login_failures SET failures = 10,
+db_sql "UPDATE login_failures SET failures = 10,
     last = CAST(strftime('%s') AS INTEGER) WHERE key = 'vw'"
 api_call 429 POST /api/v1/login -H "$J" -d '{"user":"vw","password":"viewer-pw-1"}'
-n_ev=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind LIKE 'login%fail%'")
-[ "$n_ev" -ge 1 ] || fail "failed logins are not events: $(sqlite3 "$DB" 'SELECT kind FROM events')"
+n_ev=$(db_sql "SELECT count(*) FROM events WHERE kind LIKE 'login%fail%'")
+[ "$n_ev" -ge 1 ] || fail "failed logins are not events: $(db_sql 'SELECT kind FROM events')"
 note "throttle: 429 with Retry-After $ra s after $n tries; failures are events"

@@ -116,7 +116,7 @@ api_json "j['settings']['menu.timeout'] == {'value': '10', 'default': True}"
 api_json "any(s['name'] == 'metrics.allow' for s in j['schema'])"
 api_call 200 PUT /api/v1/settings/menu.timeout -H "$A" -H "$J" -d '{"value":"30"}'
 api_json "j['value'] == '30'"
-[ "$(sqlite3 "$DB" "SELECT value FROM settings WHERE key = 'menu.timeout'")" = 30 ] ||
+[ "$(db_sql "SELECT value FROM settings WHERE key = 'menu.timeout'")" = 30 ] ||
 	fail "setting not stored"
 api_call 422 PUT /api/v1/settings/menu.timeout -H "$A" -H "$J" -d '{"value":"lots"}'
 api_err invalid
@@ -136,7 +136,7 @@ note "images, templates and render (same as bootctl), settings, leases"
 api_call 200 GET "/api/v1/events?mac=$M1&limit=1000" -H "$O"
 api_call 200 GET "/api/v1/events?kind=login.fail" -H "$O"
 bc events list >/dev/null
-sqlite3 "$DB" "INSERT INTO events (ts, mac, daemon, kind, detail)
+db_sql "INSERT INTO events (ts, mac, daemon, kind, detail)
     VALUES (1, '$M1', 'bootctl', 'k1', 'a'), (2, NULL, 'bootctl', 'k2', 'b'),
     (3, '$M1', 'bootctl', 'k2', 'c')" || fail "cannot add events"
 api_call 200 GET "/api/v1/events?kind=k2" -H "$O"
@@ -189,7 +189,7 @@ p = open(sys.argv[1], "rb").read()
 mac = bytes.fromhex(sys.argv[2].replace(":", ""))
 sys.exit(0 if p == b"\xff" * 6 + mac * 16 else 1)' "$T/wol" "$M1" ||
 	fail "magic packet: $(od -An -tx1 "$T/wol" | head -2)"
-[ "$(sqlite3 "$DB" "SELECT next_boot FROM clients WHERE mac = '$M1'")" = local ] ||
+[ "$(db_sql "SELECT next_boot FROM clients WHERE mac = '$M1'")" = local ] ||
 	fail "wake did not set the next boot"
 api_call 403 POST /api/v1/clients/web1/wake -H "$V"
 api_call 404 POST /api/v1/clients/nosuch/wake -H "$O"
@@ -197,7 +197,7 @@ note "wake: the 102-byte packet for the client's MAC, next boot set"
 
 # One implementation: the same actions by bootctl and by the API, same rows.
 row() {
-	sqlite3 "$DB" "SELECT mac, name, hostname, ip, state, allowed,
+	db_sql "SELECT mac, name, hostname, ip, state, allowed,
 	    suspended, image, template, next_boot, vars FROM clients
 	    WHERE mac = '$1'"
 }
@@ -246,17 +246,17 @@ note "create, update, next-boot, allow, deny, delete: bootctl and API agree"
 N1=52:54:00:00:03:11
 N2=52:54:00:00:03:12
 fleet() {	# the rows of N1 and N2 with their labels
-	sqlite3 "$DB" "SELECT c.mac, c.state, c.allowed, c.next_boot,
+	db_sql "SELECT c.mac, c.state, c.allowed, c.next_boot,
 	    (SELECT group_concat(key || '=' || value, ',') FROM (SELECT key,
 	    value FROM client_labels l WHERE l.mac = c.mac ORDER BY key))
 	    FROM clients c WHERE c.mac IN ('$N1', '$N2') ORDER BY c.mac"
 }
 reset() {	# two clients labelled by hand, the first denied
-	sqlite3 "$DB" "DELETE FROM client_labels WHERE mac IN ('$N1', '$N2');
+	db_sql "DELETE FROM client_labels WHERE mac IN ('$N1', '$N2');
 	    DELETE FROM clients WHERE mac IN ('$N1', '$N2')"
 	bc client add $N1 --name f1 --image deb >/dev/null
 	bc client add $N2 --name f2 --image deb >/dev/null
-	sqlite3 "$DB" "UPDATE clients SET allowed = 0 WHERE mac = '$N1';
+	db_sql "UPDATE clients SET allowed = 0 WHERE mac = '$N1';
 	    INSERT INTO client_labels VALUES ('$N1', 'pool', 'x'),
 	    ('$N2', 'pool', 'x'), ('$N2', 'gone', 'y')"
 }

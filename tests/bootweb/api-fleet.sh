@@ -24,7 +24,7 @@ bc client add $M1 --name w1 --image deb >/dev/null
 bc client add $M2 --name w2 >/dev/null
 bc client add $M3 --name db1 --image deb >/dev/null
 labels() {	# labels MAC: key=value,... as stored
-	sqlite3 "$DB" "SELECT group_concat(key || '=' || value, ',') FROM
+	db_sql "SELECT group_concat(key || '=' || value, ',') FROM
 	    (SELECT key, value FROM client_labels WHERE mac = '$1' ORDER BY key)"
 }
 
@@ -57,7 +57,7 @@ api_call 201 POST /api/v1/clients -H "$O" -H "$J" \
     -d '{"mac":"52:54:00:00:05:09","labels":{"new":"yes"}}'
 api_json "j['labels'] == {'new': 'yes'}"
 api_call 200 DELETE /api/v1/clients/52:54:00:00:05:09 -H "$O"
-[ "$(sqlite3 "$DB" "SELECT count(*) FROM client_labels WHERE mac = '52:54:00:00:05:09'")" = 0 ] ||
+[ "$(db_sql "SELECT count(*) FROM client_labels WHERE mac = '52:54:00:00:05:09'")" = 0 ] ||
 	fail "labels outlived their client"
 note "PATCH labels: set, null removes, If-Match, 422 for bad keys, values, counts"
 
@@ -84,16 +84,16 @@ api_bad_bodies POST /api/v1/clients/actions "$O"
 act() { api_call "$1" POST /api/v1/clients/actions -H "$O" -H "$J" -d "$2"; }
 act 200 '{"action":"next-boot","selector":"rack=3","next_boot":"local"}'
 api_json "j['action'] == 'next-boot' and j['count'] == 2 and [c['mac'] for c in j['clients']] == ['$M1', '$M2']"
-[ "$(sqlite3 "$DB" "SELECT group_concat(ifnull(next_boot, '-'), ',') FROM (SELECT next_boot FROM clients ORDER BY mac)")" = "local,local,-" ] ||
-	fail "next-boot by selector: $(sqlite3 "$DB" "SELECT mac, next_boot FROM clients")"
+[ "$(db_sql "SELECT group_concat(ifnull(next_boot, '-'), ',') FROM (SELECT next_boot FROM clients ORDER BY mac)")" = "local,local,-" ] ||
+	fail "next-boot by selector: $(db_sql "SELECT mac, next_boot FROM clients")"
 # install needs an image: w2 has none, so nothing changes (one transaction).
 act 422 '{"action":"next-boot","selector":"rack=3","next_boot":"install"}'
 api_json "'$M2' in j['error']['message']"
-[ "$(sqlite3 "$DB" "SELECT next_boot FROM clients WHERE mac = '$M1'")" = local ] ||
+[ "$(db_sql "SELECT next_boot FROM clients WHERE mac = '$M1'")" = local ] ||
 	fail "a failed bulk action changed a client"
 act 200 '{"action":"deny","macs":["52-54-00-00-05-03","'$M1'","'$M1'"]}'
 api_json "j['count'] == 2 and [c['name'] for c in j['clients']] == ['w1', 'db1']"
-[ "$(sqlite3 "$DB" "SELECT group_concat(allowed, ',') FROM (SELECT allowed FROM clients ORDER BY mac)")" = "0,1,0" ] ||
+[ "$(db_sql "SELECT group_concat(allowed, ',') FROM (SELECT allowed FROM clients ORDER BY mac)")" = "0,1,0" ] ||
 	fail "deny by MACs"
 act 200 '{"action":"allow","selector":"rack"}'
 api_json "j['count'] == 3"
@@ -141,9 +141,9 @@ for m in $M1 $M2; do
 	grep -q "^ffffffffffff$(printf '%s' "$m" | tr -d : | python3 -c 'import sys; print(sys.stdin.read().strip() * 16)')$" "$T/wol" ||
 		fail "no packet for $m: $(cat "$T/wol")"
 done
-[ "$(sqlite3 "$DB" "SELECT count(*) FROM clients WHERE next_boot = 'menu'")" = 2 ] ||
+[ "$(db_sql "SELECT count(*) FROM clients WHERE next_boot = 'menu'")" = 2 ] ||
 	fail "wake did not set the next boots"
-[ "$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind = 'wake' AND daemon = 'bootweb'")" = 2 ] ||
+[ "$(db_sql "SELECT count(*) FROM events WHERE kind = 'wake' AND daemon = 'bootweb'")" = 2 ] ||
 	fail "no wake events"
 act 422 '{"action":"wake","selector":"pool=a","secureon":"nope"}'
 note "wake by selector: a 102-byte packet per client, next boots set, events"
@@ -151,7 +151,7 @@ note "wake by selector: a 102-byte packet per client, next boots set, events"
 # timeline: the same object as bootctl client timeline --json
 # A boot 1000 s after the wake above (a new boot: a gap of over 300 s).
 B=$(($(date +%s) + 1000))
-sqlite3 "$DB" "INSERT INTO events (ts, mac, ip, daemon, kind, detail) VALUES
+db_sql "INSERT INTO events (ts, mac, ip, daemon, kind, detail) VALUES
     ($B.0, '$M1', '10.0.0.5', 'pxedhcpd', 'dhcp-offer', 'proxy'),
     ($B.5, '$M1', '10.0.0.5', 'tftpd', 'tftp-done', 'ipxe.efi'),
     ($((B + 1)).0, '$M1', '10.0.0.5', 'bootweb', 'http-script', '/boot')" ||

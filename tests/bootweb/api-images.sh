@@ -19,7 +19,7 @@ chown -R nobody: "$T"
 printf 'host {{client.hostname}} {{vars.role}}\n' >"$T/raw"
 bc template add t-raw --kind raw --file "$T/raw" >/dev/null
 # bootctl template add refuses a broken template: one made by hand.
-sqlite3 "$DB" "INSERT INTO templates (name, kind, body, updated)
+db_sql "INSERT INTO templates (name, kind, body, updated)
     VALUES ('t-bad', 'raw', 'line one' || char(10) || '{{#client.mac}}' ||
     char(10) || 'never closed' || char(10), 0)" || fail "cannot add t-bad"
 M1=52:54:00:00:06:01
@@ -29,7 +29,7 @@ A="Authorization: Bearer $TA"
 O="Authorization: Bearer $TO"
 V="Authorization: Bearer $TV"
 img() {	# img NAME: the images row as bootctl image show --json has it
-	sqlite3 "$DB" "SELECT name, kind, kernel, initrds, cmdline, template
+	db_sql "SELECT name, kind, kernel, initrds, cmdline, template
 	    FROM images WHERE name = '$1'"
 }
 
@@ -111,7 +111,7 @@ api_call 404 DELETE /api/v1/images/deb/files -H "$A"
 note "DELETE /images/NAME: 409 for default_image or in use, 412, 404"
 
 # The files of an imported ISO (rows as image import writes them).
-sqlite3 "$DB" "UPDATE images SET iso_path = '/srv/x.iso' WHERE name = 'deb';
+db_sql "UPDATE images SET iso_path = '/srv/x.iso' WHERE name = 'deb';
     INSERT INTO iso_files (image, path, start, size) VALUES
     ('deb', 'install/vmlinuz', 4096, 100), ('deb', 'install/initrd.gz', 8192, 200),
     ('deb', 'README', 2048, 10)" || fail "cannot add iso_files"
@@ -171,7 +171,7 @@ api_call 422 PUT "/api/v1/files/$FID" -H "$A" -H "$J" -d '{"template":"nosuch"}'
 api_call 422 PUT "/api/v1/files/$FID" -H "$A" -H "$J" -d '{"url":"ftp://a/b/"}'
 api_call 422 PUT "/api/v1/files/$FID" -H "$A" -H "$J" -d '{}'
 api_call 404 PUT /api/v1/files/999999 -H "$A" -H "$J" -d '{"content":"x"}'
-[ "$(sqlite3 "$DB" "SELECT kind || ':' || content FROM files WHERE id = $FID")" = "content:#!ipxe
+[ "$(db_sql "SELECT kind || ':' || content FROM files WHERE id = $FID")" = "content:#!ipxe
 echo hi" ] || fail "a refused PUT changed the file"
 api_call 200 GET /api/v1/files -H "$V"
 api_json "sorted(f['path'] for f in j['files']) == ['deb/', 'l.txt', 'menu.ipxe', 'menu.ipxe']"
@@ -185,30 +185,30 @@ api_call 404 GET /api/v1/files/abc -H "$V"
 api_denied GET /api/v1/files
 api_denied DELETE "/api/v1/files/$FID" "$O"
 # The same rows as bootctl file add.
-sqlite3 "$DB" "SELECT path, mac, kind, content, template, local, url FROM files ORDER BY id" >"$T/files.api"
-sqlite3 "$DB" "DELETE FROM files"
+db_sql "SELECT path, mac, kind, content, template, local, url FROM files ORDER BY id" >"$T/files.api"
+db_sql "DELETE FROM files"
 printf '#!ipxe\necho hi\n' >"$T/menu"
 bc file add /menu.ipxe --global --content-file "$T/menu" >/dev/null
 bc file add menu.ipxe --mac $M1 --template t-raw >/dev/null
 bc file add deb/ --global --url http://mirror.invalid/deb/ --prefix >/dev/null
 bc file add l.txt --global --local "$T/local.txt" >/dev/null
-sqlite3 "$DB" "SELECT path, mac, kind, content, template, local, url FROM files ORDER BY id" >"$T/files.bc"
+db_sql "SELECT path, mac, kind, content, template, local, url FROM files ORDER BY id" >"$T/files.bc"
 cmp -s "$T/files.api" "$T/files.bc" || fail "files: API $(cat "$T/files.api"), bootctl $(cat "$T/files.bc")"
 # bootctl file set makes the row PUT makes.
 bc file set menu.ipxe --global --template t-raw >/dev/null
-sqlite3 "$DB" "SELECT path, mac, kind, content, template FROM files WHERE path = 'menu.ipxe' ORDER BY id" >"$T/set.bc"
+db_sql "SELECT path, mac, kind, content, template FROM files WHERE path = 'menu.ipxe' ORDER BY id" >"$T/set.bc"
 bc file set menu.ipxe --global --content-file "$T/menu" >/dev/null
-api_call 200 PUT "/api/v1/files/$(sqlite3 "$DB" "SELECT id FROM files WHERE path = 'menu.ipxe' AND mac IS NULL")" \
+api_call 200 PUT "/api/v1/files/$(db_sql "SELECT id FROM files WHERE path = 'menu.ipxe' AND mac IS NULL")" \
     -H "$A" -H "$J" -d '{"template":"t-raw"}'
-sqlite3 "$DB" "SELECT path, mac, kind, content, template FROM files WHERE path = 'menu.ipxe' ORDER BY id" >"$T/set.api"
+db_sql "SELECT path, mac, kind, content, template FROM files WHERE path = 'menu.ipxe' ORDER BY id" >"$T/set.api"
 cmp -s "$T/set.bc" "$T/set.api" ||
 	fail "file set: bootctl $(cat "$T/set.bc"), API $(cat "$T/set.api")"
 grep -q '|template||t-raw$' "$T/set.api" || fail "file set changed nothing: $(cat "$T/set.api")"
-FID=$(sqlite3 "$DB" "SELECT id FROM files WHERE mac IS NULL AND path = 'menu.ipxe'")
+FID=$(db_sql "SELECT id FROM files WHERE mac IS NULL AND path = 'menu.ipxe'")
 api_call 200 DELETE "/api/v1/files/$FID" -H "$A"
 api_json "j['deleted'] and j['path'] == 'menu.ipxe'"
 api_call 404 DELETE "/api/v1/files/$FID" -H "$A"
-[ "$(sqlite3 "$DB" "SELECT count(*) FROM files WHERE path = 'menu.ipxe'")" = 1 ] ||
+[ "$(db_sql "SELECT count(*) FROM files WHERE path = 'menu.ipxe'")" = 1 ] ||
 	fail "DELETE took the client's file too"
 note "/files: add, set (the same rows as bootctl), list, ?mac=, show, delete; 409, 422"
 

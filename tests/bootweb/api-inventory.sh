@@ -22,7 +22,7 @@ bc client add $M --name inv1 --ip 127.0.0.1 --image deb >/dev/null
 bc client next-boot $M install >/dev/null
 chown -R nobody: "$T"
 api_start
-count() { sqlite3 "$DB" "SELECT count(*) FROM inventories WHERE mac = '$M' ${1:-}"; }
+count() { db_sql "SELECT count(*) FROM inventories WHERE mac = '$M' ${1:-}"; }
 
 # boot SERIAL: /boot with iPXE's inventory; TOK is the token of its script.
 boot() {
@@ -32,14 +32,14 @@ boot() {
 	[ -n "$TOK" ] || fail "no token URL in the script: $(cat "$T/script")"
 }
 boot SN-1
-wait_for 5 sh -c "[ \$(sqlite3 '$DB' \"SELECT count(*) FROM inventories WHERE mac = '$M'\") -ge 1 ]" ||
+wait_for 5 db_ge "SELECT count(*) FROM inventories WHERE mac = '$M'" 1 ||
 	fail "no inventory kept for the boot"
 sleep 1.2	# /boot coalesces a client's reports within a second
 boot SN-2
-wait_for 5 sh -c "[ \$(sqlite3 '$DB' \"SELECT count(*) FROM inventories WHERE mac = '$M'\") -ge 2 ]" ||
-	fail "the second boot's inventory was not kept: $(sqlite3 "$DB" 'SELECT * FROM inventories')"
+wait_for 5 db_ge "SELECT count(*) FROM inventories WHERE mac = '$M'" 2 ||
+	fail "the second boot's inventory was not kept: $(db_sql 'SELECT * FROM inventories')"
 [ "$(count "AND source = 'ipxe' AND json_extract(data, '\$.serial') = 'SN-1'")" = 1 ] ||
-	fail "boot 1: $(sqlite3 "$DB" 'SELECT * FROM inventories')"
+	fail "boot 1: $(db_sql 'SELECT * FROM inventories')"
 note "each boot's iPXE inventory kept"
 
 # The installer's report, under the token.
@@ -51,16 +51,16 @@ R='{"disks":[{"name":"sda","size":512110190592,"model":"Disk\u0007One"},{"name":
     "bad\u0001key":"x"}'
 got=$(post -H 'Content-Type: application/json' -d "$R" "$BU${TOK}api/v1/self/inventory")
 [ "$got" = 200 ] || fail "report: $got $(cat "$T/body")"
-wait_for 5 sh -c "[ \$(sqlite3 '$DB' \"SELECT count(*) FROM inventories WHERE mac = '$M' AND source = 'self'\") = 1 ]" ||
+wait_for 5 db_is "SELECT count(*) FROM inventories WHERE mac = '$M' AND source = 'self'" 1 ||
 	fail "the report was not kept"
-d=$(sqlite3 "$DB" "SELECT data FROM inventories WHERE source = 'self'")
+d=$(db_sql "SELECT data FROM inventories WHERE source = 'self'")
 python3 -c 'import json, sys
 d = json.loads(sys.argv[1])
 assert d["disks"][0] == {"name": "sda", "size": 512110190592, "model": "DiskOne"}, d
 assert d["nics"][0]["driver"] == "virtio_net" and d["kernel"] == "6.1.0", d
 assert d["deep"] == {} and "badkey" in d and not any("\x01" in k for k in d), d' "$d" ||
 	fail "the report kept: $d"
-sqlite3 "$DB" "SELECT detail FROM events WHERE kind = 'self-inventory'" | grep -q 'keys' ||
+db_sql "SELECT detail FROM events WHERE kind = 'self-inventory'" | grep -q 'keys' ||
 	fail "no self-inventory event"
 note "the installer's report: kept cleaned (control bytes gone, nesting cut)"
 
@@ -104,7 +104,7 @@ note "client show prints the history; GET /api/v1/inventories answers it"
 bc settings set inventory.keep 2 >/dev/null
 sleep 1.2
 boot SN-3
-wait_for 5 sh -c "[ \$(sqlite3 '$DB' \"SELECT count(*) FROM inventories WHERE mac = '$M' AND json_extract(data, '\$.serial') = 'SN-3'\") = 1 ]" ||
+wait_for 5 db_is "SELECT count(*) FROM inventories WHERE mac = '$M' AND json_extract(data, '\$.serial') = 'SN-3'" 1 ||
 	fail "boot 3 not kept"
 [ "$(count)" = 2 ] || fail "inventory.keep 2: $(count) kept"
 [ "$(count "AND json_extract(data, '\$.serial') = 'SN-1'")" = 0 ] || fail "the oldest was kept"

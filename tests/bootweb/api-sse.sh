@@ -24,12 +24,12 @@ BEAT=$!
 ev() {	# ev KIND [MAC]: one event, written by another connection
 	local m=NULL
 	[ -n "${2:-}" ] && m="'$2'"
-	sqlite3 "$DB" "INSERT INTO events (ts, mac, daemon, kind, detail)
+	db_sql "INSERT INTO events (ts, mac, daemon, kind, detail)
 	    VALUES (strftime('%s','now'), $m, 'bootctl', '$1', 'test')" ||
 		fail "cannot add an event"
 }
 ids() { sed -n 's/^id: //p' "$@"; }
-base=$(sqlite3 "$DB" "SELECT ifnull(max(id), 0) FROM events")
+base=$(db_sql "SELECT ifnull(max(id), 0) FROM events")
 
 curl -sN --max-time 20 -H "$O" "$AU$S" >"$T/s1" 2>/dev/null &
 C1=$!
@@ -46,7 +46,7 @@ last=$(ids "$T/s1" | tail -1)
 for i in 6 7 8 9 10; do ev k2; done
 curl -sN --max-time 3 -H "$O" -H "Last-Event-ID: $last" "$AU$S" >"$T/s2" 2>/dev/null
 ids "$T/s1" "$T/s2" >"$T/got"
-sqlite3 "$DB" "SELECT id FROM events WHERE id > $base ORDER BY id" >"$T/want"
+db_sql "SELECT id FROM events WHERE id > $base ORDER BY id" >"$T/want"
 cmp -s "$T/got" "$T/want" ||
 	fail "resume: got $(tr '\n' ' ' <"$T/got"), want $(tr '\n' ' ' <"$T/want")"
 note "killed after $(ids "$T/s1" | wc -l) events, resumed: nothing lost or repeated"
@@ -83,9 +83,9 @@ PYEOF
 SLOW=$!
 wait_for 10 sh -c '[ "$(grep -c "event stream for" "$1")" -gt "$2" ]' sh \
     "$T/bootweb.log" "$n0" || fail "the slow subscriber's stream did not start"
-sqlite3 "$DB" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n
+db_sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n
     WHERE i < 20000) INSERT INTO events (ts, daemon, kind, detail)
-    SELECT 1, 'bootctl', 'flood', printf('%.300c', 'x') FROM n" ||
+    SELECT 1, 'bootctl', 'flood', '$(head -c 300 /dev/zero | tr '\0' x)' FROM n" ||
 	fail "cannot flood"
 wait_for 20 grep -q 'event stream of .* dropped' "$T/bootweb.log" ||
 	fail "slow consumer not dropped: $(tail -5 "$T/bootweb.log")"

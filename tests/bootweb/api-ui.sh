@@ -62,12 +62,12 @@ api_call 401 GET /api/v1/session -H "$C"
 note "session: user, role, CSRF token, expiry; 400 to a bearer; 403 same-site and cross-site; 401 after logout"
 
 # 2. events, newest first
-sqlite3 "$DB" "DELETE FROM events; WITH RECURSIVE n(i) AS (SELECT 1 UNION
+db_sql "DELETE FROM events; WITH RECURSIVE n(i) AS (SELECT 1 UNION
     ALL SELECT i + 1 FROM n WHERE i < 40) INSERT INTO events (ts, mac,
     daemon, kind, detail) SELECT 1000 + i, CASE WHEN i % 4 = 0 THEN
     '52:54:00:00:07:09' END, 'bootctl', CASE WHEN i % 5 = 0 THEN 'k5'
     ELSE 'other' END, 'e' || i FROM n" || fail "cannot add events"
-head=$(sqlite3 "$DB" 'SELECT max(id) FROM events')
+head=$(db_sql 'SELECT max(id) FROM events')
 ids() { python3 -c 'import json,sys
 print(" ".join(str(e["id"]) for e in json.load(open(sys.argv[1]))["events"]))' "$T/body"; }
 api_call 200 GET "/api/v1/events?order=desc&limit=5" -H "$O"
@@ -99,7 +99,7 @@ for q in order=up order= before=0 before=x after=-1 limit=0 limit=1001 \
 done
 api_call 403 GET "/api/v1/events?order=desc" -H "Authorization: Bearer $TV"
 # a kind filter reads a bounded number of events per request
-sqlite3 "$DB" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1
+db_sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1
     FROM n WHERE i < 12000) INSERT INTO events (ts, daemon, kind) SELECT
     2000 + i, 'bootctl', 'filler' FROM n"
 api_call 200 GET "/api/v1/events?order=desc&limit=10&kind=k5" -H "$O"
@@ -108,7 +108,7 @@ note "events: newest first from the head, before= pages on, mac and kind filter,
 
 # the plans: each order walks an index (no temporary b-tree, no scan)
 plan() {
-	p=$(sqlite3 "$DB" "EXPLAIN QUERY PLAN $1") || fail "plan: $1"
+	p=$(db_sql "EXPLAIN QUERY PLAN $1") || fail "plan: $1"
 	case $p in *"TEMP B-TREE"*|*"SCAN events"[!\ ]*|*"SCAN clients"[!\ ]*)
 		fail "not along an index: $1: $p" ;;
 	esac
@@ -122,7 +122,7 @@ for o in "name, mac" "name DESC, mac DESC" "image, mac" "image DESC, mac DESC" \
 done
 
 # 3. clients sorted by the server
-sqlite3 "$DB" "DELETE FROM clients; INSERT INTO clients (mac, name, image,
+db_sql "DELETE FROM clients; INSERT INTO clients (mac, name, image,
     state, allowed, last_seen, created, updated) VALUES
     ('52:54:00:00:08:01', 'delta', NULL, 'known', 1, 300, 1, 1),
     ('52:54:00:00:08:02', 'alpha', NULL, 'known', 0, 100, 1, 1),
@@ -154,7 +154,7 @@ api_json "not j['more'] and j['total'] == 5"
 order "sort=-last_seen&known=true" 01 05 02
 order "sort=name&q=a" 02 05 04 01
 # with a label selector: the candidates the label index gives, in order
-sqlite3 "$DB" "INSERT INTO client_labels (mac, key, value) VALUES
+db_sql "INSERT INTO client_labels (mac, key, value) VALUES
     ('52:54:00:00:08:01', 'rack', '9'), ('52:54:00:00:08:03', 'rack', '9'),
     ('52:54:00:00:08:05', 'rack', '9'), ('52:54:00:00:08:05', 'role', 'db')" ||
 	fail "cannot label clients"

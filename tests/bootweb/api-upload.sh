@@ -60,14 +60,14 @@ api_call 200 GET /api/v1/images/ubu -H "$V"
 api_json "j['iso_path'] == '$T/uploads/ubu.iso' and j['kernel'] == 'ubu/vmlinuz'"
 cmp "$T/ubu/vmlinuz" "$T/src-ubu/casper/vmlinuz" || fail "the kernel extracted differs"
 [ -z "$(find "$T/uploads" -name '.upload-*')" ] || fail "a temporary upload is left"
-sqlite3 "$DB" "SELECT detail FROM events WHERE kind = 'image-import'" | grep -q "job $JOB: imported ubu" ||
+db_sql "SELECT detail FROM events WHERE kind = 'image-import'" | grep -q "job $JOB: imported ubu" ||
 	fail "no image-import event"
 # the same import by bootctl makes the same row
 "$BOOTCTL" -f "$CONF" -D "$DB" image import "$T/uploads/ubu.iso" --name ubu-bc >/dev/null ||
 	fail "bootctl image import"
 cols="kind, distro, version, arch, cmdline, iso_path, iso_sha256, iso_size"
-[ "$(sqlite3 "$DB" "SELECT $cols FROM images WHERE name = 'ubu'")" = \
-  "$(sqlite3 "$DB" "SELECT $cols FROM images WHERE name = 'ubu-bc'")" ] ||
+[ "$(db_sql "SELECT $cols FROM images WHERE name = 'ubu'")" = \
+  "$(db_sql "SELECT $cols FROM images WHERE name = 'ubu-bc'")" ] ||
 	fail "the API's import and bootctl's differ"
 note "upload: stored byte for byte, imported as bootctl imports it"
 

@@ -17,7 +17,7 @@ SECRET=0123456789abcdef-test-secret
 # ev KIND...: append events, as a daemon would.
 ev() {
 	for k; do
-		sqlite3 "$DB" "INSERT INTO events (ts, daemon, kind, detail)
+		db_sql "INSERT INTO events (ts, daemon, kind, detail)
 		    VALUES (strftime('%s', 'now'), 'tftpd', '$k', 'from the test')"
 	done
 }
@@ -89,9 +89,9 @@ grep -q old-event "$T/got" && fail "an event from before add was sent"
 note "4 events of 5 sent in order, each signature verified; none from before add"
 
 # The dead endpoint: retried with backoff, nothing lost, no boot delayed.
-wait_for 10 sh -c "[ \$(sqlite3 '$DB' 'SELECT failed FROM webhooks WHERE id = 2') -ge 2 ]" ||
-	fail "the dead webhook was not retried: $(sqlite3 "$DB" 'SELECT * FROM webhooks')"
-[ "$(sqlite3 "$DB" 'SELECT delivered FROM webhooks WHERE id = 2')" = 0 ] || fail "delivered to a dead endpoint?"
+wait_for 10 db_ge "SELECT failed FROM webhooks WHERE id = 2" 2 ||
+	fail "the dead webhook was not retried: $(db_sql 'SELECT * FROM webhooks')"
+[ "$(db_sql 'SELECT delivered FROM webhooks WHERE id = 2')" = 0 ] || fail "delivered to a dead endpoint?"
 t=$(curl -s -o /dev/null -w '%{time_total}' "$BU/boot.ipxe") || fail "/boot.ipxe"
 python3 -c "import sys; sys.exit(0 if $t < 0.5 else 1)" || fail "/boot.ipxe took $t s beside a dead webhook"
 expect_rc 0 "$BOOTCTL" -f "$CONF" -D "$DB" webhook list
@@ -101,16 +101,16 @@ wait_for 40 sh -c "[ \$(grep -c . '$T/late' 2>/dev/null) -ge 3 ]" || fail "late:
 sleep 1
 [ "$(awk '{ print $2 }' "$T/late" | tr '\n' ' ')" = "tftp-rrq tftp-done tftp-rrq " ] ||
 	fail "the dead endpoint got: $(cat "$T/late")"
-note "a dead endpoint: retried with backoff ($(sqlite3 "$DB" 'SELECT failed FROM webhooks WHERE id = 2') failures), /boot.ipxe in $t s, all 3 events once it came back"
+note "a dead endpoint: retried with backoff ($(db_sql 'SELECT failed FROM webhooks WHERE id = 2') failures), /boot.ipxe in $t s, all 3 events once it came back"
 
 # Past the backlog the oldest are dropped, and counted.
 kill "$(cat "$T/recv$DPORT.pid")"
 bc settings set webhook.backlog 3 >/dev/null
 for i in 1 2 3 4 5 6 7 8 9 10; do ev tftp-x; done
-wait_for 15 sh -c "[ \$(sqlite3 '$DB' 'SELECT dropped FROM webhooks WHERE id = 2') -ge 7 ]" ||
-	fail "nothing dropped: $(sqlite3 "$DB" 'SELECT * FROM webhooks')"
-[ "$(sqlite3 "$DB" 'SELECT dropped FROM webhooks WHERE id = 2')" = 7 ] ||
-	fail "dropped $(sqlite3 "$DB" 'SELECT dropped FROM webhooks WHERE id = 2'), not 7"
+wait_for 15 db_ge "SELECT dropped FROM webhooks WHERE id = 2" 7 ||
+	fail "nothing dropped: $(db_sql 'SELECT * FROM webhooks')"
+[ "$(db_sql 'SELECT dropped FROM webhooks WHERE id = 2')" = 7 ] ||
+	fail "dropped $(db_sql 'SELECT dropped FROM webhooks WHERE id = 2'), not 7"
 note "webhook.backlog 3: 7 of 10 events dropped and counted"
 
 # The API: what bootctl webhook does, admin only.
@@ -141,5 +141,5 @@ api_call 200 DELETE "/api/v1/webhooks/$WID" -H "$A"
 api_call 404 DELETE "/api/v1/webhooks/$WID" -H "$A"
 api_call 404 DELETE /api/v1/webhooks/x -H "$A"
 api_call 405 PUT /api/v1/webhooks/5 -H "$A"
-[ "$(sqlite3 "$DB" 'SELECT count(*) FROM webhooks')" = 3 ] || fail "webhooks: $(sqlite3 "$DB" 'SELECT id, url FROM webhooks')"
+[ "$(db_sql 'SELECT count(*) FROM webhooks')" = 3 ] || fail "webhooks: $(db_sql 'SELECT id, url FROM webhooks')"
 note "/api/v1/webhooks: list without secrets, add (a made-up secret shown once), 409, 422, 400, 415, 413, 401, 403, remove"

@@ -61,14 +61,14 @@ note "bootctl edits show at once: ok"
 
 # Requests alone never rebuild the cache, and each one is still an event.
 sleep 0.3
-n0=$(rebuilds); e0=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind = 'http-script'")
+n0=$(rebuilds); e0=$(db_sql "SELECT count(*) FROM events WHERE kind = 'http-script'")
 [ -n "$n0" ] && [ "$n0" -ge 1 ] || fail "no rebuild counter in /metrics"
 i=0; while [ $i -lt 40 ]; do echo "url = \"$U/boot?mac=$A\""; echo "output = /dev/null"; i=$((i + 1)); done >"$T/urls"
 curl -sf -K "$T/urls" || fail "40 scripts"
 n1=$(rebuilds)
 [ "$n1" = "$n0" ] || fail "40 requests rebuilt the cache $((n1 - n0)) times"
 sleep 0.4
-e1=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind = 'http-script'")
+e1=$(db_sql "SELECT count(*) FROM events WHERE kind = 'http-script'")
 [ $((e1 - e0)) = 40 ] || fail "40 requests, $((e1 - e0)) http-script events"
 bc settings set menu.timeout 3
 script; has "--timeout 3000" "edit after the burst"

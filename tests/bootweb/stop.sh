@@ -111,7 +111,7 @@ ka=$(sed -n 's/^keepalive closed \([0-9.]*\) s.*/\1/p' "$T/result")
 [ -n "$ka" ] && awk -v k="$ka" 'BEGIN {exit !(k < 1.5)}' || fail "idle keep-alive not closed at once: $(cat "$T/result")"
 awk -v t="$dt" 'BEGIN {exit !(t < 6)}' || fail "bootweb took $dt s to exit after a ~4 s download"
 grep -q "the last connection closed" "$T/bootweb.log" || fail "log: $(cat "$T/bootweb.log")"
-n=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE daemon = 'bootweb' AND detail = 'served /data/big'")
+n=$(db_sql "SELECT count(*) FROM events WHERE daemon = 'bootweb' AND detail = 'served /data/big'")
 [ "$n" -ge 1 ] || fail "the download's event was not written before exit"
 note "SIGTERM: refused new connections, closed the idle one, finished the download, exit 0 after $dt s: ok"
 

@@ -80,7 +80,7 @@ expect() {	# expect WANT WHAT GETTER ARGS...
 has() { grep -qF -- "$1" "$T/b" || fail "$2: lacks '$1' in: $(cat "$T/b")"; }
 hasnt() { ! grep -qF -- "$1" "$T/b" || fail "$2: has '$1' in: $(cat "$T/b")"; }
 tokurl() { grep -o "$U/t/[0-9a-f]\{52\}" "$T/b" | head -1; }
-col() { sqlite3 "$DB" "SELECT ifnull($1, '-') FROM clients WHERE mac = '$V'"; }
+col() { db_sql "SELECT ifnull($1, '-') FROM clients WHERE mac = '$V'"; }
 
 # The victim boots first: its own script, with its token; its address recorded.
 bc client next-boot $V install
@@ -103,11 +103,11 @@ hasnt "${TV##*/t/}" "X gets V's token"
 sleep 0.3
 [ "$(col last_ip)" = 10.81.0.2 ] || fail "X rebound V's last_ip to $(col last_ip)"
 [ "$(col next_boot)" = local ] || fail "X consumed V's one-time action: $(col next_boot)"
-[ "$(sqlite3 "$DB" "SELECT json_extract(inventory, '$.serial') FROM clients WHERE mac = '$V'")" = V-SERIAL ] ||
+[ "$(db_sql "SELECT json_extract(inventory, '$.serial') FROM clients WHERE mac = '$V'")" = V-SERIAL ] ||
 	fail "X wrote V's inventory"
-[ "$(sqlite3 "$DB" "SELECT last_ip FROM clients WHERE mac = '$X'")" = 10.81.0.3 ] ||
+[ "$(db_sql "SELECT last_ip FROM clients WHERE mac = '$X'")" = 10.81.0.3 ] ||
 	fail "X not recorded as itself"
-sqlite3 "$DB" "SELECT detail FROM events WHERE kind = 'http-claim' AND mac = '$X'" | grep -q "claimed $V" ||
+db_sql "SELECT detail FROM events WHERE kind = 'http-claim' AND mac = '$X'" | grep -q "claimed $V" ||
 	fail "no http-claim event"
 note "/boot?mac=V from X: X's own script; V's line, action, address and inventory untouched"
 
@@ -115,14 +115,14 @@ note "/boot?mac=V from X: X's own script; V's line, action, address and inventor
 # expired, declined, and bound; the NDP entry says who X is all the same.
 for st in "bound -1" "declined 600" "bound 600"; do
 	set -- $st
-	sqlite3 "$DB" "DELETE FROM leases6; INSERT INTO leases6 (addr, duid, iaid, mac, state,
+	db_sql "DELETE FROM leases6; INSERT INTO leases6 (addr, duid, iaid, mac, state,
 	    expires, updated) VALUES ('fd81::3', x'000300015254007e0002', 1, '$V', '$1',
 	    CAST(strftime('%s', 'now') AS INTEGER) + $2, 0)" || fail "cannot plant a lease"
 	expect 200 "X claims V over IPv6 ($st lease)" xget "$U6/boot?mac=$V"
 	hasnt "VICTIMSECRET" "X over IPv6 with a $1 lease sees V's command line"
 	has "# netboot: $X:" "X over IPv6 is X ($st lease)"
 done
-sqlite3 "$DB" "DELETE FROM leases6"
+db_sql "DELETE FROM leases6"
 [ "$(col next_boot)" = local ] || fail "X over IPv6 consumed V's one-time action"
 note "over IPv6 with expired, declined and bound leases naming V: X is X"
 
@@ -191,9 +191,9 @@ note "V's own files and self-API by token; the last boot's token is refused"
 # A read error is an error, not "no such client": a denied V whose row
 # cannot be read gets the local disk (never the menu), and the log says why.
 bc client deny $V
-sqlite3 "$DB" "ALTER TABLE clients RENAME TO clients_away" || fail "cannot hide the clients table"
+db_sql "ALTER TABLE clients RENAME TO clients_away" || fail "cannot hide the clients table"
 expect 200 "V's script with the clients table unreadable" vget "$U/boot?mac=$V"
-sqlite3 "$DB" "ALTER TABLE clients_away RENAME TO clients" || fail "cannot restore the clients table"
+db_sql "ALTER TABLE clients_away RENAME TO clients" || fail "cannot restore the clients table"
 grep -q '^goto local$' "$T/b" && ! grep -q '^choose' "$T/b" ||
 	fail "a read error gave: $(cat "$T/b")"
 grep -q "$V: reading the client: .*serving the local disk" "$T/bootweb.log" ||
@@ -203,11 +203,11 @@ note "a database read error: the local disk and a log line"
 
 # Tokens never reach the log or the events.
 sleep 0.3
-! sqlite3 "$DB" "SELECT detail FROM events" | grep -q '[0-9a-f]\{52\}' ||
-	fail "a token in the events: $(sqlite3 "$DB" "SELECT detail FROM events" | grep '[0-9a-f]\{52\}' | head -2)"
+! db_sql "SELECT detail FROM events" | grep -q '[0-9a-f]\{52\}' ||
+	fail "a token in the events: $(db_sql "SELECT detail FROM events" | grep '[0-9a-f]\{52\}' | head -2)"
 ! grep -q '[0-9a-f]\{52\}' "$T/bootweb.log" "$T/tftpd.log" || fail "a token in a log"
-n=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind IN ('http-unattended', 'http-token', 'self-refused')")
+n=$(db_sql "SELECT count(*) FROM events WHERE kind IN ('http-unattended', 'http-token', 'self-refused')")
 [ "$n" -ge 6 ] || fail "refusals not all recorded ($n)"
 kill -0 "$(cat "$T/bootweb.pid")" || fail "bootweb died"
-note "no token in $(sqlite3 "$DB" "SELECT count(*) FROM events") events or the logs; $n refusals recorded"
+note "no token in $(db_sql "SELECT count(*) FROM events") events or the logs; $n refusals recorded"
 exit 0

@@ -56,7 +56,7 @@ expect() {	# expect WANT WHAT ARGS...
 }
 # reqs PATH: how many requests the upstream saw for PATH
 reqs() { grep -c "^GET $1 " "$T/up-req.log"; }
-events() { sqlite3 "$DB" "SELECT detail FROM events WHERE kind = '$1'"; }
+events() { db_sql "SELECT detail FROM events WHERE kind = '$1'"; }
 
 # A whole file, byte for byte, with its length; then validated by a 304.
 add small.txt --url "$UP/files/small.txt"
@@ -108,7 +108,7 @@ tt=$($RUN curl -s -o "$T/b" -D "$T/h" -w '%{time_starttransfer} %{time_total}' "
 cmp -s "$T/b" "$T/up/big2.bin" || fail "streamed body differs"
 [ "$(hdr content-length)" = "$(stat -c %s "$T/up/big2.bin")" ] || fail "streamed Content-Length"
 echo "$tt" | awk '{ exit !($1 < 1.0 && $2 >= 1.5) }' || fail "not streamed: first byte, total: $tt"
-wait_for 3 sh -c "sqlite3 '$DB' \"SELECT detail FROM events WHERE kind = 'http-file'\" | grep -q 'trickle.bin.*streamed'" ||
+wait_for 3 db_grep "SELECT detail FROM events WHERE kind = 'http-file'" 'trickle.bin.*streamed' ||
 	fail "no streamed event: $(events http-file)"
 # HEAD of a cold file (UEFI HTTP Boot's first request): its length at once.
 add trickle3.bin --url "$UP/trickle/2/big1.bin?head"
@@ -138,9 +138,9 @@ kill -0 "$(cat "$T/bootweb.pid")" || fail "bootweb died: $(tail "$T/bootweb.log"
 add fail.bin --url "$UP/fail/x?token=SECRET42"
 expect 502 "upstream 500" "$U/fail.bin"
 grep -q "HTTP status 500" "$T/b" || fail "502 body: $(cat "$T/b")"
-wait_for 3 sh -c "sqlite3 '$DB' \"SELECT detail FROM events WHERE kind = 'upstream-error'\" | grep -q 'fail.bin: upstream 127.0.0.1: HTTP status 500'" ||
+wait_for 3 db_grep "SELECT detail FROM events WHERE kind = 'upstream-error'" 'fail.bin: upstream 127.0.0.1: HTTP status 500' ||
 	fail "no upstream-error event: $(events upstream-error)"
-sqlite3 "$DB" "SELECT detail FROM events" | grep -q SECRET42 && fail "the query reached an event"
+db_sql "SELECT detail FROM events" | grep -q SECRET42 && fail "the query reached an event"
 grep -q SECRET42 "$T/bootweb.log" && fail "the query reached the log"
 # Cut short after a 200 and its length went: the client gets less than
 # the length, and the connection closed (curl: 18, partial file; or 52,
@@ -150,7 +150,7 @@ $RUN curl -s -o "$T/drop.out" "$U/drop.bin"; rc=$?
 [ "$rc" = 18 ] || [ "$rc" = 52 ] || fail "a cut upstream body: curl exit $rc, not 18 or 52"
 [ ! -e "$T/drop.out" ] || [ "$(stat -c %s "$T/drop.out")" -lt "$(stat -c %s "$T/up/big1.bin")" ] ||
 	fail "a cut body came whole"
-wait_for 3 sh -c "sqlite3 '$DB' \"SELECT detail FROM events WHERE kind = 'upstream-error'\" | grep -q '^drop.bin: upstream 127.0.0.1: Transferred a partial file (after'" ||
+wait_for 3 db_grep "SELECT detail FROM events WHERE kind = 'upstream-error'" '^drop.bin: upstream 127.0.0.1: Transferred a partial file (after' ||
 	fail "no upstream-error event for drop.bin: $(events upstream-error)"
 add hang.bin --url "$UP/slow/30/small.txt"
 t0=$(date +%s)

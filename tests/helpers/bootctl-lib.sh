@@ -39,8 +39,6 @@ json_is() {
 	got=$(jq -r "$1" "$T/out") || fail "jq '$1' failed on: $(cat "$T/out")"
 	[ "$got" = "$2" ] || fail "jq '$1' gave '$got', expected '$2'"
 }
-# sql QUERY: run QUERY on the test database with the sqlite3 CLI.
-sql() { sqlite3 -batch "$DB" "$1"; }
 
 # A fresh database for each test.
 "$BOOTCTL" -D "$DB" db init >/dev/null || fail "bootctl db init"

@@ -75,10 +75,10 @@ db_sql() {
 	if [ "$NB_TEST_DB" = pg ]; then
 		if [ $# -gt 0 ]; then
 			PGOPTIONS="-c search_path=\"\$user\",public,nbtest" \
-			    pg_sql "$1"
+			    pg_sql "$1" -d "$DB"
 		else
 			PGOPTIONS="-c search_path=\"\$user\",public,nbtest" \
-			    pg_sql -
+			    pg_sql - -d "$DB"
 		fi
 	elif [ $# -gt 0 ]; then
 		sqlite3 -batch "$DB" "$1"
@@ -86,6 +86,28 @@ db_sql() {
 		sqlite3 -batch "$DB"
 	fi
 }
+
+# db_new NAME: the location of a new, empty database (a file in $T, or
+# a database of the test's PostgreSQL server) for DB= or bootctl -D.
+db_new() {
+	if [ "$NB_TEST_DB" = pg ]; then
+		pg_sql "CREATE DATABASE $1 OWNER netboot" -U postgres \
+		    -d template1 || fail "cannot create database $1"
+		echo "postgresql:///$1?host=$PG_DIR&port=$PG_PORT&user=netboot"
+	else
+		echo "$T/$1.db"
+	fi
+}
+
+# db_is SQL WANT: db_sql SQL prints WANT (a condition for wait_for).
+db_is() { [ "$(db_sql "$1" 2>/dev/null)" = "$2" ]; }
+# db_ge SQL N: db_sql SQL prints a number >= N (a condition for wait_for).
+db_ge() {
+	local v
+	v=$(db_sql "$1" 2>/dev/null) && [ -n "$v" ] && [ "$v" -ge "$2" ]
+}
+# db_grep SQL PATTERN: a row db_sql SQL prints matches grep's PATTERN.
+db_grep() { db_sql "$1" 2>/dev/null | grep -q -- "$2"; }
 
 # sqlite_only WHAT: skip the test under NB_TEST_DB=pg, saying why.
 sqlite_only() {
@@ -121,7 +143,8 @@ test_config() {
 	{
 		echo "database = $DB"
 		# a PostgreSQL database has no directory: the files are in $T
-		[ "$NB_TEST_DB" = pg ] && echo "datadir = $T"
+		[ "$NB_TEST_DB" = pg ] && ! printf '%s\n' "${1:-}" |
+		    grep -q '^datadir[[:space:]]*=' && echo "datadir = $T"
 		echo "user = nobody"
 		printf '%s\n' "${1:-}"
 	} >"$T/netboot.conf"
@@ -151,8 +174,11 @@ NB_TEST_DB=${NB_TEST_DB:-sqlite}
 case $NB_TEST_DB in
 sqlite)	;;
 pg)
-	grep -q '^#define HAVE_LIBPQ 1' "$top_builddir/config.h" 2>/dev/null ||
+	grep -q '^#define HAVE_LIBPQ\b' "$top_builddir/config.h" 2>/dev/null ||
 		skip "NB_TEST_DB=pg: netboot is built without libpq"
+	# libpq's environment (PGHOST, PGSERVICE...) never points a test
+	# elsewhere, at the system's cluster least of all.
+	for v in $(env | sed -n 's/^\(PG[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
 	. "$top_srcdir/tests/helpers/pg.sh"
 	pg_start "$T/pg"
 	DB=$PG_URL

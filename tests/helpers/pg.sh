@@ -50,9 +50,9 @@ pg_template() {
 	pg_ctl_start "$tmp" || return 1
 	# Only template1 and netboot are kept: each database is 7.5 MB to copy.
 	pg_sql "CREATE ROLE netboot LOGIN" -U postgres -d template1 &&
+	    pg_sql "$PG_COMPAT" -U postgres -d template1 >/dev/null &&
 	    pg_sql "CREATE DATABASE netboot OWNER netboot" -U postgres \
 	    -d template1 &&
-	    pg_sql "$PG_COMPAT" >/dev/null &&
 	    pg_sql "DROP DATABASE postgres" -U postgres -d template1 &&
 	    pg_sql "ALTER DATABASE template0 IS_TEMPLATE false" -U postgres \
 	    -d template1 &&
@@ -115,10 +115,11 @@ pg_sql() {
 	    -U netboot -d netboot "$@"
 }
 
-# The SQLite functions the tests' own SQL uses, in schema nbtest of the
-# template's netboot database (db_sql puts it last on the search path;
-# the programs never see it).
+# The SQLite functions the tests' own SQL uses, in schema nbtest of
+# template1, so of every database the test creates (db_sql puts it last
+# on the search path; the programs never see it).
 PG_COMPAT="CREATE SCHEMA nbtest;
+GRANT USAGE ON SCHEMA nbtest TO PUBLIC;
 CREATE FUNCTION nbtest.ifnull(anycompatible, anycompatible)
     RETURNS anycompatible LANGUAGE sql IMMUTABLE
     AS 'SELECT coalesce(\$1, \$2)';
@@ -137,6 +138,16 @@ CREATE FUNCTION nbtest.unixepoch(text) RETURNS bigint
     THEN now() ELSE \$1::timestamptz END)::bigint';
 CREATE FUNCTION nbtest.json_object(text, text) RETURNS text
     LANGUAGE sql IMMUTABLE AS 'SELECT json_build_object(\$1, \$2)::text';
+CREATE FUNCTION nbtest.json_extract(jsonb, text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS 'SELECT \$1 #>> string_to_array(substr(\$2, 3), ''.'')';
+CREATE FUNCTION nbtest.json_extract(text, text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS 'SELECT \$1::jsonb #>> string_to_array(substr(\$2, 3), ''.'')';
+CREATE FUNCTION nbtest.strftime(text) RETURNS bigint LANGUAGE sql STABLE
+    AS 'SELECT extract(epoch FROM now())::bigint';
+CREATE FUNCTION nbtest.strftime(text, text) RETURNS bigint
+    LANGUAGE sql STABLE AS 'SELECT nbtest.unixepoch(\$2)';
 CREATE FUNCTION nbtest.hex(bytea) RETURNS text
     LANGUAGE sql IMMUTABLE AS 'SELECT upper(encode(\$1, ''hex''))';
 CREATE FUNCTION nbtest.hex(text) RETURNS text

@@ -53,4 +53,4 @@ $(tail -n 30 "$T/pxedhcpd.log")"
 }
 
 # events KIND: how many events of KIND pxedhcpd wrote (after its writer had a tick).
-events() { sqlite3 "$DB" "SELECT count(*) FROM events WHERE daemon = 'pxedhcpd' AND kind = '$1'"; }
+events() { db_sql "SELECT count(*) FROM events WHERE daemon = 'pxedhcpd' AND kind = '$1'"; }

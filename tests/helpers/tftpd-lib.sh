@@ -65,7 +65,7 @@ log_has() { grep -qF -- "$1" "$T/tftpd.log"; }
 # events KIND: the detail of every event of that kind, once the queue is flushed.
 events() {
 	sleep 0.3
-	sqlite3 "$DB" "SELECT detail FROM events WHERE daemon = 'tftpd' AND kind = '$1' ORDER BY id"
+	db_sql "SELECT detail FROM events WHERE daemon = 'tftpd' AND kind = '$1' ORDER BY id"
 }
 
 # alive: the daemon still runs.

@@ -55,6 +55,18 @@ e=$(db_sql "SELECT unixepoch('now')")
 [ "$(db_sql "SELECT json_object('serial', 'a\"b')")" = '{"serial" : "a\"b"}' ] ||
 	fail "json_object: $(db_sql "SELECT json_object('serial', 'a\"b')")"
 
+[ "$(db_sql "SELECT CAST(strftime('%s', 'now') AS INTEGER) - CAST(strftime('%s') AS INTEGER)")" -le 1 ] || fail "strftime"
+[ "$(db_sql "SELECT json_extract('{\"a\": {\"b\": 3}}', '\$.a.b')")" = 3 ] ||
+	fail "json_extract"
+
+# db_new: a second database, which db_sql reaches through DB
+NEW=$(db_new other)
+DB=$NEW db_sql "CREATE TABLE u (x text); INSERT INTO u VALUES ('other')"
+[ "$(DB=$NEW db_sql "SELECT x || ifnull(NULL, '!') FROM u")" = 'other!' ] ||
+	fail "db_sql on the new database"
+[ "$(DB=$NEW db_sql "SELECT current_database()")" = other ] || fail "not the new database"
+db_sql "SELECT x FROM u" 2>/dev/null && fail "the new table is in the test's database"
+
 # db_dump: the same when nothing changed, even after a failed insert
 # took a sequence number; different after a change
 db_dump >"$T/before"

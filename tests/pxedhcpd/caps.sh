@@ -15,7 +15,7 @@ ROWS=1000
 KNOWN="52:54:00:aa:00:01 52:54:00:aa:00:02 52:54:00:aa:00:03"
 DENIED=02:de:00:00:00:01	# discovered, then denied by an operator: kept
 PLAIN=02:de:00:00:00:02		# discovered, untouched, the earliest: evicted
-q() { sqlite3 "$DB" "$1"; }
+q() { db_sql "$1"; }
 
 bctl settings set clients.max_discovered $CAP
 bctl settings set events.max_rows $ROWS
@@ -83,7 +83,7 @@ PY
 }
 discover "$VICTIM"
 discover "$CLIMAC"
-wait_for 5 sh -c "[ \"\$(sqlite3 '$DB' \"SELECT last_ip FROM clients WHERE mac = '$CLIMAC'\")\" = $CLIENT_IP ]" ||
+wait_for 5 db_is "SELECT last_ip FROM clients WHERE mac = '$CLIMAC'" $CLIENT_IP ||
 	fail "the client's own ciaddr, verified by the neighbour table, was not recorded: \
 $(q "SELECT mac, last_ip FROM clients WHERE mac = '$CLIMAC'")"
 [ -z "$(q "SELECT last_ip FROM clients WHERE mac = '$VICTIM'")" ] ||

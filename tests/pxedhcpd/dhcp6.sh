@@ -88,9 +88,9 @@ grep -q "dropped .*DHCPv6 datagram.*option length past the end" "$T/pxedhcpd.log
 grep -q "dropped 3-byte DHCPv6 datagram" "$T/pxedhcpd.log" ||
 	fail "no log line for the 3-byte datagram"
 sleep 0.4	# one event flush
-n=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE daemon = 'pxedhcpd' AND kind = 'dhcp-offer' AND detail LIKE 'DHCPv6 ADVERTISE%' AND mac = '52:54:00:66:00:16'")
-[ "$n" -ge 1 ] || fail "no ADVERTISE event for the HTTPClient: $(sqlite3 "$DB" 'SELECT * FROM events')"
-sqlite3 "$DB" "SELECT detail FROM events WHERE mac = '52:54:00:66:00:dd'" |
+n=$(db_sql "SELECT count(*) FROM events WHERE daemon = 'pxedhcpd' AND kind = 'dhcp-offer' AND detail LIKE 'DHCPv6 ADVERTISE%' AND mac = '52:54:00:66:00:16'")
+[ "$n" -ge 1 ] || fail "no ADVERTISE event for the HTTPClient: $(db_sql 'SELECT * FROM events')"
+db_sql "SELECT detail FROM events WHERE mac = '52:54:00:66:00:dd'" |
 	grep -q "DHCPv6 SOLICIT .*ignored: denied" || fail "no dhcp-ignore event for the denied client"
 
 # ------------------------------------------------------------ stateful mode
@@ -128,18 +128,18 @@ PYEOF
 expect_rc 0 "$BOOTCTL" -D "$DB" lease list
 expect_out "$A"
 # Written behind with the times of the answer: dhcp6.lease_time (600) each.
-[ "$(sqlite3 "$DB" "SELECT group_concat(expires - updated) FROM leases6 WHERE addr IN ('$A', '$DECLINED')")" = 600,600 ] ||
-	fail "lease times: $(sqlite3 "$DB" "SELECT addr, state, expires, updated FROM leases6")"
+[ "$(db_sql "SELECT group_concat(expires - updated) FROM leases6 WHERE addr IN ('$A', '$DECLINED')")" = 600,600 ] ||
+	fail "lease times: $(db_sql "SELECT addr, state, expires, updated FROM leases6")"
 expect_out "declined"
 sleep 0.4	# one event flush, one recorder tick
-[ "$(sqlite3 "$DB" "SELECT arch || ' ' || vendor_class FROM clients WHERE mac = '$CLIMAC'")" = \
+[ "$(db_sql "SELECT arch || ' ' || vendor_class FROM clients WHERE mac = '$CLIMAC'")" = \
     "7 PXEClient:Arch:00007:UNDI:003016" ] ||
-	fail "the DHCPv6 client is not recorded: $(sqlite3 "$DB" 'SELECT * FROM clients')"
-n=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE mac = '$CLIMAC' AND kind = 'dhcp-ack' AND ip = '$A' AND detail = 'DHCPv6 REPLY with boot file URL tftp://[fd78::2]/snponly.efi, address $A for x64 UEFI (arch 7)'")
-[ "$n" -ge 1 ] || fail "no REPLY event naming the lease: $(sqlite3 "$DB" "SELECT kind, ip, detail FROM events WHERE mac = '$CLIMAC'")"
+	fail "the DHCPv6 client is not recorded: $(db_sql 'SELECT * FROM clients')"
+n=$(db_sql "SELECT count(*) FROM events WHERE mac = '$CLIMAC' AND kind = 'dhcp-ack' AND ip = '$A' AND detail = 'DHCPv6 REPLY with boot file URL tftp://[fd78::2]/snponly.efi, address $A for x64 UEFI (arch 7)'")
+[ "$n" -ge 1 ] || fail "no REPLY event naming the lease: $(db_sql "SELECT kind, ip, detail FROM events WHERE mac = '$CLIMAC'")"
 # B declined and released: it sends from its own EUI-64 source, 02:77:00:00:00:51's.
 for k in dhcp-decline dhcp-release; do
-	[ "$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE mac = '02:77:00:00:00:51' AND kind = '$k'")" -ge 1 ] ||
+	[ "$(db_sql "SELECT count(*) FROM events WHERE mac = '02:77:00:00:00:51' AND kind = '$k'")" -ge 1 ] ||
 		fail "no $k event"
 done
 grep -q "dropped .*DHCPv6 datagram.*malformed IA_NA" "$T/pxedhcpd.log" ||
@@ -154,19 +154,19 @@ expect_rc 2 "$BOOTCTL" -D "$DB" lease rm 10.0.0.1
 expect_err "not an IPv6 address"
 expect_rc 1 "$BOOTCTL" -D "$DB" lease rm "$RELEASED"
 expect_rc 0 "$BOOTCTL" -D "$DB" lease rm "$(echo "$A" | tr a-f A-F)"
-[ "$(sqlite3 "$DB" "SELECT count(*) FROM leases6 WHERE addr = '$A'")" = 0 ] ||
+[ "$(db_sql "SELECT count(*) FROM leases6 WHERE addr = '$A'")" = 0 ] ||
 	fail "lease rm left the lease"
 # pxedhcpd's copy of the leases follows (another process committed).
 sleep 0.3
 LEASED_A=$A client gone fd78::2 $POOL
-wait_for 3 sh -c "[ \"\$(sqlite3 $DB \"SELECT count(*) FROM leases6 WHERE addr = '$A' AND state = 'bound'\")\" = 1 ]" ||
+wait_for 3 db_is "SELECT count(*) FROM leases6 WHERE addr = '$A' AND state = 'bound'" 1 ||
 	fail "the REBIND after lease rm was not written"
 expect_rc 0 "$BOOTCTL" -D "$DB" lease rm "$A"
 sleep 0.3
 # OVMF's own messages (tests/pxedhcpd/captures/ovmf-pxe6.pcap), replayed.
 client replay fd78::2 $POOL "$top_srcdir/tests/pxedhcpd/captures/ovmf-pxe6.pcap"
 sleep 0.4
-[ "$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind = 'dhcp-release' AND ip = '$(sed -n 's/^LEASED_OVMF=//p' "$T/client.out")'")" = 1 ] ||
+[ "$(db_sql "SELECT count(*) FROM events WHERE kind = 'dhcp-release' AND ip = '$(sed -n 's/^LEASED_OVMF=//p' "$T/client.out")'")" = 1 ] ||
 	fail "no release event for OVMF's lease"
 # A pool of two addresses runs out at the third client.
 bctl settings set dhcp6.pool fd78::2000-fd78::2001
@@ -179,13 +179,13 @@ POOL=fd78::3000-fd78::30ff	# 256 addresses
 bctl settings set dhcp6.pool $POOL
 sleep 0.3
 VICTIM=52:54:00:66:00:77
-q() { sqlite3 "$DB" "$1"; }
+q() { db_sql "$1"; }
 lmac() { q "SELECT ifnull(mac, '') FROM leases6 WHERE iaid = $(($1))"; }
 client forge fd78::2 $POOL
 sleep 0.6	# event flush and recorder tick
 [ "$(lmac 0x77a)" = 02:77:00:00:00:66 ] ||
 	fail "DUID-LL of $VICTIM from 02:77:00:00:00:66's source: lease MAC '$(lmac 0x77a)'"
-wait_for 3 sh -c "[ -n \"\$(sqlite3 $DB 'SELECT addr FROM leases6 WHERE iaid = $((0x77b))')\" ]" ||
+wait_for 3 db_grep "SELECT addr FROM leases6 WHERE iaid = $((0x77b))" . ||
 	fail "the forged REQUEST was not answered: $(tail -n 5 "$T/pxedhcpd.log")"
 [ -z "$(lmac 0x77b)" ] ||
 	fail "DUID-LL of $VICTIM from a forged source: lease MAC '$(lmac 0x77b)', want none"
@@ -226,6 +226,11 @@ grep -q "dhcp6.leases_per_minute (30) reached" "$T/pxedhcpd.log" ||
 	fail "no log line for leases_per_minute"
 
 # ------------------------------------------------------------ two daemons
+# Held open by the sqlite3 shell: the race runs under SQLite's write lock.
+if [ "$NB_TEST_DB" = pg ]; then
+	note "SQLite only: two daemons racing for one address under a held write lock"
+	exit 0
+fi
 SRV2=$(netns_new srv6b)
 CLI2=$(netns_new cli6b)
 at_exit "ip netns delete $SRV2 2>/dev/null; ip netns delete $CLI2 2>/dev/null"

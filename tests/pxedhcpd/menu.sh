@@ -98,7 +98,7 @@ client direct "$BIOS" 0
 client oui dc:a6:32:01:02:03 0 0 undionly.kpxe
 
 sleep 0.5	# one writer tick
-sqlite3 "$DB" "SELECT detail FROM events WHERE mac = '$BIOS' ORDER BY id" >"$T/ev"
+db_sql "SELECT detail FROM events WHERE mac = '$BIOS' ORDER BY id" >"$T/ev"
 grep -q "proxy offer bootloader none: PXE menu of 2 items for x86 BIOS (arch 0)" "$T/ev" ||
 	fail "menu offer event: $(cat "$T/ev")"
 grep -q "port 4011 ack bootloader undionly.kpxe (menu item pxe.menu.1: Network boot (iPXE))" "$T/ev" ||
@@ -106,7 +106,7 @@ grep -q "port 4011 ack bootloader undionly.kpxe (menu item pxe.menu.1: Network b
 grep -q "port 4011 ack bootloader none: local boot (menu item pxe.menu.2: Boot from local disk)" \
     "$T/ev" || fail "local item event: $(cat "$T/ev")"
 grep -q "(menu item pxe.menu.4: Tools)" "$T/ev" || fail "item of type 42 event: $(cat "$T/ev")"
-sqlite3 "$DB" "SELECT detail FROM events WHERE mac = 'dc:a6:32:01:02:03' ORDER BY id" >"$T/ev"
+db_sql "SELECT detail FROM events WHERE mac = 'dc:a6:32:01:02:03' ORDER BY id" >"$T/ev"
 grep -q "rpi/bootcode.bin (Raspberry Pi profile, 43.9 Raspberry Pi Boot)" "$T/ev" ||
 	fail "Raspberry Pi event: $(cat "$T/ev")"
 exit 0

@@ -32,14 +32,14 @@ bctl settings set unknown_clients answer
 client expect-offer "$OTHER"
 
 sleep 0.5	# one writer tick
-sqlite3 "$DB" "SELECT detail FROM events WHERE kind = 'dhcp-ignore'" >"$T/ign"
+db_sql "SELECT detail FROM events WHERE kind = 'dhcp-ignore'" >"$T/ign"
 grep -q "ignored: denied" "$T/ign" || fail "no event for the denied client: $(cat "$T/ign")"
 grep -q "ignored: suspended" "$T/ign" || fail "no event for the suspended client"
 grep -q "ignored: unknown client and unknown_clients = ignore" "$T/ign" ||
 	fail "no event for the unknown client"
-sqlite3 "$DB" "SELECT detail FROM events WHERE kind = 'dhcp-offer' AND mac = '$KNOWN'" |
+db_sql "SELECT detail FROM events WHERE kind = 'dhcp-offer' AND mac = '$KNOWN'" |
 	grep -q "next boot local" || fail "next boot not in the offer event"
-st=$(sqlite3 "$DB" "SELECT state, first_seen > 0, last_seen >= first_seen FROM clients WHERE mac = '$OTHER'")
+st=$(db_sql "SELECT state, first_seen > 0, last_seen >= first_seen FROM clients WHERE mac = '$OTHER'")
 [ "$st" = "discovered|1|1" ] || fail "unknown client recorded as '$st'"
 
 # Settings that change the reply: the announced address, a reply delay.
@@ -70,8 +70,8 @@ client oui b8:27:eb:01:02:03 0 0 undionly.kpxe		# no override for this OUI
 bctl settings unset arch.oui.dca632
 client oui dc:a6:32:01:02:03 0 0 undionly.kpxe
 sleep 0.5
-sqlite3 "$DB" "SELECT detail FROM events WHERE mac = 'd8:3a:dd:01:02:03'" |
-	grep -q "arch 11" || fail "override not in the event: $(sqlite3 "$DB" \
+db_sql "SELECT detail FROM events WHERE mac = 'd8:3a:dd:01:02:03'" |
+	grep -q "arch 11" || fail "override not in the event: $(db_sql \
 	"SELECT detail FROM events WHERE mac = 'd8:3a:dd:01:02:03'")"
 
 # Static mode.
@@ -86,7 +86,7 @@ client expect-none "$OTHER"
 bctl settings set static.others proxy
 client expect-offer "$OTHER"
 sleep 0.5
-sqlite3 "$DB" "SELECT detail FROM events WHERE mac = '$STATIC'" >"$T/st"
+db_sql "SELECT detail FROM events WHERE mac = '$STATIC'" >"$T/st"
 grep -q "static offer of 10.77.0.60, boot file undionly.kpxe" "$T/st" ||
 	fail "static offer event: $(cat "$T/st")"
 grep -q "REQUEST for 10.77.0.61 ignored" "$T/st" || fail "static refusal event: $(cat "$T/st")"

@@ -12,27 +12,27 @@ pxedhcpd_start
 client firmware
 
 sleep 0.5	# one writer tick
-n=$(sqlite3 "$DB" "SELECT count(*) FROM clients WHERE state = 'discovered'")
+n=$(db_sql "SELECT count(*) FROM clients WHERE state = 'discovered'")
 [ "$n" -ge 15 ] || fail "only $n PXE clients recorded"
-row=$(sqlite3 "$DB" "SELECT arch, vendor_class, uuid FROM clients WHERE mac = 'd0:50:99:00:00:01'")
+row=$(db_sql "SELECT arch, vendor_class, uuid FROM clients WHERE mac = 'd0:50:99:00:00:01'")
 [ "$row" = "0|PXEClient:Arch:00000:UNDI:002001|00010203-0405-0607-0809-0a0b0c0d0e0f" ] ||
 	fail "BIOS ROM recorded as '$row'"
-row=$(sqlite3 "$DB" "SELECT arch, user_class FROM clients WHERE mac = '52:54:00:77:00:01'")
+row=$(db_sql "SELECT arch, user_class FROM clients WHERE mac = '52:54:00:77:00:01'")
 [ "$row" = "0|iPXE" ] || fail "iPXE BIOS recorded as '$row'"
-n=$(sqlite3 "$DB" "SELECT count(*) FROM clients WHERE mac IN ('52:54:00:77:00:99', '52:54:00:77:00:98')")
+n=$(db_sql "SELECT count(*) FROM clients WHERE mac IN ('52:54:00:77:00:99', '52:54:00:77:00:98')")
 [ "$n" = 0 ] || fail "non-PXE clients were recorded"
 [ "$(events dhcp-offer)" -ge 14 ] || fail "only $(events dhcp-offer) dhcp-offer events"
 [ "$(events dhcp-ack)" -ge 3 ] || fail "only $(events dhcp-ack) dhcp-ack events"
-sqlite3 "$DB" "SELECT detail FROM events WHERE kind = 'dhcp-ignore'" >"$T/ign"
+db_sql "SELECT detail FROM events WHERE kind = 'dhcp-ignore'" >"$T/ign"
 grep -q "arch 12.*no bootloader" "$T/ign" || fail "no event for arch 12: $(cat "$T/ign")"
 grep -q "BIS" "$T/ign" || fail "no event for the PXE BIS request"
 grep -q "no bootloader for arch 12" "$T/pxedhcpd.log" || fail "arch 12 not logged"
-sqlite3 "$DB" "SELECT detail FROM events WHERE mac = '52:54:00:77:00:02' ORDER BY id" >"$T/ev"
+db_sql "SELECT detail FROM events WHERE mac = '52:54:00:77:00:02' ORDER BY id" >"$T/ev"
 grep -q "proxy offer bootloader snponly.efi for x64 UEFI (arch 7), no option 43" "$T/ev" ||
 	fail "OVMF offer event: $(cat "$T/ev")"
 grep -q "port 4011 ack bootloader snponly.efi" "$T/ev" || fail "4011 event: $(cat "$T/ev")"
 grep -q "boot.ipxe for iPXE on x64 UEFI" "$T/ev" || fail "iPXE event: $(cat "$T/ev")"
-sqlite3 "$DB" "SELECT detail FROM events WHERE mac = '52:54:00:77:00:24'" |
+db_sql "SELECT detail FROM events WHERE mac = '52:54:00:77:00:24'" |
 	grep -q "this iPXE has no HTTP (175.19)" || fail "no warning for an iPXE without HTTP"
 ps -o user= -p "$(cat "$T/pxedhcpd.pid")" | grep -q nobody || fail "daemon still runs as root"
 # bootloader.7 = shim (Secure Boot): the offer names Debian's signed shim

@@ -10,6 +10,7 @@
 # daemons queued meanwhile (events, inventory, clients seen, DHCPv6 leases)
 # is in the database.
 . "$top_srcdir/tests/helpers/pxedhcpd-lib.sh"
+sqlite_only "the stall is SQLite's write lock held by its shell"
 need_cmd curl
 
 LOCK_SEC=10
@@ -49,7 +50,7 @@ wait_for 5 grep -q 'tftpd: started' "$T/tftpd.log" || fail "tftpd did not start:
 wait_for 5 ip netns exec "$CLI" curl -sf -o /dev/null "http://$SERVER_IP:8080/boot.ipxe" ||
 	fail "bootweb did not start: $(cat "$T/bootweb.log")"
 
-q() { sqlite3 "$DB" "$1"; }
+q() { db_sql "$1"; }
 ev() { q "SELECT count(*) FROM events WHERE daemon = '$1' AND kind = '$2'"; }
 # What the start-up checks wrote: counted apart.
 sleep 0.5

@@ -38,7 +38,7 @@ bc client next-boot $MAC install
 # what a client reports through iPXE's /boot, hostile: quotes, $, ;, a newline
 EVIL="x'; reboot; echo \"\$prefix\"; linux /evil
 menuentry pwn { exit }"
-sqlite3 "$DB" "UPDATE clients SET inventory = json_object('serial', '$(printf '%s' "$EVIL" | sed "s/'/''/g")') WHERE mac = '$MAC'"
+db_sql "UPDATE clients SET inventory = json_object('serial', '$(printf '%s' "$EVIL" | sed "s/'/''/g")') WHERE mac = '$MAC'"
 
 O=$T/out
 mkdir "$O"
@@ -115,7 +115,7 @@ tok1=$(grep -o '/t/[0-9a-f]*/' "$O/g1" | head -1)
 get nsx2 10.77.9.1 /images/di/linux "$O/k"; cmp -s "$O/k" "$T/images/di/linux" || fail "kernel differs"
 [ "$(events tftp-grub-cfg | tail -1)" = "image di (next_boot install)" ] ||
 	fail "tftp-grub-cfg event: $(events tftp-grub-cfg)"
-[ "$(sqlite3 "$DB" "SELECT mac FROM events WHERE kind = 'tftp-grub-cfg'")" = $MAC ] ||
+[ "$(db_sql "SELECT mac FROM events WHERE kind = 'tftp-grub-cfg'")" = $MAC ] ||
 	fail "the grub.cfg event names no MAC"
 note "next_boot install: image di, the inventory one quoted kernel parameter, token URL"
 
@@ -145,7 +145,7 @@ grep -q '/t/' "$O/g5" && fail "a token went to an unverified peer"
 gcheck "$O/g5" >/dev/null || fail "anonymous grub.cfg does not parse"
 note "unverified peer: the menu, no token"
 # a default_image that does not exist: the menu, not GRUB's first entry
-sqlite3 "$DB" "INSERT OR REPLACE INTO settings (key, value) VALUES ('default_action', 'image'), ('default_image', 'nosuch')"
+db_sql "INSERT INTO settings (key, value) VALUES ('default_action', 'image'), ('default_image', 'nosuch') ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 get nsx 127.0.0.1 grub/grub.cfg "$O/g6"
 grep -q '^# netboot: unverified peer: image nosuch is missing' "$O/g6" &&
 	grep -q "^set default='local'" "$O/g6" || fail "missing default_image: $(cat "$O/g6")"

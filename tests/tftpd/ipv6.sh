@@ -98,7 +98,7 @@ fi
 
 # Who is named how: the IPv6 client by its address and the MAC of the IPv6
 # neighbour table; the IPv4 client of the dual-stack socket as a.b.c.d.
-sqlite3 "$DB" "SELECT ip, mac FROM events WHERE daemon = 'tftpd' AND kind = 'tftp-done'" \
+db_sql "SELECT ip, mac FROM events WHERE daemon = 'tftpd' AND kind = 'tftp-done'" \
     >"$T/who"
 grep -q '^fd80::2|'"$MAC"'$' "$T/who" || fail "no IPv6 event with ip fd80::2 and $MAC: $(cat "$T/who")"
 grep -q '^10\.78\.0\.2|'"$MAC"'$' "$T/who" || fail "no IPv4 event as 10.78.0.2 with $MAC: $(cat "$T/who")"
@@ -134,7 +134,7 @@ hpa_err() {	# hpa_err FILE WANT
 hpa_err nosuch 'Error code 1: File not found'
 hpa_err a/../../etc/passwd 'Error code 2: Access violation'
 events tftp-error | grep -q 'nosuch: nosuch not found' || fail "no tftp-error event for nosuch"
-[ "$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind = 'tftp-error' AND ip = 'fd80::2'")" -ge 2 ] ||
+[ "$(db_sql "SELECT count(*) FROM events WHERE kind = 'tftp-error' AND ip = 'fd80::2'")" -ge 2 ] ||
 	fail "the errors over IPv6 are not recorded with ip fd80::2"
 alive
 note "bad paths over IPv6: File not found, Access violation; events with fd80::2"

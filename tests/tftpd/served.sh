@@ -10,6 +10,7 @@
 # with a leading /, \ and ./; the database as a virtual local file.
 # Refusals are tftp-error events, at most 20 a minute per source.
 . "$top_srcdir/tests/helpers/tftpd-lib.sh"
+sqlite_only "the database, its WAL and backups as files in the served roots"
 need_cmd atftp tftp sqlite3
 
 "$BOOTCTL" -D "$DB" db init >/dev/null || fail "db init"
@@ -63,7 +64,7 @@ grep -q "netboot.db refused: it is the database" "$T/tftpd.log" || fail "no log 
 
 # Each refusal is a tftp-error event naming the file.
 sleep 0.5
-sqlite3 "$DB" "SELECT detail FROM events WHERE kind = 'tftp-error'" >"$T/ev"
+db_sql "SELECT detail FROM events WHERE kind = 'tftp-error'" >"$T/ev"
 grep -q "^netboot.db: netboot.db refused: it is the database" "$T/ev" ||
 	fail "no event for netboot.db: $(cat "$T/ev")"
 # A flood from another address: 60 refusals, 20 events.
@@ -76,7 +77,7 @@ for i in range(60):
     s.sendto(b"\x00\x01nosuch-%d\x00octet\x00" % i, ("127.0.0.1", 69))
     s.recvfrom(1000)
 EOF
-nerr() { sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind = 'tftp-error' AND ip = '$1'"; }
+nerr() { db_sql "SELECT count(*) FROM events WHERE kind = 'tftp-error' AND ip = '$1'"; }
 twenty() { [ "$(nerr 127.0.0.3)" -ge 20 ]; }
 wait_for 5 twenty || fail "the flood made $(nerr 127.0.0.3) events"
 sleep 0.3

@@ -59,7 +59,7 @@ kill -TERM "$(tftpd_pid)"
 wait "$cpid" && fail "a transfer cut by shutdown_grace completed"
 grep -q 'server shutting down' "$T/atftp.out" || fail "the client did not get the shutdown ERROR: $(cat "$T/atftp.out")"
 wait_for 5 sh -c "! kill -0 $(tftpd_pid) 2>/dev/null" || fail "tftpd did not exit after shutdown_grace"
-sqlite3 "$DB" "SELECT detail FROM events WHERE kind = 'tftp-error'" | grep -q '^1m: server shutting down' ||
+db_sql "SELECT detail FROM events WHERE kind = 'tftp-error'" | grep -q '^1m: server shutting down' ||
 	fail "no tftp-error event for the transfer cut short"
 note "shutdown_grace 1: the longer transfer got ERROR 'server shutting down' and an event"
 kill "$(cat "$T/relay.pid")"

@@ -43,7 +43,7 @@ tftpd_start "[tftpd]
 max_transfers = 4"
 rm -f "$O"/*
 sleep 0.3
-last=$(sqlite3 "$DB" "SELECT ifnull(max(id), 0) FROM events")
+last=$(db_sql "SELECT ifnull(max(id), 0) FROM events")
 i=0
 while [ $i -lt 12 ]; do
 	TFTPD_CLIENT_TIMEOUT=0.3 nsx $CLIENT get 127.0.0.1 69 1m "$O/p$i" blksize 512 >"$T/p$i.out" &
@@ -57,7 +57,7 @@ done
 log_has "busy (max_transfers 4)" || fail "no request was ever over the limit"
 # Replay start and end events in order: never more than 4 running.
 sleep 0.3
-sqlite3 "$DB" "SELECT kind FROM events WHERE id > $last AND daemon = 'tftpd' ORDER BY id" |
+db_sql "SELECT kind FROM events WHERE id > $last AND daemon = 'tftpd' ORDER BY id" |
     awk '/start/ {n++; if (n > max) max = n} /done|error/ {n--} END {print max + 0}' >"$T/max"
 [ "$(cat "$T/max")" -ge 2 ] && [ "$(cat "$T/max")" -le 4 ] || fail "$(cat "$T/max") transfers ran at once with max_transfers 4"
 note "max_transfers 4: 12 clients all complete, at most $(cat "$T/max") at once, the rest asked again"

@@ -82,7 +82,7 @@ case "$got" in *'\x00\x05\x00\x00upstream 127.0.0.1: HTTP status 500'*) ;;
 	*) fail "500 over TFTP: $got" ;; esac
 events upstream-error | grep -q '^fail.bin: upstream 127.0.0.1: HTTP status 500$' ||
 	fail "no upstream-error event: $(events upstream-error)"
-sqlite3 "$DB" "SELECT detail FROM events" | grep -q SECRET42 && fail "the query reached an event"
+db_sql "SELECT detail FROM events" | grep -q SECRET42 && fail "the query reached an event"
 grep -q SECRET42 "$T/tftpd.log" && fail "the query reached the log"
 bc hang.bin --url "$UP/slow/30/small.txt"
 TFTPD_CLIENT_TIMEOUT=8 nsx $CLIENT oack 127.0.0.1 69 hang.bin >"$T/hang.out"

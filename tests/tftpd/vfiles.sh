@@ -76,7 +76,7 @@ note "address in the database: that client's file; other clients' files are not 
 # A client merely seen at an address (last_ip, which a claimed MAC used to set) is
 # not recognised there: only a neighbour entry or a static address identify.
 bc client rm 02:00:00:00:00:01
-sqlite3 "$DB" "INSERT INTO clients (mac, last_ip, state, created, updated) VALUES ('02:00:00:00:00:02', '127.0.0.1', 'discovered', 0, 0)"
+db_sql "INSERT INTO clients (mac, last_ip, state, created, updated) VALUES ('02:00:00:00:00:02', '127.0.0.1', 'discovered', 0, 0)"
 bc file add pxelinux.cfg/default --mac 02:00:00:00:00:02 --content-file "$T/l1"
 get nsx 127.0.0.1 pxelinux.cfg/default "$O/u"; content "$O/u" "everybody"
 bc client rm 02:00:00:00:00:02
@@ -102,9 +102,9 @@ note "files added and changed by bootctl are served without a reload"
 
 # Events name the MAC of the client behind the veth.
 sleep 0.3
-n=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE daemon = 'tftpd' AND kind = 'tftp-done' AND mac = '$MAC'")
+n=$(db_sql "SELECT count(*) FROM events WHERE daemon = 'tftpd' AND kind = 'tftp-done' AND mac = '$MAC'")
 [ "$n" -ge 8 ] || fail "only $n tftp-done events carry $MAC"
-sqlite3 "$DB" "SELECT detail FROM events WHERE kind = 'tftp-start' AND mac = '$MAC'" | grep -q 'boot.cfg (.* bytes from template t1)' ||
+db_sql "SELECT detail FROM events WHERE kind = 'tftp-start' AND mac = '$MAC'" | grep -q 'boot.cfg (.* bytes from template t1)' ||
 	fail "tftp-start does not say the file came from template t1"
 note "$n tftp-done events carry $MAC"
 alive
