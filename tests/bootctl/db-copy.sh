@@ -5,6 +5,7 @@
 # again by a dump of both. A destination with rows is refused unless
 # --force; bad command lines exit 2 and write nothing.
 . "$top_srcdir/tests/helpers/bootctl-lib.sh"
+sqlite_only "a SQLite copy compared by sqlite3 .dump (tests/pg/ copies to PostgreSQL)"
 
 # A source with a row in every table, binary values and JSON among them.
 printf 'K' >"$T/vmlinuz"; printf 'I' >"$T/initrd.gz"
@@ -22,19 +23,19 @@ ok file add extra.bin --mac aa:bb:cc:00:00:01 --content-file "$T/blob"
 ok settings set token.lifetime 3600
 bc user add ops --role operator >/dev/null 2>&1 || fail "user add"
 bc token create ops --label ci >/dev/null 2>&1 || fail "token create"
-sql "INSERT INTO leases6 (addr, duid, iaid, mac, state, expires, updated)
+db_sql "INSERT INTO leases6 (addr, duid, iaid, mac, state, expires, updated)
     VALUES ('fd00::10', x'000300010a0b0c0d0e0f', 7, 'aa:bb:cc:00:00:01',
     'bound', 2000000000, 1700000000)" || fail "lease insert"
-sql "INSERT INTO boots (mac, nonce, started) VALUES ('aa:bb:cc:00:00:02',
+db_sql "INSERT INTO boots (mac, nonce, started) VALUES ('aa:bb:cc:00:00:02',
     x'00112233445566778899aabbccddeeff', 1700000000)" || fail "boots insert"
-sql "INSERT INTO events (ts, mac, daemon, kind, detail) VALUES (1700000000.125,
+db_sql "INSERT INTO events (ts, mac, daemon, kind, detail) VALUES (1700000000.125,
     'aa:bb:cc:00:00:03', 'bootctl', 'dhcp-discover', 'x')" || fail "event insert"
 
 # Every table has a row (so a table left out of the copy shows).
-for t in $(sql "SELECT name FROM sqlite_master WHERE type = 'table' AND
+for t in $(db_sql "SELECT name FROM sqlite_master WHERE type = 'table' AND
     name NOT IN ('sqlite_sequence', 'iso_files', 'inventories',
     'login_failures', 'webhooks')"); do
-	[ "$(sql "SELECT count(*) FROM $t")" -gt 0 ] || fail "$t is empty"
+	[ "$(db_sql "SELECT count(*) FROM $t")" -gt 0 ] || fail "$t is empty"
 done
 
 # dump DB: every table's rows in a stable order, rowid order of clients
@@ -57,7 +58,7 @@ expect_rc 0 "$BOOTCTL" -D "$COPY" client show web2
 expect_out '"role":"worker"'
 # The copy's secret is the source's: tokens made by one verify on both.
 [ "$(sqlite3 "$COPY" 'SELECT hex(value) FROM secrets')" = \
-    "$(sql 'SELECT hex(value) FROM secrets')" ] || fail "secret not copied"
+    "$(db_sql 'SELECT hex(value) FROM secrets')" ] || fail "secret not copied"
 
 # A destination with rows is refused and left as it was; --force replaces.
 expect_rc 0 "$BOOTCTL" -D "$COPY" client add aa:bb:cc:00:00:09
@@ -70,7 +71,7 @@ ok db copy --to "$COPY" --force --json
 json_ok
 json_is .verified true
 json_is .tables.clients 3
-json_is .tables.events "$(sql 'SELECT count(*) FROM events')"
+json_is .tables.events "$(db_sql 'SELECT count(*) FROM events')"
 dump "$COPY" >"$T/b"
 cmp -s "$T/a" "$T/b" || fail "--force: the copy differs: $(diff "$T/a" "$T/b")"
 

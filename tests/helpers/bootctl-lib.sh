@@ -40,5 +40,8 @@ json_is() {
 	[ "$got" = "$2" ] || fail "jq '$1' gave '$got', expected '$2'"
 }
 
+# sql QUERY: db_sql QUERY (the older name).
+sql() { db_sql "$1"; }
+
 # A fresh database for each test.
 "$BOOTCTL" -D "$DB" db init >/dev/null || fail "bootctl db init"
