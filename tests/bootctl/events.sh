@@ -15,7 +15,7 @@ ev 172800 52:54:00:00:00:02 dhcp-offer "two days old"
 ev 3600 52:54:00:00:00:01 tftp-start "an hour old"
 ev 60 "" dhcp-ignore "no mac"
 db_sql "INSERT INTO events (ts, mac, daemon, kind, detail) VALUES (unixepoch('now'),
-	'52:54:00:00:00:01', 'tftpd', 'tftp-error', 'evil ' || char(27) || '[2J name')"
+	'52:54:00:00:00:01', 'tftpd', 'tftp-error', 'evil $(printf '\033')[2J name')"
 
 ok events list
 head -1 "$T/out" | grep -q '^TIME  *MAC  *IP  *DAEMON  *KIND  *DETAIL$' || fail "header: $(head -1 "$T/out")"

@@ -28,7 +28,9 @@ db_sql "SELECT hex(content) FROM files WHERE path = 'boot/blob.bin'" |
 	python3 -c 'import sys
 sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().strip()))' >"$T/got"
 cmp "$T/got" "$T/blob" || fail "binary content not stored exactly"
-[ "$(db_sql "SELECT content FROM files WHERE path = 'stdin.txt'")" = "from stdin" ] || fail "stdin content"
+[ "$(db_sql "SELECT hex(content) FROM files WHERE path = 'stdin.txt'")" = \
+    "$(printf 'from stdin' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)" ] ||
+	fail "stdin content: $(db_sql "SELECT content FROM files WHERE path = 'stdin.txt'")"
 [ "$(db_sql "SELECT local FROM files WHERE path = 'tools/local.bin'")" = "$T/local.bin" ] || fail "local path"
 # A relative --local is stored absolute.
 (cd "$T" && "$BOOTCTL" -D "$DB" file add rel.bin --global --local local.bin >/dev/null) ||
@@ -108,7 +110,7 @@ error "no file nothere for all clients" file set nothere --global --content-file
 ok file add plain.txt --global --content-file "$T/hello"
 pid=$(db_sql "SELECT id FROM files WHERE path = 'plain.txt'")
 ok file set plain.txt --global --url http://mirror.example.org/plain.txt
-[ "$(db_sql "SELECT id || kind || ifnull(content, '-') || url FROM files WHERE path = 'plain.txt'")" = \
+[ "$(db_sql "SELECT id || kind || CASE WHEN content IS NULL THEN '-' ELSE '+' END || url FROM files WHERE path = 'plain.txt'")" = \
     "${pid}url-http://mirror.example.org/plain.txt" ] ||
 	fail "file set: $(db_sql "SELECT * FROM files WHERE path = 'plain.txt'")"
 error "no template named 'nope'" file set plain.txt --global --template nope

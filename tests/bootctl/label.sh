@@ -15,7 +15,7 @@ ok client add $M2 --name w2
 ok client add $M3 --name db1 --image deb
 labels() {
 	db_sql "SELECT group_concat(key || '=' || value, ',') FROM (SELECT key,
-	    value FROM client_labels WHERE mac = '$1' ORDER BY key)"
+	    value FROM client_labels WHERE mac = '$1' ORDER BY key) l"
 }
 
 ok client label w1 rack=3 role=worker tmp=x
@@ -78,12 +78,12 @@ note "selectors: =, ==, !=, has, has not; bad ones are usage errors"
 ok client next-boot --selector rack=3 local
 expect_out "next-boot $M1 (w1)"
 expect_out "2 clients"
-[ "$(db_sql "SELECT group_concat(ifnull(next_boot, '-')) FROM (SELECT next_boot FROM clients ORDER BY mac)")" = "local,local,-" ] ||
+[ "$(db_sql "SELECT group_concat(ifnull(next_boot, '-')) FROM (SELECT next_boot FROM clients ORDER BY mac) c")" = "local,local,-" ] ||
 	fail "next-boot by selector: $(db_sql 'SELECT mac, next_boot FROM clients')"
 # w2 has no image: nothing changes, and the error names it.
 error "$M2" client next-boot --selector role=worker install
 ok client deny --selector role=worker
-[ "$(db_sql "SELECT group_concat(allowed) FROM (SELECT allowed FROM clients ORDER BY mac)")" = "0,0,1" ] ||
+[ "$(db_sql "SELECT group_concat(allowed) FROM (SELECT allowed FROM clients ORDER BY mac) c")" = "0,0,1" ] ||
 	fail "deny by selector"
 ok --json client allow --selector rack
 json_is '.action' allow

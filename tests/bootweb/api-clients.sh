@@ -248,7 +248,7 @@ N2=52:54:00:00:03:12
 fleet() {	# the rows of N1 and N2 with their labels
 	db_sql "SELECT c.mac, c.state, c.allowed, c.next_boot,
 	    (SELECT group_concat(key || '=' || value, ',') FROM (SELECT key,
-	    value FROM client_labels l WHERE l.mac = c.mac ORDER BY key))
+	    value FROM client_labels l WHERE l.mac = c.mac ORDER BY key) s)
 	    FROM clients c WHERE c.mac IN ('$N1', '$N2') ORDER BY c.mac"
 }
 reset() {	# two clients labelled by hand, the first denied

@@ -84,7 +84,7 @@ api_bad_bodies POST /api/v1/clients/actions "$O"
 act() { api_call "$1" POST /api/v1/clients/actions -H "$O" -H "$J" -d "$2"; }
 act 200 '{"action":"next-boot","selector":"rack=3","next_boot":"local"}'
 api_json "j['action'] == 'next-boot' and j['count'] == 2 and [c['mac'] for c in j['clients']] == ['$M1', '$M2']"
-[ "$(db_sql "SELECT group_concat(ifnull(next_boot, '-'), ',') FROM (SELECT next_boot FROM clients ORDER BY mac)")" = "local,local,-" ] ||
+[ "$(db_sql "SELECT group_concat(ifnull(next_boot, '-'), ',') FROM (SELECT next_boot FROM clients ORDER BY mac) c")" = "local,local,-" ] ||
 	fail "next-boot by selector: $(db_sql "SELECT mac, next_boot FROM clients")"
 # install needs an image: w2 has none, so nothing changes (one transaction).
 act 422 '{"action":"next-boot","selector":"rack=3","next_boot":"install"}'
@@ -93,7 +93,7 @@ api_json "'$M2' in j['error']['message']"
 	fail "a failed bulk action changed a client"
 act 200 '{"action":"deny","macs":["52-54-00-00-05-03","'$M1'","'$M1'"]}'
 api_json "j['count'] == 2 and [c['name'] for c in j['clients']] == ['w1', 'db1']"
-[ "$(db_sql "SELECT group_concat(allowed, ',') FROM (SELECT allowed FROM clients ORDER BY mac)")" = "0,1,0" ] ||
+[ "$(db_sql "SELECT group_concat(allowed, ',') FROM (SELECT allowed FROM clients ORDER BY mac) c")" = "0,1,0" ] ||
 	fail "deny by MACs"
 act 200 '{"action":"allow","selector":"rack"}'
 api_json "j['count'] == 3"

@@ -20,8 +20,10 @@ printf 'host {{client.hostname}} {{vars.role}}\n' >"$T/raw"
 bc template add t-raw --kind raw --file "$T/raw" >/dev/null
 # bootctl template add refuses a broken template: one made by hand.
 db_sql "INSERT INTO templates (name, kind, body, updated)
-    VALUES ('t-bad', 'raw', 'line one' || char(10) || '{{#client.mac}}' ||
-    char(10) || 'never closed' || char(10), 0)" || fail "cannot add t-bad"
+    VALUES ('t-bad', 'raw', 'line one
+{{#client.mac}}
+never closed
+', 0)" || fail "cannot add t-bad"
 M1=52:54:00:00:06:01
 bc client add $M1 --name c1 --hostname c1-h --var role=web >/dev/null
 api_start

