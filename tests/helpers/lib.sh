@@ -116,11 +116,17 @@ sqlite_only() {
 }
 
 # db_dump: a stable dump of every table, to show nothing changed after a
-# failure (sequences left out: PostgreSQL's are not rolled back).
+# failure (sequences left out: PostgreSQL's are not rolled back). On
+# PostgreSQL: each table's rows as text, sorted (one psql, not pg_dump:
+# 40 ms, not 250, and refused() takes two).
 db_dump() {
 	if [ "$NB_TEST_DB" = pg ]; then
-		"$PG_BIN/pg_dump" -d "$DB" --inserts --exclude-table-data=events \
-		    --no-owner | grep -v '^--\|^\\\(un\)\?restrict \|setval'
+		printf '%s\n' "SELECT format('SELECT %L, t::text FROM %I t
+		    ORDER BY 2', table_name, table_name)
+		    FROM information_schema.tables
+		    WHERE table_schema = current_schema() AND
+		    table_type = 'BASE TABLE' AND table_name <> 'events'
+		    ORDER BY 1" '\gexec' | pg_sql - -d "$DB"
 	else
 		sqlite3 "$DB" .dump | grep -v '^INSERT INTO events\|sqlite_sequence'
 	fi

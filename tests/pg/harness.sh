@@ -70,7 +70,7 @@ db_sql "SELECT x FROM u" 2>/dev/null && fail "the new table is in the test's dat
 # db_dump: the same when nothing changed, even after a failed insert
 # took a sequence number; different after a change
 db_dump >"$T/before"
-grep -q "INSERT INTO public.t" "$T/before" || fail "db_dump lacks the rows: $(cat "$T/before")"
+grep -q "^t|(1,1,x," "$T/before" || fail "db_dump lacks the rows: $(cat "$T/before")"
 db_sql "INSERT INTO t (id, a) VALUES (1, 9)" 2>/dev/null && fail "duplicate key accepted"
 db_sql "INSERT INTO t (a) VALUES (NULL::integer + 'x')" 2>/dev/null
 db_dump >"$T/after"
