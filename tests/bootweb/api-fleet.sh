@@ -25,7 +25,7 @@ bc client add $M2 --name w2 >/dev/null
 bc client add $M3 --name db1 --image deb >/dev/null
 labels() {	# labels MAC: key=value,... as stored
 	db_sql "SELECT group_concat(key || '=' || value, ',') FROM
-	    (SELECT key, value FROM client_labels WHERE mac = '$1' ORDER BY key)"
+	    (SELECT key, value FROM client_labels WHERE mac = '$1' ORDER BY key) l"
 }
 
 # PATCH labels: set, replace, remove with null; the ETag follows them.

@@ -173,8 +173,9 @@ api_call 422 PUT "/api/v1/files/$FID" -H "$A" -H "$J" -d '{"template":"nosuch"}'
 api_call 422 PUT "/api/v1/files/$FID" -H "$A" -H "$J" -d '{"url":"ftp://a/b/"}'
 api_call 422 PUT "/api/v1/files/$FID" -H "$A" -H "$J" -d '{}'
 api_call 404 PUT /api/v1/files/999999 -H "$A" -H "$J" -d '{"content":"x"}'
-[ "$(db_sql "SELECT kind || ':' || content FROM files WHERE id = $FID")" = "content:#!ipxe
-echo hi" ] || fail "a refused PUT changed the file"
+[ "$(db_sql "SELECT kind || ':' || hex(content) FROM files WHERE id = $FID")" = \
+    "content:$(printf '#!ipxe\necho hi\n' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)" ] ||
+	fail "a refused PUT changed the file"
 api_call 200 GET /api/v1/files -H "$V"
 api_json "sorted(f['path'] for f in j['files']) == ['deb/', 'l.txt', 'menu.ipxe', 'menu.ipxe']"
 api_call 200 GET "/api/v1/files?mac=$M1" -H "$V"

@@ -39,7 +39,7 @@ grep -q "ignored: unknown client and unknown_clients = ignore" "$T/ign" ||
 	fail "no event for the unknown client"
 db_sql "SELECT detail FROM events WHERE kind = 'dhcp-offer' AND mac = '$KNOWN'" |
 	grep -q "next boot local" || fail "next boot not in the offer event"
-st=$(db_sql "SELECT state, first_seen > 0, last_seen >= first_seen FROM clients WHERE mac = '$OTHER'")
+st=$(db_sql "SELECT state, CAST(first_seen > 0 AS INTEGER), CAST(last_seen >= first_seen AS INTEGER) FROM clients WHERE mac = '$OTHER'")
 [ "$st" = "discovered|1|1" ] || fail "unknown client recorded as '$st'"
 
 # Settings that change the reply: the announced address, a reply delay.
