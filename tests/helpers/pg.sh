@@ -29,9 +29,10 @@ pg_as() { (cd "$PG_DIR" && runuser -u nobody -- "$@"); }
 
 # pg_ctl_start DATA: start the server on DATA, socket in PG_DIR, no TCP.
 pg_ctl_start() {
+	local o="-c listen_addresses='' -k $PG_DIR -p $PG_PORT"
+	o="$o -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 	pg_as "$PG_BIN/pg_ctl" -D "$1" -l "$PG_DIR/server.log" -w -t 30 \
-	    -o "-c listen_addresses='' -k $PG_DIR -p $PG_PORT -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-	    start >/dev/null 2>&1
+	    -o "$o -c max_connections=200" start >/dev/null 2>&1
 }
 
 # pg_template: a data directory with the netboot role and database, made
@@ -68,13 +69,16 @@ pg_template() {
 
 pg_start() {
 	local tpl
-	PG_BIN=$(pg_bindir) || skip "no PostgreSQL server binaries (initdb, pg_ctl, postgres): install postgresql (tools/deps/core.txt)"
+	PG_BIN=$(pg_bindir) || skip "no PostgreSQL server (initdb, pg_ctl," \
+	    "postgres): install postgresql (tools/deps/postgresql.txt)"
 	# Debian's /usr/bin/psql is a Perl wrapper: 100 ms a call more
 	PG_PSQL=$PG_BIN/psql
 	[ -x "$PG_PSQL" ] || PG_PSQL=$(command -v psql) ||
 		skip "psql is not installed (postgresql-client)"
-	command -v runuser >/dev/null 2>&1 || skip "runuser is not installed (util-linux)"
-	[ "$(id -u)" = 0 ] || skip "needs root to run the test's PostgreSQL as nobody"
+	command -v runuser >/dev/null 2>&1 ||
+		skip "runuser is not installed (util-linux)"
+	[ "$(id -u)" = 0 ] ||
+		skip "needs root to run the test's PostgreSQL as nobody"
 	PG_DIR=$1
 	mkdir -p "$PG_DIR" || fail "mkdir $PG_DIR"
 	chown nobody: "$PG_DIR" || fail "chown nobody $PG_DIR"
@@ -82,8 +86,8 @@ pg_start() {
 	# The socket's name is all the port is here (no TCP); any number is
 	# free inside a private directory.
 	PG_PORT=$((40000 + $$ % 20000))
-	tpl=$(pg_template) ||
-		fail "cannot make a PostgreSQL data directory: $(tail -5 "$PG_DIR/initdb.log" "$PG_DIR/server.log" 2>/dev/null)"
+	tpl=$(pg_template) || fail "cannot make a PostgreSQL data directory:" \
+	    "$(tail -5 "$PG_DIR/initdb.log" "$PG_DIR/server.log" 2>/dev/null)"
 	cp -a "$tpl" "$PG_DIR/data" || fail "cp $tpl"
 	at_exit pg_stop
 	pg_ctl_start "$PG_DIR/data" ||
