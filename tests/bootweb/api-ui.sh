@@ -106,8 +106,10 @@ api_call 200 GET "/api/v1/events?order=desc&limit=10&kind=k5" -H "$O"
 api_json "j['events'] == [] and j['more'] and j['head'] - j['last_id'] < 6000"
 note "events: newest first from the head, before= pages on, mac and kind filter, bounded scan; bad values 400"
 
-# the plans: each order walks an index (no temporary b-tree, no scan)
+# the plans: each order walks an index (no temporary b-tree, no scan);
+# SQLite's EXPLAIN QUERY PLAN, left out on PostgreSQL
 plan() {
+	[ "$NB_TEST_DB" = pg ] && return 0	# SQLite's planner only
 	p=$(db_sql "EXPLAIN QUERY PLAN $1") || fail "plan: $1"
 	case $p in *"TEMP B-TREE"*|*"SCAN events"[!\ ]*|*"SCAN clients"[!\ ]*)
 		fail "not along an index: $1: $p" ;;

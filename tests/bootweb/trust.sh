@@ -80,7 +80,7 @@ expect() {	# expect WANT WHAT GETTER ARGS...
 has() { grep -qF -- "$1" "$T/b" || fail "$2: lacks '$1' in: $(cat "$T/b")"; }
 hasnt() { ! grep -qF -- "$1" "$T/b" || fail "$2: has '$1' in: $(cat "$T/b")"; }
 tokurl() { grep -o "$U/t/[0-9a-f]\{52\}" "$T/b" | head -1; }
-col() { db_sql "SELECT ifnull($1, '-') FROM clients WHERE mac = '$V'"; }
+col() { db_sql "SELECT CASE WHEN $1 IS NULL THEN '-' ELSE CAST($1 AS TEXT) END FROM clients WHERE mac = '$V'"; }
 
 # The victim boots first: its own script, with its token; its address recorded.
 bc client next-boot $V install
@@ -116,7 +116,7 @@ note "/boot?mac=V from X: X's own script; V's line, action, address and inventor
 for st in "bound -1" "declined 600" "bound 600"; do
 	set -- $st
 	db_sql "DELETE FROM leases6; INSERT INTO leases6 (addr, duid, iaid, mac, state,
-	    expires, updated) VALUES ('fd81::3', x'000300015254007e0002', 1, '$V', '$1',
+	    expires, updated) VALUES ('fd81::3', $(db_blob 000300015254007e0002), 1, '$V', '$1',
 	    CAST(strftime('%s', 'now') AS INTEGER) + $2, 0)" || fail "cannot plant a lease"
 	expect 200 "X claims V over IPv6 ($st lease)" xget "$U6/boot?mac=$V"
 	hasnt "VICTIMSECRET" "X over IPv6 with a $1 lease sees V's command line"

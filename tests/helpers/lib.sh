@@ -99,6 +99,11 @@ db_new() {
 	fi
 }
 
+# db_blob HEX: a literal of those bytes in the engine's SQL.
+db_blob() {
+	if [ "$NB_TEST_DB" = pg ]; then echo "'\\x$1'::bytea"; else echo "x'$1'"; fi
+}
+
 # db_is SQL WANT: db_sql SQL prints WANT (a condition for wait_for).
 db_is() { [ "$(db_sql "$1" 2>/dev/null)" = "$2" ]; }
 # db_ge SQL N: db_sql SQL prints a number >= N (a condition for wait_for).

@@ -59,6 +59,10 @@ e=$(db_sql "SELECT unixepoch('now')")
 [ "$(db_sql "SELECT json_extract('{\"a\": {\"b\": 3}}', '\$.a.b')")" = 3 ] ||
 	fail "json_extract"
 
+db_sql "INSERT INTO t (a, c) VALUES (3, $(db_blob 00ff0a))"
+[ "$(db_sql "SELECT hex(c) FROM t WHERE a = 3")" = 00FF0A ] || fail "db_blob"
+db_sql "DELETE FROM t WHERE a = 3"
+
 # db_new: a second database, which db_sql reaches through DB
 NEW=$(db_new other)
 DB=$NEW db_sql "CREATE TABLE u (x text); INSERT INTO u VALUES ('other')"
