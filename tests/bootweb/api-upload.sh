@@ -193,7 +193,9 @@ api_call 403 POST /api/v1/images/import -H "$A" -H "$J" -d "{\"path\":\"$T/link.
 api_call 403 POST /api/v1/images/import -H "$A" -H "$J" -d "{\"path\":\"$T/../etc/passwd\"}"
 cp "$T/in-data.iso" "$T/.hidden.iso"
 api_call 403 POST /api/v1/images/import -H "$A" -H "$J" -d "{\"path\":\"$T/.hidden.iso\"}"
-api_call 403 POST /api/v1/images/detect -H "$A" -H "$J" -d "{\"path\":\"$DB\"}"
+# the database file itself (SQLite's: a PostgreSQL one is no file here)
+[ "$NB_TEST_DB" = sqlite ] &&
+	api_call 403 POST /api/v1/images/detect -H "$A" -H "$J" -d "{\"path\":\"$DB\"}"
 api_call 404 POST /api/v1/images/import -H "$A" -H "$J" -d "{\"path\":\"$T/nosuch.iso\"}"
 api_call 422 POST /api/v1/images/import -H "$A" -H "$J" -d '{"path":"rel.iso"}'
 api_call 422 POST /api/v1/images/import -H "$A" -H "$J" -d "{\"path\":\"$T/in-data.iso\",\"name\":\"a/b\"}"
