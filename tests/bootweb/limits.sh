@@ -161,7 +161,12 @@ grep -q "max_connections_per_address" "$T/bootweb.log" || fail "no log line for 
 run_bootweb "admin_max_connections = 16
 request_timeout = 60" 200
 PID=$(cat "$T/bootweb.pid")	# sh exec'd bootweb: the same process
-socks() { ls -l "/proc/$PID/fd" 2>/dev/null | grep -c 'socket:'; }
+# socks: bootweb's sockets but Unix ones (PostgreSQL's connections are)
+socks() {
+	awk 'NR > 1 { print $7 }' "/proc/$PID/net/unix" >"$T/unix" 2>/dev/null
+	ls -l "/proc/$PID/fd" 2>/dev/null |
+	    sed -n 's/.*socket:\[\([0-9]*\)\]$/\1/p' | grep -cvxF -f "$T/unix"
+}
 base=$(socks)
 timeout 60 python3 "$T/attack.py" admin $APORT 190 8 >"$T/attack3" 2>&1 &
 ATTACK=$!
