@@ -540,6 +540,7 @@ open_db(struct bootctl *bc, int flags)
 	bc_become_owner(bc->dbpath);
 	if (nb_db_open(bc->dbpath, flags, &bc->db, err, sizeof(err)) != NB_OK)
 		return bc_error("%s", err);
+	nb_db_set_datadir(bc->db, nb_conf_get(bc->conf, NULL, "datadir"));
 	return 0;
 }
 

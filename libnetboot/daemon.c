@@ -295,6 +295,7 @@ nb_daemon_db(struct nb_daemon *d)
 		return NULL;
 	}
 	nb_db_busy_timeout(d->db, NB_DB_LOOP_BUSY_MS);
+	nb_db_set_datadir(d->db, nb_conf_get(d->conf, NULL, "datadir"));
 	if (d->evq != NULL)
 		nb_db_set_writer(d->db, nb_wq_writer(d->evq));
 	log_debug("database %s, schema version %d", path, nb_db_version(d->db));

@@ -820,6 +820,7 @@ nb_db_close(struct nb_db *db)
 #endif
 	sqlite3_close(db->sq);
 	free(db->path);
+	free(db->datadir);
 	free(db);
 }
 
@@ -833,6 +834,19 @@ const char *
 nb_db_path(const struct nb_db *db)
 {
 	return db->path;
+}
+
+void
+nb_db_set_datadir(struct nb_db *db, const char *datadir)
+{
+	free(db->datadir);
+	db->datadir = datadir != NULL ? xstrdup(datadir) : NULL;
+}
+
+char *
+nb_db_datadir(const struct nb_db *db)
+{
+	return nb_datadir(db->path, db->datadir);
 }
 
 static int64_t	db_foreign_version(struct nb_db *, int64_t, uint64_t);

@@ -49,6 +49,13 @@ void		 nb_db_close(struct nb_db *);
 const char	*nb_db_errmsg(const struct nb_db *);
 /* The file this handle has open. */
 const char	*nb_db_path(const struct nb_db *);
+/* The data directory this connection's users mean (netboot.conf's). */
+void		 nb_db_set_datadir(struct nb_db *, const char *datadir);
+/*
+ * The data directory: nb_db_set_datadir's, else nb_datadir's default for
+ * the database (its directory, for SQLite). Free it.
+ */
+char		*nb_db_datadir(const struct nb_db *);
 /* The schema version of the open file (PRAGMA user_version). */
 int		 nb_db_version(struct nb_db *);
 /* Upgrade the schema to version target (0: latest) in one transaction. */

@@ -27,6 +27,7 @@ struct nb_db {
 	sqlite3		*sq;		/* SQLite: the connection, or NULL */
 	struct db_pg	*pg;		/* PostgreSQL: the connection, or NULL */
 	char		*path;
+	char		*datadir;	/* nb_db_set_datadir's, or NULL */
 	char		 err[512];
 	int		 in_tx;
 	struct {

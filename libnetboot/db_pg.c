@@ -136,11 +136,49 @@ pg_code(const char *state)
 	return SQLITE_ERROR;
 }
 
+/*
+ * A unique violation in SQLite's words, which callers read to say which
+ * value is taken: "UNIQUE constraint failed: clients.name" from the
+ * detail's "Key (name)=(...) already exists.", or the index's name when
+ * its key is an expression. 0 if the result does not say.
+ */
+static int
+pg_unique(struct db_pg *pg, const PGresult *r)
+{
+	const char	*t, *d, *k, *e;
+	char		 cols[256];
+	size_t		 len = 0, n;
+
+	if (r == NULL || (t = PQresultErrorField(r, PG_DIAG_TABLE_NAME)) ==
+	    NULL || (d = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL)) ==
+	    NULL || strncmp(d, "Key (", 5) != 0 ||
+	    (e = strstr(d, ")=(")) == NULL)
+		return 0;
+	cols[0] = '\0';
+	for (k = d + 5; k < e && len < sizeof(cols); k += n) {
+		n = strcspn(k, ",)");
+		if (k + n > e || strspn(k, "abcdefghijklmnopqrstuvwxyz_0123456789")
+		    != n) {
+			k = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+			pg_fail(pg, SQLITE_CONSTRAINT_UNIQUE, "UNIQUE constraint "
+			    "failed: index '%s'", k != NULL ? k : "?");
+			return 1;
+		}
+		len += snprintf(cols + len, sizeof(cols) - len, "%s%s.%.*s",
+		    len ? ", " : "", t, (int)n, k);
+		if (k[n] == ',')
+			n += strspn(k + n, ", ");
+	}
+	pg_fail(pg, SQLITE_CONSTRAINT_UNIQUE, "UNIQUE constraint failed: %s",
+	    cols);
+	return 1;
+}
+
 /* Record the failure a result (or the lack of one) says. */
 static int
 pg_fail_res(struct db_pg *pg, const PGresult *r)
 {
-	const char	*m = NULL, *state = NULL;
+	const char	*m = NULL, *state = NULL, *t, *col;
 	int		 code;
 
 	if (r != NULL) {
@@ -166,6 +204,13 @@ pg_fail_res(struct db_pg *pg, const PGresult *r)
 	    (state != NULL && strncmp(state, "57P0", 4) == 0))
 		return pg_fail(pg, SQLITE_IOERR, "the database server is "
 		    "unreachable: %.*s", (int)strcspn(m, "\n"), m);
+	if (code == SQLITE_CONSTRAINT_UNIQUE && pg_unique(pg, r))
+		return code;
+	if (code == SQLITE_CONSTRAINT_NOTNULL && r != NULL &&
+	    (t = PQresultErrorField(r, PG_DIAG_TABLE_NAME)) != NULL &&
+	    (col = PQresultErrorField(r, PG_DIAG_COLUMN_NAME)) != NULL)
+		return pg_fail(pg, code, "NOT NULL constraint failed: %s.%s",
+		    t, col);
 	return pg_fail(pg, code, "%.*s", (int)strcspn(m, "\n"), m);
 }
 

@@ -362,7 +362,7 @@ nb_grub_cfg(struct nb_db *db, const struct nb_client *c, int found,
 		g.c = c;
 		g.server_url = server_url;
 		g.token = token;
-		g.datadir = datadir = nb_datadir(nb_db_path(db), NULL);
+		g.datadir = datadir = nb_db_datadir(db);
 		g.ctx = nb_tmpl_context_token(db, c, server_url, token);
 		rc = grub_menu(&g, dc);
 		json_decref(g.ctx);

@@ -704,7 +704,7 @@ json_t *
 nb_tmpl_image(struct nb_db *db, const struct nb_image *img, const char *server_url)
 {
 	json_t	*o = nb_image_json(img), *a = json_array();
-	char	*datadir = nb_datadir(nb_db_path(db), NULL), *s;
+	char	*datadir = nb_db_datadir(db), *s;
 	size_t	 i;
 
 	if (img->kernel != NULL)
