@@ -947,6 +947,16 @@ nb_db_set_writer(struct nb_db *db, struct nb_db_writer *w)
 }
 
 int
+nb_db_lost(struct nb_db *db)
+{
+#ifdef HAVE_LIBPQ
+	if (db->pg != NULL)
+		return db_pg_lost(db->pg);
+#endif
+	return 0;
+}
+
+int
 nb_db_changed(struct nb_db *db, int64_t *version)
 {
 	int64_t	 v = nb_db_data_version(db);

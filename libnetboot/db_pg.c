@@ -548,6 +548,12 @@ db_pg_backend(struct db_pg *pg)
 	return PQbackendPID(pg->conn);
 }
 
+int
+db_pg_lost(struct db_pg *pg)
+{
+	return PQstatus(pg->conn) != CONNECTION_OK;
+}
+
 /*
  * The length of the dollar quote ($$ or $tag$) at p in sql, 0 if there
  * is none (a $1 parameter, a $ inside a name).
