@@ -37,6 +37,7 @@ struct feed {
 	int		 reload;	/* build one with conf now */
 	int64_t		 data_version;
 	uint32_t	 gen;
+	uint32_t	 good;		/* the last policy read whole */
 	int		 down;		/* the database cannot be read */
 	/* The DHCPv6 leases: as last read, and a copy for the loop. */
 	struct lease6_rows l6rows;
@@ -105,7 +106,7 @@ feed_down(struct feed *f, int reload)
 		return;
 	f->down = 1;
 	log_warnx("the database cannot be read: answering from memory with "
-	    "policy %u until it returns", f->gen);
+	    "policy %u until it returns", f->good);
 }
 
 void
@@ -139,6 +140,8 @@ feed_check(struct nb_db *db, struct feed *f, uint64_t seq)
 		feed_down(f, reload);
 		return;
 	}
+	if (ok)
+		f->good = f->gen;
 	if (ok && f->down) {
 		log_warnx("the database is readable again: policy %u read",
 		    f->gen);
