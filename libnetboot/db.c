@@ -600,7 +600,8 @@ nb_db_busy_timeout(struct nb_db *db, int msec)
 	if (db->pg != NULL) {
 		db_pg_set_wait(db->pg, msec);
 		snprintf(sql, sizeof(sql), "SET lock_timeout = %d", msec);
-		if (db_exec(db, sql) != NB_OK)
+		/* The server gone: the next statement's error says so. */
+		if (db_exec(db, sql) != NB_OK && !nb_db_lost(db))
 			log_warnx("%s: %s", sql, db->err);
 		return;
 	}
