@@ -600,7 +600,8 @@ nb_db_busy_timeout(struct nb_db *db, int msec)
 	if (db->pg != NULL) {
 		db_pg_set_wait(db->pg, msec);
 		snprintf(sql, sizeof(sql), "SET lock_timeout = %d", msec);
-		if (db_exec(db, sql) != NB_OK)
+		/* The server gone: the next statement's error says so. */
+		if (db_exec(db, sql) != NB_OK && !nb_db_lost(db))
 			log_warnx("%s: %s", sql, db->err);
 		return;
 	}
@@ -944,6 +945,16 @@ nb_db_set_writer(struct nb_db *db, struct nb_db_writer *w)
 	db->w_version = 1;
 	db->w_commits = atomic_load(&w->commits);
 	db->w_foreign = atomic_load(&w->foreign);
+}
+
+int
+nb_db_lost(struct nb_db *db)
+{
+#ifdef HAVE_LIBPQ
+	if (db->pg != NULL)
+		return db_pg_lost(db->pg);
+#endif
+	return 0;
 }
 
 int

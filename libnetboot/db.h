@@ -127,6 +127,11 @@ void		 nb_db_set_writer(struct nb_db *, struct nb_db_writer *);
  * error), and *version updated; else 0.
  */
 int		 nb_db_changed(struct nb_db *, int64_t *version);
+/*
+ * 1 if db is a PostgreSQL connection that is down: the server is gone
+ * and a later statement will connect again; 0 on SQLite.
+ */
+int		 nb_db_lost(struct nb_db *);
 /* The data directory: datadir if set, else the directory holding the database. Caller frees. */
 char		*nb_datadir(const char *dbpath, const char *datadir);
 /*

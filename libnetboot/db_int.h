@@ -120,6 +120,8 @@ int		 db_pg_in_tx(struct db_pg *);
 int64_t		 db_pg_notified(struct db_pg *, int pid, int revive);
 /* This connection's backend process id. */
 int		 db_pg_backend(struct db_pg *);
+/* 1 if the connection is down (a later statement makes it again). */
+int		 db_pg_lost(struct db_pg *);
 /* conninfo without a password: for messages and nb_db_path. */
 char		*db_pg_name(const char *conninfo);
 #define DB_PG(st, call, lite)	((st)->pg != NULL ? (call) : (lite))

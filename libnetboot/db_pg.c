@@ -59,6 +59,8 @@ struct db_pg {
 	int		 in_tx;		/* a write transaction is open */
 	int		 standby;	/* refused a write: find the primary */
 	int		 wait_ms;	/* the busy timeout: a caller's patience */
+	int		 lock_set;	/* ... as lock_timeout, set again on
+					   a new connection */
 	int		 listening;
 	int64_t		 notified;	/* others' notifications, reconnections */
 	time_t		 retry_at;
@@ -244,6 +246,7 @@ pg_listen(struct db_pg *pg)
 		{ "nb_rl", "RELEASE nb_stmt" },
 	};
 	PGresult	*r;
+	char		 set[64];
 	size_t		 i;
 	int		 rc = SQLITE_OK;
 
@@ -253,6 +256,15 @@ pg_listen(struct db_pg *pg)
 			r = PQexec(pg->conn, sql[i][1]);
 		else
 			r = PQprepare(pg->conn, sql[i][0], sql[i][1], 0, NULL);
+		if (!pg_ok(r))
+			rc = pg_fail_res(pg, r);
+		PQclear(r);
+	}
+	/* A session setting: a connection made again lost it. */
+	if (rc == SQLITE_OK && pg->lock_set) {
+		snprintf(set, sizeof(set), "SET lock_timeout = %d",
+		    pg->wait_ms);
+		r = PQexec(pg->conn, set);
 		if (!pg_ok(r))
 			rc = pg_fail_res(pg, r);
 		PQclear(r);
@@ -505,6 +517,7 @@ void
 db_pg_set_wait(struct db_pg *pg, int msec)
 {
 	pg->wait_ms = msec > 0 ? msec : 0;
+	pg->lock_set = 1;
 }
 
 void
@@ -546,6 +559,12 @@ int
 db_pg_backend(struct db_pg *pg)
 {
 	return PQbackendPID(pg->conn);
+}
+
+int
+db_pg_lost(struct db_pg *pg)
+{
+	return PQstatus(pg->conn) != CONNECTION_OK;
 }
 
 /*

@@ -56,6 +56,7 @@ struct nb_webhook_sender {
 	struct wh_state	 st[WH_MAX];
 	size_t		 nst;
 	int64_t		 backlog;
+	int		 lost;		/* said the server is gone */
 };
 
 /* An event read for sending. */
@@ -311,8 +312,13 @@ wh_pass(struct nb_webhook_sender *s)
 	if (nb_setting_get(s->db, "webhook.backlog", &v) == NB_OK)
 		s->backlog = nb_setting_num(NB_S_WEBHOOK_BACKLOG, v);
 	free(v);
-	if (nb_webhook_list(s->db, wh_copy, l) != NB_OK)
-		log_warnx("webhooks: %s", nb_db_errmsg(s->db));
+	if (nb_webhook_list(s->db, wh_copy, l) != NB_OK) {
+		/* PostgreSQL gone: once, not once a second. */
+		if (!s->lost)
+			log_warnx("webhooks: %s", nb_db_errmsg(s->db));
+		s->lost = nb_db_lost(s->db);
+	} else
+		s->lost = 0;
 	for (i = 0; i < l->n; i++) {
 		pthread_mutex_lock(&s->mu);
 		if (s->stop) {

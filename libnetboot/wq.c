@@ -115,6 +115,7 @@ struct nb_wq {
 	int		 orphan;	/* the writer: the loop is gone */
 	uint64_t	 dropped;
 	struct nb_rate	 drop_log;	/* the "full" log lines */
+	int		 lost;		/* the writer: the server is gone */
 	/* The writer's own state. */
 	double		 open_at;	/* next attempt to open db */
 	double		 trim_at;	/* next prune of the events */
@@ -809,9 +810,22 @@ wq_write(struct nb_wq *q, struct wq_batch *b)
 		if (rc == NB_OK) {
 			i += n;
 			careful = 0;
+			if (q->lost)
+				log_warnx("write queue: the database is back: "
+				    "writing what waited");
+			q->lost = 0;
 		} else if (rc == NB_BUSY)
 			continue;
-		else if (!careful)
+		else if (nb_db_lost(q->db)) {
+			/* PostgreSQL gone: the batch waits, the loop queues. */
+			if (!q->lost)
+				log_warnx("write queue: %s: %zu writes wait in "
+				    "memory (at most %d, then dropped and "
+				    "counted)", nb_db_errmsg(q->db), b->n - i,
+				    WQ_MAX);
+			q->lost = 1;
+			wq_nap(q, 1000);
+		} else if (!careful)
 			careful = 1;
 		else {
 			log_warnx("%zu queued writes dropped: %s", n,

@@ -37,6 +37,8 @@ struct feed {
 	int		 reload;	/* build one with conf now */
 	int64_t		 data_version;
 	uint32_t	 gen;
+	uint32_t	 good;		/* the last policy read whole */
+	int		 down;		/* the database cannot be read */
 	/* The DHCPv6 leases: as last read, and a copy for the loop. */
 	struct lease6_rows l6rows;
 	struct lease6_tab *l6next;
@@ -87,12 +89,32 @@ feed_leases_check(struct nb_db *db, struct feed *f, uint64_t seq, int now)
 	lease6_tab_free(old);
 }
 
+/*
+ * The database cannot be read: the loop keeps the policy and leases it
+ * has, events wait in the write queue; one line says so, not one a tick.
+ * A reload waits for the database.
+ */
+static void
+feed_down(struct feed *f, int reload)
+{
+	if (reload) {
+		pthread_mutex_lock(&f->mtx);
+		f->reload = 1;
+		pthread_mutex_unlock(&f->mtx);
+	}
+	if (f->down)
+		return;
+	f->down = 1;
+	log_warnx("the database cannot be read: answering from memory with "
+	    "policy %u until it returns", f->good);
+}
+
 void
 feed_check(struct nb_db *db, struct feed *f, uint64_t seq)
 {
 	struct policy_conf	 conf;
 	struct policy		*p, *old = NULL;
-	int			 reload, changed;
+	int			 reload, changed, ok;
 
 	pthread_mutex_lock(&f->mtx);
 	reload = f->reload;
@@ -101,11 +123,30 @@ feed_check(struct nb_db *db, struct feed *f, uint64_t seq)
 	pthread_mutex_unlock(&f->mtx);
 	if ((changed = nb_db_changed(db, &f->data_version)))
 		f->l6dirty = 1;
+	/* Unreachable (PostgreSQL down): keep answering from memory. */
+	if (f->data_version == -1 && f->gen > 0) {
+		feed_down(f, reload);
+		return;
+	}
 	/* First: at start, the loop has the leases when it has a policy. */
 	feed_leases_check(db, f, seq, reload);
 	if (!changed && !reload)
 		return;
-	p = policy_build(db, &conf, ++f->gen);
+	p = policy_build(db, &conf, ++f->gen, &ok);
+	if (!ok && f->gen > 1) {
+		/* Half a policy would answer wrongly: keep the last one. */
+		policy_free(p);
+		f->data_version = -1;	/* build again once readable */
+		feed_down(f, reload);
+		return;
+	}
+	if (ok)
+		f->good = f->gen;
+	if (ok && f->down) {
+		log_warnx("the database is readable again: policy %u read",
+		    f->gen);
+		f->down = 0;
+	}
 	pthread_mutex_lock(&f->mtx);
 	old = f->next;		/* built earlier, never taken: superseded */
 	f->next = p;

@@ -324,15 +324,19 @@ policy_clients(struct nb_db *db, struct build *b)
 }
 
 struct policy *
-policy_build(struct nb_db *db, const struct policy_conf *conf, uint32_t gen)
+policy_build(struct nb_db *db, const struct policy_conf *conf, uint32_t gen,
+    int *ok)
 {
 	struct policy	*p = xcalloc(1, sizeof(*p));
 	struct build	 b = { p, conf, 0 };
 
 	p->gen = gen;
+	*ok = 1;
 	if (nb_db_read_begin(db) != NB_OK ||
-	    nb_setting_walk(db, settings_one, &b) != NB_OK)
+	    nb_setting_walk(db, settings_one, &b) != NB_OK) {
 		log_warnx("reading settings: %s", nb_db_errmsg(db));
+		*ok = 0;
+	}
 	if (conf->prefixes[0] != '\0') {
 		if (p->set.prefixes[0] != '\0')
 			strlcat(p->set.prefixes, ",", sizeof(p->set.prefixes));
@@ -342,8 +346,10 @@ policy_build(struct nb_db *db, const struct policy_conf *conf, uint32_t gen)
 			    sizeof(p->set.prefixes));
 	}
 	p->set.lease.domain = p->set.domain;
-	if (policy_clients(db, &b) != NB_OK)
+	if (policy_clients(db, &b) != NB_OK) {
 		log_warnx("reading clients: %s", nb_db_errmsg(db));
+		*ok = 0;
+	}
 	nb_db_read_end(db);
 	if (p->clients == NULL) {
 		p->cap = 64;

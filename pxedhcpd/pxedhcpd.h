@@ -254,8 +254,12 @@ struct request {
 };
 
 /* policy.c */
-/* Read settings and the clients with a non-default answer into a new policy (in one read transaction). */
-struct policy	*policy_build(struct nb_db *, const struct policy_conf *, uint32_t gen);
+/*
+ * Read settings and the clients with a non-default answer into a new
+ * policy (in one read transaction); *ok 0 when a read failed.
+ */
+struct policy	*policy_build(struct nb_db *, const struct policy_conf *,
+		    uint32_t gen, int *ok);
 /* The client with mac; a default (unknown, allowed) one if the database has nothing special. */
 const struct client *policy_client(const struct policy *, const uint8_t mac[6]);
 /* The architecture to serve: arch.oui.XXXXXX for a client reporting 0, else arch. */

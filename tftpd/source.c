@@ -166,6 +166,9 @@ vpaths_has(struct tftpd *td, const char *path)
 	if ((db = tftpd_db(td)) == NULL)
 		return 0;
 	ver = nb_db_data_version(db);
+	/* The server gone (PostgreSQL): the paths last read still hold. */
+	if (td->vpaths != NULL && ver == -1 && nb_db_lost(db))
+		ver = td->vpaths_version;
 	if (td->vpaths == NULL || ver != td->vpaths_version) {
 		tftpd_vpaths_free(td);
 		td->vpaths = xcalloc(1, sizeof(*td->vpaths));
