@@ -935,8 +935,9 @@ pg_run(struct db_pgst *st, int wrap, PGresult **out)
 			if (pg_ok(r)) {
 				plan->types = xcalloc(st->nparams + 1,
 				    sizeof(Oid));
-				memcpy(plan->types, st->types,
-				    st->nparams * sizeof(Oid));
+				if (st->nparams > 0)	/* types NULL if none */
+					memcpy(plan->types, st->types,
+					    st->nparams * sizeof(Oid));
 				st->nplans++;
 			}
 		}

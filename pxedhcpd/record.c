@@ -274,8 +274,8 @@ static void
 record_word(struct record *r, const char *arena, const struct rec_item *it,
     struct rec_text *t, size_t *ns, size_t *ne)
 {
-	const char	*cls = arena + it->class_off;
-
+	/* No arena when no item of the chunk had class text. */
+	const char	*cls = arena != NULL ? arena + it->class_off : "";
 	struct nb_seen	*s;
 	struct nb_event	*ev;
 
