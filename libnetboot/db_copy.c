@@ -186,29 +186,37 @@ copy_bind(struct db_st *in, int k, struct db_st *src, int i)
 	}
 }
 
-/* Copy table t's rows from src into dst, summing what was read. */
+/*
+ * Copy table t's rows from src into dst, summing what was read; with dst
+ * NULL, only sum them (reading a copy back). Errors are dst's, or src's
+ * without dst.
+ */
 static int
 copy_table(struct nb_db *src, struct nb_db *dst, size_t t, struct copy_sum *s)
 {
+	struct nb_db	*err = dst != NULL ? dst : src;
 	struct db_st	*sel, *ins = NULL;
-	char		*sql = NULL, why[sizeof(dst->err)];
+	char		*sql = NULL, why[sizeof(err->err)];
 	int		*keep = NULL, n = 0, i, k, rc;
 
-	if ((sel = copy_select(src, t)) == NULL)
-		return db_fail(dst, NB_ERR, "reading %s: %s",
-		    copy_tables[t].name, src->err);
+	if ((sel = copy_select(src, t)) == NULL) {
+		strlcpy(why, src->err, sizeof(why));
+		return db_fail(err, NB_ERR, "reading %s: %s",
+		    copy_tables[t].name, why);
+	}
 	while ((rc = dbs_step(sel)) == SQLITE_ROW) {
-		if (ins == NULL) {
+		if (keep == NULL)
 			n = copy_columns(sel, t, &keep, &sql);
-			if ((ins = db_prepare(dst, sql)) == NULL) {
-				rc = NB_ERR;
-				goto out;
-			}
+		copy_hash_row(sel, keep, n, s);
+		if (dst == NULL)
+			continue;
+		if (ins == NULL && (ins = db_prepare(dst, sql)) == NULL) {
+			rc = NB_ERR;
+			goto out;
 		}
 		for (i = 0, k = 1; i < n; i++)
 			if (keep[i])
 				copy_bind(ins, k++, sel, i);
-		copy_hash_row(sel, keep, n, s);
 		rc = dbs_step(ins);
 		dbs_reset(ins);
 		if (rc != SQLITE_DONE) {
@@ -221,39 +229,14 @@ copy_table(struct nb_db *src, struct nb_db *dst, size_t t, struct copy_sum *s)
 	}
 	if (rc != SQLITE_DONE) {
 		db_sqlerr(src, db_errcode(src));
-		rc = db_fail(dst, NB_ERR, "reading %s: %s",
-		    copy_tables[t].name, src->err);
+		strlcpy(why, src->err, sizeof(why));
+		rc = db_fail(err, NB_ERR, "reading %s: %s",
+		    copy_tables[t].name, why);
 	} else
 		rc = NB_OK;
 out:
 	dbs_finalize(sel);
 	dbs_finalize(ins);
-	free(keep);
-	free(sql);
-	return rc;
-}
-
-/* Read table t of db back into s. */
-static int
-copy_digest(struct nb_db *db, size_t t, struct copy_sum *s)
-{
-	struct db_st	*st;
-	int		*keep = NULL;
-	char		*sql = NULL;
-	int		 n = 0, rc;
-
-	if ((st = copy_select(db, t)) == NULL)
-		return NB_ERR;
-	while ((rc = dbs_step(st)) == SQLITE_ROW) {
-		if (keep == NULL)
-			n = copy_columns(st, t, &keep, &sql);
-		copy_hash_row(st, keep, n, s);
-	}
-	if (rc != SQLITE_DONE)
-		rc = db_sqlerr(db, db_errcode(db));
-	else
-		rc = NB_OK;
-	dbs_finalize(st);
 	free(keep);
 	free(sql);
 	return rc;
@@ -377,7 +360,7 @@ nb_db_copy(struct nb_db *src, struct nb_db *dst, int force,
 	}
 	/* Read back what was committed: the engine's word, not ours. */
 	for (t = 0; t < NTABLES; t++) {
-		if ((rc = copy_digest(dst, t, &out[t])) != NB_OK)
+		if ((rc = copy_table(dst, NULL, t, &out[t])) != NB_OK)
 			return rc;
 		if (out[t].rows != in[t].rows || out[t].sum != in[t].sum)
 			return db_fail(dst, NB_ERR, "verification failed: %s "
