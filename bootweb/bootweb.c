@@ -110,32 +110,6 @@ bw_first_range(struct bw_req *r)
 	return range == NULL || strncmp(range, "bytes=0-", 8) == 0;
 }
 
-/* The event kind of a data file: the kernel or an initrd of the client's image, else a file. */
-static const char *
-bw_data_kind(struct bootweb *bw, const struct nb_client *c, const char *rel)
-{
-	struct nb_image	 img;
-	const char	*kind = "http-file", *p;
-	size_t		 i, dlen = strlen(bw->datadir);
-
-	nb_image_init(&img);
-	if (c->image == NULL || nb_image_get(bw->d->db, c->image, &img) != NB_OK)
-		return kind;
-	for (i = 0; i <= img.ninitrds; i++) {
-		p = i == 0 ? img.kernel : img.initrds[i - 1];
-		if (p == NULL)
-			continue;
-		if (p[0] == '/' && strncmp(p, bw->datadir, dlen) == 0 && p[dlen] == '/')
-			p += dlen + 1;
-		if (strcmp(p, rel) == 0) {
-			kind = i == 0 ? "http-kernel" : "http-initrd";
-			break;
-		}
-	}
-	nb_image_clear(&img);
-	return kind;
-}
-
 #define NEIGH_MAX	4096	/* neighbour entries kept */
 #define NEIGH_STALE_MS	50	/* a decision re-reads the table at most this often */
 #define NEIGH_MAX_AGE_MS 5000	/* a hit older than this re-reads it too (addresses move) */
@@ -222,33 +196,22 @@ bw_ident(struct bw_req *r)
 	return r->ident_rc;
 }
 
-int
-bw_peer_client(struct bw_req *r, struct nb_client *c)
-{
-	int	 rc;
-
-	if ((rc = bw_ident(r)) != NB_OK)
-		return rc;
-	return nb_client_get(r->bw->d->db, r->mac, c);
-}
-
-/* Push an event for a request, naming the client at the peer's address if there is one. */
+/*
+ * Push an event for a request, naming the client at the peer's address if
+ * there is one; a data file that is an image's kernel or initrd says so.
+ * From memory: nothing is read from the database for an event.
+ */
 static void
 bw_event(struct bw_req *r, const char *kind, const char *what, const char *rel)
 {
-	struct nb_client	 c;
-	const char		*mac = NULL;
-
 	if (!bw_first_range(r) || r->head)
 		return;
-	nb_client_init(&c);
-	if (bw_peer_client(r, &c) == NB_OK) {
-		mac = c.mac;
-		if (rel != NULL)
-			kind = bw_data_kind(r->bw, &c, rel);
+	if (rel != NULL) {
+		cache_refresh(r->bw);
+		kind = cache_file_kind(r->bw, rel);
 	}
-	nb_evq_push(r->bw->d->evq, mac, kind, r->ip, "%s /%s", what, r->path);
-	nb_client_clear(&c);
+	nb_evq_push(r->bw->d->evq, bw_ident(r) == NB_OK ? r->mac : NULL, kind,
+	    r->ip, "%s /%s", what, r->path);
 }
 
 /*

@@ -62,6 +62,8 @@ struct bw_cache {
 	struct nb_image		*images;	/* in name order */
 	size_t			 nimages;
 	json_t			*kinds;		/* template name -> kind */
+	json_t			*bodies;	/* template name -> body */
+	json_t			*files;		/* image file -> event kind */
 	struct nb_hmac_key	 hkey;	/* nb_token_key(), prepared */
 	int			 has_key;
 	struct bw_site		 sites[BW_SITES];
@@ -184,8 +186,6 @@ int	 bw_neigh_mac(const char *ip, char out[NB_MACSTR_LEN]);
 void	 bw_neigh_refresh(void);
 /* Who is at the source address, from evidence: r->mac, r->how. */
 int	 bw_ident(struct bw_req *);
-/* The client at the source address (bw_ident); NB_NOTFOUND if none. */
-int	 bw_peer_client(struct bw_req *, struct nb_client *);
 /* Note why a request fails, for the abort path; returns code. */
 int	 bw_fail(struct bw_req *, int code, const char *fmt, ...)
 	    __attribute__((__format__(__printf__, 3, 4)));
@@ -272,6 +272,10 @@ json_t	*cache_unattended_url(struct bootweb *, const char *base,
 	    const char *tname);
 /* The kind of template tname; NULL if there is none. */
 const char *cache_kind(struct bootweb *, const char *tname);
+/* The body of template tname; NULL if there is none. */
+const char *cache_body(struct bootweb *, const char *tname);
+/* The event kind of data file rel: http-kernel, http-initrd (some image's) or http-file. */
+const char *cache_file_kind(struct bootweb *, const char *rel);
 /* Free the cache. */
 void	 cache_free(struct bootweb *);
 

@@ -68,10 +68,36 @@ cache_add_image(const struct nb_image *img, void *arg)
 }
 
 static int
-cache_add_kind(const struct nb_template *t, void *arg)
+cache_add_template(const struct nb_template *t, void *arg)
 {
-	json_object_set_new(arg, t->name, json_string(t->kind));
+	struct bw_cache	*c = arg;
+
+	json_object_set_new(c->kinds, t->name, json_string(t->kind));
+	json_object_set_new(c->bodies, t->name, json_string(t->body));
 	return 0;
+}
+
+/* Where each image's files are (relative to the data directory if inside it). */
+static void
+cache_files(struct bw_cache *c, const char *datadir)
+{
+	const struct nb_image	*img;
+	const char		*p;
+	size_t			 i, j, dlen = strlen(datadir);
+
+	c->files = json_object();
+	for (i = 0; i < c->nimages; i++) {
+		img = &c->images[i];
+		for (j = 0; j <= img->ninitrds; j++) {
+			if ((p = j == 0 ? img->kernel : img->initrds[j - 1]) == NULL)
+				continue;
+			if (p[0] == '/' && strncmp(p, datadir, dlen) == 0 &&
+			    p[dlen] == '/')
+				p += dlen + 1;
+			json_object_set_new(c->files, p, json_string(j == 0 ?
+			    "http-kernel" : "http-initrd"));
+		}
+	}
 }
 
 static void
@@ -102,7 +128,9 @@ cache_clear(struct bw_cache *c)
 	json_decref(c->settings);
 	memset(c->set, 0, sizeof(c->set));
 	json_decref(c->kinds);
-	c->settings = c->kinds = NULL;
+	json_decref(c->bodies);
+	json_decref(c->files);
+	c->settings = c->kinds = c->bodies = c->files = NULL;
 	explicit_bzero(&c->hkey, sizeof(c->hkey));
 	c->has_key = 0;
 }
@@ -141,13 +169,15 @@ cache_refresh(struct bootweb *bw)
 	c->settings = nb_tmpl_settings(db);
 	cache_settings(c);
 	c->kinds = json_object();
+	c->bodies = json_object();
 	if (nb_image_list(db, cache_add_image, c) != NB_OK ||
-	    nb_template_list(db, cache_add_kind, c->kinds) != NB_OK) {
+	    nb_template_list(db, cache_add_template, c) != NB_OK) {
 		log_warnx("reading images and templates: %s", nb_db_errmsg(db));
 		c->version = -1;	/* try again on the next request */
 	}
 	if (readtx)
 		nb_db_read_end(db);
+	cache_files(c, bw->datadir);
 	/*
 	 * The token key: without it no capability URL is made or accepted.
 	 * Its HMAC pads are hashed here, not for every token (9000
@@ -206,6 +236,23 @@ cache_kind(struct bootweb *bw, const char *tname)
 	if (tname == NULL)
 		return NULL;
 	return json_string_value(json_object_get(bw->cache.kinds, tname));
+}
+
+const char *
+cache_body(struct bootweb *bw, const char *tname)
+{
+	if (tname == NULL)
+		return NULL;
+	return json_string_value(json_object_get(bw->cache.bodies, tname));
+}
+
+const char *
+cache_file_kind(struct bootweb *bw, const char *rel)
+{
+	const char	*k = json_string_value(json_object_get(bw->cache.files,
+			    rel));
+
+	return k != NULL ? k : "http-file";
 }
 
 json_t *

@@ -106,20 +106,59 @@ render_free(const void *data, size_t len, void *arg)
 }
 
 /*
- * Render template name for c with the request's token (so its URLs are
- * this boot's) and send it, or the error bootctl template render prints.
- * file is what the client asked for (the path without the token).
+ * What template name sees for c with the request's token (so its URLs are
+ * this boot's): nb_tmpl_context_token()'s data, from the cache.
+ */
+static json_t *
+render_context(struct bw_req *r, const struct nb_client *c, const char *tok)
+{
+	struct bootweb		*bw = r->bw;
+	const struct nb_image	*img;
+	json_t			*image = NULL, *u = NULL, *o;
+	const char		*tname = c->tmpl;
+	char			*base;
+	size_t			 i;
+
+	if ((img = cache_image(bw, c->image, &i)) != NULL) {
+		image = json_array_get(cache_site(bw, r->server_url)->images, i);
+		if (tname == NULL)
+			tname = img->tmpl;
+	}
+	if (tname != NULL && tok != NULL) {
+		xasprintf(&base, "%s/t/%s", r->server_url, tok);
+		u = cache_unattended_url(bw, base, tname);
+		free(base);
+	}
+	o = nb_tmpl_context_parts(c, r->server_url, tok, image, u,
+	    bw->cache.settings);
+	json_decref(u);
+	return o;
+}
+
+/*
+ * Render template name for c with the request's token and send it, or the
+ * error bootctl template render prints. file is what the client asked for
+ * (the path without the token).
  */
 static int
 render_send(struct bw_req *r, const char *name, const struct nb_client *c,
     const char *tok, const char *file, const char *what)
 {
 	struct evbuffer		*evb;
+	json_t			*data;
+	const char		*body = cache_body(r->bw, name);
 	char			 err[512], *out = NULL;
 	size_t			 len = 0;
 
-	if (nb_tmpl_render_token(r->bw->d->db, name, c, r->server_url, tok,
-	    &out, &len, err, sizeof(err)) != NB_OK) {
+	if (body == NULL)
+		snprintf(err, sizeof(err), "no template %s", name);
+	else {
+		data = render_context(r, c, tok);
+		out = nb_tmpl_render_as(body, data, nb_tmpl_esc_kind(
+		    cache_kind(r->bw, name)), &len, err, sizeof(err));
+		json_decref(data);
+	}
+	if (out == NULL) {
 		log_warnx("%s: template %s: %s", c->mac, name, err);
 		nb_evq_push(r->bw->d->evq, c->mac, what, r->ip,
 		    "template %s does not render: %s", name, err);
@@ -432,7 +471,6 @@ token_file(struct bw_req *r, const struct nb_client *c, const char *tok,
     const char *file)
 {
 	struct nb_db		*db = r->bw->d->db;
-	struct nb_template	 t;
 	struct nb_file		 f;
 	const struct nb_image	*img;
 	const char		*eff = c->tmpl;
@@ -440,9 +478,8 @@ token_file(struct bw_req *r, const struct nb_client *c, const char *tok,
 
 	if (eff == NULL && (img = cache_image(r->bw, c->image, NULL)) != NULL)
 		eff = img->tmpl;
-	memset(&t, 0, sizeof(t));
 	memset(&f, 0, sizeof(f));
-	if (strchr(file, '/') == NULL && nb_template_get(db, file, &t) == NB_OK)
+	if (strchr(file, '/') == NULL && cache_kind(r->bw, file) != NULL)
 		code = render_send(r, file, c, tok, file, "http-unattended");
 	else if (eff != NULL && alias(file))
 		code = render_send(r, eff, c, tok, file, "http-unattended");
@@ -465,7 +502,6 @@ token_file(struct bw_req *r, const struct nb_client *c, const char *tok,
 	} else
 		code = bw_fail(r, 404, "no template or file %s for this "
 		    "client", file);
-	nb_template_clear(&t);
 	nb_file_clear(&f);
 	return code;
 }

@@ -147,6 +147,17 @@ ev http-kernel | grep -q "served /image/debian12/kernel/linux" ||
 	fail "no http-kernel event: $(ev http-kernel)"
 ev http-initrd | grep -q "served /image/debian12/initrd/0/initrd.gz" ||
 	fail "no http-initrd event: $(ev http-initrd)"
+# A file of the data directory that is an image's kernel says so, from
+# the cache (any image's, not only the client's), with the client's MAC.
+bc image add inside --kernel boot/vmlinuz --initrd boot/initrd.img >/dev/null || fail "image add inside"
+expect 200 "an image's kernel in the data directory" --interface 127.0.0.2 \
+    "$U/data/boot/vmlinuz"
+i=0
+until ev http-kernel | grep -qx -- "$A served /data/boot/vmlinuz"; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || fail "no http-kernel event for /data: $(ev http-kernel)"
+	sleep 0.1
+done
 bc client timeline $A >"$T/tl" || fail "client timeline"
 grep -q "http-error .*404 GET /image/debian12/initrd/7/x" "$T/tl" ||
 	fail "the timeline does not show where the boot died: $(cat "$T/tl")"
