@@ -60,9 +60,10 @@ on error and on SIGINT/SIGTERM too. Needs root, dnsmasq, nginx, ip.
     tools/bench-storm.py [--builddir DIR] [--n "100 500 1000"]
         [--modes full,control] [--kernel 8M] [--initrd 40M]
         [--control-size 64k] [--mix 4:4:2] [--spread 2] [--deadline 600]
-        [--json FILE] [--keep] [--callgrind bootweb]
+        [--json FILE] [--keep] [--callgrind bootweb] [--strace bootweb]
     --callgrind runs bootweb under valgrind --tool=callgrind as nobody
-    (their profiles land in the kept directory's logs/; use a small N).
+    (their profiles land in the kept directory's logs/; use a small N);
+    --strace counts a daemon's system calls (strace -c -f) the same way.
     make bench runs it through tools/bench-storm.sh (STORM_N, STORM_MODES).
 """
 import argparse
@@ -121,6 +122,11 @@ def start(name, cmd, logdir):
 
 def stop(p):
     """TERM, then KILL after 30 s (a callgrind dump); by PID only."""
+    tracer = getattr(p, "nb_tracer", None)
+    if tracer is not None and tracer.poll() is None:
+        # strace -c writes its table when interrupted
+        tracer.send_signal(signal.SIGINT)
+        tracer.wait(30)
     if p.poll() is None:
         p.terminate()
         try:
@@ -360,6 +366,13 @@ def suite_start(a, tmp, srv, conf, base, log_dir):
         p = start("suite-" + name, ["ip", "netns", "exec", srv] + cmd, log_dir)
         if not wait_listen(srv, proto, port, p, 60):
             raise RuntimeError("%s did not start: see %s" % (name, log_dir))
+        if name in a.strace.split(","):
+            # system calls of the daemon, all threads, counted from now
+            p.nb_tracer = subprocess.Popen(
+                ["strace", "-c", "-f", "-p", str(p.pid), "-o",
+                 "%s/strace-%s%s.txt" % (log_dir, name, RUN_TAG[0])],
+                stderr=subprocess.DEVNULL)
+            time.sleep(0.5)
         ps[name] = p
     return ps
 
@@ -648,6 +661,8 @@ def main():
                    choices=("auto", "arp", "permanent"))
     p.add_argument("--callgrind", default="",
                    help="suite daemons to run under callgrind: bootweb")
+    p.add_argument("--strace", default="",
+                   help="suite daemons to trace with strace -c -f: bootweb")
     p.add_argument("--json")
     p.add_argument("--keep", action="store_true")
     a = p.parse_args()
